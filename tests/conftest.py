@@ -1,0 +1,151 @@
+"""Shared fixtures: real git repos, real worktrees, the real pre-commit.
+
+Expensive things are built once per session and copied per test:
+- ``hook_repo``: a deterministic snapshot commit of this checkout, which
+  ``.pre-commit-config.yaml`` files point at (``repo: <path>, rev: <sha>``).
+  Same content -> same sha -> pre-commit reuses its environment across
+  sessions through the cached ``PRE_COMMIT_HOME``.
+- ``templates``: a bare remote plus a clone on ``main``, in three flavours
+  (no hooks, native hooks, pre-commit hooks); ``make_repo`` copies one.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import CACHE_ROOT
+from tests.helpers import PROJECT
+from tests.helpers import RepoHandle
+from tests.helpers import git
+from tests.helpers import run
+from tests.helpers import snapshot_project
+
+
+@pytest.fixture(scope='session', autouse=True)
+def _git_environment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """A clean, deterministic git environment for every test."""
+    home = tmp_path_factory.mktemp('home')
+    cfg = home / '.gitconfig'
+    cfg.write_text(
+        '[user]\n\tname = Test User\n\temail = test@example.invalid\n'
+        '[init]\n\tdefaultBranch = main\n'
+        '[protocol "file"]\n\tallow = always\n'
+        '[advice]\n\tdetachedHead = false\n'
+        '[core]\n\tautocrlf = false\n',
+    )
+    saved = dict(os.environ)
+    for var in list(os.environ):
+        if var.startswith(('GIT_', 'PRE_COMMIT')) or var in ('SKIP',):
+            del os.environ[var]
+    os.environ['GIT_CONFIG_GLOBAL'] = str(cfg)
+    os.environ['GIT_CONFIG_NOSYSTEM'] = '1'
+    os.environ['HOME'] = str(home)
+    os.environ['PRE_COMMIT_HOME'] = str(CACHE_ROOT / 'pre-commit')
+    os.environ['PRE_COMMIT_COLOR'] = 'never'
+    # The venv's bin (worktree-guard, pre-commit) comes first on PATH.
+    bindir = os.path.dirname(sys.executable)
+    os.environ['PATH'] = bindir + os.pathsep + saved.get('PATH', '')
+    yield
+    os.environ.clear()
+    os.environ.update(saved)
+
+
+@pytest.fixture(scope='session')
+def hook_repo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """(path, sha) of a snapshot of this checkout, for pre-commit configs."""
+    return snapshot_project(tmp_path_factory)
+
+
+def _build_template(base: Path, flavour: str,
+                    hook_repo: tuple[Path, str] | None) -> Path:
+    remote = base / 'origin.git'
+    work = base / 'repo'
+    git('init', '-q', '--bare', '-b', 'main', str(remote), cwd=base)
+    git('init', '-q', '-b', 'main', str(work), cwd=base)
+    (work / 'README.md').write_text('# demo\n\nSee docs/guide.md.\n')
+    (work / 'docs').mkdir()
+    (work / 'docs' / 'guide.md').write_text('# Guide\n\n[readme](../README.md)\n')
+    (work / 'src').mkdir()
+    (work / 'src' / 'app.py').write_text('print("hello")\n')
+    (work / '.gitignore').write_text('trees/\n')
+    if flavour == 'pre-commit':
+        assert hook_repo is not None
+        path, sha = hook_repo
+        (work / '.pre-commit-config.yaml').write_text(
+            f'repos:\n- repo: {path}\n  rev: {sha}\n  hooks:\n'
+            '  - id: worktree-guard-commit\n'
+            '  - id: worktree-guard-push\n',
+        )
+    git('add', '-A', cwd=work)
+    git('commit', '-q', '-m', 'initial', cwd=work)
+    git('remote', 'add', 'origin', str(remote), cwd=work)
+    git('push', '-q', '-u', 'origin', 'main', cwd=work)
+    if flavour == 'native':
+        run(['worktree-guard', 'install'], cwd=work, check=True)
+    elif flavour == 'pre-commit':
+        run(['pre-commit', 'install', '--hook-type', 'pre-commit',
+             '--hook-type', 'pre-push'], cwd=work, check=True)
+        run(['pre-commit', 'install-hooks'], cwd=work, check=True)
+    return base
+
+
+@pytest.fixture(scope='session')
+def templates(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    out = {}
+    for flavour in ('plain', 'native'):
+        out[flavour] = _build_template(
+            tmp_path_factory.mktemp(f'tpl-{flavour}'), flavour, None)
+    return out
+
+
+@pytest.fixture(scope='session')
+def precommit_template(tmp_path_factory: pytest.TempPathFactory,
+                       hook_repo: tuple[Path, str]) -> Path:
+    return _build_template(tmp_path_factory.mktemp('tpl-pre-commit'),
+                           'pre-commit', hook_repo)
+
+
+def _copy_template(src: Path, dest: Path) -> RepoHandle:
+    shutil.copytree(src, dest, symlinks=True)
+    work = dest / 'repo'
+    git('remote', 'set-url', 'origin', str(dest / 'origin.git'), cwd=work)
+    return RepoHandle(work, dest / 'origin.git')
+
+
+@pytest.fixture
+def plain_repo(templates: dict[str, Path], tmp_path: Path) -> RepoHandle:
+    """A clone on main with a bare origin; no hooks installed."""
+    return _copy_template(templates['plain'], tmp_path / 'plain')
+
+
+@pytest.fixture
+def native_repo(templates: dict[str, Path], tmp_path: Path) -> RepoHandle:
+    """Like plain_repo, with `worktree-guard install`'s native hooks."""
+    return _copy_template(templates['native'], tmp_path / 'native')
+
+
+@pytest.fixture
+def precommit_repo(precommit_template: Path, tmp_path: Path) -> RepoHandle:
+    """Like plain_repo, with pre-commit installed for pre-commit and
+    pre-push, pointing at the snapshot of this checkout."""
+    return _copy_template(precommit_template, tmp_path / 'precommit')
+
+
+@pytest.fixture(params=['native', 'pre-commit'])
+def hooked_repo(request: pytest.FixtureRequest, templates: dict[str, Path],
+                tmp_path: Path) -> RepoHandle:
+    """Each test runs twice: native hooks and the pre-commit framework."""
+    if request.param == 'native':
+        return _copy_template(templates['native'], tmp_path / 'native')
+    tpl = request.getfixturevalue('precommit_template')
+    return _copy_template(tpl, tmp_path / 'precommit')
+
+
+@pytest.fixture
+def project_root() -> Path:
+    return PROJECT

@@ -1,0 +1,203 @@
+"""Helpers for tests that drive real git, real hooks and real pre-commit."""
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import stat
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+PROJECT = Path(__file__).resolve().parent.parent
+CACHE_ROOT = Path(os.environ.get(
+    'WORKTREE_GUARD_TEST_CACHE',
+    os.path.join(os.path.expanduser('~'), '.cache', 'worktree-guard-tests'),
+))
+
+
+class Proc:
+    def __init__(self, cp: subprocess.CompletedProcess[str]) -> None:
+        self.returncode = cp.returncode
+        self.stdout = cp.stdout
+        self.stderr = cp.stderr
+
+    @property
+    def output(self) -> str:
+        return self.stdout + self.stderr
+
+    def __repr__(self) -> str:
+        return (f'Proc(rc={self.returncode}, stdout={self.stdout!r}, '
+                f'stderr={self.stderr!r})')
+
+
+def run(cmd: list[str], cwd: Path | str, check: bool = False,
+        input: str | None = None, env: dict[str, str] | None = None,
+        timeout: float = 300) -> Proc:
+    full_env = dict(os.environ)
+    if env:
+        full_env.update(env)
+    cp = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True,
+                        input=input, env=full_env, timeout=timeout)
+    proc = Proc(cp)
+    if check and proc.returncode != 0:
+        raise AssertionError(f'{cmd} failed in {cwd}: {proc!r}')
+    return proc
+
+
+def git(*args: str, cwd: Path | str, check: bool = True,
+        env: dict[str, str] | None = None, input: str | None = None) -> str:
+    proc = run(['git', *args], cwd=cwd, check=check, env=env, input=input)
+    return proc.stdout
+
+
+def wg(*args: str, cwd: Path | str, env: dict[str, str] | None = None,
+       input: str | None = None) -> Proc:
+    """Run the worktree-guard console script."""
+    return run(['worktree-guard', *args], cwd=cwd, env=env, input=input)
+
+
+def assert_no_traceback(proc: Proc) -> None:
+    assert 'Traceback' not in proc.output, proc.output
+
+
+# -- repository state: the "nothing lost" invariant ----------------------------------
+
+def repo_state(path: Path, include_remote_tracking: bool = True,
+               index_bytes: bool = False) -> dict[str, Any]:
+    """Everything a hook must never change: index, working tree, HEAD,
+    refs (and reflogs of the stash), for the worktree at ``path``.
+
+    The index is compared by its entries (mode, oid, stage, path): ``git
+    commit`` itself refreshes the stat data before any hook runs.  With
+    ``index_bytes`` (for runs that git does not wrap) the raw file is
+    compared."""
+    git_dir = Path(git('rev-parse', '--absolute-git-dir', cwd=path).strip())
+    common = Path(git('rev-parse', '--path-format=absolute',
+                      '--git-common-dir', cwd=path).strip())
+    files: dict[str, Any] = {}
+    for root, dirs, names in os.walk(path):
+        if '.git' in dirs:
+            dirs.remove('.git')
+        rel_root = os.path.relpath(root, path)
+        # Linked worktrees nested under trees/ are separate checkouts.
+        if rel_root == '.' and 'trees' in dirs:
+            dirs.remove('trees')
+        for name in names:
+            full = os.path.join(root, name)
+            rel = os.path.normpath(os.path.join(rel_root, name))
+            st = os.lstat(full)
+            if stat.S_ISLNK(st.st_mode):
+                files[rel] = ('link', os.readlink(full))
+            else:
+                with open(full, 'rb') as f:
+                    digest = hashlib.sha1(f.read()).hexdigest()
+                files[rel] = (oct(st.st_mode), digest)
+    refs = git('for-each-ref', '--format=%(refname) %(objectname)',
+               cwd=path).splitlines()
+    if not include_remote_tracking:
+        refs = [r for r in refs if not r.startswith('refs/remotes/')]
+    index = git_dir / 'index'
+    stash_log = common / 'logs' / 'refs' / 'stash'
+    return {
+        'head': (git_dir / 'HEAD').read_text(),
+        'index': (index.read_bytes() if index.exists() else None)
+        if index_bytes else git('ls-files', '-s', '-z', cwd=path),
+        'files': files,
+        'refs': refs,
+        'stash': stash_log.read_text() if stash_log.exists() else None,
+    }
+
+
+@contextmanager
+def unchanged(path: Path, include_remote_tracking: bool = True,
+              index_bytes: bool = False) -> Iterator[None]:
+    """Assert the block leaves the repo at ``path`` unchanged."""
+    before = repo_state(path, include_remote_tracking, index_bytes)
+    yield
+    after = repo_state(path, include_remote_tracking, index_bytes)
+    for key in before:
+        assert before[key] == after[key], f'{key} changed in {path}'
+
+
+class RepoHandle:
+    """A working clone (``path``) and its bare remote (``remote``)."""
+
+    def __init__(self, path: Path, remote: Path) -> None:
+        self.path = path
+        self.remote = remote
+
+    def git(self, *args: str, check: bool = True,
+            env: dict[str, str] | None = None, cwd: Path | None = None) -> str:
+        return git(*args, cwd=cwd or self.path, check=check, env=env)
+
+    def run_git(self, *args: str, cwd: Path | None = None,
+                env: dict[str, str] | None = None,
+                input: str | None = None) -> Proc:
+        return run(['git', *args], cwd=cwd or self.path, env=env, input=input)
+
+    def write(self, rel: str, content: str, cwd: Path | None = None) -> Path:
+        p = (cwd or self.path) / rel
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_text(content)
+        return p
+
+    def commit(self, message: str = 'change', cwd: Path | None = None,
+               files: dict[str, str] | None = None,
+               env: dict[str, str] | None = None) -> Proc:
+        """Write ``files``, stage them, and run a real ``git commit``."""
+        where = cwd or self.path
+        for rel, content in (files or {}).items():
+            self.write(rel, content, cwd=where)
+            self.git('add', '--', rel, cwd=where)
+        return self.run_git('commit', '-m', message, cwd=where, env=env)
+
+    def worktree(self, branch: str, path: str | None = None,
+                 base: str = 'main') -> Path:
+        """``git worktree add`` at trees/<branch> (or ``path``)."""
+        dest = self.path / (path or f'trees/{branch}')
+        self.git('worktree', 'add', '-q', '-b', branch, str(dest), base)
+        return dest
+
+    def head(self, cwd: Path | None = None) -> str:
+        return self.git('rev-parse', 'HEAD', cwd=cwd).strip()
+
+
+# -- the hook repo pre-commit installs ---------------------------------------------
+
+def snapshot_project(tmp_path_factory: Any) -> tuple[Path, str]:
+    """Commit this checkout's files (tracked and untracked-not-ignored) into
+    a content-addressed repo, deterministically, and return (path, sha)."""
+    listing = subprocess.run(
+        ['git', 'ls-files', '-z', '-co', '--exclude-standard'],
+        cwd=PROJECT, capture_output=True, check=True,
+    ).stdout.decode().split('\0')
+    names = sorted(n for n in listing if n and (PROJECT / n).is_file())
+    h = hashlib.sha1()
+    for n in names:
+        h.update(n.encode() + b'\0' + (PROJECT / n).read_bytes() + b'\0')
+    dest = CACHE_ROOT / f'hook-repo-{h.hexdigest()[:16]}'
+    if not (dest / '.git' / 'wg-complete').exists():
+        CACHE_ROOT.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(dir=CACHE_ROOT, prefix='tmp-hook-repo-'))
+        for n in names:
+            (tmp / n).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(PROJECT / n, tmp / n)
+        env = {'GIT_AUTHOR_DATE': '2026-01-01T00:00:00Z',
+               'GIT_COMMITTER_DATE': '2026-01-01T00:00:00Z',
+               'GIT_AUTHOR_NAME': 'snapshot', 'GIT_AUTHOR_EMAIL': 's@x',
+               'GIT_COMMITTER_NAME': 'snapshot', 'GIT_COMMITTER_EMAIL': 's@x'}
+        git('init', '-q', '-b', 'main', cwd=tmp)
+        git('add', '-A', cwd=tmp)
+        git('-c', 'core.hooksPath=/dev/null', 'commit', '-q', '-m',
+            'snapshot', cwd=tmp, env=env)
+        (tmp / '.git' / 'wg-complete').write_text('ok')
+        try:
+            os.rename(tmp, dest)
+        except OSError:  # another worker won the race
+            shutil.rmtree(tmp, ignore_errors=True)
+    sha = git('rev-parse', 'HEAD', cwd=dest).strip()
+    return dest, sha

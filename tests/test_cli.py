@@ -1,0 +1,155 @@
+"""Commands: usage errors, explain, rules, install/uninstall, doctor, demo."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import RepoHandle
+from tests.helpers import assert_no_traceback
+from tests.helpers import run
+from tests.helpers import wg
+from worktree_guard.cli import main
+from worktree_guard.install import MARKER
+from worktree_guard.install import hook_script
+
+
+def test_no_args_prints_help(tmp_path: Path) -> None:
+    proc = wg(cwd=tmp_path)
+    assert proc.returncode == 2
+    assert 'usage' in proc.stdout
+
+
+@pytest.mark.parametrize('args', [
+    ['nonsense'], ['check', '--stage', 'sideways'], ['hook'], ['hook', 'x'],
+    ['explain', 'brnch-name'], ['check', '--rule', 'nope'],
+    ['check', '--hook', 'nope'], ['policy'],
+])
+def test_usage_errors_are_exit_2(plain_repo: RepoHandle, args) -> None:
+    proc = wg(*args, cwd=plain_repo.path)
+    assert proc.returncode == 2, proc
+    assert proc.stderr.strip()
+    assert_no_traceback(proc)
+
+
+def test_outside_a_repo_is_exit_2(tmp_path: Path) -> None:
+    proc = wg('check', cwd=tmp_path)
+    assert proc.returncode == 2
+    assert 'not inside a git repository' in proc.stderr
+    assert_no_traceback(proc)
+
+
+def test_git_missing_is_exit_2(plain_repo: RepoHandle, tmp_path: Path) -> None:
+    import sys
+    proc = run([sys.executable, '-m', 'worktree_guard', 'check'],
+               cwd=plain_repo.path, env={'PATH': str(tmp_path)})
+    assert proc.returncode == 2
+    assert 'cannot run git' in proc.stderr
+    assert_no_traceback(proc)
+
+
+def test_explain_and_rules() -> None:
+    assert main(['explain', 'branch-name']) == 0
+    assert main(['explain', 'worktree-paths/home-path']) == 0
+    assert main(['rules']) == 0
+    assert main(['explain']) == 0
+
+
+def test_version(capsys) -> None:
+    assert main(['--version']) == 0
+    assert 'worktree-guard' in capsys.readouterr().out
+
+
+def test_repo_hooks_dir_matches_template(project_root: Path) -> None:
+    for name in ('pre-commit', 'pre-push', 'commit-msg'):
+        path = project_root / 'hooks' / name
+        assert path.read_text() == hook_script(name)
+        assert os.access(path, os.X_OK)
+
+
+def test_hooks_folder_via_core_hookspath(plain_repo: RepoHandle,
+                                         project_root: Path) -> None:
+    r = plain_repo
+    r.git('config', 'core.hooksPath', str(project_root / 'hooks'))
+    r.git('switch', '-q', '-c', 'feature/z')
+    proc = r.commit('z', files={'z.txt': 'z\n'})
+    assert proc.returncode == 1
+    assert 'branch-name' in proc.output
+
+
+def test_install_refuses_foreign_hooks(plain_repo: RepoHandle) -> None:
+    r = plain_repo
+    hook = r.path / '.git' / 'hooks' / 'pre-push'
+    hook.write_text('#!/bin/sh\necho mine\n')
+    hook.chmod(0o755)
+    proc = wg('install', cwd=r.path)
+    assert proc.returncode == 2
+    assert 'not ours' in proc.stderr and '--force' in proc.stderr
+    assert not (r.path / '.git' / 'hooks' / 'pre-commit').exists()
+    proc = wg('install', '--force', cwd=r.path)
+    assert proc.returncode == 0
+    assert MARKER in hook.read_text()
+    assert (r.path / '.git' / 'hooks' / 'pre-push.local').exists()
+    proc = wg('uninstall', cwd=r.path)
+    assert proc.returncode == 0
+    assert hook.read_text() == '#!/bin/sh\necho mine\n'
+    assert not (r.path / '.git' / 'hooks' / 'pre-commit').exists()
+    proc = wg('uninstall', cwd=r.path)
+    assert 'nothing to remove' in proc.stdout
+
+
+def test_install_from_linked_worktree_goes_to_common_dir(
+        plain_repo: RepoHandle) -> None:
+    r = plain_repo
+    wt = r.worktree('issue-1-a')
+    assert wg('install', cwd=wt).returncode == 0
+    assert (r.path / '.git' / 'hooks' / 'pre-commit').exists()
+    proc = wg('doctor', cwd=r.path)
+    assert proc.returncode == 0, proc
+    assert proc.stdout.count(': ok') == 2
+
+
+def test_doctor_flags_relative_hookspath(plain_repo: RepoHandle) -> None:
+    r = plain_repo
+    r.git('config', 'core.hooksPath', '.git/hooks')
+    assert wg('install', cwd=r.path).returncode == 0
+    r.worktree('issue-2-b')
+    proc = wg('doctor', cwd=r.path)
+    assert proc.returncode == 1
+    assert 'SILENT' in proc.stdout
+    assert 'relative' in proc.stdout
+
+
+def test_doctor_flags_missing_pre_push(precommit_repo: RepoHandle) -> None:
+    r = precommit_repo
+    os.remove(r.path / '.git' / 'hooks' / 'pre-push')
+    proc = wg('doctor', cwd=r.path)
+    assert proc.returncode == 1
+    assert 'pre-commit install --hook-type pre-push' in proc.stdout
+
+
+def test_doctor_reports_invalid_policy(native_repo: RepoHandle) -> None:
+    (native_repo.path / '.worktree-guard.yaml').write_text('brnaches: {}\n')
+    proc = wg('doctor', cwd=native_repo.path)
+    assert proc.returncode == 1
+    assert 'INVALID' in proc.stdout and 'brnaches' in proc.stdout
+
+
+def test_internal_errors_have_no_traceback(monkeypatch, capsys) -> None:
+    from worktree_guard import cli
+
+    def boom(ns):
+        raise RuntimeError('kaboom')
+
+    monkeypatch.setitem(cli._COMMANDS, 'rules', boom)
+    assert cli.main(['rules']) == 2
+    err = capsys.readouterr().err
+    assert 'internal error: RuntimeError: kaboom' in err
+    assert 'Traceback' not in err
+
+
+def test_demo_runs(tmp_path: Path) -> None:
+    proc = wg('demo', cwd=tmp_path)
+    assert proc.returncode == 0, proc.output
+    assert 'every verdict as expected' in proc.stdout

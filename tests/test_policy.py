@@ -1,0 +1,207 @@
+"""The policy loader: defaults, merging, file:line:col errors, the schema."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from tests.helpers import assert_no_traceback
+from tests.helpers import wg
+from worktree_guard import policy as P
+from worktree_guard.errors import PolicyError
+
+
+def parse(text: str) -> P.Policy:
+    return P.parse(text.encode(), '.worktree-guard.yaml')
+
+
+def error_of(text: str) -> str:
+    with pytest.raises(PolicyError) as info:
+        parse(text)
+    return info.value.render()
+
+
+def test_empty_file_is_the_defaults() -> None:
+    pol = parse('')
+    assert pol.data == P.DEFAULTS
+    assert pol.sources == {}
+
+
+def test_file_overrides_only_what_it_says() -> None:
+    pol = parse('version: 1\nbranches:\n  check: new\n')
+    assert pol['branches']['check'] == 'new'
+    assert pol['branches']['protected'] == ['main', 'master']
+    assert pol.sources == {'branches.check': '.worktree-guard.yaml:3'}
+
+
+@pytest.mark.parametrize(('text', 'expect', 'hint'), [
+    ('branches:\n\tcheck: new\n', '.worktree-guard.yaml:2:1: invalid YAML',
+     'tabs'),
+    ('brnaches:\n  check: new\n',
+     ".worktree-guard.yaml:1:1: unknown key 'brnaches'",
+     "did you mean 'branches'?"),
+    ("branches:\n  pattern: '('\n",
+     ".worktree-guard.yaml:2:12: 'branches.pattern' is not a valid regex",
+     'RE2'),
+    ('rules:\n  branch-name: loud\n',
+     ".worktree-guard.yaml:2:16: 'rules.branch-name' is 'loud'",
+     'error, warn, off'),
+    ("branches:\n  pattern: '^[a-z]+$'\n",
+     "no named group 'issue'", '(?P<issue>'),
+    ('branches:\n  exempt: main\n',
+     ".worktree-guard.yaml:2:11: 'branches.exempt' must be a list",
+     'YAML list'),
+    ("branches:\n  exempt: ['rel[ease']\n",
+     ".worktree-guard.yaml:2:12: 'branches.exempt' has an invalid pattern",
+     'close every ['),
+    ('branches:\n  chekc: new\n',
+     ".worktree-guard.yaml:2:3: unknown key 'chekc' in 'branches'",
+     "did you mean 'check'?"),
+    ('version: 2\n', "'version' must be 1", 'version'),
+    ('- a\n- b\n', 'must be a mapping of sections', 'init'),
+    ('sync:\n  max-staleness: soon\n', 'not a duration', '12h'),
+    ('branches:\n  check: new\nbranches:\n  check: all\n',
+     'duplicate key', 'remove one'),
+    ('paths:\n  allow: ["re:(a"]\n', 'not a valid regex', 'RE2'),
+    ('paths:\n  max-file-size: huge\n', 'not a size', 'KiB'),
+])
+def test_bad_policy_errors(text: str, expect: str, hint: str) -> None:
+    msg = error_of(text)
+    assert expect in msg
+    assert hint in msg
+
+
+def test_not_utf8() -> None:
+    with pytest.raises(PolicyError) as info:
+        P.parse(b'\xff\xfe', 'p.yaml')
+    assert 'p.yaml:1:1: the file is not valid UTF-8' in info.value.render()
+
+
+def test_several_errors_are_all_reported() -> None:
+    msg = error_of('rules:\n  branch-name: loud\n  protected-branch: meh\n')
+    assert ':2:16:' in msg and ':3:21:' in msg
+
+
+def test_severity_resolution() -> None:
+    pol = parse('rules:\n  worktree-paths: warn\n')
+    assert pol.severity('worktree-paths', 'relative-escape') == 'warn'
+    pol = parse('rules:\n  worktree-paths: off\n'
+                '  worktree-paths/home-path: error\n')
+    assert pol.severity('worktree-paths', 'home-path') == 'off'
+    pol = parse('rules:\n  worktree-paths/home-path: error\n')
+    assert pol.severity('worktree-paths', 'home-path') == 'error'
+    assert P.default_policy().severity('worktree-paths', 'home-path') == 'warn'
+    assert P.default_policy().severity('branch-name', 'detached') == 'error'
+
+
+def test_builtin_globs_match_pathspec() -> None:
+    assert P.compile_globs(P.DEFAULTS) == P._BUILTIN_GLOBS
+
+
+@pytest.mark.parametrize(('name', 'exempt'), [
+    ('main', True), ('release/1.2', True), ('release/1.2/x', True),
+    ('dependabot/pip/x', True), ('mainline', False), ('feature/main', False),
+    ('issue-1-x', False),
+])
+def test_exempt_globs_are_anchored(name: str, exempt: bool) -> None:
+    assert P.default_policy().matches('branches', 'exempt', name) is exempt
+
+
+def test_user_regex_uses_re2_and_is_linear() -> None:
+    import time
+    pol = parse("branches:\n  pattern: '^(?P<issue>a+)+$'\n")
+    t = time.monotonic()
+    assert not pol.branch_regex().search('a' * 5000 + '!')
+    assert time.monotonic() - t < 1
+
+
+def test_schema_defaults_match_builtin_defaults() -> None:
+    schema = P.load_schema()
+    for section, values in P.DEFAULTS.items():
+        props = schema['properties'][section]['properties']
+        assert set(props) == set(values), section
+        for key, val in values.items():
+            assert props[key]['default'] == val, f'{section}.{key}'
+
+
+def test_defaults_validate_against_schema() -> None:
+    jsonschema.Draft202012Validator(P.load_schema()).validate(
+        {'version': 1, **P.DEFAULTS})
+
+
+def test_cache_is_used_and_invalidated(tmp_path: Path) -> None:
+    (tmp_path / '.worktree-guard.yaml').write_text('branches:\n  check: new\n')
+    cache = tmp_path / 'gitdir'
+    cache.mkdir()
+    assert P.load(str(tmp_path), None, str(cache))['branches']['check'] == 'new'
+    assert (cache / P.CACHE_FILE).exists()
+    assert P.load(str(tmp_path), None, str(cache))['branches']['check'] == 'new'
+    (tmp_path / '.worktree-guard.yaml').write_text('branches:\n  check: all\n')
+    assert P.load(str(tmp_path), None, str(cache))['branches']['check'] == 'all'
+
+
+def test_cache_write_failure_is_harmless(tmp_path: Path) -> None:
+    (tmp_path / '.worktree-guard.yaml').write_text('branches:\n  check: new\n')
+    missing = tmp_path / 'no' / 'such' / 'dir'
+    assert P.load(str(tmp_path), None, str(missing))['branches']['check'] == 'new'
+
+
+def test_missing_override_is_exit_2(plain_repo) -> None:
+    proc = wg('check', '--policy', 'nope.yaml', cwd=plain_repo.path)
+    assert proc.returncode == 2
+    assert 'nope.yaml: policy file not found' in proc.stderr
+    assert_no_traceback(proc)
+
+
+@pytest.mark.parametrize('text', [
+    'branches:\n\tcheck: new\n', 'brnaches: {}\n',
+    "branches:\n  pattern: '('\n", 'rules:\n  branch-name: loud\n',
+])
+def test_broken_policy_fails_hooks_with_exit_2(plain_repo, text: str) -> None:
+    (plain_repo.path / '.worktree-guard.yaml').write_text(text)
+    for args in (['check', '--stage', 'commit'], ['policy', 'validate'],
+                 ['hook', 'pre-commit']):
+        proc = wg(*args, cwd=plain_repo.path)
+        assert proc.returncode == 2, (args, proc)
+        assert '.worktree-guard.yaml:' in proc.output
+        assert 'hint:' in proc.output
+        assert_no_traceback(proc)
+
+
+def test_policy_show_names_sources(plain_repo) -> None:
+    (plain_repo.path / '.worktree-guard.yaml').write_text(
+        'version: 1\nsync:\n  fetch: false\n')
+    proc = wg('policy', 'show', cwd=plain_repo.path)
+    assert proc.returncode == 0
+    line = next(ln for ln in proc.stdout.splitlines() if 'fetch: false' in ln)
+    assert '# .worktree-guard.yaml:3' in line
+    assert any('# default' in ln and 'require-linear' in ln
+               for ln in proc.stdout.splitlines())
+    js = json.loads(wg('policy', 'show', '--format', 'json',
+                       cwd=plain_repo.path).stdout)
+    assert js['sources']['sync.fetch'] == '.worktree-guard.yaml:3'
+    assert js['sources']['sync.max-behind'] == 'default'
+
+
+def test_policy_validate(plain_repo) -> None:
+    proc = wg('policy', 'validate', cwd=plain_repo.path)
+    assert proc.returncode == 0 and 'built-in defaults' in proc.stdout
+    (plain_repo.path / '.worktree-guard.yaml').write_text('version: 1\n')
+    proc = wg('policy', 'validate', cwd=plain_repo.path)
+    assert proc.returncode == 0 and 'valid' in proc.stdout
+    proc = wg('policy', 'schema', cwd=plain_repo.path)
+    assert json.loads(proc.stdout)['title'].startswith('worktree-guard')
+
+
+def test_init_writes_a_valid_commented_policy(plain_repo) -> None:
+    proc = wg('init', cwd=plain_repo.path)
+    assert proc.returncode == 0, proc
+    assert 'worktree-guard-commit' in proc.stdout
+    text = (plain_repo.path / '.worktree-guard.yaml').read_text()
+    assert '#   check: all' in text
+    assert parse(text).data == P.DEFAULTS
+    again = wg('init', cwd=plain_repo.path)
+    assert again.returncode == 2 and '--force' in again.stderr
+    assert wg('init', '--force', cwd=plain_repo.path).returncode == 0

@@ -1,0 +1,105 @@
+"""``worktree-guard demo``: a throw-away repo with worktrees, real commits.
+
+It installs the native hooks (with this interpreter), then shows a good
+commit passing and bad ones refused, each through a real ``git commit``.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import tempfile
+
+from worktree_guard.gitctx import foreign_env
+from worktree_guard.gitctx import spawn
+
+
+def _git(cwd: str, *args: str) -> tuple[int, str]:
+    env = foreign_env()
+    env.update({'GIT_AUTHOR_NAME': 'Demo', 'GIT_AUTHOR_EMAIL': 'demo@example.invalid',
+                'GIT_COMMITTER_NAME': 'Demo',
+                'GIT_COMMITTER_EMAIL': 'demo@example.invalid',
+                'WORKTREE_GUARD_PYTHON': sys.executable})
+    res = spawn(['git', '-C', cwd, *args], env=env)
+    return res.returncode, (res.stdout + res.stderr).decode(errors='replace')
+
+
+def _write(path: str, text: str) -> None:
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, 'w', encoding='utf-8') as f:
+        f.write(text)
+
+
+def _step(title: str, expect_ok: bool, rc: int, output: str) -> bool:
+    verdict = 'passed' if rc == 0 else 'REFUSED'
+    good = (rc == 0) == expect_ok
+    print(f"\n$ {title}\n  -> {verdict} ({'as expected' if good else 'UNEXPECTED'})")
+    for line in output.strip().splitlines():
+        if line.strip() and not line.startswith(('[', ' create mode',
+                                                  ' 1 file changed')):
+            print(f'     {line}')
+    return good
+
+
+def run_demo(keep: bool = False) -> int:
+    base = tempfile.mkdtemp(prefix='worktree-guard-demo-')
+    main = os.path.join(base, 'main-repo')
+    ok = True
+    try:
+        print(f'demo repo: {main}')
+        _git(base, 'init', '-q', '-b', 'main', main)
+        _write(os.path.join(main, 'README.md'), '# app\n')
+        _write(os.path.join(main, '.gitignore'), 'trees/\n')
+        _git(main, 'add', '-A')
+        _git(main, 'commit', '-q', '-m', 'initial commit')
+        from worktree_guard.install import hooks_dir
+        from worktree_guard.install import hook_script
+        from worktree_guard.gitctx import Repo
+        hdir, _ = hooks_dir(Repo.discover(main))
+        for name in ('pre-commit', 'pre-push', 'commit-msg'):
+            path = os.path.join(hdir, name)
+            _write(path, hook_script(name, sys.executable))
+            os.chmod(path, 0o755)
+        print('installed the native hooks (worktree-guard install)')
+        wt45 = os.path.join(main, 'trees', 'issue-45-add-rust-sdk')
+        wt46 = os.path.join(main, 'trees', 'issue-46-update-docs')
+        _git(main, 'worktree', 'add', '-q', '-b', 'issue-45-add-rust-sdk', wt45)
+        _git(main, 'worktree', 'add', '-q', '-b', 'issue-46-update-docs', wt46)
+        print('worktrees: trees/issue-45-add-rust-sdk, trees/issue-46-update-docs')
+
+        _write(os.path.join(wt45, 'sdk', 'rust.md'), '# Rust SDK\n')
+        _git(wt45, 'add', '-A')
+        ok &= _step('git commit (in trees/issue-45-add-rust-sdk)', True,
+                    *_git(wt45, 'commit', '-m', 'Add Rust SDK notes'))
+
+        _write(os.path.join(main, 'hotfix.txt'), 'quick fix\n')
+        _git(main, 'add', 'hotfix.txt')
+        ok &= _step('git commit (in the main checkout, on main)', False,
+                    *_git(main, 'commit', '-m', 'quick fix on main'))
+        _git(main, 'reset', '-q')
+        os.remove(os.path.join(main, 'hotfix.txt'))
+
+        _git(wt46, 'switch', '-q', '-c', 'Feature/Add Login'.replace(' ', '-'))
+        _write(os.path.join(wt46, 'login.txt'), 'login\n')
+        _git(wt46, 'add', '-A')
+        ok &= _step('git commit (on branch Feature/Add-Login)', False,
+                    *_git(wt46, 'commit', '-m', 'login'))
+        _git(wt46, 'switch', '-q', 'issue-46-update-docs')
+        _git(wt46, 'reset', '-q')
+        os.remove(os.path.join(wt46, 'login.txt'))
+
+        _write(os.path.join(wt46, 'docs', 'guide.md'),
+               'See ../main-repo/docs/x.md and '
+               f'{main}/docs/x.md for details.\n')
+        _git(wt46, 'add', '-A')
+        ok &= _step('git commit (docs that reference ../main-repo/...)',
+                    False, *_git(wt46, 'commit', '-m', 'docs that reach'))
+        print('\nSummary: ' + ('every verdict as expected' if ok
+                                else 'SOME VERDICTS WERE UNEXPECTED'))
+    finally:
+        if keep:
+            print(f'\nkept: {base}')
+        else:
+            shutil.rmtree(base, ignore_errors=True)
+    return 0 if ok else 1
+

@@ -1,0 +1,455 @@
+"""Git facts: the only module that talks to git.
+
+It finds the repository (main checkout, linked worktree, bare repo or a
+subdirectory, inside a hook or not), reads HEAD, lists worktrees, and answers
+questions about refs and ancestry.  Everything is read-only: nothing here
+changes the index, the working tree, refs or the stash; the single exception
+is ``fetch_base``, which updates one remote-tracking ref when the policy asks.
+
+Processes are started with ``os.posix_spawnp`` instead of ``subprocess``:
+importing ``subprocess`` costs more than the rest of the commit-stage run.
+GitPython is used only by the slow, interactive commands (see ``gitpython``).
+"""
+from __future__ import annotations
+
+import os
+import select
+import time
+from typing import TYPE_CHECKING
+
+from worktree_guard.errors import GitError
+from worktree_guard.facts import Head
+from worktree_guard.facts import RefUpdate
+from worktree_guard.facts import WorktreeInfo
+
+if TYPE_CHECKING:  # pragma: no cover (typing only)
+    from collections.abc import Iterable
+    from collections.abc import Sequence
+
+    import git as gitpython
+
+# Variables git exports into hooks that may be relative to the hook's cwd.
+_PATH_VARS = ('GIT_DIR', 'GIT_WORK_TREE', 'GIT_INDEX_FILE', 'GIT_COMMON_DIR',
+              'GIT_OBJECT_DIRECTORY')
+# Variables that tie a git process to *this* repository; removed when we run
+# git against another one (``git rev-parse --local-env-vars``).
+LOCAL_ENV_VARS = (
+    'GIT_ALTERNATE_OBJECT_DIRECTORIES', 'GIT_CONFIG', 'GIT_CONFIG_PARAMETERS',
+    'GIT_CONFIG_COUNT', 'GIT_OBJECT_DIRECTORY', 'GIT_DIR', 'GIT_WORK_TREE',
+    'GIT_IMPLICIT_WORK_TREE', 'GIT_GRAFT_FILE', 'GIT_INDEX_FILE',
+    'GIT_NO_REPLACE_OBJECTS', 'GIT_REPLACE_REF_BASE', 'GIT_PREFIX',
+    'GIT_INTERNAL_SUPER_PREFIX', 'GIT_SHALLOW_FILE', 'GIT_COMMON_DIR',
+    'GIT_QUARANTINE_PATH',
+)
+
+
+class ProcResult:
+    __slots__ = ('returncode', 'stdout', 'stderr', 'timed_out')
+
+    def __init__(self, returncode: int, stdout: bytes, stderr: bytes,
+                 timed_out: bool = False) -> None:
+        self.returncode = returncode
+        self.stdout = stdout
+        self.stderr = stderr
+        self.timed_out = timed_out
+
+
+def spawn(
+        argv: Sequence[str],
+        *,
+        input: bytes | None = None,
+        env: dict[str, str] | None = None,
+        timeout: float | None = None,
+) -> ProcResult:
+    """Run ``argv`` and collect its output without importing subprocess.
+
+    stdin, stdout and stderr are pipes served by one ``poll`` loop, so large
+    inputs and outputs cannot deadlock.  On ``timeout`` the process is killed
+    and ``timed_out`` is set.
+    """
+    in_r, in_w = os.pipe()
+    out_r, out_w = os.pipe()
+    err_r, err_w = os.pipe()
+    actions: list[tuple[int, ...]] = [
+        (os.POSIX_SPAWN_DUP2, in_r, 0),
+        (os.POSIX_SPAWN_DUP2, out_w, 1),
+        (os.POSIX_SPAWN_DUP2, err_w, 2),
+    ]
+    for fd in (in_r, in_w, out_r, out_w, err_r, err_w):
+        actions.append((os.POSIX_SPAWN_CLOSE, fd))
+    try:
+        pid = os.posix_spawnp(
+            argv[0], list(argv), os.environ if env is None else env,
+            file_actions=actions,
+        )
+    except OSError as e:
+        for fd in (in_r, in_w, out_r, out_w, err_r, err_w):
+            os.close(fd)
+        if argv[0] == 'git':
+            raise GitError(
+                f'cannot run git: {e.strerror}',
+                'install git (2.38 or newer) and make sure it is on PATH',
+            ) from None
+        raise GitError(f'cannot run {argv[0]}: {e.strerror}') from None
+    os.close(in_r)
+    os.close(out_w)
+    os.close(err_w)
+
+    chunks: dict[int, list[bytes]] = {out_r: [], err_r: []}
+    poller = select.poll()
+    poller.register(out_r, select.POLLIN)
+    poller.register(err_r, select.POLLIN)
+    pending = memoryview(input or b'')
+    if pending:
+        os.set_blocking(in_w, False)
+        poller.register(in_w, select.POLLOUT)
+    else:
+        os.close(in_w)
+    open_fds = {out_r, err_r} | ({in_w} if pending else set())
+    deadline = None if timeout is None else time.monotonic() + timeout
+    timed_out = False
+    while open_fds - {in_w} or (in_w in open_fds):
+        wait_ms = None
+        if deadline is not None:
+            wait_ms = max(0, int((deadline - time.monotonic()) * 1000))
+        events = poller.poll(wait_ms)
+        if not events and deadline is not None and time.monotonic() >= deadline:
+            timed_out = True
+            os.kill(pid, 9)
+            break
+        for fd, _ in events:
+            if fd == in_w:
+                try:
+                    n = os.write(in_w, pending[:65536])
+                except BrokenPipeError:
+                    n = len(pending)
+                pending = pending[n:]
+                if not pending:
+                    poller.unregister(in_w)
+                    os.close(in_w)
+                    open_fds.discard(in_w)
+                continue
+            data = os.read(fd, 1 << 16)
+            if data:
+                chunks[fd].append(data)
+            else:
+                poller.unregister(fd)
+                os.close(fd)
+                open_fds.discard(fd)
+    for fd in open_fds:
+        os.close(fd)
+    _, status = os.waitpid(pid, 0)
+    rc = os.waitstatus_to_exitcode(status)
+    return ProcResult(rc, b''.join(chunks[out_r]), b''.join(chunks[err_r]),
+                      timed_out)
+
+
+def _decode(b: bytes) -> str:
+    return b.decode('utf-8', 'surrogateescape')
+
+
+def _read(path: str) -> str | None:
+    try:
+        with open(path, encoding='utf-8', errors='surrogateescape') as f:
+            return f.read()
+    except OSError:
+        return None
+
+
+def hook_env() -> dict[str, str]:
+    """The environment for git children, with relative git paths made absolute.
+
+    Inside hooks git may export ``GIT_INDEX_FILE=.git/index`` (relative to
+    the hook's cwd); making it absolute keeps it right whatever ``-C`` we use.
+    """
+    env = dict(os.environ)
+    cwd = os.getcwd()
+    for var in _PATH_VARS:
+        val = env.get(var)
+        if val and not os.path.isabs(val):
+            env[var] = os.path.normpath(os.path.join(cwd, val))
+    return env
+
+
+def foreign_env() -> dict[str, str]:
+    """Environment for running git against a *different* repository."""
+    env = dict(os.environ)
+    for var in LOCAL_ENV_VARS:
+        env.pop(var, None)
+    return env
+
+
+class Repo:
+    """A discovered repository, seen from one worktree (or a bare repo)."""
+
+    def __init__(self, git_dir: str, common_dir: str, root: str | None,
+                 is_bare: bool, env: dict[str, str]) -> None:
+        self.git_dir = git_dir
+        self.common_dir = common_dir
+        self.root = root
+        self.is_bare = is_bare
+        self.env = env
+        self._worktrees: list[WorktreeInfo] | None = None
+
+    # -- running git ---------------------------------------------------------
+
+    def git(self, *args: str, input: bytes | None = None,
+            check: bool = True, timeout: float | None = None,
+            env: dict[str, str] | None = None) -> ProcResult:
+        argv = ['git']
+        if self.root is not None:
+            argv += ['-C', self.root]
+        else:
+            argv += ['--git-dir', self.git_dir]
+        argv += args
+        res = spawn(argv, input=input, env=env or self.env, timeout=timeout)
+        if check and res.returncode != 0:
+            msg = _decode(res.stderr).strip().splitlines()
+            raise GitError(
+                f"'git {' '.join(args[:3])}' failed: "
+                f"{msg[-1] if msg else 'exit ' + str(res.returncode)}",
+            )
+        return res
+
+    def out(self, *args: str, input: bytes | None = None) -> str:
+        return _decode(self.git(*args, input=input).stdout)
+
+    # -- discovery -----------------------------------------------------------
+
+    @classmethod
+    def discover(cls, path: str | None = None) -> Repo:
+        """Find the repository that contains ``path`` (default: the cwd).
+
+        One ``git rev-parse`` answers every location question; git knows the
+        rules for ``GIT_DIR``, ``GIT_WORK_TREE``, gitfiles, bare repos,
+        ``safe.directory`` and symlinked paths better than we would.
+        """
+        env = hook_env()
+        base = ['git'] if path is None else ['git', '-C', path]
+        query = ['rev-parse', '--absolute-git-dir', '--git-common-dir',
+                 '--is-bare-repository']
+        res = spawn(base + query + ['--show-toplevel'], env=env)
+        if res.returncode != 0:
+            # A bare repo (or a git dir) has no toplevel: ask again without.
+            res = spawn(base + query, env=env)
+            if res.returncode != 0:
+                err = _decode(res.stderr).strip()
+                raise GitError(
+                    f'not inside a git repository ({err.splitlines()[-1] if err else "git rev-parse failed"})',
+                    'run worktree-guard from inside a git checkout or worktree',
+                )
+        lines = _decode(res.stdout).split('\n')
+        git_dir = lines[0]
+        common = lines[1]
+        cwd = os.path.abspath(path) if path else os.getcwd()
+        if not os.path.isabs(common):
+            # --git-common-dir is relative to the cwd git ran in.
+            common = os.path.normpath(os.path.join(cwd, common))
+        is_bare = lines[2] == 'true'
+        root = lines[3] if len(lines) > 3 and lines[3] else None
+        if root is None:
+            is_bare = True
+        return cls(git_dir, common, root, is_bare, env)
+
+    # -- HEAD ----------------------------------------------------------------
+
+    def head(self) -> Head:
+        """Read HEAD (and any rebase/merge state) from files: no process."""
+        content = _read(os.path.join(self.git_dir, 'HEAD'))
+        operation = self._operation()
+        if content is None:
+            raise GitError(f'cannot read {self.git_dir}/HEAD')
+        content = content.strip()
+        if content.startswith('ref: '):
+            ref = content[5:]
+            oid = self.ref_oid(ref)
+            return Head('branch' if oid else 'unborn',
+                        ref[11:] if ref.startswith('refs/heads/') else ref,
+                        oid, operation)
+        branch: str | None = None
+        if operation == 'rebase':
+            for state in ('rebase-merge', 'rebase-apply'):
+                name = _read(os.path.join(self.git_dir, state, 'head-name'))
+                if name and name.strip().startswith('refs/heads/'):
+                    branch = name.strip()[11:]
+                    break
+        return Head('detached', branch, content, operation)
+
+    def _operation(self) -> str | None:
+        d = self.git_dir
+        if os.path.isdir(os.path.join(d, 'rebase-merge')) or \
+                os.path.isdir(os.path.join(d, 'rebase-apply')):
+            return 'rebase'
+        for name, op in (('MERGE_HEAD', 'merge'),
+                         ('CHERRY_PICK_HEAD', 'cherry-pick'),
+                         ('REVERT_HEAD', 'revert'),
+                         ('BISECT_LOG', 'bisect')):
+            if os.path.exists(os.path.join(d, name)):
+                return op
+        return None
+
+    def ref_oid(self, ref: str) -> str | None:
+        """Resolve a full ref name from loose refs or packed-refs (no process)."""
+        for base in (self.git_dir, self.common_dir):
+            val = _read(os.path.join(base, ref))
+            if val is not None:
+                val = val.strip()
+                if val.startswith('ref: '):
+                    return self.ref_oid(val[5:])
+                return val or None
+        packed = _read(os.path.join(self.common_dir, 'packed-refs'))
+        if packed:
+            suffix = ' ' + ref
+            for line in packed.splitlines():
+                if line.endswith(suffix) and not line.startswith(('#', '^')):
+                    return line.split(' ', 1)[0]
+        if ref.startswith('refs/') and os.path.exists(
+                os.path.join(self.common_dir, 'reftable')):  # pragma: no cover (reftable repos: git >= 2.45)
+            res = self.git('rev-parse', '--verify', '-q', ref, check=False)
+            return _decode(res.stdout).strip() or None
+        return None
+
+    # -- worktrees -----------------------------------------------------------
+
+    def worktrees(self) -> list[WorktreeInfo]:
+        """Every worktree git knows, main checkout first."""
+        if self._worktrees is None:
+            raw = self.git('worktree', 'list', '--porcelain', '-z').stdout
+            self._worktrees = parse_worktree_list(_decode(raw))
+        return self._worktrees
+
+    def main_root(self) -> str | None:
+        """The main checkout's root; ``None`` when the main repo is bare."""
+        if not os.path.isdir(os.path.join(self.common_dir, 'worktrees')):
+            # No linked worktrees: we are the main checkout (or bare).
+            return None if self.is_bare else self.root
+        wts = self.worktrees()
+        if wts and wts[0].is_main and not wts[0].bare:
+            return wts[0].path
+        return None
+
+    def is_linked_worktree(self) -> bool:
+        return os.path.realpath(self.git_dir) != os.path.realpath(self.common_dir)
+
+    # -- config, refs, remotes -------------------------------------------------
+
+    def config(self, key: str) -> str | None:
+        res = self.git('config', '--get', key, check=False)
+        return _decode(res.stdout).strip() if res.returncode == 0 else None
+
+    def remotes(self) -> list[str]:
+        return self.out('remote').split()
+
+    def rev_parse(self, rev: str) -> str | None:
+        res = self.git('rev-parse', '--verify', '-q', rev + '^{commit}',
+                       check=False)
+        return _decode(res.stdout).strip() or None
+
+    def is_ancestor(self, ancestor: str, descendant: str) -> bool:
+        res = self.git('merge-base', '--is-ancestor', ancestor, descendant,
+                       check=False)
+        if res.returncode not in (0, 1):
+            raise GitError(
+                f'cannot compare {ancestor[:12]} and {descendant[:12]}: '
+                f'{_decode(res.stderr).strip()}',
+            )
+        return res.returncode == 0
+
+    def has_object(self, oid: str) -> bool:
+        return self.git('cat-file', '-e', oid, check=False).returncode == 0
+
+    def resolve_base(self, remote: str | None,
+                     branch: str | None) -> tuple[str, str]:
+        """The base remote and branch: policy value, else the convention.
+
+        Remote: ``upstream`` if it exists, else ``origin``.  Branch: ``main``,
+        else ``master`` (looked up on the remote, then locally).
+        """
+        if remote is None:
+            names = self.remotes()
+            remote = 'upstream' if 'upstream' in names else 'origin'
+        if branch is None:
+            branch = 'main'
+            for candidate in ('main', 'master'):
+                if self.ref_oid(f'refs/remotes/{remote}/{candidate}') or \
+                        self.ref_oid(f'refs/heads/{candidate}'):
+                    branch = candidate
+                    break
+        return remote, branch
+
+    def check_ignored(self, root: str, path: str) -> bool:
+        """Is ``path`` ignored in the checkout at ``root``?"""
+        res = spawn(['git', '-C', root, 'check-ignore', '-q', '--no-index',
+                     path], env=foreign_env())
+        return res.returncode == 0
+
+    def fill_fast_forward(self, updates: Iterable[RefUpdate]) -> None:
+        """Set ``fast_forward`` on updates of existing refs (``None`` if unknown)."""
+        for u in updates:
+            if u.is_new or u.is_delete or not self.has_object(u.remote_oid):
+                u.fast_forward = None
+            else:
+                u.fast_forward = self.is_ancestor(u.remote_oid, u.local_oid)
+
+    # -- the slow path ---------------------------------------------------------
+
+    def gitpython(self) -> gitpython.Repo:
+        """A GitPython ``Repo`` for interactive commands (never on hook paths)."""
+        import git as gitpython_mod
+        return gitpython_mod.Repo(self.root or self.git_dir)
+
+
+def parse_worktree_list(text: str) -> list[WorktreeInfo]:
+    """Parse ``git worktree list --porcelain -z``."""
+    result: list[WorktreeInfo] = []
+    cur: WorktreeInfo | None = None
+    for field in text.split('\0'):
+        if not field:
+            if cur is not None:
+                result.append(cur)
+                cur = None
+            continue
+        key, _, val = field.partition(' ')
+        if key == 'worktree':
+            cur = WorktreeInfo(val, is_main=not result)
+        elif cur is None:
+            continue
+        elif key == 'HEAD':
+            cur.head = val
+        elif key == 'branch':
+            cur.branch = val[11:] if val.startswith('refs/heads/') else val
+        elif key == 'bare':
+            cur.bare = True
+        elif key == 'detached':
+            cur.detached = True
+        elif key == 'prunable':
+            cur.prunable = val or 'prunable'
+        elif key == 'locked':
+            cur.locked = val or 'locked'
+    if cur is not None:
+        result.append(cur)
+    return result
+
+
+def parse_push_lines(text: str) -> list[RefUpdate]:
+    """Parse git's pre-push stdin: ``<lref> <loid> <rref> <roid>`` lines.
+
+    Malformed lines raise ``GitError`` (exit 2) naming the line.
+    """
+    updates = []
+    for n, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        parts = line.split(' ')
+        if len(parts) != 4 or not all(_is_oid(p) for p in (parts[1], parts[3])):
+            raise GitError(
+                f'pre-push input line {n} is malformed: {line[:120]!r}',
+                'git sends "<local-ref> <local-oid> <remote-ref> <remote-oid>" '
+                'lines; run this hook from git, not by hand',
+            )
+        updates.append(RefUpdate(parts[0], parts[1], parts[2], parts[3]))
+    return updates
+
+
+def _is_oid(s: str) -> bool:
+    return len(s) in (40, 64) and all(c in '0123456789abcdef' for c in s)

@@ -1,0 +1,324 @@
+"""``init``, ``install``, ``uninstall`` and ``doctor``: putting the hooks in
+place and proving they run in every worktree."""
+from __future__ import annotations
+
+import os
+import stat
+import sys
+
+from worktree_guard.errors import GuardError
+from worktree_guard.gitctx import Repo
+from worktree_guard.gitctx import spawn
+
+MARKER = '# worktree-guard-native-hook v1'
+NATIVE = ('pre-commit', 'pre-push', 'commit-msg')
+SERVER = ('pre-receive', 'update')
+BACKUP_SUFFIX = '.local'
+
+
+def hook_script(name: str, python: str | None = None,
+                command: str = 'hook') -> str:
+    """The thin shell script for one hook.
+
+    With ``python`` set (``install``), the interpreter that has
+    worktree-guard is baked in and started with ``-I`` (isolated: no cwd on
+    sys.path, no PYTHON* variables); ``$WORKTREE_GUARD_PYTHON`` overrides it
+    and ``worktree-guard`` on PATH is the fallback.  The scripts in the
+    repo's ``hooks/`` folder are this template with no interpreter baked in.
+    """
+    args = f'{command} {name}' if command == 'hook' else name
+    import shlex
+    default = shlex.quote(python) if python else "''"
+    return f"""#!/bin/sh
+{MARKER}
+# Runs `worktree-guard {args}`; `worktree-guard uninstall` removes it.
+py={default}
+[ -n "$WORKTREE_GUARD_PYTHON" ] && py=$WORKTREE_GUARD_PYTHON
+if [ -n "$py" ] && [ -x "$py" ]; then
+    exec "$py" -I -m worktree_guard {args} "$@"
+fi
+exec worktree-guard {args} "$@"
+"""
+
+
+def _is_ours(path: str) -> bool:
+    try:
+        with open(path, encoding='utf-8', errors='replace') as f:
+            return MARKER in f.read(4096)
+    except OSError:
+        return False
+
+
+def _write_exec(path: str, content: str) -> None:
+    tmp = f'{path}.wg-tmp'
+    with open(tmp, 'w', encoding='utf-8') as f:
+        f.write(content)
+    mode = os.stat(tmp).st_mode
+    os.chmod(tmp, mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
+    os.replace(tmp, path)
+
+
+def hooks_dir(repo: Repo) -> tuple[str, str | None]:
+    """The shared hooks folder, and ``core.hooksPath`` if set.
+
+    Without ``core.hooksPath`` this is ``<git-common-dir>/hooks``, which every
+    worktree shares.  A relative ``core.hooksPath`` is resolved against the
+    main checkout (where git resolves it for the main worktree).
+    """
+    configured = repo.config('core.hooksPath')
+    if not configured:
+        return os.path.join(repo.common_dir, 'hooks'), None
+    path = os.path.expanduser(configured)
+    if not os.path.isabs(path):
+        base = repo.main_root() or repo.root or repo.common_dir
+        path = os.path.join(base, path)
+    return os.path.normpath(path), configured
+
+
+def _install_into(directory: str, names: tuple[str, ...], force: bool,
+                  command: str) -> list[str]:
+    os.makedirs(directory, exist_ok=True)
+    foreign = [n for n in names
+               if os.path.exists(os.path.join(directory, n))
+               and not _is_ours(os.path.join(directory, n))]
+    if foreign and not force:
+        raise GuardError(
+            f"{', '.join(foreign)} in {directory} "
+            f"{'is' if len(foreign) == 1 else 'are'} not ours; refusing to "
+            'overwrite',
+            'rerun with --force to keep them as <hook>.local and install '
+            'ours (or chain them by hand)',
+        )
+    lines = []
+    for name in names:
+        path = os.path.join(directory, name)
+        if name in foreign:
+            os.replace(path, path + BACKUP_SUFFIX)
+            lines.append(f'moved foreign {name} to {name}{BACKUP_SUFFIX}')
+        _write_exec(path, hook_script(name, sys.executable, command))
+        lines.append(f'installed {path}')
+    return lines
+
+
+def install(force: bool = False) -> int:
+    repo = Repo.discover()
+    directory, configured = hooks_dir(repo)
+    for line in _install_into(directory, NATIVE, force, 'hook'):
+        print(line)
+    if configured and not os.path.isabs(os.path.expanduser(configured)):
+        print(f'warning: core.hooksPath is relative ({configured!r}); git '
+              'resolves it in each worktree, so linked worktrees may not '
+              'run these hooks. Make it absolute:\n'
+              f'  git config core.hooksPath {directory}')
+    print("run 'worktree-guard doctor' to see which worktrees run them")
+    return 0
+
+
+def uninstall() -> int:
+    repo = Repo.discover()
+    directory, _ = hooks_dir(repo)
+    return _uninstall_from(directory, NATIVE)
+
+
+def _uninstall_from(directory: str, names: tuple[str, ...]) -> int:
+    removed = 0
+    for name in names:
+        path = os.path.join(directory, name)
+        if os.path.exists(path) and _is_ours(path):
+            os.remove(path)
+            removed += 1
+            print(f'removed {path}')
+            if os.path.exists(path + BACKUP_SUFFIX):
+                os.replace(path + BACKUP_SUFFIX, path)
+                print(f'restored {name} from {name}{BACKUP_SUFFIX}')
+        elif os.path.exists(path):
+            print(f'left {path}: not installed by worktree-guard')
+    if not removed:
+        print('nothing to remove: no worktree-guard hooks found in '
+              f'{directory}')
+    return 0
+
+
+def install_server(bare: str, force: bool = False) -> int:
+    if not os.path.isdir(bare):
+        raise GuardError(f'{bare}: no such directory',
+                         'give the path of the bare repository on the '
+                         'server')
+    res = spawn(['git', '--git-dir', bare, 'rev-parse',
+                 '--is-bare-repository'])
+    if res.returncode != 0 or res.stdout.strip() != b'true':
+        raise GuardError(f'{bare} is not a bare git repository',
+                         'server hooks go into the bare repo that clients '
+                         'push to')
+    directory = os.path.join(bare, 'hooks')
+    for line in _install_into(directory, SERVER, force, 'server'):
+        print(line)
+    return 0
+
+
+def uninstall_server(bare: str) -> int:
+    return _uninstall_from(os.path.join(bare, 'hooks'), SERVER)
+
+
+# -- init --------------------------------------------------------------------------
+
+PRE_COMMIT_SNIPPET = """\
+# .pre-commit-config.yaml
+minimum_pre_commit_version: 3.2.0
+default_install_hook_types: [pre-commit, pre-push]
+repos:
+  - repo: <url of worktree-guard>
+    rev: <tag or sha>
+    hooks:
+      - id: worktree-guard-commit   # branch, protected, layout, paths
+      - id: worktree-guard-push     # the push rules, incl. sync-before-push
+# then: pre-commit install --hook-type pre-commit --hook-type pre-push
+"""
+
+
+def policy_template() -> str:
+    """A commented policy: every key, with its default, commented out."""
+    from worktree_guard.policy import DEFAULTS
+    from worktree_guard.policy import load_schema
+    import yaml
+    schema = load_schema()['properties']
+    out = [
+        '# yaml-language-server: $schema=<path to worktree_guard/'
+        'policy.schema.json>',
+        '# worktree-guard policy. Every key is optional: uncomment what you',
+        '# change. `worktree-guard policy show` prints the effective policy.',
+        'version: 1',
+    ]
+    for section, values in DEFAULTS.items():
+        out.append('')
+        out.append(f'# {section}:')
+        props = schema[section]['properties']
+        for key, val in values.items():
+            desc = props.get(key, {}).get('description', '')
+            dumped = yaml.safe_dump({key: val}, default_flow_style=True,
+                                    width=1000).strip()[1:-1]
+            if desc:
+                out.append(f'#   # {desc}')
+            out.append(f'#   {dumped}')
+    return '\n'.join(out) + '\n'
+
+
+def init(force: bool = False, run_pre_commit: bool = False) -> int:
+    from worktree_guard.policy import POLICY_FILE
+    repo = Repo.discover()
+    if repo.root is None:
+        raise GuardError('init needs a checkout, not a bare repository')
+    path = os.path.join(repo.root, POLICY_FILE)
+    if os.path.exists(path) and not force:
+        raise GuardError(f'{POLICY_FILE} already exists; not overwriting it',
+                         'rerun with --force to replace it')
+    with open(path, 'w', encoding='utf-8') as f:
+        f.write(policy_template())
+    print(f'wrote {path}')
+    print()
+    print(PRE_COMMIT_SNIPPET)
+    if run_pre_commit:
+        res = spawn(['pre-commit', 'install', '--hook-type', 'pre-commit',
+                     '--hook-type', 'pre-push'])
+        sys.stdout.write(res.stdout.decode(errors='replace'))
+        if res.returncode != 0:
+            raise GuardError(
+                'pre-commit install failed: '
+                + res.stderr.decode(errors='replace').strip(),
+                'is core.hooksPath set? pre-commit refuses to install then',
+            )
+    return 0
+
+
+# -- doctor ------------------------------------------------------------------------
+
+def _hook_kind(path: str) -> str | None:
+    if not os.path.isfile(path) or not os.access(path, os.X_OK):
+        return None
+    if _is_ours(path):
+        return 'native'
+    try:
+        with open(path, encoding='utf-8', errors='replace') as f:
+            head = f.read(4096)
+    except OSError:  # pragma: no cover (unreadable hook file)
+        return 'foreign'
+    return 'pre-commit' if 'pre-commit' in head and 'INSTALL_PYTHON' in head \
+        else 'foreign'
+
+
+def _pre_commit_config_ids(root: str) -> set[str]:
+    path = os.path.join(root, '.pre-commit-config.yaml')
+    if not os.path.exists(path):
+        return set()
+    import yaml
+    try:
+        with open(path, encoding='utf-8') as f:
+            cfg = yaml.safe_load(f) or {}
+        return {str(h.get('id')) for r in cfg.get('repos', [])
+                for h in r.get('hooks', []) if isinstance(h, dict)}
+    except (yaml.YAMLError, AttributeError, TypeError):
+        return set()
+
+
+def doctor(policy_path: str | None = None) -> int:
+    from worktree_guard import policy as policy_mod
+    from worktree_guard.gitctx import foreign_env
+    repo = Repo.discover()
+    problems = 0
+    try:
+        pol = policy_mod.load(repo.root, policy_path)
+        print(f"policy: {'valid: ' + pol.path if pol.path else 'no file, built-in defaults'}")
+    except GuardError as e:
+        problems += 1
+        print('policy: INVALID')
+        print('  ' + e.render().replace('\n', '\n  '))
+    env = foreign_env()
+    for wt in repo.worktrees():
+        label = wt.branch or ('bare' if wt.bare else 'detached')
+        if wt.bare:
+            print(f'{wt.path} [bare]: no hooks run here for commits')
+            continue
+        if wt.prunable or not os.path.isdir(wt.path):
+            print(f'{wt.path} [{label}]: MISSING folder (prunable): '
+                  'run `git worktree prune`')
+            problems += 1
+            continue
+        res = spawn(['git', '-C', wt.path, 'rev-parse', '--git-path',
+                     'hooks'], env=env)
+        hdir = res.stdout.decode(errors='replace').strip()
+        if hdir and not os.path.isabs(hdir):
+            hdir = os.path.join(wt.path, hdir)
+        kinds = {n: _hook_kind(os.path.join(hdir, n))
+                 for n in ('pre-commit', 'pre-push')}
+        missing = [n for n, k in kinds.items() if k is None]
+        ids = _pre_commit_config_ids(wt.path)
+        status = 'ok'
+        notes = []
+        if missing:
+            status = 'SILENT'
+            notes.append(f"no {' or '.join(missing)} hook in {hdir}")
+        for n, k in kinds.items():
+            if k == 'pre-commit' and n == 'pre-commit' and \
+                    'worktree-guard-commit' not in ids and \
+                    not ids & {'check-branch-name', 'check-worktree-paths'}:
+                notes.append('pre-commit is installed but '
+                             '.pre-commit-config.yaml has no worktree-guard '
+                             'commit hook')
+            if k == 'foreign':
+                notes.append(f'{n} is a foreign hook (not ours, not '
+                             'pre-commit)')
+        if 'worktree-guard-push' in ids and kinds['pre-push'] is None:
+            notes.append('the config has worktree-guard-push but no pre-push '
+                         'hook is installed: pre-commit install --hook-type '
+                         'pre-push')
+        if status != 'ok':
+            problems += 1
+        desc = ', '.join(f'{n}={k or "none"}' for n, k in kinds.items())
+        print(f'{wt.path} [{label}]: {status} ({desc})')
+        for n in notes:
+            print(f'    {n}')
+    configured = repo.config('core.hooksPath')
+    if configured and not os.path.isabs(os.path.expanduser(configured)):
+        print(f'core.hooksPath is relative ({configured!r}): each worktree '
+              'resolves it on its own; make it absolute')
+    return 1 if problems else 0

@@ -1,0 +1,49 @@
+"""protected-branch: no direct commits, force pushes or deletions."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from worktree_guard.report import Violation
+
+if TYPE_CHECKING:  # pragma: no cover (typing only)
+    from collections.abc import Sequence
+
+    from worktree_guard.facts import BranchTarget
+    from worktree_guard.policy import Policy
+
+RULE = 'protected-branch'
+
+
+def check(targets: Sequence[BranchTarget], policy: Policy) -> list[Violation]:
+    out: list[Violation] = []
+    for target in targets:
+        if not policy.matches('branches', 'protected', target.name):
+            continue
+        name = target.name
+        update = target.update
+        if update is None and target.unborn:
+            continue  # a repository's first commit has to land somewhere
+        if update is None:
+            out.append(Violation(
+                RULE,
+                f"branch '{name}' is protected: it takes no direct commits",
+                kind='commit', ref=f'refs/heads/{name}', token=name,
+                fix=['git switch -c issue-<N>-<slug>  '
+                     '(move this work to an issue branch; '
+                     'the staged changes come along)'],
+            ))
+        elif update.is_delete:
+            out.append(Violation(
+                RULE, f"protected branch '{name}' may not be deleted",
+                kind='delete', ref=update.remote_ref, token=name,
+            ))
+        elif update.fast_forward is False:
+            out.append(Violation(
+                RULE,
+                f"protected branch '{name}' may not be force-pushed "
+                '(the update is not a fast-forward)',
+                kind='force-push', ref=update.remote_ref, token=name,
+                fix=[f'git fetch && git rebase <remote>/{name}  '
+                     '(then push without --force)'],
+            ))
+    return out

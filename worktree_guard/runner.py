@@ -1,0 +1,222 @@
+"""Run the rules of one stage: gather facts (gitctx), judge (rules), collect.
+
+This is the only place that wires git facts to rules.  Each rule gets a
+``_run_<rule>`` function here that asks gitctx for exactly the facts the
+rule needs and passes them to the rule's pure ``check``.
+"""
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING
+
+from worktree_guard.facts import BranchTarget
+from worktree_guard.facts import RefUpdate
+from worktree_guard.facts import ZERO_OID
+from worktree_guard.report import Result
+from worktree_guard.report import Violation
+from worktree_guard.rules import COMMIT_RULES
+from worktree_guard.rules import HOOK_IDS
+from worktree_guard.rules import PUSH_RULES
+
+if TYPE_CHECKING:  # pragma: no cover (typing only)
+    from collections.abc import Callable
+    from collections.abc import Sequence
+
+    from worktree_guard.gitctx import Repo
+    from worktree_guard.policy import Policy
+
+
+class StageInput:
+    """What a run judges.
+
+    ``stage`` is ``commit`` or ``push``.  At push, ``updates`` are the refs
+    being pushed and ``remote`` the remote's name.  ``all_files`` checks
+    whole files instead of the change.
+    """
+
+    __slots__ = ('stage', 'updates', 'remote', 'all_files', 'notes')
+
+    def __init__(self, stage: str, updates: list[RefUpdate] | None = None,
+                 remote: str | None = None, all_files: bool = False) -> None:
+        self.stage = stage
+        self.updates = updates or []
+        self.remote = remote
+        self.all_files = all_files
+        self.notes: list[str] = []
+
+
+def stage_rules(stage: str) -> tuple[str, ...]:
+    return COMMIT_RULES if stage == 'commit' else PUSH_RULES
+
+
+def skipped_rules(environ: dict[str, str] | os._Environ[str]) -> dict[str, str]:
+    """Rules skipped by ``SKIP`` (hook ids) or ``WORKTREE_GUARD_SKIP`` (rule
+    ids), mapped to the variable that skipped them."""
+    from worktree_guard.rules import RULES
+    out: dict[str, str] = {}
+    for hook_id in _split(environ.get('SKIP', '')):
+        for rule in HOOK_IDS.get(hook_id, ()):
+            out.setdefault(rule, f'SKIP={hook_id}')
+    for rule in _split(environ.get('WORKTREE_GUARD_SKIP', '')):
+        if rule in RULES:
+            out.setdefault(rule, f'WORKTREE_GUARD_SKIP={rule}')
+    return out
+
+
+def _split(value: str) -> list[str]:
+    return [p.strip() for p in value.split(',') if p.strip()]
+
+
+def run(repo: Repo, policy: Policy, inp: StageInput,
+        rules: Sequence[str] | None = None,
+        environ: dict[str, str] | None = None) -> Result:
+    result = Result()
+    wanted = [r for r in stage_rules(inp.stage)
+              if rules is None or r in rules]
+    skips = skipped_rules(os.environ if environ is None else environ)
+    for rule in wanted:
+        if rule in skips:
+            result.skipped.append(rule)
+            result.notes.append(f'skipped {rule} ({skips[rule]})')
+            continue
+        if policy.severity(rule) == 'off':
+            continue
+        runner = _RUNNERS[rule]
+        found = runner(repo, policy, inp)
+        result.rules_run.append(rule)
+        for v in found:
+            v.severity = policy.severity(v.rule, v.kind)
+            if v.severity != 'off':
+                result.violations.append(v)
+    result.notes.extend(inp.notes)
+    return result
+
+
+# -- facts for each rule --------------------------------------------------------
+
+def _commit_target(repo: Repo, policy: Policy) -> tuple[
+        list[BranchTarget], bool]:
+    head = repo.head()
+    if head.branch is None:
+        return [], True
+    is_new = None
+    if policy['branches']['check'] == 'new':
+        remote, _ = repo.resolve_base(policy['base']['remote'],
+                                      policy['base']['branch'])
+        is_new = repo.ref_oid(f'refs/remotes/{remote}/{head.branch}') is None
+    return [BranchTarget(head.branch, 'HEAD', is_new,
+                         unborn=head.kind == 'unborn')], False
+
+
+def _push_targets(inp: StageInput, include_deletes: bool) -> list[
+        BranchTarget]:
+    out = []
+    for u in inp.updates:
+        if not u.is_branch or (u.is_delete and not include_deletes):
+            continue
+        out.append(BranchTarget(u.branch, 'push', u.is_new, u))
+    return out
+
+
+def _run_branch_name(repo: Repo, policy: Policy,
+                     inp: StageInput) -> list[Violation]:
+    from worktree_guard.rules import branch_name
+    if inp.stage == 'commit':
+        targets, detached = _commit_target(repo, policy)
+        return branch_name.check(targets, policy, detached=detached)
+    return branch_name.check(_push_targets(inp, False), policy)
+
+
+def _run_protected_branch(repo: Repo, policy: Policy,
+                          inp: StageInput) -> list[Violation]:
+    from worktree_guard.rules import protected_branch
+    if inp.stage == 'commit':
+        targets, _ = _commit_target(repo, policy)
+        return protected_branch.check(targets, policy)
+    targets = [t for t in _push_targets(inp, True)
+               if policy.matches('branches', 'protected', t.name)]
+    repo.fill_fast_forward([t.update for t in targets if t.update])
+    return protected_branch.check(targets, policy)
+
+
+def _run_worktree_layout(repo: Repo, policy: Policy,
+                         inp: StageInput) -> list[Violation]:
+    return []  # filled in by the worktree-layout rule (issue 5)
+
+
+def _run_worktree_paths(repo: Repo, policy: Policy,
+                        inp: StageInput) -> list[Violation]:
+    return []  # filled in by the worktree-paths rule (issue 3)
+
+
+def _run_sync_before_push(repo: Repo, policy: Policy,
+                          inp: StageInput) -> list[Violation]:
+    return []  # filled in by the sync-before-push rule (issue 4)
+
+
+_RUNNERS: dict[str, Callable[[Repo, Policy, StageInput], list[Violation]]] = {
+    'branch-name': _run_branch_name,
+    'protected-branch': _run_protected_branch,
+    'worktree-layout': _run_worktree_layout,
+    'worktree-paths': _run_worktree_paths,
+    'sync-before-push': _run_sync_before_push,
+}
+
+
+# -- push inputs ------------------------------------------------------------------
+
+def updates_from_pre_commit_env(repo: Repo, environ: dict[str, str] | os._Environ[str]) -> tuple[
+        list[RefUpdate], str | None] | None:
+    """Rebuild the one ref pre-commit exposes to pre-push hooks.
+
+    pre-commit passes only the first pushed ref.  ``PRE_COMMIT_FROM_REF`` is
+    the remote tip for an existing branch but a synthetic parent for a new
+    one, so "new" is decided from the remote-tracking ref instead.  Returns
+    ``None`` when the variables are absent (not a pre-push run).
+    """
+    remote_branch = environ.get('PRE_COMMIT_REMOTE_BRANCH')
+    local_branch = environ.get('PRE_COMMIT_LOCAL_BRANCH')
+    remote = environ.get('PRE_COMMIT_REMOTE_NAME')
+    to_ref = environ.get('PRE_COMMIT_TO_REF')
+    from_ref = environ.get('PRE_COMMIT_FROM_REF')
+    if not remote_branch:
+        if from_ref and to_ref:
+            return [RefUpdate('HEAD', repo.rev_parse(to_ref) or to_ref,
+                              _ci_remote_ref(repo),
+                              repo.rev_parse(from_ref) or from_ref)], remote
+        return None
+    local_oid = repo.rev_parse(to_ref or local_branch or 'HEAD') or ZERO_OID
+    short = remote_branch[11:] if remote_branch.startswith('refs/heads/') \
+        else remote_branch
+    tracking = repo.ref_oid(f'refs/remotes/{remote}/{short}') if remote \
+        else None
+    if tracking is None:
+        remote_oid = ZERO_OID
+    else:
+        remote_oid = from_ref if from_ref == tracking else tracking
+    return [RefUpdate(local_branch or 'HEAD', local_oid, remote_branch,
+                      remote_oid)], remote
+
+
+def _ci_remote_ref(repo: Repo) -> str:
+    name = os.environ.get('GITHUB_HEAD_REF') or os.environ.get(
+        'CI_MERGE_REQUEST_SOURCE_BRANCH_NAME')
+    if not name:
+        name = repo.head().branch or 'HEAD'
+    return f'refs/heads/{name}'
+
+
+def updates_from_refs(repo: Repo, from_ref: str, to_ref: str,
+                      branch: str | None) -> list[RefUpdate]:
+    """The push rules' input in CI: ``--from-ref BASE --to-ref HEAD``."""
+    from worktree_guard.errors import GuardError
+    to_oid = repo.rev_parse(to_ref)
+    from_oid = repo.rev_parse(from_ref)
+    for name, oid in ((to_ref, to_oid), (from_ref, from_oid)):
+        if oid is None:
+            raise GuardError(f'cannot resolve {name!r} to a commit',
+                             'fetch it first (CI clones are often shallow: '
+                             'use fetch-depth: 0)')
+    remote_ref = f'refs/heads/{branch}' if branch else _ci_remote_ref(repo)
+    assert to_oid is not None and from_oid is not None
+    return [RefUpdate('HEAD', to_oid, remote_ref, from_oid)]

@@ -1,0 +1,47 @@
+"""Slugs for branch and worktree names (``issue-<N>-<slug>``)."""
+from __future__ import annotations
+
+import re
+
+_TAG = re.compile(r'\[[^]]*\]')
+_LEADING = re.compile(r'^[:\s]+')
+_DROP = re.compile(r'[^a-z0-9-]')
+_DASHES = re.compile(r'-{2,}')
+_NUMBER = re.compile(r'(?<![0-9])([1-9][0-9]{0,8})(?![0-9])')
+
+
+def slugify(title: str, max_length: int = 40) -> str:
+    """Slugify an issue title the way the workflow's script did.
+
+    Strip ``[tags]`` and a leading ``:``, lowercase, spaces to hyphens, drop
+    everything outside ``[a-z0-9-]``, squeeze and trim hyphens, then cut to
+    ``max_length`` at a word boundary (hard when there is no hyphen).  Unlike
+    the shell original (``${t%-*}``), a cut that falls exactly on a boundary
+    keeps the last whole word.
+    """
+    t = _TAG.sub('', title)
+    t = _LEADING.sub('', t)
+    t = t.lower().replace(' ', '-')
+    t = _DROP.sub('', t)
+    t = _DASHES.sub('-', t).strip('-')
+    if len(t) > max_length:
+        cut = t[:max_length]
+        if t[max_length] != '-' and '-' in cut:
+            cut = cut[:cut.rindex('-')]
+        t = cut.strip('-')
+    return t
+
+
+def suggest_branch(name: str, max_length: int = 40) -> str:
+    """A compliant name for a non-compliant branch: ``Feature/Add Login`` ->
+    ``issue-<N>-add-login``; a number in the name becomes the issue number."""
+    number = _NUMBER.search(name)
+    issue = number.group(1) if number else '<N>'
+    tail = name.rsplit('/', 1)[-1]
+    if number:
+        tail = tail.replace(number.group(1), ' ')
+    tail = re.sub(r'^(issue|issues|gh|bug|fix|feat|feature)[-_ ]+', '',
+                  tail.strip(), flags=re.IGNORECASE) or tail
+    slug = slugify(tail.replace('_', ' ').replace('.', ' '), max_length)
+    slug = re.sub(r'^(issue|issues)-', '', slug)
+    return f'issue-{issue}-{slug or "short-description"}'
