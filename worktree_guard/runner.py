@@ -31,17 +31,26 @@ class StageInput:
 
     ``stage`` is ``commit`` or ``push``.  At push, ``updates`` are the refs
     being pushed and ``remote`` the remote's name.  ``all_files`` checks
-    whole files instead of the change.
+    whole files instead of the change.  Facts collectors
+    (``gitctx.<domain>.<x>_facts(repo, policy, inp)``) read it and may add
+    ``notes``.
     """
 
-    __slots__ = ('stage', 'updates', 'remote', 'all_files', 'notes')
+    __slots__ = ('stage', 'updates', 'remote', 'all_files', 'notes',
+                 'server')
 
     def __init__(self, stage: str, updates: list[RefUpdate] | None = None,
-                 remote: str | None = None, all_files: bool = False) -> None:
+                 remote: str | None = None, all_files: bool = False,
+                 server: bool = False) -> None:
         self.stage = stage
         self.updates = updates or []
         self.remote = remote
         self.all_files = all_files
+        # Set by the pre-receive hook: we *are* the remote.  The base tip is
+        # the local refs/heads/<base>; nothing is fetched; pushed objects may
+        # sit in git's quarantine.
+        self.server = server
+        # Facts collectors append one-line notes (skips, caches used).
         self.notes: list[str] = []
 
 
@@ -141,17 +150,24 @@ def _run_protected_branch(repo: Repo, policy: Policy,
 
 def _run_worktree_layout(repo: Repo, policy: Policy,
                          inp: StageInput) -> list[Violation]:
-    return []  # filled in by the worktree-layout rule (issue 5)
+    from worktree_guard.gitctx import worktrees
+    from worktree_guard.rules import worktree_layout
+    return worktree_layout.check(worktrees.layout_facts(repo, policy, inp),
+                                 policy)
 
 
 def _run_worktree_paths(repo: Repo, policy: Policy,
                         inp: StageInput) -> list[Violation]:
-    return []  # filled in by the worktree-paths rule (issue 3)
+    from worktree_guard.gitctx import paths
+    from worktree_guard.rules import worktree_paths
+    return worktree_paths.check(paths.path_facts(repo, policy, inp), policy)
 
 
 def _run_sync_before_push(repo: Repo, policy: Policy,
                           inp: StageInput) -> list[Violation]:
-    return []  # filled in by the sync-before-push rule (issue 4)
+    from worktree_guard.gitctx import sync
+    from worktree_guard.rules import sync_before_push
+    return sync_before_push.check(sync.sync_facts(repo, policy, inp), policy)
 
 
 _RUNNERS: dict[str, Callable[[Repo, Policy, StageInput], list[Violation]]] = {

@@ -1,4 +1,9 @@
-"""Git facts: the only module that talks to git.
+"""Git facts: the only package that talks to git.
+
+The core (this file) finds the repository and reads HEAD, refs and
+worktrees.  Submodules add the facts of one domain each: ``paths`` (staged
+and pushed content), ``sync`` (fetch, ancestry), ``worktrees`` (the ``wt``
+commands, conflict forecasts) and ``receive`` (the server side).
 
 It finds the repository (main checkout, linked worktree, bare repo or a
 subdirectory, inside a hook or not), reads HEAD, lists worktrees, and answers

@@ -1,0 +1,13 @@
+"""Git facts for sync-before-push (issue 4).  Placeholder until that rule lands."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # pragma: no cover (typing only)
+    from worktree_guard.gitctx import Repo
+    from worktree_guard.policy import Policy
+    from worktree_guard.runner import StageInput
+
+
+def sync_facts(repo: Repo, policy: Policy, inp: StageInput) -> object:
+    return None
