@@ -1,17 +1,381 @@
-"""Server-side enforcement: ``pre-receive`` and ``update`` hooks."""
+"""Server-side enforcement: the ``pre-receive`` and ``update`` hooks.
+
+::
+
+    worktree-guard pre-receive [--gitlab] [--policy-ref REF | --policy PATH]
+    worktree-guard update [--gitlab] [--policy-ref REF | --policy PATH] \\
+        <ref> <old> <new>
+
+Every created or updated branch is judged by the same push rules the client
+runs (``runner.run`` with ``StageInput(..., server=True)``): branch name,
+protected branch, path boundaries over the commits the push adds, and sync
+against the server's own base branch.  Tags and other non-branch refs pass;
+a deleted branch is judged by ``protected-branch`` only.
+
+Trust: the policy is read from the server's copy of the base branch (the
+branch HEAD names), never from the pushed commits, so a push cannot loosen
+its own rules.  ``--policy-ref`` names another ref, ``--policy`` a file on
+the server.  A push that updates the policy branch must carry a valid
+policy (else every later push would be refused); a policy ref outside
+``refs/heads/`` can only be changed on the server itself.
+
+Exit codes: 0 accept, 1 refused, 2 broken environment or server policy (git
+refuses the push on any non-zero exit).  Messages go to stderr, which git
+relays to the pusher; ``--gitlab`` prefixes each line with ``GL-HOOK-ERR:``.
+"""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import os
+import sys
 
 from worktree_guard.errors import GuardError
+from worktree_guard.errors import PolicyError
+from worktree_guard.report import Violation
 
+# `typing` costs start-up time; mypy reads this name as True.
+TYPE_CHECKING = False
 if TYPE_CHECKING:  # pragma: no cover (typing only)
+    from collections.abc import Mapping
     from collections.abc import Sequence
 
+    from worktree_guard.facts import RefUpdate
+    from worktree_guard.gitctx import Repo
+    from worktree_guard.policy import Policy
+
+CACHE_FILE = 'worktree-guard-server-policy.cache'
+SKIP_OPTION = 'worktree-guard.skip'
+GITLAB_PREFIX = 'GL-HOOK-ERR: '
+# The pseudo rule of refusals about the policy itself.
+POLICY_RULE = 'server-policy'
+# Variables that name the pusher on common servers (for the skip log).
+PUSHER_VARS = ('GL_USERNAME', 'GITEA_PUSHER_NAME', 'REMOTE_USER')
+
+
+class Options:
+    __slots__ = ('hook', 'gitlab', 'policy_ref', 'policy_path', 'ref_args')
+
+    def __init__(self, hook: str, gitlab: bool = False,
+                 policy_ref: str | None = None,
+                 policy_path: str | None = None,
+                 ref_args: Sequence[str] = ()) -> None:
+        self.hook = hook
+        self.gitlab = gitlab
+        self.policy_ref = policy_ref
+        self.policy_path = policy_path
+        self.ref_args = list(ref_args)
+
+
+class Output:
+    """stderr, one line at a time, with GitLab's prefix when asked."""
+
+    def __init__(self, gitlab: bool) -> None:
+        self.prefix = GITLAB_PREFIX if gitlab else ''
+
+    def __call__(self, text: str) -> None:
+        for line in text.splitlines() or ['']:
+            sys.stderr.write(f'{self.prefix}{line}\n')
+        sys.stderr.flush()
+
+
+# -- entry points ---------------------------------------------------------------------
 
 def main_pre_receive(argv: Sequence[str]) -> int:
-    raise GuardError("'pre-receive' is not implemented yet")
+    return main('pre-receive', argv)
 
 
 def main_update(argv: Sequence[str]) -> int:
-    raise GuardError("'update' is not implemented yet")
+    return main('update', argv)
+
+
+def main(hook: str, argv: Sequence[str],
+         environ: Mapping[str, str] | None = None) -> int:
+    """Run one server hook; errors (exit 2) are printed here so that they
+    carry the GitLab prefix too."""
+    opts = parse_args(hook, argv)
+    if isinstance(opts, int):
+        return opts
+    out = Output(opts.gitlab)
+    env = os.environ if environ is None else environ
+    try:
+        return _run(opts, env, out)
+    except GuardError as e:
+        out(e.render())
+        out('worktree-guard: the push was refused because the server-side '
+            'check could not run')
+        return e.exit_code
+
+
+def parse_args(hook: str, argv: Sequence[str]) -> Options | int:
+    import argparse
+    p = argparse.ArgumentParser(
+        prog=f'worktree-guard {hook}',
+        description=('server-side hook: judge every pushed branch by the '
+                     "server's policy" if hook == 'pre-receive' else
+                     'server-side per-ref hook: judge one pushed ref'),
+    )
+    p.add_argument('--gitlab', action='store_true',
+                   help='prefix every line with GL-HOOK-ERR: (GitLab shows '
+                        'such lines in its UI)')
+    src = p.add_mutually_exclusive_group()
+    src.add_argument('--policy-ref', metavar='REF',
+                     help='read .worktree-guard.yaml from this ref on the '
+                          "server (default: the branch HEAD names)")
+    src.add_argument('--policy', metavar='PATH',
+                     help='read the policy from this file on the server')
+    if hook == 'update':
+        p.add_argument('ref')
+        p.add_argument('old')
+        p.add_argument('new')
+    try:
+        ns = p.parse_args(list(argv))
+    except SystemExit as e:  # argparse printed usage and the error
+        return int(e.code or 0)
+    ref_args = [ns.ref, ns.old, ns.new] if hook == 'update' else []
+    return Options(hook, ns.gitlab, ns.policy_ref, ns.policy, ref_args)
+
+
+def _run(opts: Options, environ: Mapping[str, str], out: Output) -> int:
+    from worktree_guard.gitctx import receive
+    if opts.hook == 'update':
+        ref, old, new = opts.ref_args
+        updates = [receive.update_from(ref, old, new)]
+    else:
+        if sys.stdin is None or sys.stdin.isatty():
+            raise GuardError(
+                'pre-receive reads "<old> <new> <ref>" lines on stdin',
+                'git runs this hook; to try it by hand, pipe the lines in',
+            )
+        updates = receive.parse_receive_lines(sys.stdin.read())
+    if not updates:
+        return 0
+    repo = receive.server_repo()
+    return judge(repo, updates, opts, environ, out)
+
+
+# -- the judgement ----------------------------------------------------------------------
+
+class TrustedPolicy:
+    """The policy a push is judged by, and where it came from."""
+
+    __slots__ = ('policy', 'ref', 'source')
+
+    def __init__(self, policy: Policy, ref: str | None, source: str) -> None:
+        self.policy = policy
+        self.ref = ref        # the ref it is read from (None: a file)
+        self.source = source  # for messages
+
+
+def judge(repo: Repo, updates: list[RefUpdate], opts: Options,
+          environ: Mapping[str, str], out: Output) -> int:
+    trusted = load_trusted_policy(repo, opts)
+    skips = requested_skips(_push_options(environ), trusted.policy,
+                            environ, out)
+    refused = []
+    for u in updates:
+        violations, notes = judge_ref(repo, trusted, u, skips)
+        errors = [v for v in violations if v.severity == 'error']
+        if errors:
+            refused.append(u.remote_ref)
+            rules = ', '.join(sorted({v.rule for v in errors}))
+            out(f'worktree-guard: refused {u.remote_ref} ({rules})')
+        elif violations:
+            out(f'worktree-guard: accepted {u.remote_ref} with warnings')
+        if violations:
+            out(format_details(violations, notes))
+    if not refused:
+        return 0
+    if opts.hook == 'update':
+        outcome = f'{refused[0]} was not updated'
+    else:
+        outcome = (f'{len(refused)} of {len(updates)} '
+                   f"ref{'s' * (len(updates) != 1)} broke the policy; no "
+                   'ref was updated')
+    out(f'worktree-guard: push refused: {outcome}')
+    out(f"worktree-guard: judged by the server's policy: {trusted.source}"
+        + ('; policy edits in this push do not count' if trusted.ref
+           else ''))
+    out("worktree-guard: 'worktree-guard explain <rule>' says how to fix "
+        'a finding')
+    return 1
+
+
+def _push_options(environ: Mapping[str, str]) -> list[str]:
+    from worktree_guard.gitctx import receive
+    return receive.push_options(environ)
+
+
+def judge_ref(repo: Repo, trusted: TrustedPolicy, u: RefUpdate,
+              skips: set[str]) -> tuple[list[Violation], list[str]]:
+    """The findings for one received ref, and the runner's notes."""
+    from worktree_guard import runner
+    from worktree_guard.rules import PUSH_RULES
+    if u.remote_ref == trusted.ref and not u.is_branch:
+        return [Violation(
+            POLICY_RULE,
+            f"{u.remote_ref} holds the server's policy; it is changed on "
+            'the server only, not by a push',
+            kind='policy-ref', ref=u.remote_ref,
+            fix=[f'on the server: git update-ref {u.remote_ref} <commit>'],
+        )], []
+    if not u.is_branch:
+        return [], []  # tags, notes and other refs pass
+    rules = [r for r in PUSH_RULES if r not in skips]
+    if u.is_delete:
+        rules = [r for r in rules if r == 'protected-branch']
+    inp = runner.StageInput('push', [u], server=True)
+    # environ={}: SKIP/WORKTREE_GUARD_SKIP of the server process do not
+    # apply; pushers skip rules with push options (server.allow-skip).
+    result = runner.run(repo, trusted.policy, inp, rules, environ={})
+    found = list(result.violations)
+    if u.remote_ref == trusted.ref and not u.is_delete:
+        found += check_pushed_policy(repo, u)
+    return found, result.notes
+
+
+def check_pushed_policy(repo: Repo, u: RefUpdate) -> list[Violation]:
+    """A push to the policy branch must carry a valid policy: once there,
+    an invalid one would refuse every later push, its fix included."""
+    from worktree_guard import policy as policy_mod
+    from worktree_guard.gitctx import receive
+    blob = receive.read_blob(repo, u.local_oid, policy_mod.POLICY_FILE)
+    if blob is None:
+        return []
+    try:
+        policy_mod.parse(blob[1], policy_mod.POLICY_FILE)
+    except PolicyError as e:
+        return [Violation(
+            POLICY_RULE,
+            f'the pushed {policy_mod.POLICY_FILE} is invalid, and it would '
+            f'become the policy of every push: {e.message.splitlines()[0]}',
+            kind='invalid', ref=u.remote_ref,
+            fix=[e.hint or 'fix the file',
+                 'worktree-guard policy validate  (before pushing)'],
+        )]
+    return []
+
+
+def requested_skips(options: Sequence[str], policy: Policy,
+                    environ: Mapping[str, str], out: Output) -> set[str]:
+    """Rules skipped by ``git push -o worktree-guard.skip=<rule>[,<rule>]``.
+
+    A rule is skipped only when ``server.allow-skip`` lists it; any other
+    request is ignored (the rule still runs) with a message.  Honoured
+    skips are logged, with the pusher's name when the server gives one.
+    """
+    from worktree_guard.rules import RULES
+    allowed = set(policy['server']['allow-skip'])
+    who = next((environ[v] for v in PUSHER_VARS if environ.get(v)), None)
+    by = f' by {who}' if who else ''
+    skips: set[str] = set()
+    for opt in options:
+        key, _, value = opt.partition('=')
+        if not key.startswith('worktree-guard.'):
+            continue  # another tool's push option
+        if key != SKIP_OPTION:
+            out(f'worktree-guard: push option {opt!r} ignored: the only '
+                f'option is {SKIP_OPTION}=<rule>')
+            continue
+        for rule in (r.strip() for r in value.split(',')):
+            if not rule:
+                continue
+            if rule not in RULES:
+                out(f'worktree-guard: push option {SKIP_OPTION}={rule} '
+                    f"ignored: no such rule (known: {', '.join(RULES)})")
+            elif rule not in allowed:
+                out(f'worktree-guard: push option {SKIP_OPTION}={rule} '
+                    'ignored: server.allow-skip does not list it, so the '
+                    'rule still applies')
+            elif rule not in skips:
+                skips.add(rule)
+                out(f'worktree-guard: skipping {rule}{by} '
+                    f'(push option {SKIP_OPTION}; allowed by '
+                    'server.allow-skip)')
+    return skips
+
+
+def format_details(violations: list[Violation], notes: list[str]) -> str:
+    """The report's text lines, indented under the ref's verdict."""
+    lines = []
+    for v in violations:
+        warn = 'warning: ' if v.severity == 'warn' else ''
+        lines.append(f'  {v.location}: {v.code} {warn}{v.message}')
+        if v.token is not None:
+            lines.append(f'      token: {v.token}')
+        lines.extend(f'      fix: {fix}' for fix in v.fix)
+    lines.extend(f'  note: {n}' for n in notes)
+    return '\n'.join(lines)
+
+
+# -- the policy -------------------------------------------------------------------------
+
+def load_trusted_policy(repo: Repo, opts: Options) -> TrustedPolicy:
+    """The server's policy: ``--policy PATH``, else ``.worktree-guard.yaml``
+    at the tip of ``--policy-ref`` or of the default branch *on the server
+    now* (the pushed commits are never consulted).  A missing ref or file
+    means the built-in defaults; an invalid file refuses every push (fail
+    closed) until an administrator fixes it."""
+    from worktree_guard import policy as policy_mod
+    from worktree_guard.gitctx import receive
+    if opts.policy_path is not None:
+        pol = policy_mod.load(None, opts.policy_path, repo.git_dir)
+        return TrustedPolicy(pol, None, f'{opts.policy_path} (a file on '
+                                        'the server)')
+    if opts.policy_ref is not None:
+        ref: str | None
+        ref, commit = receive.resolve_policy_ref(repo, opts.policy_ref)
+    else:
+        ref = receive.default_policy_ref(repo)
+        commit = repo.ref_oid(ref) if ref else None
+    if ref is None or commit is None:
+        what = ref or 'the default branch'
+        return TrustedPolicy(policy_mod.default_policy(), ref,
+                             f'the built-in defaults, as {what} does not exist '
+                             'yet')
+    blob = receive.read_blob(repo, commit, policy_mod.POLICY_FILE)
+    if blob is None:
+        return TrustedPolicy(
+            policy_mod.default_policy(), ref,
+            f'the built-in defaults, as {ref} has no '
+            f'{policy_mod.POLICY_FILE}')
+    display = f'{ref}:{policy_mod.POLICY_FILE}'
+    try:
+        pol = policy_from_blob(repo, display, blob[0], blob[1])
+    except PolicyError as e:
+        raise PolicyError(
+            f"the server's policy is invalid, so every push is refused:\n"
+            f'{e.message}',
+            f'{e.hint + "; " if e.hint else ""}an administrator fixes '
+            f'{ref} on the server, or points the hook at a valid file with '
+            '--policy PATH',
+        ) from None
+    return TrustedPolicy(pol, ref, f'{display} at {commit[:12]}')
+
+
+def policy_from_blob(repo: Repo, display: str, oid: str,
+                     content: bytes) -> Policy:
+    """Parse a policy blob, cached by its object id in the git dir: blobs
+    never change, so a cache hit skips YAML and schema validation."""
+    import marshal
+    from worktree_guard import policy as policy_mod
+    key = (policy_mod.CACHE_VERSION, oid, display)
+    path = os.path.join(repo.git_dir, CACHE_FILE)
+    try:
+        with open(path, 'rb') as f:
+            cached = marshal.load(f)
+        if cached.get('key') == key:
+            return policy_mod.Policy(cached['data'], cached['sources'],
+                                     display, cached['globs'])
+    except (OSError, EOFError, ValueError, TypeError, AttributeError):
+        pass
+    pol = policy_mod.parse(content, display)
+    pol.path = display
+    tmp = f'{path}.{os.getpid()}.tmp'
+    try:
+        with open(tmp, 'wb') as f:
+            marshal.dump({'key': key, **pol.to_cache()}, f)
+        os.replace(tmp, path)
+    except OSError:  # a read-only repository only costs speed
+        import contextlib
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+    return pol

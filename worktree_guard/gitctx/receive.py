@@ -1,0 +1,135 @@
+"""Git facts on the server (issue 6): what a ``pre-receive`` or ``update``
+hook is given, and the trusted policy blob.
+
+Inside ``pre-receive`` the pushed objects sit in git's quarantine: git sets
+``GIT_QUARANTINE_PATH``, points ``GIT_OBJECT_DIRECTORY`` at the quarantine
+and lists the real object store in ``GIT_ALTERNATE_OBJECT_DIRECTORIES``.
+Every git child we start inherits that environment (``gitctx.hook_env``
+keeps it and only makes relative paths absolute), so it sees the new
+objects.  Nothing here writes objects or refs: git forbids ref updates in
+quarantine, and a refused push must leave nothing behind.  The ``update``
+hook runs after git moved the objects into the repository.
+"""
+from __future__ import annotations
+
+
+from worktree_guard.errors import GitError
+from worktree_guard.facts import RefUpdate
+from worktree_guard.gitctx import Repo
+from worktree_guard.gitctx import _decode
+from worktree_guard.gitctx import _is_oid
+from worktree_guard.gitctx import hook_env
+
+# `typing` costs start-up time; mypy reads this name as True.
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # pragma: no cover (typing only)
+    from collections.abc import Mapping
+
+PUSH_OPTION_COUNT = 'GIT_PUSH_OPTION_COUNT'
+
+
+def server_repo() -> Repo:
+    """The repository a receive hook runs in.
+
+    git runs receive hooks with ``GIT_DIR`` set (``.`` in a bare repo), so
+    no ``rev-parse`` is needed; without it (run by hand) the repository is
+    discovered from the cwd.  The hook never needs a work tree, so the repo
+    is always used through ``--git-dir``.
+    """
+    env = hook_env()
+    git_dir = env.get('GIT_DIR')
+    if not git_dir:
+        repo = Repo.discover()
+        repo.root = None
+        return repo
+    common = env.get('GIT_COMMON_DIR') or git_dir
+    return Repo(git_dir, common, None, True, env)
+
+
+def _bad_line(n: int, line: str, what: str) -> GitError:
+    return GitError(
+        f'{what} input line {n} is malformed: {line[:120]!r}',
+        'git sends "<old-oid> <new-oid> <ref-name>" lines; run this hook '
+        'from git, not by hand',
+    )
+
+
+def parse_receive_lines(text: str) -> list[RefUpdate]:
+    """Parse pre-receive stdin: ``<old-oid> SP <new-oid> SP <ref> LF``.
+
+    A pre-receive line becomes a ``RefUpdate`` seen from the remote side:
+    the ref being written is both ``local_ref`` and ``remote_ref``, its
+    current value ``remote_oid`` and the pushed value ``local_oid``.
+    """
+    updates = []
+    for n, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        parts = line.split(' ')
+        if len(parts) != 3:
+            raise _bad_line(n, line, 'pre-receive')
+        old, new, ref = parts
+        updates.append(update_from(ref, old, new, n, line))
+    return updates
+
+
+def update_from(ref: str, old: str, new: str, n: int = 1,
+                line: str | None = None) -> RefUpdate:
+    """One received ref (the ``update`` hook's ``<ref> <old> <new>``)."""
+    if not (_is_oid(old) and _is_oid(new) and ref.startswith('refs/')):
+        raise _bad_line(n, line if line is not None else f'{ref} {old} {new}',
+                        'pre-receive' if line is not None else 'update')
+    return RefUpdate(ref, new, ref, old)
+
+
+def push_options(environ: Mapping[str, str]) -> list[str]:
+    """``git push -o`` values: ``GIT_PUSH_OPTION_COUNT`` and
+    ``GIT_PUSH_OPTION_<n>``.  Empty when the client sent none (or the server
+    does not advertise push options)."""
+    try:
+        count = int(environ.get(PUSH_OPTION_COUNT, '0'))
+    except ValueError:
+        return []
+    return [environ.get(f'GIT_PUSH_OPTION_{i}', '') for i in range(count)]
+
+
+def default_policy_ref(repo: Repo) -> str | None:
+    """The branch the server's policy comes from: the one the repository's
+    HEAD names (its default branch), else ``main``, else ``master``;
+    ``None`` when none exists yet (an empty repository)."""
+    candidates = []
+    head = repo.head()
+    if head.kind == 'branch' and head.branch:
+        candidates.append(f'refs/heads/{head.branch}')
+    candidates += ['refs/heads/main', 'refs/heads/master']
+    for ref in candidates:
+        if repo.ref_oid(ref):
+            return ref
+    return None
+
+
+def resolve_policy_ref(repo: Repo, name: str) -> tuple[str, str | None]:
+    """``--policy-ref NAME``: a full ref (``refs/...``) or a branch name.
+
+    Returns the full ref and its commit (``None`` when it does not exist).
+    """
+    ref = name if name.startswith('refs/') else f'refs/heads/{name}'
+    oid = repo.ref_oid(ref)
+    return ref, (repo.rev_parse(oid) if oid else None)
+
+
+def read_blob(repo: Repo, commit: str, path: str) -> tuple[str, bytes] | None:
+    """``(blob oid, content)`` of ``path`` in ``commit``, or ``None`` when
+    the commit has no such file.  One ``git cat-file --batch``, which sees
+    quarantined objects like every other git child of the hook."""
+    res = repo.git('cat-file', '--batch', input=f'{commit}:{path}\n'.encode())
+    header, _, rest = res.stdout.partition(b'\n')
+    parts = _decode(header).split(' ')
+    if len(parts) == 3 and parts[1] == 'blob' and parts[2].isdigit():
+        return parts[0], rest[:int(parts[2])]
+    if parts[-1] == 'missing':
+        return None
+    raise GitError(f'{commit[:12]}:{path} is not a file '
+                   f'({_decode(header).strip()})',
+                   'the policy must be a regular file at the repository root')
+
