@@ -116,7 +116,7 @@ class Hook:
                  argv: tuple[str, ...] = (), hook: str = 'pre-receive',
                  environ: dict[str, str] | None = None,
                  git_dir: bool = True,
-                 stdin: io.StringIO | None = None) -> tuple[int, str]:
+                 stdin: io.TextIOBase | None = None) -> tuple[int, str]:
         path = bare.path if isinstance(bare, Bare) else bare
         self.capsys.readouterr()
         with self.mp.context() as m:
@@ -293,6 +293,16 @@ def test_pre_receive_by_hand_without_stdin(bare: Bare, hook: Hook) -> None:
     rc, err = hook(bare, stdin=_Tty())
     assert rc == 2
     assert 'reads "<old> <new> <ref>" lines on stdin' in err
+
+
+def test_byte_input_with_a_non_utf8_ref(bare: Bare, hook: Hook) -> None:
+    new = bare.make({'a.txt': 'a\n'})
+    data = f'{ZERO_OID} {new} refs/heads/caf'.encode() + b'\xe9\n'
+    stdin = io.TextIOWrapper(io.BytesIO(data), encoding='utf-8')
+    rc, err = hook(bare, stdin=stdin)
+    assert rc == 1
+    assert 'refused refs/heads/caf\ufffd (branch-name)' in err
+    assert 'branch-name' in err
 
 
 def test_empty_input_passes(bare: Bare, hook: Hook) -> None:

@@ -72,6 +72,9 @@ class Output:
         self.prefix = GITLAB_PREFIX if gitlab else ''
 
     def __call__(self, text: str) -> None:
+        # Undecodable bytes (from ref names) print as U+FFFD.
+        text = text.encode('utf-8', 'surrogateescape').decode('utf-8',
+                                                              'replace')
         for line in text.splitlines() or ['']:
             sys.stderr.write(f'{self.prefix}{line}\n')
         sys.stderr.flush()
@@ -145,7 +148,11 @@ def _run(opts: Options, environ: Mapping[str, str], out: Output) -> int:
                 'pre-receive reads "<old> <new> <ref>" lines on stdin',
                 'git runs this hook; to try it by hand, pipe the lines in',
             )
-        updates = receive.parse_receive_lines(sys.stdin.read())
+        raw = getattr(sys.stdin, 'buffer', None)
+        # Ref names are bytes to git: never fail on one that is not UTF-8.
+        text = raw.read().decode('utf-8', 'surrogateescape') if raw \
+            else sys.stdin.read()
+        updates = receive.parse_receive_lines(text)
     if not updates:
         return 0
     repo = receive.server_repo()
