@@ -6,10 +6,10 @@ the ref (``refs/heads/x``) or ``HEAD`` for branch findings.
 """
 from __future__ import annotations
 
-from typing import Any
-from typing import TYPE_CHECKING
-
+# `typing` costs ~10 ms of start-up; mypy reads this name as True.
+TYPE_CHECKING = False
 if TYPE_CHECKING:  # pragma: no cover (typing only)
+    from typing import Any
     from collections.abc import Sequence
 
 

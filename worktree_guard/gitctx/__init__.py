@@ -20,13 +20,14 @@ from __future__ import annotations
 import os
 import select
 import time
-from typing import TYPE_CHECKING
 
 from worktree_guard.errors import GitError
 from worktree_guard.facts import Head
 from worktree_guard.facts import RefUpdate
 from worktree_guard.facts import WorktreeInfo
 
+# `typing` costs ~10 ms of start-up; mypy reads this name as True.
+TYPE_CHECKING = False
 if TYPE_CHECKING:  # pragma: no cover (typing only)
     from collections.abc import Iterable
     from collections.abc import Sequence

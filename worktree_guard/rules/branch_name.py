@@ -1,10 +1,10 @@
 """branch-name: branches are named ``issue-<N>-<slug>`` unless exempt."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from worktree_guard.report import Violation
 
+# `typing` costs ~10 ms of start-up; mypy reads this name as True.
+TYPE_CHECKING = False
 if TYPE_CHECKING:  # pragma: no cover (typing only)
     from collections.abc import Sequence
 

@@ -1,0 +1,183 @@
+"""worktree-guard benchmarks: ``./dev bench`` (= ``python bench/run.py``).
+
+    python bench/run.py                  # every scenario, >= 15 runs each,
+                                         # writes bench/RESULTS.md
+    python bench/run.py --quick          # fewer runs, smaller sizes (~2 min)
+    python bench/run.py --only commit,paths
+    python bench/run.py --list
+
+Each scenario prints medians and their ratio to a baseline measured in the
+same run (round-robin, so load on the machine hits both alike).  A scenario
+whose feature is not implemented prints "not available yet" and the run
+goes on.  Only a full run (no --quick, no --only) rewrites RESULTS.md,
+unless --results names a file.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime
+import importlib
+import os
+import shutil
+import sys
+import time
+import traceback
+from pathlib import Path
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import common
+from common import Options
+from common import Row
+from common import Unavailable
+from common import say
+
+# name -> (module, function, what it measures)
+SCENARIOS: dict[str, tuple[str, str, str]] = {
+    'startup': ('startup', 'run',
+                'interpreter start-up and one git process (the baselines)'),
+    'commit': ('commit_suite', 'run_native',
+               'native pre-commit hook (4 rules, 10 files) vs '
+               'no-commit-to-branch'),
+    'pre-commit': ('commit_suite', 'run_pre_commit',
+                   'the commit suite through pre-commit run'),
+    'paths': ('paths', 'run',
+              'worktree-paths on 1k/5k/20k staged files vs git cat-file '
+              '--batch'),
+    'push': ('push', 'run',
+             'pre-push check without the fetch vs git merge-base '
+             '--is-ancestor'),
+    'wt-status': ('wt_status', 'run', 'wt status for 10 and 50 worktrees'),
+    'server': ('server', 'run',
+               'pre-receive: added time per push (200 commits, 2,000 '
+               'files)'),
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog='bench/run.py', description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument('--quick', action='store_true',
+                   help='fewer runs and smaller sizes (a smoke run)')
+    p.add_argument('--only', metavar='NAMES',
+                   help='comma-separated scenario names (see --list)')
+    p.add_argument('--runs', type=int,
+                   help='runs per measurement (default 15; 5 with --quick)')
+    p.add_argument('--results', metavar='PATH',
+                   help='write the Markdown report here (a full run writes '
+                        'bench/RESULTS.md)')
+    p.add_argument('--keep', action='store_true',
+                   help='keep the scratch repos and print where they are')
+    p.add_argument('--list', action='store_true', help='list the scenarios')
+    ns = p.parse_args(argv)
+    if ns.list:
+        for name, (_, _, what) in SCENARIOS.items():
+            say(f'{name:12} {what}')
+        return 0
+    names = list(SCENARIOS)
+    if ns.only:
+        names = [n.strip() for n in ns.only.split(',') if n.strip()]
+        unknown = [n for n in names if n not in SCENARIOS]
+        if unknown:
+            p.error(f"unknown scenario(s) {', '.join(unknown)}; "
+                    f"known: {', '.join(SCENARIOS)}")
+    runs = ns.runs or (5 if ns.quick else 15)
+    workdir = common.tmpdir('wg-bench-')
+    opts = Options(runs, ns.quick, workdir)
+    common.setup_env(workdir)
+    info = common.machine()
+    date = datetime.datetime.now(datetime.timezone.utc).strftime(
+        '%Y-%m-%d %H:%M UTC')
+    commit = common.commit_id()
+    say(f'worktree-guard benchmarks ({"quick, " if ns.quick else ""}'
+        f'{runs} runs per median)')
+    say(f"date {date}; commit {commit}")
+    for k, v in info.items():
+        say(f'{k}: {v}')
+    rows: list[Row] = []
+    status: dict[str, str] = {}
+    started = time.perf_counter()
+    try:
+        for name in names:
+            mod_name, fn_name, what = SCENARIOS[name]
+            say('')
+            say(f'== {name}: {what}')
+            t0 = time.perf_counter()
+            try:
+                mod = importlib.import_module(mod_name)
+                got = getattr(mod, fn_name)(opts)
+            except Unavailable as e:
+                say(f'  not available yet: {e}')
+                status[name] = f'not available yet: {e}'
+                continue
+            except Exception as e:  # a broken scenario must not stop the rest
+                say(f'  FAILED: {type(e).__name__}: {e}')
+                if os.environ.get('BENCH_DEBUG'):
+                    traceback.print_exc()
+                status[name] = f'failed: {type(e).__name__}: ' \
+                    f'{str(e).splitlines()[0] if str(e) else ""}'
+                continue
+            for row in got:
+                say(row.text())
+            rows += got
+            status[name] = f'{time.perf_counter() - t0:.0f} s'
+    finally:
+        if ns.keep:
+            say(f'\nscratch repos kept in {workdir}')
+        else:
+            shutil.rmtree(workdir, ignore_errors=True)
+    say(f'\ntotal {time.perf_counter() - started:.0f} s')
+    out = ns.results
+    if out is None and not ns.quick and not ns.only:
+        out = str(Path(__file__).resolve().parent / 'RESULTS.md')
+    if out:
+        write_report(Path(out), rows, status, info, date, commit, runs)
+        say(f'wrote {out}')
+    missed = [r for r in rows if r.ok is False]
+    if missed:
+        say(f'{len(missed)} target(s) missed')
+    return 0
+
+
+def write_report(path: Path, rows: list[Row], status: dict[str, str],
+                 info: dict[str, str], date: str, commit: str,
+                 runs: int) -> None:
+    lines = [
+        '# Benchmark results',
+        '',
+        'Written by `./dev bench` (`python bench/run.py`). Medians of '
+        f'{runs} runs; every ratio is against a baseline measured in the '
+        'same run, interleaved round-robin.',
+        '',
+        f'- date: {date}',
+        f'- commit: {commit}',
+        *(f'- {k}: {v}' for k, v in info.items()),
+        '',
+    ]
+    for name, st in status.items():
+        lines.append(f'## {name}')
+        lines.append('')
+        got = [r for r in rows if r.scenario == name]
+        if not got:
+            lines.append(f'_{st}_')
+            lines.append('')
+            continue
+        lines.append('| measurement | median | ratio | baseline | target |')
+        lines.append('|---|---:|---:|---|---|')
+        for r in got:
+            ratio = f'{r.ratio:.2f}x' if r.ratio is not None else ''
+            base = f'{r.base_label} ({r.fmt(r.base_ms or 0)})' \
+                if r.base_label else ''
+            target = ''
+            if r.target is not None:
+                target = f'<= {r.target:.2f}x: ' \
+                         f'{"ok" if r.ok else "**missed**"}'
+            label = r.label + (f' [{r.note}]' if r.note else '')
+            lines.append(f'| {label} | {r.fmt(r.ms)} | {ratio} | '
+                         f'{base} | {target} |')
+        lines.append('')
+    path.write_text('\n'.join(lines))
+
+
+if __name__ == '__main__':
+    raise SystemExit(main())
