@@ -56,6 +56,33 @@ def _git_environment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]
 
 
 @pytest.fixture(scope='session')
+def _audit_log(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp('audit') / 'audit.log'
+
+
+@pytest.fixture(autouse=True)
+def _nothing_lost(_audit_log: Path,
+                  monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Nothing lost, suite-wide: every worktree-guard run in every test
+    (native hooks, pre-commit hooks, the CLI, in-process ``main()``) runs
+    with ``WORKTREE_GUARD_AUDIT`` set, so it compares the index, HEAD, every
+    ref, the stash and the working-tree files before and after itself and
+    logs any difference (see ``worktree_guard/audit.py``).  A test whose
+    runs logged anything fails.  A test that must run unaudited (timing)
+    can ``monkeypatch.delenv('WORKTREE_GUARD_AUDIT')``."""
+    log = _audit_log
+    start = log.stat().st_size if log.exists() else 0
+    monkeypatch.setenv('WORKTREE_GUARD_AUDIT', str(log))
+    yield
+    if log.exists() and log.stat().st_size > start:
+        with open(log, encoding='utf-8', errors='replace') as f:
+            f.seek(start)
+            found = f.read()
+        pytest.fail('nothing-lost audit: a worktree-guard run changed the '
+                    f'repository:\n{found}', pytrace=False)
+
+
+@pytest.fixture(scope='session')
 def hook_repo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     """(path, sha) of a snapshot of this checkout, for pre-commit configs."""
     return snapshot_project(tmp_path_factory)

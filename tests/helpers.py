@@ -201,3 +201,67 @@ def snapshot_project(tmp_path_factory: Any) -> tuple[Path, str]:
             shutil.rmtree(tmp, ignore_errors=True)
     sha = git('rev-parse', 'HEAD', cwd=dest).strip()
     return dest, sha
+
+
+# -- odd environments ------------------------------------------------------------
+
+def flavour(repo: RepoHandle) -> str:
+    """'pre-commit' or 'native': which hooks a ``hooked_repo`` has."""
+    cfg = repo.path / '.pre-commit-config.yaml'
+    return 'pre-commit' if cfg.exists() else 'native'
+
+
+def copy_hooks(src: RepoHandle, dest: Path) -> None:
+    """Give the repo at ``dest`` the same hooks as ``src`` (the hook scripts,
+    and for pre-commit its config): a fresh repo hooked the same way."""
+    hooks = Path(git('rev-parse', '--path-format=absolute', '--git-path',
+                     'hooks', cwd=dest).strip())
+    hooks.mkdir(parents=True, exist_ok=True)
+    for name in ('pre-commit', 'pre-push', 'commit-msg'):
+        path = src.path / '.git' / 'hooks' / name
+        if path.exists():
+            shutil.copy2(path, hooks / name)
+    cfg = src.path / '.pre-commit-config.yaml'
+    if cfg.exists():
+        shutil.copy2(cfg, dest / '.pre-commit-config.yaml')
+
+
+def unprivileged() -> list[str]:
+    """A command prefix that makes file permissions apply even to root
+    (CI may run as root, which ignores ``chmod a-w``)."""
+    if os.geteuid() != 0:
+        return []
+    return ['setpriv', '--inh-caps=-all', '--bounding-set=-all', '--']
+
+
+def fake_git(bindir: Path, version: str | None = None,
+             touch: Path | None = None) -> dict[str, str]:
+    """Write a ``git`` wrapper into ``bindir`` that execs the real git, and
+    return the environment that puts it first, inside hooks too (git puts
+    ``GIT_EXEC_PATH`` first on a hook's PATH, so that is pointed at
+    ``bindir``, which links everything else to the real exec path).
+
+    ``version`` makes ``git version``/``git --version`` report that version;
+    ``touch`` appends a byte to that file on every call (a stand-in for a
+    hook that changes the working tree)."""
+    real = shutil.which('git')
+    assert real is not None
+    exec_path = git('--exec-path', cwd=bindir.parent).strip()
+    bindir.mkdir(parents=True, exist_ok=True)
+    lines = ['#!/bin/sh']
+    if touch is not None:
+        lines.append(f"printf x >> '{touch}'")
+    if version is not None:
+        lines.append('case "$1" in version|--version) '
+                     f'echo "git version {version}"; exit 0;; esac')
+    lines.append(f"exec '{real}' \"$@\"")
+    # The wrapper's folder doubles as git's exec path: everything else in
+    # it is a link to the real one.
+    for entry in os.listdir(exec_path):
+        if entry != 'git':
+            (bindir / entry).symlink_to(os.path.join(exec_path, entry))
+    path = bindir / 'git'
+    path.write_text('\n'.join(lines) + '\n')
+    path.chmod(0o755)
+    return {'GIT_EXEC_PATH': str(bindir),
+            'PATH': f'{bindir}{os.pathsep}{os.environ["PATH"]}'}
