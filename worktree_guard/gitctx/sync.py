@@ -1,13 +1,264 @@
-"""Git facts for sync-before-push (issue 4).  Placeholder until that rule lands."""
+"""Git facts for sync-before-push: the base tip, and each pushed branch's
+ancestry against it.
+
+Which tip is judged against, and how its age is measured:
+
+* Client side with ``sync.fetch: true`` (the default): one
+  ``git fetch <remote> +refs/heads/<base>:refs/remotes/<remote>/<base>``
+  bounded by ``sync.fetch-timeout``.  It writes that one remote-tracking
+  ref and nothing else: no tags, no ``FETCH_HEAD``, no pruning, no
+  submodules, no auto-gc/maintenance, no commit-graph.  The tip is then
+  "fetched just now".
+* When the fetch fails (or ``sync.fetch: false``) the cached
+  remote-tracking ref is the only tip.  Its age is the time since the ref
+  last *changed*: the newest entry of its reflog
+  (``logs/refs/remotes/<remote>/<base>``), or, without a reflog, the mtime
+  of the loose ref file.  A fetch that brings nothing new rewrites neither,
+  so the age is an upper bound: it errs towards "too old", never towards
+  trusting a stale ref.  A packed ref without a reflog has no known age and
+  is never trusted under ``when-unreachable: warn``.
+* Server side (``inp.server``, inside pre-receive): this repository *is*
+  the remote, so the tip is the local ``refs/heads/<base>``; nothing is
+  fetched.
+
+Per pushed branch, one ``git rev-list --left-right --parents
+<tip>...<pushed>`` answers both questions: ``<`` lines are base commits the
+branch lacks (how far behind), ``>`` lines with two or more parents are the
+merge commits in ``<tip>..<pushed>``.
+"""
 from __future__ import annotations
 
+import os
+import time
 from typing import TYPE_CHECKING
 
+from worktree_guard.errors import GuardError
+from worktree_guard.facts import SyncFacts
+from worktree_guard.facts import SyncTarget
+
 if TYPE_CHECKING:  # pragma: no cover (typing only)
+    from worktree_guard.facts import RefUpdate
     from worktree_guard.gitctx import Repo
     from worktree_guard.policy import Policy
     from worktree_guard.runner import StageInput
 
+# Characters that would turn the base branch into a different refspec.
+_BAD_BRANCH_CHARS = set(' :*?[\\^~\t\n')
 
-def sync_facts(repo: Repo, policy: Policy, inp: StageInput) -> object:
-    return None
+
+def sync_facts(repo: Repo, policy: Policy, inp: StageInput) -> SyncFacts | None:
+    """The facts sync-before-push judges, or ``None`` when no pushed ref
+    needs judging (deletions, tags, non-branch refs and ``sync.exempt``
+    branches are skipped before anything runs)."""
+    wanted = [u for u in inp.updates
+              if u.is_branch and not u.is_delete
+              and not policy.matches('sync', 'exempt', u.branch)]
+    if not wanted:
+        return None
+    remote, base = repo.resolve_base(policy['base']['remote'],
+                                     policy['base']['branch'])
+    # The base branch itself is judged by protected-branch (fast-forward
+    # only), not by this rule.
+    wanted = [u for u in wanted if u.branch != base]
+    if not wanted:
+        return None
+    if set(base) & _BAD_BRANCH_CHARS or base.startswith('-'):
+        raise GuardError(f'base branch {base!r} is not a branch name',
+                         'set base.branch in .worktree-guard.yaml to a '
+                         'plain branch name such as main')
+    facts = _tip(repo, policy, inp, remote, base)
+    if facts is None:
+        return None
+    if facts.tip is not None:
+        for u in wanted:
+            facts.targets.append(_target(repo, facts.tip, u))
+        if policy['sync']['warn-overlap'] and not inp.server:
+            _add_conflicts(repo, facts)
+    else:
+        facts.targets = [SyncTarget(u) for u in wanted]
+    return facts
+
+
+# -- the base tip ---------------------------------------------------------------------
+
+def _tip(repo: Repo, policy: Policy, inp: StageInput, remote: str,
+         base: str) -> SyncFacts | None:
+    if inp.server:
+        tip = repo.ref_oid(f'refs/heads/{base}')
+        if tip is None:
+            inp.notes.append(f"sync-before-push: there is no branch '{base}' "
+                             'here yet: nothing to sync with')
+            return None
+        inp.notes.append(f'sync-before-push: judged against {base} at '
+                         f'{tip[:12]} (this repository)')
+        return SyncFacts(remote, base, tip, 'local')
+
+    sync = policy['sync']
+    tracking = f'refs/remotes/{remote}/{base}'
+    error: str | None = None
+    if sync['fetch']:
+        error, missing = fetch_base(repo, remote, base,
+                                    float(sync['fetch-timeout']))
+        if missing:
+            inp.notes.append(f"sync-before-push: {remote} has no branch "
+                             f"'{base}' yet: nothing to sync with")
+            return None
+        if error is None:
+            tip = repo.ref_oid(tracking)
+            if tip is not None:
+                inp.notes.append(f'sync-before-push: judged against '
+                                 f'{remote}/{base} at {tip[:12]} (fetched '
+                                 'just now)')
+                return SyncFacts(remote, base, tip, 'fetched')
+            error = f'the fetch did not write {tracking}'  # pragma: no cover (reftable or a racing writer)
+
+    cached = repo.ref_oid(tracking)
+    if cached is None:
+        why = (f'the fetch failed ({error})' if error is not None
+               else 'sync.fetch is false')
+        return SyncFacts(remote, base, None, 'none',
+                         f'there is no remote-tracking ref {remote}/{base} '
+                         f"and {why}; run 'git fetch {remote}' once")
+    age = ref_age(repo, tracking, cached)
+    described = (f'the cached {remote}/{base} at {cached[:12]}, '
+                 f'{age_text(age)}')
+    if error is None:
+        inp.notes.append(f'sync-before-push: judged against {described} '
+                         '(sync.fetch is false)')
+        return SyncFacts(remote, base, cached, 'cached')
+    limit_text = sync['max-staleness']
+    if sync['when-unreachable'] == 'warn':
+        from worktree_guard.policy import parse_duration
+        if age is not None and age < parse_duration(limit_text):
+            inp.notes.append(
+                f'sync-before-push: could not fetch {base} from {remote} '
+                f'({error}); judged against {described} '
+                f'(sync.when-unreachable: warn, max-staleness {limit_text})')
+            return SyncFacts(remote, base, cached, 'cached')
+        problem = (f'the fetch of {base} from {remote} failed ({error}) and '
+                   f'{described}, is not younger than sync.max-staleness '
+                   f'({limit_text})')
+    else:
+        problem = (f'the fetch of {base} from {remote} failed ({error}), '
+                   f'and under sync.when-unreachable: block {described}, '
+                   'is not trusted')
+    return SyncFacts(remote, base, None, 'none', problem)
+
+
+def fetch_base(repo: Repo, remote: str, base: str,
+               timeout: float) -> tuple[str | None, bool]:
+    """Fetch ``base`` from ``remote`` into its remote-tracking ref only.
+
+    Returns ``(error, missing)``: ``error`` is ``None`` on success, else a
+    one-line reason; ``missing`` is true when the remote has no such branch.
+    """
+    env = dict(repo.env)
+    # English messages (we read one), and never a credential prompt that
+    # would hang the push until the timeout.
+    env.update(LC_ALL='C', LANGUAGE='C', GIT_TERMINAL_PROMPT='0')
+    res = repo.git(
+        'fetch', '--quiet', '--no-tags', '--no-write-fetch-head',
+        '--no-recurse-submodules', '--no-prune', '--no-auto-maintenance',
+        '--no-write-commit-graph', '--no-show-forced-updates', remote,
+        f'+refs/heads/{base}:refs/remotes/{remote}/{base}',
+        check=False, timeout=timeout, env=env,
+    )
+    if res.timed_out:
+        return f'no answer within {timeout:g} s, sync.fetch-timeout', False
+    if res.returncode == 0:
+        return None, False
+    text = res.stderr.decode('utf-8', 'replace')
+    if "couldn't find remote ref" in text:
+        return None, True
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
+    reason = (lines or [f'git fetch exited {res.returncode}'])[0]
+    for prefix in ('fatal: ', 'error: '):
+        if reason.startswith(prefix):
+            reason = reason[len(prefix):]
+    return reason, False
+
+
+def ref_age(repo: Repo, ref: str, oid: str,
+            now: float | None = None) -> float | None:
+    """Seconds since ``ref`` last changed to ``oid``: its newest reflog
+    entry, else the loose ref file's mtime; ``None`` when unknown."""
+    now = time.time() if now is None else now
+    line = _last_line(os.path.join(repo.common_dir, 'logs', ref))
+    if line is not None:
+        fields = line.partition('\t')[0].split(' ')
+        if len(fields) >= 4 and fields[1] == oid and fields[-2].isdigit():
+            return max(0.0, now - int(fields[-2]))
+    try:
+        mtime = os.stat(os.path.join(repo.common_dir, ref)).st_mtime
+    except OSError:
+        return None
+    return max(0.0, now - mtime)
+
+
+def _last_line(path: str) -> str | None:
+    try:
+        with open(path, 'rb') as f:
+            f.seek(0, os.SEEK_END)
+            size = f.tell()
+            f.seek(max(0, size - 4096))
+            data = f.read()
+    except OSError:
+        return None
+    lines = [ln for ln in data.split(b'\n') if ln.strip()]
+    return lines[-1].decode('utf-8', 'replace') if lines else None
+
+
+def age_text(age: float | None) -> str:
+    """``last updated 2h 5m ago`` (or at an unknown time)."""
+    if age is None:
+        return 'last updated at an unknown time'
+    secs = int(age)
+    if secs < 60:
+        span = f'{secs}s'
+    elif secs < 3600:
+        span = f'{secs // 60}m'
+    elif secs < 86400:
+        span = f'{secs // 3600}h {secs % 3600 // 60}m'
+    else:
+        span = f'{secs // 86400}d {secs % 86400 // 3600}h'
+    return f'last updated {span} ago'
+
+
+# -- per pushed branch -------------------------------------------------------------------
+
+def _target(repo: Repo, tip: str, update: RefUpdate) -> SyncTarget:
+    if update.local_oid == tip:
+        return SyncTarget(update)
+    out = repo.git('rev-list', '--left-right', '--parents',
+                   f'{tip}...{update.local_oid}', '--').stdout
+    behind = 0
+    merges: list[str] = []
+    for line in out.decode('ascii', 'replace').splitlines():
+        if line.startswith('<'):
+            behind += 1
+        elif line.count(' ') >= 2:
+            merges.append(line[1:line.index(' ')])
+    return SyncTarget(update, behind, merges)
+
+
+def _add_conflicts(repo: Repo, facts: SyncFacts) -> None:
+    """sync.warn-overlap: forecast (``git merge-tree --write-tree``, issue
+    5's ``merge_conflicts``) whether each pushed branch would conflict with
+    a branch checked out in another linked worktree."""
+    from worktree_guard.errors import GitError
+    from worktree_guard.gitctx.worktrees import merge_conflicts
+    pushed = {t.update.branch for t in facts.targets}
+    others = [w.branch for w in repo.worktrees()
+              if w.branch and not w.bare and not w.prunable
+              and w.branch not in (facts.base, *pushed)]
+    for target in facts.targets:
+        for other in others:
+            try:
+                paths = merge_conflicts(repo, target.update.local_oid,
+                                        f'refs/heads/{other}')
+            except GitError:
+                continue  # unrelated histories: nothing to forecast
+            if paths is None:  # pragma: no cover (git < 2.38 cannot forecast)
+                return
+            if paths:
+                target.conflicts[other] = paths

@@ -1,12 +1,111 @@
-"""sync-before-push (issue 4).  Placeholder until the rule lands."""
+"""sync-before-push: a pushed branch contains the base tip; history stays linear.
+
+Pure: judges the ``SyncFacts`` that ``gitctx.sync.sync_facts`` gathered
+(which tip was trusted, how far behind each pushed branch is, which merge
+commits it carries, which other worktree branches it would conflict with).
+"""
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from worktree_guard.report import Violation
+
 if TYPE_CHECKING:  # pragma: no cover (typing only)
+    from worktree_guard.facts import SyncFacts
+    from worktree_guard.facts import SyncTarget
     from worktree_guard.policy import Policy
-    from worktree_guard.report import Violation
+
+RULE = 'sync-before-push'
+MAX_LISTED = 5
 
 
-def check(facts: object, policy: Policy) -> list[Violation]:
-    return []
+def fix_command(facts: SyncFacts) -> str:
+    """The sync that works in a worktree setup.
+
+    Never ``git fetch origin main:main``: git refuses to fetch into a branch
+    that is checked out, and ``main`` is checked out in the main checkout.
+    """
+    return f'git fetch {facts.remote} && git rebase {facts.remote}/{facts.base}'
+
+
+def check(facts: SyncFacts | None, policy: Policy) -> list[Violation]:
+    if facts is None or not facts.targets:
+        return []
+    if facts.tip is None:
+        return [_unreachable(facts)]
+    out: list[Violation] = []
+    sync = policy['sync']
+    for target in facts.targets:
+        if target.behind > sync['max-behind']:
+            out.append(_behind(facts, target, sync['max-behind']))
+        if sync['require-linear'] and target.merges:
+            out.append(_merges(facts, target))
+        for other, paths in target.conflicts.items():
+            out.append(_overlap(target, other, paths))
+    return out
+
+
+def _plural(n: int, word: str) -> str:
+    return f'{n} {word}{"s" * (n != 1)}'
+
+
+def _listed(items: list[str]) -> str:
+    shown = ', '.join(items[:MAX_LISTED])
+    if len(items) > MAX_LISTED:
+        shown += f' (+{len(items) - MAX_LISTED} more)'
+    return shown
+
+
+def _unreachable(facts: SyncFacts) -> Violation:
+    return Violation(
+        RULE,
+        f'cannot tell whether the push contains {facts.base_name}: '
+        f'{facts.problem}',
+        kind='unreachable',
+        ref=f'refs/remotes/{facts.remote}/{facts.base}',
+        token=facts.base_name,
+        fix=[f'git fetch {facts.remote}  (check the remote URL with '
+             "'git remote -v' and your network)",
+             'or set sync.when-unreachable: warn in .worktree-guard.yaml to '
+             'trust a cached ref younger than sync.max-staleness'],
+    )
+
+
+def _behind(facts: SyncFacts, target: SyncTarget, allowed: int) -> Violation:
+    u = target.update
+    tip = (facts.tip or '')[:12]
+    allowance = f' (sync.max-behind allows {allowed})' if allowed else ''
+    return Violation(
+        RULE,
+        f"branch '{u.branch}' is {_plural(target.behind, 'commit')} behind "
+        f'{facts.base_name} ({tip}){allowance}: sync it before you push '
+        "(rebase, don't merge)",
+        kind='behind', ref=u.remote_ref, token=u.branch,
+        fix=[fix_command(facts)],
+    )
+
+
+def _merges(facts: SyncFacts, target: SyncTarget) -> Violation:
+    u = target.update
+    n = len(target.merges)
+    return Violation(
+        RULE,
+        f"branch '{u.branch}' has {_plural(n, 'merge commit')} between "
+        f'{facts.base_name} and its tip ({_listed([m[:12] for m in target.merges])}): '
+        'history must stay linear, so sync by rebasing instead of merging',
+        kind='merge-commit', ref=u.remote_ref, token=u.branch,
+        fix=[f'{fix_command(facts)}  (the rebase drops the merge commits '
+             'and replays your own on top)'],
+    )
+
+
+def _overlap(target: SyncTarget, other: str, paths: list[str]) -> Violation:
+    u = target.update
+    return Violation(
+        RULE,
+        f"branch '{u.branch}' would conflict with the active branch "
+        f"'{other}' in {_listed(paths)}",
+        kind='overlap', ref=u.remote_ref, token=other,
+        fix=[f"agree with the owner of '{other}' who lands first; the other "
+             'rebases onto the base afterwards'],
+    )

@@ -1,0 +1,479 @@
+"""sync-before-push in-process: the pure rule, the fact collector against
+real repositories (fetch, cached-ref age, server side, overlap) and the
+pre-commit/CI input rebuilders in runner."""
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import RepoHandle
+from tests.helpers import git
+from worktree_guard import runner
+from worktree_guard.errors import GuardError
+from worktree_guard.facts import ZERO_OID
+from worktree_guard.facts import RefUpdate
+from worktree_guard.facts import SyncFacts
+from worktree_guard.facts import SyncTarget
+from worktree_guard.gitctx import Repo
+from worktree_guard.gitctx import sync
+from worktree_guard.policy import Policy
+from worktree_guard.policy import default_policy
+from worktree_guard.policy import parse
+from worktree_guard.rules import sync_before_push
+
+A, B, C = 'a' * 40, 'b' * 40, 'c' * 40
+
+
+def upd(branch: str, local: str = A, remote: str = ZERO_OID,
+        prefix: str = 'refs/heads/') -> RefUpdate:
+    return RefUpdate(f'{prefix}{branch}', local, f'{prefix}{branch}', remote)
+
+
+def pol(text: str = '') -> Policy:
+    return parse(text) if text else default_policy()
+
+
+def judge(path: Path, updates: list[RefUpdate], policy: Policy | None = None,
+          server: bool = False) -> tuple[list[str], list[str]]:
+    """Run only sync-before-push in-process; (codes + messages, notes)."""
+    repo = Repo.discover(str(path))
+    inp = runner.StageInput('push', updates, 'origin', server=server)
+    res = runner.run(repo, policy or pol(), inp, ['sync-before-push'],
+                     environ={})
+    return [f'{v.code} {v.severity} {v.message}' for v in res.violations], \
+        res.notes
+
+
+def tip(path: Path, rev: str = 'HEAD') -> str:
+    return git('rev-parse', rev, cwd=path).strip()
+
+
+def new_commit(r: RepoHandle, name: str, cwd: Path | None = None) -> str:
+    r.write(name, name + '\n', cwd=cwd)
+    r.git('add', name, cwd=cwd)
+    r.git('commit', '-q', '--no-verify', '-m', name, cwd=cwd)
+    return r.head(cwd)
+
+
+# -- the pure rule ---------------------------------------------------------------------------
+
+def facts(*targets: SyncTarget, tip_: str | None = C,
+          problem: str | None = None) -> SyncFacts:
+    return SyncFacts('origin', 'main', tip_, 'fetched' if tip_ else 'none',
+                     problem, list(targets))
+
+
+def test_rule_nothing_to_judge() -> None:
+    assert sync_before_push.check(None, pol()) == []
+    assert sync_before_push.check(facts(), pol()) == []
+
+
+def test_rule_behind_and_max_behind() -> None:
+    t = SyncTarget(upd('issue-1-x'), behind=2)
+    (v,) = sync_before_push.check(facts(t), pol())
+    assert v.kind == 'behind' and v.ref == 'refs/heads/issue-1-x'
+    assert v.message.startswith("branch 'issue-1-x' is 2 commits behind "
+                                f'origin/main ({C[:12]}): ')
+    assert v.fix == ['git fetch origin && git rebase origin/main']
+    (v,) = sync_before_push.check(facts(t), pol('sync:\n  max-behind: 1\n'))
+    assert '(sync.max-behind allows 1)' in v.message
+    assert sync_before_push.check(facts(t), pol('sync:\n  max-behind: 2\n')) \
+        == []
+
+
+def test_rule_merge_commits_and_require_linear() -> None:
+    merges = [f'{i:x}' * 40 for i in range(7)]
+    t = SyncTarget(upd('issue-1-x'), merges=merges)
+    (v,) = sync_before_push.check(facts(t), pol())
+    assert v.kind == 'merge-commit'
+    assert '7 merge commits between origin/main and its tip' in v.message
+    assert '(+2 more)' in v.message and merges[4][:12] in v.message
+    assert merges[5][:12] not in v.message
+    assert 'rebasing instead of merging' in v.message
+    assert v.fix[0].startswith('git fetch origin && git rebase origin/main')
+    assert sync_before_push.check(
+        facts(t), pol('sync:\n  require-linear: false\n')) == []
+
+
+def test_rule_unreachable_and_overlap() -> None:
+    (v,) = sync_before_push.check(
+        facts(SyncTarget(upd('issue-1-x')), tip_=None, problem='it broke'),
+        pol())
+    assert v.kind == 'unreachable' and v.ref == 'refs/remotes/origin/main'
+    assert v.message.endswith(': it broke')
+    t = SyncTarget(upd('issue-1-x'), conflicts={'issue-2-y': ['a.py']})
+    (v,) = sync_before_push.check(facts(t), pol())
+    assert v.kind == 'overlap' and v.token == 'issue-2-y'
+    assert "would conflict with the active branch 'issue-2-y' in a.py" \
+        in v.message
+    assert 'SyncTarget' in repr(t) and 'SyncFacts' in repr(facts(t))
+
+
+def test_server_facts_name_the_local_base() -> None:
+    f = SyncFacts('origin', 'main', C, 'local')
+    assert f.base_name == 'main'
+    assert facts().base_name == 'origin/main'
+
+
+@pytest.mark.parametrize(('age', 'text'), [
+    (None, 'last updated at an unknown time'),
+    (5.5, 'last updated 5s ago'),
+    (125, 'last updated 2m ago'),
+    (3600 * 2 + 60 * 5, 'last updated 2h 5m ago'),
+    (86400 * 3 + 3600 * 4 + 7, 'last updated 3d 4h ago'),
+])
+def test_age_text(age: float | None, text: str) -> None:
+    assert sync.age_text(age) == text
+
+
+# -- which refs are judged ---------------------------------------------------------------------
+
+def test_skipped_refs_run_nothing(plain_repo: RepoHandle) -> None:
+    r = plain_repo
+    # Unreachable base remote under block: any judged ref would fail.
+    r.git('config', 'remote.origin.url', str(r.path / 'missing'))
+    head = r.head()
+    skipped = [
+        RefUpdate('(delete)', ZERO_OID, 'refs/heads/issue-1-x', head),
+        upd('v1.0', head, prefix='refs/tags/'),
+        upd('main', head),
+        RefUpdate('refs/notes/x', head, 'refs/notes/commits', ZERO_OID),
+        upd('bot/x', head),
+    ]
+    found, notes = judge(r.path, skipped, pol('sync:\n  exempt: [bot/**]\n'))
+    assert found == [] and notes == []
+    assert judge(r.path, skipped[:2]) == ([], [])
+    found, _ = judge(r.path, [*skipped, upd('issue-1-x', head)],
+                     pol('sync:\n  exempt: [bot/**]\n'))
+    assert [f.split(' ')[0] for f in found] == ['sync-before-push/unreachable']
+
+
+def test_bad_base_branch_is_a_usage_error(plain_repo: RepoHandle) -> None:
+    with pytest.raises(GuardError, match='not a branch name'):
+        judge(plain_repo.path, [upd('issue-1-x', plain_repo.head())],
+              pol('base:\n  branch: "x:refs/heads/y"\n'))
+    with pytest.raises(GuardError, match='not a branch name'):
+        judge(plain_repo.path, [upd('issue-1-x', plain_repo.head())],
+              pol('base:\n  branch: "-x"\n'))
+
+
+# -- the base tip ----------------------------------------------------------------------------
+
+def test_fetch_updates_only_the_tracking_ref(plain_repo: RepoHandle,
+                                             tmp_path: Path) -> None:
+    r = plain_repo
+    other = tmp_path / 'other'
+    git('clone', '-q', str(r.remote), str(other), cwd=tmp_path)
+    git('commit', '-q', '--allow-empty', '-m', 'o', cwd=other)
+    git('tag', 'remote-tag', cwd=other)
+    git('push', '-q', 'origin', 'main', 'remote-tag', 'HEAD:refs/heads/side',
+        cwd=other)
+    found, notes = judge(r.path, [upd('issue-1-x', r.head())])
+    assert found[0].startswith('sync-before-push/behind error '
+                               "branch 'issue-1-x' is 1 commit behind")
+    assert notes == [f'sync-before-push: judged against origin/main at '
+                     f'{tip(other)[:12]} (fetched just now)']
+    assert tip(r.path, 'origin/main') == tip(other)
+    assert git('tag', cwd=r.path) == ''                 # --no-tags
+    assert 'origin/side' not in git('branch', '-r', cwd=r.path)
+    assert not (r.path / '.git' / 'FETCH_HEAD').exists()
+
+
+def test_pushing_the_tip_itself_needs_no_walk(plain_repo: RepoHandle) -> None:
+    found, notes = judge(plain_repo.path, [upd('issue-1-x', plain_repo.head())])
+    assert found == [] and 'fetched just now' in notes[0]
+
+
+def test_behind_and_merge_commits_in_one_walk(plain_repo: RepoHandle,
+                                              tmp_path: Path) -> None:
+    r = plain_repo
+    other = tmp_path / 'other'
+    git('clone', '-q', str(r.remote), str(other), cwd=tmp_path)
+    for name in ('o1', 'o2'):
+        git('commit', '-q', '--allow-empty', '-m', name, cwd=other)
+        git('push', '-q', 'origin', 'main', cwd=other)
+        if name == 'o1':
+            r.git('fetch', '-q', 'origin')
+    r.git('switch', '-q', '-c', 'issue-1-x')
+    new_commit(r, 'x.txt')
+    r.git('merge', '-q', '--no-edit', 'origin/main')   # o1 only
+    merge = r.head()
+    found, _ = judge(r.path, [upd('issue-1-x', merge)])
+    assert [f.split(' ')[0] for f in found] == [
+        'sync-before-push/behind', 'sync-before-push/merge-commit']
+    assert "is 1 commit behind origin/main" in found[0]
+    assert f'1 merge commit between origin/main and its tip ({merge[:12]})' \
+        in found[1]
+
+
+def test_remote_without_the_base_branch(plain_repo: RepoHandle) -> None:
+    r = plain_repo
+    found, notes = judge(r.path, [upd('issue-1-x', r.head())],
+                         pol('base:\n  branch: trunk\n'))
+    assert found == []
+    assert notes == ["sync-before-push: origin has no branch 'trunk' yet: "
+                     'nothing to sync with']
+
+
+def test_no_cached_ref(plain_repo: RepoHandle) -> None:
+    r = plain_repo
+    found, _ = judge(r.path, [upd('issue-1-x', r.head())],
+                     pol('base:\n  branch: trunk\nsync:\n  fetch: false\n'))
+    assert found == ['sync-before-push/unreachable error cannot tell whether '
+                     'the push contains origin/trunk: there is no '
+                     'remote-tracking ref origin/trunk and sync.fetch is '
+                     "false; run 'git fetch origin' once"]
+    r.git('config', 'remote.origin.url', str(r.path / 'missing'))
+    found, _ = judge(r.path, [upd('issue-1-x', r.head())],
+                     pol('base:\n  branch: trunk\n'))
+    assert 'and the fetch failed (' in found[0]
+    assert 'does not appear to be a git repository' in found[0]
+
+
+def test_fetch_false_uses_the_cached_ref(plain_repo: RepoHandle,
+                                        tmp_path: Path) -> None:
+    r = plain_repo
+    other = tmp_path / 'other'
+    git('clone', '-q', str(r.remote), str(other), cwd=tmp_path)
+    git('commit', '-q', '--allow-empty', '-m', 'o', cwd=other)
+    git('push', '-q', 'origin', 'main', cwd=other)
+    before = tip(r.path, 'origin/main')
+    found, notes = judge(r.path, [upd('issue-1-x', r.head())],
+                         pol('sync:\n  fetch: false\n'))
+    assert found == []             # the stale cache says "synced"...
+    assert notes == [f'sync-before-push: judged against the cached '
+                     f'origin/main at {before[:12]}, last updated '
+                     f'{notes[0].split("last updated ")[1]}']
+    assert notes[0].endswith(' ago (sync.fetch is false)')   # ...and says so
+    assert tip(r.path, 'origin/main') == before
+
+
+def test_unreachable_warn_uses_a_fresh_cache(plain_repo: RepoHandle) -> None:
+    r = plain_repo
+    r.git('config', 'remote.origin.url', str(r.path / 'missing'))
+    warn = pol('sync:\n  when-unreachable: warn\n  max-staleness: 1h\n')
+    found, notes = judge(r.path, [upd('issue-1-x', r.head())], warn)
+    assert found == []
+    assert notes[0].startswith('sync-before-push: could not fetch main from '
+                               'origin (')
+    assert f'judged against the cached origin/main at {r.head()[:12]}, ' \
+        'last updated ' in notes[0]
+    assert notes[0].endswith('(sync.when-unreachable: warn, '
+                             'max-staleness 1h)')
+    found, _ = judge(r.path, [upd('issue-1-x', r.head())],
+                     pol('sync:\n  when-unreachable: warn\n'
+                         '  max-staleness: 1s\n'))
+    assert 'is not younger than sync.max-staleness (1s)' in found[0]
+    found, _ = judge(r.path, [upd('issue-1-x', r.head())])
+    assert 'under sync.when-unreachable: block the cached origin/main' \
+        in found[0]
+
+
+def test_fetch_timeout(plain_repo: RepoHandle) -> None:
+    r = plain_repo
+    # A transport that never answers: the fetch is killed at the timeout.
+    r.git('config', 'core.sshCommand', 'sleep 3 #')
+    r.git('config', 'remote.origin.url', 'ssh://example.invalid/x.git')
+    repo = Repo.discover(str(r.path))
+    start = time.monotonic()
+    error, missing = sync.fetch_base(repo, 'origin', 'main', 0.3)
+    assert time.monotonic() - start < 2.5
+    assert error == 'no answer within 0.3 s, sync.fetch-timeout'
+    assert missing is False
+
+
+def test_server_side_judges_the_local_base(plain_repo: RepoHandle) -> None:
+    r = plain_repo
+    base_tip = r.head()
+    r.git('switch', '-q', '-c', 'issue-1-x', 'HEAD~0')
+    pushed = new_commit(r, 'x.txt')
+    r.git('push', '-q', 'origin', 'issue-1-x')
+    # Another push moves main on the server.
+    r.git('switch', '-q', 'main')
+    new_commit(r, 'm.txt')
+    r.git('push', '-q', 'origin', 'main')
+    # The bare repo has no remotes at all: nothing could be fetched.
+    found, notes = judge(r.remote, [upd('issue-1-x', pushed, base_tip)],
+                         server=True)
+    assert found[0].startswith("sync-before-push/behind error branch "
+                               "'issue-1-x' is 1 commit behind main (")
+    assert notes == [f'sync-before-push: judged against main at '
+                     f'{r.head()[:12]} (this repository)']
+    empty = r.path.parent / 'empty.git'
+    git('init', '-q', '--bare', str(empty), cwd=r.path.parent)
+    found, notes = judge(empty, [upd('issue-1-x', pushed)], server=True)
+    assert found == []
+    assert notes == ["sync-before-push: there is no branch 'main' here yet: "
+                     'nothing to sync with']
+
+
+# -- the age of a cached ref -------------------------------------------------------------------
+
+def test_ref_age_reflog_then_mtime(plain_repo: RepoHandle) -> None:
+    r = plain_repo
+    repo = Repo.discover(str(r.path))
+    ref = 'refs/remotes/origin/main'
+    oid = r.head()
+    r.git('update-ref', '-d', ref)
+    r.git('update-ref', '-m', 'old', ref, oid,
+          env={'GIT_COMMITTER_DATE': '@1000000000 +0000'})
+    assert sync.ref_age(repo, ref, oid, now=1000000060) == 60
+    # The reflog's newest entry is for another value: the loose file's
+    # mtime says when the ref was written.
+    loose = r.path / '.git' / ref
+    os.utime(loose, (2000000000, 2000000000))
+    assert sync.ref_age(repo, ref, B, now=2000000100) == 100
+    # A malformed reflog line is ignored the same way.
+    log = r.path / '.git' / 'logs' / ref
+    log.write_text('garbage\n')
+    assert sync.ref_age(repo, ref, oid, now=2000000100) == 100
+    # An empty reflog, then no reflog and a packed ref: unknown.
+    log.write_text('\n')
+    assert sync.ref_age(repo, ref, oid, now=2000000100) == 100
+    log.unlink()
+    r.git('pack-refs', '--all')
+    assert not loose.exists()
+    assert sync.ref_age(repo, ref, oid) is None
+    assert sync.age_text(sync.ref_age(repo, ref, oid)) == \
+        'last updated at an unknown time'
+
+
+# -- sync.warn-overlap --------------------------------------------------------------------------
+
+def test_warn_overlap(plain_repo: RepoHandle) -> None:
+    r = plain_repo
+    mine = r.worktree('issue-1-mine')
+    theirs = r.worktree('issue-2-theirs')
+    clean = r.worktree('issue-3-clean')
+    for wt, text in ((mine, 'mine\n'), (theirs, 'theirs\n')):
+        r.write('src/app.py', text, cwd=wt)
+        r.git('commit', '-q', '--no-verify', '-am', 'edit', cwd=wt)
+    new_commit(r, 'clean.txt', cwd=clean)
+    # An unrelated history cannot be forecast; it is skipped.
+    orphan_tree = git('hash-object', '-t', 'tree', '-w', '/dev/null',
+                      cwd=r.path).strip()
+    orphan = git('commit-tree', orphan_tree, '-m', 'orphan', cwd=r.path).strip()
+    r.git('branch', 'issue-4-orphan', orphan)
+    r.git('worktree', 'add', '-q', str(r.path / 'trees' / 'issue-4-orphan'),
+          'issue-4-orphan')
+    warn = pol('sync:\n  warn-overlap: true\n')
+    found, _ = judge(r.path, [upd('issue-1-mine', r.head(mine))], warn)
+    assert found == ['sync-before-push/overlap warn branch \'issue-1-mine\' '
+                     "would conflict with the active branch 'issue-2-theirs' "
+                     'in src/app.py']
+    found, _ = judge(r.path, [upd('issue-1-mine', r.head(mine))])
+    assert found == []                      # off by default
+    r.git('push', '-q', 'origin', 'issue-1-mine', 'issue-2-theirs')
+    found, _ = judge(r.remote, [upd('issue-1-mine', r.head(mine))], warn,
+                     server=True)
+    assert found == []                      # the server has no worktrees
+
+
+# -- pre-commit's pre-push variables ------------------------------------------------------------
+
+def pc_env(**kw: str) -> dict[str, str]:
+    return {f'PRE_COMMIT_{k.upper()}': v for k, v in kw.items()}
+
+
+def test_pre_commit_env_absent_is_none(plain_repo: RepoHandle) -> None:
+    repo = Repo.discover(str(plain_repo.path))
+    assert runner.updates_from_pre_commit_env(repo, {}) is None
+
+
+def test_pre_commit_env_without_remote_is_ci_like(
+        plain_repo: RepoHandle, monkeypatch: pytest.MonkeyPatch) -> None:
+    r = plain_repo
+    monkeypatch.delenv('GITHUB_HEAD_REF', raising=False)
+    monkeypatch.delenv('CI_MERGE_REQUEST_SOURCE_BRANCH_NAME', raising=False)
+    repo = Repo.discover(str(r.path))
+    out = runner.updates_from_pre_commit_env(
+        repo, pc_env(from_ref='HEAD', to_ref='main'))
+    assert out is not None
+    (u,), remote = out
+    assert remote is None
+    assert (u.local_oid, u.remote_oid, u.remote_ref) == (
+        r.head(), r.head(), 'refs/heads/main')
+
+
+def test_pre_commit_env_rebuilds_the_remote_oid(plain_repo: RepoHandle) -> None:
+    r = plain_repo
+    repo = Repo.discover(str(r.path))
+    base = r.head()                                   # == origin/main
+    r.git('switch', '-q', '-c', 'issue-1-x')
+    first = new_commit(r, 'one.txt')
+    second = new_commit(r, 'two.txt')
+    common = {'local_branch': 'refs/heads/issue-1-x',
+              'remote_name': 'origin', 'remote_url': str(r.remote)}
+
+    def rebuild(**kw: str) -> RefUpdate:
+        out = runner.updates_from_pre_commit_env(repo, pc_env(**common, **kw))
+        assert out is not None and out[1] == 'origin'
+        (u,) = out[0]
+        return u
+
+    # A new branch: FROM_REF is a synthetic parent (here origin/main): new.
+    u = rebuild(remote_branch='refs/heads/issue-1-x', from_ref=base,
+                to_ref=second)
+    assert (u.local_oid, u.remote_oid) == (second, ZERO_OID)
+    assert u.local_ref == 'refs/heads/issue-1-x'
+    # An existing branch whose tip is known: FROM_REF == tracking ref.
+    r.git('update-ref', 'refs/remotes/origin/issue-1-x', first)
+    u = rebuild(remote_branch='refs/heads/issue-1-x', from_ref=first,
+                to_ref=second)
+    assert u.remote_oid == first
+    # FROM_REF is not an ancestor: only a real remote tip can be (force).
+    r.git('switch', '-q', '-c', 'issue-2-y', base)
+    other = new_commit(r, 'y.txt')
+    u = rebuild(remote_branch='refs/heads/issue-1-x', from_ref=other,
+                to_ref=second)
+    assert u.remote_oid == other
+    # FROM_REF is an ancestor that differs from the tracking ref: synthetic
+    # (the remote tip is unknown here); the tracking ref is the best guess.
+    u = rebuild(remote_branch='refs/heads/issue-1-x', from_ref=base,
+                to_ref=second)
+    assert u.remote_oid == first
+    # The push includes the root commit: FROM/TO unset.
+    u = rebuild(remote_branch='refs/heads/issue-1-x')
+    assert (u.local_oid, u.remote_oid) == (second, first)
+    u = rebuild(remote_branch='refs/heads/issue-9-new')
+    assert (u.local_oid, u.remote_oid) == (second, ZERO_OID)
+    # A tag: no tracking ref to consult, FROM_REF is taken as is.
+    u = rebuild(remote_branch='refs/tags/v1', from_ref=base, to_ref=second)
+    assert (u.remote_ref, u.remote_oid, u.is_tag) == ('refs/tags/v1', base,
+                                                      True)
+    with pytest.raises(GuardError, match="cannot resolve 'refs/heads/gone'"):
+        runner.updates_from_pre_commit_env(repo, pc_env(
+            remote_branch='refs/heads/x', local_branch='refs/heads/gone',
+            remote_name='origin'))
+
+
+def test_ci_branch_name_sources(plain_repo: RepoHandle,
+                                monkeypatch: pytest.MonkeyPatch) -> None:
+    r = plain_repo
+    repo = Repo.discover(str(r.path))
+    for var in ('GITHUB_HEAD_REF', 'CI_MERGE_REQUEST_SOURCE_BRANCH_NAME',
+                'GITHUB_REF', 'CI_COMMIT_BRANCH'):
+        monkeypatch.delenv(var, raising=False)
+
+    def ref() -> str:
+        return runner.updates_from_refs(repo, 'HEAD', 'HEAD', None)[0] \
+            .remote_ref
+
+    assert ref() == 'refs/heads/main'
+    monkeypatch.setenv('GITHUB_REF', 'refs/heads/from-ci')
+    assert ref() == 'refs/heads/main'        # the checked-out branch wins
+    monkeypatch.setenv('GITHUB_HEAD_REF', 'issue-7-pr')
+    assert ref() == 'refs/heads/issue-7-pr'  # a pull request's head wins
+    monkeypatch.delenv('GITHUB_HEAD_REF')
+    r.git('switch', '-q', '--detach')
+    assert ref() == 'refs/heads/from-ci'
+    monkeypatch.setenv('GITHUB_REF', 'refs/tags/v1')
+    with pytest.raises(GuardError, match='HEAD is detached'):
+        ref()
+    monkeypatch.setenv('CI_COMMIT_BRANCH', 'gl-branch')
+    assert ref() == 'refs/heads/gl-branch'
+    assert runner.updates_from_refs(repo, 'HEAD', 'HEAD', 'b')[0] \
+        .remote_ref == 'refs/heads/b'
