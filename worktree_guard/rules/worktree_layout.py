@@ -1,12 +1,87 @@
-"""worktree-layout (issue 5).  Placeholder until the rule lands."""
+"""worktree-layout: linked worktrees live at ``<worktrees.root>/<branch>``.
+
+With ``worktrees.layout: nested`` (the default) that is under the main
+checkout, and ``<root>/`` must be ignored there; with ``bare`` it is under
+the git common dir.  The main checkout is never judged.  A detached linked
+worktree (``git worktree add --detach``, a bisect) has no branch to name its
+folder after: it only has to sit directly in ``<root>/``.  During a rebase
+the branch being rebased counts (gitctx reads it from the rebase state).
+"""
 from __future__ import annotations
 
+import os
 from typing import TYPE_CHECKING
 
+from worktree_guard.report import Violation
+
 if TYPE_CHECKING:  # pragma: no cover (typing only)
+    from worktree_guard.facts import LayoutFacts
     from worktree_guard.policy import Policy
-    from worktree_guard.report import Violation
+
+RULE = 'worktree-layout'
 
 
-def check(facts: object, policy: Policy) -> list[Violation]:
-    return []
+def _show(path: str, main_root: str | None) -> str:
+    """``path`` relative to the main checkout when inside it."""
+    if main_root is not None:
+        rel = os.path.relpath(path, main_root)
+        if rel != '..' and not rel.startswith('../'):
+            return rel
+    return path
+
+
+def expected_path(facts: LayoutFacts) -> str | None:
+    """Where the worktree should be (``None``: no main checkout to nest in)."""
+    if facts.root_dir is None:
+        return None
+    name = facts.branch if facts.branch is not None \
+        else os.path.basename(facts.path)
+    return os.path.normpath(os.path.join(facts.root_dir, name))
+
+
+def check(facts: LayoutFacts | None, policy: Policy) -> list[Violation]:
+    if facts is None or not facts.linked:
+        return []
+    out: list[Violation] = []
+    root = facts.root.strip('/')
+    expected = expected_path(facts)
+    here = _show(facts.path, facts.main_root)
+    if expected is None:
+        out.append(Violation(
+            RULE,
+            'worktrees.layout is nested (<main checkout>/'
+            f'{root}/<branch>), but this repository has no main checkout: '
+            'it is bare',
+            kind='location', path=here,
+            fix=["set 'worktrees: {layout: bare}' in .worktree-guard.yaml "
+                 f'(worktrees under <git-common-dir>/{root}/)'],
+        ))
+    elif facts.path != expected:
+        want = _show(expected, facts.main_root)
+        if facts.branch is None:
+            what = (f'detached worktree is at {here}, outside {root}/; '
+                    f'it belongs directly in {_show(os.path.dirname(expected), facts.main_root)}/')
+        else:
+            what = (f'worktree of branch {facts.branch!r} is at {here}; '
+                    f'expected {want} (<{"git-common-dir" if facts.layout == "bare" else "main checkout"}>/'
+                    f'{root}/<branch>)')
+        fix = [f'mkdir -p {os.path.dirname(expected)} && '
+               f'git worktree move {facts.path} {expected}']
+        if facts.branch is not None and \
+                os.path.dirname(facts.path) == os.path.dirname(expected):
+            fix.append(f'git switch {os.path.basename(facts.path)}  '
+                       '(if the folder names the right branch)')
+        out.append(Violation(RULE, what, kind='location', path=here,
+                             token=facts.path, fix=fix))
+    if facts.ignored is False and facts.main_root is not None:
+        gitignore = os.path.join(facts.main_root, '.gitignore')
+        out.append(Violation(
+            RULE,
+            f"'{root}/' is not ignored in the main checkout: its worktrees "
+            "show up there as untracked and 'git add -A' would stage them",
+            kind='not-ignored', path=gitignore, token=f'{root}/',
+            fix=[f"echo '/{root}/' >> {gitignore}  (then commit .gitignore "
+                 'on a branch)',
+                 "'worktree-guard wt create' adds it for you"],
+        ))
+    return out

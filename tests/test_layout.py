@@ -1,0 +1,267 @@
+"""worktree-layout: the pure rule, its git facts, and real commits through
+the native hooks and the pre-commit framework (``hooked_repo``)."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from tests.helpers import RepoHandle
+from tests.helpers import assert_no_traceback
+from tests.helpers import git
+from tests.helpers import unchanged
+from tests.helpers import wg
+from worktree_guard.facts import LayoutFacts
+from worktree_guard.gitctx import Repo
+from worktree_guard.gitctx import worktrees
+from worktree_guard.policy import default_policy
+from worktree_guard.policy import parse
+from worktree_guard.rules import worktree_layout
+from worktree_guard.runner import StageInput
+
+MAIN = '/w/main'
+ROOT = '/w/main/trees'
+
+
+def facts(path: str, branch: str | None = 'issue-1-x', **kw: object) -> LayoutFacts:
+    args: dict[str, object] = {'root_dir': ROOT, 'main_root': MAIN,
+                               'ignored': True}
+    args.update(kw)
+    return LayoutFacts(True, path, branch, **args)  # type: ignore[arg-type]
+
+
+# -- the pure rule -----------------------------------------------------------------------
+
+def test_main_checkout_and_missing_facts_are_not_judged() -> None:
+    pol = default_policy()
+    assert worktree_layout.check(None, pol) == []
+    assert worktree_layout.check(LayoutFacts(False, MAIN, ignored=False),
+                                 pol) == []
+
+
+def test_worktree_in_place_passes() -> None:
+    assert worktree_layout.check(facts(f'{ROOT}/issue-1-x'),
+                                 default_policy()) == []
+
+
+def test_worktree_elsewhere_is_a_location_violation() -> None:
+    (v,) = worktree_layout.check(facts('/w/elsewhere'), default_policy())
+    assert v.code == 'worktree-layout/location'
+    assert v.path == '/w/elsewhere'  # outside the main checkout: absolute
+    assert 'expected trees/issue-1-x (<main checkout>/trees/<branch>)' in \
+        v.message
+    assert v.fix == [f'mkdir -p {ROOT} && git worktree move /w/elsewhere '
+                     f'{ROOT}/issue-1-x']
+
+
+def test_folder_named_after_another_branch_suggests_switching_back() -> None:
+    (v,) = worktree_layout.check(facts(f'{ROOT}/issue-2-y'),
+                                 default_policy())
+    assert v.path == 'trees/issue-2-y'
+    assert "branch 'issue-1-x' is at trees/issue-2-y" in v.message
+    assert v.fix[1].startswith('git switch issue-2-y')
+
+
+def test_nested_branch_names_nest_folders() -> None:
+    assert worktree_layout.check(facts(f'{ROOT}/release/1.2', 'release/1.2'),
+                                 default_policy()) == []
+
+
+def test_detached_worktree_only_needs_to_sit_in_the_root() -> None:
+    pol = default_policy()
+    assert worktree_layout.check(facts(f'{ROOT}/review', None), pol) == []
+    (v,) = worktree_layout.check(facts('/w/review', None), pol)
+    assert v.kind == 'location'
+    assert 'detached worktree is at /w/review, outside trees/' in v.message
+    assert len(v.fix) == 1
+
+
+def test_not_ignored_root() -> None:
+    (v,) = worktree_layout.check(facts(f'{ROOT}/issue-1-x', ignored=False),
+                                 default_policy())
+    assert v.code == 'worktree-layout/not-ignored'
+    assert v.path == f'{MAIN}/.gitignore'
+    assert v.fix[0].startswith(f"echo '/trees/' >> {MAIN}/.gitignore")
+
+
+def test_nested_layout_without_main_checkout() -> None:
+    (v,) = worktree_layout.check(
+        facts('/srv/repo.git/trees/issue-1-x', root_dir=None, main_root=None,
+              ignored=None), default_policy())
+    assert v.kind == 'location'
+    assert 'no main checkout' in v.message
+    assert 'layout: bare' in v.fix[0]
+
+
+def test_bare_layout_message_and_severity_off() -> None:
+    f = facts('/w/x', root_dir='/srv/repo.git/trees', main_root=None,
+              ignored=None, layout='bare')
+    (v,) = worktree_layout.check(f, default_policy())
+    assert '<git-common-dir>/trees/<branch>' in v.message
+    assert v.path == '/w/x'
+
+
+# -- facts from real repositories ----------------------------------------------------------
+
+def _facts_at(path: Path, policy_text: str = '') -> LayoutFacts:
+    cwd = os.getcwd()
+    os.chdir(path)
+    try:
+        repo = Repo.discover()
+        pol = parse(policy_text) if policy_text else default_policy()
+        return worktrees.layout_facts(repo, pol, StageInput('commit'))
+    finally:
+        os.chdir(cwd)
+
+
+def test_facts_main_checkout_runs_no_check(plain_repo: RepoHandle) -> None:
+    f = _facts_at(plain_repo.path)
+    assert f.linked is False
+
+
+def test_facts_linked_worktree(plain_repo: RepoHandle) -> None:
+    wt = plain_repo.worktree('issue-3-x')
+    f = _facts_at(wt)
+    main = os.path.realpath(plain_repo.path)
+    assert (f.linked, f.path, f.branch, f.ignored) == (
+        True, os.path.realpath(wt), 'issue-3-x', True)
+    assert (f.main_root, f.root_dir) == (main, os.path.join(main, 'trees'))
+    (plain_repo.path / '.gitignore').write_text('other/\n')
+    assert _facts_at(wt).ignored is False
+    # A root outside the main checkout cannot be ignored there: not asked.
+    assert _facts_at(wt, 'worktrees:\n  root: ../wt-root\n').ignored is None
+
+
+def test_facts_detached_worktree(plain_repo: RepoHandle) -> None:
+    dest = plain_repo.path / 'trees' / 'review'
+    plain_repo.git('worktree', 'add', '-q', '--detach', str(dest), 'main')
+    f = _facts_at(dest)
+    assert f.branch is None and f.ignored is True
+    assert worktree_layout.check(f, default_policy()) == []
+
+
+def test_facts_separate_git_dir(tmp_path: Path) -> None:
+    """A common dir not named .git: the main checkout comes from git."""
+    main = tmp_path / 'main'
+    git('init', '-q', '-b', 'main', '--separate-git-dir',
+        str(tmp_path / 'gd'), str(main), cwd=tmp_path)
+    git('commit', '-q', '--allow-empty', '-m', 'i', cwd=main)
+    git('worktree', 'add', '-q', '-b', 'issue-1-x', 'trees/issue-1-x',
+        cwd=main)
+    wt = main / 'trees' / 'issue-1-x'
+    # git reports the git dir as the main worktree: not judged, with a note.
+    assert _facts_at(wt).linked is False
+    proc = wg('check', '--hook', 'check-worktree-layout', '--stage',
+              'commit', cwd=wt)
+    assert proc.returncode == 0, proc
+    assert 'note: worktree-layout not judged: cannot find the main ' \
+        'checkout' in proc.stdout
+
+
+def _bare_with_worktree(tmp_path: Path, bare: Path, where: str) -> Path:
+    src = tmp_path / 'src'
+    git('init', '-q', '-b', 'main', str(src), cwd=tmp_path)
+    git('commit', '-q', '--allow-empty', '-m', 'i', cwd=src)
+    git('clone', '-q', '--bare', str(src), str(bare), cwd=tmp_path)
+    dest = Path(os.path.normpath(bare / where))
+    git('worktree', 'add', '-q', '-b', 'issue-1-x', str(dest), 'main',
+        cwd=bare)
+    return dest
+
+
+def test_facts_bare_repository(tmp_path: Path) -> None:
+    bare = tmp_path / 'repo.git'
+    wt = _bare_with_worktree(tmp_path, bare, 'trees/issue-1-x')
+    nested = _facts_at(wt)
+    assert nested.main_root is None and nested.root_dir is None
+    (v,) = worktree_layout.check(nested, default_policy())
+    assert 'no main checkout' in v.message
+    pol = 'worktrees:\n  layout: bare\n'
+    f = _facts_at(wt, pol)
+    assert f.root_dir == os.path.realpath(bare / 'trees')
+    assert f.ignored is None
+    assert worktree_layout.check(f, parse(pol)) == []
+
+
+def test_facts_bare_repository_named_dot_git(tmp_path: Path) -> None:
+    """``git clone --bare URL proj/.git`` with worktrees next to it: the
+    folder holding .git is the base, and nothing can be ignored there."""
+    bare = tmp_path / 'proj' / '.git'
+    wt = _bare_with_worktree(tmp_path, bare, '../trees/issue-1-x')
+    f = _facts_at(wt)
+    assert f.ignored is None
+    assert f.root_dir == os.path.realpath(tmp_path / 'proj' / 'trees')
+    assert worktree_layout.check(f, default_policy()) == []
+
+
+# -- through real commits ------------------------------------------------------------------
+
+def test_hand_made_worktree_elsewhere_fails_the_commit(
+        hooked_repo: RepoHandle) -> None:
+    wt = hooked_repo.worktree('issue-50-elsewhere', path='../elsewhere')
+    before = hooked_repo.head(cwd=wt)
+    with unchanged(wt):
+        proc = hooked_repo.run_git('commit', '--allow-empty', '-m', 'x',
+                                   cwd=wt)
+    assert proc.returncode != 0, proc
+    assert 'worktree-layout/location' in proc.output
+    assert 'expected trees/issue-50-elsewhere' in proc.output
+    assert hooked_repo.head(cwd=wt) == before
+    assert_no_traceback(proc)
+    # SKIP by the rule's own hook id lets it through.
+    proc = hooked_repo.run_git('commit', '--allow-empty', '-m', 'x', cwd=wt,
+                               env={'SKIP': 'check-worktree-layout'})
+    assert proc.returncode == 0, proc
+
+
+def test_worktree_in_place_commits(hooked_repo: RepoHandle) -> None:
+    wt = hooked_repo.worktree('issue-51-ok')
+    proc = hooked_repo.commit('ok', cwd=wt, files={'src/new.py': 'x = 1\n'})
+    assert proc.returncode == 0, proc
+    assert 'worktree-layout' not in proc.output
+
+
+def test_unignored_root_fails_the_commit(hooked_repo: RepoHandle) -> None:
+    wt = hooked_repo.worktree('issue-52-x')
+    (hooked_repo.path / '.gitignore').write_text('# nothing\n')
+    proc = hooked_repo.run_git('commit', '--allow-empty', '-m', 'x', cwd=wt)
+    assert proc.returncode != 0, proc
+    assert 'worktree-layout/not-ignored' in proc.output
+    assert "'trees/' is not ignored" in proc.output
+
+
+def test_main_checkout_is_not_judged(native_repo: RepoHandle) -> None:
+    (native_repo.path / '.gitignore').write_text('# nothing\n')
+    native_repo.git('switch', '-q', '-c', 'issue-53-main')
+    proc = native_repo.run_git('commit', '--allow-empty', '-m', 'x')
+    assert proc.returncode == 0, proc
+
+
+def test_check_command_reports_layout(plain_repo: RepoHandle) -> None:
+    wt = plain_repo.worktree('issue-54-x', path='../issue-54-x')
+    proc = wg('check', '--hook', 'check-worktree-layout', '--stage',
+              'commit', '--format', 'json', cwd=wt)
+    assert proc.returncode == 1, proc
+    assert '"code": "worktree-layout/location"' in proc.stdout
+    pol = plain_repo.path.parent / 'p.yaml'
+    pol.write_text('rules:\n  worktree-layout/location: warn\n')
+    proc = wg('check', '--hook', 'check-worktree-layout', '--stage',
+              'commit', '--policy', str(pol), cwd=wt)
+    assert proc.returncode == 0, proc
+    assert 'warning:' in proc.stdout
+
+
+def test_bare_layout_commit(tmp_path: Path) -> None:
+    bare = tmp_path / 'repo.git'
+    good = _bare_with_worktree(tmp_path, bare, 'trees/issue-1-x')
+    pol = tmp_path / 'p.yaml'
+    pol.write_text('worktrees:\n  layout: bare\n')
+    proc = wg('check', '--hook', 'check-worktree-layout', '--stage',
+              'commit', '--policy', str(pol), cwd=good)
+    assert proc.returncode == 0, proc
+    bad = tmp_path / 'issue-2-y'
+    git('worktree', 'add', '-q', '-b', 'issue-2-y', str(bad), 'main',
+        cwd=bare)
+    proc = wg('check', '--hook', 'check-worktree-layout', '--stage',
+              'commit', '--policy', str(pol), cwd=bad)
+    assert proc.returncode == 1, proc
+    assert '<git-common-dir>/trees/<branch>' in proc.stdout

@@ -1,0 +1,291 @@
+"""``wt status``: rule checks, behind counts, overlap, conflict forecasts
+(``git merge-tree``), old-git fallbacks, and the batching of git calls."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import RepoHandle
+from tests.helpers import git
+from tests.helpers import wg
+from tests.test_wt import Out
+from tests.test_wt import make_runner
+from worktree_guard.errors import GitError
+from worktree_guard.gitctx import Repo
+from worktree_guard.gitctx import worktrees
+
+Run = Callable[..., Out]
+
+
+@pytest.fixture
+def wt(monkeypatch: pytest.MonkeyPatch,
+       capsys: pytest.CaptureFixture[str]) -> Run:
+    return make_runner(monkeypatch, capsys)
+
+
+def _work(repo: RepoHandle, branch: str, files: dict[str, str],
+          path: str | None = None) -> Path:
+    dest = repo.worktree(branch, path=path)
+    for rel, content in files.items():
+        repo.write(rel, content, cwd=dest)
+        repo.git('add', '--', rel, cwd=dest)
+    proc = repo.run_git('-c', 'core.hooksPath=/dev/null', 'commit', '-q',
+                        '-m', branch, cwd=dest)
+    assert proc.returncode == 0, proc
+    return dest
+
+
+def _advance_base(repo: RepoHandle, files: dict[str, str]) -> None:
+    """A commit lands on origin/main after the branches were made."""
+    for rel, content in files.items():
+        repo.write(rel, content)
+        repo.git('add', '--', rel)
+    repo.git('-c', 'core.hooksPath=/dev/null', 'commit', '-q', '-m', 'base')
+    repo.git('push', '-q', '--no-verify', 'origin', 'main')
+
+
+def test_status_forecasts(native_repo: RepoHandle, wt: Run) -> None:
+    _work(native_repo, 'issue-1-a', {'src/app.py': 'print("a")\n',
+                                     'shared.txt': 'a\n'})
+    _work(native_repo, 'issue-2-b', {'src/app.py': 'print("b")\n'})
+    _work(native_repo, 'issue-3-c', {'docs/guide.md': 'c\n'})
+    _work(native_repo, 'issue-4-d', {'shared.txt': 'a\n'})  # same content
+    _advance_base(native_repo, {'docs/guide.md': 'base\n'})
+    r = wt(native_repo.path, 'status')
+    assert r.code == 1, r
+    out = r.out
+    assert 'issue-1-a + issue-2-b: src/app.py' in out
+    assert 'merging them would CONFLICT in src/app.py' in out
+    assert 'issue-1-a + issue-4-d: shared.txt' in out
+    assert 'forecast: they merge cleanly' in out
+    assert 'merging origin/main would CONFLICT in docs/guide.md' in out
+    rows = {ln.split()[1]: ln.split() for ln in out.splitlines()[2:6]}
+    # ISSUE BRANCH BEHIND AHEAD FILES MERGE CHECKS
+    assert rows['issue-3-c'] == ['3', 'issue-3-c', '1', '1', '1', 'CONFLICT',
+                                 'ok']
+    assert rows['issue-1-a'] == ['1', 'issue-1-a', '1', '1', '2', 'clean',
+                                 'ok']
+    data = json.loads(wt(native_repo.path, 'status', '--json').out)
+    assert data['forecast'] is True and data['exit_code'] == 1
+    by = {w['branch']: w for w in data['worktrees']}
+    assert by['issue-3-c']['base_conflict_files'] == ['docs/guide.md']
+    assert by['issue-2-b']['base_conflict'] is False
+    assert by['issue-1-a']['checks'] == []
+    assert [o['branches'] for o in data['overlaps']] == [
+        ['issue-1-a', 'issue-2-b'], ['issue-1-a', 'issue-4-d']]
+
+
+def test_status_all_clear(native_repo: RepoHandle, wt: Run) -> None:
+    r = wt(native_repo.path, 'status')
+    assert r.code == 0, r
+    assert 'no active worktrees' in r.out
+    assert 'overlap (branches that change the same files):\n  none' in r.out
+    _work(native_repo, 'issue-1-a', {'a.txt': 'a\n'})
+    _work(native_repo, 'issue-2-b', {'b.txt': 'b\n'})
+    r = wt(native_repo.path, 'status')
+    assert r.code == 0, r
+    assert 'no overlap:' not in r.out  # nothing overlaps at all
+
+
+def test_status_fetch(native_repo: RepoHandle, wt: Run,
+                      tmp_path: Path) -> None:
+    _work(native_repo, 'issue-1-a', {'a.txt': 'a\n'})
+    other = tmp_path / 'other'
+    git('clone', '-q', str(native_repo.remote), str(other), cwd=tmp_path)
+    git('commit', '-q', '--allow-empty', '-m', 'upstream', cwd=other)
+    git('push', '-q', 'origin', 'main', cwd=other)
+    data = json.loads(wt(native_repo.path, 'status', '--json').out)
+    assert data['worktrees'][0]['behind'] == 0  # the cached base
+    data = json.loads(wt(native_repo.path, 'status', '--json',
+                         '--fetch').out)
+    assert data['worktrees'][0]['behind'] == 1
+    native_repo.git('remote', 'set-url', 'origin', '/nonexistent.git')
+    r = wt(native_repo.path, 'status', '--fetch')
+    assert 'note: could not fetch origin/main' in r.out
+
+
+def test_status_rule_checks(native_repo: RepoHandle, wt: Run) -> None:
+    _work(native_repo, 'feature-x', {'a.txt': 'a\n'}, path='trees/feature-x')
+    _work(native_repo, 'issue-2-elsewhere', {'b.txt': 'b\n'},
+          path='../elsewhere')
+    native_repo.git('worktree', 'add', '-q', '--detach',
+                    str(native_repo.path / 'trees' / 'review'))
+    r = wt(native_repo.path, 'status')
+    assert r.code == 1
+    assert "feature-x: branch-name: branch 'feature-x' does not match" in \
+        r.out
+    assert 'issue-2-elsewhere: worktree-layout/location:' in r.out
+    assert '(detached at ' in r.out
+    # A kind the policy turns down to a warning no longer fails the check.
+    (native_repo.path / '.worktree-guard.yaml').write_text(
+        'rules:\n  branch-name: warn\n  worktree-layout/location: warn\n')
+    r = wt(native_repo.path, 'status')
+    assert r.code == 0, r
+    assert 'FAIL' not in r.out
+
+
+def test_status_hooks_checks(plain_repo: RepoHandle, wt: Run) -> None:
+    w = _work(plain_repo, 'issue-1-a', {'a.txt': 'a\n'})
+    r = wt(plain_repo.path, 'status')
+    hooks = os.path.join(os.path.realpath(plain_repo.path), '.git', 'hooks')
+    assert f'issue-1-a: hooks: no pre-commit hook in {hooks}' in r.out
+    hook = Path(hooks) / 'pre-commit'
+    hook.write_text('#!/bin/sh\nexit 0\n')
+    hook.chmod(0o755)
+    r = wt(plain_repo.path, 'status')
+    assert 'hooks: the pre-commit hook in' in r.out
+    assert 'is not worktree-guard' in r.out
+    # A relative core.hooksPath is resolved in each worktree.
+    plain_repo.git('config', 'core.hooksPath', '.githooks')
+    (plain_repo.path / '.githooks').mkdir()
+    shutil.copy(hook, plain_repo.path / '.githooks' / 'pre-commit')
+    r = wt(plain_repo.path, 'status')
+    assert f'no pre-commit hook in {w}/.githooks' in r.out
+
+
+def test_status_pre_commit_hooks(precommit_repo: RepoHandle,
+                                 wt: Run) -> None:
+    w = _work(precommit_repo, 'issue-1-a', {'a.txt': 'a\n'})
+    r = wt(precommit_repo.path, 'status')
+    assert r.code == 0, r
+    (w / '.pre-commit-config.yaml').write_text(
+        'repos:\n- repo: local\n  hooks:\n  - id: worktree-guard-push\n'
+        '    name: x\n    entry: x\n    language: system\n')
+    r = wt(precommit_repo.path, 'status')
+    assert 'runs no worktree-guard commit hook' in r.out
+
+
+def test_status_without_base_and_unrelated_history(
+        native_repo: RepoHandle, wt: Run) -> None:
+    _work(native_repo, 'issue-1-a', {'a.txt': 'a\n'})
+    tree = native_repo.git('rev-parse', 'main^{tree}').strip()
+    orphan = native_repo.git('commit-tree', '-m', 'orphan', tree).strip()
+    native_repo.git('branch', 'issue-2-orphan', orphan)
+    native_repo.git('worktree', 'add', '-q',
+                    str(native_repo.path / 'trees' / 'issue-2-orphan'),
+                    'issue-2-orphan')
+    r = wt(native_repo.path, 'status')
+    assert 'note: issue-2-orphan shares no history with origin/main' in r.out
+    row = next(ln for ln in r.out.splitlines() if 'issue-2-orphan' in ln)
+    assert row.split()[4] == '-'
+    (native_repo.path / '.worktree-guard.yaml').write_text(
+        'base:\n  branch: trunk\n')
+    r = wt(native_repo.path, 'status')
+    row = next(ln for ln in r.out.splitlines() if 'issue-1-a' in ln)
+    assert row.split()[2:6] == ['-', '-', '-', '?']
+
+
+def test_status_notes_prunable(native_repo: RepoHandle, wt: Run) -> None:
+    w = _work(native_repo, 'issue-1-a', {'a.txt': 'a\n'})
+    native_repo.git('worktree', 'move', str(w),
+                    str(native_repo.path.parent / 'moved'))
+    (native_repo.path.parent / 'moved' / '.git').unlink()
+    r = wt(native_repo.path, 'status')
+    assert 'is prunable (' in r.out and 'worktree-guard wt prune' in r.out
+
+
+def _old_git(tmp_path: Path, reject: str) -> str:
+    """A git that behaves like an older release: the newest merge-tree
+    options are unknown (exit 129, like git's option parser)."""
+    real = shutil.which('git')
+    bindir = tmp_path / 'oldgit'
+    bindir.mkdir()
+    script = bindir / 'git'
+    script.write_text(
+        '#!/bin/sh\n'
+        'for a in "$@"; do\n'
+        f'  case "$a" in {reject}) echo "error: unknown option" >&2; '
+        'exit 129;; esac\n'
+        'done\n'
+        f'exec {real} "$@"\n')
+    script.chmod(0o755)
+    return str(bindir)
+
+
+def test_status_with_git_older_than_2_38(
+        native_repo: RepoHandle, wt: Run, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    _work(native_repo, 'issue-1-a', {'src/app.py': 'print("a")\n'})
+    _work(native_repo, 'issue-2-b', {'src/app.py': 'print("b")\n'})
+    monkeypatch.setenv('PATH', _old_git(tmp_path, '--write-tree|--stdin')
+                       + os.pathsep + os.environ['PATH'])
+    r = wt(native_repo.path, 'status')
+    assert r.code == 0, r  # overlap alone is no failure
+    assert 'issue-1-a + issue-2-b: src/app.py' in r.out
+    assert 'CONFLICT' not in r.out
+    assert 'note: git is older than 2.38' in r.out
+    data = json.loads(wt(native_repo.path, 'status', '--json').out)
+    assert data['forecast'] is False
+    assert data['overlaps'][0]['conflict'] is None
+
+
+def test_status_with_git_without_merge_tree_stdin(
+        native_repo: RepoHandle, wt: Run, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    _work(native_repo, 'issue-1-a', {'src/app.py': 'print("a")\n'})
+    _work(native_repo, 'issue-2-b', {'src/app.py': 'print("b")\n'})
+    monkeypatch.setenv('PATH', _old_git(tmp_path, '--stdin')
+                       + os.pathsep + os.environ['PATH'])
+    r = wt(native_repo.path, 'status')
+    assert r.code == 1
+    assert 'merging them would CONFLICT in src/app.py' in r.out
+
+
+def test_status_batches_git_calls(native_repo: RepoHandle,
+                                  tmp_path: Path) -> None:
+    """One merge-tree for every forecast, a fixed number of git processes
+    per worktree (no pair-by-pair or file-by-file calls)."""
+    n = 8
+    for i in range(1, n + 1):
+        _work(native_repo, f'issue-{i}-x', {'src/app.py': f'print({i})\n',
+                                            f'own{i}.txt': 'x\n'})
+    _advance_base(native_repo, {'src/app.py': 'print("base")\n'})
+    trace = tmp_path / 'trace'
+    proc = wg('wt', 'status', cwd=native_repo.path,
+              env={'GIT_TRACE': str(trace)})
+    assert proc.returncode == 1, proc
+    assert proc.stdout.count('CONFLICT in src/app.py') == n * (n - 1) // 2 + n
+    calls = [ln for ln in trace.read_text().splitlines()
+             if 'trace: built-in: git' in ln]
+    assert sum('git merge-tree' in c for c in calls) == 1
+    assert len(calls) <= 2 * n + 12, len(calls)
+
+
+# -- merge_conflicts (the function the sync rule uses too) ------------------------------
+
+def test_merge_conflicts(native_repo: RepoHandle,
+                         monkeypatch: pytest.MonkeyPatch) -> None:
+    _work(native_repo, 'issue-1-a', {'src/app.py': 'print("a")\n',
+                                     'x.txt': 'a\n'})
+    _work(native_repo, 'issue-2-b', {'src/app.py': 'print("b")\n',
+                                     'x.txt': 'b\n'})
+    _work(native_repo, 'issue-3-c', {'c.txt': 'c\n'})
+    monkeypatch.chdir(native_repo.path)
+    repo = Repo.discover()
+    assert worktrees.merge_conflicts(repo, 'issue-1-a', 'issue-2-b') == [
+        'src/app.py', 'x.txt']
+    assert worktrees.merge_conflicts(repo, 'issue-1-a', 'issue-3-c') == []
+    with pytest.raises(GitError, match='cannot forecast merging nope'):
+        worktrees.merge_conflicts(repo, 'issue-1-a', 'nope')
+    assert worktrees.merge_conflicts_many(repo, []) == []
+    assert worktrees.merge_conflicts_many(
+        repo, [('issue-1-a', 'issue-2-b'), ('issue-1-a', 'issue-3-c')]) == [
+            ['src/app.py', 'x.txt'], []]
+    with pytest.raises(GitError, match='cannot forecast merges'):
+        worktrees.merge_conflicts_many(repo, [('issue-1-a', 'nope')])
+
+
+def test_status_root_outside_the_checkout(native_repo: RepoHandle,
+                                          wt: Run) -> None:
+    (native_repo.path / '.worktree-guard.yaml').write_text(
+        'worktrees:\n  root: ../wts\n')
+    _work(native_repo, 'issue-1-a', {'a.txt': 'a\n'}, path='../wts/issue-1-a')
+    _work(native_repo, 'issue-2-b', {'b.txt': 'b\n'}, path='trees/issue-2-b')
+    r = wt(native_repo.path, 'status')
+    assert 'issue-1-a: worktree-layout' not in r.out
+    assert 'issue-2-b: worktree-layout/location' in r.out
