@@ -20,6 +20,7 @@ from tests.helpers import Proc
 from tests.helpers import RepoHandle
 from tests.helpers import assert_no_traceback
 from tests.helpers import copy_hooks
+from tests.helpers import fake_git
 from tests.helpers import flavour
 from tests.helpers import git
 from tests.helpers import run
@@ -521,6 +522,61 @@ def test_git_missing_from_path(plain_repo: RepoHandle, tmp_path: Path,
         assert 'cannot run git' in proc.stderr
         assert 'install git' in proc.stderr
         assert_no_traceback(proc)
+
+
+def _old_git(bindir: Path) -> dict[str, str]:
+    """A git that says it is 2.30.0 and, like 2.30, has no `worktree list
+    -z` (2.36); everything else is the real git."""
+    env = fake_git(bindir, version='2.30.0')
+    wrapper = bindir / 'git'
+    text = wrapper.read_text().replace(
+        '\nexec ', '\ncase "$*" in *"worktree list"*"-z"*) '
+        'echo "error: unknown switch \\`z\'" >&2; exit 129;; esac\nexec ', 1)
+    wrapper.write_text(text)
+    return env
+
+
+def test_git_older_than_needed(hooked_repo: RepoHandle,
+                               tmp_path: Path) -> None:
+    """git 2.30 (faked): listing worktrees fails the way it fails there.
+    Verdict: exit 2 with the reason (the version found and the one needed)
+    and a hint, not git's usage message; the commit does not happen."""
+    r = hooked_repo
+    env = _old_git(tmp_path / 'old-git')
+    proc = run(['git', 'version'], cwd=r.path, env=env)
+    assert proc.stdout.strip() == 'git version 2.30.0'
+    wt = r.worktree('issue-31-old-git')
+    stage(r, {'o.txt': 'o\n'}, cwd=wt)
+    before = r.head(cwd=wt)
+    proc = r.run_git('commit', '-m', 'o', cwd=wt, env=env)
+    assert proc.returncode == 1, proc  # git reports any hook failure as 1
+    assert 'git 2.30.0 is older than 2.38' in proc.output, proc
+    assert r.head(cwd=wt) == before
+    proc = wg('check', '--stage', 'commit', cwd=wt, env=env)
+    assert proc.returncode == 2, proc
+    assert 'git 2.30.0 is older than 2.38, which worktree-guard needs' in \
+        proc.stderr
+    assert 'hint: upgrade git' in proc.stderr
+    assert_no_traceback(proc)
+
+
+def test_git_too_old_for_conflict_forecasts(plain_repo: RepoHandle,
+                                            tmp_path: Path) -> None:
+    """A git that reports 2.30 but works: only the features that need a
+    newer git (merge-tree forecasts) are left out, and the output says
+    why; everything else is judged as usual."""
+    r = plain_repo
+    env = fake_git(tmp_path / 'old-git', version='2.30.0')
+    a = r.worktree('issue-32-a')
+    b = r.worktree('issue-33-b')
+    nv_commit(r, 'a', {'README.md': 'a\n'}, cwd=a)
+    nv_commit(r, 'b', {'README.md': 'b\n'}, cwd=b)
+    proc = wg('wt', 'status', cwd=r.path, env=env)
+    assert proc.returncode in (0, 1), proc
+    assert 'older than 2.38' in proc.output, proc
+    assert_no_traceback(proc)
+    proc = wg('check', '--stage', 'commit', cwd=a, env=env)
+    passed(proc)
 
 
 def test_read_only_git_dir(hooked_repo: RepoHandle) -> None:

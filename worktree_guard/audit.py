@@ -18,7 +18,7 @@ where the policy may fetch the base branch.
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING
+TYPE_CHECKING = False  # no `typing` import: mypy reads this as True
 
 if TYPE_CHECKING:  # pragma: no cover (typing only)
     from collections.abc import Callable

@@ -44,4 +44,5 @@ def suggest_branch(name: str, max_length: int = 40) -> str:
                   tail.strip(), flags=re.IGNORECASE) or tail
     slug = slugify(tail.replace('_', ' ').replace('.', ' '), max_length)
     slug = re.sub(r'^(issue|issues)-', '', slug)
-    return f'issue-{issue}-{slug or "short-description"}'
+    slug = slug or slugify('short description', max_length) or 's'
+    return f'issue-{issue}-{slug}'
