@@ -477,3 +477,45 @@ def test_ci_branch_name_sources(plain_repo: RepoHandle,
     assert ref() == 'refs/heads/gl-branch'
     assert runner.updates_from_refs(repo, 'HEAD', 'HEAD', 'b')[0] \
         .remote_ref == 'refs/heads/b'
+
+
+# -- shallow clones ------------------------------------------------------------------------------
+
+def test_shallow_clone_follows_when_unreachable(plain_repo: RepoHandle,
+                                               tmp_path: Path) -> None:
+    r = plain_repo
+    r.git('switch', '-q', '-c', 'issue-12-depth-one')
+    new_commit(r, 'd.txt')
+    r.git('push', '-q', 'origin', 'issue-12-depth-one')
+    clone = tmp_path / 'shallow'
+    git('clone', '-q', '--depth', '1', '--branch', 'issue-12-depth-one',
+        f'file://{r.remote}', str(clone), cwd=tmp_path)
+    s = RepoHandle(clone, r.remote)
+    pushed = new_commit(s, 'e.txt')
+    cut = s.git('rev-parse', 'HEAD~').strip()
+    found, _ = judge(clone, [upd('issue-12-depth-one', pushed)])
+    assert found == [
+        "sync-before-push/unreachable error cannot tell whether branch "
+        "'issue-12-depth-one' contains origin/main: this clone is shallow: "
+        f'the history is cut off at {cut[:12]}, before the base tip shows up']
+    found, notes = judge(clone, [upd('issue-12-depth-one', pushed)],
+                         pol('sync:\n  when-unreachable: warn\n'))
+    assert found == []
+    assert notes[-1].startswith("sync-before-push: cannot tell whether "
+                                "'issue-12-depth-one' contains origin/main "
+                                '(this clone is shallow')
+    assert 'git fetch --unshallow' in notes[-1]
+    # A branch that visibly contains the base is judged normally.
+    found, _ = judge(clone, [upd('issue-13-x', tip(clone, 'origin/main'))])
+    assert found == []
+    s.git('fetch', '-q', '--unshallow', 'origin')
+    found, _ = judge(clone, [upd('issue-12-depth-one', pushed)])
+    assert found == []
+
+
+def test_rule_undecided_target() -> None:
+    t = SyncTarget(upd('issue-1-x'), behind=3, unknown='shallow, cut at x')
+    (v,) = sync_before_push.check(facts(t), pol())
+    assert (v.kind, v.ref) == ('unreachable', 'refs/heads/issue-1-x')
+    assert v.message.endswith(": shallow, cut at x")
+    assert v.fix[0].startswith('git fetch --unshallow origin')

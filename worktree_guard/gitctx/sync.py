@@ -70,8 +70,12 @@ def sync_facts(repo: Repo, policy: Policy, inp: StageInput) -> SyncFacts | None:
     if facts is None:
         return None
     if facts.tip is not None:
+        shallow = _shallow_commits(repo)
         for u in wanted:
-            facts.targets.append(_target(repo, facts.tip, u))
+            target = _target(repo, facts.tip, u, shallow)
+            if target.unknown is not None:
+                _undecided(policy, inp, facts, target)
+            facts.targets.append(target)
         if policy['sync']['warn-overlap'] and not inp.server:
             _add_conflicts(repo, facts)
     else:
@@ -226,19 +230,55 @@ def age_text(age: float | None) -> str:
 
 # -- per pushed branch -------------------------------------------------------------------
 
-def _target(repo: Repo, tip: str, update: RefUpdate) -> SyncTarget:
+def _shallow_commits(repo: Repo) -> frozenset[str]:
+    """The cut-off commits of a shallow clone (empty when not shallow)."""
+    try:
+        with open(os.path.join(repo.common_dir, 'shallow'), encoding='ascii',
+                  errors='replace') as f:
+            return frozenset(f.read().split())
+    except OSError:
+        return frozenset()
+
+
+def _target(repo: Repo, tip: str, update: RefUpdate,
+            shallow: frozenset[str] = frozenset()) -> SyncTarget:
     if update.local_oid == tip:
         return SyncTarget(update)
     out = repo.git('rev-list', '--left-right', '--parents',
                    f'{tip}...{update.local_oid}', '--').stdout
     behind = 0
     merges: list[str] = []
+    cut: str | None = None
     for line in out.decode('ascii', 'replace').splitlines():
         if line.startswith('<'):
             behind += 1
-        elif line.count(' ') >= 2:
-            merges.append(line[1:line.index(' ')])
-    return SyncTarget(update, behind, merges)
+            continue
+        oid = line[1:].split(' ', 1)[0]
+        if oid in shallow:
+            cut = oid
+        if line.count(' ') >= 2:
+            merges.append(oid)
+    # The walk from the pushed tip hit a shallow cut before it found the
+    # base tip: the base may well be further down, beyond the cut.
+    unknown = None
+    if behind and cut is not None:
+        unknown = (f'this clone is shallow: the history is cut off at '
+                   f'{cut[:12]}, before the base tip shows up')
+    return SyncTarget(update, behind, merges, unknown=unknown)
+
+
+def _undecided(policy: Policy, inp: StageInput, facts: SyncFacts,
+               target: SyncTarget) -> None:
+    """A shallow clone cannot say whether the branch contains the base:
+    ``sync.when-unreachable`` decides, as for an unreachable remote."""
+    if policy['sync']['when-unreachable'] == 'warn':
+        inp.notes.append(
+            f"sync-before-push: cannot tell whether '{target.update.branch}' "
+            f'contains {facts.base_name} ({target.unknown}); let through '
+            "under sync.when-unreachable: warn (run 'git fetch --unshallow' "
+            'to judge it)')
+        target.behind = 0
+        target.unknown = None
 
 
 def _add_conflicts(repo: Repo, facts: SyncFacts) -> None:

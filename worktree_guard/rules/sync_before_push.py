@@ -36,7 +36,9 @@ def check(facts: SyncFacts | None, policy: Policy) -> list[Violation]:
     out: list[Violation] = []
     sync = policy['sync']
     for target in facts.targets:
-        if target.behind > sync['max-behind']:
+        if target.unknown is not None:
+            out.append(_undecided(facts, target))
+        elif target.behind > sync['max-behind']:
             out.append(_behind(facts, target, sync['max-behind']))
         if sync['require-linear'] and target.merges:
             out.append(_merges(facts, target))
@@ -68,6 +70,20 @@ def _unreachable(facts: SyncFacts) -> Violation:
              "'git remote -v' and your network)",
              'or set sync.when-unreachable: warn in .worktree-guard.yaml to '
              'trust a cached ref younger than sync.max-staleness'],
+    )
+
+
+def _undecided(facts: SyncFacts, target: SyncTarget) -> Violation:
+    u = target.update
+    return Violation(
+        RULE,
+        f"cannot tell whether branch '{u.branch}' contains "
+        f'{facts.base_name}: {target.unknown}',
+        kind='unreachable', ref=u.remote_ref, token=u.branch,
+        fix=[f'git fetch --unshallow {facts.remote}  (then push again; if '
+             f'it is still refused: {fix_command(facts)})',
+             'or set sync.when-unreachable: warn in .worktree-guard.yaml to '
+             'let such pushes through'],
     )
 
 
