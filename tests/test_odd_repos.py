@@ -8,6 +8,7 @@ run here left index, files, HEAD, refs and stash alone.
 """
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import sys
@@ -385,29 +386,54 @@ def test_repo_entered_through_a_symlink(hooked_repo: RepoHandle,
     via = link / 'trees' / 'issue-24-via-link'
     assert via.resolve() == wt.resolve()
     passed(r.commit('w', cwd=via, files={'w.txt': 'w\n'}))
+    # Content naming the main checkout by the linked spelling the shell
+    # shows ($PWD) is an absolute path into it all the same.
+    stage(r, {'ref.md': f'see {link}/README.md\n'}, cwd=via)
+    with unchanged(via):
+        proc = r.run_git('commit', '-m', 'abs', cwd=via,
+                         env={'PWD': str(via)})
+    refused(proc, 'worktree-paths/absolute-checkout', f'{link}/README.md')
 
 
 # -- temporary indexes, amend --------------------------------------------------------
 
-@pytest.mark.parametrize('mode', ['-a', '--', '--include'])
-def test_commit_with_a_temporary_index(hooked_repo: RepoHandle,
-                                       mode: str) -> None:
-    """`git commit -a`, `git commit -- <path>` and `--include <path>` commit
-    from a temporary index (GIT_INDEX_FILE).  Verdict: judged like any
-    commit: passes on an issue branch, refused on a bad one."""
+ESCAPE = 'see ../../../outside/x.md\n'
+
+
+@pytest.mark.parametrize(('mode', 'bad', 'verdict'), [
+    # Only the working tree's README is bad; the index is clean.
+    ('-a', 'README.md', 'refused'),
+    ('--', 'README.md', 'refused'),
+    ('--include', 'README.md', 'refused'),
+    ('', 'README.md', 'pass'),
+    # Only the staged staged.txt is bad; README's change is clean.
+    ('-a', 'staged.txt', 'refused'),
+    ('--', 'staged.txt', 'pass'),
+    ('--include', 'staged.txt', 'refused'),
+    ('', 'staged.txt', 'refused'),
+])
+def test_commit_with_a_temporary_index(hooked_repo: RepoHandle, mode: str,
+                                       bad: str, verdict: str) -> None:
+    """`git commit -a`, `git commit -- <path>` and `--include <path>`
+    commit from a temporary index (GIT_INDEX_FILE).  Verdict: the hook
+    judges exactly what is committed: a bad change that is committed is
+    refused, one that stays behind (unstaged, or staged but left out by
+    `-- <path>`) is not."""
     r = hooked_repo
-    args = {'-a': ['-a'], '--': ['--', 'README.md'],
-            '--include': ['--include', 'README.md']}[mode]
-    r.git('switch', '-q', '-c', 'feature/tmp-index')
-    r.write('README.md', '# changed\n')
-    stage(r, {'staged.txt': 's\n'})
-    with unchanged(r.path):
-        refused(r.run_git('commit', '-m', 't', *args), 'branch-name')
     r.git('switch', '-q', '-c', 'issue-25-tmp-index')
+    stage(r, {'staged.txt': ESCAPE if bad == 'staged.txt' else 'clean\n'})
+    r.write('README.md', ESCAPE if bad == 'README.md' else '# changed\n')
+    args = {'-a': ['-a'], '--': ['--', 'README.md'],
+            '--include': ['--include', 'README.md'], '': []}[mode]
+    if verdict == 'refused':
+        with unchanged(r.path):
+            proc = r.run_git('commit', '-m', 't', *args)
+        refused(proc, 'worktree-paths/relative-escape', f'{bad}:1:5')
+        return
     passed(r.run_git('commit', '-m', 't', *args))
     committed = r.git('show', '--name-only', '--format=', 'HEAD').split()
-    assert 'README.md' in committed
-    assert ('staged.txt' in committed) is (mode != '--')
+    assert bad not in committed
+    assert (r.path / bad).read_text() == ESCAPE  # left as it was
 
 
 def test_amend(hooked_repo: RepoHandle) -> None:
@@ -442,6 +468,15 @@ def test_odd_path_names(hooked_repo: RepoHandle) -> None:
     passed(r.run_git('commit', '-m', 'odd names'))
     proc = wg('check', '--stage', 'commit', '--all-files', cwd=r.path)
     passed(proc)
+    stage(r, {n: 'x\n' + ESCAPE for n in ODD_NAMES})
+    with unchanged(r.path):
+        proc = r.run_git('commit', '-m', 'odd')
+    refused(proc, 'worktree-paths/relative-escape')
+    report = json.loads(wg('check', '--stage', 'commit', '--format', 'json',
+                           cwd=r.path).stdout)
+    found = sorted((v['path'], v['line'], v['col'])
+                   for v in report['violations'])
+    assert found == sorted((n, 2, 5) for n in ODD_NAMES)
     r.git('switch', '-q', '-c', 'feature/odd')
     stage(r, {n: 'changed\n' for n in ODD_NAMES})
     with unchanged(r.path):
@@ -472,6 +507,17 @@ def test_odd_contents(hooked_repo: RepoHandle) -> None:
     passed(proc)
     assert time.monotonic() - start < 30
     passed(wg('check', '--stage', 'commit', '--all-files', cwd=r.path))
+    # A finding on a CRLF line: the right line and column, no \r in it.
+    (r.path / 'crlf.txt').write_bytes(
+        b'line one\r\nsee ../../../../out/x.md\r\n')
+    r.git('add', 'crlf.txt')
+    with unchanged(r.path):
+        refused(r.run_git('commit', '-m', 'crlf'), 'crlf.txt:2:5')
+    report = json.loads(wg('check', '--stage', 'commit', '--format', 'json',
+                           cwd=r.path).stdout)
+    (v,) = report['violations']
+    assert (v['path'], v['line'], v['col'], v['token']) == \
+        ('crlf.txt', 2, 5, '../../../../out/x.md')
 
 
 def test_a_100_mb_file_is_skipped_by_size(native_repo: RepoHandle) -> None:
@@ -490,8 +536,16 @@ def test_a_100_mb_file_is_skipped_by_size(native_repo: RepoHandle) -> None:
     took = time.monotonic() - start
     passed(proc)
     assert took < 2, took
+    assert 'skipped 1 file over 1MiB' in proc.stderr
     proc = wg('check', '--stage', 'commit', '--all-files', cwd=r.path)
     passed(proc)
+    assert 'skipped 1 file over 1MiB' in proc.stdout
+    # The same bytes in a small file are found: the skip is by size only.
+    with open(huge, 'rb') as f:
+        (r.path / 'small.dat').write_bytes(f.readline())
+    r.git('add', 'small.dat')
+    proc = wg('check', '--stage', 'commit', cwd=r.path)
+    assert proc.returncode == 1 and 'small.dat:1:5' in proc.stdout
 
 
 # -- a broken environment: no git, old git, read-only .git -------------------------------
