@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import TYPE_CHECKING
 
 from worktree_guard.errors import GuardError
 
+# `typing` costs ~10 ms of start-up; mypy reads this name as True.
+TYPE_CHECKING = False
 if TYPE_CHECKING:  # pragma: no cover (typing only)
     import argparse
     from collections.abc import Callable
@@ -24,9 +25,20 @@ NATIVE_HOOKS = ('pre-commit', 'pre-push', 'commit-msg')
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
+    if os.environ.get('WORKTREE_GUARD_AUDIT'):  # tests: the nothing-lost audit
+        from worktree_guard.audit import audited
+        return audited(args, _main)
+    return _main(args)
+
+
+def _main(args: list[str]) -> int:
     try:
         if args[:1] == ['hook']:
             return native_hook(args[1:])
+        if args[:1] in (['pre-receive'], ['update']):
+            # Server hooks parse their own flags (--gitlab, --policy-ref).
+            from worktree_guard import server
+            return server.main(args[0], args[1:])
         return _dispatch(args)
     except GuardError as e:
         _err(e.render())
@@ -75,7 +87,7 @@ def native_hook(args: list[str]) -> int:
     from worktree_guard import policy as policy_mod
     from worktree_guard import runner
     from worktree_guard.gitctx import Repo
-    repo = Repo.discover()
+    repo = Repo.discover(hook=True)
     pol = policy_mod.load(repo.root, None, repo.git_dir)
     if name == 'pre-push':
         from worktree_guard.gitctx import parse_push_lines
@@ -378,12 +390,12 @@ def cmd_wt(ns: argparse.Namespace) -> int:
     return wt_main(ns.wt_args)
 
 
-def cmd_pre_receive(ns: argparse.Namespace) -> int:
+def cmd_pre_receive(ns: argparse.Namespace) -> int:  # pragma: no cover (main() routes 'pre-receive' before argparse)
     from worktree_guard.server import main_pre_receive
     return main_pre_receive(ns.pr_args)
 
 
-def cmd_update(ns: argparse.Namespace) -> int:
+def cmd_update(ns: argparse.Namespace) -> int:  # pragma: no cover (main() routes 'update' before argparse)
     from worktree_guard.server import main_update
     return main_update(ns.up_args)
 

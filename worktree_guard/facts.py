@@ -150,3 +150,183 @@ class BranchTarget:
 
     def __repr__(self) -> str:
         return f'BranchTarget({self.name!r}, origin={self.origin!r})'
+
+
+class LayoutFacts:
+    """Where one worktree sits, for the worktree-layout rule.
+
+    ``linked`` is false for the main checkout (not judged).  Paths are real
+    (symlinks resolved).  ``root_dir`` is ``<main>/<worktrees.root>`` (nested
+    layout) or ``<git-common-dir>/<worktrees.root>`` (bare layout); ``None``
+    when the nested layout has no main checkout (the repository is bare).
+    ``ignored`` says whether ``<root>/`` is ignored in the main checkout;
+    ``None`` when that does not apply (bare layout, or a root outside it).
+    ``branch`` is ``None`` on a detached HEAD.
+    """
+
+    __slots__ = ('linked', 'path', 'branch', 'layout', 'root', 'root_dir',
+                 'main_root', 'ignored')
+
+    def __init__(
+            self,
+            linked: bool,
+            path: str,
+            branch: str | None = None,
+            layout: str = 'nested',
+            root: str = 'trees',
+            root_dir: str | None = None,
+            main_root: str | None = None,
+            ignored: bool | None = None,
+    ) -> None:
+        self.linked = linked
+        self.path = path
+        self.branch = branch
+        self.layout = layout
+        self.root = root
+        self.root_dir = root_dir
+        self.main_root = main_root
+        self.ignored = ignored
+
+    def __repr__(self) -> str:
+        return f'LayoutFacts(path={self.path!r}, branch={self.branch!r})'
+
+
+class SyncTarget:
+    """One pushed branch that sync-before-push judges (issue 4).
+
+    ``behind`` counts the base commits the pushed tip lacks;
+    ``merges`` lists the merge commits in ``<base>..<pushed>`` (newest
+    first); ``conflicts`` maps another active worktree branch to the paths
+    the pushed branch would conflict on (only with ``sync.warn-overlap``).
+    ``unknown`` says why ancestry could not be decided (a shallow clone cut
+    the history off); ``behind`` is then meaningless.
+    """
+
+    __slots__ = ('update', 'behind', 'merges', 'conflicts', 'unknown')
+
+    def __init__(self, update: RefUpdate, behind: int = 0,
+                 merges: list[str] | None = None,
+                 conflicts: dict[str, list[str]] | None = None,
+                 unknown: str | None = None) -> None:
+        self.update = update
+        self.behind = behind
+        self.merges = merges or []
+        self.conflicts = conflicts or {}
+        self.unknown = unknown
+
+    def __repr__(self) -> str:
+        return (f'SyncTarget({self.update.remote_ref!r}, '
+                f'behind={self.behind}, merges={len(self.merges)})')
+
+
+class SyncFacts:
+    """What sync-before-push judges a push against (issue 4).
+
+    ``remote``/``base`` name the base branch (``origin``/``main``).
+    ``tip`` is the base tip the targets were compared with, or ``None``
+    when no trustworthy tip exists; ``problem`` then says why (fetch failed
+    and the cached ref is missing or too old, no cached ref...).
+    ``source`` is ``fetched`` (fresh fetch), ``cached`` (the remote-tracking
+    ref, fetch off or failed), ``local`` (server side: ``refs/heads/<base>``)
+    or ``none``.  ``targets`` are only the branches being judged: deletions,
+    tags, the base branch and ``sync.exempt`` are already left out.
+    """
+
+    __slots__ = ('remote', 'base', 'tip', 'source', 'problem', 'targets')
+
+    def __init__(self, remote: str, base: str, tip: str | None = None,
+                 source: str = 'none', problem: str | None = None,
+                 targets: list[SyncTarget] | None = None) -> None:
+        self.remote = remote
+        self.base = base
+        self.tip = tip
+        self.source = source
+        self.problem = problem
+        self.targets = targets or []
+
+    @property
+    def base_name(self) -> str:
+        """How the user names the base tip: ``origin/main`` (or ``main``
+        on the server)."""
+        return self.base if self.source == 'local' else \
+            f'{self.remote}/{self.base}'
+
+    def __repr__(self) -> str:
+        return (f'SyncFacts({self.base_name!r}, source={self.source!r}, '
+                f'targets={self.targets!r})')
+
+
+class Checkout:
+    """A checkout of the repository, for worktree-paths (issue 3).
+
+    ``kind`` is ``current`` (the worktree the hook runs in), ``main`` (the
+    main checkout) or ``worktree`` (another linked worktree).  ``forms`` are
+    the absolute spellings of its root that content may use: the path git
+    lists, its realpath, the shell's logical ``$PWD`` form.  ``name`` is the
+    path below ``worktrees.root`` (``issue-46-docs``) when it lives there.
+    """
+
+    __slots__ = ('kind', 'path', 'forms', 'name', 'branch')
+
+    def __init__(self, kind: str, path: str, forms: list[str],
+                 name: str | None = None, branch: str | None = None) -> None:
+        self.kind = kind
+        self.path = path
+        self.forms = forms
+        self.name = name
+        self.branch = branch
+
+    def __repr__(self) -> str:
+        return f'Checkout({self.kind!r}, {self.path!r})'
+
+
+class PathChange:
+    """What one change adds, for worktree-paths (issue 3): the staged
+    content at commit, or one pushed ref's range.
+
+    ``entries`` are ``(path, mode, symlink target or None)`` for every path
+    the change adds or modifies.  ``data`` is one git output (a patch, or
+    ``cat-file --batch`` contents) and ``regions`` are ``(start, end,
+    path)`` slices of it, sorted: unified-diff hunks when ``patch`` (only
+    ``+`` lines count), else whole text files.  ``ref`` is the pushed ref.
+    """
+
+    __slots__ = ('ref', 'entries', 'data', 'regions', 'patch')
+
+    def __init__(self, ref: str | None = None,
+                 entries: list[tuple[str, str, str | None]] | None = None,
+                 data: bytes = b'',
+                 regions: list[tuple[int, int, str]] | None = None,
+                 patch: bool = False) -> None:
+        self.ref = ref
+        self.entries = entries if entries is not None else []
+        self.data = data
+        self.regions = regions if regions is not None else []
+        self.patch = patch
+
+    def __repr__(self) -> str:
+        return (f'PathChange(ref={self.ref!r}, entries={len(self.entries)}, '
+                f'regions={len(self.regions)}, patch={self.patch})')
+
+
+class PathFacts:
+    """Everything worktree-paths judges (issue 3).
+
+    ``root`` is the current worktree's root (``None`` on a bare repo or the
+    server); ``checkouts`` every checkout git knows, the current one
+    included; ``changes`` the content to judge.
+    """
+
+    __slots__ = ('root', 'checkouts', 'changes')
+
+    def __init__(self, root: str | None = None,
+                 checkouts: list[Checkout] | None = None,
+                 changes: list[PathChange] | None = None) -> None:
+        self.root = root
+        self.checkouts = checkouts if checkouts is not None else []
+        self.changes = changes if changes is not None else []
+
+    def __repr__(self) -> str:
+        return (f'PathFacts(root={self.root!r}, '
+                f'checkouts={len(self.checkouts)}, '
+                f'changes={self.changes!r})')

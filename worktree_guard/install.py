@@ -10,6 +10,10 @@ from worktree_guard.errors import GuardError
 from worktree_guard.gitctx import Repo
 from worktree_guard.gitctx import spawn
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # pragma: no cover (typing only)
+    from collections.abc import Sequence
+
 MARKER = '# worktree-guard-native-hook v1'
 NATIVE = ('pre-commit', 'pre-push', 'commit-msg')
 SERVER = ('pre-receive', 'update')
@@ -17,7 +21,8 @@ BACKUP_SUFFIX = '.local'
 
 
 def hook_script(name: str, python: str | None = None,
-                command: str = 'hook') -> str:
+                command: str = 'hook',
+                paths: Sequence[str] | None = None) -> str:
     """The thin shell script for one hook.
 
     With ``python`` set (``install``), the interpreter that has
@@ -25,20 +30,96 @@ def hook_script(name: str, python: str | None = None,
     sys.path, no PYTHON* variables); ``$WORKTREE_GUARD_PYTHON`` overrides it
     and ``worktree-guard`` on PATH is the fallback.  The scripts in the
     repo's ``hooks/`` folder are this template with no interpreter baked in.
+
+    With ``paths`` as well (what ``fast_start_paths`` found), the baked
+    interpreter also gets ``-S``: ``site`` is skipped (in a venv with an
+    editable install its ``.pth`` files cost more than the whole hook), and
+    the ``sys.path`` entries that ``site`` would have added are baked into a
+    one-line bootstrap instead.  If the package has moved since, the
+    bootstrap falls back to ``-I -m worktree_guard``.  So does a run with
+    ``$WORKTREE_GUARD_PYTHON`` set, or with coverage measurement requested
+    (its start-up hook lives in a ``.pth`` file).
     """
-    args = f'{command} {name}' if command == 'hook' else name
     import shlex
+    args = f'{command} {name}' if command == 'hook' else name
     default = shlex.quote(python) if python else "''"
+    fast = ''
+    if python and paths is not None:
+        import json
+        listed = ', '.join(json.dumps(p, ensure_ascii=False) for p in paths)
+        boot = (
+            'import sys\n'
+            f'sys.path += [{listed}]\n'
+            'try:\n'
+            '    from worktree_guard.cli import main\n'
+            'except ImportError:  # moved since install: the full start-up\n'
+            '    import os\n'
+            '    e = sys.executable\n'
+            '    os.execv(e, [e, "-I", "-m", "worktree_guard", '
+            '*sys.argv[1:]])\n'
+            'sys.exit(main(sys.argv[1:]))\n'
+        )
+        fast = f"""\
+if [ -z "$WORKTREE_GUARD_PYTHON$COVERAGE_PROCESS_START$COVERAGE_PROCESS_CONFIG" ] \\
+        && [ -x {default} ]; then
+    # Fast start: no site (-S); its sys.path entries are baked in below.
+    exec {default} -I -S -c {shlex.quote(boot)} {args} "$@"
+fi
+"""
     return f"""#!/bin/sh
 {MARKER}
 # Runs `worktree-guard {args}`; `worktree-guard uninstall` removes it.
-py={default}
+{fast}py={default}
 [ -n "$WORKTREE_GUARD_PYTHON" ] && py=$WORKTREE_GUARD_PYTHON
 if [ -n "$py" ] && [ -x "$py" ]; then
     exec "$py" -I -m worktree_guard {args} "$@"
 fi
 exec worktree-guard {args} "$@"
 """
+
+
+# Run by the interpreter in isolated mode, with and without ``site``: the
+# first run reports the sys.path that ``site`` builds and where the package
+# is; the second checks that, with those entries appended, the package and
+# the dependencies its cold paths import load without ``site``.
+_PROBE_SITE = (
+    'import sys, os, worktree_guard\n'
+    'print(os.path.dirname(os.path.dirname(os.path.abspath('
+    'worktree_guard.__file__))))\n'
+    "print('\\0'.join(sys.path))\n"
+)
+_PROBE_NO_SITE = (
+    'import sys\n'
+    'want, pkg, full = sys.argv[1], sys.argv[2], sys.argv[3:]\n'
+    'extra = []\n'
+    'for p in full + [pkg]:\n'
+    '    if p and p not in sys.path and p not in extra:\n'
+    '        extra.append(p)\n'
+    'sys.path += extra\n'
+    'import worktree_guard, worktree_guard.cli, yaml, re2, jsonschema, '
+    'pathspec\n'
+    'assert worktree_guard.__file__ == want, worktree_guard.__file__\n'
+    "print('\\0'.join(extra))\n"
+)
+
+
+def fast_start_paths(python: str) -> list[str] | None:
+    """The ``sys.path`` entries a ``-I -S`` start of ``python`` needs to
+    import worktree-guard exactly as a ``-I`` start does; ``None`` when that
+    does not work (then the hooks start with ``-I`` only)."""
+    import worktree_guard
+    want = os.path.abspath(worktree_guard.__file__)
+    res = spawn([python, '-I', '-c', _PROBE_SITE])
+    lines = res.stdout.decode(errors='surrogateescape').split('\n')
+    if res.returncode != 0 or len(lines) < 2:
+        return None
+    pkg, full = lines[0], lines[1].split('\0')
+    res = spawn([python, '-I', '-S', '-c', _PROBE_NO_SITE, want, pkg,
+                 *full])
+    if res.returncode != 0:
+        return None
+    out = res.stdout.decode(errors='surrogateescape').rstrip('\n')
+    return [p for p in out.split('\0') if p]
 
 
 def _is_ours(path: str) -> bool:
@@ -90,12 +171,13 @@ def _install_into(directory: str, names: tuple[str, ...], force: bool,
             'ours (or chain them by hand)',
         )
     lines = []
+    paths = fast_start_paths(sys.executable)
     for name in names:
         path = os.path.join(directory, name)
         if name in foreign:
             os.replace(path, path + BACKUP_SUFFIX)
             lines.append(f'moved foreign {name} to {name}{BACKUP_SUFFIX}')
-        _write_exec(path, hook_script(name, sys.executable, command))
+        _write_exec(path, hook_script(name, sys.executable, command, paths))
         lines.append(f'installed {path}')
     return lines
 
@@ -140,24 +222,49 @@ def _uninstall_from(directory: str, names: tuple[str, ...]) -> int:
 
 
 def install_server(bare: str, force: bool = False) -> int:
+    """Install the ``pre-receive`` hook into a bare repository.
+
+    Only ``pre-receive`` goes in: it judges every ref before git moves the
+    pushed objects out of quarantine, so a refused push leaves nothing
+    behind.  (``update`` runs the same checks per ref for servers that only
+    run that hook; placing it is documented in the README.)  Push options
+    are switched on (``receive.advertisePushOptions``) unless the repository
+    already sets them, so ``git push -o worktree-guard.skip=<rule>`` works
+    where ``server.allow-skip`` allows it.
+    """
+    from worktree_guard.gitctx import foreign_env
     if not os.path.isdir(bare):
         raise GuardError(f'{bare}: no such directory',
                          'give the path of the bare repository on the '
                          'server')
-    res = spawn(['git', '--git-dir', bare, 'rev-parse',
-                 '--is-bare-repository'])
-    if res.returncode != 0 or res.stdout.strip() != b'true':
+    env = foreign_env()
+    git = ['git', '-C', bare]
+    res = spawn(git + ['rev-parse', '--is-bare-repository', '--git-path',
+                       'hooks'], env=env)
+    lines = res.stdout.decode(errors='replace').split('\n')
+    if res.returncode != 0 or lines[0] != 'true':
         raise GuardError(f'{bare} is not a bare git repository',
                          'server hooks go into the bare repo that clients '
                          'push to')
-    directory = os.path.join(bare, 'hooks')
-    for line in _install_into(directory, SERVER, force, 'server'):
+    directory = os.path.join(bare, lines[1])  # core.hooksPath is honoured
+    for line in _install_into(directory, SERVER[:1], force, 'server'):
         print(line)
+    key = 'receive.advertisePushOptions'
+    if spawn(git + ['config', '--get', key], env=env).returncode == 1:
+        spawn(git + ['config', key, 'true'], env=env)
+        print(f'set {key}=true (for git push -o worktree-guard.skip=<rule>)')
     return 0
 
 
 def uninstall_server(bare: str) -> int:
-    return _uninstall_from(os.path.join(bare, 'hooks'), SERVER)
+    """Remove the server hooks that worktree-guard installed (both names:
+    an ``update`` hook placed from our template is ours too)."""
+    from worktree_guard.gitctx import foreign_env
+    res = spawn(['git', '-C', bare, 'rev-parse', '--git-path', 'hooks'],
+                env=foreign_env())
+    hooks = res.stdout.decode(errors='replace').strip() \
+        if res.returncode == 0 else 'hooks'
+    return _uninstall_from(os.path.join(bare, hooks), SERVER)
 
 
 # -- init --------------------------------------------------------------------------

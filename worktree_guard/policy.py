@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import marshal
 import os
-from typing import Any
-from typing import TYPE_CHECKING
 
 from worktree_guard.errors import PolicyError
 
+# `typing` costs ~10 ms of start-up; mypy reads this name as True.
+TYPE_CHECKING = False
 if TYPE_CHECKING:  # pragma: no cover (typing only)
+    from typing import Any
+    from collections.abc import Callable
     from collections.abc import Iterator
 
     import yaml
@@ -68,6 +70,8 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         'branch-name': 'error',
         'protected-branch': 'error',
         'worktree-layout': 'error',
+        'worktree-layout/location': 'error',
+        'worktree-layout/not-ignored': 'error',
         'worktree-paths': 'error',
         'worktree-paths/relative-escape': 'error',
         'worktree-paths/absolute-checkout': 'error',
@@ -129,13 +133,13 @@ class Policy:
 
     def matches(self, section: str, key: str, name: str) -> bool:
         """Does ``name`` match any glob of ``section.key``?"""
-        import re
         cache_key = f'glob:{section}.{key}'
         compiled = self._compiled.get(cache_key)
         if compiled is None:
-            compiled = [re.compile(r) for r in self.globs[f'{section}.{key}']]
+            compiled = [glob_matcher(r)
+                        for r in self.globs[f'{section}.{key}']]
             self._compiled[cache_key] = compiled
-        return any(r.match(name) for r in compiled)
+        return any(m(name) for m in compiled)
 
     def branch_regex(self) -> Any:
         """The compiled branch pattern (RE2 for user patterns)."""
@@ -150,17 +154,203 @@ class Policy:
                 'globs': self.globs}
 
 
+def _quote(key: object) -> str:
+    """A key for a message: in quotes, control characters escaped."""
+    text = str(key)
+    return f"'{text}'" if text.isprintable() else repr(text)
+
+
+class RE2Regex:
+    """A compiled RE2 regex that also takes text read from git with
+    undecodable bytes (surrogate escapes): RE2 wants UTF-8, so such
+    characters are searched as U+FFFD."""
+
+    __slots__ = ('_rx',)
+
+    def __init__(self, rx: Any) -> None:
+        self._rx = rx
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._rx, name)
+
+    def search(self, text: str, *args: Any) -> Any:
+        return self._rx.search(_utf8(text), *args)
+
+    def match(self, text: str, *args: Any) -> Any:
+        return self._rx.match(_utf8(text), *args)
+
+    def fullmatch(self, text: str, *args: Any) -> Any:
+        return self._rx.fullmatch(_utf8(text), *args)
+
+
+def _utf8(text: str) -> str:
+    if text.isascii():
+        return text
+    return text.encode('utf-8', 'surrogatepass').decode('utf-8', 'replace')
+
+
 def compile_regex(pattern: str) -> Any:
-    """Compile a policy regex.  The built-in pattern uses ``re``; user
-    patterns use RE2, which runs in linear time, so no pattern can hang a
-    commit (``(a+)+$`` included)."""
+    """Compile a policy regex.  The built-in pattern is matched in plain
+    Python (``DefaultBranchRegex``); user patterns use RE2, which runs in
+    linear time, so no pattern can hang a commit (``(a+)+$`` included)."""
     if pattern == DEFAULT_BRANCH_PATTERN:
-        import re
-        return re.compile(pattern)
+        return DefaultBranchRegex()
     import re2
     options = re2.Options()
     options.log_errors = False
-    return re2.compile(pattern, options)
+    return RE2Regex(re2.compile(pattern, options))
+
+
+# -- the hot path without ``re`` ---------------------------------------------------
+#
+# Importing ``re`` costs ~5 ms of a ~15 ms hook run.  The built-in branch
+# pattern and the usual glob shapes (literal segments, ``*`` segments, a
+# trailing ``/**``) are matched in plain Python with exactly ``re``'s
+# answer (property tests compare the two); anything else compiles the regex.
+
+_LOWER_DIGITS = frozenset('abcdefghijklmnopqrstuvwxyz0123456789')
+_DIGITS = frozenset('0123456789')
+
+
+def default_branch_ok(name: str) -> bool:
+    """``re.search(DEFAULT_BRANCH_PATTERN, name) is not None``, without re."""
+    if name.endswith('\n'):  # `$` also matches before a final newline
+        name = name[:-1]
+    if not name.startswith('issue-'):
+        return False
+    number, sep, slug = name[6:].partition('-')
+    if not sep or not number or number[0] == '0' or \
+            not _DIGITS.issuperset(number):
+        return False
+    return all(part and _LOWER_DIGITS.issuperset(part)
+               for part in slug.split('-'))
+
+
+class _LazyMatch:
+    """A successful match of the built-in pattern; the real ``re.Match``
+    (for ``group('issue')`` and the like) is computed on first use."""
+
+    __slots__ = ('_name', '_match')
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+        self._match: Any = None
+
+    def __bool__(self) -> bool:
+        return True
+
+    def __getattr__(self, attr: str) -> Any:
+        if self._match is None:
+            import re
+            self._match = re.search(DEFAULT_BRANCH_PATTERN, self._name)
+        return getattr(self._match, attr)
+
+
+class DefaultBranchRegex:
+    """The compiled built-in branch pattern.  ``search``/``match``/
+    ``fullmatch`` decide in plain Python; everything else is ``re``'s."""
+
+    __slots__ = ('pattern', 'groupindex')
+
+    def __init__(self) -> None:
+        self.pattern = DEFAULT_BRANCH_PATTERN
+        self.groupindex = {'issue': 1, 'slug': 2}
+
+    def search(self, name: str) -> _LazyMatch | None:
+        return _LazyMatch(name) if default_branch_ok(name) else None
+
+    match = search  # the pattern is anchored with ^
+
+    def fullmatch(self, name: str) -> _LazyMatch | None:
+        return self.search(name) if not name.endswith('\n') else None
+
+    def __getattr__(self, attr: str) -> Any:
+        import re
+        return getattr(re.compile(DEFAULT_BRANCH_PATTERN), attr)
+
+
+_DIR_OR_END = '(?:(?P<ps_d>/)|$)'
+_SPECIAL = frozenset('.^$*+?{}[]|()')
+
+
+def _unescape(part: str) -> str | None:
+    """The literal a ``re.escape``d regex fragment matches; None if the
+    fragment is not a plain literal."""
+    out = []
+    i = 0
+    while i < len(part):
+        c = part[i]
+        if c == '\\':
+            nxt = part[i + 1:i + 2]
+            if not nxt or nxt.isalnum() or nxt == '_':
+                return None
+            out.append(nxt)
+            i += 2
+            continue
+        if c in _SPECIAL:
+            return None
+        out.append(c)
+        i += 1
+    return ''.join(out)
+
+
+def simple_glob(regex: str) -> tuple[list[str | None], bool] | None:
+    """Split a pathspec regex of the usual shapes into segments (a literal,
+    or None for ``[^/]+``) and whether it is a prefix (``dir/**``)."""
+    if not regex.startswith('^'):
+        return None
+    body = regex[1:]
+    if body.endswith(_DIR_OR_END):
+        prefix = False
+        body = body[:-len(_DIR_OR_END)]
+    elif body.endswith('/'):
+        prefix = True
+        body = body[:-1]
+    else:
+        return None
+    segments: list[str | None] = []
+    for part in body.replace('[^/]+', '\0').split('/'):
+        if part == '\0':
+            segments.append(None)
+            continue
+        literal = _unescape(part) if '\0' not in part else None
+        if not literal:
+            return None
+        segments.append(literal)
+    return segments, prefix
+
+
+def glob_matcher(regex: str) -> Callable[[str], bool]:
+    """A predicate equal to ``bool(re.match(regex, name))``."""
+    shape = simple_glob(regex)
+    if shape is None:
+        import re
+        compiled = re.compile(regex)
+        return lambda name: compiled.match(name) is not None
+    segments, prefix = shape
+
+    def match(name: str) -> bool:
+        pos = 0
+        for i, seg in enumerate(segments):
+            if i:
+                if name[pos:pos + 1] != '/':
+                    return False
+                pos += 1
+            if seg is None:
+                end = name.find('/', pos)
+                end = len(name) if end < 0 else end
+                if end == pos:
+                    return False
+                pos = end
+            elif name.startswith(seg, pos):
+                pos += len(seg)
+            else:
+                return False
+        rest = name[pos:]
+        if prefix:
+            return rest[:1] == '/'
+        return rest in ('', '\n') or rest[0] == '/'
+    return match
 
 
 def glob_to_regex(pattern: str, anchored: bool) -> str | None:
@@ -288,8 +478,9 @@ def parse(raw: bytes | str, filename: str = POLICY_FILE) -> Policy:
             ) from None
     else:
         text = raw
-    loader = yaml.SafeLoader(text)
+    loader = None
     try:
+        loader = yaml.SafeLoader(text)
         node = loader.get_single_node()
         data = loader.construct_document(node) if node is not None else None
     except yaml.MarkedYAMLError as e:
@@ -302,11 +493,23 @@ def parse(raw: bytes | str, filename: str = POLICY_FILE) -> Policy:
         raise PolicyError(
             f'{filename}:{line}:{col}: invalid YAML: {problem}', hint,
         ) from None
+    except yaml.reader.ReaderError as e:  # a control character, a BOM mid-file
+        pos = e.position
+        line = text.count('\n', 0, pos) + 1
+        col = pos - text.rfind('\n', 0, pos)
+        char = e.character if isinstance(e.character, str) else '?'
+        raise PolicyError(
+            f'{filename}:{line}:{col}: invalid YAML: the character '
+            f'U+{ord(char):04X} is not allowed in a YAML file',
+            'remove the control character (or save the file as UTF-8 text)',
+        ) from None
     except yaml.YAMLError as e:
-        raise PolicyError(f'{filename}:1:1: invalid YAML: {e}',
+        first = str(e).split('\n', 1)[0]
+        raise PolicyError(f'{filename}:1:1: invalid YAML: {first}',
                           'fix the YAML syntax') from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     if data is None:
         data = {}
     if isinstance(data, dict) and isinstance(data.get('rules'), dict):
@@ -349,7 +552,7 @@ def _validate(data: Any, root: yaml.Node | None,
     dupes = list(_duplicate_keys(root, ()))
     for path in dupes:
         yield (f'{at(path, key_node=True)}: duplicate key '
-               f"'{'.'.join(map(str, path))}'",
+               f"{_quote('.'.join(map(str, path)))}",
                'remove one of the two entries')
     schema = load_schema()
     import jsonschema
@@ -376,7 +579,7 @@ def _explain_schema_error(err: Any, schema: dict[str, Any],
         sect = f" in '{dotted}'" if path else ''
         hint = (f"did you mean '{close[0]}'?" if close
                 else f"known keys{sect}: {', '.join(allowed)}")
-        return f"{where}: unknown key '{key}'{sect}", hint
+        return f'{where}: unknown key {_quote(key)}{sect}', hint
     if err.validator == 'enum':
         choices = ', '.join(str(c) for c in err.validator_value)
         return (f"{at(path)}: '{dotted}' is {err.instance!r}, "

@@ -7,7 +7,6 @@ rule needs and passes them to the rule's pure ``check``.
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING
 
 from worktree_guard.facts import BranchTarget
 from worktree_guard.facts import RefUpdate
@@ -18,6 +17,8 @@ from worktree_guard.rules import COMMIT_RULES
 from worktree_guard.rules import HOOK_IDS
 from worktree_guard.rules import PUSH_RULES
 
+# `typing` costs ~10 ms of start-up; mypy reads this name as True.
+TYPE_CHECKING = False
 if TYPE_CHECKING:  # pragma: no cover (typing only)
     from collections.abc import Callable
     from collections.abc import Sequence
@@ -79,6 +80,15 @@ def _split(value: str) -> list[str]:
 def run(repo: Repo, policy: Policy, inp: StageInput,
         rules: Sequence[str] | None = None,
         environ: dict[str, str] | None = None) -> Result:
+    if inp.stage == 'commit' and repo.root is None:
+        from worktree_guard.errors import GuardError
+        raise GuardError(
+            'this is a bare repository: nothing is committed here, so the '
+            'commit rules have nothing to judge',
+            'run it in a checkout or worktree; a bare repo that receives '
+            "pushes takes 'worktree-guard install --server', and CI runs "
+            "'check --stage push --from-ref <base> --to-ref <head>'",
+        )
     result = Result()
     wanted = [r for r in stage_rules(inp.stage)
               if rules is None or r in rules]
@@ -181,58 +191,93 @@ _RUNNERS: dict[str, Callable[[Repo, Policy, StageInput], list[Violation]]] = {
 
 # -- push inputs ------------------------------------------------------------------
 
-def updates_from_pre_commit_env(repo: Repo, environ: dict[str, str] | os._Environ[str]) -> tuple[
-        list[RefUpdate], str | None] | None:
+def updates_from_pre_commit_env(
+        repo: Repo, environ: dict[str, str] | os._Environ[str],
+) -> tuple[list[RefUpdate], str | None] | None:
     """Rebuild the one ref pre-commit exposes to pre-push hooks.
 
-    pre-commit passes only the first pushed ref.  ``PRE_COMMIT_FROM_REF`` is
-    the remote tip for an existing branch but a synthetic parent for a new
-    one, so "new" is decided from the remote-tracking ref instead.  Returns
-    ``None`` when the variables are absent (not a pre-push run).
+    pre-commit (``hook_impl._pre_push_ns``) passes only the first pushed
+    ref that brings something new, never a deletion, through
+    ``PRE_COMMIT_LOCAL_BRANCH``/``REMOTE_BRANCH``/``REMOTE_NAME`` (full
+    refs) and ``PRE_COMMIT_FROM_REF``/``TO_REF``.  ``FROM_REF`` is the
+    remote tip only when that tip exists locally; for a new branch (or an
+    unknown remote tip) it is a synthetic parent: the parent of the first
+    commit no remote-tracking ref of the remote contains.  When the push
+    includes the root commit, FROM and TO are both unset.
+
+    So the remote oid is ``FROM_REF`` when it equals the remote-tracking
+    ref, or when it is not an ancestor of ``TO_REF`` (a synthetic parent
+    always is); otherwise the remote-tracking ref, else new (zeros).
+    Returns ``None`` when the variables are absent (not a pre-push run).
     """
     remote_branch = environ.get('PRE_COMMIT_REMOTE_BRANCH')
-    local_branch = environ.get('PRE_COMMIT_LOCAL_BRANCH')
-    remote = environ.get('PRE_COMMIT_REMOTE_NAME')
+    local_branch = environ.get('PRE_COMMIT_LOCAL_BRANCH') or 'HEAD'
+    remote = environ.get('PRE_COMMIT_REMOTE_NAME') or None
     to_ref = environ.get('PRE_COMMIT_TO_REF')
     from_ref = environ.get('PRE_COMMIT_FROM_REF')
     if not remote_branch:
+        # `pre-commit run --hook-stage pre-push --from-ref A --to-ref B`
+        # (or try-repo): refs without a remote branch, as in CI.
         if from_ref and to_ref:
-            return [RefUpdate('HEAD', repo.rev_parse(to_ref) or to_ref,
-                              _ci_remote_ref(repo),
-                              repo.rev_parse(from_ref) or from_ref)], remote
+            return updates_from_refs(repo, from_ref, to_ref, None), remote
         return None
-    local_oid = repo.rev_parse(to_ref or local_branch or 'HEAD') or ZERO_OID
+    local_oid = _commit_oid(repo, to_ref or local_branch)
     short = remote_branch[11:] if remote_branch.startswith('refs/heads/') \
-        else remote_branch
-    tracking = repo.ref_oid(f'refs/remotes/{remote}/{short}') if remote \
         else None
-    if tracking is None:
-        remote_oid = ZERO_OID
+    tracking = repo.ref_oid(f'refs/remotes/{remote}/{short}') \
+        if remote and short else None
+    from_oid = _commit_oid(repo, from_ref) if from_ref and to_ref else None
+    if from_oid is not None and (
+            from_oid == tracking or short is None
+            or not repo.is_ancestor(from_oid, local_oid)):
+        remote_oid = from_oid
     else:
-        remote_oid = from_ref if from_ref == tracking else tracking
-    return [RefUpdate(local_branch or 'HEAD', local_oid, remote_branch,
+        remote_oid = tracking or ZERO_OID
+    return [RefUpdate(local_branch, local_oid, remote_branch,
                       remote_oid)], remote
 
 
+def _commit_oid(repo: Repo, rev: str, trust_oid: bool = True) -> str:
+    """A full oid as is (pre-commit passes oids git gave it), else resolved."""
+    if trust_oid and len(rev) in (40, 64) and \
+            all(c in '0123456789abcdef' for c in rev):
+        return rev
+    oid = repo.rev_parse(rev)
+    if oid is None:
+        from worktree_guard.errors import GuardError
+        raise GuardError(f'cannot resolve {rev!r} to a commit',
+                         'fetch it first (CI clones are often shallow: '
+                         'use fetch-depth: 0)')
+    return oid
+
+
 def _ci_remote_ref(repo: Repo) -> str:
-    name = os.environ.get('GITHUB_HEAD_REF') or os.environ.get(
-        'CI_MERGE_REQUEST_SOURCE_BRANCH_NAME')
+    """The branch a CI run judges: the pull/merge request's head branch,
+    else the checked-out branch, else the branch the CI says it built."""
+    env = os.environ
+    name = env.get('GITHUB_HEAD_REF') or env.get(
+        'CI_MERGE_REQUEST_SOURCE_BRANCH_NAME') or repo.head().branch
+    if not name and env.get('GITHUB_REF', '').startswith('refs/heads/'):
+        name = env['GITHUB_REF'][11:]
+    name = name or env.get('CI_COMMIT_BRANCH')
     if not name:
-        name = repo.head().branch or 'HEAD'
+        from worktree_guard.errors import GuardError
+        raise GuardError('cannot tell which branch is being pushed '
+                         '(HEAD is detached)',
+                         'pass --branch NAME')
     return f'refs/heads/{name}'
 
 
 def updates_from_refs(repo: Repo, from_ref: str, to_ref: str,
                       branch: str | None) -> list[RefUpdate]:
-    """The push rules' input in CI: ``--from-ref BASE --to-ref HEAD``."""
-    from worktree_guard.errors import GuardError
-    to_oid = repo.rev_parse(to_ref)
-    from_oid = repo.rev_parse(from_ref)
-    for name, oid in ((to_ref, to_oid), (from_ref, from_oid)):
-        if oid is None:
-            raise GuardError(f'cannot resolve {name!r} to a commit',
-                             'fetch it first (CI clones are often shallow: '
-                             'use fetch-depth: 0)')
+    """The push rules' input in CI: ``--from-ref BASE --to-ref HEAD``.
+
+    One update of ``refs/heads/<branch>`` (``--branch``, else see
+    ``_ci_remote_ref``) from ``BASE`` to ``HEAD``: the path rules judge the
+    commits ``BASE..HEAD``; sync-before-push judges ``HEAD`` against the
+    remote base tip, exactly as the pre-push hook does.
+    """
+    to_oid = _commit_oid(repo, to_ref, trust_oid=False)
+    from_oid = _commit_oid(repo, from_ref, trust_oid=False)
     remote_ref = f'refs/heads/{branch}' if branch else _ci_remote_ref(repo)
-    assert to_oid is not None and from_oid is not None
     return [RefUpdate('HEAD', to_oid, remote_ref, from_oid)]

@@ -150,6 +150,49 @@ def spawn(
                       timed_out)
 
 
+# -- git's version -------------------------------------------------------------
+
+# worktree-guard needs git 2.38; a few subcommands are checked before use.
+MIN_GIT = (2, 38)
+USAGE_EXIT = 129  # git's exit code for an unknown option
+NEEDS_GIT: dict[str, tuple[tuple[int, ...], str]] = {
+    'merge-tree': ((2, 38), 'merge-tree --write-tree (conflict forecasts)'),
+}
+_version_cache: list[tuple[int, ...] | None] = []
+
+
+def parse_git_version(text: str) -> tuple[int, ...] | None:
+    """``git version 2.39.5`` (``.windows.1``, `` (Apple Git-143)``)."""
+    parts = text.split()
+    if len(parts) < 3 or parts[:2] != ['git', 'version']:
+        return None
+    nums = []
+    for p in parts[2].split('.'):
+        if not p.isdigit():
+            break
+        nums.append(int(p))
+    return tuple(nums) or None
+
+
+def git_version() -> tuple[int, ...] | None:
+    """The version of the git on PATH (one process, once per run)."""
+    if not _version_cache:
+        res = spawn(['git', 'version'])
+        _version_cache.append(parse_git_version(_decode(res.stdout)))
+    return _version_cache[0]
+
+
+def too_old(minimum: tuple[int, ...], feature: str) -> str | None:
+    """Why git is too old for ``feature``, or None if it is new enough (or
+    its version cannot be read: then git itself decides)."""
+    version = git_version()
+    if version is None or version >= minimum:
+        return None
+    have = '.'.join(map(str, version))
+    need = '.'.join(map(str, minimum))
+    return f'git {have} is older than {need}, which {feature} needs'
+
+
 def _decode(b: bytes) -> str:
     return b.decode('utf-8', 'surrogateescape')
 
@@ -208,7 +251,17 @@ class Repo:
         else:
             argv += ['--git-dir', self.git_dir]
         argv += args
-        res = spawn(argv, input=input, env=env or self.env, timeout=timeout)
+        need = NEEDS_GIT.get(args[0]) if args else None
+        old = too_old(*need) if need is not None else None
+        if old is not None:  # answer as that old git would: unknown option
+            res = ProcResult(USAGE_EXIT, b'', f'error: {old}\n'.encode())
+        else:
+            res = spawn(argv, input=input, env=env or self.env,
+                        timeout=timeout)
+        if check and res.returncode == USAGE_EXIT:
+            old = old or too_old(MIN_GIT, 'worktree-guard')
+            if old is not None:
+                raise GitError(old, 'upgrade git to 2.38 or newer')
         if check and res.returncode != 0:
             msg = _decode(res.stderr).strip().splitlines()
             raise GitError(
@@ -223,14 +276,20 @@ class Repo:
     # -- discovery -----------------------------------------------------------
 
     @classmethod
-    def discover(cls, path: str | None = None) -> Repo:
+    def discover(cls, path: str | None = None, *, hook: bool = False) -> Repo:
         """Find the repository that contains ``path`` (default: the cwd).
 
         One ``git rev-parse`` answers every location question; git knows the
         rules for ``GIT_DIR``, ``GIT_WORK_TREE``, gitfiles, bare repos,
-        ``safe.directory`` and symlinked paths better than we would.
+        ``safe.directory`` and symlinked paths better than we would.  A
+        native hook (``hook=True``; git runs it at the worktree root) reads
+        the plain cases from files instead (``_at_worktree_root``).
         """
         env = hook_env()
+        if hook and path is None:
+            fast = cls._at_worktree_root(env)
+            if fast is not None:
+                return fast
         base = ['git'] if path is None else ['git', '-C', path]
         query = ['rev-parse', '--absolute-git-dir', '--git-common-dir',
                  '--is-bare-repository']
@@ -256,6 +315,57 @@ class Repo:
         if root is None:
             is_bare = True
         return cls(git_dir, common, root, is_bare, env)
+
+    @classmethod
+    def _at_worktree_root(cls, env: dict[str, str]) -> Repo | None:
+        """``discover()`` without a process, where git runs every hook: at
+        the root of a worktree (``.git`` a folder, or a gitfile of a linked
+        worktree).
+
+        Only the plain cases: no ``GIT_DIR``/``GIT_WORK_TREE``/
+        ``GIT_COMMON_DIR``, a ``.git`` and a root owned by us (git's
+        ``safe.directory`` rule), and a config that sets nothing about
+        worktrees, bareness or includes.  Anything else returns ``None`` and
+        ``git rev-parse`` decides.  Paths are real paths, as git gives them.
+        """
+        if 'GIT_DIR' in env or 'GIT_WORK_TREE' in env or \
+                'GIT_COMMON_DIR' in env or 'GIT_CONFIG_COUNT' in env:
+            return None
+        params = env.get('GIT_CONFIG_PARAMETERS', '').lower()
+        if 'worktree' in params or 'bare' in params or 'include' in params:
+            return None
+        cwd = os.getcwd()
+        dot = os.path.join(cwd, '.git')
+        try:
+            st = os.stat(dot)
+            owner = os.stat(cwd).st_uid
+        except OSError:
+            return None
+        uid = os.geteuid()
+        if st.st_uid != uid or owner != uid:
+            return None
+        if os.path.isdir(dot):
+            git_dir = dot
+        else:
+            text = _read(dot)
+            if text is None or not text.startswith('gitdir: '):
+                return None
+            git_dir = os.path.join(cwd, text[8:].rstrip('\r\n'))
+        git_dir = os.path.realpath(git_dir)
+        if not os.path.isfile(os.path.join(git_dir, 'HEAD')):
+            return None
+        commondir = _read(os.path.join(git_dir, 'commondir'))
+        common = os.path.realpath(os.path.join(
+            git_dir, commondir.rstrip('\r\n'))) if commondir else git_dir
+        config = _read(os.path.join(common, 'config'))
+        if config is None:
+            return None
+        for raw in config.lower().splitlines():
+            line = raw.replace(' ', '').replace('\t', '')
+            if 'worktree' in line or 'include' in line or (
+                    line.split('=', 1)[0] == 'bare' and line != 'bare=false'):
+                return None
+        return cls(git_dir, common, cwd, False, env)
 
     # -- HEAD ----------------------------------------------------------------
 

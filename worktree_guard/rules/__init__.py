@@ -56,7 +56,13 @@ then git branch -f main @{upstream} to put main back.""",
 A commit in a linked worktree is refused when the worktree is not at
 <main checkout>/<worktrees.root>/<branch> (or, with worktrees.layout: bare,
 <git-common-dir>/<worktrees.root>/<branch>), or when <worktrees.root>/ is not
-ignored in the main checkout.""",
+ignored in the main checkout.  The main checkout is not judged.  A detached
+linked worktree only has to sit directly in <worktrees.root>/; during a
+rebase the branch being rebased names the folder.
+
+Fix: git worktree move <path> <root>/<branch>   (or git switch back to the
+branch the folder is named after); worktree-guard wt create makes worktrees
+in the right place.""",
     ),
     RuleInfo(
         'worktree-paths', 'check-worktree-paths', ('commit', 'push'),
@@ -78,11 +84,20 @@ allow-next-line`.""",
         ('behind', 'merge-commit', 'unreachable', 'overlap'),
         """\
 Before a branch is pushed it must contain the tip of the remote base branch
-(rebase, don't merge).  The base is fetched first (sync.fetch).  Merge
-commits between the base and the pushed tip are refused under
-sync.require-linear.
+(rebase, don't merge); sync.max-behind base commits may be missing.  The
+base is fetched first into its remote-tracking ref only (sync.fetch,
+sync.fetch-timeout); when that fails, sync.when-unreachable decides: block,
+or warn and trust the cached ref while it is younger than
+sync.max-staleness.  A note always says which tip was used.  Merge commits
+between the base and the pushed tip are refused under sync.require-linear.
+Deletions, tags, the base branch and sync.exempt branches are skipped; a
+force push of an issue branch (rebase, then --force-with-lease) is fine.
+sync.warn-overlap warns when the branch would conflict with a branch
+checked out in another worktree.
 
-Fix: git fetch origin && git rebase origin/main""",
+Fix: git fetch origin && git rebase origin/main
+(not 'git fetch origin main:main': git refuses that while main is checked
+out in the main checkout)""",
     ),
 )}
 
