@@ -47,12 +47,12 @@ def build(base: Path, n: int) -> tuple[Path, bytes]:
     git('switch', '-q', '-c', f'issue-3-paths-{n}', cwd=repo)
     install_native(repo)
     # 100 files a folder, like a real tree.
-    write_files(repo, {f'd{i // 100:03d}/f{i:05d}.md': text_blob(i)
+    write_files(repo, {f'p/d{i // 100:03d}/f{i:05d}.md': text_blob(i)
                        for i in range(n)})
     git('add', '-A', cwd=repo)
     oids = [line.split()[1] for line in
             git('ls-files', '-s', cwd=repo).splitlines()
-            if '\td' in line]
+            if '\tp/' in line]
     assert len(oids) == n, (len(oids), n)
     return repo, ('\n'.join(oids) + '\n').encode()
 
