@@ -1,13 +1,427 @@
-"""Git facts for worktree-paths (issue 3).  Placeholder until that rule lands."""
+"""Git facts for worktree-paths: the content a change adds, and the checkouts.
+
+One git process per fact, batched, never one per file:
+
+- commit stage, ``paths.scope: added`` (the default): ONE ``git diff-index
+  --cached -p`` against HEAD.  It reads the index git is committing
+  (``GIT_INDEX_FILE`` for ``commit -a`` and ``commit -- <path>``), so a
+  partial commit is judged as it will be committed.  Plumbing ignores
+  ``diff.external``, colour and prefix settings; ``core.bigFileThreshold``
+  makes git report files over ``paths.max-file-size`` as binary, so
+  neither they nor binary files are ever formatted.  Symlink targets
+  (mode 120000) arrive as content, gitlinks (160000) by their mode.
+- whole files (``--all-files``, ``paths.scope: all``, the first commit):
+  the entries (``ls-files -s``, ``diff-index --raw``, ``ls-tree -r``), ONE
+  ``cat-file --batch-check`` for the sizes and ONE ``cat-file --batch`` for
+  every blob worth reading.
+- push stage: per pushed ref, ONE ``rev-list`` finds the commits the push
+  adds, then ONE ``diff-tree -p`` from the parent of the oldest of them
+  to the pushed tip (or whole files when all of history is new).
+
+``paths.include``/``paths.exclude`` are applied here, before any blob is
+read, so skipped files cost nothing; the skip counts go into the notes.
+"""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import os
 
+from worktree_guard.facts import Checkout
+from worktree_guard.facts import PathChange
+from worktree_guard.facts import PathFacts
+
+# `typing` imports `re` (milliseconds of a hook run); mypy reads this as True.
+TYPE_CHECKING = False
 if TYPE_CHECKING:  # pragma: no cover (typing only)
+    from worktree_guard.facts import RefUpdate
     from worktree_guard.gitctx import Repo
     from worktree_guard.policy import Policy
     from worktree_guard.runner import StageInput
 
+# Options of every patch we read.  -U1 gives the line before each hunk, so
+# an `allow-next-line` comment just above an added line is seen.
+_PATCH_OPTS = ('-p', '--no-color', '--no-ext-diff', '--no-textconv',
+               '--full-index', '--no-renames', '--submodule=short', '-U1',
+               '--src-prefix=a/', '--dst-prefix=b/')
+_SYMLINK = '120000'
+_GITLINK = '160000'
+_FILE_MODES = ('100644', '100755', _SYMLINK)
+# git's own binary test: a NUL in the first 8000 bytes (FIRST_FEW_BYTES).
+_BINARY_PROBE = 8000
 
-def path_facts(repo: Repo, policy: Policy, inp: StageInput) -> object:
-    return None
+Item = tuple[str, str, str]   # (path, mode, oid)
+
+
+def path_facts(repo: Repo, policy: Policy, inp: StageInput) -> PathFacts:
+    collector = _Collector(repo, policy, inp)
+    facts = PathFacts(repo.root, [] if inp.server else checkouts(repo, policy))
+    if inp.stage == 'push':
+        for update in inp.updates:
+            change = collector.push(update)
+            if change is not None:
+                facts.changes.append(change)
+    elif repo.root is not None:
+        facts.changes.append(collector.commit())
+    collector.note()
+    return facts
+
+
+# -- checkouts -------------------------------------------------------------------
+
+def checkouts(repo: Repo, policy: Policy) -> list[Checkout]:
+    """Every checkout of the repository with the spellings of its root."""
+    root = repo.root
+    if os.path.isdir(os.path.join(repo.common_dir, 'worktrees')):
+        listed = [(w.path, w.is_main, w.branch) for w in repo.worktrees()
+                  if not w.bare]
+    else:
+        # No linked worktree: no process needed.
+        listed = [(root, True, None)] if root is not None else []
+    cur_real = os.path.realpath(root) if root is not None else None
+    wroot = policy['worktrees']['root'].strip('/')
+    if policy['worktrees']['layout'] == 'bare':
+        base: str | None = os.path.realpath(repo.common_dir)
+    else:
+        base = next((os.path.realpath(p) for p, is_main, _ in listed
+                     if is_main), None)
+    out: list[Checkout] = []
+    reals: list[str] = []
+    for path, is_main, branch in listed:
+        real = os.path.realpath(path)
+        reals.append(real)
+        kind = 'current' if real == cur_real else \
+            'main' if is_main else 'worktree'
+        name = None
+        if base is not None and not is_main:
+            rel = os.path.relpath(real, base)
+            if rel.startswith(wroot + '/'):
+                name = rel[len(wroot) + 1:]
+        forms = [path] if real == path else [path, real]
+        out.append(Checkout(kind, path, forms, name, branch))
+    if root is not None and not any(c.kind == 'current' for c in out):
+        # GIT_WORK_TREE pointing somewhere git does not list.
+        out.insert(0, Checkout('current', root, [root]))
+        reals.insert(0, os.path.realpath(root))
+    logical = _logical_root(cur_real) if cur_real is not None else None
+    if logical is not None and cur_real is not None and logical != cur_real:
+        # The shell reached this worktree through a symlink: the same
+        # symlink spells every checkout below it.
+        real_base, logical_base = cur_real, logical
+        while real_base != '/' and logical_base != '/' and \
+                os.path.basename(real_base) == os.path.basename(logical_base):
+            real_base = os.path.dirname(real_base)
+            logical_base = os.path.dirname(logical_base)
+        for co, real in zip(out, reals, strict=True):
+            if real == real_base or real.startswith(real_base + '/'):
+                co.forms.append(logical_base + real[len(real_base):])
+    return out
+
+
+def _logical_root(real_root: str) -> str | None:
+    """The root as the user's shell spells it (``$PWD`` through symlinks)."""
+    pwd = os.environ.get('PWD')
+    if not pwd or not os.path.isabs(pwd):
+        return None
+    real = os.path.realpath(pwd)
+    if real == real_root:
+        return os.path.normpath(pwd)
+    if not real.startswith(real_root + '/'):
+        return None
+    suffix = real[len(real_root):]
+    pwd = os.path.normpath(pwd)
+    return pwd[:-len(suffix)] if pwd.endswith(suffix) else None
+
+
+# -- content -----------------------------------------------------------------------
+
+class _Collector:
+    def __init__(self, repo: Repo, policy: Policy, inp: StageInput) -> None:
+        from worktree_guard.policy import parse_size
+        self.repo = repo
+        self.policy = policy
+        self.inp = inp
+        paths = policy['paths']
+        self.size_text = str(paths['max-file-size'])
+        self.max_size = parse_size(paths['max-file-size'])
+        self.whole = inp.all_files or paths['scope'] == 'all'
+        self.include = bool(policy.globs['paths.include'])
+        self.exclude = bool(policy.globs['paths.exclude'])
+        self.binary: set[str] = set()
+        self.oversized: set[str] = set()
+        self.excluded: set[str] = set()
+        self.config = ('-c', 'core.quotePath=false',
+                       '-c', f'core.bigFileThreshold={self.max_size}')
+
+    def wanted(self, path: str) -> bool:
+        """``paths.include`` / ``paths.exclude``; a skip is counted."""
+        if (self.include and not self.policy.matches('paths', 'include', path)) \
+                or (self.exclude
+                    and self.policy.matches('paths', 'exclude', path)):
+            self.excluded.add(path)
+            return False
+        return True
+
+    def note(self) -> None:
+        size = self.size_text
+        parts = [f'{n} {one if n == 1 else many}' for n, one, many in (
+            (len(self.binary), 'binary file', 'binary files'),
+            (len(self.oversized), f'file over {size}', f'files over {size}'),
+            (len(self.excluded), 'file excluded by paths.include/exclude',
+             'files excluded by paths.include/exclude'),
+        ) if n]
+        if parts:
+            self.inp.notes.append('worktree-paths: skipped '
+                                  + ', '.join(parts))
+
+    # -- the commit stage --------------------------------------------------------
+
+    def commit(self) -> PathChange:
+        repo = self.repo
+        if self.inp.all_files or repo.head().kind == 'unborn':
+            # Whole index; on the first commit everything staged is added.
+            return self.blobs(_ls_files(repo.git(
+                'ls-files', '-s', '-z').stdout), None)
+        if self.whole:
+            return self.blobs(_raw(repo.git(
+                'diff-index', '--cached', '--raw', '-z', '--no-renames',
+                'HEAD', '--').stdout), None)
+        data = repo.git(*self.config, 'diff-index', '--cached',
+                        *_PATCH_OPTS, 'HEAD', '--').stdout
+        return self.patch(data, None)
+
+    # -- the push stage ------------------------------------------------------------
+
+    def push(self, u: RefUpdate) -> PathChange | None:
+        if u.is_delete or u.is_tag:
+            return None
+        base = self._push_base(u)
+        if base == '':
+            return None   # nothing new: every commit is already there
+        repo = self.repo
+        if base is None or self.inp.all_files:
+            return self.blobs(_ls_tree(repo.git(
+                'ls-tree', '-r', '-z', '--full-tree', u.local_oid).stdout),
+                u.remote_ref)
+        if self.whole:
+            return self.blobs(_raw(repo.git(
+                'diff-tree', '-r', '--raw', '-z', '--no-renames', base,
+                u.local_oid, '--').stdout), u.remote_ref)
+        data = repo.git(*self.config, 'diff-tree', '-r', *_PATCH_OPTS, base,
+                        u.local_oid, '--').stdout
+        return self.patch(data, u.remote_ref)
+
+    def _push_base(self, u: RefUpdate) -> str | None:
+        """Where the pushed range starts: the first parent of the oldest
+        commit the push adds (first-parent chain); ``None`` when the
+        push adds a root commit (all of history is new); ``''`` when it
+        adds nothing."""
+        walk = ('rev-list', '--first-parent', '--parents', u.local_oid,
+                '--not')
+        if not u.is_new:
+            res = self.repo.git(*walk, u.remote_oid, check=False)
+            if res.returncode == 0:
+                return _range_base(res.stdout)
+            # The old tip is not here (never fetched): fall through.
+        if self.inp.server:
+            known = '--all'   # pre-receive: refs are not updated yet
+        else:
+            remote = self.inp.remote
+            known = f'--remotes={remote}' if remote and \
+                not any(c in remote for c in '/:\\') else '--remotes'
+        return _range_base(self.repo.git(*walk, known).stdout)
+
+    # -- readers -----------------------------------------------------------------------
+
+    def patch(self, data: bytes, ref: str | None) -> PathChange:
+        """Split one patch into entries and the regions of added text."""
+        change = PathChange(ref, data=data, patch=True)
+        entries = change.entries
+        regions = change.regions
+        binaries: list[tuple[str, str]] = []
+        n = len(data)
+        s = 0 if data.startswith(b'diff --git ') else n
+        while s < n:
+            nxt = data.find(b'\ndiff --git ', s)
+            e = n if nxt == -1 else nxt + 1
+            h = data.find(b'\n@@ ', s, e)
+            hunks = h + 1 if h != -1 else e
+            line_end = data.find(b'\n', s, hunks)
+            header = data[line_end:hunks]
+            path = _header_path(data[s + 11:line_end])
+            s = e
+            if b'\ndeleted file mode ' in header or not self.wanted(path):
+                continue
+            mode, oid = _header_mode(header)
+            if mode == _GITLINK:
+                entries.append((path, mode, None))
+            elif b'\nBinary files ' in header:
+                entries.append((path, mode, None))
+                binaries.append((path, oid))
+            elif mode == _SYMLINK:
+                i = data.rfind(b'\n+', hunks - 1, e) + 2
+                j = data.find(b'\n', i, e)
+                entries.append((path, mode, data[i:j if j != -1 else e]
+                                .decode('utf-8', 'surrogateescape')))
+            else:
+                entries.append((path, mode, None))
+                if h != -1:
+                    regions.append((hunks, e, path))
+        if binaries:
+            sizes = self._sizes([oid for _, oid in binaries])
+            for (path, _), size in zip(binaries, sizes, strict=True):
+                (self.oversized if size > self.max_size
+                 else self.binary).add(path)
+        return change
+
+    def blobs(self, items: list[Item], ref: str | None) -> PathChange:
+        """Whole files: sizes first, then one ``cat-file --batch``."""
+        change = PathChange(ref)
+        entries = change.entries
+        candidates = []
+        for path, mode, oid in items:
+            if not self.wanted(path):
+                continue
+            if mode == _GITLINK:
+                entries.append((path, mode, None))
+            elif mode in _FILE_MODES:
+                candidates.append((path, mode, oid))
+        if not candidates:
+            return change
+        read = []
+        sizes = self._sizes([c[2] for c in candidates])
+        for item, size in zip(candidates, sizes, strict=True):
+            path, mode, _ = item
+            if size < 0 or (mode != _SYMLINK and size > self.max_size):
+                if size >= 0:
+                    self.oversized.add(path)
+                entries.append((path, mode, None))
+            else:
+                read.append(item)
+        data = self.repo.git('cat-file', '--batch', input=b''.join(
+            oid.encode() + b'\n' for _, _, oid in read)).stdout if read \
+            else b''
+        change.data = data
+        pos = 0
+        for path, mode, _ in read:
+            nl = data.find(b'\n', pos)
+            start = nl + 1
+            end = start + int(data[pos:nl].rsplit(b' ', 1)[1])
+            pos = end + 1
+            if mode == _SYMLINK:
+                entries.append((path, mode, data[start:end].decode(
+                    'utf-8', 'surrogateescape')))
+                continue
+            entries.append((path, mode, None))
+            if data.find(b'\0', start, min(end, start + _BINARY_PROBE)) != -1:
+                self.binary.add(path)
+            else:
+                change.regions.append((start, end, path))
+        return change
+
+    def _sizes(self, oids: list[str]) -> list[int]:
+        """Object sizes from one ``cat-file --batch-check`` (-1: missing)."""
+        out = self.repo.git('cat-file', '--batch-check', input=b''.join(
+            o.encode() + b'\n' for o in oids)).stdout.split(b'\n')
+        sizes = []
+        for line in out[:len(oids)]:
+            parts = line.split(b' ')
+            sizes.append(int(parts[2]) if len(parts) == 3 else -1)
+        return sizes
+
+
+def _range_base(out: bytes) -> str | None:
+    lines = out.split()
+    if not lines:
+        return ''
+    # `rev-list --parents` prints "<commit> <parents>..." newest first; the
+    # last line is the oldest new commit of the first-parent chain.
+    last = out.rstrip(b'\n').rsplit(b'\n', 1)[-1].split(b' ')
+    return last[1].decode() if len(last) > 1 else None
+
+
+# -- parsing git's outputs -------------------------------------------------------
+
+_C_ESCAPES = {ord('a'): 7, ord('b'): 8, ord('t'): 9, ord('n'): 10,
+              ord('v'): 11, ord('f'): 12, ord('r'): 13}
+
+
+def _unquote(s: bytes) -> bytes:
+    """The first C-quoted string of ``s`` (git's quote_c_style)."""
+    out = bytearray()
+    i = 1
+    while i < len(s) and s[i] != 0x22:
+        c = s[i]
+        if c == 0x5C:
+            d = s[i + 1]
+            if 0x30 <= d <= 0x37:
+                out.append(int(s[i + 1:i + 4], 8) & 0xFF)
+                i += 4
+                continue
+            out.append(_C_ESCAPES.get(d, d))
+            i += 2
+            continue
+        out.append(c)
+        i += 1
+    return bytes(out)
+
+
+def _header_path(rest: bytes) -> str:
+    """The path of ``diff --git a/<p> b/<p>`` (no renames: both are equal)."""
+    if rest.startswith(b'"'):
+        raw = _unquote(rest)[2:]
+    else:
+        raw = rest[2:2 + (len(rest) - 5) // 2]
+    return raw.decode('utf-8', 'surrogateescape')
+
+
+def _header_mode(header: bytes) -> tuple[str, str]:
+    """(new mode, new oid) from a patch header."""
+    i = header.find(b'\nindex ')
+    j = header.find(b'\n', i + 1)
+    fields = header[i + 7:j if j != -1 else len(header)].split(b' ')
+    oid = fields[0].partition(b'..')[2].decode()
+    mode = fields[1] if len(fields) > 1 else b''
+    for key in (b'\nnew file mode ', b'\nnew mode '):
+        k = header.find(key)
+        if k != -1:
+            mode = header[k + len(key):k + len(key) + 6]
+            break
+    return mode.decode(), oid
+
+
+def _split_z(out: bytes) -> list[bytes]:
+    return out.split(b'\0')[:-1]   # every record ends with a NUL
+
+
+def _ls_files(out: bytes) -> list[Item]:
+    """``ls-files -s -z``: ``<mode> <oid> <stage>\\t<path>``; merged only."""
+    items = []
+    for rec in _split_z(out):
+        meta, _, path = rec.partition(b'\t')
+        mode, oid, stage = meta.split(b' ')
+        if stage == b'0':
+            items.append((path.decode('utf-8', 'surrogateescape'),
+                          mode.decode(), oid.decode()))
+    return items
+
+
+def _ls_tree(out: bytes) -> list[Item]:
+    """``ls-tree -r -z``: ``<mode> <type> <oid>\\t<path>``."""
+    items = []
+    for rec in _split_z(out):
+        meta, _, path = rec.partition(b'\t')
+        mode, _, oid = meta.split(b' ')
+        items.append((path.decode('utf-8', 'surrogateescape'),
+                      mode.decode(), oid.decode()))
+    return items
+
+
+def _raw(out: bytes) -> list[Item]:
+    """``--raw -z --no-renames``: ``:<m1> <m2> <o1> <o2> <st>\\0<path>\\0``."""
+    parts = _split_z(out)
+    items = []
+    for meta, path in zip(parts[0::2], parts[1::2], strict=True):
+        fields = meta.split(b' ')
+        if fields[4] != b'D':
+            items.append((path.decode('utf-8', 'surrogateescape'),
+                          fields[1].decode(), fields[3].decode()))
+    return items
