@@ -821,3 +821,17 @@ def test_content_without_candidates_never_imports_re(
                          cwd=r.path, capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
     assert out.stdout.split() == ['[]', 'False']
+
+
+def test_fact_reprs_name_what_they_hold() -> None:
+    from worktree_guard.facts import Checkout
+    from worktree_guard.facts import PathChange
+    from worktree_guard.facts import PathFacts
+    co = Checkout('main', '/w/main', ['/w/main'])
+    change = PathChange('refs/heads/x', [('a', '100644', None)], b'x',
+                        [(0, 1, 'a')], True)
+    assert repr(co) == "Checkout('main', '/w/main')"
+    assert repr(change) == ("PathChange(ref='refs/heads/x', entries=1, "
+                            'regions=1, patch=True)')
+    assert repr(PathFacts('/w/main', [co], [change])) == (
+        f"PathFacts(root='/w/main', checkouts=1, changes=[{change!r}])")
