@@ -88,12 +88,26 @@ def run_demo(keep: bool = False) -> int:
         _git(wt46, 'reset', '-q')
         os.remove(os.path.join(wt46, 'login.txt'))
 
-        _write(os.path.join(wt46, 'docs', 'guide.md'),
-               'See ../main-repo/docs/x.md and '
-               f'{main}/docs/x.md for details.\n')
+        _write(os.path.join(wt46, 'README.md'),
+               '# app\n\nSee ../main-repo/docs/x.md for details.\n')
         _git(wt46, 'add', '-A')
-        ok &= _step('git commit (docs that reference ../main-repo/...)',
+        ok &= _step('git commit (README links ../main-repo/docs/x.md)',
                     False, *_git(wt46, 'commit', '-m', 'docs that reach'))
+        _git(wt46, 'checkout', '-q', 'HEAD', '--', 'README.md')
+
+        _write(os.path.join(wt46, 'docs', 'guide.md'),
+               f'# Guide\n\nSee {main}/docs/x.md\n')
+        _git(wt46, 'add', '-A')
+        ok &= _step('git commit (an absolute path into the main checkout)',
+                    False, *_git(wt46, 'commit', '-m', 'absolute path'))
+        _git(wt46, 'reset', '-q')
+        os.remove(os.path.join(wt46, 'docs', 'guide.md'))
+
+        _write(os.path.join(wt46, 'docs', 'guide.md'),
+               '# Guide\n\nSee [the readme](../README.md).\n')
+        _git(wt46, 'add', '-A')
+        ok &= _step('git commit (docs/guide.md links ../README.md, in-tree)',
+                    True, *_git(wt46, 'commit', '-m', 'guide'))
         print('\nSummary: ' + ('every verdict as expected' if ok
                                 else 'SOME VERDICTS WERE UNEXPECTED'))
     finally:
