@@ -115,6 +115,8 @@ yaml_docs = st.recursive(
 @example('--- a\n--- b\n')
 @example('\ufeffversion: 1\n')
 @example('rules:\n  branch-name: off\n')
+@example('a: ' + '[' * 5000)
+@example('{"\\r": 1}')
 def test_policy_loader_on_arbitrary_text(text: str) -> None:
     assert_policy_or_located_error(text)
 

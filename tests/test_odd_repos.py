@@ -555,13 +555,18 @@ def test_git_missing_from_path(plain_repo: RepoHandle, tmp_path: Path,
                                entry: str) -> None:
     """Verdict: exit 2 and 'cannot run git', from the entry point each hook
     flavour uses (the native script's `python -I -m worktree_guard hook`,
-    and pre-commit's `worktree-guard check --hook ...`)."""
+    and pre-commit's `worktree-guard check --hook ...`), whenever the run
+    needs git."""
     empty = tmp_path / 'empty-bin'
     empty.mkdir()
     if entry == 'native':
         base = [sys.executable, '-I', '-m', 'worktree_guard', 'hook']
-        argvs = [base + ['pre-commit'], base + ['pre-push', 'origin'],
-                 base + ['commit-msg', 'MSG']]
+        argvs = [base + ['pre-commit'], base + ['pre-push', 'origin']]
+        # commit-msg re-checks the branch rules, which read HEAD and refs
+        # from files: no git needed, so it still judges (main: refused).
+        proc = run(base + ['commit-msg', 'MSG'], cwd=plain_repo.path,
+                   env={'PATH': str(empty)})
+        refused(proc, 'protected-branch')
     else:
         exe = shutil.which('worktree-guard')
         assert exe is not None
@@ -569,9 +574,18 @@ def test_git_missing_from_path(plain_repo: RepoHandle, tmp_path: Path,
                   '--stage', 'commit'],
                  [exe, 'check', '--hook', 'worktree-guard-push',
                   '--stage', 'push']]
+    # A push of a new branch: there is work to do, which needs git.
+    line = (f'refs/heads/issue-1-x {plain_repo.head()} refs/heads/issue-1-x '
+            f'{"0" * 40}\n')
+    pre_commit_push = {'PRE_COMMIT_REMOTE_BRANCH': 'refs/heads/issue-1-x',
+                       'PRE_COMMIT_LOCAL_BRANCH': 'refs/heads/issue-1-x',
+                       'PRE_COMMIT_REMOTE_NAME': 'origin',
+                       'PRE_COMMIT_TO_REF': plain_repo.head()}
     for argv in argvs:
-        proc = run(argv, cwd=plain_repo.path, env={'PATH': str(empty)},
-                   input='')
+        env = {'PATH': str(empty)}
+        if argv[-1] == 'push':
+            env.update(pre_commit_push)
+        proc = run(argv, cwd=plain_repo.path, env=env, input=line)
         assert proc.returncode == 2, (argv, proc)
         assert 'cannot run git' in proc.stderr
         assert 'install git' in proc.stderr
