@@ -154,6 +154,19 @@ class Policy:
                 'globs': self.globs}
 
 
+def _regex_error(e: Exception) -> str:
+    reason = e.args[0] if e.args else e  # RE2 gives bytes
+    if isinstance(reason, bytes):
+        return reason.decode('utf-8', 'replace')
+    return str(reason)
+
+
+def _too_deep(filename: str) -> PolicyError:
+    return PolicyError(f'{filename}:1:1: the policy nests too deeply to '
+                       'read', 'a policy is sections of keys with plain '
+                       'values and lists; remove the nesting')
+
+
 def _quote(key: object) -> str:
     """A key for a message: in quotes, control characters escaped."""
     text = str(key)
@@ -497,13 +510,15 @@ def parse(raw: bytes | str, filename: str = POLICY_FILE) -> Policy:
         pos = e.position
         line = text.count('\n', 0, pos) + 1
         col = pos - text.rfind('\n', 0, pos)
-        char = e.character if isinstance(e.character, str) else '?'
+        code = e.character if isinstance(e.character, int) else 0xFFFD
         raise PolicyError(
             f'{filename}:{line}:{col}: invalid YAML: the character '
-            f'U+{ord(char):04X} is not allowed in a YAML file',
+            f'U+{code:04X} is not allowed in a YAML file',
             'remove the control character (or save the file as UTF-8 text)',
         ) from None
-    except yaml.YAMLError as e:
+    except RecursionError:
+        raise _too_deep(filename) from None
+    except yaml.YAMLError as e:  # pragma: no cover (text input raises only marked and reader errors)
         first = str(e).split('\n', 1)[0]
         raise PolicyError(f'{filename}:1:1: invalid YAML: {first}',
                           'fix the YAML syntax') from None
@@ -517,7 +532,10 @@ def parse(raw: bytes | str, filename: str = POLICY_FILE) -> Policy:
         for key, val in data['rules'].items():
             if val is False:
                 data['rules'][key] = 'off'
-    errors = list(_validate(data, node, filename))
+    try:
+        errors = list(_validate(data, node, filename))
+    except RecursionError:
+        raise _too_deep(filename) from None
     if errors:
         first_msg, first_hint = errors[0]
         more = ''
@@ -623,9 +641,7 @@ def _semantic_checks(data: dict[str, Any],
         try:
             compiled = compile_regex(pat)
         except Exception as e:
-            reason = str(e.args[0] if e.args else e)
-            if isinstance(reason, bytes):
-                reason = reason.decode('utf-8', 'replace')
+            reason = _regex_error(e)
             yield (f"{where}: 'branches.pattern' is not a valid regex: "
                    f'{reason}',
                    'patterns use RE2 syntax (no lookarounds or '
@@ -652,7 +668,7 @@ def _semantic_checks(data: dict[str, Any],
                 compile_regex(entry[3:])
             except Exception as e:
                 yield (f"{at(('paths', 'allow', i))}: 'paths.allow' entry "
-                       f'{entry!r} is not a valid regex: {e}',
+                       f'{entry!r} is not a valid regex: {_regex_error(e)}',
                        "write 're:' followed by an RE2 regex, or a literal "
                        'path without the prefix')
 
