@@ -351,6 +351,17 @@ def test_odd_policies(text: str, expect: str) -> None:
     assert "b'" not in msg
 
 
+def test_validation_that_recurses_too_deep(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """How deep YAML may nest before the validator's own recursion gives
+    out depends on the caller's stack; either way it is a located error."""
+    def deep(*args: object) -> object:
+        raise RecursionError
+
+    monkeypatch.setattr(P, '_validate', deep)
+    assert ':1:1: the policy nests too deeply' in _error('a: [[1]]\n')
+
+
 def test_boolean_hint() -> None:
     assert 'hint: write a boolean' in _error('sync:\n  fetch: 3\n')
 

@@ -491,9 +491,19 @@ def parse(raw: bytes | str, filename: str = POLICY_FILE) -> Policy:
             ) from None
     else:
         text = raw
-    loader = None
     try:
-        loader = yaml.SafeLoader(text)
+        loader = yaml.SafeLoader(text)  # checks every character first
+    except yaml.reader.ReaderError as e:  # a control character
+        pos = e.position
+        line = text.count('\n', 0, pos) + 1
+        col = pos - text.rfind('\n', 0, pos)
+        code = e.character if isinstance(e.character, int) else 0xFFFD
+        raise PolicyError(
+            f'{filename}:{line}:{col}: invalid YAML: the character '
+            f'U+{code:04X} is not allowed in a YAML file',
+            'remove the control character (or save the file as UTF-8 text)',
+        ) from None
+    try:
         node = loader.get_single_node()
         data = loader.construct_document(node) if node is not None else None
     except yaml.MarkedYAMLError as e:
@@ -506,16 +516,6 @@ def parse(raw: bytes | str, filename: str = POLICY_FILE) -> Policy:
         raise PolicyError(
             f'{filename}:{line}:{col}: invalid YAML: {problem}', hint,
         ) from None
-    except yaml.reader.ReaderError as e:  # a control character, a BOM mid-file
-        pos = e.position
-        line = text.count('\n', 0, pos) + 1
-        col = pos - text.rfind('\n', 0, pos)
-        code = e.character if isinstance(e.character, int) else 0xFFFD
-        raise PolicyError(
-            f'{filename}:{line}:{col}: invalid YAML: the character '
-            f'U+{code:04X} is not allowed in a YAML file',
-            'remove the control character (or save the file as UTF-8 text)',
-        ) from None
     except RecursionError:
         raise _too_deep(filename) from None
     except yaml.YAMLError as e:  # pragma: no cover (text input raises only marked and reader errors)
@@ -523,8 +523,7 @@ def parse(raw: bytes | str, filename: str = POLICY_FILE) -> Policy:
         raise PolicyError(f'{filename}:1:1: invalid YAML: {first}',
                           'fix the YAML syntax') from None
     finally:
-        if loader is not None:
-            loader.dispose()
+        loader.dispose()
     if data is None:
         data = {}
     if isinstance(data, dict) and isinstance(data.get('rules'), dict):
