@@ -7,6 +7,7 @@ kind of change.
 """
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -112,6 +113,25 @@ def test_audit_detects_each_kind_of_change(
         assert not log, log
     else:
         assert expected in log, log
+
+
+def test_audit_compares_bytes_not_only_stat_data(
+        plain_repo: RepoHandle, private_log: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A same-size rewrite in place with the old mtime put back: only the
+    bytes differ, and the audit sees it."""
+    r = plain_repo
+    monkeypatch.chdir(r.path)
+    app = r.path / 'src' / 'app.py'
+    st = os.stat(app)
+
+    def sneaky() -> None:
+        with open(app, 'r+b') as f:
+            f.write(b'P')
+        os.utime(app, ns=(st.st_atime_ns, st.st_mtime_ns))
+
+    _audit(['check'], sneaky)
+    assert "file 'src/app.py' changed" in private_log.read_text()
 
 
 def test_remote_tracking_refs_may_move_only_at_push(

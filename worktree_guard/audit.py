@@ -10,8 +10,9 @@ What is compared: the raw bytes of the index (and of ``$GIT_INDEX_FILE``, the
 temporary index of ``git commit -a`` / ``git commit -- <path>``), ``HEAD`` and
 the in-progress state files (``MERGE_HEAD``...), every ref (loose files and
 ``packed-refs``, resolved to one name -> value map), the stash's reflog, and
-the ``lstat`` of every tracked and untracked working-tree file (mode, size,
-mtime, inode: a rewrite with the same content still shows).  The one allowed
+every tracked and untracked working-tree file: its ``lstat`` (mode, size,
+mtime, inode: a rewrite with the same content still shows) and, up to 1 MiB,
+a digest of its bytes.  The one allowed
 change is a remote-tracking ref (``refs/remotes/...``) in a push-stage run,
 where the policy may fetch the base branch.
 """
@@ -33,6 +34,7 @@ STATE_FILES = ('HEAD', 'ORIG_HEAD', 'MERGE_HEAD', 'MERGE_MSG',
                'CHERRY_PICK_HEAD', 'REVERT_HEAD', 'BISECT_LOG', 'AUTO_MERGE')
 
 State = dict[str, object]
+HASH_LIMIT = 1 << 20  # larger files are compared by their lstat only
 
 
 def audited(args: Sequence[str], run: Callable[[list[str]], int]) -> int:
@@ -157,18 +159,27 @@ def _refs(git_dir: str, common_dir: str) -> dict[str, str]:
     return refs
 
 
-def _files(repo: Repo) -> dict[str, tuple[int, int, int, int] | None]:
-    """lstat of every tracked and untracked (ignored included) file."""
+def _files(repo: Repo) -> dict[str, tuple[object, ...] | None]:
+    """Every tracked and untracked (ignored included) file: its lstat, and
+    for regular files up to ``HASH_LIMIT`` a digest of the bytes."""
+    import hashlib
+    import stat
     assert repo.root is not None
     res = repo.git('ls-files', '-z', '--cached', '--others', check=False)
-    out: dict[str, tuple[int, int, int, int] | None] = {}
+    out: dict[str, tuple[object, ...] | None] = {}
     for rel in res.stdout.decode('utf-8', 'surrogateescape').split('\0'):
         if not rel:
             continue
+        path = os.path.join(repo.root, rel)
         try:
-            st = os.lstat(os.path.join(repo.root, rel))
-        except OSError:
-            out[rel] = None  # skip-worktree (sparse), deleted, or a gitlink
+            st = os.lstat(path)
+            digest = None
+            if stat.S_ISREG(st.st_mode) and st.st_size <= HASH_LIMIT:
+                with open(path, 'rb') as f:
+                    digest = hashlib.sha1(f.read()).hexdigest()
+        except OSError:  # skip-worktree (sparse), deleted, unreadable
+            out[rel] = None
             continue
-        out[rel] = (st.st_mode, st.st_size, st.st_mtime_ns, st.st_ino)
+        out[rel] = (st.st_mode, st.st_size, st.st_mtime_ns, st.st_ino,
+                    digest)
     return out
