@@ -146,7 +146,8 @@ def test_remote_tracking_refs_may_move_only_at_push(
 
     for args in (['hook', 'pre-push', 'origin'], ['check', '--stage', 'push'],
                  ['check', '--stage=push'], ['pre-receive'],
-                 ['check', '--from-ref', 'a', '--to-ref', 'b']):
+                 ['check', '--from-ref', 'a', '--to-ref', 'b'],
+                 ['wt', 'status', '--fetch']):
         _audit(args, move)
         r.git('update-ref', '-d', 'refs/remotes/origin/side')
     assert not private_log.exists()
@@ -156,11 +157,12 @@ def test_remote_tracking_refs_may_move_only_at_push(
     assert not private_log.exists()
     monkeypatch.delenv('PRE_COMMIT_TO_REF')
     for args in (['hook', 'pre-commit'], ['check', '--stage', 'commit'],
-                 ['check', '--stage=commit'], ['check'], ['doctor']):
+                 ['check', '--stage=commit'], ['check'], ['doctor'],
+                 ['wt', 'status'], ['wt', 'list']):
         _audit(args, move)
         r.git('update-ref', '-d', 'refs/remotes/origin/side')
     log = private_log.read_text()
-    assert log.count("ref 'refs/remotes/origin/side' changed") == 5, log
+    assert log.count("ref 'refs/remotes/origin/side' changed") == 7, log
 
 
 def test_linked_worktree_refs_and_temporary_index(
@@ -188,6 +190,7 @@ def test_unaudited_commands_and_places(
     monkeypatch.chdir(r.path)
     # install/init change the repo on purpose: not audited.
     assert _audit(['init'], lambda: r.write('x.txt', 'x')) == 0
+    assert _audit(['wt', 'create'], lambda: r.write('w.txt', 'w')) == 0
     assert _audit([], lambda: r.write('y.txt', 'y')) == 0
     # Outside a repository there is nothing to compare.
     monkeypatch.chdir(tmp_path)

@@ -27,8 +27,9 @@ if TYPE_CHECKING:  # pragma: no cover (typing only)
 
     from worktree_guard.gitctx import Repo
 
-# Commands that judge a repository and must leave it as it was.  ``init``,
-# ``install``, ``wt`` and ``demo`` change things on purpose.
+# Commands that judge a repository and must leave it as it was (and ``wt
+# list``/``wt status``).  ``init``, ``install``, the other ``wt`` commands
+# and ``demo`` change things on purpose.
 AUDITED = ('hook', 'check', 'policy', 'doctor', 'pre-receive', 'update')
 STATE_FILES = ('HEAD', 'ORIG_HEAD', 'MERGE_HEAD', 'MERGE_MSG',
                'CHERRY_PICK_HEAD', 'REVERT_HEAD', 'BISECT_LOG', 'AUTO_MERGE')
@@ -39,7 +40,8 @@ HASH_LIMIT = 1 << 20  # larger files are compared by their lstat only
 
 def audited(args: Sequence[str], run: Callable[[list[str]], int]) -> int:
     """Run ``run(args)`` and record what it changed in the audit file."""
-    if not args or args[0] not in AUDITED:
+    if not args or not (args[0] in AUDITED or (
+            args[0] == 'wt' and list(args[1:2]) in (['list'], ['status']))):
         return run(list(args))
     problems: list[str] = []
     before = _snapshot(problems)
@@ -68,9 +70,12 @@ def _snapshot(problems: list[str]) -> State | None:
 
 
 def is_push(args: Sequence[str]) -> bool:
-    """Is this a push-stage run (where a policy-driven fetch may happen)?"""
+    """Is this a push-stage run (where a policy-driven fetch may happen),
+    or ``wt status --fetch``?"""
     if args[0] in ('pre-receive', 'update'):
         return True
+    if args[0] == 'wt':  # wt status --fetch fetches the base
+        return '--fetch' in args
     if args[0] == 'hook':
         return list(args[1:2]) == ['pre-push']
     if args[0] != 'check':
