@@ -226,11 +226,14 @@ def copy_hooks(src: RepoHandle, dest: Path) -> None:
         shutil.copy2(cfg, dest / '.pre-commit-config.yaml')
 
 
-def unprivileged() -> list[str]:
+def unprivileged() -> list[str] | None:
     """A command prefix that makes file permissions apply even to root
-    (CI may run as root, which ignores ``chmod a-w``)."""
+    (CI may run as root, which ignores ``chmod a-w``); None when that is
+    not possible here."""
     if os.geteuid() != 0:
         return []
+    if shutil.which('setpriv') is None:
+        return None
     return ['setpriv', '--inh-caps=-all', '--bounding-set=-all', '--']
 
 
