@@ -335,3 +335,56 @@ def test_fast_discovery_leaves_the_unusual_to_git(
     shutil.rmtree(r.path / 'docs')
     os.rename(r.path / '.git', r.path / 'gone')
     assert _fast(r.path, monkeypatch) is None  # no .git at all
+
+
+# -- `check` without argparse (what pre-commit runs) ------------------------------------
+
+@pytest.mark.parametrize('args', [
+    [], ['--hook', 'worktree-guard-commit', '--stage', 'commit'],
+    ['--hook=check-branch-name'], ['--hook='], ['--format=json'],
+    ['--stage', 'push', '--format', 'json', '--all-files', '--policy', 'p.y'],
+])
+def test_fast_check_args_match_argparse(args: list[str]) -> None:
+    from worktree_guard import cli
+    fast = cli.fast_check_args(args)
+    assert fast is not None
+    ns = cli._parser().parse_args(['check', *args])
+    for key in cli.CheckArgs.__slots__:
+        assert getattr(fast, key) == getattr(ns, key), key
+
+
+@pytest.mark.parametrize('args', [
+    ['--hook'], ['--hook', '--stage', 'commit'], ['--stage', 'sideways'],
+    ['--stage=sideways'], ['--hook', 'a', '--hook', 'b'], ['--all-files=1'],
+    ['--rule', 'branch-name'], ['--hoo', 'x'], ['file.txt'], ['-h'],
+    ['--from-ref', 'a', '--to-ref', 'b'],
+])
+def test_fast_check_args_leave_the_rest_to_argparse(args: list[str]) -> None:
+    from worktree_guard import cli
+    assert cli.fast_check_args(args) is None
+
+
+def test_check_under_pre_commit_needs_no_argparse(
+        plain_repo: RepoHandle) -> None:
+    r = plain_repo
+    r.git('switch', '-q', '-c', 'issue-9-no-argparse')
+    r.write('a.md', 'see docs/guide.md\n')
+    r.git('add', 'a.md')
+    code = (
+        'import sys\n'
+        'from worktree_guard.cli import main\n'
+        "rc = main(['check', '--hook', 'worktree-guard-commit', '--stage', "
+        "'commit'])\n"
+        "print('argparse' in sys.modules, rc)\n"
+    )
+    env = _clean_env()
+    env['PRE_COMMIT'] = '1'
+    out = subprocess.run([sys.executable, '-I', '-c', code], cwd=r.path,
+                         env=env, capture_output=True, text=True)
+    assert out.stdout.split() == ['False', '0'], out
+    # A violation still fails the same way through the fast path.
+    r.git('switch', '-q', 'main')
+    out = subprocess.run([sys.executable, '-I', '-c', code], cwd=r.path,
+                         env=env, capture_output=True, text=True)
+    assert out.stdout.split()[-1] == '1', out
+    assert 'protected-branch' in out.stdout, out

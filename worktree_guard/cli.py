@@ -39,6 +39,10 @@ def _main(args: list[str]) -> int:
             # Server hooks parse their own flags (--gitlab, --policy-ref).
             from worktree_guard import server
             return server.main(args[0], args[1:])
+        if args[:1] == ['check']:
+            fast = fast_check_args(args[1:])
+            if fast is not None:
+                return cmd_check(fast)
         return _dispatch(args)
     except GuardError as e:
         _err(e.render())
@@ -120,6 +124,67 @@ def _emit(result: Result, fmt: str, hook_id: str | None = None,
               'the server-side hook still applies)',
               file=sys.stderr if native else sys.stdout)
     return result.exit_code
+
+
+# -- `check` as pre-commit runs it (no argparse) -----------------------------------
+
+# check's options that take a value: None for free text, else the choices.
+_CHECK_VALUES: dict[str, tuple[str, ...] | None] = {
+    '--hook': None, '--policy': None, '--stage': ('commit', 'push', 'auto'),
+    '--format': ('text', 'json'),
+}
+
+
+class CheckArgs:
+    """``check``'s arguments, with the parser's defaults."""
+
+    __slots__ = ('all_files', 'branch', 'files', 'format', 'from_ref', 'hook',
+                 'policy', 'remote', 'rule', 'stage', 'to_ref')
+
+    def __init__(self) -> None:
+        self.stage = 'auto'
+        self.hook: str | None = None
+        self.rule: list[str] | None = None
+        self.all_files = False
+        self.format = 'text'
+        self.from_ref: str | None = None
+        self.to_ref: str | None = None
+        self.branch: str | None = None
+        self.remote: str | None = None
+        self.files: list[str] = []
+        self.policy: str | None = None
+
+
+def fast_check_args(args: list[str]) -> CheckArgs | None:
+    """Parse what pre-commit's hook entries run (``check --hook ID --stage
+    S``, plus ``--format``, ``--policy`` and ``--all-files``) without
+    argparse: building the parser costs several milliseconds (a gettext
+    lookup per help string).  Anything else, a repeated option or a bad
+    value returns ``None``, and argparse decides and words the error."""
+    out = CheckArgs()
+    seen: set[str] = set()
+    i = 0
+    while i < len(args):
+        name, eq, value = args[i].partition('=')
+        if name in seen:
+            return None
+        seen.add(name)
+        if name == '--all-files' and not eq:
+            out.all_files = True
+        elif name in _CHECK_VALUES:
+            if not eq:
+                i += 1
+                if i == len(args) or args[i].startswith('-'):
+                    return None
+                value = args[i]
+            choices = _CHECK_VALUES[name]
+            if choices is not None and value not in choices:
+                return None
+            setattr(out, name[2:], value)
+        else:
+            return None
+        i += 1
+    return out
 
 
 # -- the parser --------------------------------------------------------------------
@@ -241,16 +306,17 @@ def _dispatch(args: list[str]) -> int:
 
 # -- commands ----------------------------------------------------------------------
 
-def cmd_check(ns: argparse.Namespace) -> int:
+def cmd_check(ns: argparse.Namespace | CheckArgs) -> int:
     from worktree_guard import policy as policy_mod
     from worktree_guard import runner
     from worktree_guard.gitctx import Repo
     from worktree_guard.rules import HOOK_IDS
     from worktree_guard.rules import RULES
 
-    repo = Repo.discover()
-    pol = policy_mod.load(repo.root, ns.policy, repo.git_dir)
     env = os.environ
+    # pre-commit runs hooks at the worktree root: find the repo from files.
+    repo = Repo.discover(hook=env.get('PRE_COMMIT') == '1')
+    pol = policy_mod.load(repo.root, ns.policy, repo.git_dir)
     stage = ns.stage
     pc = runner.updates_from_pre_commit_env(repo, env) \
         if stage in ('auto', 'push') and not ns.from_ref else None
