@@ -339,6 +339,8 @@ def _error(text: str) -> str:
     ('branches:\n  slug-max-length: 0\n',
      ":2:20: 'branches.slug-max-length': 0 is less than the minimum of 1"),
     ('sync:\n  fetch: 3\n', ":2:10: 'sync.fetch' must be a boolean"),
+    ('sync:\n  fetch:\n', "'sync.fetch' must be a boolean, got nothing "
+                          '(null)'),
     ('"\\r": 1\n', ":1:1: unknown key '\\r'"),
     ('branches: {check: new}\nbranches: {check: all}\n',
      "duplicate key 'branches'"),
