@@ -227,6 +227,15 @@ def test_is_ancestor_of_an_unknown_commit(plain_repo: RepoHandle) -> None:
         repo.is_ancestor('f' * 40, 'HEAD')
 
 
+def test_parse_push_lines_blank_and_malformed() -> None:
+    from worktree_guard.gitctx import parse_push_lines
+    good = f'refs/heads/x {OID} refs/heads/x {"0" * 40}'
+    (u,) = parse_push_lines(f'\n{good}\n  \n')
+    assert (u.branch, u.is_new) == ('x', True)
+    with pytest.raises(GitError, match='pre-push input line 2 is malformed'):
+        parse_push_lines(f'{good}\nrefs/heads/x nope refs/heads/x nope\n')
+
+
 # -- git states read from files -----------------------------------------------------------
 
 def _fake_repo(tmp_path: Path) -> Repo:
@@ -364,8 +373,11 @@ def test_validation_that_recurses_too_deep(
     assert ':1:1: the policy nests too deeply' in _error('a: [[1]]\n')
 
 
-def test_boolean_hint() -> None:
+def test_type_hints() -> None:
     assert 'hint: write a boolean' in _error('sync:\n  fetch: 3\n')
+    assert 'hint: write a mapping of keys' in _error('branches: 3\n')
+    assert 'hint: write a YAML list' in _error('sync:\n  exempt: x\n')
+    assert 'got nothing (null)' in _error('branches:\n')
 
 
 def test_regex_error_texts() -> None:
