@@ -4,7 +4,9 @@ worktree-paths) on a 10-file commit.
 ``commit``: the native ``pre-commit`` hook that ``worktree-guard install``
 writes, run as git runs it (cwd at the worktree root, ``GIT_INDEX_FILE``
 set), against pre-commit-hooks' ``no-commit-to-branch`` run directly and
-against the interpreter's start-up.  Measured in the main checkout and in a
+against the interpreter's start-up.  The ``commit-msg`` hook (the branch
+rules again, for merge commits) runs on every native commit too, so it is
+reported beside it.  Measured in the main checkout and in a
 linked worktree ``trees/issue-7-...`` (where the layout rule has work).
 
 ``pre-commit``: the same suite through ``pre-commit run``, against
@@ -67,18 +69,25 @@ def run_native(opts: Options) -> list[Row]:
             env['GIT_INDEX_FILE'] = git(
                 'rev-parse', '--path-format=absolute', '--git-path',
                 'index', cwd=wt).strip()
+        msg = root / 'bench-commit-msg'
+        msg.write_text('bench: a commit message\n')
         cmds = [
             Cmd('suite', [hook], root, env=env),
+            Cmd('msg', [hook[:-len('pre-commit')] + 'commit-msg', str(msg)],
+                root, env=env),
             Cmd('peer', [peer], root, env=env),
             Cmd('py', [PYTHON, '-c', 'pass'], root),
             Cmd('pyIS', [PYTHON, '-I', '-S', '-c', 'pass'], root),
         ]
-        m = measure(cmds, opts.runs)
+        # Cheap runs: twice as many, for steadier medians on a busy box.
+        m = measure(cmds, opts.runs * 2)
         rows += [
             Row('commit', f'native pre-commit hook, 4 rules ({where})',
                 m['suite'], 'no-commit-to-branch', m['peer'], target=1.0),
             Row('commit', f'native pre-commit hook, 4 rules ({where})',
                 m['suite'], 'python -c pass', m['py']),
+            Row('commit', f'native commit-msg hook, 2 rules ({where})',
+                m['msg'], 'no-commit-to-branch', m['peer']),
             Row('commit', f'no-commit-to-branch, run directly ({where})',
                 m['peer'], 'python -c pass', m['py']),
             Row('commit', f'python -I -S -c pass ({where})', m['pyIS'],
