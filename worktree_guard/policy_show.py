@@ -1,8 +1,8 @@
 """``policy show``: the effective policy, each key with its source."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
 
+TYPE_CHECKING = False  # no `typing` import: mypy reads this as True
 if TYPE_CHECKING:  # pragma: no cover (typing only)
     from worktree_guard.policy import Policy
 

@@ -30,12 +30,12 @@ from __future__ import annotations
 
 import os
 import time
-from typing import TYPE_CHECKING
 
 from worktree_guard.errors import GuardError
 from worktree_guard.facts import SyncFacts
 from worktree_guard.facts import SyncTarget
 
+TYPE_CHECKING = False  # no `typing` import: mypy reads this as True
 if TYPE_CHECKING:  # pragma: no cover (typing only)
     from worktree_guard.facts import RefUpdate
     from worktree_guard.gitctx import Repo

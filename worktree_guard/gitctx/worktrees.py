@@ -15,7 +15,6 @@ The rest serves the interactive ``wt`` commands: fetching the base,
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING
 
 from worktree_guard.errors import GitError
 from worktree_guard.errors import GuardError
@@ -24,6 +23,7 @@ from worktree_guard.gitctx import ProcResult
 from worktree_guard.gitctx import foreign_env
 from worktree_guard.gitctx import spawn
 
+TYPE_CHECKING = False  # no `typing` import: mypy reads this as True
 if TYPE_CHECKING:  # pragma: no cover (typing only)
     from collections.abc import Sequence
 

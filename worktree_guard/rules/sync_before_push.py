@@ -6,10 +6,10 @@ commits it carries, which other worktree branches it would conflict with).
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
 
 from worktree_guard.report import Violation
 
+TYPE_CHECKING = False  # no `typing` import: mypy reads this as True
 if TYPE_CHECKING:  # pragma: no cover (typing only)
     from worktree_guard.facts import SyncFacts
     from worktree_guard.facts import SyncTarget

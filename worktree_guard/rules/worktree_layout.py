@@ -10,10 +10,10 @@ the branch being rebased counts (gitctx reads it from the rebase state).
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING
 
 from worktree_guard.report import Violation
 
+TYPE_CHECKING = False  # no `typing` import: mypy reads this as True
 if TYPE_CHECKING:  # pragma: no cover (typing only)
     from worktree_guard.facts import LayoutFacts
     from worktree_guard.policy import Policy
