@@ -68,7 +68,7 @@ fi
 """
     return f"""#!/bin/sh
 {MARKER}
-# Runs `worktree-guard {args}`; `worktree-guard uninstall` removes it.
+# Runs `worktree-guard {args}`; `worktree-guard uninstall{' --server <repo>' if command != 'hook' else ''}` removes it.
 {fast}py={default}
 [ -n "$WORKTREE_GUARD_PYTHON" ] && py=$WORKTREE_GUARD_PYTHON
 if [ -n "$py" ] && [ -x "$py" ]; then
