@@ -430,7 +430,8 @@ def cmd_explain(ns: argparse.Namespace) -> int:
             else f"known rules: {', '.join(RULES)}",
         )
     _out(f'{info.id} ({info.summary})\n'
-         f'hook id: {info.hook_id}; stages: {", ".join(info.stages)}')
+         + (f'hook id: {info.hook_id}; ' if info.hook_id else '')
+         + f'stages: {", ".join(info.stages)}')
     if info.kinds:
         _out(f"kinds: {', '.join(info.id + '/' + k for k in info.kinds)}")
     _out('')

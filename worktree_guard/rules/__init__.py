@@ -99,6 +99,18 @@ Fix: git fetch origin && git rebase origin/main
 (not 'git fetch origin main:main': git refuses that while main is checked
 out in the main checkout)""",
     ),
+    RuleInfo(
+        'server-policy', '', ('server',),
+        "pushes cannot break or replace the server's policy",
+        ('invalid', 'policy-ref'),
+        """\
+Only the pre-receive hook applies it.  A push to the policy branch must carry
+a valid .worktree-guard.yaml (an invalid one would refuse every later push,
+its own fix included), and a push may not write a --policy-ref outside
+refs/heads/: admins change that ref on the server with git update-ref.
+
+Fix: worktree-guard policy validate   (before pushing)""",
+    ),
 )}
 
 COMMIT_RULES = ('branch-name', 'protected-branch', 'worktree-layout',
@@ -110,5 +122,6 @@ PUSH_RULES = ('branch-name', 'protected-branch', 'worktree-paths',
 HOOK_IDS: dict[str, tuple[str, ...]] = {
     'worktree-guard-commit': COMMIT_RULES,
     'worktree-guard-push': PUSH_RULES,
-    **{info.hook_id: (info.id,) for info in RULES.values()},
+    **{info.hook_id: (info.id,) for info in RULES.values()
+       if info.hook_id},
 }
