@@ -263,6 +263,14 @@ def test_unreachable_warn_uses_a_fresh_cache(plain_repo: RepoHandle) -> None:
         'last updated ' in notes[0]
     assert notes[0].endswith('(sync.when-unreachable: warn, '
                              'max-staleness 1h)')
+    # Age the cached ref by an hour (no reflog, an old loose ref file), so
+    # the verdict does not depend on how fast the test runs.
+    (r.path / '.git' / 'logs' / 'refs' / 'remotes' / 'origin' /
+     'main').unlink()
+    ref_file = r.path / '.git' / 'refs' / 'remotes' / 'origin' / 'main'
+    assert ref_file.exists()
+    an_hour_ago = time.time() - 3600
+    os.utime(ref_file, (an_hour_ago, an_hour_ago))
     found, _ = judge(r.path, [upd('issue-1-x', r.head())],
                      pol('sync:\n  when-unreachable: warn\n'
                          '  max-staleness: 1s\n'))
@@ -370,6 +378,41 @@ def test_warn_overlap(plain_repo: RepoHandle) -> None:
     found, _ = judge(r.remote, [upd('issue-1-mine', r.head(mine))], warn,
                      server=True)
     assert found == []                      # the server has no worktrees
+
+
+def test_warn_overlap_judges_own_changes_only(plain_repo: RepoHandle) -> None:
+    """A branch the base moved under conflicts with the base, not with a
+    pushed branch that only touches other files (as wt status says)."""
+    r = plain_repo
+    old = r.worktree('issue-45-old')
+    r.write('src/app.py', 'old branch\n', cwd=old)
+    r.git('commit', '-q', '--no-verify', '-am', 'edit app', cwd=old)
+    # main moves under issue-45: it edits the same line.
+    r.write('src/app.py', 'main moved\n')
+    r.git('commit', '-q', '--no-verify', '-am', 'main edits app')
+    r.git('push', '-q', 'origin', 'main')
+    r.git('fetch', '-q', 'origin')
+    new = r.worktree('issue-49-readme', base='origin/main')
+    r.write('README.md', 'readme only\n', cwd=new)
+    r.git('commit', '-q', '--no-verify', '-am', 'readme', cwd=new)
+    warn = pol('sync:\n  warn-overlap: true\n  fetch: false\n')
+    found, _ = judge(r.path, [upd('issue-49-readme', r.head(new))], warn)
+    assert found == []
+    # Overlapping files that merge cleanly are no conflict.
+    same = r.worktree('issue-52-same', base='origin/main')
+    for wt in (new, same):
+        r.write('notes.txt', 'same\n', cwd=wt)
+        r.git('add', 'notes.txt', cwd=wt)
+        r.git('commit', '-q', '--no-verify', '-m', 'notes', cwd=wt)
+    found, _ = judge(r.path, [upd('issue-49-readme', r.head(new))], warn)
+    assert found == []
+    # The same pushed branch editing src/app.py as well does overlap.
+    r.write('src/app.py', 'new branch\n', cwd=new)
+    r.git('commit', '-q', '--no-verify', '-am', 'app too', cwd=new)
+    found, _ = judge(r.path, [upd('issue-49-readme', r.head(new))], warn)
+    assert found == ['sync-before-push/overlap warn branch '
+                     "'issue-49-readme' would conflict with the active "
+                     "branch 'issue-45-old' in src/app.py"]
 
 
 # -- pre-commit's pre-push variables ------------------------------------------------------------

@@ -284,21 +284,40 @@ def _undecided(policy: Policy, inp: StageInput, facts: SyncFacts,
 def _add_conflicts(repo: Repo, facts: SyncFacts) -> None:
     """sync.warn-overlap: forecast (``git merge-tree --write-tree``, issue
     5's ``merge_conflicts``) whether each pushed branch would conflict with
-    a branch checked out in another linked worktree."""
+    a branch checked out in another linked worktree.
+
+    As in ``wt status``, only the branches' own changes count: a pair is
+    forecast when the files each changes against the base overlap, and
+    only conflicts in those shared files are reported.  (A branch the base
+    has moved under conflicts with the base, not with the pushed branch.)
+    """
     from worktree_guard.errors import GitError
+    from worktree_guard.gitctx.worktrees import changed_files
     from worktree_guard.gitctx.worktrees import merge_conflicts
+    assert facts.tip is not None
     pushed = {t.update.branch for t in facts.targets}
     others = [w.branch for w in repo.worktrees()
               if w.branch and not w.bare and not w.prunable
               and w.branch not in (facts.base, *pushed)]
+    own: dict[str, set[str]] = {}
+    for other in others:
+        files = changed_files(repo, facts.tip, f'refs/heads/{other}')
+        if files:
+            own[other] = set(files)
     for target in facts.targets:
-        for other in others:
+        mine = set(changed_files(repo, facts.tip, target.update.local_oid)
+                   or ())
+        for other, theirs in own.items():
+            shared = mine & theirs
+            if not shared:
+                continue
             try:
                 paths = merge_conflicts(repo, target.update.local_oid,
                                         f'refs/heads/{other}')
-            except GitError:
-                continue  # unrelated histories: nothing to forecast
+            except GitError:  # pragma: no cover (shared files imply history)
+                continue
             if paths is None:  # pragma: no cover (git < 2.38 cannot forecast)
                 return
+            paths = [p for p in paths if p in shared]
             if paths:
                 target.conflicts[other] = paths
