@@ -205,3 +205,59 @@ def test_init_writes_a_valid_commented_policy(plain_repo) -> None:
     again = wg('init', cwd=plain_repo.path)
     assert again.returncode == 2 and '--force' in again.stderr
     assert wg('init', '--force', cwd=plain_repo.path).returncode == 0
+
+
+@pytest.mark.parametrize(('text', 'expect'), [
+    ("base:\n  remote: '--upload-pack=touch /tmp/x;'\n",
+     ".worktree-guard.yaml:2:11: 'base.remote' is '--upload-pack=touch "
+     "/tmp/x;': it starts with \"-\""),
+    ("base:\n  branch: 'main:main'\n", "'base.branch' is 'main:main'"),
+    ("base:\n  branch: 'a..b'\n", "contains \"..\""),
+    ("base:\n  branch: 'x.lock'\n", 'not a valid git ref name'),
+    ("base:\n  remote: \"or\\tigin\"\n", 'control character'),
+    ("worktrees:\n  root: /abs/trees\n", 'must be relative'),
+    ("worktrees:\n  root: ../trees\n", 'contains ".."'),
+    ("worktrees:\n  root: 'a:b'\n", "contains ':'"),
+])
+def test_names_that_reach_git_are_validated(text: str, expect: str) -> None:
+    """base.remote/base.branch/worktrees.root reach git's command line: a
+    checked-in policy must not be able to smuggle in an option."""
+    msg = error_of(text)
+    assert expect in msg
+    assert 'hint:' in msg
+
+
+def test_good_names_pass() -> None:
+    pol = parse('base:\n  remote: upstream\n  branch: release/2.x\n'
+                'worktrees:\n  root: work/trees\n')
+    assert pol['base']['remote'] == 'upstream'
+
+
+def test_unreadable_policy_is_exit_2(plain_repo) -> None:
+    import os
+    policy = plain_repo.path / '.worktree-guard.yaml'
+    policy.write_text('version: 1\n')
+    policy.chmod(0)
+    try:
+        if os.access(policy, os.R_OK):
+            pytest.skip('running as a user who can read any file')
+        proc = wg('check', '--stage', 'commit', cwd=plain_repo.path)
+    finally:
+        policy.chmod(0o644)
+    assert proc.returncode == 2
+    assert 'cannot read the policy file' in proc.stderr
+    assert_no_traceback(proc)
+
+
+def test_unreadable_policy_in_process(tmp_path: Path, monkeypatch) -> None:
+    """Root reads every file, so simulate EACCES where the file is opened."""
+    (tmp_path / '.worktree-guard.yaml').write_text('version: 1\n')
+
+    def denied(*args, **kwargs):
+        raise PermissionError(13, 'Permission denied')
+
+    monkeypatch.setattr(P, 'open', denied, raising=False)
+    with pytest.raises(PolicyError) as info:
+        P.load(str(tmp_path))
+    assert 'cannot read the policy file: Permission denied' in \
+        info.value.render()

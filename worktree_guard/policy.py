@@ -460,9 +460,14 @@ def load(root: str | None, override: str | None = None,
                               cached['globs'])
         except (OSError, EOFError, ValueError, TypeError, AttributeError):
             pass
-    with open(path, 'rb') as f:
-        raw = f.read()
     display = os.path.relpath(path) if override is None else override
+    try:
+        with open(path, 'rb') as f:
+            raw = f.read()
+    except OSError as e:
+        raise PolicyError(f'{display}:1:1: cannot read the policy file: '
+                          f'{e.strerror}',
+                          'check its permissions') from None
     policy = parse(raw, display)
     policy.path = path
     if cache_path is not None:
@@ -574,10 +579,11 @@ def _validate(data: Any, root: yaml.Node | None,
     schema = load_schema()
     import jsonschema
     validator = jsonschema.Draft202012Validator(schema)
-    for err in sorted(validator.iter_errors(data),
-                      key=lambda e: _mark_of(root, tuple(e.absolute_path))):
+    errors = sorted(validator.iter_errors(data),
+                    key=lambda e: _mark_of(root, tuple(e.absolute_path)))
+    for err in errors:
         yield _explain_schema_error(err, schema, at)
-    if any(True for _ in validator.iter_errors(data)):
+    if errors:
         return
     yield from _semantic_checks(data, at)
 
@@ -631,8 +637,45 @@ def _type_hint(want: str) -> str:
     return f'write a {want}'
 
 
+def _bad_name(value: str, kind: str) -> str | None:
+    """Why ``value`` cannot be a git remote name, branch name or relative
+    folder; ``None`` when it is fine.  These values reach git's command line
+    (``git fetch <remote> <branch>``), so a leading ``-`` would be read as an
+    option: a checked-in policy must never be able to run commands."""
+    if value.startswith('-'):
+        return 'it starts with "-", which git would read as an option'
+    if any(ord(c) < 0x20 or c == '\x7f' for c in value):
+        return 'it contains a control character'
+    bad = set(' :*?[\\^~') if kind != 'folder' else set(':*?[\\')
+    if set(value) & bad:
+        chars = ' '.join(repr(c) for c in sorted(set(value) & bad))
+        return f'it contains {chars}'
+    parts = value.split('/')
+    if '..' in value or (kind == 'folder' and '..' in parts):
+        return 'it contains ".."'
+    if kind == 'folder' and value.startswith('/'):
+        return 'it must be relative to the repository'
+    if kind != 'folder' and (value.endswith(('/', '.', '.lock'))
+                             or '//' in value or value.startswith('/')):
+        return 'it is not a valid git ref name'
+    return None
+
+
 def _semantic_checks(data: dict[str, Any],
                      at: Any) -> Iterator[tuple[str, str | None]]:
+    for section, key, kind in (('base', 'remote', 'remote'),
+                               ('base', 'branch', 'branch'),
+                               ('worktrees', 'root', 'folder')):
+        value = (data.get(section) or {}).get(key)
+        why = _bad_name(value, kind) if isinstance(value, str) else None
+        if why is not None:
+            yield (f"{at((section, key))}: '{section}.{key}' is "
+                   f'{value!r}: {why}',
+                   {'remote': 'name a remote as `git remote` lists it, '
+                              'e.g. origin',
+                    'branch': 'name a branch, e.g. main',
+                    'folder': 'name a folder inside the repository, '
+                              'e.g. trees'}[kind])
     branches = data.get('branches') or {}
     if 'pattern' in branches:
         pat = branches['pattern']
