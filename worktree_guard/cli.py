@@ -96,7 +96,9 @@ def native_hook(args: list[str]) -> int:
     if name == 'pre-push':
         from worktree_guard.gitctx import parse_push_lines
         remote = args[1] if len(args) > 1 else None
-        data = sys.stdin.read() if not sys.stdin.isatty() else ''
+        # Bytes, as the server reads them: a ref name need not be UTF-8.
+        data = '' if sys.stdin.isatty() else \
+            sys.stdin.buffer.read().decode('utf-8', 'surrogateescape')
         inp = runner.StageInput('push', parse_push_lines(data), remote)
         rules = None
     elif name == 'commit-msg':

@@ -70,8 +70,11 @@ def spawn(
     """Run ``argv`` and collect its output without importing subprocess.
 
     stdin, stdout and stderr are pipes served by one ``poll`` loop, so large
-    inputs and outputs cannot deadlock.  On ``timeout`` the process is killed
-    and ``timed_out`` is set.
+    inputs and outputs cannot deadlock.  With a ``timeout`` the child runs in
+    its own process group (so helpers such as ``ssh`` or
+    ``git-remote-http`` go too); when time is up the group gets SIGTERM (git
+    removes its lock files), then SIGKILL, and ``timed_out`` is set.  If we
+    are interrupted, the child is stopped the same way: never left behind.
     """
     in_r, in_w = os.pipe()
     out_r, out_w = os.pipe()
@@ -84,10 +87,13 @@ def spawn(
     for fd in (in_r, in_w, out_r, out_w, err_r, err_w):
         actions.append((os.POSIX_SPAWN_CLOSE, fd))
     try:
-        pid = os.posix_spawnp(
-            argv[0], list(argv), os.environ if env is None else env,
-            file_actions=actions,
-        )
+        environ = os.environ if env is None else env
+        if timeout is None:
+            pid = os.posix_spawnp(argv[0], list(argv), environ,
+                                  file_actions=actions)
+        else:
+            pid = os.posix_spawnp(argv[0], list(argv), environ,
+                                  file_actions=actions, setpgroup=0)
     except OSError as e:
         for fd in (in_r, in_w, out_r, out_w, err_r, err_w):
             os.close(fd)
@@ -102,52 +108,83 @@ def spawn(
     os.close(err_w)
 
     chunks: dict[int, list[bytes]] = {out_r: [], err_r: []}
-    poller = select.poll()
-    poller.register(out_r, select.POLLIN)
-    poller.register(err_r, select.POLLIN)
     pending = memoryview(input or b'')
-    if pending:
-        os.set_blocking(in_w, False)
-        poller.register(in_w, select.POLLOUT)
-    else:
-        os.close(in_w)
-    open_fds = {out_r, err_r} | ({in_w} if pending else set())
+    open_fds = {out_r, err_r, in_w}
     deadline = None if timeout is None else time.monotonic() + timeout
     timed_out = False
-    while open_fds - {in_w} or (in_w in open_fds):
-        wait_ms = None
-        if deadline is not None:
-            wait_ms = max(0, int((deadline - time.monotonic()) * 1000))
-        events = poller.poll(wait_ms)
-        if not events and deadline is not None and time.monotonic() >= deadline:
-            timed_out = True
-            os.kill(pid, 9)
-            break
-        for fd, _ in events:
-            if fd == in_w:
-                try:
-                    n = os.write(in_w, pending[:65536])
-                except BrokenPipeError:
-                    n = len(pending)
-                pending = pending[n:]
-                if not pending:
-                    poller.unregister(in_w)
-                    os.close(in_w)
-                    open_fds.discard(in_w)
-                continue
-            data = os.read(fd, 1 << 16)
-            if data:
-                chunks[fd].append(data)
-            else:
-                poller.unregister(fd)
-                os.close(fd)
-                open_fds.discard(fd)
-    for fd in open_fds:
-        os.close(fd)
-    _, status = os.waitpid(pid, 0)
-    rc = os.waitstatus_to_exitcode(status)
+    reaped: int | None = None
+    try:
+        poller = select.poll()
+        poller.register(out_r, select.POLLIN)
+        poller.register(err_r, select.POLLIN)
+        if pending:
+            os.set_blocking(in_w, False)
+            poller.register(in_w, select.POLLOUT)
+        else:
+            os.close(in_w)
+            open_fds.discard(in_w)
+        while open_fds:
+            wait_ms = None
+            if deadline is not None:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    timed_out = True
+                    break
+                wait_ms = int(left * 1000) + 1
+            for fd, _ in poller.poll(wait_ms):
+                if fd == in_w:
+                    try:
+                        n = os.write(in_w, pending[:65536])
+                    except BrokenPipeError:
+                        n = len(pending)
+                    pending = pending[n:]
+                    if not pending:
+                        poller.unregister(in_w)
+                        os.close(in_w)
+                        open_fds.discard(in_w)
+                    continue
+                data = os.read(fd, 1 << 16)
+                if data:
+                    chunks[fd].append(data)
+                else:
+                    poller.unregister(fd)
+                    os.close(fd)
+                    open_fds.discard(fd)
+        reaped = _stop(pid, group=True) if timed_out \
+            else os.waitpid(pid, 0)[1]
+    finally:
+        for fd in open_fds:
+            os.close(fd)
+        if reaped is None:  # interrupted: stop the child, then re-raise
+            _stop(pid, group=timeout is not None)
+    rc = os.waitstatus_to_exitcode(reaped)
     return ProcResult(rc, b''.join(chunks[out_r]), b''.join(chunks[err_r]),
                       timed_out)
+
+
+def _stop(pid: int, group: bool, grace: float = 1.0) -> int:
+    """SIGTERM the child (its group when it has one), SIGKILL after
+    ``grace`` seconds; return its wait status."""
+    import signal
+
+    def send(sig: int) -> None:
+        try:
+            if group:
+                os.killpg(pid, sig)
+            else:
+                os.kill(pid, sig)
+        except ProcessLookupError:  # pragma: no cover (already gone)
+            pass
+
+    send(signal.SIGTERM)
+    end = time.monotonic() + grace
+    while time.monotonic() < end:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            return status
+        time.sleep(0.01)
+    send(signal.SIGKILL)
+    return os.waitpid(pid, 0)[1]
 
 
 # -- git's version -------------------------------------------------------------
@@ -285,7 +322,9 @@ class Repo:
         native hook (``hook=True``; git runs it at the worktree root) reads
         the plain cases from files instead (``_at_worktree_root``).
         """
-        env = hook_env()
+        # Pointed at another path, the caller's GIT_DIR/GIT_INDEX_FILE (a
+        # hook's environment) must not leak into that repository.
+        env = hook_env() if path is None else foreign_env()
         if hook and path is None:
             fast = cls._at_worktree_root(env)
             if fast is not None:
@@ -376,6 +415,12 @@ class Repo:
         if content is None:
             raise GitError(f'cannot read {self.git_dir}/HEAD')
         content = content.strip()
+        if content == 'ref: refs/heads/.invalid':  # pragma: no cover (reftable repos: git >= 2.45)
+            # A reftable repo keeps a placeholder HEAD file; ask git.
+            res = self.git('symbolic-ref', '-q', 'HEAD', check=False)
+            content = ('ref: ' + _decode(res.stdout).strip()
+                       if res.returncode == 0 else
+                       self.rev_parse('HEAD') or content)
         if content.startswith('ref: '):
             ref = content[5:]
             oid = self.ref_oid(ref)
@@ -471,9 +516,6 @@ class Repo:
             )
         return res.returncode == 0
 
-    def has_object(self, oid: str) -> bool:
-        return self.git('cat-file', '-e', oid, check=False).returncode == 0
-
     def resolve_base(self, remote: str | None,
                      branch: str | None) -> tuple[str, str]:
         """The base remote and branch: policy value, else the convention.
@@ -500,12 +542,18 @@ class Repo:
         return res.returncode == 0
 
     def fill_fast_forward(self, updates: Iterable[RefUpdate]) -> None:
-        """Set ``fast_forward`` on updates of existing refs (``None`` if unknown)."""
+        """Set ``fast_forward`` on updates of existing refs; ``None`` when
+        unknown (new ref, deletion, or the old commit is not here).  One
+        ``merge-base --is-ancestor`` per ref: exit 128 means a missing
+        object."""
         for u in updates:
-            if u.is_new or u.is_delete or not self.has_object(u.remote_oid):
-                u.fast_forward = None
-            else:
-                u.fast_forward = self.is_ancestor(u.remote_oid, u.local_oid)
+            u.fast_forward = None
+            if u.is_new or u.is_delete:
+                continue
+            res = self.git('merge-base', '--is-ancestor', u.remote_oid,
+                           u.local_oid, check=False)
+            if res.returncode in (0, 1):
+                u.fast_forward = res.returncode == 0
 
     # -- the slow path ---------------------------------------------------------
 
