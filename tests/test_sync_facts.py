@@ -151,13 +151,13 @@ def test_skipped_refs_run_nothing(plain_repo: RepoHandle) -> None:
     assert [f.split(' ')[0] for f in found] == ['sync-before-push/unreachable']
 
 
-def test_bad_base_branch_is_a_usage_error(plain_repo: RepoHandle) -> None:
-    with pytest.raises(GuardError, match='not a branch name'):
-        judge(plain_repo.path, [upd('issue-1-x', plain_repo.head())],
-              pol('base:\n  branch: "x:refs/heads/y"\n'))
-    with pytest.raises(GuardError, match='not a branch name'):
-        judge(plain_repo.path, [upd('issue-1-x', plain_repo.head())],
-              pol('base:\n  branch: "-x"\n'))
+def test_bad_base_branch_is_a_policy_error(plain_repo: RepoHandle) -> None:
+    """A refspec or an option in base.branch never reaches git fetch: the
+    policy is refused when it is loaded."""
+    with pytest.raises(GuardError, match="'base.branch' is 'x:refs/heads/y'"):
+        pol('base:\n  branch: "x:refs/heads/y"\n')
+    with pytest.raises(GuardError, match='starts with "-"'):
+        pol('base:\n  branch: "-x"\n')
 
 
 # -- the base tip ----------------------------------------------------------------------------
@@ -278,6 +278,50 @@ def test_unreachable_warn_uses_a_fresh_cache(plain_repo: RepoHandle) -> None:
     found, _ = judge(r.path, [upd('issue-1-x', r.head())])
     assert 'under sync.when-unreachable: block the cached origin/main' \
         in found[0]
+
+
+def fixes(path: Path, policy: Policy) -> list[str]:
+    """The fix lines of the one finding sync-before-push reports."""
+    repo = Repo.discover(str(path))
+    inp = runner.StageInput('push', [upd('issue-1-x', tip(path))], 'origin')
+    res = runner.run(repo, policy, inp, ['sync-before-push'], environ={})
+    (v,) = res.violations
+    assert v.code == 'sync-before-push/unreachable'
+    return v.fix
+
+
+def test_unreachable_fix_follows_the_policy(plain_repo: RepoHandle) -> None:
+    r = plain_repo
+    r.git('config', 'remote.origin.url', str(r.path / 'missing'))
+    fetch = ("git fetch origin  (check the remote URL with 'git remote -v' "
+             'and your network)')
+    # block: warn would trust a young cached ref.
+    assert fixes(r.path, pol()) == [
+        fetch, 'or set sync.when-unreachable: warn in .worktree-guard.yaml '
+        'to trust a cached ref younger than sync.max-staleness']
+    # warn, and the cached ref is too old: raise the limit, not "set warn".
+    ref_file = r.path / '.git' / 'refs' / 'remotes' / 'origin' / 'main'
+    (r.path / '.git' / 'logs' / 'refs' / 'remotes' / 'origin' /
+     'main').unlink()
+    os.utime(ref_file, (time.time() - 3600, time.time() - 3600))
+    warn = pol('sync:\n  when-unreachable: warn\n  max-staleness: 1m\n')
+    found = fixes(r.path, warn)
+    assert found == [
+        fetch, 'or raise sync.max-staleness (now 1m) in .worktree-guard.yaml '
+        'to trust the cached origin/main while origin is unreachable; fetch '
+        'again once it is back']
+    assert not any('when-unreachable' in f for f in found)
+    # warn, and the cached ref's age is unknown (packed, no reflog): no
+    # max-staleness trusts it, so only the fetch is offered.
+    r.git('pack-refs', '--all')
+    assert not ref_file.exists()
+    assert fixes(r.path, warn) == [
+        f'{fetch}; a cached ref of unknown age is never trusted, whatever '
+        'sync.max-staleness says']
+    # No cached ref at all: neither policy helps, only a fetch does.
+    r.git('update-ref', '-d', 'refs/remotes/origin/main')
+    for p in (pol(), warn):
+        assert fixes(r.path, p) == [fetch]
 
 
 def test_fetch_timeout(plain_repo: RepoHandle) -> None:

@@ -31,7 +31,6 @@ from __future__ import annotations
 import os
 import time
 
-from worktree_guard.errors import GuardError
 from worktree_guard.facts import SyncFacts
 from worktree_guard.facts import SyncTarget
 
@@ -41,10 +40,6 @@ if TYPE_CHECKING:  # pragma: no cover (typing only)
     from worktree_guard.gitctx import Repo
     from worktree_guard.policy import Policy
     from worktree_guard.runner import StageInput
-
-# Characters that would turn the base branch into a different refspec.
-_BAD_BRANCH_CHARS = set(' :*?[\\^~\t\n')
-
 
 def sync_facts(repo: Repo, policy: Policy, inp: StageInput) -> SyncFacts | None:
     """The facts sync-before-push judges, or ``None`` when no pushed ref
@@ -62,10 +57,9 @@ def sync_facts(repo: Repo, policy: Policy, inp: StageInput) -> SyncFacts | None:
     wanted = [u for u in wanted if u.branch != base]
     if not wanted:
         return None
-    if set(base) & _BAD_BRANCH_CHARS or base.startswith('-'):
-        raise GuardError(f'base branch {base!r} is not a branch name',
-                         'set base.branch in .worktree-guard.yaml to a '
-                         'plain branch name such as main')
+    # base.remote and base.branch were validated as names when the policy
+    # was loaded (policy._bad_name): neither can smuggle in an option or
+    # a refspec.
     facts = _tip(repo, policy, inp, remote, base)
     if facts is None:
         return None
