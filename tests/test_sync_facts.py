@@ -154,7 +154,7 @@ def test_skipped_refs_run_nothing(plain_repo: RepoHandle) -> None:
 def test_bad_base_branch_is_a_policy_error(plain_repo: RepoHandle) -> None:
     """A refspec or an option in base.branch never reaches git fetch: the
     policy is refused when it is loaded."""
-    with pytest.raises(GuardError, match="'base.branch' is 'x:refs/heads/y'"):
+    with pytest.raises(GuardError, match=r"'base\.branch' is 'x:refs/heads/y'"):
         pol('base:\n  branch: "x:refs/heads/y"\n')
     with pytest.raises(GuardError, match='starts with "-"'):
         pol('base:\n  branch: "-x"\n')
