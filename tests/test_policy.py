@@ -261,3 +261,17 @@ def test_unreadable_policy_in_process(tmp_path: Path, monkeypatch) -> None:
         P.load(str(tmp_path))
     assert 'cannot read the policy file: Permission denied' in \
         info.value.render()
+
+
+def test_every_kind_of_every_client_rule_has_a_severity_key() -> None:
+    """README: `rules.<rule>/<kind>` sets the severity of each kind."""
+    from worktree_guard.rules import RULES
+    for info in RULES.values():
+        if info.id == 'server-policy':
+            continue  # the server's own guard: not configurable
+        assert info.id in P.DEFAULTS['rules']
+        for kind in info.kinds:
+            assert f'{info.id}/{kind}' in P.DEFAULTS['rules'], kind
+    pol = parse('rules:\n  protected-branch/force-push: warn\n')
+    assert pol.severity('protected-branch', 'force-push') == 'warn'
+    assert pol.severity('protected-branch', 'delete') == 'error'

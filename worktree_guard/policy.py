@@ -68,7 +68,11 @@ DEFAULTS: dict[str, dict[str, Any]] = {
     'server': {'allow-skip': []},
     'rules': {
         'branch-name': 'error',
+        'branch-name/detached': 'error',
         'protected-branch': 'error',
+        'protected-branch/commit': 'error',
+        'protected-branch/delete': 'error',
+        'protected-branch/force-push': 'error',
         'worktree-layout': 'error',
         'worktree-layout/location': 'error',
         'worktree-layout/not-ignored': 'error',
@@ -82,6 +86,7 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         'sync-before-push': 'error',
         'sync-before-push/behind': 'error',
         'sync-before-push/merge-commit': 'error',
+        'sync-before-push/unreachable': 'error',
         'sync-before-push/overlap': 'warn',
     },
 }
