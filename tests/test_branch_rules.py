@@ -67,6 +67,11 @@ def test_protected_push_rules() -> None:
     ('fix-42-crash_on_start', 'issue-42-crash-on-start'),
     ('issue_7_Fix_Docs', 'issue-7-fix-docs'),
     ('hotfix', 'issue-<N>-hotfix'),
+    ('fix-login-v2', 'issue-<N>-login-v2'),
+    ('release2', 'issue-<N>-release2'),
+    ('hotfix3', 'issue-<N>-hotfix3'),
+    ('42/login', 'issue-42-login'),
+    ('feature/#17-dark-mode', 'issue-17-dark-mode'),
 ])
 def test_suggestions(name: str, suggestion: str) -> None:
     assert suggest_branch(name) == suggestion
@@ -235,3 +240,43 @@ def test_delete_of_main_is_refused(native_repo: RepoHandle) -> None:
     proc = native_repo.run_git('push', 'origin', ':main')
     assert proc.returncode != 0
     assert 'may not be deleted' in proc.output
+
+
+def test_push_fix_keeps_a_compliant_local_name(native_repo: RepoHandle) -> None:
+    r = native_repo
+    r.git('switch', '-q', '-c', 'issue-8-ok')
+    assert r.commit('ok', files={'ok.txt': 'ok\n'}).returncode == 0
+    proc = r.run_git('push', 'origin', 'issue-8-ok:feature/bad')
+    assert proc.returncode != 0
+    assert "try 'issue-8-bad'" in proc.output
+    assert 'fix: git push origin issue-8-ok  (push it under its own name)' \
+        in proc.output
+    assert 'git branch -m' not in proc.output
+
+
+def test_push_fix_renames_a_noncompliant_local_branch(
+        native_repo: RepoHandle) -> None:
+    r = native_repo
+    r.git('switch', '-q', '-c', 'wip')
+    r.commit('w', files={'w.txt': 'w\n'}, env={'SKIP': 'worktree-guard-commit'})
+    proc = r.run_git('push', 'origin', 'wip')
+    assert proc.returncode != 0
+    assert 'fix: git branch -m wip issue-<N>-wip' in proc.output
+    assert 'fix: git push origin issue-<N>-wip' in proc.output
+
+
+def test_protected_fix_during_a_merge(native_repo: RepoHandle) -> None:
+    """git cannot switch branches mid-merge: the fix says abort first."""
+    r = native_repo
+    r.git('switch', '-q', '-c', 'issue-3-side')
+    r.commit('side', files={'README.md': 'side\n'})
+    r.git('switch', '-q', 'main')
+    r.write('README.md', 'main\n')
+    r.git('commit', '-q', '--no-verify', '-am', 'main edit')
+    assert r.run_git('merge', 'issue-3-side').returncode != 0  # conflict
+    r.write('README.md', 'resolved\n')
+    r.git('add', 'README.md')
+    proc = r.run_git('commit', '--no-edit')
+    assert proc.returncode != 0
+    assert 'git merge --abort' in proc.output
+    assert 'git switch -c' not in proc.output.split('git merge --abort')[0]

@@ -132,7 +132,8 @@ class BranchTarget:
     branch is absent from the remote; ``None`` when unknown.
     """
 
-    __slots__ = ('name', 'origin', 'is_new', 'update', 'unborn')
+    __slots__ = ('name', 'origin', 'is_new', 'update', 'unborn', 'remote',
+                 'operation')
 
     def __init__(
             self,
@@ -141,12 +142,18 @@ class BranchTarget:
             is_new: bool | None = None,
             update: RefUpdate | None = None,
             unborn: bool = False,
+            remote: str | None = None,
+            operation: str | None = None,
     ) -> None:
         self.name = name
         self.origin = origin
         self.is_new = is_new
         self.update = update
         self.unborn = unborn
+        # At push: the remote's name.  At commit: a merge, cherry-pick,
+        # revert or rebase in progress (Head.operation).
+        self.remote = remote
+        self.operation = operation
 
     def __repr__(self) -> str:
         return f'BranchTarget({self.name!r}, origin={self.origin!r})'

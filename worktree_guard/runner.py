@@ -124,7 +124,8 @@ def _commit_target(repo: Repo, policy: Policy) -> tuple[
                                       policy['base']['branch'])
         is_new = repo.ref_oid(f'refs/remotes/{remote}/{head.branch}') is None
     return [BranchTarget(head.branch, 'HEAD', is_new,
-                         unborn=head.kind == 'unborn')], False
+                         unborn=head.kind == 'unborn',
+                         operation=head.operation)], False
 
 
 def _push_targets(inp: StageInput, include_deletes: bool) -> list[
@@ -133,7 +134,8 @@ def _push_targets(inp: StageInput, include_deletes: bool) -> list[
     for u in inp.updates:
         if not u.is_branch or (u.is_delete and not include_deletes):
             continue
-        out.append(BranchTarget(u.branch, 'push', u.is_new, u))
+        out.append(BranchTarget(u.branch, 'push', u.is_new, u,
+                                remote=inp.remote))
     return out
 
 

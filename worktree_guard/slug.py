@@ -7,7 +7,9 @@ _TAG = re.compile(r'\[[^]]*\]')
 _LEADING = re.compile(r'^[:\s]+')
 _DROP = re.compile(r'[^a-z0-9-]')
 _DASHES = re.compile(r'-{2,}')
-_NUMBER = re.compile(r'(?<![0-9])([1-9][0-9]{0,8})(?![0-9])')
+# A number standing alone between separators (`fix-42-x`, `42/x`), not a
+# version digit glued to a word (`login-v2`, `release2`).
+_NUMBER = re.compile(r'(?:^|(?<=[-_/#. ]))([1-9][0-9]{0,8})(?=$|[-_/. ])')
 
 
 def slugify(title: str, max_length: int = 40) -> str:
@@ -32,14 +34,20 @@ def slugify(title: str, max_length: int = 40) -> str:
     return t
 
 
-def suggest_branch(name: str, max_length: int = 40) -> str:
+def suggest_branch(name: str, max_length: int = 40,
+                   issue: str | None = None) -> str:
     """A compliant name for a non-compliant branch: ``Feature/Add Login`` ->
-    ``issue-<N>-add-login``; a number in the name becomes the issue number."""
-    number = _NUMBER.search(name)
-    issue = number.group(1) if number else '<N>'
+    ``issue-<N>-add-login``.  A number standing alone in the name becomes
+    the issue number, unless ``issue`` is known (at push: the compliant
+    local branch's)."""
+    number = _NUMBER.search(name) if issue is None else None
+    issue = issue or (number.group(1) if number else '<N>')
     tail = name.rsplit('/', 1)[-1]
     if number:
-        tail = tail.replace(number.group(1), ' ')
+        start, end = number.span(1)
+        head = len(name) - len(tail)
+        if start >= head:
+            tail = tail[:start - head] + ' ' + tail[end - head:]
     tail = re.sub(r'^(issue|issues|gh|bug|fix|feat|feature)[-_ ]+', '',
                   tail.strip(), flags=re.IGNORECASE) or tail
     slug = slugify(tail.replace('_', ' ').replace('.', ' '), max_length)

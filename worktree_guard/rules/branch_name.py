@@ -35,17 +35,30 @@ def check(targets: Sequence[BranchTarget], policy: Policy,
                 len(name) <= MAX_NAME:
             continue
         from worktree_guard.slug import suggest_branch
-        suggestion = suggest_branch(name, branches['slug-max-length'])
+        where = f'refs/heads/{name}'
         if target.origin == 'push':
-            where = f'refs/heads/{name}'
-            fix = [
-                f'git push <remote> <local-branch>:{suggestion}  '
-                f'(push under a compliant name)',
-                f'git branch -m {suggestion}  (rename the local branch)',
-            ]
             what = f"remote branch '{name}'"
+            remote = target.remote or '<remote>'
+            local = _local_branch(target)
+            m = policy.branch_regex().search(local) if local else None
+            if local and m:
+                # The local branch is compliant: keep its issue number, and
+                # pushing it under its own name is the simplest fix.
+                suggestion = suggest_branch(
+                    name, branches['slug-max-length'], m.group('issue'))
+                fix = [f'git push {remote} {local}  (push it under its own '
+                       'name)',
+                       f'git push {remote} {local}:{suggestion}']
+            else:
+                suggestion = suggest_branch(name, branches['slug-max-length'])
+                src = local or '<local-branch>'
+                fix = [f'git branch -m {src} {suggestion}  (rename the local '
+                       'branch)' if local else
+                       f'git branch -m {suggestion}  (rename the local '
+                       'branch)',
+                       f'git push {remote} {suggestion}']
         else:
-            where = f'refs/heads/{name}'
+            suggestion = suggest_branch(name, branches['slug-max-length'])
             fix = [f'git branch -m {suggestion}']
             what = f"branch '{name}'"
         out.append(Violation(
@@ -55,3 +68,10 @@ def check(targets: Sequence[BranchTarget], policy: Policy,
             ref=where, token=name, fix=fix,
         ))
     return out
+
+
+def _local_branch(target: BranchTarget) -> str | None:
+    """The short name of the local branch being pushed, if it is one."""
+    ref = target.update.local_ref if target.update else ''
+    return ref[len('refs/heads/'):] if ref.startswith('refs/heads/') \
+        else None

@@ -24,13 +24,21 @@ def check(targets: Sequence[BranchTarget], policy: Policy) -> list[Violation]:
         if update is None and target.unborn:
             continue  # a repository's first commit has to land somewhere
         if update is None:
+            fix = ['git switch -c issue-<N>-<slug>  (move this work to an '
+                   'issue branch; the staged changes come along)']
+            op = target.operation
+            if op in ('merge', 'cherry-pick', 'revert'):
+                # git cannot switch branches mid-operation.
+                fix = [f'git {op} --abort  (then redo the {op} on an issue '
+                       'branch: git switch -c issue-<N>-<slug>)']
+            elif op == 'rebase':
+                fix = ['git rebase --abort  (rebase an issue branch instead '
+                       f"of '{name}')"]
             out.append(Violation(
                 RULE,
                 f"branch '{name}' is protected: it takes no direct commits",
                 kind='commit', ref=f'refs/heads/{name}', token=name,
-                fix=['git switch -c issue-<N>-<slug>  '
-                     '(move this work to an issue branch; '
-                     'the staged changes come along)'],
+                fix=fix,
             ))
         elif update.is_delete:
             out.append(Violation(
@@ -43,7 +51,8 @@ def check(targets: Sequence[BranchTarget], policy: Policy) -> list[Violation]:
                 f"protected branch '{name}' may not be force-pushed "
                 '(the update is not a fast-forward)',
                 kind='force-push', ref=update.remote_ref, token=name,
-                fix=[f'git fetch && git rebase <remote>/{name}  '
+                fix=[f'git fetch {target.remote or "<remote>"} && git rebase '
+                     f'{target.remote or "<remote>"}/{name}  '
                      '(then push without --force)'],
             ))
     return out
