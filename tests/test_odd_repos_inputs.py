@@ -449,6 +449,7 @@ def test_init_in_a_bare_repo(plain_repo: RepoHandle) -> None:
 
 def test_init_installs_pre_commit(plain_repo: RepoHandle) -> None:
     r = plain_repo
+    r.write('.pre-commit-config.yaml', 'repos: []\n')  # install needs one
     proc = wg('init', '--install-pre-commit', cwd=r.path)
     assert proc.returncode == 0, proc
     assert 'pre-commit installed at .git/hooks/pre-commit' in proc.stdout

@@ -167,8 +167,8 @@ def _install_into(directory: str, names: tuple[str, ...], force: bool,
             f"{', '.join(foreign)} in {directory} "
             f"{'is' if len(foreign) == 1 else 'are'} not ours; refusing to "
             'overwrite',
-            'rerun with --force to keep them as <hook>.local and install '
-            'ours (or chain them by hand)',
+            'rerun with --force to move them to <hook>.local, where they no '
+            'longer run, and install ours (or chain them by hand)',
         )
     lines = []
     paths = fast_start_paths(sys.executable)
@@ -176,22 +176,47 @@ def _install_into(directory: str, names: tuple[str, ...], force: bool,
         path = os.path.join(directory, name)
         if name in foreign:
             os.replace(path, path + BACKUP_SUFFIX)
-            lines.append(f'moved foreign {name} to {name}{BACKUP_SUFFIX}')
+            lines.append(f'moved foreign {name} to {name}{BACKUP_SUFFIX} '
+                         '(it no longer runs; chain it by hand if you still '
+                         'need it)')
         _write_exec(path, hook_script(name, sys.executable, command, paths))
         lines.append(f'installed {path}')
     return lines
 
 
+def relative_hooks_path(repo: Repo) -> str | None:
+    """What to say when ``core.hooksPath`` is relative (``install`` and
+    ``doctor`` both say it): the problem and the command that fixes it.
+    ``None`` when it is unset or absolute."""
+    import shlex
+    directory, configured = hooks_dir(repo)
+    if not configured or os.path.isabs(os.path.expanduser(configured)):
+        return None
+    return (f'core.hooksPath is relative ({configured!r}); git resolves it '
+            'in each worktree, so linked worktrees may not run these hooks. '
+            'Make it absolute:\n'
+            f'  git config core.hooksPath {shlex.quote(directory)}')
+
+
 def install(force: bool = False) -> int:
     repo = Repo.discover()
-    directory, configured = hooks_dir(repo)
+    if repo.root is None and \
+            repo.out('rev-parse', '--is-bare-repository').strip() == 'true':
+        import shlex
+        where = shlex.quote(repo.git_dir)
+        raise GuardError(
+            f'{repo.git_dir} is a bare repository: install puts client '
+            'hooks (pre-commit, pre-push, commit-msg) into a checkout',
+            f'for server-side hooks use `worktree-guard install --server '
+            f'{where}`; for worktrees linked to it, run `worktree-guard '
+            'install` inside one of them',
+        )
+    directory, _ = hooks_dir(repo)
     for line in _install_into(directory, NATIVE, force, 'hook'):
         print(line)
-    if configured and not os.path.isabs(os.path.expanduser(configured)):
-        print(f'warning: core.hooksPath is relative ({configured!r}); git '
-              'resolves it in each worktree, so linked worktrees may not '
-              'run these hooks. Make it absolute:\n'
-              f'  git config core.hooksPath {directory}')
+    relative = relative_hooks_path(repo)
+    if relative:
+        print(f'warning: {relative}')
     print("run 'worktree-guard doctor' to see which worktrees run them")
     return 0
 
@@ -269,6 +294,7 @@ def uninstall_server(bare: str) -> int:
 
 # -- init --------------------------------------------------------------------------
 
+PRE_COMMIT_CONFIG = '.pre-commit-config.yaml'
 PRE_COMMIT_SNIPPET = """\
 # .pre-commit-config.yaml
 minimum_pre_commit_version: 3.2.0
@@ -290,8 +316,12 @@ def policy_template() -> str:
     import yaml
     schema = load_schema()['properties']
     out = [
-        '# yaml-language-server: $schema=<path to worktree_guard/'
-        'policy.schema.json>',
+        '# Completion and checks in editors that use yaml-language-server',
+        '# (VS Code YAML, ...): run',
+        '#   worktree-guard policy schema > .worktree-guard.schema.json',
+        '# then put this line at the top of the file:',
+        '#   # yaml-language-server: $schema=./.worktree-guard.schema.json',
+        '#',
         '# worktree-guard policy. Every key is optional: uncomment what you',
         '# change. `worktree-guard policy show` prints the effective policy.',
         'version: 1',
@@ -325,6 +355,15 @@ def init(force: bool = False, run_pre_commit: bool = False) -> int:
     print()
     print(PRE_COMMIT_SNIPPET)
     if run_pre_commit:
+        if not os.path.isfile(os.path.join(repo.root, PRE_COMMIT_CONFIG)):
+            # pre-commit's hooks fail every commit without a config.
+            raise GuardError(
+                f'no {PRE_COMMIT_CONFIG} in {repo.root}: pre-commit install '
+                'would make every commit fail; not installing',
+                f'save the snippet printed above as {PRE_COMMIT_CONFIG} '
+                '(fill in repo and rev), then run: pre-commit install '
+                '--hook-type pre-commit --hook-type pre-push',
+            )
         res = spawn(['pre-commit', 'install', '--hook-type', 'pre-commit',
                      '--hook-type', 'pre-push'])
         sys.stdout.write(res.stdout.decode(errors='replace'))
@@ -353,18 +392,51 @@ def _hook_kind(path: str) -> str | None:
         else 'foreign'
 
 
-def _pre_commit_config_ids(root: str) -> set[str]:
-    path = os.path.join(root, '.pre-commit-config.yaml')
-    if not os.path.exists(path):
-        return set()
+def _commit_hook_ids() -> frozenset[str]:
+    """The worktree-guard hook ids that run at the commit stage: the
+    aggregate commit hook and every single-rule hook of a commit rule."""
+    from worktree_guard.rules import COMMIT_RULES
+    from worktree_guard.rules import HOOK_IDS
+    from worktree_guard.rules import RULES
+    return frozenset(
+        hook_id for hook_id, rules in HOOK_IDS.items()
+        if rules == COMMIT_RULES or any(
+            RULES[r].hook_id == hook_id and 'commit' in RULES[r].stages
+            for r in rules))
+
+
+def _pre_commit_config(root: str) -> list[tuple[str, list[str] | None]] | None:
+    """The hooks in ``root``'s ``.pre-commit-config.yaml``: each id with the
+    ``stages`` the config gives it (``None``: the hook's own stages).
+    ``None`` when there is no such file; empty when it does not parse."""
+    path = os.path.join(root, PRE_COMMIT_CONFIG)
+    if not os.path.isfile(path):
+        return None
     import yaml
     try:
         with open(path, encoding='utf-8') as f:
             cfg = yaml.safe_load(f) or {}
-        return {str(h.get('id')) for r in cfg.get('repos', [])
-                for h in r.get('hooks', []) if isinstance(h, dict)}
+        out: list[tuple[str, list[str] | None]] = []
+        for r in cfg.get('repos', []):
+            for h in r.get('hooks', []):
+                if isinstance(h, dict):
+                    stages = h.get('stages')
+                    out.append((str(h.get('id')), None if stages is None
+                                else [str(s) for s in stages]))
+        return out
     except (yaml.YAMLError, AttributeError, TypeError):
-        return set()
+        return []
+
+
+def _pre_commit_config_ids(root: str) -> set[str]:
+    """The hook ids in ``root``'s ``.pre-commit-config.yaml`` (empty when
+    there is none)."""
+    return {hook_id for hook_id, _ in _pre_commit_config(root) or []}
+
+
+def _runs_at_commit(stages: list[str] | None) -> bool:
+    # 'commit' is the pre-3.2 name of the pre-commit stage.
+    return stages is None or 'pre-commit' in stages or 'commit' in stages
 
 
 def doctor(policy_path: str | None = None) -> int:
@@ -380,6 +452,7 @@ def doctor(policy_path: str | None = None) -> int:
         print('policy: INVALID')
         print('  ' + e.render().replace('\n', '\n  '))
     env = foreign_env()
+    commit_ids = _commit_hook_ids()
     for wt in repo.worktrees():
         label = wt.branch or ('bare' if wt.bare else 'detached')
         if wt.bare:
@@ -398,23 +471,33 @@ def doctor(policy_path: str | None = None) -> int:
         kinds = {n: _hook_kind(os.path.join(hdir, n))
                  for n in ('pre-commit', 'pre-push')}
         missing = [n for n, k in kinds.items() if k is None]
-        ids = _pre_commit_config_ids(wt.path)
+        config = _pre_commit_config(wt.path)
+        hooks = config or []
         status = 'ok'
         notes = []
         if missing:
             status = 'SILENT'
             notes.append(f"no {' or '.join(missing)} hook in {hdir}")
+        framework = [n for n, k in kinds.items() if k == 'pre-commit']
+        if framework and config is None:
+            # pre-commit's hook exits 1 when the config is missing.
+            status = 'BROKEN'
+            acts = ' and every '.join(
+                {'pre-commit': 'commit', 'pre-push': 'push'}[n]
+                for n in framework)
+            notes.append(f'no {PRE_COMMIT_CONFIG} here: pre-commit fails '
+                         f'every {acts}')
+        elif kinds['pre-commit'] == 'pre-commit' and not any(
+                _runs_at_commit(stages) for hook_id, stages in hooks
+                if hook_id in commit_ids):
+            notes.append(f'pre-commit is installed but {PRE_COMMIT_CONFIG} '
+                         'has no worktree-guard commit hook')
         for n, k in kinds.items():
-            if k == 'pre-commit' and n == 'pre-commit' and \
-                    'worktree-guard-commit' not in ids and \
-                    not ids & {'check-branch-name', 'check-worktree-paths'}:
-                notes.append('pre-commit is installed but '
-                             '.pre-commit-config.yaml has no worktree-guard '
-                             'commit hook')
             if k == 'foreign':
                 notes.append(f'{n} is a foreign hook (not ours, not '
                              'pre-commit)')
-        if 'worktree-guard-push' in ids and kinds['pre-push'] is None:
+        if any(h == 'worktree-guard-push' for h, _ in hooks) and \
+                kinds['pre-push'] is None:
             notes.append('the config has worktree-guard-push but no pre-push '
                          'hook is installed: pre-commit install --hook-type '
                          'pre-push')
@@ -424,8 +507,7 @@ def doctor(policy_path: str | None = None) -> int:
         print(f'{wt.path} [{label}]: {status} ({desc})')
         for n in notes:
             print(f'    {n}')
-    configured = repo.config('core.hooksPath')
-    if configured and not os.path.isabs(os.path.expanduser(configured)):
-        print(f'core.hooksPath is relative ({configured!r}): each worktree '
-              'resolves it on its own; make it absolute')
+    relative = relative_hooks_path(repo)
+    if relative:
+        print(relative)
     return 1 if problems else 0
