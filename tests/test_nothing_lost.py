@@ -255,10 +255,10 @@ def test_skip_hook_id_native(native_repo: RepoHandle) -> None:
                      env={'SKIP': 'worktree-guard-commit'})
     assert proc.returncode == 0, proc
     lines = [ln for ln in proc.stderr.splitlines() if 'skipped' in ln]
-    # pre-commit skipped, then commit-msg skipped: one line per hook.
+    # One line: the commit-msg hook does not repeat what pre-commit said.
     assert lines == [
-        'worktree-guard: skipped pre-commit hook (SKIP=worktree-guard-commit)',
-        'worktree-guard: skipped commit-msg hook (SKIP=worktree-guard-commit)',
+        'note: skipped every rule of the pre-commit hook '
+        '(SKIP=worktree-guard-commit)',
     ], proc.stderr
 
 
@@ -269,7 +269,7 @@ def test_skip_single_rule_hook_ids_native(native_repo: RepoHandle) -> None:
                      env={'SKIP': 'check-branch-name, unknown-id'})
     assert proc.returncode == 0, proc
     assert proc.stderr.count(
-        'note: skipped branch-name (SKIP=check-branch-name)') == 2
+        'note: skipped branch-name (SKIP=check-branch-name)') == 1
 
 
 def test_worktree_guard_skip_names_rules(hooked_repo: RepoHandle) -> None:
@@ -280,18 +280,22 @@ def test_worktree_guard_skip_names_rules(hooked_repo: RepoHandle) -> None:
     proc = r.run_git('commit', '-m', 'm', env=env)
     assert proc.returncode == 0, proc
     if flavour(r) == 'native':
-        # commit-msg runs the branch rules again: one line per rule per hook.
+        # Each skip prints one line (commit-msg does not repeat them), and
+        # a name that is no rule is pointed out.
         assert proc.stderr.count(
             'note: skipped protected-branch '
-            '(WORKTREE_GUARD_SKIP=protected-branch)') == 2
-        assert proc.stderr.count('note: skipped branch-name') == 2
-    assert 'nonsense' not in proc.output
+            '(WORKTREE_GUARD_SKIP=protected-branch)') == 1
+        assert proc.stderr.count('note: skipped branch-name') == 1
+        assert proc.stderr.count("unknown rule 'nonsense'") == 1
     # The CLI shows the same lines (what pre-commit shows with --verbose).
     proc = wg('check', '--stage', 'commit', cwd=r.path, env=env)
     assert proc.returncode == 0
     notes = [ln for ln in proc.stdout.splitlines()
              if 'WORKTREE_GUARD_SKIP' in ln]
     assert notes == [
+        "note: WORKTREE_GUARD_SKIP names an unknown rule 'nonsense' (known: "
+        'branch-name, protected-branch, worktree-layout, worktree-paths, '
+        'sync-before-push)',
         'note: skipped branch-name (WORKTREE_GUARD_SKIP=branch-name)',
         'note: skipped protected-branch '
         '(WORKTREE_GUARD_SKIP=protected-branch)',
@@ -319,7 +323,8 @@ def test_skip_at_push_native(native_repo: RepoHandle) -> None:
     proc = r.run_git('push', 'origin', 'issue-6-push:hotfix',
                      env={'SKIP': 'worktree-guard-push'})
     assert proc.returncode == 0, proc
-    assert 'skipped pre-push hook (SKIP=worktree-guard-push)' in proc.stderr
+    assert 'skipped every rule of the pre-push hook (SKIP=worktree-guard-push)' \
+        in proc.stderr
     assert_no_traceback(proc)
 
 

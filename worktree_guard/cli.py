@@ -86,7 +86,9 @@ def native_hook(args: list[str]) -> int:
     hook_id = 'worktree-guard-push' if name == 'pre-push' else \
         'worktree-guard-commit'
     if hook_id in skip:
-        _err(f'worktree-guard: skipped {name} hook (SKIP={hook_id})')
+        if name != 'commit-msg':  # said once, by the pre-commit hook
+            _err(f'note: skipped every rule of the {name} hook '
+                 f'(SKIP={hook_id})')
         return 0
     from worktree_guard import policy as policy_mod
     from worktree_guard import runner
@@ -109,6 +111,9 @@ def native_hook(args: list[str]) -> int:
         inp = runner.StageInput('commit')
         rules = None
     result = runner.run(repo, pol, inp, rules)
+    if name == 'commit-msg':  # the pre-commit hook already said these
+        result.notes = [n for n in result.notes
+                        if not n.startswith(('skipped ', 'WORKTREE_GUARD'))]
     return _emit(result, 'text', hook_id=hook_id, native=True)
 
 
@@ -123,7 +128,8 @@ def _emit(result: Result, fmt: str, hook_id: str | None = None,
         print(text, file=sys.stderr if native else sys.stdout)
     if result.exit_code and hook_id:
         print(f'  (to bypass once: SKIP={hook_id} git ... ; '
-              'the server-side hook still applies)',
+              'a server-side pre-receive hook, if installed, still '
+              'applies)',
               file=sys.stderr if native else sys.stdout)
     return result.exit_code
 

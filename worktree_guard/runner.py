@@ -59,17 +59,25 @@ def stage_rules(stage: str) -> tuple[str, ...]:
     return COMMIT_RULES if stage == 'commit' else PUSH_RULES
 
 
-def skipped_rules(environ: dict[str, str] | os._Environ[str]) -> dict[str, str]:
+def skipped_rules(environ: dict[str, str] | os._Environ[str],
+                  notes: list[str] | None = None) -> dict[str, str]:
     """Rules skipped by ``SKIP`` (hook ids) or ``WORKTREE_GUARD_SKIP`` (rule
-    ids), mapped to the variable that skipped them."""
+    ids), mapped to the variable that skipped them.  A name in
+    ``WORKTREE_GUARD_SKIP`` that is no client rule gets a note (``SKIP``
+    also names other pre-commit hooks, so it is not checked)."""
     from worktree_guard.rules import RULES
     out: dict[str, str] = {}
     for hook_id in _split(environ.get('SKIP', '')):
         for rule in HOOK_IDS.get(hook_id, ()):
             out.setdefault(rule, f'SKIP={hook_id}')
+    client = [r for r, info in RULES.items()
+              if set(info.stages) & {'commit', 'push'}]
     for rule in _split(environ.get('WORKTREE_GUARD_SKIP', '')):
-        if rule in RULES:
+        if rule in client:
             out.setdefault(rule, f'WORKTREE_GUARD_SKIP={rule}')
+        elif notes is not None:
+            notes.append(f'WORKTREE_GUARD_SKIP names an unknown rule '
+                         f"{rule!r} (known: {', '.join(client)})")
     return out
 
 
@@ -92,7 +100,8 @@ def run(repo: Repo, policy: Policy, inp: StageInput,
     result = Result()
     wanted = [r for r in stage_rules(inp.stage)
               if rules is None or r in rules]
-    skips = skipped_rules(os.environ if environ is None else environ)
+    skips = skipped_rules(os.environ if environ is None else environ,
+                          result.notes)
     for rule in wanted:
         if rule in skips:
             result.skipped.append(rule)
