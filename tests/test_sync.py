@@ -177,6 +177,51 @@ def test_unreachable_remote_block_and_warn(hooked_repo: RepoHandle) -> None:
     assert 'sync-before-push/unreachable' in proc.output
     assert 'is not younger than sync.max-staleness (1h)' in proc.output
     assert 'last updated 9' in proc.output     # 9xxxd ago
+    # The policy already says warn: the fix raises the limit instead.
+    assert 'or raise sync.max-staleness (now 1h)' in proc.output
+    assert 'or set sync.when-unreachable: warn' not in proc.output
+
+
+def test_pre_commit_shows_the_note_only_with_verbose(
+        precommit_repo: RepoHandle) -> None:
+    """README: a passing hook's output (the note naming the cached tip)
+    shows through pre-commit only with 'verbose: true'."""
+    r = precommit_repo
+    wt = issue_worktree(r)
+    fetch_unreachable(r)
+    policy(wt, 'sync:\n  when-unreachable: warn\n  max-staleness: 1h\n')
+    proc = r.run_git('push', 'origin', 'issue-1-sync', cwd=wt)
+    assert proc.returncode == 0, proc
+    assert 'judged against the cached origin/main' not in proc.output
+    config = wt / '.pre-commit-config.yaml'
+    text = config.read_text()
+    assert '  - id: worktree-guard-push\n' in text
+    config.write_text(text.replace('  - id: worktree-guard-push\n',
+                                   '  - id: worktree-guard-push\n'
+                                   '    verbose: true\n'))
+    r.git('commit', '-q', '--no-verify', '-m', 'verbose',
+          '.pre-commit-config.yaml', cwd=wt)
+    proc = r.run_git('push', 'origin', 'issue-1-sync', cwd=wt)
+    assert proc.returncode == 0, proc
+    assert 'note: sync-before-push: could not fetch main from origin' \
+        in proc.output
+    assert 'judged against the cached origin/main' in proc.output
+
+
+def test_missing_push_url_fails_in_git_before_any_hook(
+        native_repo: RepoHandle) -> None:
+    """README: to try when-unreachable, only the fetch URL may be missing;
+    a push to a missing path fails in git before pre-push runs."""
+    r = native_repo
+    wt = issue_worktree(r)
+    r.git('config', 'remote.origin.url', str(r.path.parent / 'missing.git'))
+    proc = r.run_git('push', 'origin', 'issue-1-sync', cwd=wt)
+    assert proc.returncode != 0
+    assert 'does not appear to be a git repository' in proc.output
+    assert 'sync-before-push' not in proc.output       # no hook ran
+    r.git('config', 'remote.origin.pushurl', str(r.remote))
+    proc = r.run_git('push', 'origin', 'issue-1-sync', cwd=wt)
+    assert 'sync-before-push/unreachable' in proc.output   # the hook ran
 
 
 def test_native_multi_ref_push_names_only_the_branch_behind(
@@ -294,6 +339,10 @@ def test_readme_documents_the_rule_and_ci_job(project_root: Path) -> None:
     for key in ('fetch', 'fetch-timeout', 'when-unreachable', 'max-staleness',
                 'max-behind', 'require-linear', 'exempt', 'warn-overlap'):
         assert f'sync.{key}' in section, key
+    # pre-commit hides a passing hook's note unless the hook is verbose.
+    assert '- id: worktree-guard-push\n        verbose: true' in section
+    assert 'fails in git itself,\nbefore any hook runs' in section
+    assert 'git config remote.origin.pushurl' in section
 
 
 def test_pushing_from_a_linked_worktree_never_touches_other_worktrees(

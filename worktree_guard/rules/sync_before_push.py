@@ -32,7 +32,7 @@ def check(facts: SyncFacts | None, policy: Policy) -> list[Violation]:
     if facts is None or not facts.targets:
         return []
     if facts.tip is None:
-        return [_unreachable(facts)]
+        return [_unreachable(facts, policy)]
     out: list[Violation] = []
     sync = policy['sync']
     for target in facts.targets:
@@ -58,18 +58,37 @@ def _listed(items: list[str]) -> str:
     return shown
 
 
-def _unreachable(facts: SyncFacts) -> Violation:
+def _unreachable(facts: SyncFacts, policy: Policy) -> Violation:
+    problem = facts.problem or ''
+    fetch = (f'git fetch {facts.remote}  (check the remote URL with '
+             "'git remote -v' and your network)")
+    sync = policy['sync']
+    # gitctx.sync words the three cases: no cached ref at all, a cached ref
+    # of unknown age (packed, no reflog), a cached ref that is too old.
+    if problem.startswith('there is no remote-tracking ref'):
+        # No policy trusts a ref that does not exist: only a fetch helps.
+        fix = [fetch]
+    elif sync['when-unreachable'] != 'warn':
+        fix = [fetch,
+               'or set sync.when-unreachable: warn in .worktree-guard.yaml '
+               'to trust a cached ref younger than sync.max-staleness']
+    elif 'at an unknown time' in problem:
+        fix = [f'{fetch}; a cached ref of unknown age is never trusted, '
+               'whatever sync.max-staleness says']
+    else:
+        fix = [fetch,
+               f'or raise sync.max-staleness (now {sync["max-staleness"]}) '
+               f'in .worktree-guard.yaml to trust the cached '
+               f'{facts.base_name} while {facts.remote} is unreachable; '
+               f'fetch again once it is back']
     return Violation(
         RULE,
         f'cannot tell whether the push contains {facts.base_name}: '
-        f'{facts.problem}',
+        f'{problem}',
         kind='unreachable',
         ref=f'refs/remotes/{facts.remote}/{facts.base}',
         token=facts.base_name,
-        fix=[f'git fetch {facts.remote}  (check the remote URL with '
-             "'git remote -v' and your network)",
-             'or set sync.when-unreachable: warn in .worktree-guard.yaml to '
-             'trust a cached ref younger than sync.max-staleness'],
+        fix=fix,
     )
 
 
