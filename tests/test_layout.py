@@ -61,6 +61,53 @@ def test_folder_named_after_another_branch_suggests_switching_back() -> None:
     assert v.fix[1].startswith('git switch issue-2-y')
 
 
+def test_non_compliant_branch_is_renamed_before_the_move() -> None:
+    pol = default_policy()
+    (v,) = worktree_layout.check(facts('/w/elsewhere', 'Feature/Add-Login'),
+                                 pol)
+    assert v.kind == 'location'
+    assert "branch 'Feature/Add-Login' is at /w/elsewhere, and the branch " \
+        'does not match branches.pattern: rename the branch first, then ' \
+        'move the worktree to trees/issue-<N>-add-login' in v.message
+    assert v.fix == [
+        'git branch -m Feature/Add-Login issue-<N>-add-login',
+        f'mkdir -p {ROOT} && git worktree move /w/elsewhere '
+        f'{ROOT}/issue-<N>-add-login']
+    # Never into a folder named after the refused branch.
+    assert 'Feature' not in ' '.join(v.fix[1:]) + v.message.split(', and')[1]
+    # Same inside the root, in a folder whose name is not compliant either
+    # (and no 'git switch' to a branch named like that folder).
+    (v,) = worktree_layout.check(facts(f'{ROOT}/login', 'feature-7-Login'),
+                                 pol)
+    assert v.fix == [
+        'git branch -m feature-7-Login issue-7-login',
+        f'mkdir -p {ROOT} && git worktree move {ROOT}/login '
+        f'{ROOT}/issue-7-login']
+
+
+def test_non_compliant_branch_in_a_compliant_folder_takes_its_name() -> None:
+    (v,) = worktree_layout.check(
+        facts(f'{ROOT}/issue-4-add-login', 'Feature/Add-Login'),
+        default_policy())
+    assert 'rename the branch after its folder' in v.message
+    assert v.fix == ['git branch -m Feature/Add-Login issue-4-add-login',
+                     'git switch issue-4-add-login  (if that branch exists '
+                     'already)']
+
+
+def test_exempt_branch_moves_under_its_own_name() -> None:
+    (v,) = worktree_layout.check(facts('/w/rel', 'release/1.2'),
+                                 default_policy())
+    assert v.fix == [f'mkdir -p {ROOT}/release && git worktree move /w/rel '
+                     f'{ROOT}/release/1.2']
+
+
+def test_no_switch_to_a_folder_named_like_a_non_compliant_branch() -> None:
+    (v,) = worktree_layout.check(facts(f'{ROOT}/Scratch'), default_policy())
+    assert v.fix == [f'mkdir -p {ROOT} && git worktree move {ROOT}/Scratch '
+                     f'{ROOT}/issue-1-x']
+
+
 def test_nested_branch_names_nest_folders() -> None:
     assert worktree_layout.check(facts(f'{ROOT}/release/1.2', 'release/1.2'),
                                  default_policy()) == []
@@ -128,7 +175,11 @@ def test_facts_linked_worktree(plain_repo: RepoHandle) -> None:
     (plain_repo.path / '.gitignore').write_text('other/\n')
     assert _facts_at(wt).ignored is False
     # A root outside the main checkout cannot be ignored there: not asked.
-    assert _facts_at(wt, 'worktrees:\n  root: ../wt-root\n').ignored is None
+    # (The policy refuses '..' in root; a symlinked root can still lead out.)
+    outside = plain_repo.path.parent / 'wt-root'
+    outside.mkdir()
+    (plain_repo.path / 'wt-root').symlink_to(outside)
+    assert _facts_at(wt, 'worktrees:\n  root: wt-root\n').ignored is None
 
 
 def test_facts_detached_worktree(plain_repo: RepoHandle) -> None:
@@ -210,6 +261,28 @@ def test_hand_made_worktree_elsewhere_fails_the_commit(
     # SKIP by the rule's own hook id lets it through.
     proc = hooked_repo.run_git('commit', '--allow-empty', '-m', 'x', cwd=wt,
                                env={'SKIP': 'check-worktree-layout'})
+    assert proc.returncode == 0, proc
+
+
+def test_non_compliant_branch_elsewhere_is_told_to_rename_first(
+        native_repo: RepoHandle) -> None:
+    wt = native_repo.worktree('Feature/Add-Login', path='../add-login')
+    proc = native_repo.run_git('commit', '--allow-empty', '-m', 'x', cwd=wt)
+    assert proc.returncode != 0, proc
+    assert 'branch-name' in proc.output
+    assert 'git branch -m Feature/Add-Login issue-<N>-add-login' in \
+        proc.output
+    assert f'git worktree move {wt.resolve()} ' in proc.output
+    assert 'trees/issue-<N>-add-login' in proc.output
+    assert 'trees/Feature' not in proc.output
+    # Following the two fixes (with a real number) passes the layout rule.
+    native_repo.git('branch', '-m', 'Feature/Add-Login', 'issue-8-add-login',
+                    cwd=wt)
+    dest = native_repo.path / 'trees' / 'issue-8-add-login'
+    dest.parent.mkdir(exist_ok=True)
+    native_repo.git('worktree', 'move', str(wt), str(dest))
+    proc = native_repo.run_git('commit', '--allow-empty', '-m', 'x',
+                               cwd=dest)
     assert proc.returncode == 0, proc
 
 

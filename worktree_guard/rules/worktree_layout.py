@@ -6,6 +6,8 @@ the git common dir.  The main checkout is never judged.  A detached linked
 worktree (``git worktree add --detach``, a bisect) has no branch to name its
 folder after: it only has to sit directly in ``<root>/``.  During a rebase
 the branch being rebased counts (gitctx reads it from the rebase state).
+A branch that does not match ``branches.pattern`` (and is not exempt) is
+never given a folder of its own name: the fix renames it first.
 """
 from __future__ import annotations
 
@@ -39,6 +41,16 @@ def expected_path(facts: LayoutFacts) -> str | None:
     return os.path.normpath(os.path.join(facts.root_dir, name))
 
 
+def _rename(branch: str | None, policy: Policy) -> str | None:
+    """The compliant name to give ``branch`` first, or ``None`` when the
+    branch is fine (or exempt, or there is none)."""
+    if branch is None or policy.matches('branches', 'exempt', branch) or \
+            policy.branch_regex().search(branch):
+        return None
+    from worktree_guard.slug import suggest_branch
+    return suggest_branch(branch, policy['branches']['slug-max-length'])
+
+
 def check(facts: LayoutFacts | None, policy: Policy) -> list[Violation]:
     if facts is None or not facts.linked:
         return []
@@ -57,20 +69,46 @@ def check(facts: LayoutFacts | None, policy: Policy) -> list[Violation]:
                  f'(worktrees under <git-common-dir>/{root}/)'],
         ))
     elif facts.path != expected:
-        want = _show(expected, facts.main_root)
+        assert facts.root_dir is not None  # expected_path() needs it
+        parent = f'<{"git-common-dir" if facts.layout == "bare" else "main checkout"}>/{root}/<branch>'
+        rename = _rename(facts.branch, policy)
+        folder = os.path.basename(facts.path)
+        in_root = os.path.dirname(facts.path) == os.path.normpath(
+            facts.root_dir)
+        if rename is not None and in_root and _rename(folder, policy) is None:
+            rename = folder  # the folder already has a compliant name
         if facts.branch is None:
             what = (f'detached worktree is at {here}, outside {root}/; '
                     f'it belongs directly in {_show(os.path.dirname(expected), facts.main_root)}/')
+        elif rename == folder:
+            what = (f'worktree of branch {facts.branch!r} is at {here}, and '
+                    'the branch does not match branches.pattern: rename the '
+                    f'branch after its folder ({parent})')
+        elif rename is not None:
+            # Never send the worktree into a folder named after a branch
+            # that branch-name refuses: rename first, then move once.
+            expected = os.path.normpath(os.path.join(facts.root_dir, rename))
+            what = (f'worktree of branch {facts.branch!r} is at {here}, and '
+                    'the branch does not match branches.pattern: rename '
+                    'the branch first, then move the worktree to '
+                    f'{_show(expected, facts.main_root)} ({parent})')
         else:
             what = (f'worktree of branch {facts.branch!r} is at {here}; '
-                    f'expected {want} (<{"git-common-dir" if facts.layout == "bare" else "main checkout"}>/'
-                    f'{root}/<branch>)')
-        fix = [f'mkdir -p {os.path.dirname(expected)} && '
-               f'git worktree move {facts.path} {expected}']
-        if facts.branch is not None and \
-                os.path.dirname(facts.path) == os.path.dirname(expected):
-            fix.append(f'git switch {os.path.basename(facts.path)}  '
-                       '(if the folder names the right branch)')
+                    f'expected {_show(expected, facts.main_root)} ({parent})')
+        if rename == folder:
+            fix = [f'git branch -m {facts.branch} {folder}',
+                   f'git switch {folder}  (if that branch exists already)']
+        else:
+            fix = [f'mkdir -p {os.path.dirname(expected)} && '
+                   f'git worktree move {facts.path} {expected}']
+            if rename is not None:
+                fix.insert(0, f'git branch -m {facts.branch} {rename}')
+            elif facts.branch is not None and \
+                    os.path.dirname(facts.path) == \
+                    os.path.dirname(expected) and \
+                    _rename(folder, policy) is None:
+                fix.append(f'git switch {folder}  '
+                           '(if the folder names the right branch)')
         out.append(Violation(RULE, what, kind='location', path=here,
                              token=facts.path, fix=fix))
     if facts.ignored is False and facts.main_root is not None:
