@@ -146,8 +146,11 @@ def test_create_adds_root_to_gitignore(plain_repo: RepoHandle,
 
 def test_create_with_root_outside_the_checkout(plain_repo: RepoHandle,
                                                wt: Run) -> None:
+    # The policy refuses '..' in root; a symlinked root still leads out.
+    (plain_repo.path.parent / 'wts').mkdir()
+    (plain_repo.path / 'wts').symlink_to(plain_repo.path.parent / 'wts')
     (plain_repo.path / '.worktree-guard.yaml').write_text(
-        'worktrees:\n  root: ../wts\n')
+        'worktrees:\n  root: wts\n')
     r = wt(plain_repo.path, 'create', '5', 'x')
     assert r.code == 0, r
     assert (plain_repo.path.parent / 'wts' / 'issue-5-x').is_dir()
@@ -168,6 +171,8 @@ def test_create_slug_and_pattern_errors(plain_repo: RepoHandle,
     for bad in ('abc', '0', '-3'):
         r = wt(main, 'create', '--', bad, 'x')
         assert r.code == 2 and 'is not an issue number' in r.err, r
+        assert 'e.g. worktree-guard wt create 45 "Add Rust SDK support"' \
+            in r.err
     r = wt(main, 'create', '3', '[only tags]')
     assert r.code == 2 and 'leaves no slug' in r.err
     (main / '.worktree-guard.yaml').write_text(
@@ -280,6 +285,8 @@ def test_title_from_gh(plain_repo: RepoHandle, wt: Run, tmp_path: Path,
     assert (plain_repo.path / T45).is_dir()
     r = wt(plain_repo.path, 'create', '46')
     assert r.code == 2 and 'gh could not read the title of issue 46' in r.err
+    assert 'pass the title yourself: worktree-guard wt create 46 <title ' \
+        'words>' in r.err
 
 
 def test_gh_failure_without_message(plain_repo: RepoHandle, wt: Run,
@@ -305,7 +312,9 @@ def test_no_title_and_no_gh(plain_repo: RepoHandle, wt: Run, tmp_path: Path,
     r = wt(plain_repo.path, 'create', '45')
     assert r.code == 2
     assert 'a title is needed for issue 45' in r.err
-    assert 'wt create 45 <title words>' in r.err
+    # The full command, as the user types it.
+    assert 'hint: worktree-guard wt create 45 <title words>  (or install ' \
+        "the GitHub CLI 'gh'" in r.err
 
 
 def test_bootstrap_files(plain_repo: RepoHandle, wt: Run) -> None:
@@ -371,12 +380,13 @@ def test_list(plain_repo: RepoHandle, wt: Run) -> None:
     assert r.code == 0, r
     lines = r.out.splitlines()
     assert lines[0].startswith('base: origin/main ')
-    assert lines[1].split() == ['ISSUE', 'BRANCH', 'AHEAD', 'BEHIND', 'STATE',
+    # The same column order as wt status: BEHIND, then AHEAD.
+    assert lines[1].split() == ['ISSUE', 'BRANCH', 'BEHIND', 'AHEAD', 'STATE',
                                 'LAST', 'PATH']
     assert lines[2].split()[:5] == ['-', 'main', '0', '0', 'clean']
     assert lines[2].endswith('.  (main)')
     rows = {ln.split()[1]: ln.split() for ln in lines[3:] if ln[0] != 'p'}
-    assert rows['issue-45-rust'][:5] == ['45', 'issue-45-rust', '1', '0',
+    assert rows['issue-45-rust'][:5] == ['45', 'issue-45-rust', '0', '1',
                                          'clean']
     assert rows['issue-46-docs'][4] == 'dirty(1)'
     assert rows['(detached)'][4] == 'clean,locked'

@@ -101,12 +101,18 @@ def test_status_fetch(native_repo: RepoHandle, wt: Run,
     git('push', '-q', 'origin', 'main', cwd=other)
     data = json.loads(wt(native_repo.path, 'status', '--json').out)
     assert data['worktrees'][0]['behind'] == 0  # the cached base
+    r = wt(native_repo.path, 'status')
+    assert r.out.splitlines()[0].endswith('  (wt status --fetch refreshes it)')
     data = json.loads(wt(native_repo.path, 'status', '--json',
                          '--fetch').out)
     assert data['worktrees'][0]['behind'] == 1
+    r = wt(native_repo.path, 'status', '--fetch')
+    assert r.out.splitlines()[0].endswith('  (fetched just now)'), r.out
+    assert '--fetch refreshes' not in r.out
     native_repo.git('remote', 'set-url', 'origin', '/nonexistent.git')
     r = wt(native_repo.path, 'status', '--fetch')
     assert 'note: could not fetch origin/main' in r.out
+    assert r.out.splitlines()[0].endswith('  (not refreshed: see the notes)')
 
 
 def test_status_rule_checks(native_repo: RepoHandle, wt: Run) -> None:
@@ -282,8 +288,11 @@ def test_merge_conflicts(native_repo: RepoHandle,
 
 def test_status_root_outside_the_checkout(native_repo: RepoHandle,
                                           wt: Run) -> None:
+    # The policy refuses '..' in root; a symlinked root still leads out.
+    (native_repo.path.parent / 'wts').mkdir()
+    (native_repo.path / 'wts').symlink_to(native_repo.path.parent / 'wts')
     (native_repo.path / '.worktree-guard.yaml').write_text(
-        'worktrees:\n  root: ../wts\n')
+        'worktrees:\n  root: wts\n')
     _work(native_repo, 'issue-1-a', {'a.txt': 'a\n'}, path='../wts/issue-1-a')
     _work(native_repo, 'issue-2-b', {'b.txt': 'b\n'}, path='trees/issue-2-b')
     r = wt(native_repo.path, 'status')

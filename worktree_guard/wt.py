@@ -133,6 +133,7 @@ class Context:
         self.nested = self.policy['worktrees']['layout'] == 'nested'
         self.remote, self.base_branch = self.repo.resolve_base(
             self.policy['base']['remote'], self.policy['base']['branch'])
+        self.fetched = False  # base_tip(fetch=True) refreshed the base
 
     def show(self, path: str) -> str:
         """A path relative to the main checkout when inside it."""
@@ -173,6 +174,7 @@ class Context:
             if err is not None:
                 notes.append(f'could not fetch {tracking} ({err}); using the '
                              'cached one')
+            self.fetched = err is None
         oid = self.repo.ref_oid(f'refs/remotes/{tracking}')
         if oid is not None:
             return tracking, oid
@@ -189,8 +191,8 @@ def _issue_number(text: str) -> int:
     m = _ISSUE_ARG.match(text.strip())
     if m is None:
         raise GuardError(f'{text!r} is not an issue number',
-                         'give a positive number, e.g. wt create 45 "Add '
-                         'Rust SDK support"')
+                         'give a positive number, e.g. worktree-guard wt '
+                         'create 45 "Add Rust SDK support"')
     return int(m.group(1))
 
 
@@ -232,8 +234,8 @@ def _gh_title(issue: int) -> str:
     if shutil.which('gh') is None:
         raise GuardError(
             f'a title is needed for issue {issue}',
-            f'wt create {issue} <title words>  (or install the GitHub CLI '
-            "'gh' to use the issue's title)",
+            f'worktree-guard wt create {issue} <title words>  (or install '
+            "the GitHub CLI 'gh' to use the issue's title)",
         )
     res = spawn(['gh', 'issue', 'view', str(issue), '--json', 'title',
                  '--jq', '.title'], timeout=30)
@@ -243,7 +245,8 @@ def _gh_title(issue: int) -> str:
         raise GuardError(
             f'gh could not read the title of issue {issue}'
             + (f': {err.splitlines()[-1]}' if err else ''),
-            f'pass the title yourself: wt create {issue} <title words>',
+            'pass the title yourself: worktree-guard wt create '
+            f'{issue} <title words>',
         )
     return title
 
@@ -458,7 +461,7 @@ def cmd_list(ns: argparse.Namespace, ctx: Context) -> int:
         print(json.dumps({'base': {'ref': label, 'oid': base},
                           'worktrees': rows, 'notes': notes}, indent=2))
         return 0
-    table = [('ISSUE', 'BRANCH', 'AHEAD', 'BEHIND', 'STATE', 'LAST', 'PATH')]
+    table = [('ISSUE', 'BRANCH', 'BEHIND', 'AHEAD', 'STATE', 'LAST', 'PATH')]
     for r in rows:
         if r['bare']:
             state = 'bare'
@@ -471,8 +474,8 @@ def cmd_list(ns: argparse.Namespace, ctx: Context) -> int:
         table.append((
             '-' if r['issue'] is None else str(r['issue']),
             r['branch'] or ('(bare)' if r['bare'] else '(detached)'),
-            '-' if r['ahead'] is None else str(r['ahead']),
             '-' if r['behind'] is None else str(r['behind']),
+            '-' if r['ahead'] is None else str(r['ahead']),
             state, r['age'] or '-',
             ctx.show(r['path']) + ('  (main)' if r['main'] else ''),
         ))
@@ -738,7 +741,7 @@ def cmd_status(ns: argparse.Namespace, ctx: Context) -> int:
             'exit_code': code,
         }, indent=2))
         return code
-    _print_status(ctx, label, base, rows, overlaps, notes)
+    _print_status(ctx, label, base, rows, overlaps, notes, ns.fetch)
     return code
 
 
@@ -748,9 +751,16 @@ def _name(r: dict[str, Any]) -> str:
 
 def _print_status(ctx: Context, label: str, base: str | None,
                   rows: list[dict[str, Any]], overlaps: list[dict[str, Any]],
-                  notes: list[str]) -> None:
-    print(f'base: {label}' + (f' {base[:12]}' if base else '')
-          + ('' if base is None else '  (wt status --fetch refreshes it)'))
+                  notes: list[str], fetch: bool) -> None:
+    if base is None:
+        fresh = ''
+    elif not fetch:
+        fresh = '  (wt status --fetch refreshes it)'
+    elif ctx.fetched and label == f'{ctx.remote}/{ctx.base_branch}':
+        fresh = '  (fetched just now)'
+    else:
+        fresh = '  (not refreshed: see the notes)'
+    print(f'base: {label}' + (f' {base[:12]}' if base else '') + fresh)
     if not rows:
         print('no active worktrees')
     else:
