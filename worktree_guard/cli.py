@@ -99,8 +99,7 @@ def native_hook(args: list[str]) -> int:
         from worktree_guard.gitctx import parse_push_lines
         remote = args[1] if len(args) > 1 else None
         # Bytes, as the server reads them: a ref name need not be UTF-8.
-        data = '' if sys.stdin.isatty() else \
-            sys.stdin.buffer.read().decode('utf-8', 'surrogateescape')
+        data = '' if sys.stdin.isatty() else _read_stdin()
         inp = runner.StageInput('push', parse_push_lines(data), remote)
         rules = None
     elif name == 'commit-msg':
@@ -115,6 +114,15 @@ def native_hook(args: list[str]) -> int:
         result.notes = [n for n in result.notes
                         if not n.startswith(('skipped ', 'WORKTREE_GUARD'))]
     return _emit(result, 'text', hook_id=hook_id, native=True)
+
+
+def _read_stdin() -> str:
+    """stdin as text; undecodable bytes (a ref name need not be UTF-8)
+    are kept as surrogate escapes, as the server hook reads them."""
+    raw = getattr(sys.stdin, 'buffer', None)
+    if raw is None:  # a text stream without bytes underneath
+        return sys.stdin.read()
+    return str(raw.read().decode('utf-8', 'surrogateescape'))
 
 
 def _emit(result: Result, fmt: str, hook_id: str | None = None,

@@ -49,13 +49,13 @@ class Violation:
     @property
     def location(self) -> str:
         if self.path is not None:
-            loc = self.path
+            loc = quote_path(self.path)
             if self.line is not None:
                 loc += f':{self.line}'
                 if self.col is not None:
                     loc += f':{self.col}'
             return loc
-        return self.ref or 'HEAD'
+        return quote_path(self.ref) if self.ref else 'HEAD'
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -121,3 +121,27 @@ def format_json(result: Result) -> str:
         'skipped': result.skipped,
         'exit_code': result.exit_code,
     }, indent=2)
+
+
+def quote_path(path: str) -> str:
+    """A path as git's ``core.quotePath`` prints an unusual one: in double
+    quotes with C escapes when it holds a control character, a quote or a
+    backslash, so a newline in a file name cannot break the
+    ``path:line:col`` line.  Plain paths (spaces and unicode included) are
+    printed as they are."""
+    if path.isprintable() and '"' not in path and '\\' not in path:
+        return path
+    out = []
+    for ch in path:
+        if ch in '"\\':
+            out.append('\\' + ch)
+        elif ch == '\n':
+            out.append('\\n')
+        elif ch == '\t':
+            out.append('\\t')
+        elif not ch.isprintable():
+            out.extend(f'\\{b:03o}' for b in ch.encode('utf-8',
+                                                        'surrogateescape'))
+        else:
+            out.append(ch)
+    return '"' + ''.join(out) + '"'
