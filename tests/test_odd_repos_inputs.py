@@ -308,12 +308,10 @@ def test_resolve_base_conventions(plain_repo: RepoHandle) -> None:
     assert repo.resolve_base('origin', None) == ('origin', 'main')
 
 
-def test_check_ignored_and_gitpython(plain_repo: RepoHandle) -> None:
-    repo = Repo.discover(str(plain_repo.path))
+def test_ignored_in(plain_repo: RepoHandle) -> None:
+    from worktree_guard.gitctx.worktrees import ignored_in
     root = str(plain_repo.path)
-    assert repo.check_ignored(root, 'trees/x')
-    assert not repo.check_ignored(root, 'src/app.py')
-    assert repo.gitpython().head.commit.hexsha == plain_repo.head()
+    assert ignored_in(root, ['trees/x', 'src/app.py']) == {'trees/x'}
 
 
 def test_parse_worktree_list_odd_records() -> None:

@@ -371,10 +371,6 @@ def cmd_check(ns: argparse.Namespace | CheckArgs) -> int:
     return _emit(result, ns.format, hook_id=ns.hook)
 
 
-def cmd_hook(ns: argparse.Namespace) -> int:  # pragma: no cover (main() routes 'hook' before argparse)
-    return native_hook([ns.name, *ns.args])
-
-
 def cmd_policy(ns: argparse.Namespace) -> int:
     from worktree_guard import policy as policy_mod
     if ns.policy_command is None:
@@ -473,19 +469,10 @@ def cmd_wt(ns: argparse.Namespace) -> int:
     return wt_main(ns.wt_args)
 
 
-def cmd_pre_receive(ns: argparse.Namespace) -> int:  # pragma: no cover (main() routes 'pre-receive' before argparse)
-    from worktree_guard.server import main_pre_receive
-    return main_pre_receive(ns.pr_args)
-
-
-def cmd_update(ns: argparse.Namespace) -> int:  # pragma: no cover (main() routes 'update' before argparse)
-    from worktree_guard.server import main_update
-    return main_update(ns.up_args)
-
-
+# 'hook', 'pre-receive' and 'update' are routed in _main before argparse;
+# their subparsers exist for --help only.
 _COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     'check': cmd_check,
-    'hook': cmd_hook,
     'policy': cmd_policy,
     'init': cmd_init,
     'install': cmd_install,
@@ -495,6 +482,4 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     'rules': cmd_rules,
     'demo': cmd_demo,
     'wt': cmd_wt,
-    'pre-receive': cmd_pre_receive,
-    'update': cmd_update,
 }

@@ -13,7 +13,6 @@ is ``fetch_base``, which updates one remote-tracking ref when the policy asks.
 
 Processes are started with ``os.posix_spawnp`` instead of ``subprocess``:
 importing ``subprocess`` costs more than the rest of the commit-stage run.
-GitPython is used only by the slow, interactive commands (see ``gitpython``).
 """
 from __future__ import annotations
 
@@ -32,7 +31,6 @@ if TYPE_CHECKING:  # pragma: no cover (typing only)
     from collections.abc import Iterable
     from collections.abc import Sequence
 
-    import git as gitpython
 
 # Variables git exports into hooks that may be relative to the hook's cwd.
 _PATH_VARS = ('GIT_DIR', 'GIT_WORK_TREE', 'GIT_INDEX_FILE', 'GIT_COMMON_DIR',
@@ -535,12 +533,6 @@ class Repo:
                     break
         return remote, branch
 
-    def check_ignored(self, root: str, path: str) -> bool:
-        """Is ``path`` ignored in the checkout at ``root``?"""
-        res = spawn(['git', '-C', root, 'check-ignore', '-q', '--no-index',
-                     path], env=foreign_env())
-        return res.returncode == 0
-
     def fill_fast_forward(self, updates: Iterable[RefUpdate]) -> None:
         """Set ``fast_forward`` on updates of existing refs; ``None`` when
         unknown (new ref, deletion, or the old commit is not here).  One
@@ -557,10 +549,6 @@ class Repo:
 
     # -- the slow path ---------------------------------------------------------
 
-    def gitpython(self) -> gitpython.Repo:
-        """A GitPython ``Repo`` for interactive commands (never on hook paths)."""
-        import git as gitpython_mod
-        return gitpython_mod.Repo(self.root or self.git_dir)
 
 
 def parse_worktree_list(text: str) -> list[WorktreeInfo]:

@@ -76,7 +76,12 @@ into the main checkout or any worktree, `trees/issue-N-.../` references to a
 sibling worktree, home-directory paths (warning), symlinks that escape, or
 worktrees staged into the repo.  Suppress one line with a trailing
 `worktree-guard: allow` comment, or the next with `worktree-guard:
-allow-next-line`.""",
+allow-next-line`.
+
+Fix: write paths relative to this worktree (docs/x.md, not
+../main-repo/docs/x.md or /home/ann/app/docs/x.md); make symlinks relative
+and inside the tree; unstage a worktree swept in by `git add -A`:
+git rm --cached -r -- trees/<name>   and add /trees/ to .gitignore.""",
     ),
     RuleInfo(
         'sync-before-push', 'check-sync-before-push', ('push',),
