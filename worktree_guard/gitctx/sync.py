@@ -143,24 +143,31 @@ def _tip(repo: Repo, policy: Policy, inp: StageInput, remote: str,
     return SyncFacts(remote, base, None, 'none', problem)
 
 
-def fetch_base(repo: Repo, remote: str, base: str,
-               timeout: float) -> tuple[str | None, bool]:
+def fetch_base(repo: Repo, remote: str, base: str, timeout: float | None,
+               cwd: str | None = None) -> tuple[str | None, bool]:
     """Fetch ``base`` from ``remote`` into its remote-tracking ref only.
 
+    The one fetch of worktree-guard (the push rules and ``wt`` use it):
+    no FETCH_HEAD, no tags, no credential prompt, bounded by ``timeout``.
+    ``cwd`` runs git in another checkout (``wt`` fetches from the main
+    checkout, where a relative remote URL is resolved).
     Returns ``(error, missing)``: ``error`` is ``None`` on success, else a
     one-line reason; ``missing`` is true when the remote has no such branch.
     """
-    env = dict(repo.env)
+    from worktree_guard.gitctx import foreign_env
+    from worktree_guard.gitctx import spawn
+    env = dict(repo.env) if cwd is None else foreign_env()
     # English messages (we read one), and never a credential prompt that
     # would hang the push until the timeout.
     env.update(LC_ALL='C', LANGUAGE='C', GIT_TERMINAL_PROMPT='0')
-    res = repo.git(
-        'fetch', '--quiet', '--no-tags', '--no-write-fetch-head',
-        '--no-recurse-submodules', '--no-prune', '--no-auto-maintenance',
-        '--no-write-commit-graph', '--no-show-forced-updates', remote,
-        f'+refs/heads/{base}:refs/remotes/{remote}/{base}',
-        check=False, timeout=timeout, env=env,
-    )
+    args = ('fetch', '--quiet', '--no-tags', '--no-write-fetch-head',
+            '--no-recurse-submodules', '--no-prune', '--no-auto-maintenance',
+            '--no-write-commit-graph', '--no-show-forced-updates', remote,
+            f'+refs/heads/{base}:refs/remotes/{remote}/{base}')
+    if cwd is None:
+        res = repo.git(*args, check=False, timeout=timeout, env=env)
+    else:
+        res = spawn(['git', '-C', cwd, *args], env=env, timeout=timeout)
     if res.timed_out:
         return f'no answer within {timeout:g} s, sync.fetch-timeout', False
     if res.returncode == 0:

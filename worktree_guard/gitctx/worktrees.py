@@ -244,17 +244,17 @@ def layout_facts_all(repo: Repo, policy: Policy,
 
 def fetch(repo: Repo, remote: str, branch: str,
           timeout: float | None = None, cwd: str | None = None) -> str | None:
-    """Fetch one branch of ``remote`` (updating its remote-tracking ref).
+    """Fetch one branch of ``remote`` into its remote-tracking ref, with the
+    push rules' careful fetch (``sync.fetch_base``).
 
     ``cwd`` is where git runs (the main checkout: a relative remote URL is
     resolved from there, whichever worktree ``wt`` runs in).  Returns
-    ``None`` on success, else git's last error line."""
-    args = ('fetch', '--quiet', '--no-tags', remote, branch)
-    res = git_at(cwd, *args, timeout=timeout) if cwd is not None else \
-        repo.git(*args, check=False, timeout=timeout)
-    if res.timed_out:
-        return f'timed out after {timeout:g}s'
-    return None if res.returncode == 0 else _last_line(res)
+    ``None`` on success, else a one-line reason."""
+    from worktree_guard.gitctx.sync import fetch_base
+    error, missing = fetch_base(repo, remote, branch, timeout, cwd)
+    if missing:
+        return f"couldn't find remote ref {branch}"
+    return error
 
 
 def add_worktree(repo: Repo, path: str, branch: str,
