@@ -280,3 +280,32 @@ def test_protected_fix_during_a_merge(native_repo: RepoHandle) -> None:
     assert proc.returncode != 0
     assert 'git merge --abort' in proc.output
     assert 'git switch -c' not in proc.output.split('git merge --abort')[0]
+
+
+def test_protected_fix_during_a_rebase() -> None:
+    (v,) = protected_branch.check(
+        [BranchTarget('main', 'HEAD', operation='rebase')], default_policy())
+    assert v.fix == ["git rebase --abort  (rebase an issue branch instead "
+                     "of 'main')"]
+
+
+def test_unknown_skip_names_without_a_notes_list() -> None:
+    from worktree_guard.runner import skipped_rules
+    assert skipped_rules({'WORKTREE_GUARD_SKIP': 'nope'}) == {}
+    notes: list[str] = []
+    assert skipped_rules({'WORKTREE_GUARD_SKIP': 'nope,branch-name'},
+                         notes) == {'branch-name':
+                                    'WORKTREE_GUARD_SKIP=branch-name'}
+    assert notes and "unknown rule 'nope'" in notes[0]
+
+
+def test_fast_forward_unknown_when_the_old_tip_is_missing(
+        plain_repo: RepoHandle) -> None:
+    from worktree_guard.gitctx import Repo
+    repo = Repo.discover(str(plain_repo.path))
+    head = plain_repo.head()
+    missing = 'f' * 40
+    updates = [RefUpdate('refs/heads/main', head, 'refs/heads/main', missing),
+               RefUpdate('refs/heads/main', head, 'refs/heads/main', head)]
+    repo.fill_fast_forward(updates)
+    assert [u.fast_forward for u in updates] == [None, True]
