@@ -455,7 +455,27 @@ def load(root: str | None, override: str | None = None,
     st = os.stat(path)
     key = (CACHE_VERSION, path, st.st_size, st.st_mtime_ns, st.st_ino,
            st.st_ctime_ns)
+    display = os.path.relpath(path) if override is None else override
+
+    def read() -> bytes:
+        try:
+            with open(path, 'rb') as f:
+                return f.read()
+        except OSError as e:
+            raise PolicyError(f'{display}:1:1: cannot read the policy file: '
+                              f'{e.strerror}',
+                              'check its permissions') from None
+
     cache_path = os.path.join(cache_dir, CACHE_FILE) if cache_dir else None
+    return cached_parse(cache_path, key, read, display, path)
+
+
+def cached_parse(cache_path: str | None, key: tuple[object, ...],
+                 read: Callable[[], bytes], display: str,
+                 path: str) -> Policy:
+    """``parse(read(), display)``, cached (``marshal``) at ``cache_path``
+    under ``key``: a file's stat at the client, a blob id at the server.
+    The cache is best-effort: a read-only ``.git`` only costs speed."""
     if cache_path is not None:
         try:
             with open(cache_path, 'rb') as f:
@@ -465,24 +485,19 @@ def load(root: str | None, override: str | None = None,
                               cached['globs'])
         except (OSError, EOFError, ValueError, TypeError, AttributeError):
             pass
-    display = os.path.relpath(path) if override is None else override
-    try:
-        with open(path, 'rb') as f:
-            raw = f.read()
-    except OSError as e:
-        raise PolicyError(f'{display}:1:1: cannot read the policy file: '
-                          f'{e.strerror}',
-                          'check its permissions') from None
-    policy = parse(raw, display)
+    policy = parse(read(), display)
     policy.path = path
     if cache_path is not None:
+        tmp = f'{cache_path}.{os.getpid()}.tmp'
         try:
-            tmp = f'{cache_path}.{os.getpid()}.tmp'
             with open(tmp, 'wb') as f:
                 marshal.dump({'key': key, **policy.to_cache()}, f)
             os.replace(tmp, cache_path)
         except OSError:
-            pass
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
     return policy
 
 

@@ -362,27 +362,8 @@ def policy_from_blob(repo: Repo, display: str, oid: str,
                      content: bytes) -> Policy:
     """Parse a policy blob, cached by its object id in the git dir: blobs
     never change, so a cache hit skips YAML and schema validation."""
-    import marshal
     from worktree_guard import policy as policy_mod
-    key = (policy_mod.CACHE_VERSION, oid, display)
-    path = os.path.join(repo.git_dir, CACHE_FILE)
-    try:
-        with open(path, 'rb') as f:
-            cached = marshal.load(f)
-        if cached.get('key') == key:
-            return policy_mod.Policy(cached['data'], cached['sources'],
-                                     display, cached['globs'])
-    except (OSError, EOFError, ValueError, TypeError, AttributeError):
-        pass
-    pol = policy_mod.parse(content, display)
-    pol.path = display
-    tmp = f'{path}.{os.getpid()}.tmp'
-    try:
-        with open(tmp, 'wb') as f:
-            marshal.dump({'key': key, **pol.to_cache()}, f)
-        os.replace(tmp, path)
-    except OSError:  # a read-only repository only costs speed
-        import contextlib
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-    return pol
+    return policy_mod.cached_parse(
+        os.path.join(repo.git_dir, CACHE_FILE),
+        (policy_mod.CACHE_VERSION, oid, display), lambda: content, display,
+        display)
