@@ -61,9 +61,9 @@ def new_commit(r: RepoHandle, name: str, cwd: Path | None = None) -> str:
 # -- the pure rule ---------------------------------------------------------------------------
 
 def facts(*targets: SyncTarget, tip_: str | None = C,
-          problem: str | None = None) -> SyncFacts:
-    return SyncFacts('origin', 'main', tip_, 'fetched' if tip_ else 'none',
-                     problem, list(targets))
+          error: str | None = None) -> SyncFacts:
+    return SyncFacts('origin', 'main', tip_, 'fetched' if tip_ else 'cached',
+                     list(targets), fetch_error=error)
 
 
 def test_rule_nothing_to_judge() -> None:
@@ -100,10 +100,12 @@ def test_rule_merge_commits_and_require_linear() -> None:
 
 def test_rule_unreachable_and_overlap() -> None:
     (v,) = sync_before_push.check(
-        facts(SyncTarget(upd('issue-1-x')), tip_=None, problem='it broke'),
+        facts(SyncTarget(upd('issue-1-x')), tip_=None, error='it broke'),
         pol())
     assert v.kind == 'unreachable' and v.ref == 'refs/remotes/origin/main'
-    assert v.message.endswith(': it broke')
+    assert v.message.endswith(": there is no remote-tracking ref origin/main "
+                              "and the fetch failed (it broke); run 'git "
+                              "fetch origin' once")
     t = SyncTarget(upd('issue-1-x'), conflicts={'issue-2-y': ['a.py']})
     (v,) = sync_before_push.check(facts(t), pol())
     assert v.kind == 'overlap' and v.token == 'issue-2-y'
@@ -126,7 +128,7 @@ def test_server_facts_name_the_local_base() -> None:
     (86400 * 3 + 3600 * 4 + 7, 'last updated 3d 4h ago'),
 ])
 def test_age_text(age: float | None, text: str) -> None:
-    assert sync.age_text(age) == text
+    assert sync_before_push.age_text(age) == text
 
 
 # -- which refs are judged ---------------------------------------------------------------------
@@ -389,7 +391,7 @@ def test_ref_age_reflog_then_mtime(plain_repo: RepoHandle) -> None:
     r.git('pack-refs', '--all')
     assert not loose.exists()
     assert sync.ref_age(repo, ref, oid) is None
-    assert sync.age_text(sync.ref_age(repo, ref, oid)) == \
+    assert sync_before_push.age_text(sync.ref_age(repo, ref, oid)) == \
         'last updated at an unknown time'
 
 
@@ -601,8 +603,9 @@ def test_shallow_clone_follows_when_unreachable(plain_repo: RepoHandle,
 
 
 def test_rule_undecided_target() -> None:
-    t = SyncTarget(upd('issue-1-x'), behind=3, unknown='shallow, cut at x')
+    t = SyncTarget(upd('issue-1-x'), behind=3, cut=B)
     (v,) = sync_before_push.check(facts(t), pol())
     assert (v.kind, v.ref) == ('unreachable', 'refs/heads/issue-1-x')
-    assert v.message.endswith(": shallow, cut at x")
+    assert v.message.endswith(f': this clone is shallow: the history is cut '
+                              f'off at {B[:12]}, before the base tip shows up')
     assert v.fix[0].startswith('git fetch --unshallow origin')

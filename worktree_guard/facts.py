@@ -205,21 +205,22 @@ class SyncTarget:
     ``merges`` lists the merge commits in ``<base>..<pushed>`` (newest
     first); ``conflicts`` maps another active worktree branch to the paths
     the pushed branch would conflict on (only with ``sync.warn-overlap``).
-    ``unknown`` says why ancestry could not be decided (a shallow clone cut
-    the history off); ``behind`` is then meaningless.
+    ``cut`` is the shallow-clone cut-off commit the walk from the pushed tip
+    hit before it found the base tip: ancestry is then undecided and
+    ``behind`` is meaningless.
     """
 
-    __slots__ = ('update', 'behind', 'merges', 'conflicts', 'unknown')
+    __slots__ = ('update', 'behind', 'merges', 'conflicts', 'cut')
 
     def __init__(self, update: RefUpdate, behind: int = 0,
                  merges: list[str] | None = None,
                  conflicts: dict[str, list[str]] | None = None,
-                 unknown: str | None = None) -> None:
+                 cut: str | None = None) -> None:
         self.update = update
         self.behind = behind
         self.merges = merges or []
         self.conflicts = conflicts or {}
-        self.unknown = unknown
+        self.cut = cut
 
     def __repr__(self) -> str:
         return (f'SyncTarget({self.update.remote_ref!r}, '
@@ -227,29 +228,39 @@ class SyncTarget:
 
 
 class SyncFacts:
-    """What sync-before-push judges a push against (issue 4).
+    """What sync-before-push judges a push against (issue 4): raw facts
+    only; the rule decides whether the tip is trusted.
 
     ``remote``/``base`` name the base branch (``origin``/``main``).
-    ``tip`` is the base tip the targets were compared with, or ``None``
-    when no trustworthy tip exists; ``problem`` then says why (fetch failed
-    and the cached ref is missing or too old, no cached ref...).
-    ``source`` is ``fetched`` (fresh fetch), ``cached`` (the remote-tracking
-    ref, fetch off or failed), ``local`` (server side: ``refs/heads/<base>``)
-    or ``none``.  ``targets`` are only the branches being judged: deletions,
-    tags, the base branch and ``sync.exempt`` are already left out.
+    ``source`` is where ``tip`` came from: ``fetched`` (a fetch just now),
+    ``cached`` (the remote-tracking ref: fetch off or failed) or ``local``
+    (server side: ``refs/heads/<base>``).  ``tip`` is ``None`` when that
+    ref does not exist.  ``age`` is the cached ref's age in seconds
+    (``None``: unknown), ``fetch_error`` why the fetch failed, ``missing``
+    that the remote (on the server: this repository) has no such branch.
+    The targets were compared with ``tip`` when it exists.  ``targets`` are
+    only the branches being judged: deletions, tags, the base branch and
+    ``sync.exempt`` are already left out.  ``notes`` collects the rule's
+    one-line notes (the runner passes them on).
     """
 
-    __slots__ = ('remote', 'base', 'tip', 'source', 'problem', 'targets')
+    __slots__ = ('remote', 'base', 'tip', 'source', 'targets', 'age',
+                 'fetch_error', 'missing', 'notes')
 
     def __init__(self, remote: str, base: str, tip: str | None = None,
-                 source: str = 'none', problem: str | None = None,
-                 targets: list[SyncTarget] | None = None) -> None:
+                 source: str = 'fetched',
+                 targets: list[SyncTarget] | None = None,
+                 age: float | None = None, fetch_error: str | None = None,
+                 missing: bool = False) -> None:
         self.remote = remote
         self.base = base
         self.tip = tip
         self.source = source
-        self.problem = problem
         self.targets = targets or []
+        self.age = age
+        self.fetch_error = fetch_error
+        self.missing = missing
+        self.notes: list[str] = []
 
     @property
     def base_name(self) -> str:

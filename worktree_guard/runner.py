@@ -188,7 +188,11 @@ def _run_sync_before_push(repo: Repo, policy: Policy,
                           inp: StageInput) -> list[Violation]:
     from worktree_guard.gitctx import sync
     from worktree_guard.rules import sync_before_push
-    return sync_before_push.check(sync.sync_facts(repo, policy, inp), policy)
+    facts = sync.sync_facts(repo, policy, inp)
+    found = sync_before_push.check(facts, policy)
+    if facts is not None:
+        inp.notes.extend(facts.notes)  # the rule's notes
+    return found
 
 
 _RUNNERS: dict[str, Callable[[Repo, Policy, StageInput], list[Violation]]] = {

@@ -15,8 +15,9 @@ Which tip is judged against, and how its age is measured:
   (``logs/refs/remotes/<remote>/<base>``), or, without a reflog, the mtime
   of the loose ref file.  A fetch that brings nothing new rewrites neither,
   so the age is an upper bound: it errs towards "too old", never towards
-  trusting a stale ref.  A packed ref without a reflog has no known age and
-  is never trusted under ``when-unreachable: warn``.
+  trusting a stale ref.  A packed ref without a reflog has no known age.
+  Whether the cached tip is trusted (``sync.when-unreachable``,
+  ``sync.max-staleness``) is decided by rules/sync_before_push.py.
 * Server side (``inp.server``, inside pre-receive): this repository *is*
   the remote, so the tip is the local ``refs/heads/<base>``; nothing is
   fetched.
@@ -61,15 +62,10 @@ def sync_facts(repo: Repo, policy: Policy, inp: StageInput) -> SyncFacts | None:
     # was loaded (policy._bad_name): neither can smuggle in an option or
     # a refspec.
     facts = _tip(repo, policy, inp, remote, base)
-    if facts is None:
-        return None
     if facts.tip is not None:
         shallow = _shallow_commits(repo)
         for u in wanted:
-            target = _target(repo, facts.tip, u, shallow)
-            if target.unknown is not None:
-                _undecided(policy, inp, facts, target)
-            facts.targets.append(target)
+            facts.targets.append(_target(repo, facts.tip, u, shallow))
         if policy['sync']['warn-overlap'] and not inp.server:
             _add_conflicts(repo, facts)
     else:
@@ -80,16 +76,13 @@ def sync_facts(repo: Repo, policy: Policy, inp: StageInput) -> SyncFacts | None:
 # -- the base tip ---------------------------------------------------------------------
 
 def _tip(repo: Repo, policy: Policy, inp: StageInput, remote: str,
-         base: str) -> SyncFacts | None:
+         base: str) -> SyncFacts:
+    """Where the base tip is: fetched, the cached remote-tracking ref (with
+    its age and the fetch error) or, on the server, the local branch.
+    Whether it is trusted is the rule's call."""
     if inp.server:
         tip = repo.ref_oid(f'refs/heads/{base}')
-        if tip is None:
-            inp.notes.append(f"sync-before-push: there is no branch '{base}' "
-                             'here yet: nothing to sync with')
-            return None
-        inp.notes.append(f'sync-before-push: judged against {base} at '
-                         f'{tip[:12]} (this repository)')
-        return SyncFacts(remote, base, tip, 'local')
+        return SyncFacts(remote, base, tip, 'local', missing=tip is None)
 
     sync = policy['sync']
     tracking = f'refs/remotes/{remote}/{base}'
@@ -98,49 +91,17 @@ def _tip(repo: Repo, policy: Policy, inp: StageInput, remote: str,
         error, missing = fetch_base(repo, remote, base,
                                     float(sync['fetch-timeout']))
         if missing:
-            inp.notes.append(f"sync-before-push: {remote} has no branch "
-                             f"'{base}' yet: nothing to sync with")
-            return None
+            return SyncFacts(remote, base, None, 'fetched', missing=True)
         if error is None:
             tip = repo.ref_oid(tracking)
             if tip is not None:
-                inp.notes.append(f'sync-before-push: judged against '
-                                 f'{remote}/{base} at {tip[:12]} (fetched '
-                                 'just now)')
                 return SyncFacts(remote, base, tip, 'fetched')
             error = f'the fetch did not write {tracking}'  # pragma: no cover (reftable or a racing writer)
 
     cached = repo.ref_oid(tracking)
-    if cached is None:
-        why = (f'the fetch failed ({error})' if error is not None
-               else 'sync.fetch is false')
-        return SyncFacts(remote, base, None, 'none',
-                         f'there is no remote-tracking ref {remote}/{base} '
-                         f"and {why}; run 'git fetch {remote}' once")
-    age = ref_age(repo, tracking, cached)
-    described = (f'the cached {remote}/{base} at {cached[:12]}, '
-                 f'{age_text(age)}')
-    if error is None:
-        inp.notes.append(f'sync-before-push: judged against {described} '
-                         '(sync.fetch is false)')
-        return SyncFacts(remote, base, cached, 'cached')
-    limit_text = sync['max-staleness']
-    if sync['when-unreachable'] == 'warn':
-        from worktree_guard.policy import parse_duration
-        if age is not None and age < parse_duration(limit_text):
-            inp.notes.append(
-                f'sync-before-push: could not fetch {base} from {remote} '
-                f'({error}); judged against {described} '
-                f'(sync.when-unreachable: warn, max-staleness {limit_text})')
-            return SyncFacts(remote, base, cached, 'cached')
-        problem = (f'the fetch of {base} from {remote} failed ({error}) and '
-                   f'{described}, is not younger than sync.max-staleness '
-                   f'({limit_text})')
-    else:
-        problem = (f'the fetch of {base} from {remote} failed ({error}), '
-                   f'and under sync.when-unreachable: block {described}, '
-                   'is not trusted')
-    return SyncFacts(remote, base, None, 'none', problem)
+    age = None if cached is None else ref_age(repo, tracking, cached)
+    return SyncFacts(remote, base, cached, 'cached', age=age,
+                     fetch_error=error)
 
 
 def fetch_base(repo: Repo, remote: str, base: str, timeout: float | None,
@@ -213,22 +174,6 @@ def _last_line(path: str) -> str | None:
     return lines[-1].decode('utf-8', 'replace') if lines else None
 
 
-def age_text(age: float | None) -> str:
-    """``last updated 2h 5m ago`` (or at an unknown time)."""
-    if age is None:
-        return 'last updated at an unknown time'
-    secs = int(age)
-    if secs < 60:
-        span = f'{secs}s'
-    elif secs < 3600:
-        span = f'{secs // 60}m'
-    elif secs < 86400:
-        span = f'{secs // 3600}h {secs % 3600 // 60}m'
-    else:
-        span = f'{secs // 86400}d {secs % 86400 // 3600}h'
-    return f'last updated {span} ago'
-
-
 # -- per pushed branch -------------------------------------------------------------------
 
 def _shallow_commits(repo: Repo) -> frozenset[str]:
@@ -261,25 +206,8 @@ def _target(repo: Repo, tip: str, update: RefUpdate,
             merges.append(oid)
     # The walk from the pushed tip hit a shallow cut before it found the
     # base tip: the base may well be further down, beyond the cut.
-    unknown = None
-    if behind and cut is not None:
-        unknown = (f'this clone is shallow: the history is cut off at '
-                   f'{cut[:12]}, before the base tip shows up')
-    return SyncTarget(update, behind, merges, unknown=unknown)
-
-
-def _undecided(policy: Policy, inp: StageInput, facts: SyncFacts,
-               target: SyncTarget) -> None:
-    """A shallow clone cannot say whether the branch contains the base:
-    ``sync.when-unreachable`` decides, as for an unreachable remote."""
-    if policy['sync']['when-unreachable'] == 'warn':
-        inp.notes.append(
-            f"sync-before-push: cannot tell whether '{target.update.branch}' "
-            f'contains {facts.base_name} ({target.unknown}); let through '
-            "under sync.when-unreachable: warn (run 'git fetch --unshallow' "
-            'to judge it)')
-        target.behind = 0
-        target.unknown = None
+    return SyncTarget(update, behind, merges,
+                      cut=cut if behind else None)
 
 
 def _add_conflicts(repo: Repo, facts: SyncFacts) -> None:

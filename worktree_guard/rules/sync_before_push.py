@@ -1,8 +1,11 @@
 """sync-before-push: a pushed branch contains the base tip; history stays linear.
 
 Pure: judges the ``SyncFacts`` that ``gitctx.sync.sync_facts`` gathered
-(which tip was trusted, how far behind each pushed branch is, which merge
-commits it carries, which other worktree branches it would conflict with).
+(where the base tip came from and how old a cached one is, how far behind
+each pushed branch is, which merge commits it carries, which other worktree
+branches it would conflict with).  It decides whether a cached tip is
+trusted (``sync.when-unreachable``, ``sync.max-staleness``) and writes the
+notes into ``facts.notes``.
 """
 from __future__ import annotations
 
@@ -31,13 +34,35 @@ def fix_command(facts: SyncFacts) -> str:
 def check(facts: SyncFacts | None, policy: Policy) -> list[Violation]:
     if facts is None or not facts.targets:
         return []
-    if facts.tip is None:
-        return [_unreachable(facts, policy)]
+    if facts.missing:
+        if facts.source == 'local':
+            facts.notes.append(f"sync-before-push: there is no branch "
+                               f"'{facts.base}' here yet: nothing to sync "
+                               'with')
+        else:
+            facts.notes.append(f"sync-before-push: {facts.remote} has no "
+                               f"branch '{facts.base}' yet: nothing to sync "
+                               'with')
+        return []
+    untrusted = _judge_tip(facts, policy)
+    if untrusted is not None:
+        return [untrusted]
     out: list[Violation] = []
     sync = policy['sync']
     for target in facts.targets:
-        if target.unknown is not None:
-            out.append(_undecided(facts, target))
+        if target.cut is not None:
+            # A shallow clone cannot say whether the branch contains the
+            # base: sync.when-unreachable decides, as for an unreachable
+            # remote.
+            if sync['when-unreachable'] == 'warn':
+                facts.notes.append(
+                    'sync-before-push: cannot tell whether '
+                    f"'{target.update.branch}' contains {facts.base_name} "
+                    f'({_shallow(target.cut)}); let through under '
+                    "sync.when-unreachable: warn (run 'git fetch "
+                    "--unshallow' to judge it)")
+            else:
+                out.append(_undecided(facts, target, target.cut))
         elif target.behind > sync['max-behind']:
             out.append(_behind(facts, target, sync['max-behind']))
         if sync['require-linear'] and target.merges:
@@ -58,29 +83,93 @@ def _listed(items: list[str]) -> str:
     return shown
 
 
-def _unreachable(facts: SyncFacts, policy: Policy) -> Violation:
-    problem = facts.problem or ''
-    fetch = (f'git fetch {facts.remote}  (check the remote URL with '
+def age_text(age: float | None) -> str:
+    """``last updated 2h 5m ago`` (or at an unknown time)."""
+    if age is None:
+        return 'last updated at an unknown time'
+    secs = int(age)
+    if secs < 60:
+        span = f'{secs}s'
+    elif secs < 3600:
+        span = f'{secs // 60}m'
+    elif secs < 86400:
+        span = f'{secs // 3600}h {secs % 3600 // 60}m'
+    else:
+        span = f'{secs // 86400}d {secs % 86400 // 3600}h'
+    return f'last updated {span} ago'
+
+
+def _shallow(cut: str) -> str:
+    return (f'this clone is shallow: the history is cut off at {cut[:12]}, '
+            'before the base tip shows up')
+
+
+def _judge_tip(facts: SyncFacts, policy: Policy) -> Violation | None:
+    """Whether ``facts.tip`` is trusted: ``None`` (and a note saying which
+    tip is judged against) when it is, else the ``unreachable`` violation.
+
+    A fetched or local tip is trusted.  A cached remote-tracking ref is
+    trusted when the fetch is off, or under ``sync.when-unreachable: warn``
+    when its known age is below ``sync.max-staleness``.
+    """
+    tip = facts.tip
+    if facts.source != 'cached':
+        assert tip is not None  # check() handled a missing base
+        how = ('fetched just now' if facts.source == 'fetched'
+               else 'this repository')
+        facts.notes.append(f'sync-before-push: judged against '
+                           f'{facts.base_name} at {tip[:12]} ({how})')
+        return None
+    remote, base, error = facts.remote, facts.base, facts.fetch_error
+    fetch = (f'git fetch {remote}  (check the remote URL with '
              "'git remote -v' and your network)")
-    sync = policy['sync']
-    # gitctx.sync words the three cases: no cached ref at all, a cached ref
-    # of unknown age (packed, no reflog), a cached ref that is too old.
-    if problem.startswith('there is no remote-tracking ref'):
+    if tip is None:
+        why = (f'the fetch failed ({error})' if error is not None
+               else 'sync.fetch is false')
         # No policy trusts a ref that does not exist: only a fetch helps.
-        fix = [fetch]
-    elif sync['when-unreachable'] != 'warn':
-        fix = [fetch,
-               'or set sync.when-unreachable: warn in .worktree-guard.yaml '
-               'to trust a cached ref younger than sync.max-staleness']
-    elif 'at an unknown time' in problem:
+        return _unreachable(
+            facts, f'there is no remote-tracking ref {remote}/{base} '
+            f"and {why}; run 'git fetch {remote}' once", [fetch])
+    described = (f'the cached {remote}/{base} at {tip[:12]}, '
+                 f'{age_text(facts.age)}')
+    if error is None:
+        facts.notes.append(f'sync-before-push: judged against {described} '
+                           '(sync.fetch is false)')
+        return None
+    sync = policy['sync']
+    limit_text = sync['max-staleness']
+    if sync['when-unreachable'] != 'warn':
+        return _unreachable(
+            facts, f'the fetch of {base} from {remote} failed ({error}), '
+            f'and under sync.when-unreachable: block {described}, '
+            'is not trusted',
+            [fetch,
+             'or set sync.when-unreachable: warn in .worktree-guard.yaml '
+             'to trust a cached ref younger than sync.max-staleness'])
+    from worktree_guard.policy import parse_duration
+    if facts.age is not None and facts.age < parse_duration(limit_text):
+        facts.notes.append(
+            f'sync-before-push: could not fetch {base} from {remote} '
+            f'({error}); judged against {described} '
+            f'(sync.when-unreachable: warn, max-staleness {limit_text})')
+        return None
+    problem = (f'the fetch of {base} from {remote} failed ({error}) and '
+               f'{described}, is not younger than sync.max-staleness '
+               f'({limit_text})')
+    if facts.age is None:
         fix = [f'{fetch}; a cached ref of unknown age is never trusted, '
                'whatever sync.max-staleness says']
     else:
         fix = [fetch,
-               f'or raise sync.max-staleness (now {sync["max-staleness"]}) '
+               f'or raise sync.max-staleness (now {limit_text}) '
                f'in .worktree-guard.yaml to trust the cached '
-               f'{facts.base_name} while {facts.remote} is unreachable; '
+               f'{facts.base_name} while {remote} is unreachable; '
                f'fetch again once it is back']
+    return _unreachable(facts, problem, fix)
+
+
+def _unreachable(facts: SyncFacts, problem: str,
+                 fix: list[str]) -> Violation:
     return Violation(
         RULE,
         f'cannot tell whether the push contains {facts.base_name}: '
@@ -92,12 +181,12 @@ def _unreachable(facts: SyncFacts, policy: Policy) -> Violation:
     )
 
 
-def _undecided(facts: SyncFacts, target: SyncTarget) -> Violation:
+def _undecided(facts: SyncFacts, target: SyncTarget, cut: str) -> Violation:
     u = target.update
     return Violation(
         RULE,
         f"cannot tell whether branch '{u.branch}' contains "
-        f'{facts.base_name}: {target.unknown}',
+        f'{facts.base_name}: {_shallow(cut)}',
         kind='unreachable', ref=u.remote_ref, token=u.branch,
         fix=[f'git fetch --unshallow {facts.remote}  (then push again; if '
              f'it is still refused: {fix_command(facts)})',
