@@ -382,11 +382,8 @@ def test_config_entries_that_are_not_hooks(plain_repo: RepoHandle) -> None:
             '  - id: check-worktree-layout\n')
     assert install._pre_commit_config(str(r.path)) == [
         ('check-worktree-layout', None)]
-    assert install._pre_commit_config_ids(str(r.path)) == {
-        'check-worktree-layout'}
     os.remove(r.path / '.pre-commit-config.yaml')
     assert install._pre_commit_config(str(r.path)) is None
-    assert install._pre_commit_config_ids(str(r.path)) == set()
 
 
 def test_doctor_on_a_bare_repo_a_gone_worktree_and_a_bad_policy(

@@ -428,20 +428,103 @@ def _pre_commit_config(root: str) -> list[tuple[str, list[str] | None]] | None:
         return []
 
 
-def _pre_commit_config_ids(root: str) -> set[str]:
-    """The hook ids in ``root``'s ``.pre-commit-config.yaml`` (empty when
-    there is none)."""
-    return {hook_id for hook_id, _ in _pre_commit_config(root) or []}
-
-
 def _runs_at_commit(stages: list[str] | None) -> bool:
     # 'commit' is the pre-3.2 name of the pre-commit stage.
     return stages is None or 'pre-commit' in stages or 'commit' in stages
 
 
+class HookState:
+    """Which hooks git runs in one worktree, and what ``doctor`` makes of it.
+
+    ``hooks_dir``: the folder git takes the hooks from there (``core.hooksPath``
+    resolved the way git resolves it in that worktree).  ``kinds``: for
+    ``pre-commit`` and ``pre-push``, ``'native'``, ``'pre-commit'`` (the
+    framework's script), ``'foreign'`` or ``None`` (no executable hook).
+    ``status``: ``'ok'``, ``'SILENT'`` (a hook is missing) or ``'BROKEN'``
+    (pre-commit's hook without a config fails every commit); ``notes``:
+    doctor's lines.  ``problem``: one line for ``wt status``, ``None`` when
+    the status is ok and worktree-guard runs at commit.
+    """
+    __slots__ = ('hooks_dir', 'kinds', 'status', 'notes', 'problem')
+
+    def __init__(self, hooks_dir: str, kinds: dict[str, str | None],
+                 status: str, notes: list[str], problem: str | None) -> None:
+        self.hooks_dir = hooks_dir
+        self.kinds = kinds
+        self.status = status
+        self.notes = notes
+        self.problem = problem
+
+
+def hook_states(repo: Repo,
+                paths: Sequence[str]) -> dict[str, HookState]:
+    """The hooks that run in each worktree of ``repo`` at ``paths``.
+
+    No process per worktree: ``core.hooksPath`` is read once (``hooks_dir``)
+    and, when relative, resolved in each worktree as git resolves it there
+    (hooks run at the worktree root); unset, every worktree shares
+    ``<git-common-dir>/hooks``.
+    """
+    shared, configured = hooks_dir(repo)
+    relative = None
+    if configured and not os.path.isabs(os.path.expanduser(configured)):
+        relative = os.path.expanduser(configured)
+    commit_ids = _commit_hook_ids()
+    return {
+        p: _hook_state(p, shared if relative is None else
+                       os.path.normpath(os.path.join(p, relative)),
+                       commit_ids)
+        for p in paths}
+
+
+def _hook_state(worktree_path: str, hdir: str,
+                commit_ids: frozenset[str]) -> HookState:
+    kinds = {n: _hook_kind(os.path.join(hdir, n))
+             for n in ('pre-commit', 'pre-push')}
+    missing = [n for n, k in kinds.items() if k is None]
+    config = _pre_commit_config(worktree_path)
+    hooks = config or []
+    status = 'ok'
+    notes = []
+    problem = None
+    if missing:
+        status = 'SILENT'
+        notes.append(f"no {' or '.join(missing)} hook in {hdir}")
+        problem = (f"no {missing[0]} hook in {hdir}: worktree-guard "
+                   'install, or pre-commit install')
+    framework = [n for n, k in kinds.items() if k == 'pre-commit']
+    if framework and config is None:
+        # pre-commit's hook exits 1 when the config is missing.
+        status = 'BROKEN'
+        acts = ' and every '.join(
+            {'pre-commit': 'commit', 'pre-push': 'push'}[n]
+            for n in framework)
+        notes.append(f'no {PRE_COMMIT_CONFIG} here: pre-commit fails '
+                     f'every {acts}')
+        problem = notes[-1]
+    elif kinds['pre-commit'] == 'pre-commit' and not any(
+            _runs_at_commit(stages) for hook_id, stages in hooks
+            if hook_id in commit_ids):
+        notes.append(f'pre-commit is installed but {PRE_COMMIT_CONFIG} '
+                     'has no worktree-guard commit hook')
+        problem = ('pre-commit is installed, but .pre-commit-config.yaml '
+                   'runs no worktree-guard commit hook')
+    for n, k in kinds.items():
+        if k == 'foreign':
+            notes.append(f'{n} is a foreign hook (not ours, not '
+                         'pre-commit)')
+    if kinds['pre-commit'] == 'foreign':
+        problem = f'the pre-commit hook in {hdir} is not worktree-guard'
+    if any(h == 'worktree-guard-push' for h, _ in hooks) and \
+            kinds['pre-push'] is None:
+        notes.append('the config has worktree-guard-push but no pre-push '
+                     'hook is installed: pre-commit install --hook-type '
+                     'pre-push')
+    return HookState(hdir, kinds, status, notes, problem)
+
+
 def doctor(policy_path: str | None = None) -> int:
     from worktree_guard import policy as policy_mod
-    from worktree_guard.gitctx import foreign_env
     repo = Repo.discover()
     problems = 0
     try:
@@ -451,9 +534,11 @@ def doctor(policy_path: str | None = None) -> int:
         problems += 1
         print('policy: INVALID')
         print('  ' + e.render().replace('\n', '\n  '))
-    env = foreign_env()
-    commit_ids = _commit_hook_ids()
-    for wt in repo.worktrees():
+    worktrees = repo.worktrees()
+    states = hook_states(repo, [
+        wt.path for wt in worktrees
+        if not wt.bare and not wt.prunable and os.path.isdir(wt.path)])
+    for wt in worktrees:
         label = wt.branch or ('bare' if wt.bare else 'detached')
         if wt.bare:
             print(f'{wt.path} [bare]: no hooks run here for commits')
@@ -463,49 +548,12 @@ def doctor(policy_path: str | None = None) -> int:
                   'run `git worktree prune`')
             problems += 1
             continue
-        res = spawn(['git', '-C', wt.path, 'rev-parse', '--git-path',
-                     'hooks'], env=env)
-        hdir = res.stdout.decode(errors='replace').strip()
-        if hdir and not os.path.isabs(hdir):
-            hdir = os.path.join(wt.path, hdir)
-        kinds = {n: _hook_kind(os.path.join(hdir, n))
-                 for n in ('pre-commit', 'pre-push')}
-        missing = [n for n, k in kinds.items() if k is None]
-        config = _pre_commit_config(wt.path)
-        hooks = config or []
-        status = 'ok'
-        notes = []
-        if missing:
-            status = 'SILENT'
-            notes.append(f"no {' or '.join(missing)} hook in {hdir}")
-        framework = [n for n, k in kinds.items() if k == 'pre-commit']
-        if framework and config is None:
-            # pre-commit's hook exits 1 when the config is missing.
-            status = 'BROKEN'
-            acts = ' and every '.join(
-                {'pre-commit': 'commit', 'pre-push': 'push'}[n]
-                for n in framework)
-            notes.append(f'no {PRE_COMMIT_CONFIG} here: pre-commit fails '
-                         f'every {acts}')
-        elif kinds['pre-commit'] == 'pre-commit' and not any(
-                _runs_at_commit(stages) for hook_id, stages in hooks
-                if hook_id in commit_ids):
-            notes.append(f'pre-commit is installed but {PRE_COMMIT_CONFIG} '
-                         'has no worktree-guard commit hook')
-        for n, k in kinds.items():
-            if k == 'foreign':
-                notes.append(f'{n} is a foreign hook (not ours, not '
-                             'pre-commit)')
-        if any(h == 'worktree-guard-push' for h, _ in hooks) and \
-                kinds['pre-push'] is None:
-            notes.append('the config has worktree-guard-push but no pre-push '
-                         'hook is installed: pre-commit install --hook-type '
-                         'pre-push')
-        if status != 'ok':
+        state = states[wt.path]
+        if state.status != 'ok':
             problems += 1
-        desc = ', '.join(f'{n}={k or "none"}' for n, k in kinds.items())
-        print(f'{wt.path} [{label}]: {status} ({desc})')
-        for n in notes:
+        desc = ', '.join(f'{n}={k or "none"}' for n, k in state.kinds.items())
+        print(f'{wt.path} [{label}]: {state.status} ({desc})')
+        for n in state.notes:
             print(f'    {n}')
     relative = relative_hooks_path(repo)
     if relative:

@@ -37,9 +37,6 @@ if TYPE_CHECKING:  # pragma: no cover (typing only)
 
 _ISSUE_NAME = re.compile(r'^issue-([1-9][0-9]*)(?:-|$)')
 _ISSUE_ARG = re.compile(r'^#?([1-9][0-9]{0,8})$')
-# Hook ids that run commit-stage rules (an installed pre-commit framework
-# runs worktree-guard only if its config names one of them).
-_PUSH_ONLY_IDS = ('worktree-guard-push', 'check-sync-before-push')
 
 
 class Refused(GuardError):
@@ -620,33 +617,10 @@ def cmd_prune(ns: argparse.Namespace, ctx: Context) -> int:
 
 # -- status ------------------------------------------------------------------------------
 
-def _hooks_state(ctx: Context, path: str, hdir: str,
-                 configured: str | None) -> str | None:
-    """``None`` when worktree-guard runs at commit in ``path``, else why not."""
-    from worktree_guard.install import _hook_kind
-    from worktree_guard.install import _pre_commit_config_ids
-    from worktree_guard.rules import HOOK_IDS
-    if configured and not os.path.isabs(os.path.expanduser(configured)):
-        hdir = os.path.normpath(os.path.join(path, configured))
-    kind = _hook_kind(os.path.join(hdir, 'pre-commit'))
-    if kind == 'native':
-        return None
-    if kind == 'pre-commit':
-        ids = _pre_commit_config_ids(path) & set(HOOK_IDS)
-        if ids - set(_PUSH_ONLY_IDS):
-            return None
-        return ('pre-commit is installed, but .pre-commit-config.yaml runs '
-                'no worktree-guard commit hook')
-    if kind == 'foreign':
-        return f'the pre-commit hook in {hdir} is not worktree-guard'
-    return (f'no pre-commit hook in {hdir}: worktree-guard install, or '
-            'pre-commit install')
-
-
 def cmd_status(ns: argparse.Namespace, ctx: Context) -> int:
     from worktree_guard.facts import BranchTarget
     from worktree_guard.gitctx import worktrees
-    from worktree_guard.install import hooks_dir
+    from worktree_guard.install import hook_states
     from worktree_guard.rules import branch_name
     from worktree_guard.rules import worktree_layout
     repo, policy = ctx.repo, ctx.policy
@@ -663,7 +637,7 @@ def cmd_status(ns: argparse.Namespace, ctx: Context) -> int:
         key=lambda w: (min(ctx.issues_of(w), default=0), w.path))
     rows = _collect(ctx, active, base, dirty=False, files=True)
     layout = worktrees.layout_facts_all(repo, policy, active)
-    hdir, configured = hooks_dir(repo)
+    hooks = hook_states(repo, [w.path for w in active])
     problems = 0
     for w, r in zip(active, rows, strict=True):
         checks: list[str] = []
@@ -679,9 +653,9 @@ def cmd_status(ns: argparse.Namespace, ctx: Context) -> int:
             checks += [f'{v.code}: {v.message}' for v in
                        worktree_layout.check(facts, policy)
                        if policy.severity(v.rule, v.kind) == 'error']
-        hooks = _hooks_state(ctx, w.path, hdir, configured)
-        if hooks is not None:
-            checks.append(f'hooks: {hooks}')
+        problem = hooks[w.path].problem
+        if problem is not None:
+            checks.append(f'hooks: {problem}')
         r['checks'] = checks
         if 'files' not in r:  # no base to compare with
             r['files'] = None

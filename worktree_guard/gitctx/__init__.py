@@ -213,7 +213,7 @@ def git_version() -> tuple[int, ...] | None:
     """The version of the git on PATH (one process, once per run)."""
     if not _version_cache:
         res = spawn(['git', 'version'])
-        _version_cache.append(parse_git_version(_decode(res.stdout)))
+        _version_cache.append(parse_git_version(decode(res.stdout)))
     return _version_cache[0]
 
 
@@ -228,8 +228,15 @@ def too_old(minimum: tuple[int, ...], feature: str) -> str | None:
     return f'git {have} is older than {need}, which {feature} needs'
 
 
-def _decode(b: bytes) -> str:
+def decode(b: bytes) -> str:
+    """git's bytes as text; undecodable bytes survive (surrogateescape)."""
     return b.decode('utf-8', 'surrogateescape')
+
+
+def stderr_tail(res: ProcResult) -> str:
+    """The last line git wrote to stderr, else ``exit <code>``."""
+    err = decode(res.stderr).strip()
+    return err.splitlines()[-1] if err else f'exit {res.returncode}'
 
 
 def _read(path: str) -> str | None:
@@ -298,15 +305,13 @@ class Repo:
             if old is not None:
                 raise GitError(old, 'upgrade git to 2.38 or newer')
         if check and res.returncode != 0:
-            msg = _decode(res.stderr).strip().splitlines()
             raise GitError(
-                f"'git {' '.join(args[:3])}' failed: "
-                f"{msg[-1] if msg else 'exit ' + str(res.returncode)}",
+                f"'git {' '.join(args[:3])}' failed: {stderr_tail(res)}",
             )
         return res
 
     def out(self, *args: str, input: bytes | None = None) -> str:
-        return _decode(self.git(*args, input=input).stdout)
+        return decode(self.git(*args, input=input).stdout)
 
     # -- discovery -----------------------------------------------------------
 
@@ -335,12 +340,12 @@ class Repo:
             # A bare repo (or a git dir) has no toplevel: ask again without.
             res = spawn(base + query, env=env)
             if res.returncode != 0:
-                err = _decode(res.stderr).strip()
+                err = decode(res.stderr).strip()
                 raise GitError(
                     f'not inside a git repository ({err.splitlines()[-1] if err else "git rev-parse failed"})',
                     'run worktree-guard from inside a git checkout or worktree',
                 )
-        lines = _decode(res.stdout).split('\n')
+        lines = decode(res.stdout).split('\n')
         git_dir = lines[0]
         common = lines[1]
         cwd = os.path.abspath(path) if path else os.getcwd()
@@ -416,7 +421,7 @@ class Repo:
         if content == 'ref: refs/heads/.invalid':  # pragma: no cover (reftable repos: git >= 2.45)
             # A reftable repo keeps a placeholder HEAD file; ask git.
             res = self.git('symbolic-ref', '-q', 'HEAD', check=False)
-            content = ('ref: ' + _decode(res.stdout).strip()
+            content = ('ref: ' + decode(res.stdout).strip()
                        if res.returncode == 0 else
                        self.rev_parse('HEAD') or content)
         if content.startswith('ref: '):
@@ -465,7 +470,7 @@ class Repo:
         if ref.startswith('refs/') and os.path.exists(
                 os.path.join(self.common_dir, 'reftable')):  # pragma: no cover (reftable repos: git >= 2.45)
             res = self.git('rev-parse', '--verify', '-q', ref, check=False)
-            return _decode(res.stdout).strip() or None
+            return decode(res.stdout).strip() or None
         return None
 
     # -- worktrees -----------------------------------------------------------
@@ -474,7 +479,7 @@ class Repo:
         """Every worktree git knows, main checkout first."""
         if self._worktrees is None:
             raw = self.git('worktree', 'list', '--porcelain', '-z').stdout
-            self._worktrees = parse_worktree_list(_decode(raw))
+            self._worktrees = parse_worktree_list(decode(raw))
         return self._worktrees
 
     def main_root(self) -> str | None:
@@ -494,7 +499,7 @@ class Repo:
 
     def config(self, key: str) -> str | None:
         res = self.git('config', '--get', key, check=False)
-        return _decode(res.stdout).strip() if res.returncode == 0 else None
+        return decode(res.stdout).strip() if res.returncode == 0 else None
 
     def remotes(self) -> list[str]:
         return self.out('remote').split()
@@ -502,7 +507,7 @@ class Repo:
     def rev_parse(self, rev: str) -> str | None:
         res = self.git('rev-parse', '--verify', '-q', rev + '^{commit}',
                        check=False)
-        return _decode(res.stdout).strip() or None
+        return decode(res.stdout).strip() or None
 
     def is_ancestor(self, ancestor: str, descendant: str) -> bool:
         res = self.git('merge-base', '--is-ancestor', ancestor, descendant,
@@ -510,7 +515,7 @@ class Repo:
         if res.returncode not in (0, 1):
             raise GitError(
                 f'cannot compare {ancestor[:12]} and {descendant[:12]}: '
-                f'{_decode(res.stderr).strip()}',
+                f'{decode(res.stderr).strip()}',
             )
         return res.returncode == 0
 
@@ -593,7 +598,7 @@ def parse_push_lines(text: str) -> list[RefUpdate]:
         if not line.strip():
             continue
         parts = line.split(' ')
-        if len(parts) != 4 or not all(_is_oid(p) for p in (parts[1], parts[3])):
+        if len(parts) != 4 or not all(is_oid(p) for p in (parts[1], parts[3])):
             raise GitError(
                 f'pre-push input line {n} is malformed: {line[:120]!r}',
                 'git sends "<local-ref> <local-oid> <remote-ref> <remote-oid>" '
@@ -603,5 +608,6 @@ def parse_push_lines(text: str) -> list[RefUpdate]:
     return updates
 
 
-def _is_oid(s: str) -> bool:
+def is_oid(s: str) -> bool:
+    """A full SHA-1 or SHA-256 object name in lower-case hex."""
     return len(s) in (40, 64) and all(c in '0123456789abcdef' for c in s)

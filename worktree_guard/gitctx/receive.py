@@ -16,9 +16,9 @@ from __future__ import annotations
 from worktree_guard.errors import GitError
 from worktree_guard.facts import RefUpdate
 from worktree_guard.gitctx import Repo
-from worktree_guard.gitctx import _decode
-from worktree_guard.gitctx import _is_oid
+from worktree_guard.gitctx import decode
 from worktree_guard.gitctx import hook_env
+from worktree_guard.gitctx import is_oid
 
 # `typing` costs start-up time; mypy reads this name as True.
 TYPE_CHECKING = False
@@ -76,7 +76,7 @@ def parse_receive_lines(text: str) -> list[RefUpdate]:
 def update_from(ref: str, old: str, new: str, n: int = 1,
                 line: str | None = None) -> RefUpdate:
     """One received ref (the ``update`` hook's ``<ref> <old> <new>``)."""
-    if not (_is_oid(old) and _is_oid(new) and ref.startswith('refs/')):
+    if not (is_oid(old) and is_oid(new) and ref.startswith('refs/')):
         raise _bad_line(n, line if line is not None else f'{ref} {old} {new}',
                         'pre-receive' if line is not None else 'update')
     return RefUpdate(ref, new, ref, old)
@@ -124,12 +124,12 @@ def read_blob(repo: Repo, commit: str, path: str) -> tuple[str, bytes] | None:
     quarantined objects like every other git child of the hook."""
     res = repo.git('cat-file', '--batch', input=f'{commit}:{path}\n'.encode())
     header, _, rest = res.stdout.partition(b'\n')
-    parts = _decode(header).split(' ')
+    parts = decode(header).split(' ')
     if len(parts) == 3 and parts[1] == 'blob' and parts[2].isdigit():
         return parts[0], rest[:int(parts[2])]
     if parts[-1] == 'missing':
         return None
     raise GitError(f'{commit[:12]}:{path} is not a file '
-                   f'({_decode(header).strip()})',
+                   f'({decode(header).strip()})',
                    'the policy must be a regular file at the repository root')
 

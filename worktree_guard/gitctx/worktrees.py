@@ -20,8 +20,11 @@ from worktree_guard.errors import GitError
 from worktree_guard.errors import GuardError
 from worktree_guard.facts import LayoutFacts
 from worktree_guard.gitctx import ProcResult
+from worktree_guard.gitctx import decode
 from worktree_guard.gitctx import foreign_env
+from worktree_guard.gitctx import is_oid
 from worktree_guard.gitctx import spawn
+from worktree_guard.gitctx import stderr_tail
 
 TYPE_CHECKING = False  # no `typing` import: mypy reads this as True
 if TYPE_CHECKING:  # pragma: no cover (typing only)
@@ -34,19 +37,6 @@ if TYPE_CHECKING:  # pragma: no cover (typing only)
 
 # git's exit code for an unknown option (old git without ``--write-tree``).
 _USAGE = 129
-
-
-def _is_oid(s: str) -> bool:
-    return len(s) in (40, 64) and all(c in '0123456789abcdef' for c in s)
-
-
-def _decode(b: bytes) -> str:
-    return b.decode('utf-8', 'surrogateescape')
-
-
-def _last_line(res: ProcResult) -> str:
-    err = _decode(res.stderr).strip()
-    return err.splitlines()[-1] if err else f'exit {res.returncode}'
 
 
 def git_at(path: str, *args: str, input: bytes | None = None,
@@ -69,12 +59,12 @@ def merge_conflicts(repo: Repo, ours: str, theirs: str) -> list[str] | None:
                    '--no-messages', '-z', ours, theirs, check=False)
     if res.returncode == _USAGE:
         return None
-    fields = _decode(res.stdout).split('\0')
+    fields = decode(res.stdout).split('\0')
     # Exit 0: clean, exit 1: conflicts.  Both print the tree first; an error
     # (a bad revision also exits 1) prints no tree.
-    if res.returncode not in (0, 1) or not _is_oid(fields[0]):
+    if res.returncode not in (0, 1) or not is_oid(fields[0]):
         raise GitError(f'cannot forecast merging {theirs} into {ours}: '
-                       f'{_last_line(res)}')
+                       f'{stderr_tail(res)}')
     if res.returncode == 0:
         return []
     return _names(fields[1:])
@@ -102,7 +92,7 @@ def merge_conflicts_many(
     res = repo.git('merge-tree', '--stdin', '--name-only', '--no-messages',
                    '-z', input=data, check=False)
     if res.returncode == 0:
-        fields = _decode(res.stdout).split('\0')
+        fields = decode(res.stdout).split('\0')
         out: list[list[str]] = []
         i = 0
         for _ in pairs:
@@ -114,7 +104,7 @@ def merge_conflicts_many(
             out.append([] if clean else names)
         return out
     if res.returncode != _USAGE:
-        raise GitError(f'cannot forecast merges: {_last_line(res)}')
+        raise GitError(f'cannot forecast merges: {stderr_tail(res)}')
     result: list[list[str]] = []
     for a, b in pairs:
         one = merge_conflicts(repo, a, b)
@@ -152,7 +142,7 @@ def ignored_in(main: str, rels: Sequence[str]) -> set[str] | None:
     res = git_at(main, 'check-ignore', '--no-index', '--stdin', '-z',
                  input=''.join(r + '\0' for r in rels).encode())
     if res.returncode in (0, 1):
-        return {f for f in _decode(res.stdout).split('\0') if f}
+        return {f for f in decode(res.stdout).split('\0') if f}
     return None
 
 
@@ -269,7 +259,7 @@ def add_worktree(repo: Repo, path: str, branch: str,
                 path, start]
     res = repo.git(*args, check=False)
     if res.returncode != 0:
-        raise GitError(f'git worktree add failed: {_last_line(res)}')
+        raise GitError(f'git worktree add failed: {stderr_tail(res)}')
 
 
 # -- wt list / status ------------------------------------------------------------------
@@ -282,9 +272,9 @@ def changes(path: str) -> list[str]:
                 env=foreign_env())
     if res.returncode != 0:
         raise GitError(f'cannot read the status of {path}: '
-                       f'{_last_line(res)}')
+                       f'{stderr_tail(res)}')
     out = []
-    fields = iter(_decode(res.stdout).split('\0'))
+    fields = iter(decode(res.stdout).split('\0'))
     for f in fields:
         if not f:
             continue
@@ -321,7 +311,7 @@ def changed_files(repo: Repo, base: str, tip: str) -> list[str] | None:
                    f'{base}...{tip}', check=False)
     if res.returncode != 0:
         return None
-    return [f for f in _decode(res.stdout).split('\0') if f]
+    return [f for f in decode(res.stdout).split('\0') if f]
 
 
 # -- wt remove / prune -------------------------------------------------------------------
@@ -341,18 +331,18 @@ def remove_worktree(repo: Repo, path: str, force: int) -> None:
     res = repo.git('worktree', 'remove', *(['--force'] * force), path,
                    check=False)
     if res.returncode != 0:
-        raise GitError(f'git worktree remove failed: {_last_line(res)}')
+        raise GitError(f'git worktree remove failed: {stderr_tail(res)}')
 
 
 def delete_branch(repo: Repo, branch: str) -> None:
     res = repo.git('branch', '-D', '--', branch, check=False)
     if res.returncode != 0:
-        raise GitError(f'cannot delete branch {branch}: {_last_line(res)}')
+        raise GitError(f'cannot delete branch {branch}: {stderr_tail(res)}')
 
 
 def prune(repo: Repo, dry_run: bool) -> list[str]:
     """``git worktree prune``: the lines git reports (one per stale entry)."""
     res = repo.git('worktree', 'prune', '--verbose',
                    *(['--dry-run'] if dry_run else []))
-    return [line for line in _decode(res.stdout + res.stderr).splitlines()
+    return [line for line in decode(res.stdout + res.stderr).splitlines()
             if line.strip()]
