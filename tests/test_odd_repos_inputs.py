@@ -300,7 +300,11 @@ def test_resolve_base_conventions(plain_repo: RepoHandle) -> None:
     assert repo.resolve_base(None, None) == ('origin', 'main')
     assert repo.resolve_base('fork', 'trunk') == ('fork', 'trunk')
     r.git('remote', 'add', 'upstream', str(r.remote))
+    # A Repo is one run's view: the remotes are read once per run.
+    assert repo.resolve_base(None, None) == ('origin', 'main')
+    repo = Repo.discover(str(r.path))
     assert repo.resolve_base(None, None) == ('upstream', 'main')
+    assert repo.remotes() is repo.remotes()
     r.git('branch', '-m', 'main', 'master')
     r.git('update-ref', '-d', 'refs/remotes/origin/main')
     assert repo.resolve_base('origin', None) == ('origin', 'master')

@@ -281,6 +281,7 @@ class Repo:
         self.is_bare = is_bare
         self.env = env
         self._worktrees: list[WorktreeInfo] | None = None
+        self._remotes: list[str] | None = None
 
     # -- running git ---------------------------------------------------------
 
@@ -502,7 +503,11 @@ class Repo:
         return decode(res.stdout).strip() if res.returncode == 0 else None
 
     def remotes(self) -> list[str]:
-        return self.out('remote').split()
+        """The remote names (one ``git remote`` per run, however many
+        rules ask)."""
+        if self._remotes is None:
+            self._remotes = self.out('remote').split()
+        return self._remotes
 
     def rev_parse(self, rev: str) -> str | None:
         res = self.git('rev-parse', '--verify', '-q', rev + '^{commit}',
