@@ -277,9 +277,10 @@ def _parser() -> argparse.ArgumentParser:
     ins = add('install', 'install the native git hooks into the shared '
                          'hooks folder')
     ins.add_argument('--force', action='store_true',
-                     help='replace foreign hooks (kept as <hook>.local)')
+                     help='replace foreign hooks (moved to <hook>.local, '
+                          'where they no longer run)')
     ins.add_argument('--server', metavar='BARE_REPO',
-                     help='install the pre-receive and update hooks into '
+                     help='install the server-side pre-receive hook into '
                           'a bare repository')
     un = add('uninstall', 'remove the native hooks that install put in place')
     un.add_argument('--server', metavar='BARE_REPO')
