@@ -52,14 +52,12 @@ def run_demo(keep: bool = False) -> int:
         _write(os.path.join(main, '.gitignore'), 'trees/\n')
         _git(main, 'add', '-A')
         _git(main, 'commit', '-q', '-m', 'initial commit')
-        from worktree_guard.install import hooks_dir
-        from worktree_guard.install import hook_script
         from worktree_guard.gitctx import Repo
+        from worktree_guard.install import NATIVE
+        from worktree_guard.install import _install_into
+        from worktree_guard.install import hooks_dir
         hdir, _ = hooks_dir(Repo.discover(main))
-        for name in ('pre-commit', 'pre-push', 'commit-msg'):
-            path = os.path.join(hdir, name)
-            _write(path, hook_script(name, sys.executable))
-            os.chmod(path, 0o755)
+        _install_into(hdir, NATIVE, False, 'hook')  # as `install` does
         print('installed the native hooks (worktree-guard install)')
         wt45 = os.path.join(main, 'trees', 'issue-45-add-rust-sdk')
         wt46 = os.path.join(main, 'trees', 'issue-46-update-docs')
