@@ -109,12 +109,12 @@ def test_exempt_globs_are_anchored(name: str, exempt: bool) -> None:
     assert P.default_policy().matches('branches', 'exempt', name) is exempt
 
 
+@pytest.mark.timeout(30)
 def test_user_regex_uses_re2_and_is_linear() -> None:
-    import time
     pol = parse("branches:\n  pattern: '^(?P<issue>a+)+$'\n")
-    t = time.monotonic()
-    assert not pol.branch_regex().search('a' * 5000 + '!')
-    assert time.monotonic() - t < 1
+    regex = pol.branch_regex()
+    assert isinstance(regex, P.RE2Regex)
+    assert not regex.search('a' * 5000 + '!')
 
 
 def test_schema_defaults_match_builtin_defaults() -> None:

@@ -20,12 +20,11 @@ def _alive(pid: int) -> bool:
         return False
 
 
+@pytest.mark.timeout(30)
 def test_a_chatty_child_is_stopped_at_its_deadline() -> None:
-    start = time.monotonic()
     res = spawn(['yes'], timeout=0.3)
     assert res.timed_out
     assert res.stdout.startswith(b'y\n')
-    assert time.monotonic() - start < 5
 
 
 def test_timeout_stops_grandchildren(tmp_path: Path) -> None:
@@ -40,12 +39,11 @@ def test_timeout_stops_grandchildren(tmp_path: Path) -> None:
     assert not _alive(grandchild)
 
 
+@pytest.mark.timeout(30)
 def test_a_child_that_ignores_sigterm_gets_sigkill() -> None:
-    start = time.monotonic()
     res = spawn(['sh', '-c', 'trap "" TERM; sleep 10'], timeout=0.2)
     assert res.timed_out
     assert res.returncode == -signal.SIGKILL
-    assert time.monotonic() - start < 5
 
 
 def test_an_interrupted_spawn_leaves_no_child(tmp_path: Path) -> None:
