@@ -11,8 +11,9 @@ from tests.helpers import RepoHandle
 from tests.helpers import assert_no_traceback
 from tests.helpers import unchanged
 from tests.helpers import wg
-from worktree_guard.facts import BranchTarget
-from worktree_guard.facts import RefUpdate
+from worktree_guard.model import BranchFacts
+from worktree_guard.model import BranchTarget
+from worktree_guard.model import RefUpdate
 from worktree_guard.policy import default_policy
 from worktree_guard.policy import parse
 from worktree_guard.rules import branch_name
@@ -31,20 +32,24 @@ from worktree_guard.slug import suggest_branch
     ('x' * 300, False),
 ])
 def test_branch_name_rule(name: str, ok: bool) -> None:
-    found = branch_name.check([BranchTarget(name, 'HEAD')], default_policy())
+    found = branch_name.check(BranchFacts([BranchTarget(name, 'HEAD')]),
+                              default_policy())
     assert (not found) is ok
 
 
 def test_branch_name_check_new_grandfathers() -> None:
     pol = parse('branches:\n  check: new\n')
-    assert not branch_name.check([BranchTarget('old-x', 'HEAD', False)], pol)
-    assert branch_name.check([BranchTarget('new-x', 'HEAD', True)], pol)
+    assert not branch_name.check(
+        BranchFacts([BranchTarget('old-x', 'HEAD', False)]), pol)
+    assert branch_name.check(
+        BranchFacts([BranchTarget('new-x', 'HEAD', True)]), pol)
 
 
 def test_detached_head_policy() -> None:
-    assert not branch_name.check([], default_policy(), detached=True)
+    assert not branch_name.check(BranchFacts(detached=True),
+                                 default_policy())
     pol = parse('branches:\n  allow-detached: false\n')
-    (v,) = branch_name.check([], pol, detached=True)
+    (v,) = branch_name.check(BranchFacts(detached=True), pol)
     assert v.kind == 'detached'
 
 
@@ -57,7 +62,7 @@ def test_protected_push_rules() -> None:
     delete = RefUpdate('(delete)', z, 'refs/heads/main', a)
     targets = [BranchTarget('main', 'push', False, u) for u in
                (ff, force, delete)]
-    kinds = [v.kind for v in protected_branch.check(targets, pol)]
+    kinds = [v.kind for v in protected_branch.check(BranchFacts(targets), pol)]
     assert kinds == ['force-push', 'delete']
 
 
@@ -283,8 +288,8 @@ def test_protected_fix_during_a_merge(native_repo: RepoHandle) -> None:
 
 
 def test_protected_fix_during_a_rebase() -> None:
-    (v,) = protected_branch.check(
-        [BranchTarget('main', 'HEAD', operation='rebase')], default_policy())
+    (v,) = protected_branch.check(BranchFacts(
+        [BranchTarget('main', 'HEAD', operation='rebase')]), default_policy())
     assert v.fix == ["git rebase --abort  (rebase an issue branch instead "
                      "of 'main')"]
 
@@ -309,3 +314,16 @@ def test_fast_forward_unknown_when_the_old_tip_is_missing(
                RefUpdate('refs/heads/main', head, 'refs/heads/main', head)]
     repo.fill_fast_forward(updates)
     assert [u.fast_forward for u in updates] == [None, True]
+
+
+def test_all_files_on_main_judges_no_commit(plain_repo: RepoHandle) -> None:
+    """`check --all-files` (and `pre-commit run --all-files`) on main
+    commits nothing, so protected-branch has nothing to refuse; a plain
+    commit-stage check on main still refuses."""
+    r = plain_repo
+    assert r.git('branch', '--show-current').strip() == 'main'
+    proc = wg('check', '--stage', 'commit', '--all-files', cwd=r.path)
+    assert proc.returncode == 0, proc
+    assert 'protected-branch' not in proc.output
+    proc = wg('check', '--stage', 'commit', cwd=r.path)
+    assert proc.returncode == 1 and 'protected-branch' in proc.output

@@ -28,12 +28,13 @@ from tests.helpers import wg
 from worktree_guard import policy as P
 from worktree_guard.errors import GitError
 from worktree_guard.errors import PolicyError
-from worktree_guard.facts import BranchTarget
-from worktree_guard.facts import Checkout
-from worktree_guard.facts import PathChange
-from worktree_guard.facts import PathFacts
-from worktree_guard.facts import RefUpdate
-from worktree_guard.gitctx import parse_push_lines
+from worktree_guard.model import BranchFacts
+from worktree_guard.model import BranchTarget
+from worktree_guard.model import Checkout
+from worktree_guard.model import PathChange
+from worktree_guard.model import PathFacts
+from worktree_guard.model import RefUpdate
+from worktree_guard.hookinput import parse_push_lines
 from worktree_guard.report import Violation
 from worktree_guard.rules import RULES
 from worktree_guard.rules import branch_name
@@ -223,14 +224,14 @@ def test_branch_rules_on_arbitrary_names(name: str, new: bool) -> None:
             update = RefUpdate('refs/heads/x', 'a' * 40,
                                f'refs/heads/{name}', '0' * 40) \
                 if origin == 'push' else None
-            found = branch_name.check([BranchTarget(name, origin, new,
-                                                    update)], pol)
+            found = branch_name.check(BranchFacts(
+                [BranchTarget(name, origin, new, update)]), pol)
             assert all(isinstance(v, Violation) for v in found)
             assert len(found) <= 1
             for v in found:
                 assert v.rule == 'branch-name' and v.fix
-            found = protected_branch.check(
-                [BranchTarget(name, origin, new, update)], pol)
+            found = protected_branch.check(BranchFacts(
+                [BranchTarget(name, origin, new, update)]), pol)
             assert all(v.rule == 'protected-branch' for v in found)
 
 

@@ -10,13 +10,13 @@ from tests.helpers import assert_no_traceback
 from tests.helpers import git
 from tests.helpers import unchanged
 from tests.helpers import wg
-from worktree_guard.facts import LayoutFacts
+from worktree_guard.model import LayoutFacts
 from worktree_guard.gitctx import Repo
 from worktree_guard.gitctx import worktrees
 from worktree_guard.policy import default_policy
 from worktree_guard.policy import parse
 from worktree_guard.rules import worktree_layout
-from worktree_guard.runner import StageInput
+from worktree_guard.model import StageInput
 
 MAIN = '/w/main'
 ROOT = '/w/main/trees'

@@ -18,14 +18,14 @@ from tests.helpers import RepoHandle
 from tests.helpers import git
 from tests.helpers import unchanged
 from worktree_guard.cli import main
-from worktree_guard.facts import RefUpdate
-from worktree_guard.facts import ZERO_OID
+from worktree_guard.model import RefUpdate
+from worktree_guard.model import ZERO_OID
 from worktree_guard.gitctx import Repo
 from worktree_guard.gitctx import paths
 from worktree_guard.policy import default_policy
 from worktree_guard.policy import parse
 from worktree_guard.rules import worktree_paths
-from worktree_guard.runner import StageInput
+from worktree_guard.model import StageInput
 from worktree_guard.runner import run
 
 README = '# demo\n\nSee docs/guide.md.\n'
@@ -764,8 +764,8 @@ def test_conflicted_entries_are_not_read(plain_repo: RepoHandle,
 
 
 def test_rule_without_changes_or_checkouts() -> None:
-    from worktree_guard.facts import PathChange
-    from worktree_guard.facts import PathFacts
+    from worktree_guard.model import PathChange
+    from worktree_guard.model import PathFacts
     pol = parse('paths:\n  allow: [x]\n')
     assert worktree_paths.check(PathFacts(), pol) == []
     facts = PathFacts(None, [], [PathChange(None, [('trees', '100644', None)],
@@ -810,7 +810,7 @@ def test_content_without_candidates_never_imports_re(
         'from worktree_guard.gitctx import Repo, paths\n'
         'from worktree_guard.policy import default_policy\n'
         'from worktree_guard.rules import worktree_paths\n'
-        'from worktree_guard.runner import StageInput\n'
+        'from worktree_guard.model import StageInput\n'
         'pol = default_policy()\n'
         "facts = paths.path_facts(Repo.discover(), pol, StageInput('commit'))\n"
         'assert facts.changes[0].regions, facts\n'
@@ -822,16 +822,3 @@ def test_content_without_candidates_never_imports_re(
     assert out.returncode == 0, out.stderr
     assert out.stdout.split() == ['[]', 'False']
 
-
-def test_fact_reprs_name_what_they_hold() -> None:
-    from worktree_guard.facts import Checkout
-    from worktree_guard.facts import PathChange
-    from worktree_guard.facts import PathFacts
-    co = Checkout('main', '/w/main', ['/w/main'])
-    change = PathChange('refs/heads/x', [('a', '100644', None)], b'x',
-                        [(0, 1, 'a')], True)
-    assert repr(co) == "Checkout('main', '/w/main')"
-    assert repr(change) == ("PathChange(ref='refs/heads/x', entries=1, "
-                            'regions=1, patch=True)')
-    assert repr(PathFacts('/w/main', [co], [change])) == (
-        f"PathFacts(root='/w/main', checkouts=1, changes=[{change!r}])")

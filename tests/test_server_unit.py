@@ -18,10 +18,11 @@ import pytest
 
 from tests.helpers import git
 from tests.helpers import run
+from worktree_guard import hookinput
 from worktree_guard import server
 from worktree_guard.cli import main as cli_main
 from worktree_guard.errors import GitError
-from worktree_guard.facts import ZERO_OID
+from worktree_guard.model import ZERO_OID
 from worktree_guard.gitctx import receive
 from worktree_guard.install import MARKER
 
@@ -538,11 +539,11 @@ def test_policy_cache(bare: Bare, hook: Hook) -> None:
 
 def test_parse_receive_lines() -> None:
     a, b = 'a' * 40, 'b' * 40
-    [u] = receive.parse_receive_lines(f'\n{a} {b} refs/heads/x\n')
+    [u] = hookinput.parse_receive_lines(f'\n{a} {b} refs/heads/x\n')
     assert (u.remote_ref, u.local_ref, u.remote_oid, u.local_oid) == (
         'refs/heads/x', 'refs/heads/x', a, b)
     with pytest.raises(GitError, match='line 2'):
-        receive.parse_receive_lines(f'{a} {b} refs/heads/x\n{a} {b}\n')
+        hookinput.parse_receive_lines(f'{a} {b} refs/heads/x\n{a} {b}\n')
 
 
 def test_read_blob(bare: Bare) -> None:

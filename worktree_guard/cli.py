@@ -93,21 +93,22 @@ def native_hook(args: list[str]) -> int:
     from worktree_guard import policy as policy_mod
     from worktree_guard import runner
     from worktree_guard.gitctx import Repo
+    from worktree_guard.model import StageInput
     repo = Repo.discover(hook=True)
     pol = policy_mod.load(repo.root, None, repo.git_dir)
     if name == 'pre-push':
-        from worktree_guard.gitctx import parse_push_lines
+        from worktree_guard.hookinput import parse_push_lines
         remote = args[1] if len(args) > 1 else None
         # Bytes, as the server reads them: a ref name need not be UTF-8.
         data = '' if sys.stdin.isatty() else _read_stdin()
-        inp = runner.StageInput('push', parse_push_lines(data), remote)
+        inp = StageInput('push', parse_push_lines(data), remote)
         rules = None
     elif name == 'commit-msg':
         # Runs for merge commits too, where git skips the pre-commit hook.
-        inp = runner.StageInput('commit')
+        inp = StageInput('commit')
         rules = ('branch-name', 'protected-branch')
     else:
-        inp = runner.StageInput('commit')
+        inp = StageInput('commit')
         rules = None
     result = runner.run(repo, pol, inp, rules)
     if name == 'commit-msg':  # the pre-commit hook already said these
@@ -324,7 +325,9 @@ def _dispatch(args: list[str]) -> int:
 # -- commands ----------------------------------------------------------------------
 
 def cmd_check(ns: argparse.Namespace | CheckArgs) -> int:
+    from worktree_guard import hookinput
     from worktree_guard import policy as policy_mod
+    from worktree_guard.model import StageInput
     from worktree_guard import runner
     from worktree_guard.gitctx import Repo
     from worktree_guard.rules import HOOK_IDS
@@ -335,7 +338,7 @@ def cmd_check(ns: argparse.Namespace | CheckArgs) -> int:
     repo = Repo.discover(hook=env.get('PRE_COMMIT') == '1')
     pol = policy_mod.load(repo.root, ns.policy, repo.git_dir)
     stage = ns.stage
-    pc = runner.updates_from_pre_commit_env(repo, env) \
+    pc = hookinput.updates_from_pre_commit_env(repo, env) \
         if stage in ('auto', 'push') and not ns.from_ref else None
     if stage == 'auto':
         stage = 'push' if (pc is not None or ns.from_ref) else 'commit'
@@ -351,12 +354,12 @@ def cmd_check(ns: argparse.Namespace | CheckArgs) -> int:
                 raise GuardError(f'unknown rule {r!r}',
                                  f"known: {', '.join(RULES)}")
         rules = [r for r in ns.rule if rules is None or r in rules]
-    inp = runner.StageInput(stage, all_files=ns.all_files)
+    inp = StageInput(stage, all_files=ns.all_files)
     if stage == 'push':
         if ns.from_ref or ns.to_ref:
             if not (ns.from_ref and ns.to_ref):
                 raise GuardError('--from-ref and --to-ref go together')
-            inp.updates = runner.updates_from_refs(
+            inp.updates = hookinput.updates_from_refs(
                 repo, ns.from_ref, ns.to_ref, ns.branch)
             inp.remote = ns.remote
         elif pc is not None:

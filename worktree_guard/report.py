@@ -65,9 +65,6 @@ class Violation:
             'ref': self.ref, 'token': self.token, 'fix': self.fix,
         }
 
-    def __repr__(self) -> str:
-        return f'Violation({self.location}: {self.code} {self.message!r})'
-
 
 class Result:
     """What one run found: violations, notes (skips, caches used) and

@@ -38,7 +38,7 @@ if TYPE_CHECKING:  # pragma: no cover (typing only)
     from collections.abc import Mapping
     from collections.abc import Sequence
 
-    from worktree_guard.facts import RefUpdate
+    from worktree_guard.model import RefUpdate
     from worktree_guard.gitctx import Repo
     from worktree_guard.policy import Policy
 
@@ -141,7 +141,8 @@ def _run(opts: Options, environ: Mapping[str, str], out: Output) -> int:
     from worktree_guard.gitctx import receive
     if opts.hook == 'update':
         ref, old, new = opts.ref_args
-        updates = [receive.update_from(ref, old, new)]
+        from worktree_guard import hookinput
+        updates = [hookinput.update_from(ref, old, new)]
     else:
         if sys.stdin is None or sys.stdin.isatty():
             raise GuardError(
@@ -152,7 +153,8 @@ def _run(opts: Options, environ: Mapping[str, str], out: Output) -> int:
         # Ref names are bytes to git: never fail on one that is not UTF-8.
         text = raw.read().decode('utf-8', 'surrogateescape') if raw \
             else sys.stdin.read()
-        updates = receive.parse_receive_lines(text)
+        from worktree_guard import hookinput
+        updates = hookinput.parse_receive_lines(text)
     if not updates:
         return 0
     repo = receive.server_repo()
@@ -229,7 +231,8 @@ def judge_ref(repo: Repo, trusted: TrustedPolicy, u: RefUpdate,
     rules = [r for r in PUSH_RULES if r not in skips]
     if u.is_delete:
         rules = [r for r in rules if r == 'protected-branch']
-    inp = runner.StageInput('push', [u], server=True)
+    from worktree_guard.model import StageInput
+    inp = StageInput('push', [u], server=True)
     # environ={}: SKIP/WORKTREE_GUARD_SKIP of the server process do not
     # apply; pushers skip rules with push options (server.allow-skip).
     result = runner.run(repo, trusted.policy, inp, rules, environ={})

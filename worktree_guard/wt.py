@@ -28,7 +28,7 @@ if TYPE_CHECKING:  # pragma: no cover (typing only)
     from collections.abc import Sequence
     from typing import TypeVar
 
-    from worktree_guard.facts import WorktreeInfo
+    from worktree_guard.model import WorktreeInfo
     from worktree_guard.gitctx import Repo
     from worktree_guard.policy import Policy
 
@@ -618,11 +618,11 @@ def cmd_prune(ns: argparse.Namespace, ctx: Context) -> int:
 # -- status ------------------------------------------------------------------------------
 
 def cmd_status(ns: argparse.Namespace, ctx: Context) -> int:
-    from worktree_guard.facts import BranchTarget
+    from worktree_guard.model import BranchFacts
+    from worktree_guard.model import BranchTarget
     from worktree_guard.gitctx import worktrees
     from worktree_guard.install import hook_states
-    from worktree_guard.rules import branch_name
-    from worktree_guard.rules import worktree_layout
+    from worktree_guard.runner import evaluate
     repo, policy = ctx.repo, ctx.policy
     notes: list[str] = []
     label, base = ctx.base_tip(ns.fetch, notes)
@@ -644,15 +644,15 @@ def cmd_status(ns: argparse.Namespace, ctx: Context) -> int:
         if w.branch is not None:
             is_new = repo.ref_oid(
                 f'refs/remotes/{ctx.remote}/{w.branch}') is None
-            found = branch_name.check([BranchTarget(w.branch, 'HEAD', is_new)],
-                                      policy)
+            found = evaluate('branch-name', BranchFacts(
+                [BranchTarget(w.branch, 'HEAD', is_new)]), policy)
             checks += [f'branch-name: {v.message}' for v in found
-                       if policy.severity(v.rule, v.kind) == 'error']
+                       if v.severity == 'error']
         facts = layout.get(w.path)
         if facts is not None:
             checks += [f'{v.code}: {v.message}' for v in
-                       worktree_layout.check(facts, policy)
-                       if policy.severity(v.rule, v.kind) == 'error']
+                       evaluate('worktree-layout', facts, policy)
+                       if v.severity == 'error']
         problem = hooks[w.path].problem
         if problem is not None:
             checks.append(f'hooks: {problem}')

@@ -25,17 +25,17 @@ from __future__ import annotations
 
 import os
 
-from worktree_guard.facts import Checkout
-from worktree_guard.facts import PathChange
-from worktree_guard.facts import PathFacts
+from worktree_guard.model import Checkout
+from worktree_guard.model import PathChange
+from worktree_guard.model import PathFacts
 
 # `typing` imports `re` (milliseconds of a hook run); mypy reads this as True.
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # pragma: no cover (typing only)
-    from worktree_guard.facts import RefUpdate
+    from worktree_guard.model import RefUpdate
     from worktree_guard.gitctx import Repo
     from worktree_guard.policy import Policy
-    from worktree_guard.runner import StageInput
+    from worktree_guard.model import StageInput
 
 # Options of every patch we read.  -U1 gives the line before each hunk, so
 # an `allow-next-line` comment just above an added line is seen.
@@ -61,7 +61,7 @@ def path_facts(repo: Repo, policy: Policy, inp: StageInput) -> PathFacts:
                 facts.changes.append(change)
     elif repo.root is not None:
         facts.changes.append(collector.commit())
-    collector.note()
+    facts.skipped = collector.skipped()
     return facts
 
 
@@ -160,17 +160,15 @@ class _Collector:
             return False
         return True
 
-    def note(self) -> None:
+    def skipped(self) -> list[tuple[int, str, str]]:
+        """``(count, one, many)`` for each reason files went unread."""
         size = self.size_text
-        parts = [f'{n} {one if n == 1 else many}' for n, one, many in (
+        return [(n, one, many) for n, one, many in (
             (len(self.binary), 'binary file', 'binary files'),
             (len(self.oversized), f'file over {size}', f'files over {size}'),
             (len(self.excluded), 'file excluded by paths.include/exclude',
              'files excluded by paths.include/exclude'),
         ) if n]
-        if parts:
-            self.inp.notes.append('worktree-paths: skipped '
-                                  + ', '.join(parts))
 
     # -- the commit stage --------------------------------------------------------
 

@@ -14,11 +14,9 @@ from __future__ import annotations
 
 
 from worktree_guard.errors import GitError
-from worktree_guard.facts import RefUpdate
 from worktree_guard.gitctx import Repo
 from worktree_guard.gitctx import decode
 from worktree_guard.gitctx import hook_env
-from worktree_guard.gitctx import is_oid
 
 # `typing` costs start-up time; mypy reads this name as True.
 TYPE_CHECKING = False
@@ -44,42 +42,6 @@ def server_repo() -> Repo:
         return repo
     common = env.get('GIT_COMMON_DIR') or git_dir
     return Repo(git_dir, common, None, True, env)
-
-
-def _bad_line(n: int, line: str, what: str) -> GitError:
-    return GitError(
-        f'{what} input line {n} is malformed: {line[:120]!r}',
-        'git sends "<old-oid> <new-oid> <ref-name>" lines; run this hook '
-        'from git, not by hand',
-    )
-
-
-def parse_receive_lines(text: str) -> list[RefUpdate]:
-    """Parse pre-receive stdin: ``<old-oid> SP <new-oid> SP <ref> LF``.
-
-    A pre-receive line becomes a ``RefUpdate`` seen from the remote side:
-    the ref being written is both ``local_ref`` and ``remote_ref``, its
-    current value ``remote_oid`` and the pushed value ``local_oid``.
-    """
-    updates = []
-    for n, line in enumerate(text.splitlines(), 1):
-        if not line.strip():
-            continue
-        parts = line.split(' ')
-        if len(parts) != 3:
-            raise _bad_line(n, line, 'pre-receive')
-        old, new, ref = parts
-        updates.append(update_from(ref, old, new, n, line))
-    return updates
-
-
-def update_from(ref: str, old: str, new: str, n: int = 1,
-                line: str | None = None) -> RefUpdate:
-    """One received ref (the ``update`` hook's ``<ref> <old> <new>``)."""
-    if not (is_oid(old) and is_oid(new) and ref.startswith('refs/')):
-        raise _bad_line(n, line if line is not None else f'{ref} {old} {new}',
-                        'pre-receive' if line is not None else 'update')
-    return RefUpdate(ref, new, ref, old)
 
 
 def push_options(environ: Mapping[str, str]) -> list[str]:

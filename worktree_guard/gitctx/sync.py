@@ -32,15 +32,15 @@ from __future__ import annotations
 import os
 import time
 
-from worktree_guard.facts import SyncFacts
-from worktree_guard.facts import SyncTarget
+from worktree_guard.model import SyncFacts
+from worktree_guard.model import SyncTarget
 
 TYPE_CHECKING = False  # no `typing` import: mypy reads this as True
 if TYPE_CHECKING:  # pragma: no cover (typing only)
-    from worktree_guard.facts import RefUpdate
+    from worktree_guard.model import RefUpdate
     from worktree_guard.gitctx import Repo
     from worktree_guard.policy import Policy
-    from worktree_guard.runner import StageInput
+    from worktree_guard.model import StageInput
 
 def sync_facts(repo: Repo, policy: Policy, inp: StageInput) -> SyncFacts | None:
     """The facts sync-before-push judges, or ``None`` when no pushed ref

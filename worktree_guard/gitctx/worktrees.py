@@ -18,11 +18,11 @@ import os
 
 from worktree_guard.errors import GitError
 from worktree_guard.errors import GuardError
-from worktree_guard.facts import LayoutFacts
+from worktree_guard.model import LayoutFacts
 from worktree_guard.gitctx import ProcResult
 from worktree_guard.gitctx import decode
 from worktree_guard.gitctx import foreign_env
-from worktree_guard.gitctx import is_oid
+from worktree_guard.model import is_oid
 from worktree_guard.gitctx import spawn
 from worktree_guard.gitctx import stderr_tail
 
@@ -30,10 +30,10 @@ TYPE_CHECKING = False  # no `typing` import: mypy reads this as True
 if TYPE_CHECKING:  # pragma: no cover (typing only)
     from collections.abc import Sequence
 
-    from worktree_guard.facts import WorktreeInfo
+    from worktree_guard.model import WorktreeInfo
     from worktree_guard.gitctx import Repo
     from worktree_guard.policy import Policy
-    from worktree_guard.runner import StageInput
+    from worktree_guard.model import StageInput
 
 # git's exit code for an unknown option (old git without ``--write-tree``).
 _USAGE = 129
@@ -191,8 +191,7 @@ def layout_facts(repo: Repo, policy: Policy, inp: StageInput) -> LayoutFacts:
     try:
         main_real, root_dir = layout_context(repo, policy)
     except GuardError as e:
-        inp.notes.append(f'worktree-layout not judged: {e.message}')
-        return LayoutFacts(False, repo.root)
+        return LayoutFacts(False, repo.root, unjudged=e.message)
     branch = repo.head().branch
     ignored: bool | None = None
     if main_real is not None and root_dir is not None and \

@@ -6,26 +6,28 @@ from worktree_guard.report import Violation
 # `typing` costs ~10 ms of start-up; mypy reads this name as True.
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # pragma: no cover (typing only)
-    from collections.abc import Sequence
-
-    from worktree_guard.facts import BranchTarget
+    from worktree_guard.model import BranchFacts
+    from worktree_guard.model import BranchTarget
     from worktree_guard.policy import Policy
 
 RULE = 'branch-name'
+FACTS = 'branch'
 MAX_NAME = 255  # git refuses longer ref components on most filesystems
 
 
-def check(targets: Sequence[BranchTarget], policy: Policy,
-          detached: bool = False) -> list[Violation]:
+def check(facts: BranchFacts, policy: Policy,
+          notes: list[str] | None = None) -> list[Violation]:
     out: list[Violation] = []
     branches = policy['branches']
-    if detached and not branches['allow-detached']:
+    if facts.detached and not branches['allow-detached']:
         out.append(Violation(
             RULE, 'HEAD is detached; commits here belong to no issue branch',
             kind='detached', ref='HEAD',
             fix=['git switch -c issue-<N>-<slug>'],
         ))
-    for target in targets:
+    for target in facts.targets:
+        if target.update is not None and target.update.is_delete:
+            continue
         name = target.name
         if policy.matches('branches', 'exempt', name):
             continue

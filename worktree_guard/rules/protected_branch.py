@@ -6,23 +6,25 @@ from worktree_guard.report import Violation
 # `typing` costs ~10 ms of start-up; mypy reads this name as True.
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # pragma: no cover (typing only)
-    from collections.abc import Sequence
-
-    from worktree_guard.facts import BranchTarget
+    from worktree_guard.model import BranchFacts
     from worktree_guard.policy import Policy
 
 RULE = 'protected-branch'
+FACTS = 'branch'
 
 
-def check(targets: Sequence[BranchTarget], policy: Policy) -> list[Violation]:
+def check(facts: BranchFacts, policy: Policy,
+          notes: list[str] | None = None) -> list[Violation]:
     out: list[Violation] = []
-    for target in targets:
+    for target in facts.targets:
         if not policy.matches('branches', 'protected', target.name):
             continue
         name = target.name
         update = target.update
-        if update is None and target.unborn:
-            continue  # a repository's first commit has to land somewhere
+        if update is None and (target.unborn or not facts.committing):
+            # A repository's first commit has to land somewhere; under
+            # --all-files nothing is being committed.
+            continue
         if update is None:
             fix = ['git switch -c issue-<N>-<slug>  (move this work to an '
                    'issue branch; the staged changes come along)']

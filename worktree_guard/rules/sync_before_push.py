@@ -4,8 +4,8 @@ Pure: judges the ``SyncFacts`` that ``gitctx.sync.sync_facts`` gathered
 (where the base tip came from and how old a cached one is, how far behind
 each pushed branch is, which merge commits it carries, which other worktree
 branches it would conflict with).  It decides whether a cached tip is
-trusted (``sync.when-unreachable``, ``sync.max-staleness``) and writes the
-notes into ``facts.notes``.
+trusted (``sync.when-unreachable``, ``sync.max-staleness``) and adds its
+one-line notes to the ``notes`` list the runner hands it.
 """
 from __future__ import annotations
 
@@ -14,11 +14,12 @@ from worktree_guard.report import Violation
 
 TYPE_CHECKING = False  # no `typing` import: mypy reads this as True
 if TYPE_CHECKING:  # pragma: no cover (typing only)
-    from worktree_guard.facts import SyncFacts
-    from worktree_guard.facts import SyncTarget
+    from worktree_guard.model import SyncFacts
+    from worktree_guard.model import SyncTarget
     from worktree_guard.policy import Policy
 
 RULE = 'sync-before-push'
+FACTS = 'sync'
 MAX_LISTED = 5
 
 
@@ -31,20 +32,22 @@ def fix_command(facts: SyncFacts) -> str:
     return f'git fetch {facts.remote} && git rebase {facts.remote}/{facts.base}'
 
 
-def check(facts: SyncFacts | None, policy: Policy) -> list[Violation]:
+def check(facts: SyncFacts | None, policy: Policy,
+          notes: list[str] | None = None) -> list[Violation]:
+    notes = [] if notes is None else notes
     if facts is None or not facts.targets:
         return []
     if facts.missing:
         if facts.source == 'local':
-            facts.notes.append(f"sync-before-push: there is no branch "
+            notes.append(f"sync-before-push: there is no branch "
                                f"'{facts.base}' here yet: nothing to sync "
                                'with')
         else:
-            facts.notes.append(f"sync-before-push: {facts.remote} has no "
+            notes.append(f"sync-before-push: {facts.remote} has no "
                                f"branch '{facts.base}' yet: nothing to sync "
                                'with')
         return []
-    untrusted = _judge_tip(facts, policy)
+    untrusted = _judge_tip(facts, policy, notes)
     if untrusted is not None:
         return [untrusted]
     out: list[Violation] = []
@@ -55,7 +58,7 @@ def check(facts: SyncFacts | None, policy: Policy) -> list[Violation]:
             # base: sync.when-unreachable decides, as for an unreachable
             # remote.
             if sync['when-unreachable'] == 'warn':
-                facts.notes.append(
+                notes.append(
                     'sync-before-push: cannot tell whether '
                     f"'{target.update.branch}' contains {facts.base_name} "
                     f'({_shallow(target.cut)}); let through under '
@@ -104,7 +107,8 @@ def _shallow(cut: str) -> str:
             'before the base tip shows up')
 
 
-def _judge_tip(facts: SyncFacts, policy: Policy) -> Violation | None:
+def _judge_tip(facts: SyncFacts, policy: Policy,
+               notes: list[str]) -> Violation | None:
     """Whether ``facts.tip`` is trusted: ``None`` (and a note saying which
     tip is judged against) when it is, else the ``unreachable`` violation.
 
@@ -117,8 +121,8 @@ def _judge_tip(facts: SyncFacts, policy: Policy) -> Violation | None:
         assert tip is not None  # check() handled a missing base
         how = ('fetched just now' if facts.source == 'fetched'
                else 'this repository')
-        facts.notes.append(f'sync-before-push: judged against '
-                           f'{facts.base_name} at {tip[:12]} ({how})')
+        notes.append(f'sync-before-push: judged against '
+                     f'{facts.base_name} at {tip[:12]} ({how})')
         return None
     remote, base, error = facts.remote, facts.base, facts.fetch_error
     fetch = (f'git fetch {remote}  (check the remote URL with '
@@ -133,8 +137,8 @@ def _judge_tip(facts: SyncFacts, policy: Policy) -> Violation | None:
     described = (f'the cached {remote}/{base} at {tip[:12]}, '
                  f'{age_text(facts.age)}')
     if error is None:
-        facts.notes.append(f'sync-before-push: judged against {described} '
-                           '(sync.fetch is false)')
+        notes.append(f'sync-before-push: judged against {described} '
+                     '(sync.fetch is false)')
         return None
     sync = policy['sync']
     limit_text = sync['max-staleness']
@@ -148,7 +152,7 @@ def _judge_tip(facts: SyncFacts, policy: Policy) -> Violation | None:
              'to trust a cached ref younger than sync.max-staleness'])
     from worktree_guard.policy import parse_duration
     if facts.age is not None and facts.age < parse_duration(limit_text):
-        facts.notes.append(
+        notes.append(
             f'sync-before-push: could not fetch {base} from {remote} '
             f'({error}); judged against {described} '
             f'(sync.when-unreachable: warn, max-staleness {limit_text})')

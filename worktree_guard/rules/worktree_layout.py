@@ -17,10 +17,11 @@ from worktree_guard.report import Violation
 
 TYPE_CHECKING = False  # no `typing` import: mypy reads this as True
 if TYPE_CHECKING:  # pragma: no cover (typing only)
-    from worktree_guard.facts import LayoutFacts
+    from worktree_guard.model import LayoutFacts
     from worktree_guard.policy import Policy
 
 RULE = 'worktree-layout'
+FACTS = 'layout'
 
 
 def _show(path: str, main_root: str | None) -> str:
@@ -51,7 +52,10 @@ def _rename(branch: str | None, policy: Policy) -> str | None:
     return suggest_branch(branch, policy['branches']['slug-max-length'])
 
 
-def check(facts: LayoutFacts | None, policy: Policy) -> list[Violation]:
+def check(facts: LayoutFacts | None, policy: Policy,
+          notes: list[str] | None = None) -> list[Violation]:
+    if facts is not None and facts.unjudged and notes is not None:
+        notes.append(f'worktree-layout not judged: {facts.unjudged}')
     if facts is None or not facts.linked:
         return []
     out: list[Violation] = []

@@ -21,12 +21,13 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:  # pragma: no cover (typing only)
     from typing import Any
 
-    from worktree_guard.facts import Checkout
-    from worktree_guard.facts import PathChange
-    from worktree_guard.facts import PathFacts
+    from worktree_guard.model import Checkout
+    from worktree_guard.model import PathChange
+    from worktree_guard.model import PathFacts
     from worktree_guard.policy import Policy
 
 RULE = 'worktree-paths'
+FACTS = 'paths'
 
 # Each hot pattern is a literal, then the rest of the token (up to a
 # delimiter or a colon), so the token's tail is found in C.  A pattern runs
@@ -71,12 +72,16 @@ _PLUS = 0x2B
 _VARIABLE_END = frozenset(b')}')
 
 
-def check(facts: PathFacts, policy: Policy) -> list[Violation]:
+def check(facts: PathFacts, policy: Policy,
+          notes: list[str] | None = None) -> list[Violation]:
     judge = _Judge(facts, policy)
     out: list[Violation] = []
     for change in facts.changes:
         judge.entries(change, out)
         judge.scan(change, out)
+    if facts.skipped and notes is not None:
+        notes.append('worktree-paths: skipped ' + ', '.join(
+            f'{n} {one if n == 1 else many}' for n, one, many in facts.skipped))
     return out
 
 

@@ -1,15 +1,32 @@
-"""Plain fact records that ``gitctx`` produces and the rules consume.
+"""The model: plain records that ``gitctx`` produces and the rules consume,
+and the stage input an entry point hands to the runner.
 
-Nothing here talks to git.  The classes use ``__slots__`` rather than
-dataclasses: importing ``dataclasses`` costs more than the whole branch check
-on the commit path.
+Nothing here talks to git.  The records share one small base class with
+``__slots__`` rather than dataclasses: importing ``dataclasses`` costs more
+than the whole branch check on the commit path (ARCHITECTURE.md, start-up).
 """
 from __future__ import annotations
 
 ZERO_OID = '0' * 40
 
 
-class Head:
+def is_oid(s: str) -> bool:
+    """A full SHA-1 or SHA-256 object name in lower-case hex."""
+    return len(s) in (40, 64) and all(c in '0123456789abcdef' for c in s)
+
+
+class Record:
+    """Base of every record: ``__slots__`` only, and a repr naming them."""
+
+    __slots__: tuple[str, ...] = ()
+
+    def __repr__(self) -> str:
+        fields = ', '.join(f'{slot}={getattr(self, slot)!r}'
+                           for slot in self.__slots__)
+        return f'{type(self).__name__}({fields})'
+
+
+class Head(Record):
     """What HEAD points at in one worktree.
 
     ``kind`` is ``branch``, ``detached`` or ``unborn``.  ``branch`` is the
@@ -33,14 +50,8 @@ class Head:
         self.oid = oid
         self.operation = operation
 
-    def __repr__(self) -> str:
-        return (
-            f'Head(kind={self.kind!r}, branch={self.branch!r}, '
-            f'operation={self.operation!r})'
-        )
 
-
-class WorktreeInfo:
+class WorktreeInfo(Record):
     """One entry of ``git worktree list``."""
 
     __slots__ = ('path', 'branch', 'head', 'is_main', 'bare', 'detached',
@@ -66,11 +77,8 @@ class WorktreeInfo:
         self.prunable = prunable
         self.locked = locked
 
-    def __repr__(self) -> str:
-        return f'WorktreeInfo(path={self.path!r}, branch={self.branch!r})'
 
-
-class RefUpdate:
+class RefUpdate(Record):
     """One ref being pushed (pre-push line) or received (pre-receive line).
 
     ``local_ref``/``local_oid`` are what is sent; ``remote_ref``/``remote_oid``
@@ -117,14 +125,8 @@ class RefUpdate:
         """Short name of the remote branch being written."""
         return self.remote_ref[len('refs/heads/'):] if self.is_branch else ''
 
-    def __repr__(self) -> str:
-        return (
-            f'RefUpdate({self.local_ref!r} {self.local_oid[:8]} -> '
-            f'{self.remote_ref!r} {self.remote_oid[:8]})'
-        )
 
-
-class BranchTarget:
+class BranchTarget(Record):
     """A branch name a rule judges.
 
     ``origin`` is ``HEAD`` (the branch being committed on) or ``push`` (a
@@ -155,11 +157,26 @@ class BranchTarget:
         self.remote = remote
         self.operation = operation
 
-    def __repr__(self) -> str:
-        return f'BranchTarget({self.name!r}, origin={self.origin!r})'
+
+class BranchFacts(Record):
+    """The branches a stage targets, for branch-name and protected-branch.
+
+    At commit: the branch being committed on (none on a detached HEAD, then
+    ``detached``), and ``committing`` false under ``--all-files``, where
+    nothing is being committed.  At push: every pushed branch, deletions
+    included, with ``fast_forward`` filled in for protected ones.
+    """
+
+    __slots__ = ('targets', 'detached', 'committing')
+
+    def __init__(self, targets: list[BranchTarget] | None = None,
+                 detached: bool = False, committing: bool = True) -> None:
+        self.targets = targets if targets is not None else []
+        self.detached = detached
+        self.committing = committing
 
 
-class LayoutFacts:
+class LayoutFacts(Record):
     """Where one worktree sits, for the worktree-layout rule.
 
     ``linked`` is false for the main checkout (not judged).  Paths are real
@@ -172,7 +189,7 @@ class LayoutFacts:
     """
 
     __slots__ = ('linked', 'path', 'branch', 'layout', 'root', 'root_dir',
-                 'main_root', 'ignored')
+                 'main_root', 'ignored', 'unjudged')
 
     def __init__(
             self,
@@ -184,8 +201,11 @@ class LayoutFacts:
             root_dir: str | None = None,
             main_root: str | None = None,
             ignored: bool | None = None,
+            unjudged: str | None = None,
     ) -> None:
         self.linked = linked
+        # Why the layout cannot be judged (set with ``linked`` false).
+        self.unjudged = unjudged
         self.path = path
         self.branch = branch
         self.layout = layout
@@ -194,11 +214,8 @@ class LayoutFacts:
         self.main_root = main_root
         self.ignored = ignored
 
-    def __repr__(self) -> str:
-        return f'LayoutFacts(path={self.path!r}, branch={self.branch!r})'
 
-
-class SyncTarget:
+class SyncTarget(Record):
     """One pushed branch that sync-before-push judges (issue 4).
 
     ``behind`` counts the base commits the pushed tip lacks;
@@ -222,12 +239,8 @@ class SyncTarget:
         self.conflicts = conflicts or {}
         self.cut = cut
 
-    def __repr__(self) -> str:
-        return (f'SyncTarget({self.update.remote_ref!r}, '
-                f'behind={self.behind}, merges={len(self.merges)})')
 
-
-class SyncFacts:
+class SyncFacts(Record):
     """What sync-before-push judges a push against (issue 4): raw facts
     only; the rule decides whether the tip is trusted.
 
@@ -240,12 +253,11 @@ class SyncFacts:
     that the remote (on the server: this repository) has no such branch.
     The targets were compared with ``tip`` when it exists.  ``targets`` are
     only the branches being judged: deletions, tags, the base branch and
-    ``sync.exempt`` are already left out.  ``notes`` collects the rule's
-    one-line notes (the runner passes them on).
+    ``sync.exempt`` are already left out.
     """
 
     __slots__ = ('remote', 'base', 'tip', 'source', 'targets', 'age',
-                 'fetch_error', 'missing', 'notes')
+                 'fetch_error', 'missing')
 
     def __init__(self, remote: str, base: str, tip: str | None = None,
                  source: str = 'fetched',
@@ -260,7 +272,6 @@ class SyncFacts:
         self.age = age
         self.fetch_error = fetch_error
         self.missing = missing
-        self.notes: list[str] = []
 
     @property
     def base_name(self) -> str:
@@ -269,12 +280,8 @@ class SyncFacts:
         return self.base if self.source == 'local' else \
             f'{self.remote}/{self.base}'
 
-    def __repr__(self) -> str:
-        return (f'SyncFacts({self.base_name!r}, source={self.source!r}, '
-                f'targets={self.targets!r})')
 
-
-class Checkout:
+class Checkout(Record):
     """A checkout of the repository, for worktree-paths (issue 3).
 
     ``kind`` is ``current`` (the worktree the hook runs in), ``main`` (the
@@ -294,11 +301,8 @@ class Checkout:
         self.name = name
         self.branch = branch
 
-    def __repr__(self) -> str:
-        return f'Checkout({self.kind!r}, {self.path!r})'
 
-
-class PathChange:
+class PathChange(Record):
     """What one change adds, for worktree-paths (issue 3): the staged
     content at commit, or one pushed ref's range.
 
@@ -322,29 +326,48 @@ class PathChange:
         self.regions = regions if regions is not None else []
         self.patch = patch
 
-    def __repr__(self) -> str:
-        return (f'PathChange(ref={self.ref!r}, entries={len(self.entries)}, '
-                f'regions={len(self.regions)}, patch={self.patch})')
 
-
-class PathFacts:
+class PathFacts(Record):
     """Everything worktree-paths judges (issue 3).
 
     ``root`` is the current worktree's root (``None`` on a bare repo or the
     server); ``checkouts`` every checkout git knows, the current one
-    included; ``changes`` the content to judge.
+    included; ``changes`` the content to judge.  ``skipped`` counts the
+    files left unread, by why (``binary file``, ``file over 1MiB``, ...).
     """
 
-    __slots__ = ('root', 'checkouts', 'changes')
+    __slots__ = ('root', 'checkouts', 'changes', 'skipped')
 
     def __init__(self, root: str | None = None,
                  checkouts: list[Checkout] | None = None,
-                 changes: list[PathChange] | None = None) -> None:
+                 changes: list[PathChange] | None = None,
+                 skipped: list[tuple[int, str, str]] | None = None) -> None:
         self.root = root
         self.checkouts = checkouts if checkouts is not None else []
         self.changes = changes if changes is not None else []
+        self.skipped = skipped if skipped is not None else []
 
-    def __repr__(self) -> str:
-        return (f'PathFacts(root={self.root!r}, '
-                f'checkouts={len(self.checkouts)}, '
-                f'changes={self.changes!r})')
+
+class StageInput(Record):
+    """What a run judges.
+
+    ``stage`` is ``commit`` or ``push``.  At push, ``updates`` are the refs
+    being pushed and ``remote`` the remote's name.  ``all_files`` checks
+    whole files instead of the change.  Entry points build it
+    (``hookinput``); facts collectors (``gitctx.<domain>.<x>_facts(repo,
+    policy, inp)``) only read it.
+    """
+
+    __slots__ = ('stage', 'updates', 'remote', 'all_files', 'server')
+
+    def __init__(self, stage: str, updates: list[RefUpdate] | None = None,
+                 remote: str | None = None, all_files: bool = False,
+                 server: bool = False) -> None:
+        self.stage = stage
+        self.updates = updates or []
+        self.remote = remote
+        self.all_files = all_files
+        # Set by the pre-receive hook: we *are* the remote.  The base tip is
+        # the local refs/heads/<base>; nothing is fetched; pushed objects may
+        # sit in git's quarantine.
+        self.server = server

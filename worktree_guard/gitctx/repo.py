@@ -1,0 +1,353 @@
+"""The repository as seen from one worktree (or a bare repo): discovery,
+HEAD, refs, worktrees, remotes and ancestry.  Read-only."""
+from __future__ import annotations
+
+import os
+
+from worktree_guard.errors import GitError
+from worktree_guard.gitctx.spawn import ProcResult
+from worktree_guard.gitctx.spawn import decode
+from worktree_guard.gitctx.spawn import foreign_env
+from worktree_guard.gitctx.spawn import hook_env
+from worktree_guard.gitctx.spawn import spawn
+from worktree_guard.gitctx.spawn import stderr_tail
+from worktree_guard.gitctx.version import MIN_GIT
+from worktree_guard.gitctx.version import NEEDS_GIT
+from worktree_guard.gitctx.version import USAGE_EXIT
+from worktree_guard.gitctx.version import too_old
+from worktree_guard.model import Head
+from worktree_guard.model import RefUpdate
+from worktree_guard.model import WorktreeInfo
+
+# `typing` costs ~10 ms of start-up; mypy reads this name as True.
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # pragma: no cover (typing only)
+    from collections.abc import Iterable
+
+
+def _read(path: str) -> str | None:
+    try:
+        with open(path, encoding='utf-8', errors='surrogateescape') as f:
+            return f.read()
+    except OSError:
+        return None
+
+
+class Repo:
+    """A discovered repository, seen from one worktree (or a bare repo)."""
+
+    def __init__(self, git_dir: str, common_dir: str, root: str | None,
+                 is_bare: bool, env: dict[str, str]) -> None:
+        self.git_dir = git_dir
+        self.common_dir = common_dir
+        self.root = root
+        self.is_bare = is_bare
+        self.env = env
+        self._worktrees: list[WorktreeInfo] | None = None
+        self._remotes: list[str] | None = None
+
+    # -- running git ---------------------------------------------------------
+
+    def git(self, *args: str, input: bytes | None = None,
+            check: bool = True, timeout: float | None = None,
+            env: dict[str, str] | None = None) -> ProcResult:
+        argv = ['git']
+        if self.root is not None:
+            argv += ['-C', self.root]
+        else:
+            argv += ['--git-dir', self.git_dir]
+        argv += args
+        need = NEEDS_GIT.get(args[0]) if args else None
+        old = too_old(*need) if need is not None else None
+        if old is not None:  # answer as that old git would: unknown option
+            res = ProcResult(USAGE_EXIT, b'', f'error: {old}\n'.encode())
+        else:
+            res = spawn(argv, input=input, env=env or self.env,
+                        timeout=timeout)
+        if check and res.returncode == USAGE_EXIT:
+            old = old or too_old(MIN_GIT, 'worktree-guard')
+            if old is not None:
+                raise GitError(old, 'upgrade git to 2.38 or newer')
+        if check and res.returncode != 0:
+            raise GitError(
+                f"'git {' '.join(args[:3])}' failed: {stderr_tail(res)}",
+            )
+        return res
+
+    def out(self, *args: str, input: bytes | None = None) -> str:
+        return decode(self.git(*args, input=input).stdout)
+
+    # -- discovery -----------------------------------------------------------
+
+    @classmethod
+    def discover(cls, path: str | None = None, *, hook: bool = False) -> Repo:
+        """Find the repository that contains ``path`` (default: the cwd).
+
+        One ``git rev-parse`` answers every location question; git knows the
+        rules for ``GIT_DIR``, ``GIT_WORK_TREE``, gitfiles, bare repos,
+        ``safe.directory`` and symlinked paths better than we would.  A
+        native hook (``hook=True``; git runs it at the worktree root) reads
+        the plain cases from files instead (``_at_worktree_root``).
+        """
+        # Pointed at another path, the caller's GIT_DIR/GIT_INDEX_FILE (a
+        # hook's environment) must not leak into that repository.
+        env = hook_env() if path is None else foreign_env()
+        if hook and path is None:
+            fast = cls._at_worktree_root(env)
+            if fast is not None:
+                return fast
+        base = ['git'] if path is None else ['git', '-C', path]
+        query = ['rev-parse', '--absolute-git-dir', '--git-common-dir',
+                 '--is-bare-repository']
+        res = spawn(base + query + ['--show-toplevel'], env=env)
+        if res.returncode != 0:
+            # A bare repo (or a git dir) has no toplevel: ask again without.
+            res = spawn(base + query, env=env)
+            if res.returncode != 0:
+                err = decode(res.stderr).strip()
+                raise GitError(
+                    f'not inside a git repository ({err.splitlines()[-1] if err else "git rev-parse failed"})',
+                    'run worktree-guard from inside a git checkout or worktree',
+                )
+        lines = decode(res.stdout).split('\n')
+        git_dir = lines[0]
+        common = lines[1]
+        cwd = os.path.abspath(path) if path else os.getcwd()
+        if not os.path.isabs(common):
+            # --git-common-dir is relative to the cwd git ran in.
+            common = os.path.normpath(os.path.join(cwd, common))
+        is_bare = lines[2] == 'true'
+        root = lines[3] if len(lines) > 3 and lines[3] else None
+        if root is None:
+            is_bare = True
+        return cls(git_dir, common, root, is_bare, env)
+
+    @classmethod
+    def _at_worktree_root(cls, env: dict[str, str]) -> Repo | None:
+        """``discover()`` without a process, where git runs every hook: at
+        the root of a worktree (``.git`` a folder, or a gitfile of a linked
+        worktree).
+
+        Only the plain cases: no ``GIT_DIR``/``GIT_WORK_TREE``/
+        ``GIT_COMMON_DIR``, a ``.git`` and a root owned by us (git's
+        ``safe.directory`` rule), and a config that sets nothing about
+        worktrees, bareness or includes.  Anything else returns ``None`` and
+        ``git rev-parse`` decides.  Paths are real paths, as git gives them.
+        """
+        if 'GIT_DIR' in env or 'GIT_WORK_TREE' in env or \
+                'GIT_COMMON_DIR' in env or 'GIT_CONFIG_COUNT' in env:
+            return None
+        params = env.get('GIT_CONFIG_PARAMETERS', '').lower()
+        if 'worktree' in params or 'bare' in params or 'include' in params:
+            return None
+        cwd = os.getcwd()
+        dot = os.path.join(cwd, '.git')
+        try:
+            st = os.stat(dot)
+            owner = os.stat(cwd).st_uid
+        except OSError:
+            return None
+        uid = os.geteuid()
+        if st.st_uid != uid or owner != uid:
+            return None
+        if os.path.isdir(dot):
+            git_dir = dot
+        else:
+            text = _read(dot)
+            if text is None or not text.startswith('gitdir: '):
+                return None
+            git_dir = os.path.join(cwd, text[8:].rstrip('\r\n'))
+        git_dir = os.path.realpath(git_dir)
+        if not os.path.isfile(os.path.join(git_dir, 'HEAD')):
+            return None
+        commondir = _read(os.path.join(git_dir, 'commondir'))
+        common = os.path.realpath(os.path.join(
+            git_dir, commondir.rstrip('\r\n'))) if commondir else git_dir
+        config = _read(os.path.join(common, 'config'))
+        if config is None:
+            return None
+        for raw in config.lower().splitlines():
+            line = raw.replace(' ', '').replace('\t', '')
+            if 'worktree' in line or 'include' in line or (
+                    line.split('=', 1)[0] == 'bare' and line != 'bare=false'):
+                return None
+        return cls(git_dir, common, cwd, False, env)
+
+    # -- HEAD ----------------------------------------------------------------
+
+    def head(self) -> Head:
+        """Read HEAD (and any rebase/merge state) from files: no process."""
+        content = _read(os.path.join(self.git_dir, 'HEAD'))
+        operation = self._operation()
+        if content is None:
+            raise GitError(f'cannot read {self.git_dir}/HEAD')
+        content = content.strip()
+        if content == 'ref: refs/heads/.invalid':  # pragma: no cover (reftable repos: git >= 2.45)
+            # A reftable repo keeps a placeholder HEAD file; ask git.
+            res = self.git('symbolic-ref', '-q', 'HEAD', check=False)
+            content = ('ref: ' + decode(res.stdout).strip()
+                       if res.returncode == 0 else
+                       self.rev_parse('HEAD') or content)
+        if content.startswith('ref: '):
+            ref = content[5:]
+            oid = self.ref_oid(ref)
+            return Head('branch' if oid else 'unborn',
+                        ref[11:] if ref.startswith('refs/heads/') else ref,
+                        oid, operation)
+        branch: str | None = None
+        if operation == 'rebase':
+            for state in ('rebase-merge', 'rebase-apply'):
+                name = _read(os.path.join(self.git_dir, state, 'head-name'))
+                if name and name.strip().startswith('refs/heads/'):
+                    branch = name.strip()[11:]
+                    break
+        return Head('detached', branch, content, operation)
+
+    def _operation(self) -> str | None:
+        d = self.git_dir
+        if os.path.isdir(os.path.join(d, 'rebase-merge')) or \
+                os.path.isdir(os.path.join(d, 'rebase-apply')):
+            return 'rebase'
+        for name, op in (('MERGE_HEAD', 'merge'),
+                         ('CHERRY_PICK_HEAD', 'cherry-pick'),
+                         ('REVERT_HEAD', 'revert'),
+                         ('BISECT_LOG', 'bisect')):
+            if os.path.exists(os.path.join(d, name)):
+                return op
+        return None
+
+    def ref_oid(self, ref: str) -> str | None:
+        """Resolve a full ref name from loose refs or packed-refs (no process)."""
+        for base in (self.git_dir, self.common_dir):
+            val = _read(os.path.join(base, ref))
+            if val is not None:
+                val = val.strip()
+                if val.startswith('ref: '):
+                    return self.ref_oid(val[5:])
+                return val or None
+        packed = _read(os.path.join(self.common_dir, 'packed-refs'))
+        if packed:
+            suffix = ' ' + ref
+            for line in packed.splitlines():
+                if line.endswith(suffix) and not line.startswith(('#', '^')):
+                    return line.split(' ', 1)[0]
+        if ref.startswith('refs/') and os.path.exists(
+                os.path.join(self.common_dir, 'reftable')):  # pragma: no cover (reftable repos: git >= 2.45)
+            res = self.git('rev-parse', '--verify', '-q', ref, check=False)
+            return decode(res.stdout).strip() or None
+        return None
+
+    # -- worktrees -----------------------------------------------------------
+
+    def worktrees(self) -> list[WorktreeInfo]:
+        """Every worktree git knows, main checkout first."""
+        if self._worktrees is None:
+            raw = self.git('worktree', 'list', '--porcelain', '-z').stdout
+            self._worktrees = parse_worktree_list(decode(raw))
+        return self._worktrees
+
+    def main_root(self) -> str | None:
+        """The main checkout's root; ``None`` when the main repo is bare."""
+        if not os.path.isdir(os.path.join(self.common_dir, 'worktrees')):
+            # No linked worktrees: we are the main checkout (or bare).
+            return None if self.is_bare else self.root
+        wts = self.worktrees()
+        if wts and wts[0].is_main and not wts[0].bare:
+            return wts[0].path
+        return None
+
+    def is_linked_worktree(self) -> bool:
+        return os.path.realpath(self.git_dir) != os.path.realpath(self.common_dir)
+
+    # -- config, refs, remotes -------------------------------------------------
+
+    def config(self, key: str) -> str | None:
+        res = self.git('config', '--get', key, check=False)
+        return decode(res.stdout).strip() if res.returncode == 0 else None
+
+    def remotes(self) -> list[str]:
+        """The remote names (one ``git remote`` per run, however many
+        rules ask)."""
+        if self._remotes is None:
+            self._remotes = self.out('remote').split()
+        return self._remotes
+
+    def rev_parse(self, rev: str) -> str | None:
+        res = self.git('rev-parse', '--verify', '-q', rev + '^{commit}',
+                       check=False)
+        return decode(res.stdout).strip() or None
+
+    def is_ancestor(self, ancestor: str, descendant: str) -> bool:
+        res = self.git('merge-base', '--is-ancestor', ancestor, descendant,
+                       check=False)
+        if res.returncode not in (0, 1):
+            raise GitError(
+                f'cannot compare {ancestor[:12]} and {descendant[:12]}: '
+                f'{decode(res.stderr).strip()}',
+            )
+        return res.returncode == 0
+
+    def resolve_base(self, remote: str | None,
+                     branch: str | None) -> tuple[str, str]:
+        """The base remote and branch: policy value, else the convention.
+
+        Remote: ``upstream`` if it exists, else ``origin``.  Branch: ``main``,
+        else ``master`` (looked up on the remote, then locally).
+        """
+        if remote is None:
+            names = self.remotes()
+            remote = 'upstream' if 'upstream' in names else 'origin'
+        if branch is None:
+            branch = 'main'
+            for candidate in ('main', 'master'):
+                if self.ref_oid(f'refs/remotes/{remote}/{candidate}') or \
+                        self.ref_oid(f'refs/heads/{candidate}'):
+                    branch = candidate
+                    break
+        return remote, branch
+
+    def fill_fast_forward(self, updates: Iterable[RefUpdate]) -> None:
+        """Set ``fast_forward`` on updates of existing refs; ``None`` when
+        unknown (new ref, deletion, or the old commit is not here).  One
+        ``merge-base --is-ancestor`` per ref: exit 128 means a missing
+        object."""
+        for u in updates:
+            u.fast_forward = None
+            if u.is_new or u.is_delete:
+                continue
+            res = self.git('merge-base', '--is-ancestor', u.remote_oid,
+                           u.local_oid, check=False)
+            if res.returncode in (0, 1):
+                u.fast_forward = res.returncode == 0
+
+
+def parse_worktree_list(text: str) -> list[WorktreeInfo]:
+    """Parse ``git worktree list --porcelain -z``."""
+    result: list[WorktreeInfo] = []
+    cur: WorktreeInfo | None = None
+    for field in text.split('\0'):
+        if not field:
+            if cur is not None:
+                result.append(cur)
+                cur = None
+            continue
+        key, _, val = field.partition(' ')
+        if key == 'worktree':
+            cur = WorktreeInfo(val, is_main=not result)
+        elif cur is None:
+            continue
+        elif key == 'HEAD':
+            cur.head = val
+        elif key == 'branch':
+            cur.branch = val[11:] if val.startswith('refs/heads/') else val
+        elif key == 'bare':
+            cur.bare = True
+        elif key == 'detached':
+            cur.detached = True
+        elif key == 'prunable':
+            cur.prunable = val or 'prunable'
+        elif key == 'locked':
+            cur.locked = val or 'locked'
+    if cur is not None:
+        result.append(cur)
+    return result
