@@ -6,7 +6,7 @@ import pytest
 from tests.helpers import RepoHandle
 from tests.helpers import wg
 from worktree_guard.report import Violation
-from worktree_guard.report import quote_path
+from worktree_guard.model import quote_path
 
 
 @pytest.mark.parametrize(('path', 'shown'), [

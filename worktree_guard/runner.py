@@ -24,7 +24,7 @@ if TYPE_CHECKING:  # pragma: no cover (typing only)
     from worktree_guard.gitctx import Repo
     from worktree_guard.model import StageInput
     from worktree_guard.policy import Policy
-    from worktree_guard.report import Violation
+    from worktree_guard.model import Violation
 
 
 def stage_rules(stage: str) -> tuple[str, ...]:

@@ -30,7 +30,7 @@ import sys
 
 from worktree_guard.errors import GuardError
 from worktree_guard.errors import PolicyError
-from worktree_guard.report import Violation
+from worktree_guard.model import Violation
 
 # `typing` costs start-up time; mypy reads this name as True.
 TYPE_CHECKING = False

@@ -1,7 +1,7 @@
 """branch-name: branches are named ``issue-<N>-<slug>`` unless exempt."""
 from __future__ import annotations
 
-from worktree_guard.report import Violation
+from worktree_guard.model import Violation
 
 # `typing` costs ~10 ms of start-up; mypy reads this name as True.
 TYPE_CHECKING = False

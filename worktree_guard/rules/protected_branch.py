@@ -1,7 +1,7 @@
 """protected-branch: no direct commits, force pushes or deletions."""
 from __future__ import annotations
 
-from worktree_guard.report import Violation
+from worktree_guard.model import Violation
 
 # `typing` costs ~10 ms of start-up; mypy reads this name as True.
 TYPE_CHECKING = False

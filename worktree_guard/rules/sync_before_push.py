@@ -10,7 +10,7 @@ one-line notes to the ``notes`` list the runner hands it.
 from __future__ import annotations
 
 
-from worktree_guard.report import Violation
+from worktree_guard.model import Violation
 
 TYPE_CHECKING = False  # no `typing` import: mypy reads this as True
 if TYPE_CHECKING:  # pragma: no cover (typing only)

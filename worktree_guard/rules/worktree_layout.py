@@ -11,9 +11,9 @@ never given a folder of its own name: the fix renames it first.
 """
 from __future__ import annotations
 
-import os
+import posixpath
 
-from worktree_guard.report import Violation
+from worktree_guard.model import Violation
 
 TYPE_CHECKING = False  # no `typing` import: mypy reads this as True
 if TYPE_CHECKING:  # pragma: no cover (typing only)
@@ -27,7 +27,7 @@ FACTS = 'layout'
 def _show(path: str, main_root: str | None) -> str:
     """``path`` relative to the main checkout when inside it."""
     if main_root is not None:
-        rel = os.path.relpath(path, main_root)
+        rel = posixpath.relpath(path, main_root)
         if rel != '..' and not rel.startswith('../'):
             return rel
     return path
@@ -38,8 +38,8 @@ def expected_path(facts: LayoutFacts) -> str | None:
     if facts.root_dir is None:
         return None
     name = facts.branch if facts.branch is not None \
-        else os.path.basename(facts.path)
-    return os.path.normpath(os.path.join(facts.root_dir, name))
+        else posixpath.basename(facts.path)
+    return posixpath.normpath(posixpath.join(facts.root_dir, name))
 
 
 def _rename(branch: str | None, policy: Policy) -> str | None:
@@ -76,14 +76,14 @@ def check(facts: LayoutFacts | None, policy: Policy,
         assert facts.root_dir is not None  # expected_path() needs it
         parent = f'<{"git-common-dir" if facts.layout == "bare" else "main checkout"}>/{root}/<branch>'
         rename = _rename(facts.branch, policy)
-        folder = os.path.basename(facts.path)
-        in_root = os.path.dirname(facts.path) == os.path.normpath(
+        folder = posixpath.basename(facts.path)
+        in_root = posixpath.dirname(facts.path) == posixpath.normpath(
             facts.root_dir)
         if rename is not None and in_root and _rename(folder, policy) is None:
             rename = folder  # the folder already has a compliant name
         if facts.branch is None:
             what = (f'detached worktree is at {here}, outside {root}/; '
-                    f'it belongs directly in {_show(os.path.dirname(expected), facts.main_root)}/')
+                    f'it belongs directly in {_show(posixpath.dirname(expected), facts.main_root)}/')
         elif rename == folder:
             what = (f'worktree of branch {facts.branch!r} is at {here}, and '
                     'the branch does not match branches.pattern: rename the '
@@ -91,7 +91,7 @@ def check(facts: LayoutFacts | None, policy: Policy,
         elif rename is not None:
             # Never send the worktree into a folder named after a branch
             # that branch-name refuses: rename first, then move once.
-            expected = os.path.normpath(os.path.join(facts.root_dir, rename))
+            expected = posixpath.normpath(posixpath.join(facts.root_dir, rename))
             what = (f'worktree of branch {facts.branch!r} is at {here}, and '
                     'the branch does not match branches.pattern: rename '
                     'the branch first, then move the worktree to '
@@ -103,20 +103,20 @@ def check(facts: LayoutFacts | None, policy: Policy,
             fix = [f'git branch -m {facts.branch} {folder}',
                    f'git switch {folder}  (if that branch exists already)']
         else:
-            fix = [f'mkdir -p {os.path.dirname(expected)} && '
+            fix = [f'mkdir -p {posixpath.dirname(expected)} && '
                    f'git worktree move {facts.path} {expected}']
             if rename is not None:
                 fix.insert(0, f'git branch -m {facts.branch} {rename}')
             elif facts.branch is not None and \
-                    os.path.dirname(facts.path) == \
-                    os.path.dirname(expected) and \
+                    posixpath.dirname(facts.path) == \
+                    posixpath.dirname(expected) and \
                     _rename(folder, policy) is None:
                 fix.append(f'git switch {folder}  '
                            '(if the folder names the right branch)')
         out.append(Violation(RULE, what, kind='location', path=here,
                              token=facts.path, fix=fix))
     if facts.ignored is False and facts.main_root is not None:
-        gitignore = os.path.join(facts.main_root, '.gitignore')
+        gitignore = posixpath.join(facts.main_root, '.gitignore')
         out.append(Violation(
             RULE,
             f"'{root}/' is not ignored in the main checkout: its worktrees "

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import posixpath
 
-from worktree_guard.report import Violation
+from worktree_guard.model import Violation
 
 # `typing` and `re` cost milliseconds of a hook run: `re` is imported only
 # when the content holds a candidate; mypy reads this name as True.
