@@ -1,5 +1,8 @@
 """gitctx.spawn: timeouts stop the whole process group, interruptions never
-leave a child behind, and a chatty child cannot outrun its deadline."""
+leave a child behind, and a chatty child cannot outrun its deadline.
+
+Every test runs twice: through ``posix_spawnp`` and through the
+``subprocess`` fallback that platforms without it (Windows) use."""
 from __future__ import annotations
 
 import os
@@ -9,7 +12,41 @@ from pathlib import Path
 
 import pytest
 
+from worktree_guard.errors import GitError
 from worktree_guard.gitctx import spawn
+import worktree_guard.gitctx.process as spawn_mod
+
+
+@pytest.fixture(autouse=True, params=['posix_spawn', 'subprocess'])
+def mode(request: pytest.FixtureRequest,
+         monkeypatch: pytest.MonkeyPatch) -> str:
+    """Force one way of starting processes, as a platform would."""
+    if request.param == 'subprocess':
+        monkeypatch.setattr(spawn_mod, '_POSIX', False)
+    else:
+        monkeypatch.delenv('WORKTREE_GUARD_SPAWN', raising=False)
+    return str(request.param)
+
+
+def test_input_output_and_exit_code_in_both_ways(mode: str) -> None:
+    data = b'x' * 300_000  # more than a pipe holds
+    res = spawn(['sh', '-c', 'cat; echo err >&2; exit 3'], input=data)
+    assert (res.returncode, res.stdout, res.stderr, res.timed_out) == \
+        (3, data, b'err\n', False)
+
+
+def test_a_missing_program_is_a_clear_error(mode: str) -> None:
+    with pytest.raises(GitError) as info:
+        spawn(['git-no-such-program-here'])
+    assert info.value.message.startswith(
+        'cannot run git-no-such-program-here:')
+
+
+def test_the_environment_variable_forces_the_fallback(
+        monkeypatch: pytest.MonkeyPatch, mode: str) -> None:
+    monkeypatch.setenv('WORKTREE_GUARD_SPAWN', 'subprocess')
+    res = spawn(['sh', '-c', 'echo $$'])
+    assert res.returncode == 0 and res.stdout.strip().isdigit()
 
 
 def _alive(pid: int) -> bool:

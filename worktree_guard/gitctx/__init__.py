@@ -1,6 +1,6 @@
 """Git facts: the only package that runs git.
 
-``spawn`` starts processes, ``version`` knows git's version, ``repo`` finds
+``process`` starts processes (``spawn``), ``version`` knows git's version, ``repo`` finds
 the repository and reads HEAD, refs and worktrees.  The other modules gather
 the facts of one domain each and return records from ``model``: ``branch``
 (what a commit or push targets), ``paths`` (staged and pushed content),
@@ -15,13 +15,13 @@ from __future__ import annotations
 
 from worktree_guard.gitctx.repo import Repo
 from worktree_guard.gitctx.repo import parse_worktree_list
-from worktree_guard.gitctx.spawn import LOCAL_ENV_VARS
-from worktree_guard.gitctx.spawn import ProcResult
-from worktree_guard.gitctx.spawn import decode
-from worktree_guard.gitctx.spawn import foreign_env
-from worktree_guard.gitctx.spawn import hook_env
-from worktree_guard.gitctx.spawn import spawn
-from worktree_guard.gitctx.spawn import stderr_tail
+from worktree_guard.gitctx.process import LOCAL_ENV_VARS
+from worktree_guard.gitctx.process import ProcResult
+from worktree_guard.gitctx.process import decode
+from worktree_guard.gitctx.process import foreign_env
+from worktree_guard.gitctx.process import hook_env
+from worktree_guard.gitctx.process import spawn
+from worktree_guard.gitctx.process import stderr_tail
 from worktree_guard.gitctx.version import MIN_GIT
 from worktree_guard.gitctx.version import USAGE_EXIT
 from worktree_guard.gitctx.version import git_version

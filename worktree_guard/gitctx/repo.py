@@ -5,12 +5,12 @@ from __future__ import annotations
 import os
 
 from worktree_guard.errors import GitError
-from worktree_guard.gitctx.spawn import ProcResult
-from worktree_guard.gitctx.spawn import decode
-from worktree_guard.gitctx.spawn import foreign_env
-from worktree_guard.gitctx.spawn import hook_env
-from worktree_guard.gitctx.spawn import spawn
-from worktree_guard.gitctx.spawn import stderr_tail
+from worktree_guard.gitctx.process import ProcResult
+from worktree_guard.gitctx.process import decode
+from worktree_guard.gitctx.process import foreign_env
+from worktree_guard.gitctx.process import hook_env
+from worktree_guard.gitctx.process import spawn
+from worktree_guard.gitctx.process import stderr_tail
 from worktree_guard.gitctx.version import MIN_GIT
 from worktree_guard.gitctx.version import NEEDS_GIT
 from worktree_guard.gitctx.version import USAGE_EXIT

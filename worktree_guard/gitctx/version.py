@@ -1,8 +1,8 @@
 """git's version: what worktree-guard needs, and what the git on PATH is."""
 from __future__ import annotations
 
-from worktree_guard.gitctx.spawn import decode
-from worktree_guard.gitctx.spawn import spawn
+from worktree_guard.gitctx.process import decode
+from worktree_guard.gitctx.process import spawn
 
 
 # worktree-guard needs git 2.38; a few subcommands are checked before use.

@@ -58,7 +58,13 @@ def spawn(
     ``git-remote-http`` go too); when time is up the group gets SIGTERM (git
     removes its lock files), then SIGKILL, and ``timed_out`` is set.  If we
     are interrupted, the child is stopped the same way: never left behind.
+
+    Where ``os.posix_spawnp`` or ``select.poll`` is missing (Windows), or
+    ``WORKTREE_GUARD_SPAWN=subprocess`` asks for it, ``subprocess`` does
+    the same job (``_spawn_subprocess``).
     """
+    if not _POSIX or os.environ.get('WORKTREE_GUARD_SPAWN') == 'subprocess':
+        return _spawn_subprocess(argv, input, env, timeout)
     in_r, in_w = os.pipe()
     out_r, out_w = os.pipe()
     err_r, err_w = os.pipe()
@@ -143,6 +149,53 @@ def spawn(
     rc = os.waitstatus_to_exitcode(reaped)
     return ProcResult(rc, b''.join(chunks[out_r]), b''.join(chunks[err_r]),
                       timed_out)
+
+
+_POSIX = hasattr(os, 'posix_spawnp') and hasattr(select, 'poll')
+
+
+def _spawn_subprocess(argv: Sequence[str], input: bytes | None,
+                      env: dict[str, str] | None,
+                      timeout: float | None) -> ProcResult:
+    """``spawn`` through ``subprocess``: for platforms without
+    ``posix_spawnp``/``poll``, and forced by ``WORKTREE_GUARD_SPAWN=subprocess``
+    (the suite runs once that way).  A timed-out child's session (POSIX) or
+    the child itself (Windows) is killed."""
+    import subprocess
+    posix = os.name == 'posix'
+    try:
+        proc = subprocess.Popen(
+            list(argv), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE, env=os.environ if env is None else env,
+            start_new_session=posix and timeout is not None)
+    except OSError as e:
+        hint = ('install git (2.38 or newer) and make sure it is on PATH'
+                if argv[0] == 'git' else None)
+        raise GitError(f'cannot run {argv[0]}: {e.strerror}', hint) from None
+    try:
+        out, err = proc.communicate(input, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        if posix:
+            import signal
+            for sig in (signal.SIGTERM, signal.SIGKILL):
+                try:
+                    os.killpg(proc.pid, sig)
+                except ProcessLookupError:  # pragma: no cover (gone)
+                    break
+                try:
+                    proc.wait(1.0)
+                    break
+                except subprocess.TimeoutExpired:
+                    continue
+        else:  # pragma: no cover (Windows: no process groups)
+            proc.kill()
+        out, err = proc.communicate()
+        return ProcResult(proc.wait(), out, err, timed_out=True)
+    except BaseException:  # interrupted: never leave the child behind
+        proc.kill()
+        proc.wait()
+        raise
+    return ProcResult(proc.returncode, out, err)
 
 
 def _stop(pid: int, group: bool, grace: float = 1.0) -> int:
