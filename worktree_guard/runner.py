@@ -82,14 +82,11 @@ def run(repo: Repo, policy: Policy, inp: StageInput,
             continue
         if policy.severity(rule) == 'off':
             continue
-        if rule not in facts_cache:
-            kind = rule_module(rule).FACTS
-            if kind not in facts_cache:
-                from worktree_guard.gitctx import collect
-                facts_cache[kind] = collect.COLLECTORS[kind](repo, policy,
-                                                              inp)
-            facts_cache[rule] = facts_cache[kind]
-        result.violations += evaluate(rule, facts_cache[rule], policy,
+        kind = rule_module(rule).FACTS
+        if kind not in facts_cache:  # rules that need the same facts share
+            from worktree_guard.gitctx import collect
+            facts_cache[kind] = collect.COLLECTORS[kind](repo, policy, inp)
+        result.violations += evaluate(rule, facts_cache[kind], policy,
                                       result.notes)
         result.rules_run.append(rule)
     return result
