@@ -6,7 +6,11 @@ import re
 import subprocess
 import sys
 
+import pytest
+
 from tests.helpers import PROJECT
+
+pytestmark = pytest.mark.slow
 
 
 def test_bench_quick_commit_prints_a_ratio() -> None:

@@ -44,7 +44,7 @@ from worktree_guard.slug import suggest_branch
 
 # The default suite's budget; bench/fuzz.py raises it (WORKTREE_GUARD_FUZZ_
 # EXAMPLES) and runs these very tests.
-EXAMPLES = int(os.environ.get('WORKTREE_GUARD_FUZZ_EXAMPLES', '60'))
+EXAMPLES = int(os.environ.get('WORKTREE_GUARD_FUZZ_EXAMPLES', '25'))
 CLI_EXAMPLES = max(4, EXAMPLES // 10)
 FUZZ = settings(max_examples=EXAMPLES, deadline=None,
                 suppress_health_check=[HealthCheck.too_slow])

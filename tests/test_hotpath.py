@@ -33,8 +33,12 @@ branch_names = st.one_of(
               st.sampled_from(['', '\n', '\n\n', '-', 'X', '/x', ' '])),
 )
 
+# Matcher-vs-re properties: a bounded budget in the suite; `./dev fuzz`
+# (bench/fuzz.py) raises it.
+PROPERTY_EXAMPLES = int(os.environ.get('WORKTREE_GUARD_FUZZ_EXAMPLES', '150'))
 
-@settings(max_examples=600, deadline=None)
+
+@settings(max_examples=PROPERTY_EXAMPLES, deadline=None)
 @given(branch_names)
 def test_default_branch_ok_agrees_with_re(name: str) -> None:
     assert P.default_branch_ok(name) is (DEFAULT.search(name) is not None)
@@ -99,7 +103,7 @@ globs = st.builds(lambda segs, tail: '/'.join(segs) + tail,
 names = st.text(alphabet='ab-.+ #~/\nx', max_size=12)
 
 
-@settings(max_examples=800, deadline=None)
+@settings(max_examples=PROPERTY_EXAMPLES, deadline=None)
 @given(globs, st.booleans(), st.lists(names, min_size=1, max_size=8))
 def test_glob_matcher_agrees_with_re(glob: str, anchored: bool,
                                      candidates: list[str]) -> None:
