@@ -177,16 +177,13 @@ def _spawn_subprocess(argv: Sequence[str], input: bytes | None,
     except subprocess.TimeoutExpired:
         if posix:
             import signal
-            for sig in (signal.SIGTERM, signal.SIGKILL):
-                try:
-                    os.killpg(proc.pid, sig)
-                except ProcessLookupError:  # pragma: no cover (gone)
-                    break
-                try:
-                    proc.wait(1.0)
-                    break
-                except subprocess.TimeoutExpired:
-                    continue
+            try:  # SIGTERM first: git removes its lock files
+                os.killpg(proc.pid, signal.SIGTERM)
+                proc.wait(1.0)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+            except ProcessLookupError:  # pragma: no cover (already gone)
+                pass
         else:  # pragma: no cover (Windows: no process groups)
             proc.kill()
         out, err = proc.communicate()
