@@ -25,6 +25,13 @@ from tests.helpers import git
 from tests.helpers import run
 from tests.helpers import snapshot_project
 
+# The nothing-lost audit hooks into ``worktree_guard.cli.main`` when this
+# variable is set at import (worktree_guard/audit.py); set it before any
+# test module imports the package.  Empty means "no audit file": each test
+# names one (``_nothing_lost``).
+os.environ.setdefault('WORKTREE_GUARD_AUDIT', '')
+assert 'worktree_guard.cli' not in sys.modules, 'imported before the audit'
+
 
 @pytest.fixture(scope='session', autouse=True)
 def _git_environment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
@@ -65,7 +72,7 @@ def _nothing_lost(_audit_log: Path,
                   monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Nothing lost, suite-wide: every worktree-guard run in every test
     (native hooks, pre-commit hooks, the CLI, in-process ``main()``) runs
-    with ``WORKTREE_GUARD_AUDIT`` set, so it compares the index, HEAD, every
+    with ``WORKTREE_GUARD_AUDIT`` naming the log, so it compares the index, HEAD, every
     ref, the stash and the working-tree files before and after itself and
     logs any difference (see ``worktree_guard/audit.py``).  A test whose
     runs logged anything fails.  A test that must run unaudited (timing)

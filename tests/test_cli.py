@@ -11,8 +11,8 @@ from tests.helpers import assert_no_traceback
 from tests.helpers import run
 from tests.helpers import wg
 from worktree_guard.cli import main
-from worktree_guard.install import MARKER
-from worktree_guard.install import hook_script
+from worktree_guard.commands.install import MARKER
+from worktree_guard.commands.install import hook_script
 
 
 def test_no_args_prints_help(tmp_path: Path) -> None:
@@ -138,11 +138,12 @@ def test_doctor_reports_invalid_policy(native_repo: RepoHandle) -> None:
 
 def test_internal_errors_have_no_traceback(monkeypatch, capsys) -> None:
     from worktree_guard import cli
+    from worktree_guard.commands import explain
 
     def boom(ns):
         raise RuntimeError('kaboom')
 
-    monkeypatch.setitem(cli._COMMANDS, 'rules', boom)
+    monkeypatch.setattr(explain, 'run_rules', boom)
     assert cli.main(['rules']) == 2
     err = capsys.readouterr().err
     assert 'internal error: RuntimeError: kaboom' in err

@@ -136,7 +136,7 @@ def test_policy_loader_on_arbitrary_yaml_documents(doc: object) -> None:
 
 
 def _valid_policies() -> list[str]:
-    from worktree_guard.install import policy_template
+    from worktree_guard.commands.init import policy_template
     full = yaml.safe_dump({'version': 1, **P.DEFAULTS}, sort_keys=False)
     return [
         policy_template(),

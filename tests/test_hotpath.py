@@ -18,7 +18,7 @@ from hypothesis import settings
 from hypothesis import strategies as st
 
 from tests.helpers import RepoHandle
-from worktree_guard import install
+from worktree_guard.commands import install
 from worktree_guard import policy as P
 
 # -- the built-in branch pattern without re -----------------------------------------
@@ -347,25 +347,30 @@ def test_fast_discovery_leaves_the_unusual_to_git(
     [], ['--hook', 'worktree-guard-commit', '--stage', 'commit'],
     ['--hook=check-branch-name'], ['--hook='], ['--format=json'],
     ['--stage', 'push', '--format', 'json', '--all-files', '--policy', 'p.y'],
+    ['--rule', 'branch-name'], ['--rule=a', '--rule', 'b', '--hook', 'h'],
+    ['--from-ref', 'a', '--to-ref', 'b', '--branch', 'c', '--remote=o'],
 ])
 def test_fast_check_args_match_argparse(args: list[str]) -> None:
-    from worktree_guard import cli
-    fast = cli.fast_check_args(args)
+    """One declaration (check.OPTIONS), two readers that agree."""
+    from worktree_guard.cli import parser
+    from worktree_guard.commands import check
+    fast = check.fast_args(args)
     assert fast is not None
-    ns = cli._parser().parse_args(['check', *args])
-    for key in cli.CheckArgs.__slots__:
+    ns = parser().parse_args(['check', *args])
+    assert set(check.CheckArgs.__slots__) == \
+        {o.dest for o in check.OPTIONS} | {'files'}
+    for key in check.CheckArgs.__slots__:
         assert getattr(fast, key) == getattr(ns, key), key
 
 
 @pytest.mark.parametrize('args', [
     ['--hook'], ['--hook', '--stage', 'commit'], ['--stage', 'sideways'],
     ['--stage=sideways'], ['--hook', 'a', '--hook', 'b'], ['--all-files=1'],
-    ['--rule', 'branch-name'], ['--hoo', 'x'], ['file.txt'], ['-h'],
-    ['--from-ref', 'a', '--to-ref', 'b'],
+    ['--hoo', 'x'], ['file.txt'], ['-h'],
 ])
 def test_fast_check_args_leave_the_rest_to_argparse(args: list[str]) -> None:
-    from worktree_guard import cli
-    assert cli.fast_check_args(args) is None
+    from worktree_guard.commands import check
+    assert check.fast_args(args) is None
 
 
 def test_check_under_pre_commit_needs_no_argparse(

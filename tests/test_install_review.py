@@ -18,7 +18,8 @@ from tests.helpers import assert_no_traceback
 from tests.helpers import git
 from tests.helpers import run
 from tests.helpers import wg
-from worktree_guard import install
+from worktree_guard.commands import doctor
+from worktree_guard.commands import install
 from worktree_guard import policy as P
 
 NO_CONFIG = 'no .pre-commit-config.yaml here: pre-commit fails every commit'
@@ -69,7 +70,7 @@ def test_init_install_pre_commit_refuses_without_config(
     proc = wg('init', '--force', '--install-pre-commit', cwd=r.path)
     assert proc.returncode == 0, proc
     assert 'pre-commit installed at .git/hooks/pre-commit' in proc.stdout
-    assert install._hook_kind(str(hooks / 'pre-commit')) == 'pre-commit'
+    assert doctor._hook_kind(str(hooks / 'pre-commit')) == 'pre-commit'
     assert r.commit('b', files={'b.txt': 'b\n'}).returncode == 0
     r.git('switch', '-q', '-c', 'feature/bad-name')
     proc = r.commit('c', files={'c.txt': 'c\n'})
@@ -132,14 +133,14 @@ def test_doctor_no_config_with_one_hook_type(precommit_repo: RepoHandle,
 
 
 def test_commit_hook_ids_come_from_the_registry() -> None:
-    assert install._commit_hook_ids() == {
+    assert doctor._commit_hook_ids() == {
         'worktree-guard-commit', 'check-branch-name',
         'check-protected-branch', 'check-worktree-paths',
         'check-worktree-layout'}
     hooks = yaml.safe_load(
         (Path(__file__).parent.parent / '.pre-commit-hooks.yaml').read_text())
     at_commit = {h['id'] for h in hooks if 'pre-commit' in h['stages']}
-    assert install._commit_hook_ids() == at_commit
+    assert doctor._commit_hook_ids() == at_commit
 
 
 @pytest.mark.parametrize('hooks, counted', [
@@ -380,10 +381,10 @@ def test_config_entries_that_are_not_hooks(plain_repo: RepoHandle) -> None:
     r.write('.pre-commit-config.yaml',
             'repos:\n- repo: local\n  hooks:\n  - just-a-string\n'
             '  - id: check-worktree-layout\n')
-    assert install._pre_commit_config(str(r.path)) == [
+    assert doctor._pre_commit_config(str(r.path)) == [
         ('check-worktree-layout', None)]
     os.remove(r.path / '.pre-commit-config.yaml')
-    assert install._pre_commit_config(str(r.path)) is None
+    assert doctor._pre_commit_config(str(r.path)) is None
 
 
 def test_doctor_on_a_bare_repo_a_gone_worktree_and_a_bad_policy(

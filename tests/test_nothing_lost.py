@@ -8,6 +8,9 @@ kind of change.
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -70,10 +73,10 @@ def test_clean_hook_runs_log_nothing(hooked_repo: RepoHandle,
 # -- what the audit compares ---------------------------------------------------------
 
 def _audit(args: list[str], change) -> int:  # type: ignore[no-untyped-def]
-    def run(a: list[str]) -> int:
+    def run(a: Sequence[str] | None) -> int:
         change()
         return 0
-    return audit.audited(args, run)
+    return audit.audited(run)(args)
 
 
 @pytest.mark.parametrize('what', [
@@ -233,7 +236,26 @@ def test_main_without_audit_runs_plainly(
 ) -> None:
     monkeypatch.delenv('WORKTREE_GUARD_AUDIT')
     assert main(['rules']) == 0
+    assert main(['check', '--hook', 'no-such-hook']) == 2
     assert 'branch-name' in capsys.readouterr().out
+
+
+def test_the_audit_hooks_in_only_when_asked(tmp_path: Path) -> None:
+    """Without the variable at start-up, ``cli.main`` is the plain entry
+    point and the audit module is never imported."""
+    code = ('import sys\n'
+            'from worktree_guard import cli\n'
+            "print(cli.main.__module__, 'worktree_guard.audit' in "
+            'sys.modules)\n')
+    env = {k: v for k, v in os.environ.items()
+           if k != 'WORKTREE_GUARD_AUDIT'}
+    for extra, answer in (({}, ['worktree_guard.cli', 'False']),
+                          ({'WORKTREE_GUARD_AUDIT': ''},
+                           ['worktree_guard.audit', 'True'])):
+        proc = subprocess.run([sys.executable, '-c', code], cwd=tmp_path,
+                              env=env | extra, capture_output=True,
+                              text=True)
+        assert proc.stdout.split() == answer, proc
 
 
 # -- bypass: SKIP and WORKTREE_GUARD_SKIP ------------------------------------------------

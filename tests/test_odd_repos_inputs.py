@@ -18,7 +18,8 @@ from tests.helpers import run
 from tests.helpers import wg
 from worktree_guard import cli
 from worktree_guard.gitctx import version as git_version_mod
-from worktree_guard import install
+from worktree_guard.commands import explain
+from worktree_guard.commands import install
 from worktree_guard import policy as P
 from worktree_guard.errors import GitError
 from worktree_guard.errors import GuardError
@@ -42,7 +43,7 @@ def test_interrupt_is_exit_130(monkeypatch: pytest.MonkeyPatch,
     def interrupted(ns: object) -> int:
         raise KeyboardInterrupt
 
-    monkeypatch.setitem(cli._COMMANDS, 'rules', interrupted)
+    monkeypatch.setattr(explain, 'run_rules', interrupted)
     assert cli.main(['rules']) == 130
     assert 'worktree-guard: interrupted' in capsys.readouterr().err
 
@@ -52,7 +53,7 @@ def test_debug_variable_shows_the_traceback(
     def boom(ns: object) -> int:
         raise RuntimeError('kaboom')
 
-    monkeypatch.setitem(cli._COMMANDS, 'rules', boom)
+    monkeypatch.setattr(explain, 'run_rules', boom)
     monkeypatch.setenv('WORKTREE_GUARD_DEBUG', '1')
     with pytest.raises(RuntimeError, match='kaboom'):
         cli.main(['rules'])
@@ -419,7 +420,7 @@ def test_parse_size(value: int | str, size: int) -> None:
 # -- install, init, doctor ----------------------------------------------------------------
 
 def test_is_ours_on_an_unreadable_path(tmp_path: Path) -> None:
-    assert install._is_ours(str(tmp_path)) is False  # a folder
+    assert install.is_ours(str(tmp_path)) is False  # a folder
 
 
 def test_install_into_an_absolute_hooks_path(plain_repo: RepoHandle,

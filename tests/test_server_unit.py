@@ -19,12 +19,12 @@ import pytest
 from tests.helpers import git
 from tests.helpers import run
 from worktree_guard import hookinput
-from worktree_guard import server
+from worktree_guard.commands import server
 from worktree_guard.cli import main as cli_main
 from worktree_guard.errors import GitError
 from worktree_guard.model import ZERO_OID
 from worktree_guard.gitctx import receive
-from worktree_guard.install import MARKER
+from worktree_guard.commands.install import MARKER
 
 POLICY = """\
 version: 1

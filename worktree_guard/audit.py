@@ -1,9 +1,13 @@
 """Opt-in audit for the test suite: prove a run changed nothing the user has.
 
-With ``WORKTREE_GUARD_AUDIT=<file>`` set, ``cli.main`` hands each hook-like
-run to :func:`audited`, which snapshots the repository before and after the
-run, inside the same process, and appends every difference to ``<file>``
-(one line each).  Nothing else imports this module, so normal runs pay
+With ``WORKTREE_GUARD_AUDIT`` in the environment when ``worktree_guard.cli``
+is imported, ``cli.main`` is :func:`audited`'s wrapper (the test suite sets
+it in ``tests/conftest.py``, before anything imports the package, so native
+hooks, pre-commit hooks, the console script and in-process ``main()`` calls
+are all covered).  While the variable names a file, the wrapper snapshots
+the repository before and after each hook-like run, inside the same
+process, and appends every difference to that file (one line each).
+Without the variable nothing imports this module, so normal runs pay
 nothing for it.
 
 What is compared: the raw bytes of the index (and of ``$GIT_INDEX_FILE``, the
@@ -19,13 +23,20 @@ where the policy may fetch the base branch.
 from __future__ import annotations
 
 import os
+import sys
+
 TYPE_CHECKING = False  # no `typing` import: mypy reads this as True
 
 if TYPE_CHECKING:  # pragma: no cover (typing only)
-    from collections.abc import Callable
     from collections.abc import Sequence
+    from typing import Protocol
 
     from worktree_guard.gitctx import Repo
+
+    class Main(Protocol):
+        """``cli.main``'s signature."""
+
+        def __call__(self, argv: Sequence[str] | None = None) -> int: ...
 
 # Commands that judge a repository and must leave it as it was (and ``wt
 # list``/``wt status``).  ``init``, ``install``, the other ``wt`` commands
@@ -38,15 +49,26 @@ State = dict[str, object]
 HASH_LIMIT = 1 << 20  # larger files are compared by their lstat only
 
 
-def audited(args: Sequence[str], run: Callable[[list[str]], int]) -> int:
-    """Run ``run(args)`` and record what it changed in the audit file."""
-    if not args or not (args[0] in AUDITED or (
-            args[0] == 'wt' and list(args[1:2]) in (['list'], ['status']))):
-        return run(list(args))
+def audited(main: Main) -> Main:
+    """``main`` wrapped: a run that judges a repository (``AUDITED``) is
+    recorded in the audit file when ``$WORKTREE_GUARD_AUDIT`` names one
+    then (a test can unset it to run unaudited)."""
+    def run(argv: Sequence[str] | None = None) -> int:
+        args = list(sys.argv[1:] if argv is None else argv)
+        if not os.environ.get('WORKTREE_GUARD_AUDIT') or not args or not (
+                args[0] in AUDITED or (args[0] == 'wt' and list(args[1:2])
+                                       in (['list'], ['status']))):
+            return main(args)
+        return _audited(args, main)
+    return run
+
+
+def _audited(args: list[str], main: Main) -> int:
+    """Run ``main(args)`` and record what it changed in the audit file."""
     problems: list[str] = []
     before = _snapshot(problems)
     try:
-        return run(list(args))
+        return main(args)
     finally:
         after = _snapshot(problems)
         if before is not None and after is not None:

@@ -11,7 +11,7 @@ from worktree_guard.model import Violation
 # `typing` costs ~10 ms of start-up; mypy reads this name as True.
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # pragma: no cover (typing only)
-    pass
+    from collections.abc import Sequence
 
 
 class Result:
@@ -35,16 +35,24 @@ class Result:
         return 1 if self.errors else 0
 
 
-def format_text(result: Result) -> str:
+def finding_lines(violations: Sequence[Violation],
+                  notes: Sequence[str]) -> list[str]:
+    """The text lines of findings and notes (the server indents them under
+    each ref's verdict)."""
     lines = []
-    for v in result.violations:
+    for v in violations:
         prefix = 'warning: ' if v.severity == 'warn' else ''
         lines.append(f'{v.location}: {v.code} {prefix}{v.message}')
         if v.token is not None:
             lines.append(f'    token: {v.token}')
         for fix in v.fix:
             lines.append(f'    fix: {fix}')
-    lines.extend(f'note: {n}' for n in result.notes)
+    lines.extend(f'note: {n}' for n in notes)
+    return lines
+
+
+def format_text(result: Result) -> str:
+    lines = finding_lines(result.violations, result.notes)
     errors = len(result.errors)
     warnings = len(result.violations) - errors
     if result.violations:

@@ -621,7 +621,7 @@ def cmd_status(ns: argparse.Namespace, ctx: Context) -> int:
     from worktree_guard.model import BranchFacts
     from worktree_guard.model import BranchTarget
     from worktree_guard.gitctx import worktrees
-    from worktree_guard.install import hook_states
+    from worktree_guard.commands.doctor import hook_states
     from worktree_guard.runner import evaluate
     repo, policy = ctx.repo, ctx.policy
     notes: list[str] = []

@@ -11,7 +11,25 @@ import sys
 import tempfile
 
 from worktree_guard.gitctx import foreign_env
-from worktree_guard.gitctx import spawn
+from worktree_guard.gitctx.admin import git_at
+
+TYPE_CHECKING = False  # no `typing` import: mypy reads this as True
+if TYPE_CHECKING:  # pragma: no cover (typing only)
+    import argparse
+
+    from worktree_guard.commands import Subparsers
+
+
+def add_parser(sub: Subparsers) -> None:
+    from worktree_guard.commands import add_command
+    p = add_command(sub, 'demo', 'run the built-in demo in a throw-away repo')
+    p.add_argument('--keep', action='store_true',
+                   help='keep the demo repo and print its path')
+    p.set_defaults(run=run)
+
+
+def run(ns: argparse.Namespace) -> int:
+    return run_demo(keep=ns.keep)
 
 
 def _git(cwd: str, *args: str) -> tuple[int, str]:
@@ -20,7 +38,7 @@ def _git(cwd: str, *args: str) -> tuple[int, str]:
                 'GIT_COMMITTER_NAME': 'Demo',
                 'GIT_COMMITTER_EMAIL': 'demo@example.invalid',
                 'WORKTREE_GUARD_PYTHON': sys.executable})
-    res = spawn(['git', '-C', cwd, *args], env=env)
+    res = git_at(cwd, *args, env=env)
     return res.returncode, (res.stdout + res.stderr).decode(errors='replace')
 
 
@@ -53,11 +71,11 @@ def run_demo(keep: bool = False) -> int:
         _git(main, 'add', '-A')
         _git(main, 'commit', '-q', '-m', 'initial commit')
         from worktree_guard.gitctx import Repo
-        from worktree_guard.install import NATIVE
-        from worktree_guard.install import _install_into
-        from worktree_guard.install import hooks_dir
+        from worktree_guard.commands.install import NATIVE
+        from worktree_guard.commands.install import install_into
+        from worktree_guard.commands.install import hooks_dir
         hdir, _ = hooks_dir(Repo.discover(main))
-        _install_into(hdir, NATIVE, False, 'hook')  # as `install` does
+        install_into(hdir, NATIVE, False, 'hook')  # as `install` does
         print('installed the native hooks (worktree-guard install)')
         wt45 = os.path.join(main, 'trees', 'issue-45-add-rust-sdk')
         wt46 = os.path.join(main, 'trees', 'issue-46-update-docs')

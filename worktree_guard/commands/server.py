@@ -31,15 +31,18 @@ import sys
 from worktree_guard.errors import GuardError
 from worktree_guard.errors import PolicyError
 from worktree_guard.model import Violation
+from worktree_guard.report import finding_lines
 
 # `typing` costs start-up time; mypy reads this name as True.
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # pragma: no cover (typing only)
+    import argparse
     from collections.abc import Mapping
     from collections.abc import Sequence
 
     from worktree_guard.model import RefUpdate
     from worktree_guard.gitctx import Repo
+    from worktree_guard.commands import Subparsers
     from worktree_guard.policy import Policy
 
 CACHE_FILE = 'worktree-guard-server-policy.cache'
@@ -108,27 +111,44 @@ def main(hook: str, argv: Sequence[str],
         return e.exit_code
 
 
-def parse_args(hook: str, argv: Sequence[str]) -> Options | int:
-    import argparse
-    p = argparse.ArgumentParser(
-        prog=f'worktree-guard {hook}',
-        description=('server-side hook: judge every pushed branch by the '
-                     "server's policy" if hook == 'pre-receive' else
-                     'server-side per-ref hook: judge one pushed ref'),
-    )
+HELP = {
+    'pre-receive': "server-side hook: judge every pushed branch by the "
+                   "server's policy",
+    'update': 'server-side per-ref hook: judge one pushed ref '
+              '(<ref> <old> <new>)',
+}
+
+
+def add_arguments(p: argparse.ArgumentParser, hook: str) -> None:
+    """The options of the ``pre-receive`` or ``update`` hook."""
     p.add_argument('--gitlab', action='store_true',
                    help='prefix every line with GL-HOOK-ERR: (GitLab shows '
                         'such lines in its UI)')
     src = p.add_mutually_exclusive_group()
     src.add_argument('--policy-ref', metavar='REF',
                      help='read .worktree-guard.yaml from this ref on the '
-                          "server (default: the branch HEAD names)")
+                          'server (default: the branch HEAD names)')
     src.add_argument('--policy', metavar='PATH',
                      help='read the policy from this file on the server')
     if hook == 'update':
         p.add_argument('ref')
         p.add_argument('old')
         p.add_argument('new')
+
+
+def add_parser(sub: Subparsers) -> None:
+    """Both hooks, for ``worktree-guard --help``: ``cli`` routes them to
+    ``main`` before its parser, so that errors carry GitLab's prefix."""
+    from worktree_guard.commands import add_command
+    for hook, help in HELP.items():
+        add_arguments(add_command(sub, hook, help), hook)
+
+
+def parse_args(hook: str, argv: Sequence[str]) -> Options | int:
+    import argparse
+    p = argparse.ArgumentParser(prog=f'worktree-guard {hook}',
+                                description=HELP[hook])
+    add_arguments(p, hook)
     try:
         ns = p.parse_args(list(argv))
     except SystemExit as e:  # argparse printed usage and the error
@@ -149,12 +169,9 @@ def _run(opts: Options, environ: Mapping[str, str], out: Output) -> int:
                 'pre-receive reads "<old> <new> <ref>" lines on stdin',
                 'git runs this hook; to try it by hand, pipe the lines in',
             )
-        raw = getattr(sys.stdin, 'buffer', None)
-        # Ref names are bytes to git: never fail on one that is not UTF-8.
-        text = raw.read().decode('utf-8', 'surrogateescape') if raw \
-            else sys.stdin.read()
         from worktree_guard import hookinput
-        updates = hookinput.parse_receive_lines(text)
+        from worktree_guard.commands.hook import read_stdin
+        updates = hookinput.parse_receive_lines(read_stdin())
     if not updates:
         return 0
     repo = receive.server_repo()
@@ -190,7 +207,9 @@ def judge(repo: Repo, updates: list[RefUpdate], opts: Options,
         elif violations:
             out(f'worktree-guard: accepted {u.remote_ref} with warnings')
         if violations:
-            out(format_details(violations, notes))
+            # The report's lines, indented under the ref's verdict.
+            out('\n'.join(f'  {line}' for line in
+                          finding_lines(violations, notes)))
     if not refused:
         return 0
     if opts.hook == 'update':
@@ -301,19 +320,6 @@ def requested_skips(options: Sequence[str], policy: Policy,
                     f'(push option {SKIP_OPTION}; allowed by '
                     'server.allow-skip)')
     return skips
-
-
-def format_details(violations: list[Violation], notes: list[str]) -> str:
-    """The report's text lines, indented under the ref's verdict."""
-    lines = []
-    for v in violations:
-        warn = 'warning: ' if v.severity == 'warn' else ''
-        lines.append(f'  {v.location}: {v.code} {warn}{v.message}')
-        if v.token is not None:
-            lines.append(f'      token: {v.token}')
-        lines.extend(f'      fix: {fix}' for fix in v.fix)
-    lines.extend(f'  note: {n}' for n in notes)
-    return '\n'.join(lines)
 
 
 # -- the policy -------------------------------------------------------------------------

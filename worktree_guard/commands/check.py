@@ -1,0 +1,218 @@
+"""``worktree-guard check``: run the rules of a stage and report them.
+
+pre-commit runs ``check --hook ID --stage S`` on every commit, so check's
+options are declared once, in ``OPTIONS``, and read two ways: by
+``fast_args`` (a hand parser: building the argparse parser costs several
+milliseconds, a gettext lookup per help string) and by ``add_parser`` for
+everything the hand parser leaves to argparse (help, errors, the
+positional file names pre-commit may pass).
+
+``emit`` prints a result; the native hooks (``hook``) use it too.
+"""
+from __future__ import annotations
+
+import os
+import sys
+
+from worktree_guard.commands import POLICY_HELP
+from worktree_guard.errors import GuardError
+from worktree_guard.model import Record
+
+TYPE_CHECKING = False  # no `typing` import: mypy reads this as True
+if TYPE_CHECKING:  # pragma: no cover (typing only)
+    import argparse
+
+    from worktree_guard.commands import Subparsers
+    from worktree_guard.report import Result
+
+HELP = 'run the rules of a stage and report violations'
+
+
+class Option(Record):
+    """One option of ``check``.  ``kind``: ``'value'`` (one value, the last
+    one given), ``'append'`` (repeatable, a list) or ``'switch'`` (no
+    value, True when given)."""
+
+    __slots__ = ('flag', 'kind', 'help', 'choices', 'default', 'metavar')
+
+    def __init__(self, flag: str, kind: str, help: str,
+                 choices: tuple[str, ...] | None = None,
+                 default: object = None, metavar: str | None = None) -> None:
+        self.flag = flag
+        self.kind = kind
+        self.help = help
+        self.choices = choices
+        self.default = default
+        self.metavar = metavar
+
+    @property
+    def dest(self) -> str:
+        return self.flag[2:].replace('-', '_')
+
+
+OPTIONS = (
+    Option('--stage', 'value', "'auto' (default) means push when "
+           "pre-commit's pre-push variables are set, else commit",
+           choices=('commit', 'push', 'auto'), default='auto'),
+    Option('--hook', 'value', 'run the rules of this hook id only',
+           metavar='HOOK_ID'),
+    Option('--rule', 'append', 'run only this rule (repeatable)',
+           metavar='RULE'),
+    Option('--all-files', 'switch',
+           'check whole tracked files, not just the change', default=False),
+    Option('--format', 'value', 'output format',
+           choices=('text', 'json'), default='text'),
+    Option('--from-ref', 'value', 'push stage in CI: the base the branch '
+           'is judged against', metavar='REV'),
+    Option('--to-ref', 'value', 'push stage in CI: the head being pushed',
+           metavar='REV'),
+    Option('--branch', 'value', 'push stage in CI: the branch name being '
+           'pushed (default: $GITHUB_HEAD_REF or the current branch)',
+           metavar='NAME'),
+    Option('--remote', 'value', 'remote being pushed to', metavar='NAME'),
+    Option('--policy', 'value', POLICY_HELP, metavar='PATH'),
+)
+
+
+class CheckArgs(Record):
+    """``check``'s arguments, with the defaults of ``OPTIONS``."""
+
+    __slots__ = ('stage', 'hook', 'rule', 'all_files', 'format', 'from_ref',
+                 'to_ref', 'branch', 'remote', 'policy', 'files')
+    stage: str
+    hook: str | None
+    rule: list[str] | None
+    all_files: bool
+    format: str
+    from_ref: str | None
+    to_ref: str | None
+    branch: str | None
+    remote: str | None
+    policy: str | None
+    files: list[str]
+
+    def __init__(self) -> None:
+        for opt in OPTIONS:
+            setattr(self, opt.dest, opt.default)
+        self.files = []
+
+
+def fast_args(args: list[str]) -> CheckArgs | None:
+    """Parse ``args`` by ``OPTIONS`` without argparse.  Anything else (a
+    positional, an abbreviation, ``-h``, a value option given twice, a
+    value that is not a choice) returns ``None``: argparse then decides,
+    and words the error."""
+    by_flag = {opt.flag: opt for opt in OPTIONS}
+    out = CheckArgs()
+    seen: set[str] = set()
+    i = 0
+    while i < len(args):
+        name, eq, value = args[i].partition('=')
+        opt = by_flag.get(name)
+        if opt is None or (name in seen and opt.kind != 'append'):
+            return None
+        seen.add(name)
+        if opt.kind == 'switch':
+            if eq:
+                return None
+            setattr(out, opt.dest, True)
+        else:
+            if not eq:
+                i += 1
+                if i == len(args) or args[i].startswith('-'):
+                    return None
+                value = args[i]
+            if opt.choices is not None and value not in opt.choices:
+                return None
+            setattr(out, opt.dest, value if opt.kind == 'value' else
+                    [*(getattr(out, opt.dest) or ()), value])
+        i += 1
+    return out
+
+
+def add_parser(sub: Subparsers) -> None:
+    import argparse
+
+    from worktree_guard.commands import add_command
+    p = add_command(sub, 'check', HELP)
+    for opt in OPTIONS:
+        if opt.kind == 'switch':
+            p.add_argument(opt.flag, action='store_true', help=opt.help)
+        else:
+            p.add_argument(opt.flag, metavar=opt.metavar,
+                           choices=opt.choices, default=opt.default,
+                           help=opt.help,
+                           action='append' if opt.kind == 'append'
+                           else 'store')
+    p.add_argument('files', nargs='*', help=argparse.SUPPRESS)
+    p.set_defaults(run=run)
+
+
+def run(ns: argparse.Namespace | CheckArgs) -> int:
+    from worktree_guard import hookinput
+    from worktree_guard import policy as policy_mod
+    from worktree_guard import runner
+    from worktree_guard.gitctx import Repo
+    from worktree_guard.model import StageInput
+    from worktree_guard.rules import HOOK_IDS
+    from worktree_guard.rules import RULES
+
+    env = os.environ
+    # pre-commit runs hooks at the worktree root: find the repo from files.
+    repo = Repo.discover(hook=env.get('PRE_COMMIT') == '1')
+    pol = policy_mod.load(repo.root, ns.policy, repo.git_dir)
+    stage = ns.stage
+    pc = hookinput.updates_from_pre_commit_env(repo, env) \
+        if stage in ('auto', 'push') and not ns.from_ref else None
+    if stage == 'auto':
+        stage = 'push' if (pc is not None or ns.from_ref) else 'commit'
+    rules: list[str] | None = None
+    if ns.hook:
+        if ns.hook not in HOOK_IDS:
+            raise GuardError(f'unknown hook id {ns.hook!r}',
+                             f"known: {', '.join(HOOK_IDS)}")
+        rules = list(HOOK_IDS[ns.hook])
+    if ns.rule:
+        for r in ns.rule:
+            if r not in RULES:
+                raise GuardError(f'unknown rule {r!r}',
+                                 f"known: {', '.join(RULES)}")
+        rules = [r for r in ns.rule if rules is None or r in rules]
+    inp = StageInput(stage, all_files=ns.all_files)
+    if stage == 'push':
+        if ns.from_ref or ns.to_ref:
+            if not (ns.from_ref and ns.to_ref):
+                raise GuardError('--from-ref and --to-ref go together')
+            inp.updates = hookinput.updates_from_refs(
+                repo, ns.from_ref, ns.to_ref, ns.branch)
+            inp.remote = ns.remote
+        elif pc is not None:
+            inp.updates, inp.remote = pc
+            inp.remote = ns.remote or inp.remote
+        else:
+            raise GuardError(
+                'the push stage needs refs to judge',
+                'run it from a pre-push hook, or pass --from-ref <base> '
+                '--to-ref <head> (in CI)',
+            )
+    result = runner.run(repo, pol, inp, rules)
+    return emit(result, ns.format, hook_id=ns.hook)
+
+
+def emit(result: Result, fmt: str, hook_id: str | None = None,
+         native: bool = False) -> int:
+    """Print ``result`` (native hooks print to stderr) and return its exit
+    code; a failing hook also says how to skip it once."""
+    from worktree_guard import report
+    if fmt == 'json':
+        print(report.format_json(result))
+        return result.exit_code
+    stream = sys.stderr if native else sys.stdout
+    text = report.format_text(result)
+    if text:
+        print(text, file=stream)
+    if result.exit_code and hook_id:
+        print(f'  (to bypass once: SKIP={hook_id} git ... ; '
+              'a server-side pre-receive hook, if installed, still '
+              'applies)', file=stream)
+    return result.exit_code

@@ -1,0 +1,216 @@
+"""``worktree-guard doctor``: which hooks git runs in every worktree, and
+whether the policy is valid.  ``hook_states`` also serves ``wt status``."""
+from __future__ import annotations
+
+import os
+
+from worktree_guard.commands.init import PRE_COMMIT_CONFIG
+from worktree_guard.commands.install import hooks_dir
+from worktree_guard.commands.install import is_ours
+from worktree_guard.commands.install import relative_hooks_path
+from worktree_guard.errors import GuardError
+from worktree_guard.gitctx import Repo
+from worktree_guard.model import Record
+
+TYPE_CHECKING = False  # no `typing` import: mypy reads this as True
+if TYPE_CHECKING:  # pragma: no cover (typing only)
+    import argparse
+    from collections.abc import Sequence
+
+    from worktree_guard.commands import Subparsers
+
+
+def add_parser(sub: Subparsers) -> None:
+    from worktree_guard.commands import add_command
+    from worktree_guard.commands import add_policy_arg
+    p = add_command(sub, 'doctor', 'check that hooks run in every worktree '
+                                   'and the policy is valid')
+    add_policy_arg(p)
+    p.set_defaults(run=run)
+
+
+def run(ns: argparse.Namespace) -> int:
+    return doctor(ns.policy)
+
+
+def _hook_kind(path: str) -> str | None:
+    if not os.path.isfile(path) or not os.access(path, os.X_OK):
+        return None
+    if is_ours(path):
+        return 'native'
+    try:
+        with open(path, encoding='utf-8', errors='replace') as f:
+            head = f.read(4096)
+    except OSError:  # pragma: no cover (unreadable hook file)
+        return 'foreign'
+    return 'pre-commit' if 'pre-commit' in head and 'INSTALL_PYTHON' in head \
+        else 'foreign'
+
+
+def _commit_hook_ids() -> frozenset[str]:
+    """The worktree-guard hook ids that run at the commit stage: the
+    aggregate commit hook and every single-rule hook of a commit rule."""
+    from worktree_guard.rules import COMMIT_RULES
+    from worktree_guard.rules import HOOK_IDS
+    from worktree_guard.rules import RULES
+    return frozenset(
+        hook_id for hook_id, rules in HOOK_IDS.items()
+        if rules == COMMIT_RULES or any(
+            RULES[r].hook_id == hook_id and 'commit' in RULES[r].stages
+            for r in rules))
+
+
+def _pre_commit_config(root: str) -> list[tuple[str, list[str] | None]] | None:
+    """The hooks in ``root``'s ``.pre-commit-config.yaml``: each id with the
+    ``stages`` the config gives it (``None``: the hook's own stages).
+    ``None`` when there is no such file; empty when it does not parse."""
+    path = os.path.join(root, PRE_COMMIT_CONFIG)
+    if not os.path.isfile(path):
+        return None
+    import yaml
+    try:
+        with open(path, encoding='utf-8') as f:
+            cfg = yaml.safe_load(f) or {}
+        out: list[tuple[str, list[str] | None]] = []
+        for r in cfg.get('repos', []):
+            for h in r.get('hooks', []):
+                if isinstance(h, dict):
+                    stages = h.get('stages')
+                    out.append((str(h.get('id')), None if stages is None
+                                else [str(s) for s in stages]))
+        return out
+    except (yaml.YAMLError, AttributeError, TypeError):
+        return []
+
+
+def _runs_at_commit(stages: list[str] | None) -> bool:
+    # 'commit' is the pre-3.2 name of the pre-commit stage.
+    return stages is None or 'pre-commit' in stages or 'commit' in stages
+
+
+class HookState(Record):
+    """Which hooks git runs in one worktree, and what ``doctor`` makes of it.
+
+    ``hooks_dir``: the folder git takes the hooks from there (``core.hooksPath``
+    resolved the way git resolves it in that worktree).  ``kinds``: for
+    ``pre-commit`` and ``pre-push``, ``'native'``, ``'pre-commit'`` (the
+    framework's script), ``'foreign'`` or ``None`` (no executable hook).
+    ``status``: ``'ok'``, ``'SILENT'`` (a hook is missing) or ``'BROKEN'``
+    (pre-commit's hook without a config fails every commit); ``notes``:
+    doctor's lines.  ``problem``: one line for ``wt status``, ``None`` when
+    the status is ok and worktree-guard runs at commit.
+    """
+    __slots__ = ('hooks_dir', 'kinds', 'status', 'notes', 'problem')
+
+    def __init__(self, hooks_dir: str, kinds: dict[str, str | None],
+                 status: str, notes: list[str], problem: str | None) -> None:
+        self.hooks_dir = hooks_dir
+        self.kinds = kinds
+        self.status = status
+        self.notes = notes
+        self.problem = problem
+
+
+def hook_states(repo: Repo,
+                paths: Sequence[str]) -> dict[str, HookState]:
+    """The hooks that run in each worktree of ``repo`` at ``paths``.
+
+    No process per worktree: ``core.hooksPath`` is read once (``hooks_dir``)
+    and, when relative, resolved in each worktree as git resolves it there
+    (hooks run at the worktree root); unset, every worktree shares
+    ``<git-common-dir>/hooks``.
+    """
+    shared, configured = hooks_dir(repo)
+    relative = None
+    if configured and not os.path.isabs(os.path.expanduser(configured)):
+        relative = os.path.expanduser(configured)
+    commit_ids = _commit_hook_ids()
+    return {
+        p: _hook_state(p, shared if relative is None else
+                       os.path.normpath(os.path.join(p, relative)),
+                       commit_ids)
+        for p in paths}
+
+
+def _hook_state(worktree_path: str, hdir: str,
+                commit_ids: frozenset[str]) -> HookState:
+    kinds = {n: _hook_kind(os.path.join(hdir, n))
+             for n in ('pre-commit', 'pre-push')}
+    missing = [n for n, k in kinds.items() if k is None]
+    config = _pre_commit_config(worktree_path)
+    hooks = config or []
+    status = 'ok'
+    notes = []
+    problem = None
+    if missing:
+        status = 'SILENT'
+        notes.append(f"no {' or '.join(missing)} hook in {hdir}")
+        problem = (f"no {missing[0]} hook in {hdir}: worktree-guard "
+                   'install, or pre-commit install')
+    framework = [n for n, k in kinds.items() if k == 'pre-commit']
+    if framework and config is None:
+        # pre-commit's hook exits 1 when the config is missing.
+        status = 'BROKEN'
+        acts = ' and every '.join(
+            {'pre-commit': 'commit', 'pre-push': 'push'}[n]
+            for n in framework)
+        notes.append(f'no {PRE_COMMIT_CONFIG} here: pre-commit fails '
+                     f'every {acts}')
+        problem = notes[-1]
+    elif kinds['pre-commit'] == 'pre-commit' and not any(
+            _runs_at_commit(stages) for hook_id, stages in hooks
+            if hook_id in commit_ids):
+        notes.append(f'pre-commit is installed but {PRE_COMMIT_CONFIG} '
+                     'has no worktree-guard commit hook')
+        problem = ('pre-commit is installed, but .pre-commit-config.yaml '
+                   'runs no worktree-guard commit hook')
+    for n, k in kinds.items():
+        if k == 'foreign':
+            notes.append(f'{n} is a foreign hook (not ours, not '
+                         'pre-commit)')
+    if kinds['pre-commit'] == 'foreign':
+        problem = f'the pre-commit hook in {hdir} is not worktree-guard'
+    if any(h == 'worktree-guard-push' for h, _ in hooks) and \
+            kinds['pre-push'] is None:
+        notes.append('the config has worktree-guard-push but no pre-push '
+                     'hook is installed: pre-commit install --hook-type '
+                     'pre-push')
+    return HookState(hdir, kinds, status, notes, problem)
+
+
+def doctor(policy_path: str | None = None) -> int:
+    from worktree_guard import policy as policy_mod
+    repo = Repo.discover()
+    problems = 0
+    try:
+        pol = policy_mod.load(repo.root, policy_path)
+        print(f"policy: {'valid: ' + pol.path if pol.path else 'no file, built-in defaults'}")
+    except GuardError as e:
+        problems += 1
+        print('policy: INVALID')
+        print('  ' + e.render().replace('\n', '\n  '))
+    worktrees = repo.worktrees()
+    states = hook_states(repo, [
+        wt.path for wt in worktrees
+        if not wt.bare and not wt.prunable and os.path.isdir(wt.path)])
+    for wt in worktrees:
+        label = wt.branch or ('bare' if wt.bare else 'detached')
+        if wt.bare:
+            print(f'{wt.path} [bare]: no hooks run here for commits')
+            continue
+        if wt.prunable or not os.path.isdir(wt.path):
+            print(f'{wt.path} [{label}]: MISSING folder (prunable): '
+                  'run `git worktree prune`')
+            problems += 1
+            continue
+        state = states[wt.path]
+        if state.status != 'ok':
+            problems += 1
+        desc = ', '.join(f'{n}={k or "none"}' for n, k in state.kinds.items())
+        print(f'{wt.path} [{label}]: {state.status} ({desc})')
+        for n in state.notes:
+            print(f'    {n}')
+    relative = relative_hooks_path(repo)
+    if relative:
+        print(relative)
+    return 1 if problems else 0

@@ -1,0 +1,51 @@
+"""``worktree-guard explain [RULE]`` and ``worktree-guard rules``."""
+from __future__ import annotations
+
+from worktree_guard.commands import out
+from worktree_guard.errors import GuardError
+
+TYPE_CHECKING = False  # no `typing` import: mypy reads this as True
+if TYPE_CHECKING:  # pragma: no cover (typing only)
+    import argparse
+
+    from worktree_guard.commands import Subparsers
+
+
+def add_parser(sub: Subparsers) -> None:
+    from worktree_guard.commands import add_command
+    e = add_command(sub, 'explain', 'explain a rule')
+    e.add_argument('rule', nargs='?', help='rule id (omit to list rules)')
+    e.set_defaults(run=run)
+    add_command(sub, 'rules', 'list the rules and their hook ids') \
+        .set_defaults(run=run_rules)
+
+
+def run(ns: argparse.Namespace) -> int:
+    from worktree_guard.rules import RULES
+    if ns.rule is None:
+        return run_rules(ns)
+    rule = ns.rule.split('/')[0]
+    info = RULES.get(rule)
+    if info is None:
+        import difflib
+        close = difflib.get_close_matches(rule, list(RULES), n=1)
+        raise GuardError(
+            f'unknown rule {ns.rule!r}',
+            f'did you mean {close[0]!r}?' if close
+            else f"known rules: {', '.join(RULES)}",
+        )
+    out(f'{info.id} ({info.summary})\n'
+        + (f'hook id: {info.hook_id}; ' if info.hook_id else '')
+        + f'stages: {", ".join(info.stages)}')
+    if info.kinds:
+        out(f"kinds: {', '.join(info.id + '/' + k for k in info.kinds)}")
+    out(info.explain)
+    return 0
+
+
+def run_rules(ns: argparse.Namespace) -> int:
+    from worktree_guard.rules import RULES
+    for info in RULES.values():
+        out(f'{info.id:18} {info.hook_id:24} {",".join(info.stages):12} '
+            f'{info.summary}')
+    return 0

@@ -1,0 +1,316 @@
+"""``worktree-guard install`` and ``uninstall``: the native hooks in the
+shared hooks folder of a checkout, or (``--server``) the ``pre-receive``
+hook in a bare repository; ``hook_script`` is the script they run."""
+from __future__ import annotations
+
+import os
+import stat
+import sys
+
+from worktree_guard.commands.hook import NATIVE_HOOKS
+from worktree_guard.errors import GuardError
+from worktree_guard.gitctx import Repo
+from worktree_guard.gitctx import spawn
+
+TYPE_CHECKING = False  # no `typing` import: mypy reads this as True
+if TYPE_CHECKING:  # pragma: no cover (typing only)
+    import argparse
+    from collections.abc import Sequence
+
+    from worktree_guard.commands import Subparsers
+
+MARKER = '# worktree-guard-native-hook v1'
+NATIVE = NATIVE_HOOKS
+SERVER = ('pre-receive', 'update')
+BACKUP_SUFFIX = '.local'
+
+
+def hook_script(name: str, python: str | None = None,
+                command: str = 'hook',
+                paths: Sequence[str] | None = None) -> str:
+    """The thin shell script for one hook.
+
+    With ``python`` set (``install``), the interpreter that has
+    worktree-guard is baked in and started with ``-I`` (isolated: no cwd on
+    sys.path, no PYTHON* variables); ``$WORKTREE_GUARD_PYTHON`` overrides it
+    and ``worktree-guard`` on PATH is the fallback.  The scripts in the
+    repo's ``hooks/`` folder are this template with no interpreter baked in.
+
+    With ``paths`` as well (what ``fast_start_paths`` found), the baked
+    interpreter also gets ``-S``: ``site`` is skipped (in a venv with an
+    editable install its ``.pth`` files cost more than the whole hook), and
+    the ``sys.path`` entries that ``site`` would have added are baked into a
+    one-line bootstrap instead.  If the package has moved since, the
+    bootstrap falls back to ``-I -m worktree_guard``.  So does a run with
+    ``$WORKTREE_GUARD_PYTHON`` set, or with coverage measurement requested
+    (its start-up hook lives in a ``.pth`` file).
+    """
+    import shlex
+    args = f'{command} {name}' if command == 'hook' else name
+    default = shlex.quote(python) if python else "''"
+    fast = ''
+    if python and paths is not None:
+        import json
+        listed = ', '.join(json.dumps(p, ensure_ascii=False) for p in paths)
+        boot = (
+            'import sys\n'
+            f'sys.path += [{listed}]\n'
+            'try:\n'
+            '    from worktree_guard.cli import main\n'
+            'except ImportError:  # moved since install: the full start-up\n'
+            '    import os\n'
+            '    e = sys.executable\n'
+            '    os.execv(e, [e, "-I", "-m", "worktree_guard", '
+            '*sys.argv[1:]])\n'
+            'sys.exit(main(sys.argv[1:]))\n'
+        )
+        fast = f"""\
+if [ -z "$WORKTREE_GUARD_PYTHON$COVERAGE_PROCESS_START$COVERAGE_PROCESS_CONFIG" ] \\
+        && [ -x {default} ]; then
+    # Fast start: no site (-S); its sys.path entries are baked in below.
+    exec {default} -I -S -c {shlex.quote(boot)} {args} "$@"
+fi
+"""
+    return f"""#!/bin/sh
+{MARKER}
+# Runs `worktree-guard {args}`; `worktree-guard uninstall{' --server <repo>' if command != 'hook' else ''}` removes it.
+{fast}py={default}
+[ -n "$WORKTREE_GUARD_PYTHON" ] && py=$WORKTREE_GUARD_PYTHON
+if [ -n "$py" ] && [ -x "$py" ]; then
+    exec "$py" -I -m worktree_guard {args} "$@"
+fi
+exec worktree-guard {args} "$@"
+"""
+
+
+# Run by the interpreter in isolated mode, with and without ``site``: the
+# first run reports the sys.path that ``site`` builds and where the package
+# is; the second checks that, with those entries appended, the package and
+# the dependencies its cold paths import load without ``site``.
+_PROBE_SITE = (
+    'import sys, os, worktree_guard\n'
+    'print(os.path.dirname(os.path.dirname(os.path.abspath('
+    'worktree_guard.__file__))))\n'
+    "print('\\0'.join(sys.path))\n"
+)
+_PROBE_NO_SITE = (
+    'import sys\n'
+    'want, pkg, full = sys.argv[1], sys.argv[2], sys.argv[3:]\n'
+    'extra = []\n'
+    'for p in full + [pkg]:\n'
+    '    if p and p not in sys.path and p not in extra:\n'
+    '        extra.append(p)\n'
+    'sys.path += extra\n'
+    'import worktree_guard, worktree_guard.cli, yaml, re2, jsonschema, '
+    'pathspec\n'
+    'assert worktree_guard.__file__ == want, worktree_guard.__file__\n'
+    "print('\\0'.join(extra))\n"
+)
+
+
+def fast_start_paths(python: str) -> list[str] | None:
+    """The ``sys.path`` entries a ``-I -S`` start of ``python`` needs to
+    import worktree-guard exactly as a ``-I`` start does; ``None`` when that
+    does not work (then the hooks start with ``-I`` only)."""
+    import worktree_guard
+    want = os.path.abspath(worktree_guard.__file__)
+    res = spawn([python, '-I', '-c', _PROBE_SITE])
+    lines = res.stdout.decode(errors='surrogateescape').split('\n')
+    if res.returncode != 0 or len(lines) < 2:
+        return None
+    pkg, full = lines[0], lines[1].split('\0')
+    res = spawn([python, '-I', '-S', '-c', _PROBE_NO_SITE, want, pkg,
+                 *full])
+    if res.returncode != 0:
+        return None
+    out = res.stdout.decode(errors='surrogateescape').rstrip('\n')
+    return [p for p in out.split('\0') if p]
+
+
+def is_ours(path: str) -> bool:
+    try:
+        with open(path, encoding='utf-8', errors='replace') as f:
+            return MARKER in f.read(4096)
+    except OSError:
+        return False
+
+
+def _write_exec(path: str, content: str) -> None:
+    tmp = f'{path}.wg-tmp'
+    with open(tmp, 'w', encoding='utf-8') as f:
+        f.write(content)
+    mode = os.stat(tmp).st_mode
+    os.chmod(tmp, mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
+    os.replace(tmp, path)
+
+
+def hooks_dir(repo: Repo) -> tuple[str, str | None]:
+    """The shared hooks folder, and ``core.hooksPath`` if set.
+
+    Without ``core.hooksPath`` this is ``<git-common-dir>/hooks``, which every
+    worktree shares.  A relative ``core.hooksPath`` is resolved against the
+    main checkout (where git resolves it for the main worktree).
+    """
+    configured = repo.config('core.hooksPath')
+    if not configured:
+        return os.path.join(repo.common_dir, 'hooks'), None
+    path = os.path.expanduser(configured)
+    if not os.path.isabs(path):
+        base = repo.main_root() or repo.root or repo.common_dir
+        path = os.path.join(base, path)
+    return os.path.normpath(path), configured
+
+
+def install_into(directory: str, names: tuple[str, ...], force: bool,
+                  command: str) -> list[str]:
+    os.makedirs(directory, exist_ok=True)
+    foreign = [n for n in names
+               if os.path.exists(os.path.join(directory, n))
+               and not is_ours(os.path.join(directory, n))]
+    if foreign and not force:
+        raise GuardError(
+            f"{', '.join(foreign)} in {directory} "
+            f"{'is' if len(foreign) == 1 else 'are'} not ours; refusing to "
+            'overwrite',
+            'rerun with --force to move them to <hook>.local, where they no '
+            'longer run, and install ours (or chain them by hand)',
+        )
+    lines = []
+    paths = fast_start_paths(sys.executable)
+    for name in names:
+        path = os.path.join(directory, name)
+        if name in foreign:
+            os.replace(path, path + BACKUP_SUFFIX)
+            lines.append(f'moved foreign {name} to {name}{BACKUP_SUFFIX} '
+                         '(it no longer runs; chain it by hand if you still '
+                         'need it)')
+        _write_exec(path, hook_script(name, sys.executable, command, paths))
+        lines.append(f'installed {path}')
+    return lines
+
+
+def relative_hooks_path(repo: Repo) -> str | None:
+    """What to say when ``core.hooksPath`` is relative (``install`` and
+    ``doctor`` both say it): the problem and the command that fixes it.
+    ``None`` when it is unset or absolute."""
+    import shlex
+    directory, configured = hooks_dir(repo)
+    if not configured or os.path.isabs(os.path.expanduser(configured)):
+        return None
+    return (f'core.hooksPath is relative ({configured!r}); git resolves it '
+            'in each worktree, so linked worktrees may not run these hooks. '
+            'Make it absolute:\n'
+            f'  git config core.hooksPath {shlex.quote(directory)}')
+
+
+def install(force: bool = False) -> int:
+    repo = Repo.discover()
+    if repo.root is None and \
+            repo.out('rev-parse', '--is-bare-repository').strip() == 'true':
+        import shlex
+        where = shlex.quote(repo.git_dir)
+        raise GuardError(
+            f'{repo.git_dir} is a bare repository: install puts client '
+            'hooks (pre-commit, pre-push, commit-msg) into a checkout',
+            f'for server-side hooks use `worktree-guard install --server '
+            f'{where}`; for worktrees linked to it, run `worktree-guard '
+            'install` inside one of them',
+        )
+    directory, _ = hooks_dir(repo)
+    for line in install_into(directory, NATIVE, force, 'hook'):
+        print(line)
+    relative = relative_hooks_path(repo)
+    if relative:
+        print(f'warning: {relative}')
+    print("run 'worktree-guard doctor' to see which worktrees run them")
+    return 0
+
+
+def uninstall() -> int:
+    repo = Repo.discover()
+    directory, _ = hooks_dir(repo)
+    return _uninstall_from(directory, NATIVE)
+
+
+def _uninstall_from(directory: str, names: tuple[str, ...]) -> int:
+    removed = 0
+    for name in names:
+        path = os.path.join(directory, name)
+        if os.path.exists(path) and is_ours(path):
+            os.remove(path)
+            removed += 1
+            print(f'removed {path}')
+            if os.path.exists(path + BACKUP_SUFFIX):
+                os.replace(path + BACKUP_SUFFIX, path)
+                print(f'restored {name} from {name}{BACKUP_SUFFIX}')
+        elif os.path.exists(path):
+            print(f'left {path}: not installed by worktree-guard')
+    if not removed:
+        print('nothing to remove: no worktree-guard hooks found in '
+              f'{directory}')
+    return 0
+
+
+def install_server(bare: str, force: bool = False) -> int:
+    """Install the ``pre-receive`` hook into a bare repository.
+
+    Only ``pre-receive`` goes in: it judges every ref before git moves the
+    pushed objects out of quarantine, so a refused push leaves nothing
+    behind.  (``update`` runs the same checks per ref for servers that only
+    run that hook; placing it is documented in the README.)  Push options
+    are switched on (``receive.advertisePushOptions``) unless the repository
+    already sets them, so ``git push -o worktree-guard.skip=<rule>`` works
+    where ``server.allow-skip`` allows it.
+    """
+    from worktree_guard.gitctx import admin
+    if not os.path.isdir(bare):
+        raise GuardError(f'{bare}: no such directory',
+                         'give the path of the bare repository on the '
+                         'server')
+    directory = admin.bare_hooks_dir(bare)
+    if directory is None:
+        raise GuardError(f'{bare} is not a bare git repository',
+                         'server hooks go into the bare repo that clients '
+                         'push to')
+    for line in install_into(directory, SERVER[:1], force, 'server'):
+        print(line)
+    key = 'receive.advertisePushOptions'
+    if admin.config_default(bare, key, 'true'):
+        print(f'set {key}=true (for git push -o worktree-guard.skip=<rule>)')
+    return 0
+
+
+def uninstall_server(bare: str) -> int:
+    """Remove the server hooks that worktree-guard installed (both names:
+    an ``update`` hook placed from our template is ours too)."""
+    from worktree_guard.gitctx import admin
+    return _uninstall_from(admin.hooks_dir_at(bare), SERVER)
+
+
+def add_parser(sub: Subparsers) -> None:
+    from worktree_guard.commands import add_command
+    p = add_command(sub, 'install', 'install the native git hooks into the '
+                                    'shared hooks folder')
+    p.add_argument('--force', action='store_true',
+                   help='replace foreign hooks (moved to <hook>.local, '
+                        'where they no longer run)')
+    p.add_argument('--server', metavar='BARE_REPO',
+                   help='install the server-side pre-receive hook into a '
+                        'bare repository')
+    p.set_defaults(run=run)
+    u = add_command(sub, 'uninstall', 'remove the native hooks that '
+                                      'install put in place')
+    u.add_argument('--server', metavar='BARE_REPO')
+    u.set_defaults(run=run_uninstall)
+
+
+def run(ns: argparse.Namespace) -> int:
+    if ns.server:
+        return install_server(ns.server, force=ns.force)
+    return install(force=ns.force)
+
+
+def run_uninstall(ns: argparse.Namespace) -> int:
+    if ns.server:
+        return uninstall_server(ns.server)
+    return uninstall()

@@ -1,0 +1,63 @@
+"""``worktree-guard policy validate|show|schema``."""
+from __future__ import annotations
+
+import os
+
+from worktree_guard.commands import out
+from worktree_guard.errors import GuardError
+
+TYPE_CHECKING = False  # no `typing` import: mypy reads this as True
+if TYPE_CHECKING:  # pragma: no cover (typing only)
+    import argparse
+
+    from worktree_guard.commands import Subparsers
+
+
+def add_parser(sub: Subparsers) -> None:
+    from worktree_guard.commands import add_command
+    from worktree_guard.commands import add_policy_arg
+    p = add_command(sub, 'policy', 'validate or show the policy')
+    actions = p.add_subparsers(dest='policy_command', metavar='<action>')
+    add_policy_arg(actions.add_parser('validate',
+                                      help='validate the policy file'))
+    show = actions.add_parser(
+        'show', help='print the effective policy and where each key came '
+                     'from')
+    show.add_argument('--format', choices=('yaml', 'json'), default='yaml')
+    add_policy_arg(show)
+    actions.add_parser('schema', help='print the JSON Schema of the policy')
+    p.set_defaults(run=run)
+
+
+def run(ns: argparse.Namespace) -> int:
+    from worktree_guard import policy as policy_mod
+    if ns.policy_command is None:
+        raise GuardError("'policy' needs an action: validate, show or schema")
+    if ns.policy_command == 'schema':
+        import json
+        out(json.dumps(policy_mod.load_schema(), indent=2))
+        return 0
+    root = _root_or_cwd()
+    path = policy_mod.find_policy_file(root, ns.policy)
+    if ns.policy_command == 'validate':
+        if path is None:
+            out('no .worktree-guard.yaml: the built-in defaults apply')
+            return 0
+        with open(path, 'rb') as f:
+            policy_mod.parse(f.read(), os.path.relpath(path))
+        out(f'{os.path.relpath(path)}: valid')
+        return 0
+    pol = policy_mod.load(root, ns.policy)
+    from worktree_guard.policy_show import render
+    out(render(pol, ns.format))
+    return 0
+
+
+def _root_or_cwd() -> str | None:
+    """The checkout's root (``None`` in a bare repository); outside a
+    repository, the cwd."""
+    from worktree_guard.gitctx import Repo
+    try:
+        return Repo.discover().root
+    except GuardError:
+        return os.getcwd()
