@@ -154,3 +154,24 @@ def test_demo_runs(tmp_path: Path) -> None:
     proc = wg('demo', cwd=tmp_path)
     assert proc.returncode == 0, proc.output
     assert 'every verdict as expected' in proc.stdout
+
+
+def test_help_lists_every_command_and_the_routed_ones_answer(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """The commands routed before the parser (hook, wt, the server hooks)
+    still answer --help: hook through the parser, wt and the server hooks
+    through their own."""
+    assert main(['--help']) == 0
+    out = capsys.readouterr().out
+    for name in ('check', 'hook', 'policy', 'init', 'install', 'uninstall',
+                 'doctor', 'explain', 'rules', 'demo', 'wt', 'pre-receive',
+                 'update'):
+        assert f'\n    {name}' in out, name
+    assert main(['hook', '--help']) == 0
+    assert '{pre-commit,pre-push,commit-msg}' in capsys.readouterr().out
+    assert main(['wt', '--help']) == 0
+    out = capsys.readouterr().out
+    assert 'usage: worktree-guard wt' in out and 'wt_args' not in out
+    assert all(f'\n    {c}' in out for c in ('create', 'list', 'status'))
+    assert main(['update', '--help']) == 0
+    assert '--policy-ref REF' in capsys.readouterr().out

@@ -330,7 +330,7 @@ def test_init_template_schema_instructions_work(
     assert proc.returncode == 0, proc
 
 
-# -- the rest of install.py, so these files alone cover it --------------------------
+# -- the rest of commands/install.py and doctor.py ------------------------------
 
 def test_fast_start_falls_back_when_a_probe_fails(tmp_path: Path) -> None:
     import sys

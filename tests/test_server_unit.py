@@ -1,5 +1,5 @@
 """The server hooks run in-process against real bare repositories: every
-branch of server.py, gitctx/receive.py and install --server.
+branch of commands/server.py, gitctx/receive.py and install --server.
 
 The objects a "push" would bring are put in the bare repo under
 refs/incoming/* first (a real `git push` with no hook installed); the hook
