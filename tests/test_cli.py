@@ -157,10 +157,12 @@ def test_demo_runs(tmp_path: Path) -> None:
 
 
 def test_help_lists_every_command_and_the_routed_ones_answer(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
         capsys: pytest.CaptureFixture[str]) -> None:
     """The commands routed before the parser (hook, wt, the server hooks)
     still answer --help: hook through the parser, wt and the server hooks
     through their own."""
+    monkeypatch.chdir(tmp_path)  # no repository needed
     assert main(['--help']) == 0
     out = capsys.readouterr().out
     for name in ('check', 'hook', 'policy', 'init', 'install', 'uninstall',

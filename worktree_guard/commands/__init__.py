@@ -30,9 +30,3 @@ def add_command(sub: Subparsers, name: str,
 
 def add_policy_arg(p: argparse.ArgumentParser) -> None:
     p.add_argument('--policy', metavar='PATH', help=POLICY_HELP)
-
-
-def out(msg: str) -> None:
-    """A line on stdout; nothing for an empty message."""
-    if msg:
-        print(msg)

@@ -1,7 +1,6 @@
 """``worktree-guard explain [RULE]`` and ``worktree-guard rules``."""
 from __future__ import annotations
 
-from worktree_guard.commands import out
 from worktree_guard.errors import GuardError
 
 TYPE_CHECKING = False  # no `typing` import: mypy reads this as True
@@ -34,18 +33,18 @@ def run(ns: argparse.Namespace) -> int:
             f'did you mean {close[0]!r}?' if close
             else f"known rules: {', '.join(RULES)}",
         )
-    out(f'{info.id} ({info.summary})\n'
+    print(f'{info.id} ({info.summary})\n'
         + (f'hook id: {info.hook_id}; ' if info.hook_id else '')
         + f'stages: {", ".join(info.stages)}')
     if info.kinds:
-        out(f"kinds: {', '.join(info.id + '/' + k for k in info.kinds)}")
-    out(info.explain)
+        print(f"kinds: {', '.join(info.id + '/' + k for k in info.kinds)}")
+    print(info.explain)
     return 0
 
 
 def run_rules(ns: argparse.Namespace) -> int:
     from worktree_guard.rules import RULES
     for info in RULES.values():
-        out(f'{info.id:18} {info.hook_id:24} {",".join(info.stages):12} '
+        print(f'{info.id:18} {info.hook_id:24} {",".join(info.stages):12} '
             f'{info.summary}')
     return 0

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import os
 
-from worktree_guard.commands import out
 from worktree_guard.errors import GuardError
 
 TYPE_CHECKING = False  # no `typing` import: mypy reads this as True
@@ -35,21 +34,21 @@ def run(ns: argparse.Namespace) -> int:
         raise GuardError("'policy' needs an action: validate, show or schema")
     if ns.policy_command == 'schema':
         import json
-        out(json.dumps(policy_mod.load_schema(), indent=2))
+        print(json.dumps(policy_mod.load_schema(), indent=2))
         return 0
     root = _root_or_cwd()
     path = policy_mod.find_policy_file(root, ns.policy)
     if ns.policy_command == 'validate':
         if path is None:
-            out('no .worktree-guard.yaml: the built-in defaults apply')
+            print('no .worktree-guard.yaml: the built-in defaults apply')
             return 0
         with open(path, 'rb') as f:
             policy_mod.parse(f.read(), os.path.relpath(path))
-        out(f'{os.path.relpath(path)}: valid')
+        print(f'{os.path.relpath(path)}: valid')
         return 0
     pol = policy_mod.load(root, ns.policy)
     from worktree_guard.policy_show import render
-    out(render(pol, ns.format))
+    print(render(pol, ns.format))
     return 0
 
 
