@@ -34,8 +34,8 @@ def run(ns: argparse.Namespace) -> int:
             else f"known rules: {', '.join(RULES)}",
         )
     print(f'{info.id} ({info.summary})\n'
-        + (f'hook id: {info.hook_id}; ' if info.hook_id else '')
-        + f'stages: {", ".join(info.stages)}')
+          + (f'hook id: {info.hook_id}; ' if info.hook_id else '')
+          + f'stages: {", ".join(info.stages)}')
     if info.kinds:
         print(f"kinds: {', '.join(info.id + '/' + k for k in info.kinds)}")
     print(info.explain)
@@ -45,6 +45,6 @@ def run(ns: argparse.Namespace) -> int:
 def run_rules(ns: argparse.Namespace) -> int:
     from worktree_guard.rules import RULES
     for info in RULES.values():
-        print(f'{info.id:18} {info.hook_id:24} {",".join(info.stages):12} '
-            f'{info.summary}')
+        print(f'{info.id:18} {info.hook_id:24} '
+              f'{",".join(info.stages):12} {info.summary}')
     return 0
