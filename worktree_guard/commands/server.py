@@ -30,6 +30,7 @@ import sys
 
 from worktree_guard.errors import GuardError
 from worktree_guard.errors import PolicyError
+from worktree_guard.model import Record
 from worktree_guard.model import Violation
 from worktree_guard.report import finding_lines
 
@@ -54,7 +55,9 @@ POLICY_RULE = 'server-policy'
 PUSHER_VARS = ('GL_USERNAME', 'GITEA_PUSHER_NAME', 'REMOTE_USER')
 
 
-class Options:
+class Options(Record):
+    """A server hook's arguments."""
+
     __slots__ = ('hook', 'gitlab', 'policy_ref', 'policy_path', 'ref_args')
 
     def __init__(self, hook: str, gitlab: bool = False,
@@ -180,7 +183,7 @@ def _run(opts: Options, environ: Mapping[str, str], out: Output) -> int:
 
 # -- the judgement ----------------------------------------------------------------------
 
-class TrustedPolicy:
+class TrustedPolicy(Record):
     """The policy a push is judged by, and where it came from."""
 
     __slots__ = ('policy', 'ref', 'source')
