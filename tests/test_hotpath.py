@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 from tests.helpers import RepoHandle
 from worktree_guard.commands import install
 from worktree_guard import policy as P
+from worktree_guard.policy import match as M
 
 # -- the built-in branch pattern without re -----------------------------------------
 
@@ -41,7 +42,7 @@ PROPERTY_EXAMPLES = int(os.environ.get('WORKTREE_GUARD_FUZZ_EXAMPLES', '150'))
 @settings(max_examples=PROPERTY_EXAMPLES, deadline=None)
 @given(branch_names)
 def test_default_branch_ok_agrees_with_re(name: str) -> None:
-    assert P.default_branch_ok(name) is (DEFAULT.search(name) is not None)
+    assert M.default_branch_ok(name) is (DEFAULT.search(name) is not None)
 
 
 @pytest.mark.parametrize(('name', 'ok'), [
@@ -52,13 +53,13 @@ def test_default_branch_ok_agrees_with_re(name: str) -> None:
     ('issue-x-a', False), ('issue-7-a-', False), ('issue-7-a\n\n', False),
 ])
 def test_default_branch_ok_examples(name: str, ok: bool) -> None:
-    assert P.default_branch_ok(name) is ok
+    assert M.default_branch_ok(name) is ok
     assert (DEFAULT.search(name) is not None) is ok
 
 
 def test_default_regex_behaves_like_re() -> None:
     rx = P.compile_regex(P.DEFAULT_BRANCH_PATTERN)
-    assert isinstance(rx, P.DefaultBranchRegex)
+    assert isinstance(rx, M.DefaultBranchRegex)
     m = rx.search('issue-42-fix-bug')
     assert m
     assert m.group('issue') == '42' and m.group('slug') == 'fix-bug'
@@ -82,7 +83,7 @@ def test_default_policy_branch_check_needs_no_re() -> None:
         "assert not pol.matches('branches', 'exempt', 'issue-1-a')\n"
         "print(sorted({'re', 'typing'} & set(sys.modules)))\n"
     )
-    parent = str(Path(P.__file__).resolve().parents[1])
+    parent = str(Path(P.__file__).resolve().parents[2])
     out = subprocess.run(
         [sys.executable, '-I', '-S', '-c',
          f'import sys; sys.path.append({parent!r})\n' + code],
@@ -107,10 +108,10 @@ names = st.text(alphabet='ab-.+ #~/\nx', max_size=12)
 @given(globs, st.booleans(), st.lists(names, min_size=1, max_size=8))
 def test_glob_matcher_agrees_with_re(glob: str, anchored: bool,
                                      candidates: list[str]) -> None:
-    regex = P.glob_to_regex(glob, anchored)
+    regex = M.glob_to_regex(glob, anchored)
     if regex is None:
         return
-    fast = P.glob_matcher(regex)
+    fast = M.glob_matcher(regex)
     compiled = re.compile(regex)
     for name in candidates:
         assert fast(name) is (compiled.match(name) is not None), \
@@ -132,8 +133,8 @@ def test_glob_matcher_agrees_with_re(glob: str, anchored: bool,
     ('^(?:(?P<ps_d>/)|$)', None),              # an empty segment
 ])
 def test_simple_glob_shapes(regex: str, shape: object) -> None:
-    assert P.simple_glob(regex) == shape
-    fast = P.glob_matcher(regex)
+    assert M.simple_glob(regex) == shape
+    fast = M.glob_matcher(regex)
     for name in ('main', 'release/1', 'bot/x', 'gh-pages', 'a/q/b', 'x/',
                  'a1', 'a\0b', '', '/', 'a/b'):
         assert fast(name) is (re.match(regex, name) is not None)
@@ -144,7 +145,7 @@ def test_simple_glob_shapes(regex: str, shape: object) -> None:
 def test_fast_start_paths_find_the_package() -> None:
     paths = install.fast_start_paths(sys.executable)
     assert paths is not None
-    pkg_parent = str(Path(P.__file__).resolve().parents[1])
+    pkg_parent = str(Path(P.__file__).resolve().parents[2])
     assert any(os.path.realpath(p) == os.path.realpath(pkg_parent)
                or os.path.isdir(os.path.join(p, 'worktree_guard'))
                for p in paths)

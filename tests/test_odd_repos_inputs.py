@@ -21,6 +21,8 @@ from worktree_guard.gitctx import version as git_version_mod
 from worktree_guard.commands import explain
 from worktree_guard.commands import install
 from worktree_guard import policy as P
+from worktree_guard.policy import match as M
+from worktree_guard.policy import validate as V
 from worktree_guard.errors import GitError
 from worktree_guard.errors import GuardError
 from worktree_guard.errors import PolicyError
@@ -31,7 +33,7 @@ from worktree_guard.gitctx import parse_worktree_list
 from worktree_guard.gitctx import spawn
 from worktree_guard.report import Violation
 from worktree_guard.rules import RULES
-from worktree_guard.rules import RuleInfo
+from worktree_guard.rules.spec import RuleSpec
 
 OID = 'a' * 40
 
@@ -67,9 +69,9 @@ def test_help_is_exit_0(capsys: pytest.CaptureFixture[str]) -> None:
 def test_explain_a_rule_without_kinds(
         monkeypatch: pytest.MonkeyPatch,
         capsys: pytest.CaptureFixture[str]) -> None:
-    monkeypatch.setitem(RULES, 'plain-rule', RuleInfo(
-        'plain-rule', 'check-plain-rule', ('commit',), 'a rule', (),
-        'It explains itself.'))
+    monkeypatch.setitem(RULES, 'plain-rule', RuleSpec(
+        'plain-rule', hook_id='check-plain-rule', stages=('commit',),
+        facts='branch', summary='a rule', explain='It explains itself.'))
     assert cli.main(['explain', 'plain-rule']) == 0
     out = capsys.readouterr().out
     assert 'It explains itself.' in out and 'kinds:' not in out
@@ -366,7 +368,7 @@ def test_validation_that_recurses_too_deep(
     def deep(*args: object) -> object:
         raise RecursionError
 
-    monkeypatch.setattr(P, '_validate', deep)
+    monkeypatch.setattr(V, '_validate', deep)
     assert ':1:1: the policy nests too deeply' in _error('a: [[1]]\n')
 
 
@@ -378,9 +380,9 @@ def test_type_hints() -> None:
 
 
 def test_regex_error_texts() -> None:
-    assert P._regex_error(ValueError(b'bad \xff')) == 'bad \ufffd'
-    assert P._regex_error(ValueError('plain')) == 'plain'
-    assert P._regex_error(ValueError()) == ''
+    assert M.regex_error(ValueError(b'bad \xff')) == 'bad \ufffd'
+    assert M.regex_error(ValueError('plain')) == 'plain'
+    assert M.regex_error(ValueError()) == ''
 
 
 def test_re2_regexes_take_undecodable_text() -> None:
@@ -395,18 +397,18 @@ def test_re2_regexes_take_undecodable_text() -> None:
 
 
 def test_invalid_globs_are_left_out_of_compiled_lists() -> None:
-    data = P._copy(P.DEFAULTS)
+    data = P.copy_data(P.DEFAULTS)
     data['sync']['exempt'] = ['\\', 'ok/*']
-    assert len(P.compile_globs(data)['sync.exempt']) == 1
+    assert len(M.compile_globs(data, P.defaults.GLOB_KEYS)['sync.exempt']) == 1
 
 
 def test_locations_of_paths_the_yaml_does_not_have() -> None:
     root = yaml.compose('a: 1\nb: [x, y]\n')
-    assert P._mark_of(None, ('a',)) == (1, 1)
-    assert P._mark_of(root, ('a', 'deeper')) == (1, 4)   # a scalar
-    assert P._mark_of(root, ('missing',)) == (1, 1)      # the mapping
-    assert P._mark_of(root, ('b', 5)) == (2, 4)          # past the list
-    assert P._mark_of(root, ('b', 1)) == (2, 8)
+    assert V._mark_of(None, ('a',)) == (1, 1)
+    assert V._mark_of(root, ('a', 'deeper')) == (1, 4)   # a scalar
+    assert V._mark_of(root, ('missing',)) == (1, 1)      # the mapping
+    assert V._mark_of(root, ('b', 5)) == (2, 4)          # past the list
+    assert V._mark_of(root, ('b', 1)) == (2, 8)
 
 
 @pytest.mark.parametrize(('value', 'size'), [

@@ -10,6 +10,7 @@ import pytest
 from tests.helpers import assert_no_traceback
 from tests.helpers import wg
 from worktree_guard import policy as P
+from worktree_guard.policy import match as M
 from worktree_guard.errors import PolicyError
 
 
@@ -97,7 +98,8 @@ def test_severity_resolution() -> None:
 
 
 def test_builtin_globs_match_pathspec() -> None:
-    assert P.compile_globs(P.DEFAULTS) == P._BUILTIN_GLOBS
+    assert M.compile_globs(P.DEFAULTS, P.defaults.GLOB_KEYS) == \
+        P.defaults.BUILTIN_GLOBS
 
 
 @pytest.mark.parametrize(('name', 'exempt'), [
@@ -113,7 +115,7 @@ def test_exempt_globs_are_anchored(name: str, exempt: bool) -> None:
 def test_user_regex_uses_re2_and_is_linear() -> None:
     pol = parse("branches:\n  pattern: '^(?P<issue>a+)+$'\n")
     regex = pol.branch_regex()
-    assert isinstance(regex, P.RE2Regex)
+    assert isinstance(regex, M.RE2Regex)
     assert not regex.search('a' * 5000 + '!')
 
 

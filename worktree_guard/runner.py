@@ -3,17 +3,15 @@
 
 This is the only place that runs rules and the only place that wires git
 facts to them: every entry point (the hooks, ``check``, the server, ``wt
-status``) asks it.  Each rule's ``FACTS`` names the gitctx collector it
+status``) asks it.  Each rule's ``SPEC.facts`` names the gitctx collector it
 needs; the rule's pure ``check(facts, policy, notes)`` judges them.
 """
 from __future__ import annotations
 
 import os
 
+from worktree_guard import rules as registry
 from worktree_guard.report import Result
-from worktree_guard.rules import COMMIT_RULES
-from worktree_guard.rules import HOOK_IDS
-from worktree_guard.rules import PUSH_RULES
 
 # `typing` costs ~10 ms of start-up; mypy reads this name as True.
 TYPE_CHECKING = False
@@ -28,7 +26,8 @@ if TYPE_CHECKING:  # pragma: no cover (typing only)
 
 
 def stage_rules(stage: str) -> tuple[str, ...]:
-    return COMMIT_RULES if stage == 'commit' else PUSH_RULES
+    return registry.COMMIT_RULES if stage == 'commit' else \
+        registry.PUSH_RULES
 
 
 def skipped_rules(environ: dict[str, str] | os._Environ[str],
@@ -37,13 +36,11 @@ def skipped_rules(environ: dict[str, str] | os._Environ[str],
     ids), mapped to the variable that skipped them.  A name in
     ``WORKTREE_GUARD_SKIP`` that is no client rule gets a note (``SKIP``
     also names other pre-commit hooks, so it is not checked)."""
-    from worktree_guard.rules import RULES
     out: dict[str, str] = {}
     for hook_id in _split(environ.get('SKIP', '')):
-        for rule in HOOK_IDS.get(hook_id, ()):
+        for rule in registry.HOOK_IDS.get(hook_id, ()):
             out.setdefault(rule, f'SKIP={hook_id}')
-    client = [r for r, info in RULES.items()
-              if set(info.stages) & {'commit', 'push'}]
+    client = [r for r, spec in registry.RULES.items() if spec.client]
     for rule in _split(environ.get('WORKTREE_GUARD_SKIP', '')):
         if rule in client:
             out.setdefault(rule, f'WORKTREE_GUARD_SKIP={rule}')
@@ -82,7 +79,7 @@ def run(repo: Repo, policy: Policy, inp: StageInput,
             continue
         if policy.severity(rule) == 'off':
             continue
-        kind = rule_module(rule).FACTS
+        kind = registry.RULES[rule].facts
         if kind not in facts_cache:  # rules that need the same facts share
             from worktree_guard.gitctx import collect
             facts_cache[kind] = collect.COLLECTORS[kind](repo, policy, inp)
@@ -95,10 +92,8 @@ def run(repo: Repo, policy: Policy, inp: StageInput,
 # -- one rule -------------------------------------------------------------------
 
 def rule_module(rule: str) -> Any:
-    """The module of a rule id (``worktree-paths`` ->
-    ``worktree_guard.rules.worktree_paths``)."""
-    return __import__(f'worktree_guard.rules.{rule.replace("-", "_")}',
-                      fromlist=['check'])
+    """The module of a rule id, as the registry names it."""
+    return __import__(registry.RULES[rule].module, fromlist=['check'])
 
 
 def evaluate(rule: str, facts: object, policy: Policy,

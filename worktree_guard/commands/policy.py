@@ -47,7 +47,7 @@ def run(ns: argparse.Namespace) -> int:
         print(f'{os.path.relpath(path)}: valid')
         return 0
     pol = policy_mod.load(root, ns.policy)
-    from worktree_guard.policy_show import render
+    from worktree_guard.policy.show import render
     print(render(pol, ns.format))
     return 0
 

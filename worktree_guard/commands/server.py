@@ -241,13 +241,8 @@ def judge_ref(repo: Repo, trusted: TrustedPolicy, u: RefUpdate,
     from worktree_guard import runner
     from worktree_guard.rules import PUSH_RULES
     if u.remote_ref == trusted.ref and not u.is_branch:
-        return [Violation(
-            POLICY_RULE,
-            f"{u.remote_ref} holds the server's policy; it is changed on "
-            'the server only, not by a push',
-            kind='policy-ref', ref=u.remote_ref,
-            fix=[f'on the server: git update-ref {u.remote_ref} <commit>'],
-        )], []
+        from worktree_guard.rules import server_policy
+        return [server_policy.policy_ref_written(u.remote_ref)], []
     if not u.is_branch:
         return [], []  # tags, notes and other refs pass
     rules = [r for r in PUSH_RULES if r not in skips]
@@ -275,14 +270,9 @@ def check_pushed_policy(repo: Repo, u: RefUpdate) -> list[Violation]:
     try:
         policy_mod.parse(blob[1], policy_mod.POLICY_FILE)
     except PolicyError as e:
-        return [Violation(
-            POLICY_RULE,
-            f'the pushed {policy_mod.POLICY_FILE} is invalid, and it would '
-            f'become the policy of every push: {e.message.splitlines()[0]}',
-            kind='invalid', ref=u.remote_ref,
-            fix=[e.hint or 'fix the file',
-                 'worktree-guard policy validate  (before pushing)'],
-        )]
+        from worktree_guard.rules import server_policy
+        return [server_policy.invalid_policy(
+            u.remote_ref, policy_mod.POLICY_FILE, e.message, e.hint)]
     return []
 
 

@@ -1,7 +1,13 @@
 """branch-name: branches are named ``issue-<N>-<slug>`` unless exempt."""
 from __future__ import annotations
 
+from worktree_guard.policy.match import DEFAULT_BRANCH_PATTERN
 from worktree_guard.model import Violation
+from worktree_guard.rules.spec import RuleSpec
+from worktree_guard.rules.spec import Section
+from worktree_guard.rules.spec import choice
+from worktree_guard.rules.spec import key
+from worktree_guard.rules.spec import string_list
 
 # `typing` costs ~10 ms of start-up; mypy reads this name as True.
 TYPE_CHECKING = False
@@ -12,6 +18,46 @@ if TYPE_CHECKING:  # pragma: no cover (typing only)
 
 RULE = 'branch-name'
 FACTS = 'branch'
+SPEC = RuleSpec(
+    RULE, hook_id='check-branch-name', stages=('commit', 'push'),
+    facts=FACTS, kinds={'detached': 'error'},
+    summary='branch names follow issue-<N>-<slug>',
+    explain="""\
+The branch being committed on, or at push the remote branch being created or
+updated, must match `branches.pattern` (default `issue-<N>-<slug>`: a
+positive issue number, then lowercase words joined by single hyphens).
+Branches matching `branches.exempt` (main, master, release/*, bots...) pass.
+With `branches.check: new`, only branches absent from the remote are judged,
+so existing branches are grandfathered.  A detached HEAD passes unless
+`branches.allow-detached: false`.
+
+Fix: git branch -m <suggested-name>   (before pushing)""",
+    # `branches` serves protected-branch and `wt create` too.
+    section=Section('branches', {
+        'pattern': key(
+            DEFAULT_BRANCH_PATTERN,
+            "RE2 regex a branch name must match; needs a named group "
+            "'issue' (and may have 'slug').",
+            type='string', min_length=1),
+        'exempt': string_list(
+            'gitignore-style patterns, anchored at the start of the branch '
+            'name, for branches the name rule skips.',
+            ('main', 'master', 'develop', 'gh-pages', 'release/*',
+             'dependabot/**', 'renovate/**'), glob='anchored'),
+        'protected': string_list(
+            'Patterns for branches that take no direct commits, force '
+            'pushes or deletions.', ('main', 'master'), glob='anchored'),
+        'check': choice(
+            ('all', 'new'),
+            "'new' checks only branches not yet on the remote."),
+        'allow-detached': key(
+            True, 'Whether a commit on a detached HEAD passes the branch '
+            'rules.', type='boolean'),
+        'slug-max-length': key(
+            40, "Longest slug 'wt create' makes (cut at a word boundary).",
+            type='integer', minimum=1, maximum=200),
+    }),
+)
 MAX_NAME = 255  # git refuses longer ref components on most filesystems
 
 

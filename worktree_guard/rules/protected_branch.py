@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from worktree_guard.model import Violation
+from worktree_guard.rules.spec import RuleSpec
 
 # `typing` costs ~10 ms of start-up; mypy reads this name as True.
 TYPE_CHECKING = False
@@ -11,6 +12,20 @@ if TYPE_CHECKING:  # pragma: no cover (typing only)
 
 RULE = 'protected-branch'
 FACTS = 'branch'
+SPEC = RuleSpec(
+    RULE, hook_id='check-protected-branch', stages=('commit', 'push'),
+    facts=FACTS,
+    kinds={'commit': 'error', 'delete': 'error', 'force-push': 'error'},
+    summary='no direct commits, force pushes or deletions on protected '
+            'branches',
+    explain="""\
+Branches matching `branches.protected` (default main, master) take no
+direct commits (a repository's very first commit is allowed).  At push, a non-fast-forward update or a deletion of a
+protected branch is refused; fast-forward pushes (merges) pass.
+
+Fix: git switch -c issue-<N>-<slug>   (carry the commit to an issue branch),
+then git branch -f main @{upstream} to put main back.""",
+)
 
 
 def check(facts: BranchFacts, policy: Policy,

@@ -11,6 +11,11 @@ from __future__ import annotations
 
 
 from worktree_guard.model import Violation
+from worktree_guard.rules.spec import RuleSpec
+from worktree_guard.rules.spec import Section
+from worktree_guard.rules.spec import choice
+from worktree_guard.rules.spec import key
+from worktree_guard.rules.spec import string_list
 
 TYPE_CHECKING = False  # no `typing` import: mypy reads this as True
 if TYPE_CHECKING:  # pragma: no cover (typing only)
@@ -20,6 +25,54 @@ if TYPE_CHECKING:  # pragma: no cover (typing only)
 
 RULE = 'sync-before-push'
 FACTS = 'sync'
+SPEC = RuleSpec(
+    RULE, hook_id='check-sync-before-push', stages=('push',), facts=FACTS,
+    kinds={'behind': 'error', 'merge-commit': 'error',
+           'unreachable': 'error', 'overlap': 'warn'},
+    summary='pushed branches contain the remote base tip; history stays '
+            'linear',
+    explain="""\
+Before a branch is pushed it must contain the tip of the remote base branch
+(rebase, don't merge); sync.max-behind base commits may be missing.  The
+base is fetched first into its remote-tracking ref only (sync.fetch,
+sync.fetch-timeout); when that fails, sync.when-unreachable decides: block,
+or warn and trust the cached ref while it is younger than
+sync.max-staleness.  A note always says which tip was used.  Merge commits
+between the base and the pushed tip are refused under sync.require-linear.
+Deletions, tags, the base branch and sync.exempt branches are skipped; a
+force push of an issue branch (rebase, then --force-with-lease) is fine.
+sync.warn-overlap warns when the branch would conflict with a branch
+checked out in another worktree.
+
+Fix: git fetch origin && git rebase origin/main
+(not 'git fetch origin main:main': git refuses that while main is checked
+out in the main checkout)""",
+    section=Section('sync', {
+        'fetch': key(
+            True, 'Fetch the base branch into its remote-tracking ref '
+            'before judging a push.', type='boolean'),
+        'fetch-timeout': key(
+            10, 'Seconds the fetch may take.', type='number',
+            exclusive_minimum=0, maximum=600),
+        'when-unreachable': choice(('block', 'warn'),
+                                   'What to do when the fetch fails.'),
+        'max-staleness': key(
+            '1d', "With 'warn', the oldest cached remote-tracking ref that "
+            'may be trusted (e.g. 30m, 12h, 1d).', type='string',
+            pattern='^[0-9]+[smhdw]$'),
+        'max-behind': key(
+            0, 'How many base commits a pushed branch may lack.',
+            type='integer', minimum=0),
+        'require-linear': key(
+            True, 'Refuse merge commits between the base and the pushed '
+            'tip.', type='boolean'),
+        'exempt': string_list('Patterns of branches the sync rule skips.',
+                              glob='anchored'),
+        'warn-overlap': key(
+            False, 'Warn at push when the branch would conflict with '
+            'another active worktree branch.', type='boolean'),
+    }),
+)
 MAX_LISTED = 5
 
 

@@ -14,6 +14,11 @@ from __future__ import annotations
 import posixpath
 
 from worktree_guard.model import Violation
+from worktree_guard.rules.spec import RuleSpec
+from worktree_guard.rules.spec import Section
+from worktree_guard.rules.spec import choice
+from worktree_guard.rules.spec import key
+from worktree_guard.rules.spec import string_list
 
 TYPE_CHECKING = False  # no `typing` import: mypy reads this as True
 if TYPE_CHECKING:  # pragma: no cover (typing only)
@@ -22,6 +27,35 @@ if TYPE_CHECKING:  # pragma: no cover (typing only)
 
 RULE = 'worktree-layout'
 FACTS = 'layout'
+SPEC = RuleSpec(
+    RULE, hook_id='check-worktree-layout', stages=('commit',), facts=FACTS,
+    kinds={'location': 'error', 'not-ignored': 'error'},
+    summary='linked worktrees live at <worktrees.root>/<branch> and are '
+            'ignored',
+    explain="""\
+A commit in a linked worktree is refused when the worktree is not at
+<main checkout>/<worktrees.root>/<branch> (or, with worktrees.layout: bare,
+<git-common-dir>/<worktrees.root>/<branch>), or when <worktrees.root>/ is not
+ignored in the main checkout.  The main checkout is not judged.  A detached
+linked worktree only has to sit directly in <worktrees.root>/; during a
+rebase the branch being rebased names the folder.
+
+Fix: git worktree move <path> <root>/<branch>   (or git switch back to the
+branch the folder is named after); worktree-guard wt create makes worktrees
+in the right place.""",
+    # `worktrees` serves the `wt` commands too.
+    section=Section('worktrees', {
+        'root': key('trees', 'Folder (relative) that holds the worktrees.',
+                    type='string', min_length=1),
+        'layout': choice(
+            ('nested', 'bare'),
+            "'nested': <main checkout>/<root>/<branch>; 'bare': "
+            '<git-common-dir>/<root>/<branch>.'),
+        'bootstrap': string_list(
+            "Untracked files or folders 'wt create' copies into a new "
+            'worktree.'),
+    }),
+)
 
 
 def _show(path: str, main_root: str | None) -> str:

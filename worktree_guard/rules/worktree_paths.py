@@ -14,6 +14,11 @@ from __future__ import annotations
 import posixpath
 
 from worktree_guard.model import Violation
+from worktree_guard.rules.spec import RuleSpec
+from worktree_guard.rules.spec import Section
+from worktree_guard.rules.spec import choice
+from worktree_guard.rules.spec import key
+from worktree_guard.rules.spec import string_list
 
 # `typing` and `re` cost milliseconds of a hook run: `re` is imported only
 # when the content holds a candidate; mypy reads this name as True.
@@ -28,6 +33,49 @@ if TYPE_CHECKING:  # pragma: no cover (typing only)
 
 RULE = 'worktree-paths'
 FACTS = 'paths'
+SPEC = RuleSpec(
+    RULE, hook_id='check-worktree-paths', stages=('commit', 'push'),
+    facts=FACTS,
+    kinds={'relative-escape': 'error', 'absolute-checkout': 'error',
+           'sibling-worktree': 'error', 'home-path': 'warn',
+           'escaping-symlink': 'error', 'staged-worktree': 'error'},
+    summary='nothing committed reaches across worktree boundaries',
+    explain="""\
+Every worktree is its own project root.  Committed content may not reference
+paths outside it: `../` paths that climb out of the worktree, absolute paths
+into the main checkout or any worktree, `trees/issue-N-.../` references to a
+sibling worktree, home-directory paths (warning), symlinks that escape, or
+worktrees staged into the repo.  Suppress one line with a trailing
+`worktree-guard: allow` comment, or the next with `worktree-guard:
+allow-next-line`.
+
+Fix: write paths relative to this worktree (docs/x.md, not
+../main-repo/docs/x.md or /home/ann/app/docs/x.md); make symlinks relative
+and inside the tree; unstage a worktree swept in by `git add -A`:
+git rm --cached -r -- trees/<name>   and add /trees/ to .gitignore.""",
+    section=Section('paths', {
+        'scope': choice(
+            ('added', 'all'),
+            "'added' checks only the lines a change adds; 'all' whole "
+            'files.'),
+        'resolve-from': choice(
+            ('file', 'root', 'both'),
+            "Where relative '..' paths start: the file's folder, the "
+            'worktree root, or both (flag only if both escape).'),
+        'include': string_list(
+            'gitignore-style patterns; when set, only matching files are '
+            'checked.', glob='path'),
+        'exclude': string_list(
+            'gitignore-style patterns of files never checked.',
+            glob='path'),
+        'allow': string_list(
+            "Path tokens to accept: a literal, or 're:<RE2 regex>'."),
+        'max-file-size': key(
+            '1MiB', 'Files larger than this are skipped (bytes, or e.g. '
+            "'512KiB', '1MB').", type=['integer', 'string'],
+            pattern='^[0-9]+ *([kKmMgG]i?[bB]?|[bB])?$', minimum=1),
+    }),
+)
 
 # Each hot pattern is a literal, then the rest of the token (up to a
 # delimiter or a colon), so the token's tail is found in C.  A pattern runs

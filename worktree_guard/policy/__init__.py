@@ -1,0 +1,182 @@
+"""The policy: ``.worktree-guard.yaml`` loaded, validated and merged with defaults.
+
+This package sits below ``gitctx`` and ``rules``; it imports neither.
+
+- ``__init__`` (this module, on the hook hot path): ``Policy``, ``load``,
+  ``find_policy_file``, ``default_policy``.  With no policy file nothing is
+  parsed; with one, ``cache`` answers from the git dir.
+- ``defaults`` and ``schema.json``: GENERATED from the rule SPECs and the
+  core sections by ``python -m worktree_guard.rules.derive --write``
+  (``./dev gen``); never edit them by hand.
+- ``match``: branch regexes (RE2), globs, sizes, durations.
+- ``validate``: ``parse`` (YAML node tree, JSON Schema, semantic checks,
+  ``file:line:col`` errors) and ``load_schema``.  The cold path.
+- ``cache``: ``cached_parse``, keyed by the file's stat and the package
+  version.
+- ``show``: ``policy show``.
+
+``parse``, ``load_schema``, ``cached_parse`` and ``CACHE_VERSION`` are
+importable from here too, but are imported only when first used.
+"""
+from __future__ import annotations
+
+import os
+
+from worktree_guard.errors import PolicyError
+from worktree_guard.policy import defaults
+from worktree_guard.policy.defaults import DEFAULTS as DEFAULTS
+from worktree_guard.policy.match import DEFAULT_BRANCH_PATTERN as \
+    DEFAULT_BRANCH_PATTERN
+from worktree_guard.policy.match import compile_globs
+from worktree_guard.policy.match import compile_regex as compile_regex
+from worktree_guard.policy.match import glob_matcher
+from worktree_guard.policy.match import parse_duration as parse_duration
+from worktree_guard.policy.match import parse_size as parse_size
+
+# `typing` costs ~10 ms of start-up; mypy reads this name as True.
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # pragma: no cover (typing only)
+    from typing import Any
+
+    from worktree_guard.policy.cache import CACHE_VERSION as CACHE_VERSION
+    from worktree_guard.policy.cache import cached_parse as cached_parse
+    from worktree_guard.policy.validate import load_schema as load_schema
+    from worktree_guard.policy.validate import parse as parse
+
+POLICY_FILE = '.worktree-guard.yaml'
+CACHE_FILE = 'worktree-guard-policy.cache'
+
+# Names served from the cold-path modules on first use (PEP 562).
+_LAZY = {'parse': 'validate', 'load_schema': 'validate',
+         'cached_parse': 'cache', 'CACHE_VERSION': 'cache'}
+
+
+def __getattr__(name: str) -> object:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f'module {__name__!r} has no attribute {name!r}')
+    return getattr(__import__(f'{__name__}.{module}', fromlist=[name]), name)
+
+
+class Policy:
+    """The effective policy: defaults merged with the file.
+
+    ``data`` mirrors the YAML (kebab-case keys).  ``sources`` maps
+    ``section.key`` to the file's ``path:line`` for keys the file sets.
+    ``globs`` maps ``section.key`` to compiled-regex sources for glob lists.
+    """
+
+    __slots__ = ('data', 'sources', 'path', 'globs', '_compiled')
+
+    def __init__(self, data: dict[str, dict[str, Any]],
+                 sources: dict[str, str] | None = None,
+                 path: str | None = None,
+                 globs: dict[str, list[str]] | None = None) -> None:
+        self.data = data
+        self.sources = sources or {}
+        self.path = path
+        self.globs = globs if globs is not None else \
+            compile_globs(data, defaults.GLOB_KEYS)
+        self._compiled: dict[str, Any] = {}
+
+    def __getitem__(self, section: str) -> dict[str, Any]:
+        return self.data[section]
+
+    def severity(self, rule: str, kind: str | None = None) -> str:
+        """Effective severity of a rule, or of one kind of a rule.
+
+        ``off`` on the rule switches all its kinds off.  A kind set in the
+        file wins; then the rule's level set in the file; then the defaults.
+        """
+        rules = self.data['rules']
+        rule_sev: str = rules.get(rule, 'error')
+        if rule_sev == 'off' or kind is None:
+            return rule_sev
+        key = f'{rule}/{kind}'
+        if f'rules.{key}' in self.sources:
+            return str(rules[key])
+        if f'rules.{rule}' in self.sources:
+            return rule_sev
+        return str(rules.get(key, rule_sev))
+
+    def matches(self, section: str, key: str, name: str) -> bool:
+        """Does ``name`` match any glob of ``section.key``?"""
+        cache_key = f'glob:{section}.{key}'
+        compiled = self._compiled.get(cache_key)
+        if compiled is None:
+            compiled = [glob_matcher(r)
+                        for r in self.globs[f'{section}.{key}']]
+            self._compiled[cache_key] = compiled
+        return any(m(name) for m in compiled)
+
+    def branch_regex(self) -> Any:
+        """The compiled branch pattern (RE2 for user patterns)."""
+        compiled = self._compiled.get('branch')
+        if compiled is None:
+            compiled = compile_regex(self.data['branches']['pattern'])
+            self._compiled['branch'] = compiled
+        return compiled
+
+    def to_cache(self) -> dict[str, Any]:
+        return {'data': self.data, 'sources': self.sources,
+                'globs': self.globs}
+
+
+def copy_data(d: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """A copy of policy data deep enough that no list is shared."""
+    return {k: {kk: (list(vv) if isinstance(vv, list) else vv)
+                for kk, vv in v.items()} for k, v in d.items()}
+
+
+def default_policy() -> Policy:
+    """The built-in policy.  Its glob regexes are precomputed (generated),
+    so the no-file hot path never imports pathspec."""
+    return Policy(copy_data(defaults.DEFAULTS), {}, None,
+                  dict(defaults.BUILTIN_GLOBS))
+
+
+# -- loading -----------------------------------------------------------------
+
+def find_policy_file(root: str | None, override: str | None) -> str | None:
+    if override is not None:
+        if not os.path.isfile(override):
+            raise PolicyError(
+                f'{override}: policy file not found',
+                'check the --policy path, or drop --policy to use '
+                f'{POLICY_FILE} at the repo root',
+            )
+        return os.path.abspath(override)
+    if root is None:
+        return None
+    path = os.path.join(root, POLICY_FILE)
+    return path if os.path.isfile(path) else None
+
+
+def load(root: str | None, override: str | None = None,
+         cache_dir: str | None = None) -> Policy:
+    """The effective policy for the worktree at ``root``.
+
+    ``override`` is ``--policy PATH``.  ``cache_dir`` (the worktree's git dir)
+    enables the cache, keyed by the file's stat (``cache`` adds the package
+    version); it is written best-effort, so a read-only ``.git`` only costs
+    speed.
+    """
+    path = find_policy_file(root, override)
+    if path is None:
+        return default_policy()
+    st = os.stat(path)
+    key = (path, st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns)
+    display = os.path.relpath(path) if override is None else override
+
+    def read() -> bytes:
+        try:
+            with open(path, 'rb') as f:
+                return f.read()
+        except OSError as e:
+            raise PolicyError(f'{display}:1:1: cannot read the policy file: '
+                              f'{e.strerror}',
+                              'check its permissions') from None
+
+    from worktree_guard.policy.cache import cached_parse
+    cache_path = os.path.join(cache_dir, CACHE_FILE) if cache_dir else None
+    return cached_parse(cache_path, key, read, display, path)

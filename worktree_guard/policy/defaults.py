@@ -1,0 +1,107 @@
+"""The built-in policy.  GENERATED from the rule SPECs and the core
+sections by ``python -m worktree_guard.rules.derive --write``
+(``./dev gen``): do not edit; a test checks that it is current."""
+from __future__ import annotations
+
+# `typing` costs ~10 ms of start-up; mypy reads this name as True.
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # pragma: no cover (typing only)
+    from typing import Any
+
+# Part of the policy cache key: a cache written for other defaults
+# or another schema is never read.
+DIGEST = '78c1e6c83d2e049b'
+
+DEFAULTS: dict[str, dict[str, Any]] = {
+    'base': {
+        'remote': None,
+        'branch': None,
+    },
+    'branches': {
+        'pattern': '^issue-(?P<issue>[1-9][0-9]*)-(?P<slug>[a-z0-9]+(?:-[a-z0-9]+)*)$',
+        'exempt': ['main', 'master', 'develop', 'gh-pages', 'release/*', 'dependabot/**', 'renovate/**'],
+        'protected': ['main', 'master'],
+        'check': 'all',
+        'allow-detached': True,
+        'slug-max-length': 40,
+    },
+    'worktrees': {
+        'root': 'trees',
+        'layout': 'nested',
+        'bootstrap': [],
+    },
+    'paths': {
+        'scope': 'added',
+        'resolve-from': 'file',
+        'include': [],
+        'exclude': [],
+        'allow': [],
+        'max-file-size': '1MiB',
+    },
+    'sync': {
+        'fetch': True,
+        'fetch-timeout': 10,
+        'when-unreachable': 'block',
+        'max-staleness': '1d',
+        'max-behind': 0,
+        'require-linear': True,
+        'exempt': [],
+        'warn-overlap': False,
+    },
+    'server': {
+        'allow-skip': [],
+    },
+    'rules': {
+        'branch-name': 'error',
+        'branch-name/detached': 'error',
+        'protected-branch': 'error',
+        'protected-branch/commit': 'error',
+        'protected-branch/delete': 'error',
+        'protected-branch/force-push': 'error',
+        'worktree-layout': 'error',
+        'worktree-layout/location': 'error',
+        'worktree-layout/not-ignored': 'error',
+        'worktree-paths': 'error',
+        'worktree-paths/relative-escape': 'error',
+        'worktree-paths/absolute-checkout': 'error',
+        'worktree-paths/sibling-worktree': 'error',
+        'worktree-paths/home-path': 'warn',
+        'worktree-paths/escaping-symlink': 'error',
+        'worktree-paths/staged-worktree': 'error',
+        'sync-before-push': 'error',
+        'sync-before-push/behind': 'error',
+        'sync-before-push/merge-commit': 'error',
+        'sync-before-push/unreachable': 'error',
+        'sync-before-push/overlap': 'warn',
+    },
+}
+
+# (section, key, anchored): the gitignore-style glob lists.
+GLOB_KEYS: tuple[tuple[str, str, bool], ...] = (
+    ('branches', 'exempt', True),
+    ('branches', 'protected', True),
+    ('paths', 'include', False),
+    ('paths', 'exclude', False),
+    ('sync', 'exempt', True),
+)
+
+# pathspec's regexes for the default globs, so that the no-file hot
+# path never imports pathspec.
+BUILTIN_GLOBS: dict[str, list[str]] = {
+    'branches.exempt': [
+        '^main(?:(?P<ps_d>/)|$)',
+        '^master(?:(?P<ps_d>/)|$)',
+        '^develop(?:(?P<ps_d>/)|$)',
+        '^gh\\-pages(?:(?P<ps_d>/)|$)',
+        '^release/[^/]+(?:(?P<ps_d>/)|$)',
+        '^dependabot/',
+        '^renovate/',
+    ],
+    'branches.protected': [
+        '^main(?:(?P<ps_d>/)|$)',
+        '^master(?:(?P<ps_d>/)|$)',
+    ],
+    'paths.include': [],
+    'paths.exclude': [],
+    'sync.exempt': [],
+}
