@@ -144,6 +144,39 @@ def test_cache_is_used_and_invalidated(tmp_path: Path) -> None:
     assert P.load(str(tmp_path), None, str(cache))['branches']['check'] == 'all'
 
 
+def test_cache_written_by_another_version_is_not_used(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An upgrade that adds a default key must not read a cache written by
+    the old version, whose policy lacks the key (a KeyError at commit)."""
+    import marshal
+
+    import worktree_guard
+    (tmp_path / '.worktree-guard.yaml').write_text('branches:\n  check: new\n')
+    cache = tmp_path / P.CACHE_FILE
+
+    def write_old_cache() -> None:
+        """What an older version left: same file stat, no warn-overlap."""
+        P.load(str(tmp_path), None, str(tmp_path))
+        cached = marshal.loads(cache.read_bytes())
+        del cached['data']['sync']['warn-overlap']
+        cache.write_bytes(marshal.dumps(cached))
+
+    with monkeypatch.context() as old_version:
+        old_version.setattr(worktree_guard, '__version__', '0.0.1')
+        write_old_cache()
+        # The same version reads its cache (so the next assert could fail).
+        assert 'warn-overlap' not in P.load(str(tmp_path), None,
+                                            str(tmp_path))['sync']
+    pol = P.load(str(tmp_path), None, str(tmp_path))  # after the upgrade
+    assert pol['sync']['warn-overlap'] is False
+    assert pol['branches']['check'] == 'new'
+    # Other generated defaults (a dev checkout, no version bump): the same.
+    write_old_cache()
+    monkeypatch.setattr(P.defaults, 'DIGEST', 'other-defaults')
+    assert P.load(str(tmp_path), None, str(tmp_path))['sync'][
+        'warn-overlap'] is False
+
+
 def test_cache_write_failure_is_harmless(tmp_path: Path) -> None:
     (tmp_path / '.worktree-guard.yaml').write_text('branches:\n  check: new\n')
     missing = tmp_path / 'no' / 'such' / 'dir'

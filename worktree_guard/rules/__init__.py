@@ -19,7 +19,7 @@ if TYPE_CHECKING:  # pragma: no cover (typing only)
     from worktree_guard.rules.spec import RuleSpec
 
 # Every rule, in the order they run and are listed.  A new rule's module
-# goes here (tests may extend the tuple and call ``derive`` themselves).
+# goes here (tests may extend the tuple and call ``load_registry``).
 RULE_MODULES = (
     'worktree_guard.rules.branch_name',
     'worktree_guard.rules.protected_branch',
@@ -35,7 +35,7 @@ STAGE_HOOKS = {'commit': 'worktree-guard-commit',
 
 
 class Registry:
-    """What the rest of the package asks about rules (see ``derive``)."""
+    """What the rest of the package asks about rules (see ``load_registry``)."""
 
     __slots__ = ('rules', 'commit_rules', 'push_rules', 'hook_ids')
 
@@ -53,7 +53,7 @@ class Registry:
         }
 
 
-def derive(modules: Iterable[str]) -> Registry:
+def load_registry(modules: Iterable[str]) -> Registry:
     """The registry of the rule modules named (their ``SPEC``s)."""
     specs = {}
     for name in modules:
@@ -63,7 +63,7 @@ def derive(modules: Iterable[str]) -> Registry:
     return Registry(specs)
 
 
-REGISTRY = derive(RULE_MODULES)
+REGISTRY = load_registry(RULE_MODULES)
 RULES = REGISTRY.rules
 COMMIT_RULES = REGISTRY.commit_rules
 PUSH_RULES = REGISTRY.push_rules
