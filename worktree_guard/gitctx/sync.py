@@ -59,7 +59,7 @@ def sync_facts(repo: Repo, policy: Policy, inp: StageInput) -> SyncFacts | None:
     if not wanted:
         return None
     # base.remote and base.branch were validated as names when the policy
-    # was loaded (policy._bad_name): neither can smuggle in an option or
+    # was loaded (policy.validate._bad_name): neither can smuggle in an option or
     # a refspec.
     facts = _tip(repo, policy, inp, remote, base)
     if facts.tip is not None:
