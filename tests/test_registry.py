@@ -5,7 +5,6 @@ the whole registry: policy schema, runner, hook id, skip, explain."""
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
@@ -13,6 +12,7 @@ import yaml
 
 from tests.helpers import RepoHandle
 from worktree_guard import cli
+from worktree_guard import gen
 from worktree_guard import policy as P
 from worktree_guard import rules
 from worktree_guard import runner
@@ -28,10 +28,10 @@ EXAMPLE = 'tests.example_rule'
 
 
 def test_generated_files_are_current() -> None:
-    """policy/schema.json, policy/defaults.py and the README's rule table
+    """policy/schema.json, policy/defaults.py and the docs' rule tables
     are what `./dev gen` writes from the SPECs."""
-    assert derive.stale(rules.REGISTRY) == []
-    assert derive.main(['--check']) == 0
+    assert gen.stale(rules.REGISTRY) == []
+    assert gen.main(['--check']) == 0
 
 
 def test_pre_commit_hooks_agree_with_the_registry(project_root: Path) -> None:
@@ -95,29 +95,32 @@ def test_key_helpers_write_json_schema() -> None:
         'description': 'd'}
 
 
-def test_derive_write_and_check(tmp_path: Path,
-                                monkeypatch: pytest.MonkeyPatch,
-                                capsys: pytest.CaptureFixture[str]) -> None:
+def test_gen_write_and_check(tmp_path: Path,
+                             monkeypatch: pytest.MonkeyPatch,
+                             capsys: pytest.CaptureFixture[str]) -> None:
     readme = tmp_path / 'README.md'
-    readme.write_text('# x\n\n' + derive.README_TABLE_HEAD
+    readme.write_text('# x\n\n' + derive.TABLE_HEAD
                       + '| `old` | error | |\n\nmore\n')
-    monkeypatch.setattr(derive, 'SCHEMA_PATH', str(tmp_path / 's.json'))
-    monkeypatch.setattr(derive, 'DEFAULTS_PATH', str(tmp_path / 'd.py'))
-    monkeypatch.setattr(derive, 'README_PATH', str(readme))
-    assert derive.main(['--check']) == 1  # nothing written yet
+    tail = tmp_path / 'tail.md'  # a table at the very end
+    tail.write_text(derive.TABLE_HEAD + '| `old` | error | |\n')
+    plain = tmp_path / 'plain.md'  # no table: not generated
+    plain.write_text('# no table\n')
+    monkeypatch.setattr(gen, 'SCHEMA_PATH', str(tmp_path / 's.json'))
+    monkeypatch.setattr(gen, 'DEFAULTS_PATH', str(tmp_path / 'd.py'))
+    monkeypatch.setattr(gen, 'DOCS', (str(readme), str(tail), str(plain),
+                                      str(tmp_path / 'missing.md')))
+    assert gen.main(['--check']) == 1  # nothing written yet
     assert 's.json: stale; run ./dev gen' in capsys.readouterr().err
-    assert derive.main(['--write']) == 0
-    assert derive.main(['--check']) == 0
+    assert gen.main(['--write']) == 0
+    assert gen.main(['--check']) == 0
     assert json.loads((tmp_path / 's.json').read_text()) == \
         validate.load_schema()
     text = readme.read_text()
     assert '`old`' not in text and '| `worktree-paths` | error |' in text
     assert text.endswith('\n\nmore\n')
-    # An installed package has no README: only the package files.
-    monkeypatch.setattr(derive, 'README_PATH', str(tmp_path / 'none.md'))
-    assert set(derive.outputs(rules.REGISTRY)) == {
-        str(tmp_path / 's.json'), str(tmp_path / 'd.py')}
-    assert derive.main([]) == 2
+    assert tail.read_text() == derive.rule_table(rules.REGISTRY)
+    assert plain.read_text() == '# no table\n'
+    assert gen.main([]) == 2
     assert 'usage:' in capsys.readouterr().err
 
 
@@ -199,14 +202,9 @@ def test_example_rule_goes_through_the_registry(
     assert 'check-no-wip' in capsys.readouterr().out
 
 
-def test_example_rule_changes_the_generated_files(
-        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_example_rule_changes_the_generated_files() -> None:
     """Registering a rule without `./dev gen` is caught by the test above
     (test_generated_files_are_current)."""
     reg = rules.load_registry(rules.RULE_MODULES + (EXAMPLE,))
-    readme = tmp_path / 'README.md'
-    shutil.copy(derive.README_PATH, readme)
-    monkeypatch.setattr(derive, 'README_PATH', str(readme))
-    stale = derive.stale(reg)
-    assert set(stale) == {derive.SCHEMA_PATH, derive.DEFAULTS_PATH,
-                          str(readme)}
+    assert set(gen.stale(reg)) == {gen.SCHEMA_PATH, gen.DEFAULTS_PATH,
+                                   *gen.DOCS}

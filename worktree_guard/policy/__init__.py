@@ -6,7 +6,7 @@ This package sits below ``gitctx`` and ``rules``; it imports neither.
   ``find_policy_file``, ``default_policy``.  With no policy file nothing is
   parsed; with one, ``cache`` answers from the git dir.
 - ``defaults`` and ``schema.json``: GENERATED from the rule SPECs and the
-  core sections by ``python -m worktree_guard.rules.derive --write``
+  core sections by ``python -m worktree_guard.gen --write``
   (``./dev gen``); never edit them by hand.
 - ``match``: branch regexes (RE2), globs, sizes, durations.
 - ``validate``: ``parse`` (YAML node tree, JSON Schema, semantic checks,

@@ -1,5 +1,5 @@
 """The built-in policy.  GENERATED from the rule SPECs and the core
-sections by ``python -m worktree_guard.rules.derive --write``
+sections by ``python -m worktree_guard.gen --write``
 (``./dev gen``): do not edit; a test checks that it is current."""
 from __future__ import annotations
 

@@ -1,12 +1,10 @@
-"""Generate the policy's defaults and JSON Schema from the rule SPECs.
+"""The policy's defaults and JSON Schema, and the docs' rule table, derived
+from the rule SPECs (pure: ``worktree_guard.gen`` writes the files).
 
 The policy layer sits below the rules and never imports them, so what the
-rules declare reaches it as GENERATED files, checked in::
-
-    python -m worktree_guard.rules.derive --write    (or: ./dev gen)
-
-writes ``policy/schema.json``, ``policy/defaults.py`` and the README's rule
-table; ``--check`` (a test runs it) fails when any of them is stale.
+rules declare reaches it as GENERATED files, checked in: ``./dev gen``
+(``python -m worktree_guard.gen --write``) writes ``policy/schema.json``,
+``policy/defaults.py`` and the rule table of the docs.
 
 The schema is the core (``version``, the sections below, the ``rules``
 severity map's frame) plus, per rule, its section and its severity keys.
@@ -14,9 +12,6 @@ A policy key that belongs to a rule goes into that rule's ``SPEC.section``;
 a key no rule owns goes into ``core_sections`` here.
 """
 from __future__ import annotations
-
-import os
-import sys
 
 from worktree_guard.rules.spec import SEVERITIES
 from worktree_guard.rules.spec import Section
@@ -27,15 +22,10 @@ from worktree_guard.rules.spec import string_list
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # pragma: no cover (typing only)
     from typing import Any
-    from collections.abc import Sequence
 
     from worktree_guard.rules import Registry
 
-PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-SCHEMA_PATH = os.path.join(PACKAGE, 'policy', 'schema.json')
-DEFAULTS_PATH = os.path.join(PACKAGE, 'policy', 'defaults.py')
-README_PATH = os.path.join(os.path.dirname(PACKAGE), 'README.md')
-README_TABLE_HEAD = '| rule | default | kinds |\n|---|---|---|\n'
+TABLE_HEAD = '| rule | default | kinds |\n|---|---|---|\n'
 
 
 def core_sections(registry: Registry) -> tuple[list[Section], list[Section]]:
@@ -133,7 +123,7 @@ def render_defaults(registry: Registry) -> str:
     globs = glob_keys(registry)
     out = [
         '"""The built-in policy.  GENERATED from the rule SPECs and the core',
-        'sections by ``python -m worktree_guard.rules.derive --write``',
+        'sections by ``python -m worktree_guard.gen --write``',
         '(``./dev gen``): do not edit; a test checks that it is current."""',
         'from __future__ import annotations',
         '',
@@ -173,9 +163,9 @@ def render_defaults(registry: Registry) -> str:
     return '\n'.join(out) + '\n'
 
 
-def readme_table(registry: Registry) -> str:
-    """The README's rule table (``### Rules``)."""
-    rows = [README_TABLE_HEAD]
+def rule_table(registry: Registry) -> str:
+    """The docs' rule table (Markdown)."""
+    rows = [TABLE_HEAD]
     for spec in registry.rules.values():
         default = spec.severity + ('' if spec.client else ' (server only)')
         kinds = ', '.join(f'`{k}`' + (f' ({v})' if v != spec.severity
@@ -185,58 +175,11 @@ def readme_table(registry: Registry) -> str:
     return ''.join(rows)
 
 
-def replace_readme_table(readme: str, table: str) -> str:
-    """``readme`` with its rule table replaced by ``table``."""
-    start = readme.index(README_TABLE_HEAD)
-    end = readme.index('\n\n', start) + 1
-    return readme[:start] + table + readme[end:]
-
-
-def outputs(registry: Registry) -> dict[str, str]:
-    """Each generated file's path -> its text."""
-    out = {SCHEMA_PATH: render_schema(build_schema(registry)),
-           DEFAULTS_PATH: render_defaults(registry)}
-    if os.path.exists(README_PATH):  # a source checkout, not an install
-        with open(README_PATH, encoding='utf-8') as f:
-            readme = f.read()
-        out[README_PATH] = replace_readme_table(readme,
-                                                readme_table(registry))
-    return out
-
-
-def stale(registry: Registry) -> list[str]:
-    """The generated files whose text differs from what ``registry``
-    gives."""
-    found = []
-    for path, text in outputs(registry).items():
-        try:
-            with open(path, encoding='utf-8') as f:
-                current = f.read()
-        except FileNotFoundError:
-            current = None
-        if current != text:
-            found.append(path)
-    return found
-
-
-def main(argv: Sequence[str]) -> int:
-    from worktree_guard.rules import REGISTRY
-    if list(argv) == ['--write']:
-        for path, text in outputs(REGISTRY).items():
-            with open(path, 'w', encoding='utf-8') as f:
-                f.write(text)
-            print(f'wrote {os.path.relpath(path)}')
-        return 0
-    if list(argv) == ['--check']:
-        paths = stale(REGISTRY)
-        for path in paths:
-            print(f'{os.path.relpath(path)}: stale; run ./dev gen',
-                  file=sys.stderr)
-        return 1 if paths else 0
-    print('usage: python -m worktree_guard.rules.derive --write | --check',
-          file=sys.stderr)
-    return 2
-
-
-if __name__ == '__main__':  # pragma: no cover (run as a script)
-    sys.exit(main(sys.argv[1:]))
+def replace_rule_table(text: str, table: str) -> str:
+    """Markdown ``text`` with its rule table (if any) replaced by
+    ``table``."""
+    start = text.find(TABLE_HEAD)
+    if start < 0:
+        return text
+    end = text.find('\n\n', start) + 1 or len(text)
+    return text[:start] + table + text[end:]

@@ -1,0 +1,82 @@
+"""``python -m worktree_guard.gen --write`` (``./dev gen``): write the files
+derived from the rule SPECs; ``--check`` fails (exit 1) when one is stale.
+
+- ``worktree_guard/policy/schema.json`` and ``policy/defaults.py``: the
+  policy layer's view of the rules (it sits below them and never imports
+  them);
+- the rule table of ``README.md`` and ``docs/policy.md`` (in a source
+  checkout; an installed package has only the package files).
+
+What they contain is ``rules/derive.py``'s (pure) answer; this module
+only reads and writes files.  A test runs ``--check``.
+"""
+from __future__ import annotations
+
+import os
+import sys
+
+from worktree_guard.rules import derive
+
+# `typing` costs ~10 ms of start-up; mypy reads this name as True.
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # pragma: no cover (typing only)
+    from collections.abc import Sequence
+
+    from worktree_guard.rules import Registry
+
+PACKAGE = os.path.dirname(os.path.abspath(__file__))
+SCHEMA_PATH = os.path.join(PACKAGE, 'policy', 'schema.json')
+DEFAULTS_PATH = os.path.join(PACKAGE, 'policy', 'defaults.py')
+# Docs with a rule table, relative to the source checkout.
+DOCS = (os.path.join(os.path.dirname(PACKAGE), 'README.md'),
+        os.path.join(os.path.dirname(PACKAGE), 'docs', 'policy.md'))
+
+
+def _read(path: str) -> str | None:
+    try:
+        with open(path, encoding='utf-8') as f:
+            return f.read()
+    except FileNotFoundError:
+        return None
+
+
+def outputs(registry: Registry) -> dict[str, str]:
+    """Each generated file's path -> its text."""
+    out = {SCHEMA_PATH: derive.render_schema(derive.build_schema(registry)),
+           DEFAULTS_PATH: derive.render_defaults(registry)}
+    table = derive.rule_table(registry)
+    for path in DOCS:
+        text = _read(path)
+        if text is not None and derive.TABLE_HEAD in text:
+            out[path] = derive.replace_rule_table(text, table)
+    return out
+
+
+def stale(registry: Registry) -> list[str]:
+    """The generated files whose text differs from what ``registry``
+    gives."""
+    return [path for path, text in outputs(registry).items()
+            if _read(path) != text]
+
+
+def main(argv: Sequence[str]) -> int:
+    from worktree_guard.rules import REGISTRY
+    if list(argv) == ['--write']:
+        for path, text in outputs(REGISTRY).items():
+            with open(path, 'w', encoding='utf-8') as f:
+                f.write(text)
+            print(f'wrote {os.path.relpath(path)}')
+        return 0
+    if list(argv) == ['--check']:
+        paths = stale(REGISTRY)
+        for path in paths:
+            print(f'{os.path.relpath(path)}: stale; run ./dev gen',
+                  file=sys.stderr)
+        return 1 if paths else 0
+    print('usage: python -m worktree_guard.gen --write | --check',
+          file=sys.stderr)
+    return 2
+
+
+if __name__ == '__main__':  # pragma: no cover (run as a script)
+    sys.exit(main(sys.argv[1:]))
