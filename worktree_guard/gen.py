@@ -47,7 +47,7 @@ def outputs(registry: Registry) -> dict[str, str]:
     table = derive.rule_table(registry)
     for path in DOCS:
         text = _read(path)
-        if text is not None and derive.TABLE_HEAD in text:
+        if text is not None:
             out[path] = derive.replace_rule_table(text, table)
     return out
 
