@@ -1,2 +1,2 @@
 """worktree-guard: git hooks that keep parallel worktrees apart."""
-__version__ = '0.1.0'
+__version__ = '0.2.0'
