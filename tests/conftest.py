@@ -47,7 +47,9 @@ def _git_environment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]
     )
     saved = dict(os.environ)
     for var in list(os.environ):
-        if var.startswith(('GIT_', 'PRE_COMMIT')) or var in ('SKIP',):
+        # GITHUB_ACTIONS=true would switch check's output to annotations.
+        if var.startswith(('GIT_', 'PRE_COMMIT')) or var in (
+                'SKIP', 'GITHUB_ACTIONS'):
             del os.environ[var]
     os.environ['GIT_CONFIG_GLOBAL'] = str(cfg)
     os.environ['GIT_CONFIG_NOSYSTEM'] = '1'

@@ -415,6 +415,17 @@ class Violation:
         return f'{self.rule}/{self.kind}' if self.kind else self.rule
 
     @property
+    def fingerprint(self) -> str:
+        """A stable id of the finding: its rule, kind, path and token, not
+        its line, so it survives edits above it.  Two identical tokens in
+        one file share it (the baseline counts them)."""
+        import hashlib
+        key = '\0'.join((self.rule, self.kind or '', self.path or '',
+                         self.token or ''))
+        return hashlib.sha256(
+            key.encode('utf-8', 'surrogateescape')).hexdigest()[:16]
+
+    @property
     def location(self) -> str:
         if self.path is not None:
             loc = quote_path(self.path)
@@ -431,6 +442,7 @@ class Violation:
             'severity': self.severity, 'message': self.message,
             'path': self.path, 'line': self.line, 'col': self.col,
             'ref': self.ref, 'token': self.token, 'fix': self.fix,
+            'fingerprint': self.fingerprint,
         }
 
 

@@ -60,8 +60,10 @@ OPTIONS = (
            metavar='RULE'),
     Option('--all-files', 'switch',
            'check whole tracked files, not just the change', default=False),
-    Option('--format', 'value', 'output format',
-           choices=('text', 'json'), default='text'),
+    Option('--format', 'value', 'text (default; github when '
+           'GITHUB_ACTIONS=true), json, sarif (SARIF 2.1.0), github '
+           '(workflow annotations), gitlab (Code Quality), junit',
+           choices=('text', 'json', 'sarif', 'github', 'gitlab', 'junit')),
     Option('--from-ref', 'value', 'push stage in CI: the base the branch '
            'is judged against', metavar='REV'),
     Option('--to-ref', 'value', 'push stage in CI: the head being pushed',
@@ -83,7 +85,7 @@ class CheckArgs(Record):
     hook: str | None
     rule: list[str] | None
     all_files: bool
-    format: str
+    format: str | None  # None: text, or github in GitHub Actions
     from_ref: str | None
     to_ref: str | None
     branch: str | None
@@ -196,7 +198,11 @@ def run(ns: argparse.Namespace | CheckArgs) -> int:
                 '--to-ref <head> (in CI)',
             )
     result = runner.run(repo, pol, inp, rules)
-    return emit(result, ns.format, hook_id=ns.hook)
+    fmt = ns.format or 'text'
+    if ns.format is None and 'GITHUB_ACTIONS' in env:  # not on the hot path
+        from worktree_guard.report.formats import default_format
+        fmt = default_format(env)
+    return emit(result, fmt, hook_id=ns.hook)
 
 
 def emit(result: Result, fmt: str, hook_id: str | None = None,
@@ -204,8 +210,11 @@ def emit(result: Result, fmt: str, hook_id: str | None = None,
     """Print ``result`` (native hooks print to stderr) and return its exit
     code; a failing hook also says how to skip it once."""
     from worktree_guard import report
-    if fmt == 'json':
-        print(report.format_json(result))
+    if fmt != 'text':  # json, sarif, github, gitlab, junit
+        from worktree_guard.report.formats import render
+        out = render(result, fmt)
+        if out:
+            print(out)
         return result.exit_code
     stream = sys.stderr if native else sys.stdout
     text = report.format_text(result)

@@ -1,8 +1,11 @@
-"""A run's ``Result`` and its renderings: text and JSON.
+"""A run's ``Result`` and its two built-in renderings: text and JSON.
 
 Text: ``location: RULE[/kind] message`` then indented ``token:`` and ``fix:``
 lines, ruff-style; the location is ``path:line:col`` for file findings and
-the ref (``refs/heads/x``) or ``HEAD`` for branch findings.
+the ref (``refs/heads/x``) or ``HEAD`` for branch findings.  The other
+formats (SARIF, GitHub, GitLab, JUnit) are modules of this package, loaded
+only when asked for (``report.formats.render``); ``report.baseline``
+applies the baseline file.
 """
 from __future__ import annotations
 
@@ -16,15 +19,22 @@ if TYPE_CHECKING:  # pragma: no cover (typing only)
 
 class Result:
     """What one run found: violations, notes (skips, caches used) and
-    the rules that ran."""
+    the rules that ran.  ``suppressed`` holds the findings the baseline
+    accepts (they do not count), ``stale`` the baseline's entries no
+    longer found: ``(path, fingerprint, code, count)``."""
 
-    __slots__ = ('violations', 'notes', 'rules_run', 'skipped')
+    __slots__ = ('violations', 'notes', 'rules_run', 'skipped', 'suppressed',
+                 'stale', 'baseline')
 
     def __init__(self) -> None:
         self.violations: list[Violation] = []
         self.notes: list[str] = []
         self.rules_run: list[str] = []
         self.skipped: list[str] = []
+        self.suppressed: list[Violation] = []
+        self.stale: list[tuple[str, str, str, int]] = []
+        # The baseline file that was applied (relative to the root).
+        self.baseline: str | None = None
 
     @property
     def errors(self) -> list[Violation]:
@@ -72,5 +82,11 @@ def format_json(result: Result) -> str:
         'notes': result.notes,
         'rules': result.rules_run,
         'skipped': result.skipped,
+        'suppressed': [{**v.as_dict(), 'suppression': {
+            'kind': 'baseline', 'file': result.baseline}}
+            for v in result.suppressed],
+        'stale_baseline': [
+            {'path': path, 'fingerprint': fp, 'code': code, 'count': n}
+            for path, fp, code, n in result.stale],
         'exit_code': result.exit_code,
     }, indent=2)
