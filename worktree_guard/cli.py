@@ -76,6 +76,7 @@ def parser() -> argparse.ArgumentParser:
 
     from worktree_guard import __version__
     from worktree_guard.commands import add_command
+    from worktree_guard.commands import baseline
     from worktree_guard.commands import check
     from worktree_guard.commands import demo
     from worktree_guard.commands import doctor
@@ -98,7 +99,7 @@ def parser() -> argparse.ArgumentParser:
     for add_parser in (check.add_parser, hook.add_parser, policy.add_parser,
                        init.add_parser, install.add_parser,
                        doctor.add_parser, explain.add_parser,
-                       demo.add_parser):
+                       baseline.add_parser, demo.add_parser):
         add_parser(sub)
     # Routed to wt's own parser before this one: listed for --help only.
     add_command(sub, 'wt', 'create, list, remove and watch issue worktrees '

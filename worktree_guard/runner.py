@@ -56,7 +56,10 @@ def _split(value: str) -> list[str]:
 
 def run(repo: Repo, policy: Policy, inp: StageInput,
         rules: Sequence[str] | None = None,
-        environ: dict[str, str] | None = None) -> Result:
+        environ: dict[str, str] | None = None,
+        baseline: bool = True) -> Result:
+    """Judge ``inp`` by ``rules`` (default: the stage's).  ``baseline``
+    applies ``paths.baseline`` (the server has none: it has no checkout)."""
     if inp.stage == 'commit' and repo.root is None:
         from worktree_guard.errors import GuardError
         raise GuardError(
@@ -86,6 +89,10 @@ def run(repo: Repo, policy: Policy, inp: StageInput,
         result.violations += evaluate(rule, facts_cache[kind], policy,
                                       result.notes)
         result.rules_run.append(rule)
+    if baseline and (result.violations or inp.all_files) \
+            and repo.root is not None and not inp.server:
+        from worktree_guard.report.baseline import apply
+        apply(result, repo.root, policy, inp.all_files)
     return result
 
 

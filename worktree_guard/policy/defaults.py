@@ -10,7 +10,7 @@ if TYPE_CHECKING:  # pragma: no cover (typing only)
 
 # Part of the policy cache key: a cache written for other defaults
 # or another schema is never read.
-DIGEST = '78c1e6c83d2e049b'
+DIGEST = 'a9f62743205b04a2'
 
 DEFAULTS: dict[str, dict[str, Any]] = {
     'base': {
@@ -37,6 +37,7 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         'exclude': [],
         'allow': [],
         'max-file-size': '1MiB',
+        'baseline': '.worktree-guard-baseline.json',
     },
     'sync': {
         'fetch': True,

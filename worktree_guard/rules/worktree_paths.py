@@ -74,6 +74,11 @@ git rm --cached -r -- trees/<name>   and add /trees/ to .gitignore.""",
             '1MiB', 'Files larger than this are skipped (bytes, or e.g. '
             "'512KiB', '1MB').", type=['integer', 'string'],
             pattern='^[0-9]+ *([kKmMgG]i?[bB]?|[bB])?$', minimum=1),
+        'baseline': key(
+            '.worktree-guard-baseline.json', 'The baseline file, relative to '
+            'the worktree root: the findings accepted on adoption '
+            "('worktree-guard baseline' writes it).", type='string',
+            min_length=1, pattern='^(?!/)(?!(.*/)?\\.\\.(/|$))'),
     }),
 )
 
