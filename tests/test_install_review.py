@@ -134,8 +134,8 @@ def test_doctor_no_config_with_one_hook_type(precommit_repo: RepoHandle,
 
 def test_commit_hook_ids_come_from_the_registry() -> None:
     assert doctor._commit_hook_ids() == {
-        'worktree-guard-commit', 'check-branch-name',
-        'check-protected-branch', 'check-worktree-paths',
+        'worktree-guard-commit', 'worktree-guard-commit-verbose',
+        'check-branch-name', 'check-protected-branch', 'check-worktree-paths',
         'check-worktree-layout'}
     hooks = yaml.safe_load(
         (Path(__file__).parent.parent / '.pre-commit-hooks.yaml').read_text())

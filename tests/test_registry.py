@@ -38,7 +38,9 @@ def test_pre_commit_hooks_agree_with_the_registry(project_root: Path) -> None:
     hooks = yaml.safe_load(
         (project_root / '.pre-commit-hooks.yaml').read_text())
     assert {h['id'] for h in hooks} == set(rules.HOOK_IDS)
-    git_stage = {'commit': 'pre-commit', 'push': 'pre-push'}
+    # The commit stage also judges merge commits (pre-merge-commit).
+    git_stage = {'commit': {'pre-commit', 'pre-merge-commit'},
+                 'push': {'pre-push'}}
     for hook in hooks:
         assert f"--hook {hook['id']}" in hook['entry']
         ran = rules.HOOK_IDS[hook['id']]
@@ -47,7 +49,8 @@ def test_pre_commit_hooks_agree_with_the_registry(project_root: Path) -> None:
             stage = 'commit' if ran == rules.COMMIT_RULES else 'push'
             assert f'--stage {stage}' in hook['entry']
             stages = {stage}
-        assert set(hook['stages']) == {git_stage[s] for s in stages}
+        assert set(hook['stages']) == {g for s in stages
+                                       for g in git_stage[s]}
 
 
 def test_every_rule_module_is_wired() -> None:

@@ -20,14 +20,14 @@ PRE_COMMIT_CONFIG = '.pre-commit-config.yaml'
 PRE_COMMIT_SNIPPET = """\
 # .pre-commit-config.yaml
 minimum_pre_commit_version: 3.2.0
-default_install_hook_types: [pre-commit, pre-push]
+default_install_hook_types: [pre-commit, pre-merge-commit, pre-push]
 repos:
   - repo: <url of worktree-guard>
     rev: <tag or sha>
     hooks:
       - id: worktree-guard-commit   # branch, protected, layout, paths
       - id: worktree-guard-push     # the push rules, incl. sync-before-push
-# then: pre-commit install --hook-type pre-commit --hook-type pre-push
+# then: pre-commit install   (installs the default_install_hook_types)
 """
 
 
@@ -87,6 +87,7 @@ def init(force: bool = False, run_pre_commit: bool = False) -> int:
                 '--hook-type pre-commit --hook-type pre-push',
             )
         res = spawn(['pre-commit', 'install', '--hook-type', 'pre-commit',
+                     '--hook-type', 'pre-merge-commit',
                      '--hook-type', 'pre-push'])
         sys.stdout.write(res.stdout.decode(errors='replace'))
         if res.returncode != 0:

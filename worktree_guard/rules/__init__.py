@@ -46,9 +46,13 @@ class Registry:
         self.push_rules = tuple(r for r, s in rules.items()
                                 if 'push' in s.stages)
         # pre-commit hook ids (and SKIP= names) -> the rules they run.
+        # The -verbose ids are the same hooks with pre-commit's verbose:
+        # true (their output shows when they pass).
         self.hook_ids: dict[str, tuple[str, ...]] = {
             STAGE_HOOKS['commit']: self.commit_rules,
             STAGE_HOOKS['push']: self.push_rules,
+            f"{STAGE_HOOKS['commit']}-verbose": self.commit_rules,
+            f"{STAGE_HOOKS['push']}-verbose": self.push_rules,
             **{s.hook_id: (s.id,) for s in rules.values() if s.hook_id},
         }
 
