@@ -1,0 +1,715 @@
+#!/usr/bin/env python3
+"""Ecosystem check: worktree-paths on real public repositories.
+
+For each repository of ``manifest.json`` (pinned commits), from a local
+mirror (the maintainers' fetch tool puts them under /work/.mirror, or
+``git clone --mirror`` does):
+
+1. a throw-away clone, checked out at the pinned commit on the repo's
+   default branch;
+2. ``worktree-guard check --all-files --rule worktree-paths`` (and
+   ``--rule protected-branch``, which must say nothing on the default
+   branch);
+3. the last N first-parent commits replayed as pushes:
+   ``check --stage push --from-ref C^ --to-ref C --branch issue-1-replay
+   --rule worktree-paths``.
+
+Every finding is looked up in ``labels.json`` by (repo, path, token,
+hash of the stripped line text), so labels survive engine changes that
+move columns or line numbers.  The script prints precision of errors,
+warnings per 1,000 files and false blocks per 1,000 replayed commits, per
+repo and in total, then every finding without a label and every change
+against the labels.  ``--write-missing`` appends unlabelled findings with
+``"verdict": null`` for a human to fill in.
+
+The engine measured is the worktree-guard of ``--tool-checkout DIR``
+(default: the checkout this script lives in), run as ``python -m
+worktree_guard`` with ``PYTHONPATH=DIR``, so another branch's engine can be
+measured against the same labels.
+
+Exit status: 0 when everything ran (whatever the numbers), 1 when the
+tool crashed on some input (exit code other than 0/1, or no JSON), 2 on a
+usage error or a crash of this script.
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+PROJECT = HERE.parent.parent
+MANIFEST = HERE / 'manifest.json'
+LABELS = HERE / 'labels.json'
+DEFAULT_MIRROR = os.environ.get('WG_ECOSYSTEM_MIRROR', '/work/.mirror')
+REPLAY_BRANCH = 'issue-1-replay'
+# The policy of every run: built-in defaults, but never fetch.
+POLICY = 'sync:\n  fetch: false\n'
+TOOL_TIMEOUT = 600
+
+
+class ToolCrash(Exception):
+    """worktree-guard did not answer with exit 0/1 and JSON."""
+
+
+# -- labels ---------------------------------------------------------------------
+
+def line_hash(text: str) -> str:
+    """The label key's line part: sha1 of the stripped line, 12 hex."""
+    raw = text.strip().encode('utf-8', 'surrogateescape')
+    return hashlib.sha1(raw).hexdigest()[:12]
+
+
+Key = tuple[str, str, str, str]   # (repo, path, token, line_sha)
+
+
+def label_key(label: dict[str, Any]) -> Key:
+    return (label['repo'], label['path'], label['token'], label['line_sha'])
+
+
+def load_labels(path: Path) -> list[dict[str, Any]]:
+    if not path.exists():
+        return []
+    with open(path, encoding='utf-8') as f:
+        data = json.load(f)
+    labels: list[dict[str, Any]] = data['labels']
+    return labels
+
+
+def save_labels(path: Path, labels: list[dict[str, Any]]) -> None:
+    labels.sort(key=label_key)
+    text = json.dumps({
+        'about': 'Every worktree-paths finding of the ecosystem check, '
+                 'labelled by a human who read the line in the repo: '
+                 'verdict true (a maintainer would thank us: a real escape '
+                 'or a real personal home path) or false, and why. Key: '
+                 '(repo, path, token, line_sha = sha1 of the stripped line '
+                 "text, 12 hex). 'severity' and 'seen' record where and how "
+                 'the finding was first reported. See README.md.',
+        'labels': labels,
+    }, indent=1, ensure_ascii=False)
+    path.write_text(text + '\n', encoding='utf-8')
+
+
+# -- git and the tool -----------------------------------------------------------
+
+def git(cwd: Path | str, *args: str, check: bool = True,
+        input: bytes | None = None) -> bytes:
+    res = subprocess.run(['git', *args], cwd=cwd, input=input,
+                         capture_output=True, env=_git_env())
+    if check and res.returncode != 0:
+        raise RuntimeError(f'git {" ".join(args)}: '
+                           f'{res.stderr.decode(errors="replace").strip()}')
+    return res.stdout if res.returncode == 0 else b''
+
+
+def _git_env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(('GIT_', 'PRE_COMMIT'))
+           and k not in ('SKIP', 'WORKTREE_GUARD_SKIP',
+                         'WORKTREE_GUARD_AUDIT', 'WORKTREE_GUARD_DEBUG')}
+    env['GIT_TERMINAL_PROMPT'] = '0'
+    env['GIT_CONFIG_NOSYSTEM'] = '1'
+    return env
+
+
+def mirror_git_dir(mirror: Path, name: str) -> Path | None:
+    """The mirror of ``owner/name``: ``<mirror>/owner+name/repo[/.git]``
+    (the fetch tool's layout) or ``<mirror>/owner+name.git`` (a ``git
+    clone --mirror``)."""
+    flat = name.replace('/', '+')
+    for cand in (mirror / flat / 'repo' / '.git', mirror / flat / 'repo',
+                 mirror / f'{flat}.git', mirror / flat):
+        if (cand / 'HEAD').is_file() and (cand / 'objects').is_dir():
+            return cand
+    return None
+
+
+class Tool:
+    """``python -m worktree_guard`` from one checkout."""
+
+    def __init__(self, checkout: Path, python: str, policy: Path) -> None:
+        self.checkout = checkout
+        self.python = python
+        self.policy = policy
+        self.runs = 0
+        self.seconds = 0.0
+
+    def check(self, cwd: Path, *args: str) -> tuple[int, dict[str, Any]]:
+        env = _git_env()
+        env['PYTHONPATH'] = str(self.checkout)
+        env['PWD'] = str(cwd)
+        env.pop('PYTHONSTARTUP', None)
+        cmd = [self.python, '-m', 'worktree_guard', 'check', *args,
+               '--format', 'json', '--policy', str(self.policy)]
+        t0 = time.perf_counter()
+        try:
+            res = subprocess.run(cmd, cwd=cwd, capture_output=True,
+                                 env=env, timeout=TOOL_TIMEOUT)
+        except subprocess.TimeoutExpired as e:
+            raise ToolCrash(f'timed out after {TOOL_TIMEOUT} s') from e
+        finally:
+            self.runs += 1
+            self.seconds += time.perf_counter() - t0
+        if res.returncode not in (0, 1):
+            raise ToolCrash(f'exit {res.returncode}: '
+                            + res.stderr.decode(errors='replace')[-500:])
+        try:
+            out: dict[str, Any] = json.loads(res.stdout)
+        except ValueError as e:
+            raise ToolCrash(f'no JSON on stdout ({e}): '
+                            + res.stdout.decode(errors='replace')[:300]) \
+                from e
+        if out.get('exit_code') != res.returncode:
+            raise ToolCrash(f'exit {res.returncode} but JSON says '
+                            f'{out.get("exit_code")}')
+        return res.returncode, out
+
+
+# -- one repository ---------------------------------------------------------------
+
+class Finding:
+    __slots__ = ('repo', 'where', 'path', 'line', 'token', 'kind',
+                 'severity', 'text', 'line_sha', 'label')
+
+    def __init__(self, repo: str, where: str, v: dict[str, Any],
+                 text: str) -> None:
+        self.repo = repo
+        self.where = where          # 'all-files' or a commit oid
+        self.path: str = v['path']
+        self.line: int | None = v['line']
+        self.token: str = v['token'] if v['token'] is not None else ''
+        self.kind: str = v['kind'] or ''
+        self.severity: str = v['severity']
+        self.text = text
+        self.line_sha = line_hash(text)
+        self.label: dict[str, Any] | None = None
+
+    @property
+    def key(self) -> Key:
+        return (self.repo, self.path, self.token, self.line_sha)
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity == 'error'
+
+    def place(self) -> str:
+        at = 'HEAD' if self.where == 'all-files' else self.where[:12]
+        line = f':{self.line}' if self.line is not None else ''
+        return f'{self.repo} {at}:{self.path}{line}'
+
+
+class RepoResult:
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.skipped: str | None = None
+        self.files = 0
+        self.all_files: list[Finding] = []
+        self.protected: list[str] = []
+        self.commits = 0
+        self.blocks: list[tuple[str, list[Finding]]] = []   # exit 1
+        self.replay: list[Finding] = []
+        self.crashes: list[str] = []
+        self.covered: set[str] = set()   # 'all-files' and commit oids
+        self.seconds = 0.0
+
+
+class Texts:
+    """Line texts of files at commits, one ``cat-file --batch`` each."""
+
+    def __init__(self, clone: Path) -> None:
+        self.clone = clone
+        self.cache: dict[tuple[str, str], bytes | None] = {}
+
+    def blob(self, rev: str, path: str) -> bytes | None:
+        key = (rev, path)
+        if key not in self.cache:
+            res = subprocess.run(
+                ['git', 'cat-file', 'blob', f'{rev}:{path}'],
+                cwd=self.clone, capture_output=True, env=_git_env())
+            self.cache[key] = res.stdout if res.returncode == 0 else None
+        return self.cache[key]
+
+    def line(self, rev: str, path: str, line: int | None) -> str:
+        data = self.blob(rev, path)
+        if data is None:
+            return ''   # a gitlink or a staged worktree: no text
+        if line is None:
+            # A symlink: its target is the whole "line".
+            return data[:4096].decode('utf-8', 'surrogateescape')
+        lines = data.split(b'\n')
+        if not 1 <= line <= len(lines):
+            return ''
+        return lines[line - 1].decode('utf-8', 'surrogateescape')
+
+
+def run_repo(entry: dict[str, Any], tool: Tool, mirror: Path,
+             workdir: Path, replay: int, log: Any) -> RepoResult:
+    name = entry['name']
+    result = RepoResult(name)
+    src = mirror_git_dir(mirror, name)
+    if src is None:
+        result.skipped = (f'no mirror under {mirror} (fetch it: see '
+                          'bench/ecosystem/README.md)')
+        return result
+    commit = entry['commit']
+    if subprocess.run(['git', 'cat-file', '-e', f'{commit}^{{commit}}'],
+                      cwd=src, capture_output=True,
+                      env=_git_env()).returncode != 0:
+        result.skipped = f'{src} lacks the pinned commit {commit[:12]}'
+        return result
+    t0 = time.perf_counter()
+    clone = workdir / name.replace('/', '+')
+    git(workdir, 'clone', '--quiet', '--no-local', '--no-checkout',
+        str(src), str(clone))
+    git(clone, 'checkout', '--quiet', '-B', entry['branch'], commit)
+    texts = Texts(clone)
+    result.files = len(git(clone, 'ls-files', '-z').split(b'\0')) - 1
+
+    # (a) check --all-files on the default branch.
+    try:
+        _, out = tool.check(clone, '--all-files', '--rule', 'worktree-paths')
+        result.all_files = [
+            Finding(name, 'all-files', v,
+                    texts.line(commit, v['path'], v['line']))
+            for v in out['violations']]
+        result.covered.add('all-files')
+        _, out = tool.check(clone, '--all-files', '--rule',
+                            'protected-branch')
+        result.protected = [f'{v["code"]}: {v["message"]}'
+                            for v in out['violations']]
+    except ToolCrash as e:
+        result.crashes.append(f'check --all-files: {e}')
+    print(f'  {name}: all-files done ({result.files} files, '
+          f'{len(result.all_files)} findings)', file=log, flush=True)
+
+    # (b) replay first-parent commits as pushes.
+    chain = git(clone, 'rev-list', '--first-parent', '--parents',
+                f'--max-count={replay}', commit).decode().split('\n')
+    for row in chain:
+        oids = row.split()
+        if len(oids) < 2:
+            continue   # the root commit: nothing to push it onto
+        oid = oids[0]
+        try:
+            rc, out = tool.check(
+                clone, '--stage', 'push', '--from-ref', oids[1], '--to-ref',
+                oid, '--branch', REPLAY_BRANCH, '--rule', 'worktree-paths')
+        except ToolCrash as e:
+            result.crashes.append(f'replay {oid[:12]}: {e}')
+            continue
+        result.commits += 1
+        result.covered.add(oid)
+        found = [Finding(name, oid, v, texts.line(oid, v['path'], v['line']))
+                 for v in out['violations']]
+        result.replay.extend(found)
+        if rc == 1:
+            result.blocks.append((oid, found))
+    result.seconds = time.perf_counter() - t0
+    print(f'  {name}: replayed {result.commits} commits '
+          f'({len(result.blocks)} blocked) in {result.seconds:.0f} s',
+          file=log, flush=True)
+    shutil.rmtree(clone, ignore_errors=True)
+    return result
+
+
+# -- numbers ------------------------------------------------------------------------
+
+class Stats:
+    """The numbers of one repo (or the total)."""
+
+    def __init__(self, results: Iterable[RepoResult]) -> None:
+        self.files = self.errors = self.warnings = 0
+        self.true_errors = self.unlabelled_errors = 0
+        self.true_warnings = self.unlabelled_warnings = 0
+        self.replay_errors = self.replay_warnings = 0
+        self.commits = self.blocks = self.false_blocks = 0
+        self.unknown_blocks = self.protected = self.crashes = 0
+        for r in results:
+            if r.skipped:
+                continue
+            self.files += r.files
+            self.protected += len(r.protected)
+            self.crashes += len(r.crashes)
+            for f in r.all_files:
+                verdict = f.label['verdict'] if f.label else None
+                if f.is_error:
+                    self.errors += 1
+                    self.true_errors += verdict is True
+                    self.unlabelled_errors += verdict is None
+                else:
+                    self.warnings += 1
+                    self.true_warnings += verdict is True
+                    self.unlabelled_warnings += verdict is None
+            self.commits += r.commits
+            for f in r.replay:
+                if f.is_error:
+                    self.replay_errors += 1
+                else:
+                    self.replay_warnings += 1
+            for _, found in r.blocks:
+                self.blocks += 1
+                verdicts = [f.label['verdict'] if f.label else None
+                            for f in found if f.is_error]
+                if True in verdicts:
+                    continue
+                if None in verdicts:
+                    self.unknown_blocks += 1
+                else:
+                    self.false_blocks += 1
+
+    @property
+    def precision(self) -> float | None:
+        return self.true_errors / self.errors if self.errors else None
+
+    @property
+    def warnings_per_1k(self) -> float:
+        return 1000 * self.warnings / self.files if self.files else 0.0
+
+    @property
+    def false_blocks_per_1k(self) -> float:
+        return 1000 * self.false_blocks / self.commits if self.commits \
+            else 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        d = {k: v for k, v in vars(self).items()}
+        d['precision'] = self.precision
+        d['warnings_per_1k_files'] = self.warnings_per_1k
+        d['false_blocks_per_1k_commits'] = self.false_blocks_per_1k
+        return d
+
+
+def _pct(x: float | None) -> str:
+    return '-' if x is None else f'{100 * x:.0f}%'
+
+
+_COLS = ('repo', 'files', 'err', 'warn', 'true err', 'precision',
+         'warn/1k files', 'commits', 'blocks', 'false', 'false/1k',
+         'replay err/warn', 'protected')
+
+
+def table_rows(results: list[RepoResult]) -> list[list[str]]:
+    rows = []
+    for r in [*results, None]:
+        if r is not None and r.skipped:
+            rows.append([r.name, 'skipped: ' + r.skipped])
+            continue
+        s = Stats(results if r is None else [r])
+        unl = (f' (+{s.unlabelled_errors}?)' if s.unlabelled_errors else '')
+        unb = (f' (+{s.unknown_blocks}?)' if s.unknown_blocks else '')
+        rows.append([
+            'TOTAL' if r is None else r.name, str(s.files), str(s.errors),
+            str(s.warnings), f'{s.true_errors}{unl}', _pct(s.precision),
+            f'{s.warnings_per_1k:.1f}', str(s.commits), str(s.blocks),
+            f'{s.false_blocks}{unb}', f'{s.false_blocks_per_1k:.1f}',
+            f'{s.replay_errors}/{s.replay_warnings}', str(s.protected)])
+    return rows
+
+
+def print_table(rows: list[list[str]], out: Any) -> None:
+    full = [r for r in rows if len(r) == len(_COLS)]
+    widths = [max(len(c), *(len(r[i]) for r in full))
+              for i, c in enumerate(_COLS)]
+    print('  '.join(c.ljust(w) for c, w in zip(_COLS, widths, strict=True)),
+          file=out)
+    for r in rows:
+        if len(r) != len(_COLS):
+            print(f'{r[0].ljust(widths[0])}  {r[1]}', file=out)
+        else:
+            print('  '.join(c.ljust(w) for c, w in
+                            zip(r, widths, strict=True)), file=out)
+
+
+# -- main ---------------------------------------------------------------------------
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        description='worktree-paths on pinned public repositories: '
+                    'precision, warnings and false blocks against '
+                    'labels.json')
+    p.add_argument('--mirror', default=DEFAULT_MIRROR, type=Path,
+                   help='where the mirrors are (default: %(default)s, or '
+                        '$WG_ECOSYSTEM_MIRROR)')
+    p.add_argument('--tool-checkout', type=Path, default=PROJECT,
+                   help='checkout whose worktree_guard is measured '
+                        '(default: %(default)s)')
+    p.add_argument('--python', default=sys.executable,
+                   help='interpreter that runs the tool (needs its '
+                        'dependencies; default: this one)')
+    p.add_argument('--manifest', type=Path, default=MANIFEST)
+    p.add_argument('--labels', type=Path, default=LABELS)
+    p.add_argument('--repo', action='append', metavar='OWNER/NAME',
+                   help='run only this repo (repeatable)')
+    p.add_argument('--replay', type=int, default=150, metavar='N',
+                   help='first-parent commits to replay per repo '
+                        '(default: %(default)s)')
+    p.add_argument('--write-missing', action='store_true',
+                   help='append unlabelled findings to the labels file '
+                        'with verdict null')
+    p.add_argument('--json-out', type=Path, metavar='FILE',
+                   help='also write the numbers and findings as JSON')
+    p.add_argument('--compare', type=Path, metavar='FILE',
+                   help='a --json-out of an earlier run (say, another '
+                        'engine): print its totals next to this run')
+    p.add_argument('--workdir', type=Path,
+                   help='where the throw-away clones go (default: a temp '
+                        'dir, removed afterwards)')
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return _main(args)
+    except KeyboardInterrupt:
+        print('interrupted', file=sys.stderr)
+        return 2
+    except Exception as e:
+        print(f'ecosystem check crashed: {type(e).__name__}: {e}',
+              file=sys.stderr)
+        if os.environ.get('WG_ECOSYSTEM_DEBUG'):
+            raise
+        return 2
+
+
+def _main(args: argparse.Namespace) -> int:
+    manifest = json.loads(args.manifest.read_text(encoding='utf-8'))
+    entries = manifest['repos']
+    if args.repo:
+        unknown = set(args.repo) - {e['name'] for e in entries}
+        if unknown:
+            print(f'not in the manifest: {", ".join(sorted(unknown))}',
+                  file=sys.stderr)
+            return 2
+        entries = [e for e in entries if e['name'] in args.repo]
+    checkout = args.tool_checkout.resolve()
+    if not (checkout / 'worktree_guard' / '__main__.py').is_file():
+        print(f'{checkout}: no worktree_guard package there',
+              file=sys.stderr)
+        return 2
+    labels = load_labels(args.labels)
+    by_key = {label_key(lb): lb for lb in labels}
+    engine = _describe_engine(checkout)
+    print(f'engine: {engine}', flush=True)
+    own_tmp = args.workdir is None
+    workdir = Path(tempfile.mkdtemp(prefix='wg-ecosystem-')) if own_tmp \
+        else args.workdir
+    workdir.mkdir(parents=True, exist_ok=True)
+    policy = workdir / 'policy.yaml'
+    policy.write_text(POLICY, encoding='utf-8')
+    tool = Tool(checkout, args.python, policy)
+    results: list[RepoResult] = []
+    try:
+        for entry in entries:
+            r = run_repo(entry, tool, args.mirror, workdir,
+                         entry.get('replay', args.replay), sys.stdout)
+            if r.skipped:
+                print(f'  {entry["name"]}: SKIPPED: {r.skipped}', flush=True)
+            results.append(r)
+    finally:
+        if own_tmp:
+            shutil.rmtree(workdir, ignore_errors=True)
+
+    findings = [f for r in results for f in (*r.all_files, *r.replay)]
+    for f in findings:
+        f.label = by_key.get(f.key)
+
+    out = sys.stdout
+    print(f'\n== worktree-paths on {len(entries)} repositories, engine '
+          f'{engine} ({tool.runs} runs, {tool.seconds:.0f} s in the tool)',
+          file=out)
+    rows = table_rows(results)
+    print_table(rows, out)
+    total = Stats(results)
+    print(f'\nprecision of errors (check --all-files): '
+          f'{_pct(total.precision)} ({total.true_errors} true of '
+          f'{total.errors}); warnings per 1,000 files: '
+          f'{total.warnings_per_1k:.1f}; false blocks per 1,000 replayed '
+          f'commits: {total.false_blocks_per_1k:.1f} ({total.false_blocks} '
+          f'of {total.commits})', file=out)
+    if total.unlabelled_errors or total.unknown_blocks:
+        print(f'  (+N?) = not labelled yet: {total.unlabelled_errors} '
+              f'errors, {total.unknown_blocks} blocks', file=out)
+
+    _print_protected(results, out)
+    _print_blocks(results, out)
+    crashed = _print_crashes(results, out)
+    missing = _print_changes(results, findings, labels, out)
+    if args.compare:
+        _print_compare(args.compare, engine, results, out)
+    if args.write_missing and missing:
+        added: dict[Key, dict[str, Any]] = {}
+        for f in missing:
+            if f.key not in added:
+                added[f.key] = {
+                    'repo': f.repo, 'path': f.path, 'token': f.token,
+                    'line_sha': f.line_sha, 'verdict': None, 'reason': '',
+                    'kind': f.kind, 'severity': f.severity,
+                    'seen': _seen(f), 'engine': engine}
+        save_labels(args.labels, labels + list(added.values()))
+        print(f'\nwrote {len(added)} unlabelled findings to {args.labels} '
+              '(verdict null): label them', file=out)
+    if args.json_out:
+        _write_json(args.json_out, engine, results, findings)
+    return 1 if crashed else 0
+
+
+def _seen(f: Finding) -> str:
+    line = f':{f.line}' if f.line is not None else ''
+    return f'{f.where}{line}'
+
+
+def _describe_engine(checkout: Path) -> str:
+    head = git(checkout, 'rev-parse', '--short=10', 'HEAD',
+               check=False).decode().strip()
+    branch = git(checkout, 'branch', '--show-current',
+                 check=False).decode().strip()
+    dirty = git(checkout, 'status', '--porcelain', '--',
+                'worktree_guard', check=False).strip()
+    return f'{branch or "detached"}@{head or "?"}' + \
+        (' (+uncommitted)' if dirty else '')
+
+
+def _short(text: str, n: int = 140) -> str:
+    text = text.strip()
+    return text if len(text) <= n else text[:n - 3] + '...'
+
+
+def _print_protected(results: list[RepoResult], out: Any) -> None:
+    bad = [(r.name, p) for r in results for p in r.protected]
+    print(f'\nprotected-branch findings from check --all-files on the '
+          f'default branch: {len(bad)} (must be 0)', file=out)
+    for name, p in bad:
+        print(f'  {name}: {p}', file=out)
+
+
+def _print_blocks(results: list[RepoResult], out: Any) -> None:
+    print('\nblocked replayed commits:', file=out)
+    any_block = False
+    for r in results:
+        for oid, found in r.blocks:
+            any_block = True
+            errs = [f for f in found if f.is_error]
+            verdicts = {f.label['verdict'] if f.label else None
+                        for f in errs}
+            what = 'TRUE' if True in verdicts else \
+                'unlabelled' if None in verdicts else 'false'
+            print(f'  {r.name} {oid[:12]}: {what} block '
+                  f'({len(errs)} error(s))', file=out)
+            for f in errs[:3]:
+                print(f'      {f.path}:{f.line} {f.kind} {f.token!r}',
+                      file=out)
+    if not any_block:
+        print('  none', file=out)
+
+
+def _print_crashes(results: list[RepoResult], out: Any) -> bool:
+    crashes = [(r.name, c) for r in results for c in r.crashes]
+    if crashes:
+        print(f'\nTOOL CRASHES: {len(crashes)}', file=out)
+        for name, c in crashes:
+            print(f'  {name}: {_short(c, 400)}', file=out)
+    return bool(crashes)
+
+
+def _print_changes(results: list[RepoResult], findings: list[Finding],
+                   labels: list[dict[str, Any]], out: Any) -> list[Finding]:
+    """Unlabelled findings, severity changes and labelled findings that
+    are gone; returns the unlabelled ones."""
+    missing = [f for f in findings if f.label is None]
+    unjudged = [f for f in findings
+                if f.label is not None and f.label['verdict'] is None]
+    print(f'\nunlabelled findings: {len(missing)} (+{len(unjudged)} with '
+          'verdict null)', file=out)
+    for f in [*missing, *unjudged]:
+        print(f'  {f.place()}: {f.severity} {f.kind} token {f.token!r}\n'
+              f'      line: {_short(f.text)}', file=out)
+    changed = [f for f in findings if f.label is not None
+               and f.label.get('severity') not in (None, f.severity)]
+    seen_keys = {f.key for f in findings}
+    ran = {r.name: r.covered for r in results if not r.skipped}
+    gone = [lb for lb in labels if lb['repo'] in ran
+            and label_key(lb) not in seen_keys
+            and lb.get('seen', '').split(':', 1)[0] in ran[lb['repo']]]
+    print(f'\nchanges against the labels: {len(changed)} changed severity, '
+          f'{len(gone)} no longer reported', file=out)
+    reported: set[Key] = set()
+    for f in changed:
+        if f.key in reported:
+            continue
+        reported.add(f.key)
+        assert f.label is not None
+        print(f'  {f.place()}: {f.label["severity"]} -> {f.severity} '
+              f'(label {_verdict(f.label)}) token {f.token!r}', file=out)
+    for lb in gone:
+        print(f'  {lb["repo"]} {lb["seen"]} {lb["path"]}: gone '
+              f'(label {_verdict(lb)}: {lb.get("reason", "")}) token '
+              f'{lb["token"]!r}', file=out)
+    return missing
+
+
+def _verdict(label: dict[str, Any]) -> str:
+    v = label['verdict']
+    return 'unlabelled' if v is None else 'true' if v else 'false'
+
+
+def _write_json(path: Path, engine: str, results: list[RepoResult],
+                findings: list[Finding]) -> None:
+    data = {
+        'engine': engine,
+        'total': Stats(results).as_dict(),
+        'repos': {r.name: {'skipped': r.skipped,
+                           **Stats([r]).as_dict(),
+                           'protected_findings': r.protected,
+                           'crashes': r.crashes}
+                  for r in results},
+        'findings': [{
+            'repo': f.repo, 'where': f.where, 'path': f.path,
+            'line': f.line, 'token': f.token, 'kind': f.kind,
+            'severity': f.severity, 'line_sha': f.line_sha,
+            'verdict': f.label['verdict'] if f.label else None,
+        } for f in findings],
+    }
+    path.write_text(json.dumps(data, indent=1) + '\n', encoding='utf-8')
+
+
+def _print_compare(path: Path, engine: str, results: list[RepoResult],
+                   out: Any) -> None:
+    old = json.loads(path.read_text(encoding='utf-8'))
+    print(f'\n== side by side: {old["engine"]} (A) vs {engine} (B)',
+          file=out)
+    cols = ('repo', 'errors A/B', 'precision A/B', 'warn/1k A/B',
+            'false blocks/1k A/B')
+    rows = []
+    for r in [*results, None]:
+        if r is not None and r.skipped:
+            continue
+        name = 'TOTAL' if r is None else r.name
+        a = old['total'] if r is None else old['repos'].get(name)
+        if a is None or a.get('skipped'):
+            continue
+        b = Stats(results if r is None else [r])
+        rows.append((name, f'{a["errors"]}/{b.errors}',
+                     f'{_pct(a["precision"])}/{_pct(b.precision)}',
+                     f'{a["warnings_per_1k_files"]:.1f}/'
+                     f'{b.warnings_per_1k:.1f}',
+                     f'{a["false_blocks_per_1k_commits"]:.1f}/'
+                     f'{b.false_blocks_per_1k:.1f}'))
+    widths = [max(len(c), *(len(r[i]) for r in rows))
+              for i, c in enumerate(cols)]
+    for r in [cols, *rows]:
+        print('  '.join(c.ljust(w) for c, w in zip(r, widths, strict=True)),
+              file=out)
+
+
+if __name__ == '__main__':
+    sys.exit(main())
