@@ -112,11 +112,21 @@ def git(cwd: Path | str, *args: str, check: bool = True,
     return res.stdout if res.returncode == 0 else b''
 
 
+_LOCAL_GIT_VARS = frozenset((
+    'GIT_DIR', 'GIT_WORK_TREE', 'GIT_INDEX_FILE', 'GIT_OBJECT_DIRECTORY',
+    'GIT_ALTERNATE_OBJECT_DIRECTORIES', 'GIT_COMMON_DIR', 'GIT_NAMESPACE',
+    'GIT_PREFIX', 'GIT_QUARANTINE_PATH', 'GIT_CEILING_DIRECTORIES',
+    'GIT_DISCOVERY_ACROSS_FILESYSTEM', 'GIT_REPLACE_REF_BASE',
+    'GIT_CONFIG', 'GIT_CONFIG_PARAMETERS', 'GIT_CONFIG_COUNT',
+    'GIT_NO_REPLACE_OBJECTS', 'GIT_GRAFT_FILE', 'GIT_SHALLOW_FILE'))
+
+
 def _git_env() -> dict[str, str]:
+    # No repository-local git variables (a hook's GIT_DIR...), no
+    # pre-commit variables, no skips: each run judges its clone as is.
     env = {k: v for k, v in os.environ.items()
-           if not k.startswith(('GIT_', 'PRE_COMMIT'))
-           and k not in ('SKIP', 'WORKTREE_GUARD_SKIP',
-                         'WORKTREE_GUARD_AUDIT', 'WORKTREE_GUARD_DEBUG')}
+           if k not in _LOCAL_GIT_VARS and not k.startswith('PRE_COMMIT')
+           and k not in ('SKIP', 'WORKTREE_GUARD_SKIP')}
     env['GIT_TERMINAL_PROMPT'] = '0'
     env['GIT_CONFIG_NOSYSTEM'] = '1'
     return env
