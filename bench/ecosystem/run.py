@@ -486,6 +486,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument('--compare', type=Path, metavar='FILE',
                    help='a --json-out of an earlier run (say, another '
                         'engine): print its totals next to this run')
+    p.add_argument('--markdown', type=Path, metavar='FILE',
+                   help='also write the table as Markdown (RESULTS.md)')
     p.add_argument('--workdir', type=Path,
                    help='where the throw-away clones go (default: a temp '
                         'dir, removed afterwards)')
@@ -590,6 +592,8 @@ def _main(args: argparse.Namespace) -> int:
               '(verdict null): label them', file=out)
     if args.json_out:
         _write_json(args.json_out, engine, results, findings)
+    if args.markdown:
+        _write_markdown(args.markdown, engine, rows, total)
     return 1 if crashed else 0
 
 
@@ -710,6 +714,26 @@ def _write_json(path: Path, engine: str, results: list[RepoResult],
         } for f in findings],
     }
     path.write_text(json.dumps(data, indent=1) + '\n', encoding='utf-8')
+
+
+def _write_markdown(path: Path, engine: str, rows: list[list[str]],
+                    total: Stats) -> None:
+    lines = [
+        f'## engine {engine}', '',
+        f'{time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}; precision '
+        f'of errors {_pct(total.precision)} ({total.true_errors} of '
+        f'{total.errors}), {total.warnings_per_1k:.1f} warnings per 1,000 '
+        f'files, {total.false_blocks_per_1k:.1f} false blocks per 1,000 '
+        f'commits ({total.false_blocks} of {total.commits}).', '',
+        '| ' + ' | '.join(_COLS) + ' |',
+        '|' + '---|' * len(_COLS)]
+    for r in rows:
+        cells = r if len(r) == len(_COLS) else \
+            [r[0], r[1], *[''] * (len(_COLS) - 2)]
+        lines.append('| ' + ' | '.join(c.replace('|', '/') for c in cells)
+                     + ' |')
+    with open(path, 'a', encoding='utf-8') as f:
+        f.write('\n'.join(lines) + '\n\n')
 
 
 def _print_compare(path: Path, engine: str, results: list[RepoResult],
