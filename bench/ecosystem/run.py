@@ -674,7 +674,8 @@ def _print_changes(results: list[RepoResult], findings: list[Finding],
     gone = [lb for lb in labels if lb['repo'] in ran
             and label_key(lb) not in seen_keys
             and lb.get('seen', '').split(':', 1)[0] in ran[lb['repo']]]
-    print(f'\nchanges against the labels: {len(changed)} changed severity, '
+    print(f'\nchanges against the labels: {len({f.key for f in changed})} '
+          'changed severity, '
           f'{len(gone)} no longer reported', file=out)
     reported: set[Key] = set()
     for f in changed:
