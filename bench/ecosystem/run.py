@@ -607,8 +607,10 @@ def _describe_engine(checkout: Path) -> str:
                check=False).decode().strip()
     branch = git(checkout, 'branch', '--show-current',
                  check=False).decode().strip()
-    dirty = git(checkout, 'status', '--porcelain', '--',
-                'worktree_guard', check=False).strip()
+    # --no-optional-locks: status must not refresh (write) the index of
+    # a checkout someone else is working in.
+    dirty = git(checkout, '--no-optional-locks', 'status', '--porcelain',
+                '--', 'worktree_guard', check=False).strip()
     return f'{branch or "detached"}@{head or "?"}' + \
         (' (+uncommitted)' if dirty else '')
 
