@@ -158,6 +158,9 @@ class Tool:
         env = _git_env()
         env['PYTHONPATH'] = str(self.checkout)
         env['PWD'] = str(cwd)
+        # Byte code goes to our temp dir, not into the measured checkout
+        # (which may be another branch's worktree).
+        env['PYTHONPYCACHEPREFIX'] = str(self.policy.parent / 'pycache')
         env.pop('PYTHONSTARTUP', None)
         cmd = [self.python, '-m', 'worktree_guard', 'check', *args,
                '--format', 'json', '--policy', str(self.policy)]
