@@ -658,6 +658,24 @@ def test_renames_count_once(plain_repo: RepoHandle, wt: Run) -> None:
 
 
 def test_age() -> None:
-    from worktree_guard.wt import _age
+    from worktree_guard.commands.wt import _age
     assert [_age(s) for s in (-5, 59, 90, 7200, 3 * 86400)] == [
         '0s', '59s', '1m', '2h', '3d']
+
+
+def test_standalone_main_and_subcommand_help(
+        plain_repo: RepoHandle, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """``commands.wt.main(argv)`` (the REMAINDER hand-over) and the central
+    CLI's ``wt --help`` both show wt's subcommand tree."""
+    from worktree_guard.commands import wt as wt_cmd
+    monkeypatch.chdir(plain_repo.path)
+    assert wt_cmd.main([]) == 2
+    assert 'status' in capsys.readouterr().out
+    assert wt_cmd.main(['--help']) == 0
+    assert 'sync' in capsys.readouterr().out
+    assert wt_cmd.main(['list']) == 0
+    assert 'BRANCH' in capsys.readouterr().out
+    assert cli.main(['wt', '--help']) == 0
+    out = capsys.readouterr().out
+    assert 'create' in out and 'status' in out and 'wt_args' not in out

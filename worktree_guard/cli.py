@@ -57,7 +57,7 @@ def _route(args: list[str]) -> int:
         if fast is not None:
             return check.run(fast)
     if command == ['wt']:
-        from worktree_guard.wt import main as wt_main
+        from worktree_guard.commands.wt import main as wt_main
         return wt_main(args[1:])
     p = parser()
     if not args:

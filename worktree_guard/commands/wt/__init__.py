@@ -1,0 +1,276 @@
+"""``worktree-guard wt``: create, list, remove, sync and watch issue worktrees.
+
+Every command reads the same policy as the hooks, so what ``wt create``
+makes passes them: the branch matches ``branches.pattern``, the worktree
+sits at ``<worktrees.root>/<branch>`` and the root is ignored.  All git
+work goes through ``gitctx``; these modules parse arguments, decide and
+print.  This one holds the parser, the entry points and the ``Context``
+every subcommand gets; each subcommand lives in its own module, imported
+only when it runs.
+
+Exit codes: 0 done; 1 refused (a second worktree for an issue, a dirty
+worktree to remove) or, for ``status``, a failed check or a forecast
+conflict; 2 bad usage or environment.
+"""
+from __future__ import annotations
+
+import os
+import re
+from typing import TYPE_CHECKING
+
+from worktree_guard.errors import GuardError
+
+if TYPE_CHECKING:  # pragma: no cover (typing only)
+    import argparse
+    from collections.abc import Callable
+    from collections.abc import Sequence
+    from typing import Any
+    from typing import TypeVar
+
+    from worktree_guard.gitctx import Repo
+    from worktree_guard.model import WorktreeInfo
+    from worktree_guard.policy import Policy
+
+    T = TypeVar('T')
+    R = TypeVar('R')
+
+_ISSUE_NAME = re.compile(r'^issue-([1-9][0-9]*)(?:-|$)')
+_ISSUE_ARG = re.compile(r'^#?([1-9][0-9]{0,8})$')
+
+HELP = 'create, list, remove, sync and watch issue worktrees'
+DESCRIPTION = ('Create, list, remove, sync and watch issue worktrees '
+               '(<worktrees.root>/issue-<N>-<slug> on branch '
+               'issue-<N>-<slug>).')
+
+# subcommand -> (module, function); the module is imported when it runs
+# (``listing``, not ``list``: a submodule named list would shadow the
+# builtin in this package's namespace once imported).
+_COMMANDS: dict[str, tuple[str, str]] = {
+    'create': ('create', 'cmd_create'),
+    'list': ('listing', 'cmd_list'),
+    'remove': ('remove', 'cmd_remove'),
+    'prune': ('remove', 'cmd_prune'),
+    'status': ('status', 'cmd_status'),
+}
+
+
+class Refused(GuardError):
+    """The command would lose work or duplicate it: nothing was done (exit 1)."""
+
+    exit_code = 1
+
+
+# -- the parser --------------------------------------------------------------------------
+
+def add_parser(subparsers: Any) -> argparse.ArgumentParser:
+    """Add ``wt`` and its subcommands to a central CLI's ``subparsers``
+    (what ``add_subparsers()`` returned); dispatch with ``run(ns)``."""
+    p: argparse.ArgumentParser = subparsers.add_parser(
+        'wt', help=HELP, description=DESCRIPTION)
+    _fill(p)
+    return p
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The stand-alone parser of ``worktree-guard wt ARGS``."""
+    import argparse
+    p = argparse.ArgumentParser(prog='worktree-guard wt',
+                                description=DESCRIPTION)
+    _fill(p)
+    return p
+
+
+def _fill(p: argparse.ArgumentParser) -> None:
+    sub = p.add_subparsers(dest='wt_command', metavar='<command>')
+
+    def add(name: str, help: str) -> argparse.ArgumentParser:
+        sp: argparse.ArgumentParser = sub.add_parser(
+            name, help=help, description=help)
+        sp.add_argument('--policy', metavar='PATH',
+                        help='policy file (default: .worktree-guard.yaml at '
+                             'the repo root)')
+        return sp
+
+    c = add('create', 'create the worktree and branch of an issue from the '
+                      'freshly fetched base')
+    c.add_argument('issue', help='issue number')
+    c.add_argument('title', nargs='*',
+                   help="issue title (default: the title 'gh' reports)")
+    c.add_argument('--base', metavar='REF',
+                   help='start from this branch of the base remote (fetched '
+                        'first) or this revision (default: the base branch)')
+    c.add_argument('--print-path', action='store_true',
+                   help='print only the new worktree path on stdout')
+
+    ls = add('list', 'list worktrees: issue, branch, path, ahead/behind, '
+                     'dirty, last commit, prunable')
+    ls.add_argument('--json', action='store_true')
+
+    rm = add('remove', "remove an issue's worktree, and its branch when "
+                       'merged')
+    rm.add_argument('issue', help='issue number')
+    rm.add_argument('--keep-branch', action='store_true',
+                    help='keep the branch even when it is merged')
+    rm.add_argument('--force', action='store_true',
+                    help='discard uncommitted changes, remove a locked '
+                         'worktree, delete an unmerged branch')
+
+    pr = add('prune', 'drop the metadata of worktrees whose folder is gone')
+    pr.add_argument('--dry-run', action='store_true',
+                    help='only say what would be pruned')
+
+    st = add('status', 'parallel-work dashboard: checks, overlap and '
+                       'conflict forecast')
+    st.add_argument('--json', action='store_true')
+    st.add_argument('--fetch', action='store_true',
+                    help='fetch the base branch first')
+
+
+def main(argv: Sequence[str]) -> int:
+    """``worktree-guard wt ARGS`` (the central CLI hands over the rest of
+    its command line)."""
+    parser = build_parser()
+    try:
+        ns = parser.parse_args(list(argv))
+    except SystemExit as e:  # argparse printed usage and the error
+        return int(e.code or 0)
+    if ns.wt_command is None:
+        parser.print_help()
+        return 2
+    return run(ns)
+
+
+def run(ns: argparse.Namespace) -> int:
+    """Run the subcommand a parser from ``add_parser``/``build_parser``
+    parsed."""
+    if ns.wt_command is None:
+        build_parser().print_help()
+        return 2
+    import importlib
+    module, func = _COMMANDS[ns.wt_command]
+    handler: Callable[[argparse.Namespace, Context], int] = getattr(
+        importlib.import_module(f'{__name__}.{module}'), func)
+    return handler(ns, Context(ns.policy))
+
+
+class Context:
+    """The repository, its policy and where worktrees belong."""
+
+    def __init__(self, policy_path: str | None) -> None:
+        from worktree_guard import policy as policy_mod
+        from worktree_guard.gitctx import Repo
+        from worktree_guard.gitctx import worktrees
+        self.repo: Repo = Repo.discover()
+        self.policy: Policy = policy_mod.load(self.repo.root, policy_path,
+                                              self.repo.git_dir)
+        self.main_real, self.root_dir = worktrees.layout_context(
+            self.repo, self.policy)
+        self.nested = self.policy['worktrees']['layout'] == 'nested'
+        self.remote, self.base_branch = self.repo.resolve_base(
+            self.policy['base']['remote'], self.policy['base']['branch'])
+        self.fetched = False  # base_tip(fetch=True) refreshed the base
+
+    def show(self, path: str) -> str:
+        """A path relative to the main checkout when inside it."""
+        real = os.path.realpath(path)
+        if self.main_real is not None:
+            rel = os.path.relpath(real, self.main_real)
+            if rel != '..' and not rel.startswith('../'):
+                return rel
+        return real
+
+    def issues_of(self, wt: WorktreeInfo) -> set[int]:
+        """Issue numbers a worktree is for, from its branch and its folder,
+        matched exactly (issue 4 is not issue 42)."""
+        out: set[int] = set()
+        if wt.branch:
+            m = self.policy.branch_regex().search(wt.branch)
+            if m is not None:
+                out.add(int(m.group('issue')))
+            m = _ISSUE_NAME.match(wt.branch)
+            if m is not None:
+                out.add(int(m.group(1)))
+        m = _ISSUE_NAME.match(os.path.basename(os.path.normpath(wt.path)))
+        if m is not None:
+            out.add(int(m.group(1)))
+        return out
+
+    def base_tip(self, fetch: bool, notes: list[str]) -> tuple[
+            str, str | None]:
+        """(label, oid) of the base: the remote-tracking ref, else the local
+        branch; ``fetch`` refreshes it first."""
+        from worktree_guard.gitctx import worktrees
+        remote, branch = self.remote, self.base_branch
+        tracking = f'{remote}/{branch}'
+        if fetch:
+            err = worktrees.fetch(self.repo, remote, branch,
+                                  self.policy['sync']['fetch-timeout'],
+                                  self.main_real)
+            if err is not None:
+                notes.append(f'could not fetch {tracking} ({err}); using the '
+                             'cached one')
+            self.fetched = err is None
+        oid = self.repo.ref_oid(f'refs/remotes/{tracking}')
+        if oid is not None:
+            return tracking, oid
+        oid = self.repo.ref_oid(f'refs/heads/{branch}')
+        if oid is not None:
+            notes.append(f'no {tracking}: comparing with the local {branch}')
+            return branch, oid
+        notes.append(f'no {tracking} and no local {branch}: ahead/behind '
+                     'unknown')
+        return tracking, None
+
+
+def _issue_number(text: str) -> int:
+    m = _ISSUE_ARG.match(text.strip())
+    if m is None:
+        raise GuardError(f'{text!r} is not an issue number',
+                         'give a positive number, e.g. worktree-guard wt '
+                         'create 45 "Add Rust SDK support"')
+    return int(m.group(1))
+
+
+def _linked(ctx: Context) -> list[WorktreeInfo]:
+    return [w for w in ctx.repo.worktrees() if not w.is_main and not w.bare]
+
+
+def _parallel(fn: Callable[[T], R], items: Sequence[T]) -> list[R]:
+    """``map`` over git calls, a few processes at a time."""
+    if len(items) < 2:
+        return [fn(x) for x in items]
+    from concurrent.futures import ThreadPoolExecutor
+    workers = min(len(items), 2 * (os.cpu_count() or 1) + 2)
+    with ThreadPoolExecutor(workers) as pool:
+        return list(pool.map(fn, items))
+
+
+def _age(seconds: float) -> str:
+    s = max(0, int(seconds))
+    for unit, size in (('d', 86400), ('h', 3600), ('m', 60)):
+        if s >= size:
+            return f'{s // size}{unit}'
+    return f'{s}s'
+
+
+def _table(rows: Sequence[Sequence[str]]) -> str:
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    return '\n'.join(
+        '  '.join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip()
+        for r in rows)
+
+
+def _name(r: dict[str, Any]) -> str:
+    return str(r['branch'] or f"(detached at {str(r['head'])[:12]})")
+
+
+def _is_bootstrap(line: str, entries: Sequence[str]) -> bool:
+    """Is a status line an untracked bootstrap copy (not the user's work)?"""
+    if not line.startswith('?? '):
+        return False
+    path = line[3:].rstrip('/')
+    for entry in entries:
+        e = os.path.normpath(entry.rstrip('/'))
+        if path == e or path.startswith(e + '/'):
+            return True
+    return False

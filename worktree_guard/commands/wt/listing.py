@@ -1,0 +1,102 @@
+"""``wt list``: every worktree with its ahead/behind, dirt and age."""
+from __future__ import annotations
+
+import os
+import time
+from typing import Any
+from typing import TYPE_CHECKING
+
+
+if TYPE_CHECKING:  # pragma: no cover (typing only)
+    import argparse
+    from collections.abc import Sequence
+
+    from worktree_guard.commands.wt import Context
+    from worktree_guard.model import WorktreeInfo
+
+from worktree_guard.commands.wt import _age
+from worktree_guard.commands.wt import _is_bootstrap
+from worktree_guard.commands.wt import _parallel
+from worktree_guard.commands.wt import _table
+
+
+def _collect(ctx: Context, wts: Sequence[WorktreeInfo], base: str | None,
+             dirty: bool, files: bool) -> list[dict[str, Any]]:
+    """Per worktree facts, the git calls run a few at a time."""
+    from worktree_guard.gitctx import worktrees
+    repo = ctx.repo
+    times = worktrees.commit_times(
+        repo, [w.head for w in wts if w.head and not w.prunable])
+    now = time.time()
+
+    def one(w: WorktreeInfo) -> dict[str, Any]:
+        alive = not w.prunable and w.head is not None
+        issues = sorted(ctx.issues_of(w))
+        row: dict[str, Any] = {
+            'issue': issues[0] if issues else None,
+            'branch': w.branch, 'path': w.path, 'main': w.is_main,
+            'head': w.head, 'detached': w.detached, 'bare': w.bare,
+            'locked': w.locked, 'prunable': w.prunable,
+            'ahead': None, 'behind': None,
+        }
+        when = times.get(w.head or '')
+        row['last_commit'] = when
+        row['age'] = _age(now - when) if when is not None else None
+        if alive and base is not None and w.head:
+            row['ahead'], row['behind'] = worktrees.ahead_behind(
+                repo, base, w.head)
+            if files:
+                row['files'] = worktrees.changed_files(repo, base, w.head)
+        if dirty:
+            row['changes'] = worktrees.changes(w.path) \
+                if alive and not w.bare and os.path.isdir(w.path) else None
+        return row
+
+    return _parallel(one, list(wts))
+
+
+def cmd_list(ns: argparse.Namespace, ctx: Context) -> int:
+    notes: list[str] = []
+    label, base = ctx.base_tip(False, notes)
+    wts = sorted(ctx.repo.worktrees(), key=lambda w: (
+        not w.is_main, min(ctx.issues_of(w), default=0), w.path))
+    rows = _collect(ctx, wts, base, dirty=True, files=False)
+    boot = ctx.policy['worktrees']['bootstrap']
+    for r in rows:
+        ch = r.pop('changes')
+        if ch is not None:
+            ch = [x for x in ch if not _is_bootstrap(x, boot)]
+        r['dirty'] = None if ch is None else bool(ch)
+        r['changed'] = None if ch is None else len(ch)
+    if ns.json:
+        import json
+        print(json.dumps({'base': {'ref': label, 'oid': base},
+                          'worktrees': rows, 'notes': notes}, indent=2))
+        return 0
+    table = [('ISSUE', 'BRANCH', 'BEHIND', 'AHEAD', 'STATE', 'LAST', 'PATH')]
+    for r in rows:
+        if r['bare']:
+            state = 'bare'
+        elif r['prunable']:
+            state = 'prunable'
+        else:
+            state = f"dirty({r['changed']})" if r['dirty'] else 'clean'
+        if r['locked']:
+            state += ',locked'
+        table.append((
+            '-' if r['issue'] is None else str(r['issue']),
+            r['branch'] or ('(bare)' if r['bare'] else '(detached)'),
+            '-' if r['behind'] is None else str(r['behind']),
+            '-' if r['ahead'] is None else str(r['ahead']),
+            state, r['age'] or '-',
+            ctx.show(r['path']) + ('  (main)' if r['main'] else ''),
+        ))
+    print(f'base: {label}' + (f' {base[:12]}' if base else ''))
+    print(_table(table))
+    for r in rows:
+        if r['prunable']:
+            print(f"prunable: {r['path']}: {r['prunable']} "
+                  "(worktree-guard wt prune drops it)")
+    for n in notes:
+        print(f'note: {n}')
+    return 0

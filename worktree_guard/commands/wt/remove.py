@@ -1,0 +1,131 @@
+"""``wt remove`` and ``wt prune``: a worktree goes, its branch too when
+merged; every deletion prints how to restore it."""
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING
+
+from worktree_guard.errors import GuardError
+
+if TYPE_CHECKING:  # pragma: no cover (typing only)
+    import argparse
+
+    from worktree_guard.commands.wt import Context
+    from worktree_guard.model import WorktreeInfo
+
+from worktree_guard.commands.wt import Refused
+from worktree_guard.commands.wt import _is_bootstrap
+from worktree_guard.commands.wt import _issue_number
+from worktree_guard.commands.wt import _linked
+
+
+def cmd_remove(ns: argparse.Namespace, ctx: Context) -> int:
+    from worktree_guard.gitctx import worktrees
+    issue = _issue_number(ns.issue)
+    found = [w for w in _linked(ctx) if issue in ctx.issues_of(w)]
+    if not found:
+        raise GuardError(f'no worktree for issue {issue}',
+                         "'worktree-guard wt list' shows the worktrees")
+    if len(found) > 1:
+        raise GuardError(
+            f'issue {issue} has {len(found)} worktrees: '
+            + ', '.join(ctx.show(w.path) for w in found),
+            'remove the one you mean with git worktree remove <path>',
+        )
+    w = found[0]
+    where = ctx.show(w.path)
+    real = os.path.realpath(w.path)
+    here = os.path.realpath(os.getcwd())
+    inside = here == real or here.startswith(real + os.sep)
+    if w.prunable:
+        return _drop_stale(ctx, w, where, ns)
+    lines = worktrees.changes(w.path)
+    boot = ctx.policy['worktrees']['bootstrap']
+    work = [x for x in lines if not _is_bootstrap(x, boot)]
+    if work and not ns.force:
+        shown = '\n'.join(f'    {x}' for x in work[:10])
+        more = f'\n    ... and {len(work) - 10} more' if len(work) > 10 \
+            else ''
+        raise Refused(
+            f'{where} has {len(work)} uncommitted change'
+            f"{'s' * (len(work) != 1)}; nothing was removed:\n{shown}{more}",
+            f'commit or stash them in {where}, or rerun with --force to '
+            'discard them',
+        )
+    if w.locked and not ns.force:
+        raise Refused(f'{where} is locked ({w.locked}); nothing was removed',
+                      'git worktree unlock <path>, or rerun with --force')
+    if inside:
+        # Work from the main checkout (or the common dir): this one goes.
+        from worktree_guard.gitctx import Repo
+        ctx.repo = Repo.discover(ctx.main_real or ctx.repo.common_dir)
+    # Untracked bootstrap copies (or --force'd changes) need git's --force.
+    try:
+        worktrees.remove_worktree(ctx.repo, w.path,
+                                  2 if w.locked else 1 if lines or ns.force
+                                  else 0)
+    except GuardError as e:
+        raise GuardError(f'{e.message}; nothing was removed',
+                         'git refuses worktrees with submodules unless '
+                         'forced: rerun with --force') from None
+    out = [f'removed worktree {where}']
+    if work:
+        out.append(f'  discarded {len(work)} uncommitted change'
+                   f"{'s' * (len(work) != 1)} (--force)")
+    out.extend(_remove_branch(ctx, w, ns.keep_branch, ns.force))
+    if inside:
+        out.append(f'note: your shell was inside it: cd '
+                   f'{ctx.main_real or ctx.repo.common_dir}')
+    print('\n'.join(out))
+    return 0
+
+
+def _drop_stale(ctx: Context, w: WorktreeInfo, where: str,
+                ns: argparse.Namespace) -> int:
+    """A prunable worktree: git cannot remove it, only prune its entry."""
+    from worktree_guard.gitctx import worktrees
+    worktrees.prune(ctx.repo, False)
+    out = [f'dropped the stale worktree entry {where} ({w.prunable}; '
+           'git worktree prune)']
+    if os.path.lexists(w.path):
+        out.append(f'  left the folder {where}: it is no longer a git '
+                   'worktree')
+    out.extend(_remove_branch(ctx, w, ns.keep_branch, ns.force))
+    print('\n'.join(out))
+    return 0
+
+
+def _remove_branch(ctx: Context, w: WorktreeInfo, keep: bool,
+                   force: bool) -> list[str]:
+    from worktree_guard.gitctx import worktrees
+    if w.branch is None:
+        return ['  no branch to delete (the worktree was detached)']
+    branch = w.branch
+    tip = ctx.repo.ref_oid(f'refs/heads/{branch}')
+    if keep:
+        return [f'  kept branch {branch} (--keep-branch)']
+    if tip is None:
+        return [f'  branch {branch} no longer exists']
+    notes: list[str] = []
+    label, base = ctx.base_tip(True, notes)
+    out = [f'  note: {n}' for n in notes]
+    merged = base is not None and worktrees.is_merged(ctx.repo, tip, base)
+    if not merged and not force:
+        out.append(f'  kept branch {branch}: not merged into {label} '
+                   f'(--force deletes it, or: git branch -D {branch})')
+        return out
+    worktrees.delete_branch(ctx.repo, branch)
+    why = f'merged into {label}' if merged else 'NOT merged: --force'
+    out.append(f'  deleted branch {branch} (was {tip[:12]}; {why}; '
+               f'restore with: git branch {branch} {tip[:12]})')
+    return out
+
+
+def cmd_prune(ns: argparse.Namespace, ctx: Context) -> int:
+    from worktree_guard.gitctx import worktrees
+    lines = worktrees.prune(ctx.repo, ns.dry_run)
+    if not lines:
+        print('nothing to prune: every worktree folder exists')
+    for line in lines:
+        print(('would prune: ' if ns.dry_run else 'pruned: ') + line)
+    return 0
