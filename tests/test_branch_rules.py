@@ -77,6 +77,7 @@ def test_protected_push_rules() -> None:
     ('hotfix3', 'issue-<N>-hotfix3'),
     ('42/login', 'issue-42-login'),
     ('feature/#17-dark-mode', 'issue-17-dark-mode'),
+    ('feature/Überprüfung', 'issue-<N>-uberprufung'),
 ])
 def test_suggestions(name: str, suggestion: str) -> None:
     assert suggest_branch(name) == suggestion
@@ -89,7 +90,11 @@ def test_suggestions(name: str, suggestion: str) -> None:
     ('Add Rust SDK support', 10, 'add-rust'),
     ('Add Rust SDK support', 12, 'add-rust-sdk'),
     ('supercalifragilistic', 10, 'supercalif'),
-    (':  Héllo,   Wörld!!', 40, 'hllo-wrld'),
+    (':  Héllo,   Wörld!!', 40, 'hello-world'),
+    ('ünïcode', 40, 'unicode'),
+    ('Straße in Łódź', 40, 'strasse-in-lodz'),
+    ('Café ☕ crème brûlée', 40, 'cafe-coffee-creme-brulee'),
+    ('Ørsted æble', 40, 'orsted-aeble'),
     ('--a--b--', 40, 'a-b'),
 ])
 def test_slugify(title: str, n: int, slug: str) -> None:

@@ -15,13 +15,17 @@ _NUMBER = re.compile(r'(?:^|(?<=[-_/#. ]))([1-9][0-9]{0,8})(?=$|[-_/. ])')
 def slugify(title: str, max_length: int = 40) -> str:
     """Slugify an issue title the way the workflow's script did.
 
-    Strip ``[tags]`` and a leading ``:``, lowercase, spaces to hyphens, drop
+    Accented and other non-ASCII letters are transliterated first
+    (``ü`` -> ``u``, ``ß`` -> ``ss``, ``Ł`` -> ``L``) by ``anyascii``, which
+    is imported only for a title that is not plain ASCII.  Then strip
+    ``[tags]`` and a leading ``:``, lowercase, spaces to hyphens, drop
     everything outside ``[a-z0-9-]``, squeeze and trim hyphens, then cut to
     ``max_length`` at a word boundary (hard when there is no hyphen).  Unlike
     the shell original (``${t%-*}``), a cut that falls exactly on a boundary
     keeps the last whole word.
     """
-    t = _TAG.sub('', title)
+    t = title if title.isascii() else _transliterate(title)
+    t = _TAG.sub('', t)
     t = _LEADING.sub('', t)
     t = t.lower().replace(' ', '-')
     t = _DROP.sub('', t)
@@ -32,6 +36,11 @@ def slugify(title: str, max_length: int = 40) -> str:
             cut = cut[:cut.rindex('-')]
         t = cut.strip('-')
     return t
+
+
+def _transliterate(text: str) -> str:
+    from anyascii import anyascii
+    return anyascii(text)
 
 
 def suggest_branch(name: str, max_length: int = 40,

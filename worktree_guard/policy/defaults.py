@@ -10,7 +10,7 @@ if TYPE_CHECKING:  # pragma: no cover (typing only)
 
 # Part of the policy cache key: a cache written for other defaults
 # or another schema is never read.
-DIGEST = 'a9f62743205b04a2'
+DIGEST = '2c6a3c2c5d659b9b'
 
 DEFAULTS: dict[str, dict[str, Any]] = {
     'base': {
@@ -29,6 +29,10 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         'root': 'trees',
         'layout': 'nested',
         'bootstrap': [],
+        'include': '.worktreeinclude',
+        'setup': [],
+        'teardown': [],
+        'setup-timeout': 600,
     },
     'paths': {
         'scope': 'added',

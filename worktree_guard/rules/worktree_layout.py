@@ -54,6 +54,21 @@ in the right place.""",
         'bootstrap': string_list(
             "Untracked files or folders 'wt create' copies into a new "
             'worktree.'),
+        # wt create/remove (issue 15; docs/wt.md).
+        'include': key(
+            '.worktreeinclude',
+            "File in the main checkout (gitignore syntax) listing the "
+            "ignored files 'wt create' copies into a new worktree; empty: "
+            'none.', type='string'),
+        'setup': string_list(
+            "Shell commands 'wt create' runs in the new worktree, in order; "
+            'a failure is reported and the worktree kept.'),
+        'teardown': string_list(
+            "Shell commands 'wt remove' runs in the worktree before "
+            'removing it; a failure keeps the worktree (--force goes on).'),
+        'setup-timeout': key(
+            600, 'Seconds each setup or teardown command may run.',
+            type='number', exclusive_minimum=0),
     }),
 )
 

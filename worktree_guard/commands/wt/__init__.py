@@ -28,6 +28,7 @@ if TYPE_CHECKING:  # pragma: no cover (typing only)
     from typing import TypeVar
 
     from worktree_guard.gitctx import Repo
+    from worktree_guard.gitctx.wtgit import WtGit
     from worktree_guard.model import WorktreeInfo
     from worktree_guard.policy import Policy
 
@@ -169,6 +170,16 @@ class Context:
         self.remote, self.base_branch = self.repo.resolve_base(
             self.policy['base']['remote'], self.policy['base']['branch'])
         self.fetched = False  # base_tip(fetch=True) refreshed the base
+        self._gp: WtGit | None = None
+
+    @property
+    def gp(self) -> WtGit:
+        """The repository on GitPython (``gitctx.wtgit``), opened at the
+        main checkout, or the common dir when bare; on first use."""
+        if self._gp is None:
+            from worktree_guard.gitctx.wtgit import WtGit
+            self._gp = WtGit(self.main_real or self.repo.common_dir)
+        return self._gp
 
     def show(self, path: str) -> str:
         """A path relative to the main checkout when inside it."""

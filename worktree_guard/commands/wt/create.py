@@ -51,7 +51,7 @@ def _start_point(ctx: Context, base: str | None,
     branch = base or ctx.base_branch
     tracking = f'{ctx.remote}/{branch}'
     err: str | None = f'no remote {ctx.remote!r}'
-    if ctx.remote in repo.remotes():
+    if ctx.remote in ctx.gp.remotes():
         err = worktrees.fetch(repo, ctx.remote, branch,
                               ctx.policy['sync']['fetch-timeout'],
                               ctx.main_real)
@@ -138,7 +138,6 @@ def _bootstrap(entries: Iterable[str], src_root: str | None, dest: str,
 
 
 def cmd_create(ns: argparse.Namespace, ctx: Context) -> int:
-    from worktree_guard.gitctx import worktrees
     from worktree_guard.slug import slugify
 
     def say(msg: str) -> None:
@@ -179,13 +178,13 @@ def cmd_create(ns: argparse.Namespace, ctx: Context) -> int:
                          'move it away, or give another title')
     if ctx.nested:
         _ensure_ignored(ctx, branch, say)
-    existing = ctx.repo.ref_oid(f'refs/heads/{branch}')
+    existing = ctx.gp.branch_tip(branch)
     if existing is not None:
-        worktrees.add_worktree(ctx.repo, path, branch, None)
+        ctx.gp.add_worktree(path, branch, None)
         origin = f'existing branch, at {existing[:12]}'
     else:
         oid, desc = _start_point(ctx, ns.base, say)
-        worktrees.add_worktree(ctx.repo, path, branch, oid)
+        ctx.gp.add_worktree(path, branch, oid)
         origin = f'new branch from {desc} at {oid[:12]}'
     say(f'created worktree {ctx.show(path)}')
     say(f'  branch {branch} ({origin})')

@@ -61,7 +61,7 @@ def cmd_remove(ns: argparse.Namespace, ctx: Context) -> int:
         ctx.repo = Repo.discover(ctx.main_real or ctx.repo.common_dir)
     # Untracked bootstrap copies (or --force'd changes) need git's --force.
     try:
-        worktrees.remove_worktree(ctx.repo, w.path,
+        ctx.gp.remove_worktree(w.path,
                                   2 if w.locked else 1 if lines or ns.force
                                   else 0)
     except GuardError as e:
@@ -83,8 +83,7 @@ def cmd_remove(ns: argparse.Namespace, ctx: Context) -> int:
 def _drop_stale(ctx: Context, w: WorktreeInfo, where: str,
                 ns: argparse.Namespace) -> int:
     """A prunable worktree: git cannot remove it, only prune its entry."""
-    from worktree_guard.gitctx import worktrees
-    worktrees.prune(ctx.repo, False)
+    ctx.gp.prune(False)
     out = [f'dropped the stale worktree entry {where} ({w.prunable}; '
            'git worktree prune)']
     if os.path.lexists(w.path):
@@ -97,11 +96,10 @@ def _drop_stale(ctx: Context, w: WorktreeInfo, where: str,
 
 def _remove_branch(ctx: Context, w: WorktreeInfo, keep: bool,
                    force: bool) -> list[str]:
-    from worktree_guard.gitctx import worktrees
     if w.branch is None:
         return ['  no branch to delete (the worktree was detached)']
     branch = w.branch
-    tip = ctx.repo.ref_oid(f'refs/heads/{branch}')
+    tip = ctx.gp.branch_tip(branch)
     if keep:
         return [f'  kept branch {branch} (--keep-branch)']
     if tip is None:
@@ -109,12 +107,12 @@ def _remove_branch(ctx: Context, w: WorktreeInfo, keep: bool,
     notes: list[str] = []
     label, base = ctx.base_tip(True, notes)
     out = [f'  note: {n}' for n in notes]
-    merged = base is not None and worktrees.is_merged(ctx.repo, tip, base)
+    merged = base is not None and ctx.gp.is_merged(tip, base)
     if not merged and not force:
         out.append(f'  kept branch {branch}: not merged into {label} '
                    f'(--force deletes it, or: git branch -D {branch})')
         return out
-    worktrees.delete_branch(ctx.repo, branch)
+    ctx.gp.delete_branch(branch)
     why = f'merged into {label}' if merged else 'NOT merged: --force'
     out.append(f'  deleted branch {branch} (was {tip[:12]}; {why}; '
                f'restore with: git branch {branch} {tip[:12]})')
@@ -122,8 +120,7 @@ def _remove_branch(ctx: Context, w: WorktreeInfo, keep: bool,
 
 
 def cmd_prune(ns: argparse.Namespace, ctx: Context) -> int:
-    from worktree_guard.gitctx import worktrees
-    lines = worktrees.prune(ctx.repo, ns.dry_run)
+    lines = ctx.gp.prune(ns.dry_run)
     if not lines:
         print('nothing to prune: every worktree folder exists')
     for line in lines:
