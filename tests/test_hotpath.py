@@ -222,7 +222,7 @@ def test_install_writes_the_fast_start(plain_repo: RepoHandle,
 # Modules the commit stage must not pay for under the default policy.
 NOT_ON_THE_COMMIT_PATH = ('argparse', 'subprocess', 'yaml', 'pathspec',
                           'jsonschema', 'json', 'dataclasses', 'git', 're2',
-                          'runpy', 'importlib.util')
+                          'runpy', 'importlib.util', 'anyascii')
 
 
 def test_native_pre_commit_imports_nothing_it_does_not_use(
