@@ -65,11 +65,11 @@ def test_status_forecasts(native_repo: RepoHandle, wt: Run) -> None:
     assert 'forecast: they merge cleanly' in out
     assert 'merging origin/main would CONFLICT in docs/guide.md' in out
     rows = {ln.split()[1]: ln.split() for ln in out.splitlines()[2:6]}
-    # ISSUE BRANCH BEHIND AHEAD FILES MERGE CHECKS
-    assert rows['issue-3-c'] == ['3', 'issue-3-c', '1', '1', '1', 'CONFLICT',
-                                 'ok']
-    assert rows['issue-1-a'] == ['1', 'issue-1-a', '1', '1', '2', 'clean',
-                                 'ok']
+    # ISSUE BRANCH DIRTY BEHIND AHEAD FILES MERGE CHECKS
+    assert rows['issue-3-c'] == ['3', 'issue-3-c', '0', '1', '1', '1',
+                                 'CONFLICT', 'ok']
+    assert rows['issue-1-a'] == ['1', 'issue-1-a', '0', '1', '1', '2',
+                                 'clean', 'ok']
     data = json.loads(wt(native_repo.path, 'status', '--json').out)
     assert data['forecast'] is True and data['exit_code'] == 1
     by = {w['branch']: w for w in data['worktrees']}
@@ -178,12 +178,12 @@ def test_status_without_base_and_unrelated_history(
     r = wt(native_repo.path, 'status')
     assert 'note: issue-2-orphan shares no history with origin/main' in r.out
     row = next(ln for ln in r.out.splitlines() if 'issue-2-orphan' in ln)
-    assert row.split()[4] == '-'
+    assert row.split()[5] == '-'
     (native_repo.path / '.worktree-guard.yaml').write_text(
         'base:\n  branch: trunk\n')
     r = wt(native_repo.path, 'status')
     row = next(ln for ln in r.out.splitlines() if 'issue-1-a' in ln)
-    assert row.split()[2:6] == ['-', '-', '-', '?']
+    assert row.split()[3:7] == ['-', '-', '-', '?']
 
 
 def test_status_notes_prunable(native_repo: RepoHandle, wt: Run) -> None:
@@ -197,17 +197,18 @@ def test_status_notes_prunable(native_repo: RepoHandle, wt: Run) -> None:
 
 def _old_git(tmp_path: Path, reject: str) -> str:
     """A git that behaves like an older release: the newest merge-tree
-    options are unknown (exit 129, like git's option parser)."""
+    options are unknown (exit 129, like git's option parser); other
+    commands keep their (old) --stdin."""
     real = shutil.which('git')
     bindir = tmp_path / 'oldgit'
     bindir.mkdir()
     script = bindir / 'git'
     script.write_text(
         '#!/bin/sh\n'
-        'for a in "$@"; do\n'
+        'case " $* " in *" merge-tree "*) for a in "$@"; do\n'
         f'  case "$a" in {reject}) echo "error: unknown option" >&2; '
         'exit 129;; esac\n'
-        'done\n'
+        'done;; esac\n'
         f'exec {real} "$@"\n')
     script.chmod(0o755)
     return str(bindir)

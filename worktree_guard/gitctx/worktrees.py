@@ -284,13 +284,6 @@ def commit_times(repo: Repo, oids: Sequence[str]) -> dict[str, int]:
     return out
 
 
-def ahead_behind(repo: Repo, base: str, tip: str) -> tuple[int, int]:
-    """(commits on ``tip`` not in ``base``, commits on ``base`` not in ``tip``)."""
-    behind, ahead = repo.out('rev-list', '--left-right', '--count',
-                             f'{base}...{tip}').split()
-    return int(ahead), int(behind)
-
-
 def changed_files(repo: Repo, base: str, tip: str) -> list[str] | None:
     """Files ``tip`` changes against its merge base with ``base`` (renames
     count as both paths); ``None`` when they share no history."""

@@ -52,6 +52,8 @@ _COMMANDS: dict[str, tuple[str, str]] = {
     'remove': ('remove', 'cmd_remove'),
     'prune': ('remove', 'cmd_prune'),
     'status': ('status', 'cmd_status'),
+    'plan': ('plan', 'cmd_plan'),
+    'sync': ('sync', 'cmd_sync'),
 }
 
 
@@ -120,11 +122,38 @@ def _fill(p: argparse.ArgumentParser) -> None:
     pr.add_argument('--dry-run', action='store_true',
                     help='only say what would be pruned')
 
-    st = add('status', 'parallel-work dashboard: checks, overlap and '
-                       'conflict forecast')
-    st.add_argument('--json', action='store_true')
-    st.add_argument('--fetch', action='store_true',
-                    help='fetch the base branch first')
+    def dashboard(sp: argparse.ArgumentParser) -> None:
+        sp.add_argument('--json', action='store_true')
+        sp.add_argument('--fetch', action='store_true',
+                        help='fetch the base branch first')
+        sp.add_argument('--committed', action='store_true',
+                        help='leave uncommitted work out (no git status or '
+                             'snapshot per worktree: faster)')
+
+    st = add('status', 'parallel-work dashboard: checks, uncommitted work, '
+                       'overlap, conflict forecast, landing order')
+    dashboard(st)
+    st.add_argument('--html', metavar='FILE',
+                    help='also write a self-contained HTML page: table, '
+                         'overlap matrix, landing order')
+    st.add_argument('--watch', action='store_true',
+                    help='refresh in place when a ref or an index changes '
+                         '(or every --interval seconds) until Ctrl-C')
+    st.add_argument('--interval', type=float, default=5.0, metavar='S',
+                    help='--watch: refresh at least this often (default 5)')
+
+    pl = add('plan', 'the landing order: which branch to land first, what '
+                     'to rebase after each')
+    dashboard(pl)
+
+    sy = add('sync', 'fetch the base once, then rebase each clean worktree '
+                     'onto it (a conflict is aborted at once; dirty ones '
+                     'are skipped, never stashed)')
+    sy.add_argument('issues', nargs='*', metavar='N',
+                    help='issue numbers (default: the current worktree)')
+    sy.add_argument('--all', action='store_true',
+                    help='every issue worktree')
+    sy.add_argument('--json', action='store_true')
 
 
 def main(argv: Sequence[str]) -> int:

@@ -22,15 +22,25 @@ from worktree_guard.commands.wt import _table
 
 def _collect(ctx: Context, wts: Sequence[WorktreeInfo], base: str | None,
              dirty: bool, files: bool) -> list[dict[str, Any]]:
-    """Per worktree facts, the git calls run a few at a time."""
+    """Per worktree facts.  Ahead/behind and changed files come from
+    ``gitctx.fleet`` in a few processes for all worktrees; only the
+    uncommitted changes (``dirty``) need one ``git status`` per worktree,
+    run a few at a time."""
+    from worktree_guard.gitctx import fleet
     from worktree_guard.gitctx import worktrees
     repo = ctx.repo
-    times = worktrees.commit_times(
-        repo, [w.head for w in wts if w.head and not w.prunable])
+    heads = [w.head for w in wts if w.head and not w.prunable]
+    times = worktrees.commit_times(repo, heads)
+    facts = fleet.branch_facts(repo, base, heads) if base is not None \
+        else {}
     now = time.time()
-
-    def one(w: WorktreeInfo) -> dict[str, Any]:
-        alive = not w.prunable and w.head is not None
+    readable = [w.path for w in wts if dirty and not w.prunable
+                and w.head is not None and not w.bare
+                and os.path.isdir(w.path)]
+    status = dict(zip(readable, _parallel(worktrees.changes, readable),
+                      strict=True))
+    rows = []
+    for w in wts:
         issues = sorted(ctx.issues_of(w))
         row: dict[str, Any] = {
             'issue': issues[0] if issues else None,
@@ -42,17 +52,15 @@ def _collect(ctx: Context, wts: Sequence[WorktreeInfo], base: str | None,
         when = times.get(w.head or '')
         row['last_commit'] = when
         row['age'] = _age(now - when) if when is not None else None
-        if alive and base is not None and w.head:
-            row['ahead'], row['behind'] = worktrees.ahead_behind(
-                repo, base, w.head)
+        got = facts.get(w.head or '') if not w.prunable else None
+        if got is not None:
+            row['ahead'], row['behind'] = got[0], got[1]
             if files:
-                row['files'] = worktrees.changed_files(repo, base, w.head)
+                row['files'] = got[2]
         if dirty:
-            row['changes'] = worktrees.changes(w.path) \
-                if alive and not w.bare and os.path.isdir(w.path) else None
-        return row
-
-    return _parallel(one, list(wts))
+            row['changes'] = status.get(w.path)
+        rows.append(row)
+    return rows
 
 
 def cmd_list(ns: argparse.Namespace, ctx: Context) -> int:

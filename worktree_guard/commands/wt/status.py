@@ -1,30 +1,59 @@
-"""``wt status``: the parallel-work dashboard (checks, overlap, conflict
-forecast)."""
+"""``wt status``: the parallel-work dashboard (checks, uncommitted work,
+overlap, conflict forecast, landing order), once, as JSON or HTML, or
+refreshed in place (``--watch``)."""
 from __future__ import annotations
 
 from typing import Any
 from typing import TYPE_CHECKING
-
 
 if TYPE_CHECKING:  # pragma: no cover (typing only)
     import argparse
 
     from worktree_guard.commands.wt import Context
 
+from worktree_guard.commands.wt import _is_bootstrap
 from worktree_guard.commands.wt import _name
+from worktree_guard.commands.wt import _parallel
 from worktree_guard.commands.wt import _table
 from worktree_guard.commands.wt.listing import _collect
 
+# More branches than this changing one file: their pairs are not forecast
+# one by one (200 branches sharing a file make 19,900 pairs).
+GROUP_BOUND = 12
+# At most this many pairwise forecasts in one run.
+PAIR_BOUND = 400
+
 
 def cmd_status(ns: argparse.Namespace, ctx: Context) -> int:
+    if ns.watch:
+        from worktree_guard.commands.wt.watch import watch
+        return watch(ns, ctx)
+    data = gather(ctx, ns.fetch, dirty=not ns.committed)
+    if ns.html:
+        from worktree_guard.commands.wt.html import write_page
+        write_page(ns.html, data)
+    if ns.json:
+        import json
+        print(json.dumps(data, indent=2))
+    elif ns.html:
+        print(f'wrote {ns.html}')
+    else:
+        print(render(ctx, data, ns.fetch))
+    return int(data['exit_code'])
+
+
+def gather(ctx: Context, fetch: bool, dirty: bool) -> dict[str, Any]:
+    """Everything the dashboard shows, as JSON-ready data."""
     from worktree_guard.model import BranchFacts
     from worktree_guard.model import BranchTarget
     from worktree_guard.gitctx import worktrees
     from worktree_guard.commands.doctor import hook_states
     from worktree_guard.runner import evaluate
+    from worktree_guard.commands.wt.plan import landing_order
+    from worktree_guard.commands.wt.plan import pairs_of
     repo, policy = ctx.repo, ctx.policy
     notes: list[str] = []
-    label, base = ctx.base_tip(ns.fetch, notes)
+    label, base = ctx.base_tip(fetch, notes)
     all_wts = repo.worktrees()
     for w in all_wts:
         if w.prunable:
@@ -34,15 +63,19 @@ def cmd_status(ns: argparse.Namespace, ctx: Context) -> int:
         (w for w in all_wts if not w.bare and not w.prunable
          and w.branch != ctx.base_branch),
         key=lambda w: (min(ctx.issues_of(w), default=0), w.path))
-    rows = _collect(ctx, active, base, dirty=False, files=True)
+    rows = _collect(ctx, active, base, dirty=dirty, files=True)
+    _uncommitted(ctx, rows, base, dirty)
     layout = worktrees.layout_facts_all(repo, policy, active)
     hooks = hook_states(repo, [w.path for w in active])
+    remote_refs = set(repo.out(
+        'for-each-ref', '--format=%(refname)',
+        f'refs/remotes/{ctx.remote}/').split())
     problems = 0
     for w, r in zip(active, rows, strict=True):
         checks: list[str] = []
         if w.branch is not None:
-            is_new = repo.ref_oid(
-                f'refs/remotes/{ctx.remote}/{w.branch}') is None
+            is_new = f'refs/remotes/{ctx.remote}/{w.branch}' not in \
+                remote_refs
             found = evaluate('branch-name', BranchFacts(
                 [BranchTarget(w.branch, 'HEAD', is_new)]), policy)
             checks += [f'branch-name: {v.message}' for v in found
@@ -62,22 +95,12 @@ def cmd_status(ns: argparse.Namespace, ctx: Context) -> int:
             notes.append(f'{_name(r)} shares no history with {label}')
         problems += bool(checks)
 
-    # Overlap: pairs of branches that change a file in common.
-    by_file: dict[str, list[int]] = {}
-    for i, r in enumerate(rows):
-        for f in r['files'] or ():
-            by_file.setdefault(f, []).append(i)
-    shared: dict[tuple[int, int], list[str]] = {}
-    for f, idx in sorted(by_file.items()):
-        for a in range(len(idx)):
-            for b in range(a + 1, len(idx)):
-                shared.setdefault((idx[a], idx[b]), []).append(f)
-    pairs = sorted(shared)
+    pairs, shared, hot, cut, hot_only = _overlap(rows)
     # Forecast: the overlapping pairs, and each branch the base moved under.
     against_base = [i for i, r in enumerate(rows)
                     if base is not None and r['behind'] and r['files']]
-    jobs = [(rows[a]['head'], rows[b]['head']) for a, b in pairs] + \
-        [(rows[i]['head'], base) for i in against_base]
+    jobs = [(rows[a]['tip'], rows[b]['tip']) for a, b in pairs] + \
+        [(rows[i]['tip'], base) for i in against_base]
     forecast = worktrees.merge_conflicts_many(repo, jobs) if jobs else []
     if forecast is None:
         notes.append('git is older than 2.38 (no merge-tree --write-tree): '
@@ -93,6 +116,10 @@ def cmd_status(ns: argparse.Namespace, ctx: Context) -> int:
             'conflict': None if res is None else bool(res),
             'conflict_files': res,
         })
+    for (a, b), files in cut.items():
+        overlaps.append({'branches': [_name(rows[a]), _name(rows[b])],
+                         'files': files, 'conflict': None,
+                         'conflict_files': None, 'cut': True})
     known = forecast is not None and base is not None
     for r in rows:
         # Up to date with the base (or no changes): nothing to conflict.
@@ -104,71 +131,168 @@ def cmd_status(ns: argparse.Namespace, ctx: Context) -> int:
             rows[i]['base_conflict'] = bool(res)
             rows[i]['base_conflict_files'] = res
             conflicts += bool(res)
-    code = 1 if problems or conflicts else 0
-    if ns.json:
-        import json
-        print(json.dumps({
-            'base': {'ref': label, 'oid': base},
-            'forecast': forecast is not None,
-            'worktrees': rows, 'overlaps': overlaps, 'notes': notes,
-            'exit_code': code,
-        }, indent=2))
-        return code
-    _print_status(ctx, label, base, rows, overlaps, notes, ns.fetch)
-    return code
+    hotspots = [{'file': f, 'branches': [_name(rows[i]) for i in idx]}
+                for f, idx in sorted(hot.items())]
+    for h in hotspots:
+        notes.append(
+            f"forecast cut at {h['file']}: {len(h['branches'])} branches "
+            f'change it (more than {GROUP_BOUND}), so their pairs were not '
+            'forecast one by one; each was forecast against the base')
+    if cut:
+        notes.append(f'forecast cut: {len(pairs)} of {len(pairs) + len(cut)}'
+                     f' overlapping pairs forecast (at most {PAIR_BOUND}); '
+                     'the rest are listed as overlap only')
+    order = landing_order(
+        [{'name': _name(r), 'issue': r['issue'], 'behind': r['behind'],
+          'base_conflict': r['base_conflict'],
+          'uncommitted': r['uncommitted']} for r in rows],
+        pairs_of(overlaps) | {
+            frozenset((_name(rows[a]), _name(rows[b]))): ('cut', files)
+            for (a, b), files in hot_only.items()})
+    return {
+        'base': {'ref': label, 'oid': base},
+        'forecast': forecast is not None,
+        'uncommitted': dirty,
+        'worktrees': rows, 'overlaps': overlaps, 'hotspots': hotspots,
+        'landing_order': order, 'notes': notes,
+        'exit_code': 1 if problems or conflicts else 0,
+        'fetched': ctx.fetched,
+        'fetched_label': f'{ctx.remote}/{ctx.base_branch}',
+    }
 
 
-def _print_status(ctx: Context, label: str, base: str | None,
-                  rows: list[dict[str, Any]], overlaps: list[dict[str, Any]],
-                  notes: list[str], fetch: bool) -> None:
+def _uncommitted(ctx: Context, rows: list[dict[str, Any]], base: str | None,
+                 dirty: bool) -> None:
+    """Each row's ``dirty`` count, and for a dirty worktree a snapshot
+    commit of its uncommitted work (``gitctx.wtgit.snapshot``: nothing is
+    touched) whose files and forecasts replace the branch's own."""
+    boot = ctx.policy['worktrees']['bootstrap']
+    for r in rows:
+        ch = r.pop('changes', None)
+        work = None if ch is None else [
+            x for x in ch if not _is_bootstrap(x, boot)]
+        r['dirty'] = None if work is None else len(work)
+        r['uncommitted'] = False
+        r['snapshot'] = None
+        r['tip'] = r['head']
+    if not dirty:
+        return
+    todo = [r for r in rows if r['dirty'] and r['head']]
+    if not todo:
+        return
+    from worktree_guard.gitctx import fleet
+    from worktree_guard.gitctx.wtgit import snapshot
+    snaps = _parallel(lambda r: snapshot(r['path'], r['head'], boot), todo)
+    facts = fleet.branch_facts(ctx.repo, base, [s for s in snaps if s]) \
+        if base is not None else {}
+    for r, snap in zip(todo, snaps, strict=True):
+        if snap is None:  # only changes git sees no content in (modes...)
+            continue
+        r['uncommitted'] = True
+        r['snapshot'] = r['tip'] = snap
+        if snap in facts:
+            r['files'] = facts[snap][2]
+
+
+def _overlap(rows: list[dict[str, Any]]) -> tuple[
+        list[tuple[int, int]], dict[tuple[int, int], list[str]],
+        dict[str, list[int]], dict[tuple[int, int], list[str]],
+        dict[tuple[int, int], list[str]]]:
+    """Branches grouped by the files they change: (pairs to forecast,
+    their shared files, the files changed by more than ``GROUP_BOUND``
+    branches, pairs cut by ``PAIR_BOUND``, pairs that share only such
+    files), pairs with their shared files."""
+    by_file: dict[str, list[int]] = {}
+    for i, r in enumerate(rows):
+        for f in r['files'] or ():
+            by_file.setdefault(f, []).append(i)
+    hot = {f: idx for f, idx in by_file.items() if len(idx) > GROUP_BOUND}
+    shared: dict[tuple[int, int], list[str]] = {}
+    hot_only: dict[tuple[int, int], list[str]] = {}
+    for f, idx in sorted(by_file.items()):
+        into = hot_only if f in hot else shared
+        for a in range(len(idx)):
+            for b in range(a + 1, len(idx)):
+                into.setdefault((idx[a], idx[b]), []).append(f)
+    for pair in [p for p in hot_only if p in shared]:
+        shared[pair] += hot_only.pop(pair)  # also shares a file not cut
+    ranked = sorted(shared, key=lambda p: (-len(shared[p]), p))
+    cut = {pair: shared.pop(pair) for pair in ranked[PAIR_BOUND:]}
+    return sorted(shared), shared, hot, cut, hot_only
+
+
+def render(ctx: Context, data: dict[str, Any], fetch: bool) -> str:
+    """The dashboard as text."""
+    from worktree_guard.commands.wt.plan import render as render_order
+    label, base = data['base']['ref'], data['base']['oid']
+    rows, overlaps = data['worktrees'], data['overlaps']
     if base is None:
         fresh = ''
     elif not fetch:
         fresh = '  (wt status --fetch refreshes it)'
-    elif ctx.fetched and label == f'{ctx.remote}/{ctx.base_branch}':
+    elif data['fetched'] and label == data['fetched_label']:
         fresh = '  (fetched just now)'
     else:
         fresh = '  (not refreshed: see the notes)'
-    print(f'base: {label}' + (f' {base[:12]}' if base else '') + fresh)
+    out = [f'base: {label}' + (f' {base[:12]}' if base else '') + fresh]
     if not rows:
-        print('no active worktrees')
+        out.append('no active worktrees')
     else:
-        table = [('ISSUE', 'BRANCH', 'BEHIND', 'AHEAD', 'FILES', 'MERGE',
-                  'CHECKS')]
+        table = [('ISSUE', 'BRANCH', 'DIRTY', 'BEHIND', 'AHEAD', 'FILES',
+                  'MERGE', 'CHECKS')]
         for r in rows:
             merge = {None: '?', False: 'clean', True: 'CONFLICT'}[
                 r['base_conflict']]
             table.append((
-                '-' if r['issue'] is None else str(r['issue']), _name(r),
+                '-' if r['issue'] is None else str(r['issue']),
+                _name(r) + ('*' if r['uncommitted'] else ''),
+                '-' if r['dirty'] is None else str(r['dirty']),
                 '-' if r['behind'] is None else str(r['behind']),
                 '-' if r['ahead'] is None else str(r['ahead']),
                 '-' if r['files'] is None else str(len(r['files'])), merge,
                 'ok' if not r['checks'] else 'FAIL',
             ))
-        print(_table(table))
+        out.append(_table(table))
+        if any(r['uncommitted'] for r in rows):
+            out.append('* includes uncommitted work (a snapshot: nothing '
+                       'was changed)')
+        elif not data['uncommitted']:
+            out.append('(committed work only: --committed)')
     for r in rows:
-        for c in r['checks']:
-            print(f'  {_name(r)}: {c}')
+        out.extend(f'  {_name(r)}: {c}' for c in r['checks'])
     for r in rows:
         if r['base_conflict']:
-            print(f'  {_name(r)}: merging {label} would CONFLICT in '
-                  + ', '.join(r['base_conflict_files']))
-    print()
-    print('overlap (branches that change the same files):')
+            out.append(f'  {_name(r)}: merging {label} would CONFLICT in '
+                       + ', '.join(r['base_conflict_files']))
+    out.append('')
+    out.append('overlap (branches that change the same files):')
     in_pair: set[str] = set()
-    for o in overlaps:
+    shown = [o for o in overlaps if not o.get('cut')]
+    for o in shown:
         a, b = o['branches']
         in_pair.update((a, b))
-        print(f'  {a} + {b}: ' + ', '.join(o['files']))
+        out.append(f'  {a} + {b}: ' + ', '.join(o['files']))
         if o['conflict'] is True:
-            print('    forecast: merging them would CONFLICT in '
-                  + ', '.join(o['conflict_files']))
+            out.append('    forecast: merging them would CONFLICT in '
+                       + ', '.join(o['conflict_files']))
         elif o['conflict'] is False:
-            print('    forecast: they merge cleanly')
-    if not overlaps:
-        print('  none')
+            out.append('    forecast: they merge cleanly')
+    skipped = len(overlaps) - len(shown)
+    if skipped:
+        out.append(f'  ... and {skipped} more pairs, not forecast (see the '
+                   'notes)')
+    for h in data['hotspots']:
+        names = h['branches']
+        in_pair.update(names)
+        out.append(f"  {h['file']}: changed by {len(names)} branches: "
+                   + ', '.join(names[:8]) + (', ...' if len(names) > 8
+                                             else ''))
+    if not overlaps and not data['hotspots']:
+        out.append('  none')
     alone = [_name(r) for r in rows if _name(r) not in in_pair]
-    if alone and overlaps:
-        print('  no overlap: ' + ', '.join(alone))
-    for n in notes:
-        print(f'note: {n}')
+    if alone and in_pair:
+        out.append('  no overlap: ' + ', '.join(alone))
+    out.append('')
+    out.extend(render_order(data['landing_order']))
+    out.extend(f'note: {n}' for n in data['notes'])
+    return '\n'.join(out)

@@ -1,0 +1,143 @@
+"""``wt plan`` and the landing order ``wt status`` shows (issue 15).
+
+The workflow lands parallel branches in turn: land one, sync the others
+onto the new base, land the next.  ``landing_order`` is a pure function of
+the dashboard's facts (no git): it picks, again and again, the branch that
+will hurt the fewest others, so conflicts stay rare and land late:
+
+1. fewest forecast conflicts with the branches still waiting;
+2. then no conflict with the base;
+3. then fewest pairs whose forecast was cut (unknown);
+4. then synced with the base (not behind);
+5. then fewest branches sharing files with it;
+6. then no uncommitted work, then the issue number.
+
+Each step says which waiting branches must be rebased after it lands (they
+change the same files) and which of those will need a hand-resolved
+conflict.
+"""
+from __future__ import annotations
+
+from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # pragma: no cover (typing only)
+    import argparse
+    from collections.abc import Sequence
+
+    from worktree_guard.commands.wt import Context
+
+# A pair's relation: 'conflict', 'clean' (overlap, merges cleanly),
+# 'overlap' (no forecast: old git) or 'cut' (the forecast was bounded).
+Pairs = dict[frozenset[str], tuple[str, 'list[str]']]
+
+
+def landing_order(rows: Sequence[dict[str, Any]],
+                  pairs: Pairs) -> list[dict[str, Any]]:
+    """The steps, in order.  ``rows``: ``name``, ``issue``, ``behind``,
+    ``base_conflict``, ``uncommitted``; ``pairs``: relation and files per
+    pair of names.  Quadratic in the branches at worst (a count per
+    relation, updated as branches land), whatever the number of pairs."""
+    waiting = {r['name']: r for r in rows}
+    kinds = ('conflict', 'clean', 'cut', 'overlap')
+    adj: dict[str, dict[str, set[str]]] = {
+        n: {k: set() for k in kinds} for n in waiting}
+    for pair, (kind, _) in pairs.items():
+        a, b = sorted(pair)
+        if a in adj and b in adj:
+            adj[a][kind].add(b)
+            adj[b][kind].add(a)
+    count = {n: {k: len(v) for k, v in adj[n].items()} for n in adj}
+    steps: list[dict[str, Any]] = []
+
+    def score(name: str) -> tuple[Any, ...]:
+        r, c = waiting[name], count[name]
+        return (c['conflict'], bool(r['base_conflict']),
+                c['cut'] + c['overlap'], bool(r['behind']), sum(c.values()),
+                bool(r['uncommitted']),
+                r['issue'] if r['issue'] is not None else 1 << 62, name)
+
+    while waiting:
+        name = min(waiting, key=score)
+        r = waiting.pop(name)
+        links = adj[name]
+        for kind, others in links.items():
+            for o in others:
+                if o in waiting:
+                    count[o][kind] -= 1
+        still = {k: sorted(o for o in links[k] if o in waiting)
+                 for k in kinds}
+        before: list[str] = []
+        if r['behind']:
+            before.append(f"sync it first ({r['behind']} behind)")
+        if r['base_conflict']:
+            before.append('resolve its conflict with the base')
+        if r['uncommitted']:
+            before.append('commit its uncommitted work')
+        steps.append({
+            'step': len(steps) + 1, 'branch': name,
+            'ready': not before, 'before': before,
+            'rebase_after': sorted(o for k in kinds for o in still[k]),
+            'hand_resolve': [
+                {'branch': o, 'files': pairs[frozenset((name, o))][1]}
+                for o in still['conflict']],
+            'unknown': still['cut'] + still['overlap'],
+        })
+    return steps
+
+
+def pairs_of(overlaps: Sequence[dict[str, Any]]) -> Pairs:
+    """The relation of each overlapping pair, from the status overlaps."""
+    out: Pairs = {}
+    for o in overlaps:
+        kind = {True: 'conflict', False: 'clean', None: 'overlap'}[
+            o['conflict']]
+        if o.get('cut'):
+            kind = 'cut'
+        out[frozenset(o['branches'])] = (
+            kind, o['conflict_files'] if o['conflict'] else o['files'])
+    return out
+
+
+def render(steps: Sequence[dict[str, Any]], most: int = 8) -> list[str]:
+    if not steps:
+        return ['landing order: nothing to land']
+    out = ['landing order (the fewest conflicts first; after each lands: '
+           'worktree-guard wt sync --all):']
+    width = len(str(len(steps)))
+    for s in steps:
+        head = f"  {s['step']:>{width}}. {s['branch']}"
+        head += '' if s['ready'] else f"  (first: {'; '.join(s['before'])})"
+        out.append(head)
+        for h in s['hand_resolve']:
+            out.append(f"      then rebase {h['branch']}: CONFLICT to "
+                       f"resolve by hand in {', '.join(h['files'])}")
+        hand = {h['branch'] for h in s['hand_resolve']}
+        unknown = set(s['unknown'])
+        for label, names in (
+                ('shares files, merges cleanly', [
+                    o for o in s['rebase_after']
+                    if o not in hand and o not in unknown]),
+                ('shares files, not forecast', s['unknown'])):
+            if len(names) > most:
+                out.append(f'      then rebase {len(names)} branches '
+                           f"({label}): {', '.join(names[:most])}, ...")
+            else:
+                out.extend(f'      then rebase {o}: {label}' for o in names)
+    return out
+
+
+def cmd_plan(ns: argparse.Namespace, ctx: Context) -> int:
+    """Only the landing order (``wt status`` shows it with the rest)."""
+    from worktree_guard.commands.wt.status import gather
+    data = gather(ctx, ns.fetch, dirty=not ns.committed)
+    if ns.json:
+        import json
+        print(json.dumps({'base': data['base'],
+                          'landing_order': data['landing_order'],
+                          'notes': data['notes']}, indent=2))
+        return 0
+    print('\n'.join(render(data['landing_order'])))
+    for n in data['notes']:
+        print(f'note: {n}')
+    return 0
