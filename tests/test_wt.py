@@ -127,21 +127,28 @@ def test_issue_numbers_match_exactly(plain_repo: RepoHandle, wt: Run) -> None:
     assert wt(main, 'create', '7', 'x').code == 1
 
 
-def test_create_adds_root_to_gitignore(plain_repo: RepoHandle,
-                                       wt: Run) -> None:
+def test_create_ignores_root_in_info_exclude(plain_repo: RepoHandle,
+                                             wt: Run) -> None:
+    """The root goes to .git/info/exclude (local, nothing to commit), not
+    to the tracked .gitignore; the message names the file."""
     gi = plain_repo.path / '.gitignore'
-    gi.write_text('*.log')  # no final newline
+    gi.write_text('*.log')  # trees/ not ignored
+    exclude = plain_repo.path / '.git' / 'info' / 'exclude'
+    exclude.write_text('# git ls-files --others --exclude-from=...')
     r = wt(plain_repo.path, 'create', '5', 'x')
     assert r.code == 0, r
-    assert gi.read_text() == '*.log\n/trees/\n'
-    assert "added '/trees/' to" in r.out and 'commit it' in r.out
+    assert gi.read_text() == '*.log'
+    assert exclude.read_text().endswith('...\n/trees/\n')
+    assert f"added '/trees/' to {exclude}" in r.out
+    assert 'nothing to commit' in r.out
     assert plain_repo.git('status', '--porcelain') == ' M .gitignore\n'
-    gi.unlink()
+    exclude.unlink()
+    exclude.parent.rmdir()
     assert wt(plain_repo.path, 'create', '6', 'y').code == 0
-    assert gi.read_text() == '/trees/\n'
+    assert exclude.read_text() == '/trees/\n'
     # Already ignored: left alone.
     assert wt(plain_repo.path, 'create', '8', 'z').code == 0
-    assert gi.read_text() == '/trees/\n'
+    assert exclude.read_text() == '/trees/\n'
 
 
 def test_create_with_root_outside_the_checkout(plain_repo: RepoHandle,

@@ -65,6 +65,13 @@ class WtGit:
             return str(reader.get_value(section, 'url'))
         return None
 
+    def ignored_files(self) -> list[str]:
+        """The checkout's ignored, untracked paths (an ignored folder as
+        one ``dir/`` entry): ``git ls-files --others --ignored``."""
+        out = self.repo.git.ls_files('-z', '--others', '--ignored',
+                                     '--exclude-standard', '--directory')
+        return [p for p in out.split('\0') if p]
+
     def branch_tip(self, branch: str) -> str | None:
         heads = self.repo.heads
         return heads[branch].commit.hexsha if branch in heads else None

@@ -17,6 +17,8 @@ if TYPE_CHECKING:  # pragma: no cover (typing only)
 
 from worktree_guard.commands.wt import Refused
 from worktree_guard.commands.wt import _issue_number
+from worktree_guard.commands.wt.provision import copy_included
+from worktree_guard.commands.wt.provision import run_commands
 
 
 def _gh_title(issue: int) -> str:
@@ -77,7 +79,11 @@ def _start_point(ctx: Context, base: str | None,
 
 def _ensure_ignored(ctx: Context, branch: str,
                     say: Callable[[str], None]) -> None:
-    """Append ``/<root>/`` to the main checkout's .gitignore if needed."""
+    """Make the main checkout ignore ``/<root>/`` if it does not yet.
+
+    The line goes to ``<git-common-dir>/info/exclude``: local to this clone,
+    nothing to commit, shared by every worktree (issue 16); the message
+    says which file changed and how to undo it."""
     from worktree_guard.gitctx import worktrees
     main, root_dir = ctx.main_real, ctx.root_dir
     assert main is not None and root_dir is not None
@@ -88,7 +94,9 @@ def _ensure_ignored(ctx: Context, branch: str,
     if found is None or probe in found:
         return
     pattern = '/' + os.path.relpath(root_dir, main) + '/'
-    path = os.path.join(main, '.gitignore')
+    info = os.path.join(ctx.repo.common_dir, 'info')
+    os.makedirs(info, exist_ok=True)
+    path = os.path.join(info, 'exclude')
     try:
         with open(path, 'rb') as f:
             old = f.read()
@@ -98,7 +106,8 @@ def _ensure_ignored(ctx: Context, branch: str,
     with open(path, 'ab') as f:
         f.write(sep + pattern.encode() + b'\n')
     say(f"added '{pattern}' to {path} so the main checkout ignores its "
-        'worktrees (an uncommitted change there: commit it)')
+        'worktrees (local to this clone, nothing to commit; undo: delete '
+        'that line)')
 
 
 def _copy_new(src: str, dst: str) -> str:
@@ -190,8 +199,15 @@ def cmd_create(ns: argparse.Namespace, ctx: Context) -> int:
     say(f'  branch {branch} ({origin})')
     src_root = ctx.main_real if ctx.nested else ctx.repo.root
     _bootstrap(policy['worktrees']['bootstrap'], src_root, path, say)
+    copy_included(ctx, src_root, path, say)
+    ok = run_commands('setup', policy['worktrees']['setup'], path,
+                      policy['worktrees']['setup-timeout'], say)
     if ns.print_path:
         print(path)
     else:
         say(f'next: cd {path}')
+    if not ok:
+        say(f'setup failed; the worktree is kept: fix it by hand in {path}, '
+            f'or remove it: worktree-guard wt remove {issue} --force')
+        return 1
     return 0

@@ -55,15 +55,25 @@ def cmd_remove(ns: argparse.Namespace, ctx: Context) -> int:
     if w.locked and not ns.force:
         raise Refused(f'{where} is locked ({w.locked}); nothing was removed',
                       'git worktree unlock <path>, or rerun with --force')
+    teardown = ctx.policy['worktrees']['teardown']
+    if teardown:
+        from worktree_guard.commands.wt.provision import run_commands
+        ok = run_commands('teardown', teardown, w.path,
+                          ctx.policy['worktrees']['setup-timeout'], print)
+        if not ok and not ns.force:
+            raise Refused(f'teardown failed in {where}; nothing was removed',
+                          'fix it and rerun, or rerun with --force to '
+                          'remove it anyway')
+        # What teardown left behind goes with the worktree.
+        lines = worktrees.changes(w.path)
     if inside:
         # Work from the main checkout (or the common dir): this one goes.
         from worktree_guard.gitctx import Repo
         ctx.repo = Repo.discover(ctx.main_real or ctx.repo.common_dir)
     # Untracked bootstrap copies (or --force'd changes) need git's --force.
     try:
-        ctx.gp.remove_worktree(w.path,
-                                  2 if w.locked else 1 if lines or ns.force
-                                  else 0)
+        ctx.gp.remove_worktree(w.path, 2 if w.locked else 1
+                               if lines or ns.force else 0)
     except GuardError as e:
         raise GuardError(f'{e.message}; nothing was removed',
                          'git refuses worktrees with submodules unless '

@@ -1,0 +1,104 @@
+"""Setting a worktree up and tearing it down (issue 15).
+
+- ``worktrees.include`` names a file (default ``.worktreeinclude``, the
+  cross-tool convention) in gitignore syntax: the *ignored* files of the
+  main checkout that it matches are copied into a new worktree (``.env``,
+  local config), never overwriting what the checkout has.
+- ``worktrees.setup``: shell commands run in the new worktree, in order,
+  each with ``worktrees.setup-timeout``; their output is shown.  The first
+  failure stops the list and is reported; the worktree is kept.
+- ``worktrees.teardown``: the same, in the worktree, before ``wt remove``.
+"""
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # pragma: no cover (typing only)
+    from collections.abc import Callable
+
+    from worktree_guard.commands.wt import Context
+
+
+def copy_included(ctx: Context, src_root: str | None, dest: str,
+                  say: Callable[[str], None]) -> int:
+    """Copy the ignored files ``worktrees.include`` lists; how many went."""
+    import shutil
+
+    import pathspec
+
+    from worktree_guard.commands.wt.create import _copy_new
+    name = ctx.policy['worktrees']['include']
+    if not name or src_root is None:
+        return 0
+    listing = os.path.join(src_root, name)
+    try:
+        with open(listing, encoding='utf-8') as f:
+            lines = f.read().splitlines()
+    except FileNotFoundError:
+        return 0
+    spec = pathspec.GitIgnoreSpec.from_lines(lines)
+    skip = {os.path.realpath(ctx.root_dir)} if ctx.root_dir else set()
+    copied = 0
+
+    def wanted(rel: str) -> bool:
+        return spec.match_file(rel)
+
+    def copy(rel: str) -> None:
+        nonlocal copied
+        src, dst = os.path.join(src_root, rel), os.path.join(dest, rel)
+        if os.path.isdir(src) and not os.path.islink(src):
+            shutil.copytree(src, dst, symlinks=True, dirs_exist_ok=True,
+                            copy_function=_copy_new)
+            say(f'include: copied {rel}/')
+        elif os.path.lexists(dst):
+            say(f'include: kept {rel}: the new worktree already has it')
+            return
+        else:
+            os.makedirs(os.path.dirname(dst) or '.', exist_ok=True)
+            shutil.copy2(src, dst, follow_symlinks=False)
+            say(f'include: copied {rel}')
+        copied += 1
+
+    for entry in ctx.gp.ignored_files():
+        rel = entry.rstrip('/')
+        full = os.path.join(src_root, rel)
+        if os.path.realpath(full) in skip:
+            continue
+        if wanted(rel) or (entry.endswith('/') and wanted(entry)):
+            copy(rel)
+        elif entry.endswith('/'):
+            # An ignored folder: what inside it does the list name?
+            for root, dirs, files in os.walk(full):
+                dirs[:] = [d for d in dirs if os.path.realpath(
+                    os.path.join(root, d)) not in skip and d != '.git']
+                for fname in files:
+                    inner = os.path.relpath(os.path.join(root, fname),
+                                            src_root)
+                    if wanted(inner):
+                        copy(inner)
+    return copied
+
+
+def run_commands(kind: str, commands: list[str], cwd: str, timeout: float,
+                 say: Callable[[str], None]) -> bool:
+    """Run each shell command in ``cwd``; ``False`` at the first failure."""
+    from worktree_guard.gitctx import decode
+    from worktree_guard.gitctx import spawn
+    if not commands:
+        return True
+    for cmd in commands:
+        say(f'{kind}: $ {cmd}')
+        res = spawn(['sh', '-c', 'cd -- "$1" || exit 125; eval "$2"',
+                     f'wt-{kind}', cwd, cmd], timeout=timeout)
+        for line in decode(res.stdout + res.stderr).splitlines():
+            say(f'  | {line}')
+        if res.timed_out:
+            say(f'{kind}: FAILED: timed out after {timeout:g} s '
+                '(worktrees.setup-timeout)')
+            return False
+        if res.returncode != 0:
+            say(f'{kind}: FAILED (exit {res.returncode})')
+            return False
+    say(f'{kind}: ok')
+    return True

@@ -1,0 +1,153 @@
+"""``wt sync [N...|--all]``: the workflow's "update the other workers" step.
+
+Fetch the base once, then for each named worktree, one at a time:
+
+- dirty (uncommitted changes, bootstrap copies aside), detached, or in the
+  middle of a rebase or merge: skipped with the reason.  Never stashed.
+- already based on the fresh tip: up to date.
+- a merge of the base would conflict (``merge-tree``, nothing touched):
+  conflict, with the files; the worktree is not touched at all.
+- otherwise ``git rebase --no-autostash <base tip>``; if it stops anyway
+  (an intermediate commit conflicts, a hook refuses), it is aborted at
+  once: the branch, HEAD, index and files are as they were, and the
+  conflicted files are named.
+
+Each synced worktree prints its way back (``git reset --keep <old tip>``).
+Exit 0 when every worktree ends up on the base, 1 when one was skipped or
+conflicts, 2 on bad usage.
+"""
+from __future__ import annotations
+
+import os
+from typing import Any
+from typing import TYPE_CHECKING
+
+from worktree_guard.errors import GuardError
+
+if TYPE_CHECKING:  # pragma: no cover (typing only)
+    import argparse
+
+    from worktree_guard.commands.wt import Context
+    from worktree_guard.model import WorktreeInfo
+
+from worktree_guard.commands.wt import _is_bootstrap
+from worktree_guard.commands.wt import _issue_number
+from worktree_guard.commands.wt import _linked
+from worktree_guard.commands.wt import _table
+
+
+def _targets(ns: argparse.Namespace, ctx: Context) -> list[WorktreeInfo]:
+    linked = [w for w in _linked(ctx) if not w.prunable]
+    if ns.all and ns.issues:
+        raise GuardError('give issue numbers or --all, not both',
+                         'worktree-guard wt sync --all')
+    if ns.all:
+        return [w for w in linked if ctx.issues_of(w)]
+    if ns.issues:
+        out = []
+        for text in ns.issues:
+            issue = _issue_number(text)
+            found = [w for w in linked if issue in ctx.issues_of(w)]
+            if not found:
+                raise GuardError(f'no worktree for issue {issue}',
+                                 "'worktree-guard wt list' shows the "
+                                 'worktrees')
+            out += [w for w in found if w not in out]
+        return out
+    here = os.path.realpath(os.getcwd())
+    for w in linked:
+        real = os.path.realpath(w.path)
+        if here == real or here.startswith(real + os.sep):
+            return [w]
+    raise GuardError('not inside an issue worktree: which ones to sync?',
+                     'worktree-guard wt sync <N>...  or  worktree-guard wt '
+                     'sync --all')
+
+
+def cmd_sync(ns: argparse.Namespace, ctx: Context) -> int:
+    from worktree_guard.gitctx import Repo
+    from worktree_guard.gitctx import worktrees
+    targets = _targets(ns, ctx)
+    notes: list[str] = []
+    label, base = ctx.base_tip(True, notes)
+    if base is None:
+        raise GuardError(f'no {label} to sync onto',
+                         'check base.remote/base.branch in the policy')
+    boot = ctx.policy['worktrees']['bootstrap']
+    rows: list[dict[str, Any]] = []
+    for w in targets:
+        issues = sorted(ctx.issues_of(w))
+        row: dict[str, Any] = {
+            'issue': issues[0] if issues else None, 'branch': w.branch,
+            'path': w.path, 'result': 'skipped', 'detail': '',
+            'files': [], 'old': w.head, 'new': None}
+        rows.append(row)
+        head = Repo.discover(w.path).head()
+        work = [x for x in worktrees.changes(w.path)
+                if not _is_bootstrap(x, boot)]
+        if head.operation is not None:
+            row['detail'] = f'a {head.operation} is in progress there'
+        elif w.branch is None or w.head is None:
+            row['detail'] = 'detached HEAD: no branch to rebase'
+        elif work:
+            row['detail'] = (f"{len(work)} uncommitted change"
+                             f"{'s' * (len(work) != 1)}: commit them first "
+                             '(wt sync never stashes)')
+        elif ctx.repo.is_ancestor(base, w.head):
+            row['result'] = 'up to date'
+        else:
+            _rebase(row, ctx, w.head, base)
+    if ns.json:
+        import json
+        print(json.dumps({'base': {'ref': label, 'oid': base},
+                          'worktrees': rows, 'notes': notes}, indent=2))
+    else:
+        _print(ctx, label, base, rows, notes)
+    return 0 if all(r['result'] in ('synced', 'up to date')
+                    for r in rows) else 1
+
+
+def _rebase(row: dict[str, Any], ctx: Context, head: str,
+            base: str) -> None:
+    from worktree_guard.gitctx import worktrees
+    from worktree_guard.gitctx.wtgit import rebase
+    forecast = worktrees.merge_conflicts(ctx.repo, head, base)
+    if forecast:
+        row['result'] = 'conflict'
+        row['files'] = forecast
+        row['detail'] = 'forecast by merge-tree: not touched'
+        return
+    done = rebase(row['path'], base)
+    if done.new is None:
+        row['result'] = 'conflict'
+        row['files'] = done.conflicts
+        row['detail'] = f'rebase stopped ({done.error}); aborted: as it was'
+        return
+    row['result'] = 'synced'
+    row['new'] = done.new
+    row['detail'] = (f'{done.replayed} commit{"s" * (done.replayed != 1)} '
+                     f'replayed; undo: git -C {row["path"]} reset --keep '
+                     f'{head[:12]}')
+
+
+def _print(ctx: Context, label: str, base: str,
+           rows: list[dict[str, Any]], notes: list[str]) -> None:
+    fresh = ' (fetched just now)' if ctx.fetched else ''
+    print(f'base: {label} {base[:12]}{fresh}')
+    if not rows:
+        print('no issue worktrees to sync')
+    else:
+        table = [('ISSUE', 'BRANCH', 'RESULT', 'DETAIL')]
+        for r in rows:
+            result = r['result']
+            if r['files']:
+                result += ' (' + ', '.join(r['files']) + ')'
+            table.append(('-' if r['issue'] is None else str(r['issue']),
+                          r['branch'] or '(detached)', result, r['detail']))
+        print(_table(table))
+    for r in rows:
+        if r['result'] == 'conflict':
+            print(f"  {r['branch']}: resolve by hand: cd {ctx.show(r['path'])}"
+                  f' && git rebase {label}')
+    for n in notes:
+        print(f'note: {n}')
