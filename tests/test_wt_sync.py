@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import RepoHandle
+from tests.helpers import git
 from tests.helpers import repo_state
 from tests.helpers import wg
 from tests.test_wt import Out
@@ -47,8 +48,12 @@ def _base_file(repo: RepoHandle) -> None:
 
 
 def _state(path: Path) -> dict[str, object]:
+    """One worktree's HEAD, branch tip, index entries, files and the stash
+    (refs of other worktrees may move: they are not its state)."""
     st = repo_state(path, include_remote_tracking=False)
-    st['branch'] = (path / '.git').read_text()  # same gitfile
+    st.pop('refs')
+    st['tip'] = git('rev-parse', 'HEAD', cwd=path)
+    st['stashes'] = git('stash', 'list', cwd=path)
     return st
 
 

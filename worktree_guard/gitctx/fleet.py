@@ -133,15 +133,18 @@ def _diff_many(repo: Repo, bases: dict[str, str]) -> dict[str, list[str]]:
                    '--no-renames', '-z',
                    input=''.join(f'{t} {bases[t]}\n' for t in order).encode(),
                    check=False)
-    if res.returncode != 0:
-        raise GitError(f'cannot list changed files: {stderr_tail(res)}')
     out: dict[str, list[str]] = {t: [] for t in order}
     k = -1
     for field in decode(res.stdout).split('\0'):
         if k + 1 < len(order) and field == order[k + 1]:
             k += 1
         elif field:
-            out[order[k]].append(field)
+            out[order[max(k, 0)]].append(field)
+    # diff-tree skips a line it cannot read, sometimes with exit 0.
+    if res.returncode != 0 or k != len(order) - 1:
+        why = stderr_tail(res) if res.stderr.strip() else \
+            'git diff-tree skipped a tip'
+        raise GitError(f'cannot list changed files: {why}')
     return out
 
 

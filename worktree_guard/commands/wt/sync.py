@@ -90,9 +90,8 @@ def cmd_sync(ns: argparse.Namespace, ctx: Context) -> int:
         elif w.branch is None or w.head is None:
             row['detail'] = 'detached HEAD: no branch to rebase'
         elif work:
-            row['detail'] = (f"{len(work)} uncommitted change"
-                             f"{'s' * (len(work) != 1)}: commit them first "
-                             '(wt sync never stashes)')
+            row['detail'] = (f'uncommitted changes ({len(work)}): commit '
+                             'first (wt sync never stashes)')
         elif ctx.repo.is_ancestor(base, w.head):
             row['result'] = 'up to date'
         else:
