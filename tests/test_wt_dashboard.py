@@ -1,0 +1,170 @@
+"""``wt status`` v2: uncommitted work, --committed, grouping by file with
+bounded forecasts, ``wt plan``, and ``--watch`` in a real terminal-less
+run."""
+from __future__ import annotations
+
+import json
+import os
+import queue
+import signal
+import subprocess
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import RepoHandle
+from tests.helpers import repo_state
+from tests.test_wt import Out
+from tests.test_wt import make_runner
+from worktree_guard.commands.wt import status as status_mod
+
+Run = Callable[..., Out]
+
+
+@pytest.fixture
+def wt(monkeypatch: pytest.MonkeyPatch,
+       capsys: pytest.CaptureFixture[str]) -> Run:
+    return make_runner(monkeypatch, capsys)
+
+
+def _work(repo: RepoHandle, branch: str, files: dict[str, str]) -> Path:
+    dest = repo.worktree(branch)
+    for rel, content in files.items():
+        repo.write(rel, content, cwd=dest)
+        repo.git('add', '--', rel, cwd=dest)
+    repo.git('-c', 'core.hooksPath=/dev/null', 'commit', '-q', '-m', branch,
+             cwd=dest)
+    return dest
+
+
+def test_uncommitted_work_and_committed_only(native_repo: RepoHandle,
+                                            wt: Run) -> None:
+    r = native_repo
+    _work(r, 'issue-1-a', {'src/app.py': 'print("a")\n'})
+    b = r.worktree('issue-2-b')
+    r.write('src/app.py', 'print("b")\n', cwd=b)
+    r.git('add', 'src/app.py', cwd=b)  # staged only
+    r.write('.env', 'x\n', cwd=b)  # a bootstrap copy: not work
+    (r.path / '.worktree-guard.yaml').write_text(
+        'worktrees:\n  bootstrap: [.env]\n')
+    before = repo_state(b)
+    data = json.loads(wt(r.path, 'status', '--json').out)
+    by = {w['branch']: w for w in data['worktrees']}
+    assert by['issue-2-b']['dirty'] == 1
+    assert by['issue-2-b']['uncommitted'] is True
+    assert by['issue-2-b']['files'] == ['src/app.py']
+    assert data['overlaps'][0]['conflict'] is True
+    assert repo_state(b) == before
+    # --committed: no git status, no snapshot, no overlap.
+    res = wt(r.path, 'status', '--committed')
+    assert '(committed work only: --committed)' in res.out
+    row = next(ln.split() for ln in res.out.splitlines()
+               if 'issue-2-b' in ln)
+    assert row[1] == 'issue-2-b' and row[2] == '-'
+    assert 'overlap (branches that change the same files):\n  none' in \
+        res.out
+    # A worktree whose only change is a mode flip git does not track.
+    r.git('reset', '-q', cwd=b)
+    (b / 'src' / 'app.py').write_text('print("hello")\n')
+    r.git('config', 'core.fileMode', 'false')
+    os.chmod(b / 'src' / 'app.py', 0o755)
+    data = json.loads(wt(r.path, 'status', '--json').out)
+    by = {w['branch']: w for w in data['worktrees']}
+    assert by['issue-2-b']['uncommitted'] is False
+
+
+def test_grouping_bounds_the_forecast(native_repo: RepoHandle, wt: Run,
+                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    r = native_repo
+    for i in range(1, 6):
+        _work(r, f'issue-{i}-s', {'shared.txt': f'{i}\n',
+                                  f'own{i}.txt': 'x\n'})
+    _work(r, 'issue-6-t', {'two.txt': 'a\n', 'own1.txt': 'y\n'})
+    _work(r, 'issue-7-t', {'two.txt': 'b\n'})
+    monkeypatch.setattr(status_mod, 'GROUP_BOUND', 4)
+    res = wt(r.path, 'status')
+    assert 'forecast cut at shared.txt: 5 branches change it' in res.out
+    assert 'shared.txt: changed by 5 branches: issue-1-s' in res.out
+    # issue-1-s and issue-6-t also share own1.txt: that pair is forecast.
+    assert 'issue-1-s + issue-6-t: own1.txt' in res.out
+    data = json.loads(wt(r.path, 'status', '--json').out)
+    assert data['hotspots'][0]['file'] == 'shared.txt'
+    order = data['landing_order']
+    assert len(order) == 7
+    step = next(s for s in order if s['branch'] == 'issue-2-s')
+    assert set(step['unknown']) <= {f'issue-{i}-s' for i in range(1, 6)}
+    monkeypatch.setattr(status_mod, 'PAIR_BOUND', 1)
+    res = wt(r.path, 'status')
+    assert 'forecast cut: 1 of 2 overlapping pairs forecast' in res.out
+    assert '... and 1 more pairs, not forecast' in res.out
+    data = json.loads(wt(r.path, 'status', '--json').out)
+    assert [o.get('cut', False) for o in data['overlaps']] == [False, True]
+
+
+def test_plan(native_repo: RepoHandle, wt: Run) -> None:
+    r = native_repo
+    _work(r, 'issue-1-a', {'src/app.py': 'print("a")\n'})
+    _work(r, 'issue-2-b', {'src/app.py': 'print("b")\n'})
+    res = wt(r.path, 'plan')
+    assert res.code == 0, res
+    assert res.out.startswith('landing order')
+    assert 'then rebase issue-2-b: CONFLICT to resolve by hand in ' \
+        'src/app.py' in res.out
+    data = json.loads(wt(r.path, 'plan', '--json', '--committed').out)
+    assert [s['branch'] for s in data['landing_order']] == [
+        'issue-1-a', 'issue-2-b']
+    (r.path / '.worktree-guard.yaml').write_text('base:\n  branch: trunk\n')
+    res = wt(r.path, 'plan')
+    assert 'note: no origin/trunk' in res.out
+
+
+@pytest.mark.timeout(120)
+def test_watch_redraws_on_a_ref_change(native_repo: RepoHandle) -> None:
+    r = native_repo
+    w = _work(r, 'issue-1-a', {'a.txt': 'a\n'})
+    proc = subprocess.Popen(
+        ['worktree-guard', 'wt', 'status', '--watch', '--interval', '60'],
+        cwd=r.path, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        text=True,
+        # Unaudited: the test itself commits while the dashboard runs.
+        env={k: v for k, v in os.environ.items()
+             if k != 'WORKTREE_GUARD_AUDIT'})
+    lines: queue.Queue[str] = queue.Queue()
+
+    def pump() -> None:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            lines.put(line)
+
+    threading.Thread(target=pump, daemon=True).start()
+
+    def frame() -> str:
+        got = []
+        while True:
+            line = lines.get(timeout=60)
+            got.append(line)
+            if 'Ctrl-C to stop' in line:
+                return ''.join(got)
+    try:
+        first = frame()
+        assert '\x1b[H\x1b[2J' in first
+        row = next(ln.split() for ln in first.splitlines()
+                   if 'issue-1-a' in ln and ln[:1] == '1')
+        assert row[4] == '1'  # AHEAD
+        r.write('b.txt', 'b\n', cwd=w)
+        r.git('add', 'b.txt', cwd=w)
+        r.git('-c', 'core.hooksPath=/dev/null', 'commit', '-q', '-m', 'b',
+              cwd=w)
+        second = frame()
+        while 'issue-1-a' not in second or next(
+                ln.split() for ln in second.splitlines()
+                if 'issue-1-a' in ln and ln[:1] == '1')[4] != '2':
+            second = frame()  # the index changed first, then the ref
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=30) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()

@@ -1,0 +1,135 @@
+"""Setup on create and teardown before remove (issue 15), with real
+worktrees and real shell commands."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import RepoHandle
+from tests.test_wt import Out
+from tests.test_wt import make_runner
+
+Run = Callable[..., Out]
+
+
+@pytest.fixture
+def wt(monkeypatch: pytest.MonkeyPatch,
+       capsys: pytest.CaptureFixture[str]) -> Run:
+    return make_runner(monkeypatch, capsys)
+
+
+def _policy(main: Path, text: str) -> None:
+    (main / '.worktree-guard.yaml').write_text(text)
+
+
+def test_worktreeinclude_copies_only_ignored_listed_files(
+        plain_repo: RepoHandle, wt: Run) -> None:
+    main = plain_repo.path
+    (main / '.gitignore').write_text(
+        'trees/\n.env\nconfig/\nnode_modules/\n*.local\n')
+    (main / '.env').write_text('A=1\n')
+    (main / 'config').mkdir()
+    (main / 'config' / 'dev.local').write_text('dev\n')
+    (main / 'config' / 'other.txt').write_text('no\n')
+    (main / 'node_modules').mkdir()
+    (main / 'node_modules' / 'big.js').write_text('no\n')
+    (main / 'secrets').mkdir()
+    (main / 'secrets' / 'x.local').write_text('yes\n')
+    (main / 'tracked.local').write_text('ignored too\n')
+    (main / '.worktreeinclude').write_text(
+        '# comment\n.env\n*.local\nsecrets/\nREADME.md\n')
+    r = wt(main, 'create', '1', 'include')
+    assert r.code == 0, r
+    new = main / 'trees' / 'issue-1-include'
+    assert (new / '.env').read_text() == 'A=1\n'
+    assert (new / 'config' / 'dev.local').read_text() == 'dev\n'
+    assert not (new / 'config' / 'other.txt').exists()
+    assert not (new / 'node_modules').exists()
+    assert (new / 'tracked.local').exists()
+    assert 'include: copied .env' in r.out
+    # Tracked files are not ignored: README.md came from git, untouched.
+    assert 'include: copied README.md' not in r.out
+    # Nothing under trees/ (ignored too) is copied into itself.
+    assert not (new / 'trees').exists()
+    # An existing file in the checkout is kept, not overwritten.
+    _policy(main, 'worktrees:\n  setup:\n    - echo mine > .env\n')
+    (main / '.worktreeinclude').write_text('.env\n')
+    r = wt(main, 'create', '2', 'kept')
+    assert (main / 'trees' / 'issue-2-kept' / '.env').read_text() == 'mine\n'
+    # Switched off, or no list: nothing copied.
+    _policy(main, "worktrees:\n  include: ''\n")
+    r = wt(main, 'create', '3', 'off')
+    assert not (main / 'trees' / 'issue-3-off' / '.env').exists()
+    (main / '.worktreeinclude').unlink()
+    _policy(main, '{}\n')
+    r = wt(main, 'create', '4', 'none')
+    assert r.code == 0 and 'include:' not in r.out
+
+
+def test_include_keeps_what_the_checkout_has(plain_repo: RepoHandle,
+                                             wt: Run) -> None:
+    main = plain_repo.path
+    (main / '.gitignore').write_text('trees/\n*.local\n')
+    (main / 'README.local').write_text('x\n')
+    (main / '.worktreeinclude').write_text('*.local\n')
+    _policy(main, 'worktrees:\n  bootstrap: [README.local]\n')
+    r = wt(main, 'create', '1', 'x')
+    assert r.code == 0, r
+    assert 'bootstrap: copied README.local' in r.out
+    assert 'include: kept README.local' in r.out
+
+
+@pytest.mark.timeout(120)
+def test_setup_commands_output_failure_and_timeout(plain_repo: RepoHandle,
+                                                   wt: Run) -> None:
+    main = plain_repo.path
+    _policy(main, 'worktrees:\n  setup:\n    - echo hello; echo oops >&2\n'
+                  '    - exit 3\n    - touch never\n')
+    r = wt(main, 'create', '1', 'fails')
+    assert r.code == 1, r
+    new = main / 'trees' / 'issue-1-fails'
+    assert new.is_dir()  # kept
+    assert '  | hello' in r.out and '  | oops' in r.out
+    assert 'setup: FAILED (exit 3)' in r.out
+    assert not (new / 'never').exists()
+    assert 'the worktree is kept' in r.out
+    assert 'wt remove 1 --force' in r.out
+    _policy(main, 'worktrees:\n  setup: [sleep 30]\n  setup-timeout: 0.5\n')
+    r = wt(main, 'create', '2', 'slow', '--print-path')
+    assert r.code == 1
+    assert r.out.strip() == str(main / 'trees' / 'issue-2-slow')
+    assert 'timed out after 0.5 s' in r.err
+
+
+def test_teardown_before_remove(plain_repo: RepoHandle, wt: Run,
+                                tmp_path: Path) -> None:
+    main = plain_repo.path
+    log = tmp_path / 'log'
+    wt(main, 'create', '1', 'x')
+    _policy(main, f'worktrees:\n  teardown:\n    - echo down $PWD >> {log}\n'
+                  '    - touch left-behind\n')
+    r = wt(main, 'remove', '1')
+    assert r.code == 0, r
+    assert log.read_text() == f'down {main}/trees/issue-1-x\n'
+    assert 'teardown: ok' in r.out
+    assert not (main / 'trees' / 'issue-1-x').exists()
+    # A failing teardown keeps the worktree unless --force.
+    wt(main, 'create', '2', 'y')
+    _policy(main, "worktrees:\n  teardown: ['exit 1']\n")
+    r = wt(main, 'remove', '2')
+    assert r.code == 1 and 'teardown failed' in r.err, r
+    assert (main / 'trees' / 'issue-2-y').is_dir()
+    r = wt(main, 'remove', '2', '--force')
+    assert r.code == 0, r
+    assert not (main / 'trees' / 'issue-2-y').exists()
+
+
+def test_schema_knows_the_keys(plain_repo: RepoHandle, wt: Run) -> None:
+    _policy(plain_repo.path, 'worktrees:\n  setup: echo-not-a-list\n')
+    r = wt(plain_repo.path, 'create', '1', 'x')
+    assert r.code == 2 and 'setup' in r.err, r
+    _policy(plain_repo.path, 'worktrees:\n  setup-timeout: 0\n')
+    r = wt(plain_repo.path, 'create', '1', 'x')
+    assert r.code == 2 and 'setup-timeout' in r.err, r
