@@ -48,6 +48,8 @@ SCENARIOS: dict[str, tuple[str, str, str]] = {
              'pre-push check without the fetch vs git merge-base '
              '--is-ancestor'),
     'wt-status': ('wt_status', 'run', 'wt status for 10 and 50 worktrees'),
+    'wt-scale': ('wt_scale', 'run',
+                 'wt status for 1,000 worktrees and 200 sharing one file'),
     'server': ('server', 'run',
                'pre-receive: added time per push (200 commits, 2,000 '
                'files)'),
