@@ -36,8 +36,8 @@ def landing_order(rows: Sequence[dict[str, Any]],
                   pairs: Pairs) -> list[dict[str, Any]]:
     """The steps, in order.  ``rows``: ``name``, ``issue``, ``behind``,
     ``base_conflict``, ``uncommitted``; ``pairs``: relation and files per
-    pair of names.  Quadratic in the branches at worst (a count per
-    relation, updated as branches land), whatever the number of pairs."""
+    pair of names.  A heap of scores; landing a branch rescores only its
+    neighbours: O((branches + pairs) log branches)."""
     waiting = {r['name']: r for r in rows}
     kinds = ('conflict', 'clean', 'cut', 'overlap')
     adj: dict[str, dict[str, set[str]]] = {
@@ -57,14 +57,20 @@ def landing_order(rows: Sequence[dict[str, Any]],
                 bool(r['uncommitted']),
                 r['issue'] if r['issue'] is not None else 1 << 62, name)
 
+    import heapq
+    heap = [(score(n), n) for n in waiting]
+    heapq.heapify(heap)
     while waiting:
-        name = min(waiting, key=score)
+        key, name = heapq.heappop(heap)
+        if name not in waiting or key != score(name):
+            continue  # landed already, or its score moved since
         r = waiting.pop(name)
         links = adj[name]
         for kind, others in links.items():
             for o in others:
                 if o in waiting:
                     count[o][kind] -= 1
+                    heapq.heappush(heap, (score(o), o))
         still = {k: sorted(o for o in links[k] if o in waiting)
                  for k in kinds}
         before: list[str] = []
