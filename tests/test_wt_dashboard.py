@@ -65,14 +65,40 @@ def test_uncommitted_work_and_committed_only(native_repo: RepoHandle,
     assert row[1] == 'issue-2-b' and row[2] == '-'
     assert 'overlap (branches that change the same files):\n  none' in \
         res.out
-    # A worktree whose only change is a mode flip git does not track.
-    r.git('reset', '-q', cwd=b)
-    (b / 'src' / 'app.py').write_text('print("hello")\n')
-    r.git('config', 'core.fileMode', 'false')
-    os.chmod(b / 'src' / 'app.py', 0o755)
+    # Changes that add up to nothing: a file unstaged but still there.
+    r.git('reset', '-q', '--hard', cwd=b)
+    r.git('rm', '-q', '--cached', 'README.md', cwd=b)
     data = json.loads(wt(r.path, 'status', '--json').out)
     by = {w['branch']: w for w in data['worktrees']}
+    assert by['issue-2-b']['dirty'] == 2  # 'D ' and '??'
     assert by['issue-2-b']['uncommitted'] is False
+    r.git('reset', '-q', cwd=b)
+    # A worktree without an index (--no-checkout): its work is deletion.
+    r.git('worktree', 'add', '-q', '--no-checkout', '-b', 'issue-3-empty',
+          str(r.path / 'trees' / 'issue-3-empty'), 'main')
+    data = json.loads(wt(r.path, 'status', '--json').out)
+    by = {w['branch']: w for w in data['worktrees']}
+    assert by['issue-3-empty']['uncommitted'] is True
+    assert 'README.md' in by['issue-3-empty']['files']
+
+
+def test_snapshot_reports_git_failures(plain_repo: RepoHandle) -> None:
+    from worktree_guard.errors import GitError
+    from worktree_guard.gitctx.wtgit import snapshot
+    with pytest.raises(GitError, match='cannot snapshot the uncommitted'):
+        snapshot(str(plain_repo.path), 'f' * 40)
+
+
+def test_watch_signature(plain_repo: RepoHandle, tmp_path: Path) -> None:
+    from worktree_guard.commands.wt.watch import signature
+    common = plain_repo.path / '.git'
+    first = signature(str(common))  # no linked worktrees: no folder
+    assert (str(common / 'index'), os.stat(common / 'index').st_mtime_ns) \
+        in first
+    assert (str(common / 'packed-refs'), 0) in first or any(
+        p == str(common / 'packed-refs') for p, _ in first)
+    plain_repo.git('branch', 'issue-9-x')
+    assert signature(str(common)) != first
 
 
 def test_grouping_bounds_the_forecast(native_repo: RepoHandle, wt: Run,
@@ -80,7 +106,7 @@ def test_grouping_bounds_the_forecast(native_repo: RepoHandle, wt: Run,
     r = native_repo
     for i in range(1, 6):
         _work(r, f'issue-{i}-s', {'shared.txt': f'{i}\n',
-                                  f'own{i}.txt': 'x\n'})
+                                  f'own{1 if i < 3 else i}.txt': 'x\n'})
     _work(r, 'issue-6-t', {'two.txt': 'a\n', 'own1.txt': 'y\n'})
     _work(r, 'issue-7-t', {'two.txt': 'b\n'})
     monkeypatch.setattr(status_mod, 'GROUP_BOUND', 4)
@@ -97,10 +123,14 @@ def test_grouping_bounds_the_forecast(native_repo: RepoHandle, wt: Run,
     assert set(step['unknown']) <= {f'issue-{i}-s' for i in range(1, 6)}
     monkeypatch.setattr(status_mod, 'PAIR_BOUND', 1)
     res = wt(r.path, 'status')
-    assert 'forecast cut: 1 of 2 overlapping pairs forecast' in res.out
-    assert '... and 1 more pairs, not forecast' in res.out
+    assert 'forecast cut: 1 of 4 overlapping pairs forecast' in res.out
+    assert '... and 3 more pairs, not forecast' in res.out
     data = json.loads(wt(r.path, 'status', '--json').out)
-    assert [o.get('cut', False) for o in data['overlaps']] == [False, True]
+    assert [o.get('cut', False) for o in data['overlaps']] == [
+        False, True, True, True]
+    # Sharing the hot file and another: forecast, both files listed.
+    assert data['overlaps'][0]['branches'] == ['issue-1-s', 'issue-2-s']
+    assert data['overlaps'][0]['files'] == ['own1.txt', 'shared.txt']
 
 
 def test_plan(native_repo: RepoHandle, wt: Run) -> None:

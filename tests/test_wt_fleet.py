@@ -61,15 +61,19 @@ def test_branch_facts_agree_with_git(plain_repo: RepoHandle,
     base_cc = g('rev-parse', 'HEAD')
     # A merge commit on the base side that is a tip's ancestor too.
     g('switch', '-q', '-c', 'merged', 'main')
-    g('-c', 'core.hooksPath=/dev/null', 'merge', '-q', '--no-edit', 'one')
+    # Merging two (forked from the first base commit): a diamond.
+    g('-c', 'core.hooksPath=/dev/null', 'merge', '-q', '--no-edit', 'two')
     tips['merged'] = _commit(p, 'm.txt', 'm')
     g('switch', '-q', 'main')
     repo = Repo.discover(str(p))
-    for base in (base_cc, tips['x'], root):
+    for base in (base_cc, tips['x'], root, tips['merged']):
         got = fleet.branch_facts(repo, base, list(tips.values()))
         for name, tip in tips.items():
             assert got[tip] == _slow(repo, base, tip), (base[:7], name)
     assert fleet.branch_facts(repo, root, []) == {}
+    # One floor for all, but a criss-cross merge base for y against x.
+    got = fleet.branch_facts(repo, tips['x'], [tips['y'], tips['one']])
+    assert got[tips['y']] == _slow(repo, tips['x'], tips['y'])
     # Unrelated history: the slow path, no files.
     tree = g('rev-parse', 'main^{tree}')
     orphan = g('commit-tree', '-m', 'orphan', tree)

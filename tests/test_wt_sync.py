@@ -200,6 +200,15 @@ def test_sync_skips_and_targets(plain_repo: RepoHandle, wt: Run) -> None:
     (two / '.env').write_text('x\n')
     res = wt(r.path, 'sync', '2')
     assert res.code == 0 and 'up to date' in res.out, res
+    # An unreachable remote: the cached base, said in a note.
+    r.git('remote', 'set-url', 'origin', str(r.path / 'gone.git'))
+    res = wt(r.path, 'sync', '1')
+    assert res.code == 0, res
+    assert 'note: could not fetch origin/main' in res.out
+    assert 'fetched just now' not in res.out
+    r.git('remote', 'set-url', 'origin', str(r.remote))
+    res = wt(r.path, 'sync', '1')
+    assert f'fetched just now from {r.remote}' in res.out
     # Usage errors.
     res = wt(r.path, 'sync', '--all', '1')
     assert res.code == 2 and 'not both' in res.err

@@ -44,9 +44,8 @@ def landing_order(rows: Sequence[dict[str, Any]],
         n: {k: set() for k in kinds} for n in waiting}
     for pair, (kind, _) in pairs.items():
         a, b = sorted(pair)
-        if a in adj and b in adj:
-            adj[a][kind].add(b)
-            adj[b][kind].add(a)
+        adj[a][kind].add(b)
+        adj[b][kind].add(a)
     count = {n: {k: len(v) for k, v in adj[n].items()} for n in adj}
     steps: list[dict[str, Any]] = []
 

@@ -131,7 +131,8 @@ def _rebase(row: dict[str, Any], ctx: Context, head: str,
 
 def _print(ctx: Context, label: str, base: str,
            rows: list[dict[str, Any]], notes: list[str]) -> None:
-    fresh = ' (fetched just now)' if ctx.fetched else ''
+    url = ctx.gp.remote_url(ctx.remote)
+    fresh = f' (fetched just now from {url})' if ctx.fetched else ''
     print(f'base: {label} {base[:12]}{fresh}')
     if not rows:
         print('no issue worktrees to sync')
