@@ -57,13 +57,10 @@ class WtGit:
     def remotes(self) -> list[str]:
         return [r.name for r in self.repo.remotes]
 
-    def remote_url(self, remote: str) -> str | None:
-        """``remote.<name>.url`` through ``config_reader``."""
-        reader = self.repo.config_reader()
-        section = f'remote "{remote}"'
-        if reader.has_option(section, 'url'):
-            return str(reader.get_value(section, 'url'))
-        return None
+    def remote_url(self, remote: str) -> str:
+        """``remote.<name>.url`` through ``config_reader`` ('' if unset)."""
+        return str(self.repo.config_reader().get_value(
+            f'remote "{remote}"', 'url', ''))
 
     def ignored_files(self) -> list[str]:
         """The checkout's ignored, untracked paths (an ignored folder as

@@ -131,8 +131,8 @@ def _rebase(row: dict[str, Any], ctx: Context, head: str,
 
 def _print(ctx: Context, label: str, base: str,
            rows: list[dict[str, Any]], notes: list[str]) -> None:
-    url = ctx.gp.remote_url(ctx.remote)
-    fresh = f' (fetched just now from {url})' if ctx.fetched else ''
+    fresh = f' (fetched just now from {ctx.gp.remote_url(ctx.remote)})' \
+        if ctx.fetched else ''
     print(f'base: {label} {base[:12]}{fresh}')
     if not rows:
         print('no issue worktrees to sync')
