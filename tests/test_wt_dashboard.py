@@ -84,7 +84,7 @@ def test_uncommitted_work_and_committed_only(native_repo: RepoHandle,
 
 def test_snapshot_reports_git_failures(plain_repo: RepoHandle) -> None:
     from worktree_guard.errors import GitError
-    from worktree_guard.gitctx.wtgit import snapshot
+    from worktree_guard.commands.wt.gitpy import snapshot
     with pytest.raises(GitError, match='cannot snapshot the uncommitted'):
         snapshot(str(plain_repo.path), 'f' * 40)
 

@@ -17,8 +17,8 @@ Read-only, like all of ``gitctx``.
 from __future__ import annotations
 
 from worktree_guard.errors import GitError
-from worktree_guard.gitctx.spawn import decode
-from worktree_guard.gitctx.spawn import stderr_tail
+from worktree_guard.gitctx.process import decode
+from worktree_guard.gitctx.process import stderr_tail
 
 TYPE_CHECKING = False  # no `typing` import: mypy reads this as True
 if TYPE_CHECKING:  # pragma: no cover (typing only)

@@ -28,7 +28,7 @@ if TYPE_CHECKING:  # pragma: no cover (typing only)
     from typing import TypeVar
 
     from worktree_guard.gitctx import Repo
-    from worktree_guard.gitctx.wtgit import WtGit
+    from worktree_guard.commands.wt.gitpy import WtGit
     from worktree_guard.model import WorktreeInfo
     from worktree_guard.policy import Policy
 
@@ -203,10 +203,10 @@ class Context:
 
     @property
     def gp(self) -> WtGit:
-        """The repository on GitPython (``gitctx.wtgit``), opened at the
+        """The repository on GitPython (``commands.wt.gitpy``), opened at the
         main checkout, or the common dir when bare; on first use."""
         if self._gp is None:
-            from worktree_guard.gitctx.wtgit import WtGit
+            from worktree_guard.commands.wt.gitpy import WtGit
             self._gp = WtGit(self.main_real or self.repo.common_dir)
         return self._gp
 

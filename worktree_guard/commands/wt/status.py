@@ -164,7 +164,7 @@ def gather(ctx: Context, fetch: bool, dirty: bool) -> dict[str, Any]:
 def _uncommitted(ctx: Context, rows: list[dict[str, Any]], base: str | None,
                  dirty: bool) -> None:
     """Each row's ``dirty`` count, and for a dirty worktree a snapshot
-    commit of its uncommitted work (``gitctx.wtgit.snapshot``: nothing is
+    commit of its uncommitted work (``commands.wt.gitpy.snapshot``: nothing is
     touched) whose files and forecasts replace the branch's own."""
     boot = ctx.policy['worktrees']['bootstrap']
     for r in rows:
@@ -181,7 +181,7 @@ def _uncommitted(ctx: Context, rows: list[dict[str, Any]], base: str | None,
     if not todo:
         return
     from worktree_guard.gitctx import fleet
-    from worktree_guard.gitctx.wtgit import snapshot
+    from worktree_guard.commands.wt.gitpy import snapshot
     snaps = _parallel(lambda r: snapshot(r['path'], r['head'], boot), todo)
     facts = fleet.branch_facts(ctx.repo, base, [s for s in snaps if s]) \
         if base is not None else {}

@@ -109,7 +109,7 @@ def cmd_sync(ns: argparse.Namespace, ctx: Context) -> int:
 def _rebase(row: dict[str, Any], ctx: Context, head: str,
             base: str) -> None:
     from worktree_guard.gitctx import worktrees
-    from worktree_guard.gitctx.wtgit import rebase
+    from worktree_guard.commands.wt.gitpy import rebase
     forecast = worktrees.merge_conflicts(ctx.repo, head, base)
     if forecast:
         row['result'] = 'conflict'
