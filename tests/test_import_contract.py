@@ -145,5 +145,5 @@ def test_server_hook_never_loads_gitpython(plain_repo: RepoHandle) -> None:
     rc, loaded = _loaded(r.remote, "['pre-receive']",
                          stdin=f'{"0" * 40} {head} refs/heads/issue-1-x\n')
     assert rc == 0
-    assert 'worktree_guard.server' in loaded
+    assert 'worktree_guard.commands.server' in loaded
     assert 'git' not in loaded
