@@ -117,11 +117,12 @@ def run(opts: Options) -> list[Row]:
                              f'exit {rc}'))
         rows.append(Row('wt-scale', f'  same, vs the raw git ({what})',
                         m['status'], base_label, m['raw']))
-        if not shared:
-            full = Cmd('full', [wg, 'wt', 'status'], repo, rc=rc)
-            mf = measure([full], max(1, opts.runs // 2), warmup=0)
-            rows.append(Row('wt-scale', f'wt status (with git status per '
-                                        f'worktree), {what}', mf['full'],
-                            'the 2 s target', TARGET_MS,
-                            note='no target: one git status per worktree'))
+        # With uncommitted work (one git status per worktree): the 2 s
+        # target holds for the 200 sharing a file, not for 1,000.
+        full = Cmd('full', [wg, 'wt', 'status'], repo, rc=rc)
+        mf = measure([full], max(1, opts.runs // 2), warmup=0)
+        rows.append(Row('wt-scale', f'wt status (uncommitted work too), '
+                                    f'{what}', mf['full'], 'the 2 s target',
+                        TARGET_MS, target=1.0 if shared else None,
+                        note=f'{mf["full"] / n:.2f} ms per worktree'))
     return rows

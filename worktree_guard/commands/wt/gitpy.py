@@ -1,7 +1,9 @@
 """Git for the interactive ``wt`` commands, on GitPython (issue 15).
 
-The hooks stay on plain git plumbing (``repo``, ``spawn``): importing
-GitPython costs more than a whole commit check.  The worktree manager is
+The hooks stay on plain git plumbing (``gitctx``): importing GitPython
+costs more than a whole commit check.  GitPython belongs to the
+interactive commands (ARCHITECTURE.md), so this module sits with ``wt``,
+not in ``gitctx``; it is the only module of ours that imports ``git``.  The worktree manager is
 interactive, and there GitPython's object model reads better than parsed
 porcelain: remotes and heads are objects, ``is_ancestor``/``merge_base``
 answer directly, ``iter_commits`` counts what a rebase replays, and
@@ -11,8 +13,10 @@ What no library parses stays in the plumbing modules: ``git worktree list
 --porcelain`` (``repo.parse_worktree_list``) and ``git merge-tree --stdin``
 (``worktrees.merge_conflicts_many``).
 
-Only ``worktree_guard.commands.wt`` imports this module;
-``tests/test_hotpath.py`` proves no hook entry point reaches it.
+Only ``worktree_guard.commands.wt`` imports this module; the import-linter
+contract "Only the interactive commands use GitPython" (pyproject.toml) and
+``tests/test_import_contract.py`` (real hook runs, then ``sys.modules``)
+prove no hook entry point reaches it.
 
 Everything here is read-only except what a ``wt`` command asks for by name
 (add or remove a worktree, delete a branch, rebase a clean worktree), and
