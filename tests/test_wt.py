@@ -686,3 +686,22 @@ def test_standalone_main_and_subcommand_help(
     assert cli.main(['wt', '--help']) == 0
     out = capsys.readouterr().out
     assert 'create' in out and 'status' in out and 'wt_args' not in out
+
+
+def test_add_parser_mounts_the_tree(plain_repo: RepoHandle,
+                                    monkeypatch: pytest.MonkeyPatch,
+                                    capsys: pytest.CaptureFixture[str]) -> None:
+    """A central parser that mounts wt with ``add_parser`` runs it with
+    ``ns.run(ns)``, like every other command."""
+    import argparse
+
+    from worktree_guard.commands import wt as wt_cmd
+    central = argparse.ArgumentParser(prog='x')
+    wt_cmd.add_parser(central.add_subparsers(dest='command'))
+    monkeypatch.chdir(plain_repo.path)
+    ns = central.parse_args(['wt'])
+    assert ns.run(ns) == 2
+    assert 'sync' in capsys.readouterr().out
+    ns = central.parse_args(['wt', 'plan', '--json'])
+    assert ns.run(ns) == 0
+    assert json.loads(capsys.readouterr().out)['landing_order'] == []

@@ -67,10 +67,13 @@ class Refused(GuardError):
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     """Add ``wt`` and its subcommands to a central CLI's ``subparsers``
-    (what ``add_subparsers()`` returned); dispatch with ``run(ns)``."""
+    (what ``add_subparsers()`` returned); ``ns.run(ns)`` runs it, as for the
+    other commands.  (``cli`` routes ``wt`` to ``main`` before its own
+    parser is built; this is for a CLI that keeps one parser tree.)"""
     p: argparse.ArgumentParser = subparsers.add_parser(
         'wt', help=HELP, description=DESCRIPTION)
     _fill(p)
+    p.set_defaults(run=run)
     return p
 
 
