@@ -59,7 +59,7 @@ def test_every_rule_module_is_wired() -> None:
         module = runner.rule_module(rule)
         assert module.SPEC is spec and module.__name__ == spec.module
         assert spec.stages and set(spec.stages) <= {'commit', 'push',
-                                                     'server'}
+                                                     'server', 'agent'}
         if spec.client:
             assert spec.facts == module.FACTS and spec.facts in COLLECTORS
             assert callable(module.check)

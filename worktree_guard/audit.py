@@ -41,7 +41,8 @@ if TYPE_CHECKING:  # pragma: no cover (typing only)
 # Commands that judge a repository and must leave it as it was (and ``wt
 # list``/``wt status``/``wt plan``).  ``init``, ``install``, the other ``wt`` commands
 # and ``demo`` change things on purpose.
-AUDITED = ('hook', 'check', 'policy', 'doctor', 'pre-receive', 'update')
+AUDITED = ('hook', 'check', 'policy', 'doctor', 'pre-receive', 'update',
+           'agent')
 STATE_FILES = ('HEAD', 'ORIG_HEAD', 'MERGE_HEAD', 'MERGE_MSG',
                'CHERRY_PICK_HEAD', 'REVERT_HEAD', 'BISECT_LOG', 'AUTO_MERGE')
 

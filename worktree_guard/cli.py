@@ -59,6 +59,10 @@ def _route(args: list[str]) -> int:
     if command == ['wt']:
         from worktree_guard.commands.wt import main as wt_main
         return wt_main(args[1:])
+    if command == ['agent'] and args[1:2] not in HELP_FLAGS:
+        # Before every coding-agent tool call: no argparse.
+        from worktree_guard.commands import agent
+        return agent.main(args[1:])
     p = parser()
     if not args:
         p.print_help()
@@ -104,6 +108,9 @@ def parser() -> argparse.ArgumentParser:
     # Routed to wt's own parser before this one: listed for --help only.
     add_command(sub, 'wt', 'create, list, remove and watch issue worktrees '
                            "(see 'worktree-guard wt --help')")
+    add_command(sub, 'agent', 'coding-agent hook: claude, cursor or gemini '
+                              '(payload on stdin), or check --path P '
+                              '[--cwd D] [--write] (docs/agents.md)')
     server.add_parser(sub)
     return p
 

@@ -354,6 +354,48 @@ class PathFacts(Record):
         self.skipped = skipped if skipped is not None else []
 
 
+class RepoCheckout(Record):
+    """One checkout, for the agent hook (issue 14; gitctx/checkouts.py reads
+    them from files): ``root`` (real path), ``kind`` (``main`` or
+    ``worktree``), ``branch`` (short name, ``None`` when detached or
+    unknown) and ``git_dir`` (its own git dir)."""
+
+    __slots__ = ('root', 'kind', 'branch', 'git_dir')
+
+    def __init__(self, root: str, kind: str, branch: str | None,
+                 git_dir: str) -> None:
+        self.root = root
+        self.kind = kind
+        self.branch = branch
+        self.git_dir = git_dir
+
+
+class CheckoutMap(Record):
+    """Every checkout of the repository that holds a folder.
+
+    ``current`` is the checkout holding that folder (``None`` when the
+    folder is in no checkout: a bare repository's git dir, say);
+    ``checkouts`` lists the main checkout (when the repository is not bare)
+    and every linked worktree; ``common_dir`` is the shared git dir.
+    """
+
+    __slots__ = ('current', 'checkouts', 'common_dir')
+
+    def __init__(self, current: RepoCheckout | None,
+                 checkouts: list[RepoCheckout], common_dir: str) -> None:
+        self.current = current
+        self.checkouts = checkouts
+        self.common_dir = common_dir
+
+    @property
+    def main(self) -> RepoCheckout | None:
+        return next((c for c in self.checkouts if c.kind == 'main'), None)
+
+    @property
+    def linked(self) -> list[RepoCheckout]:
+        return [c for c in self.checkouts if c.kind == 'worktree']
+
+
 class StageInput(Record):
     """What a run judges.
 

@@ -10,7 +10,7 @@ if TYPE_CHECKING:  # pragma: no cover (typing only)
 
 # Part of the policy cache key: a cache written for other defaults
 # or another schema is never read.
-DIGEST = '2c6a3c2c5d659b9b'
+DIGEST = '15016d0ea8dd2eac'
 
 DEFAULTS: dict[str, dict[str, Any]] = {
     'base': {
@@ -33,6 +33,7 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         'setup': [],
         'teardown': [],
         'setup-timeout': 600,
+        'freeze-main-checkout': False,
     },
     'paths': {
         'scope': 'added',
@@ -52,6 +53,12 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         'require-linear': True,
         'exempt': [],
         'warn-overlap': False,
+    },
+    'agents': {
+        'write-outside': 'deny',
+        'read-outside': 'warn',
+        'bash': 'deny',
+        'allow-paths': [],
     },
     'server': {
         'allow-skip': [],

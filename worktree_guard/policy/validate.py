@@ -94,11 +94,12 @@ def parse(raw: bytes | str, filename: str = POLICY_FILE) -> Policy:
         loader.dispose()
     if data is None:
         data = {}
-    if isinstance(data, dict) and isinstance(data.get('rules'), dict):
-        # YAML 1.1 reads a bare `off` as false; it means the severity.
-        for key, val in data['rules'].items():
-            if val is False:
-                data['rules'][key] = 'off'
+    for section in ('rules', 'agents'):
+        if isinstance(data, dict) and isinstance(data.get(section), dict):
+            # YAML 1.1 reads a bare `off` as false; it means the level.
+            for key, val in data[section].items():
+                if val is False:
+                    data[section][key] = 'off'
     try:
         errors = list(_validate(data, node, filename))
     except RecursionError:

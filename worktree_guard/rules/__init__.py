@@ -27,6 +27,7 @@ RULE_MODULES = (
     'worktree_guard.rules.worktree_paths',
     'worktree_guard.rules.sync_before_push',
     'worktree_guard.rules.server_policy',
+    'worktree_guard.rules.agent_guard',
 )
 
 # The pre-commit hook ids that run a whole stage.

@@ -167,7 +167,9 @@ def rule_table(registry: Registry) -> str:
     """The docs' rule table (Markdown)."""
     rows = [TABLE_HEAD]
     for spec in registry.rules.values():
-        default = spec.severity + ('' if spec.client else ' (server only)')
+        only = ' (agent hook only)' if spec.stages == ('agent',) else \
+            ' (server only)'
+        default = spec.severity + ('' if spec.client else only)
         kinds = ', '.join(f'`{k}`' + (f' ({v})' if v != spec.severity
                                       else '')
                           for k, v in spec.kinds.items())

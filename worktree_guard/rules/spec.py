@@ -18,7 +18,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:  # pragma: no cover (typing only)
     from typing import Any
 
-STAGES = ('commit', 'push', 'server')
+STAGES = ('commit', 'push', 'server', 'agent')
 SEVERITIES = ('error', 'warn', 'off')
 
 

@@ -69,6 +69,11 @@ in the right place.""",
         'setup-timeout': key(
             600, 'Seconds each setup or teardown command may run.',
             type='number', exclusive_minimum=0),
+        # Issue 14; doctor says where git is too old for it.
+        'freeze-main-checkout': key(
+            False, 'Refuse a branch switch in the main checkout while issue '
+            'worktrees are active (reference-transaction hook; needs git '
+            '>= 2.46 to see HEAD updates).', type='boolean'),
     }),
 )
 

@@ -1,0 +1,135 @@
+"""The checkouts of a repository, read from files without running git
+(issue 14: the agent hook runs before every tool call).
+
+Git keeps what ``git worktree list`` prints in plain files: a linked
+worktree's root holds a gitfile (``gitdir: <common>/worktrees/<id>``),
+that folder a ``commondir`` file and a ``gitdir`` file naming the
+worktree's ``.git``; the main checkout is the folder holding the common
+``.git``.  Every path here is a real path (symlinks resolved), so targets
+resolved with ``resolve_target`` compare with plain string prefixes.
+
+``resolve_target`` is the one place that turns a path an agent names into
+an absolute real path.  (The path engine of issue 12 will take it over.)
+"""
+from __future__ import annotations
+
+import os
+
+from worktree_guard.model import CheckoutMap
+from worktree_guard.model import RepoCheckout
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # pragma: no cover (typing only)
+    from collections.abc import Mapping
+
+
+def _read(path: str) -> str | None:
+    try:
+        with open(path, encoding='utf-8', errors='surrogateescape') as f:
+            return f.read()
+    except OSError:
+        return None
+
+
+def _branch(git_dir: str) -> str | None:
+    head = _read(os.path.join(git_dir, 'HEAD'))
+    if head is None or not head.startswith('ref: refs/heads/'):
+        return None
+    return head[16:].strip() or None
+
+
+def _gitfile(dot: str) -> str | None:
+    """The git dir a ``.git`` (folder or gitfile) stands for."""
+    if os.path.isdir(dot):
+        return os.path.realpath(dot)
+    text = _read(dot)
+    if text is None or not text.startswith('gitdir: '):
+        return None
+    return os.path.realpath(os.path.join(os.path.dirname(dot),
+                                         text[8:].strip()))
+
+
+def find_root(path: str) -> tuple[str, str] | None:
+    """The checkout root holding ``path`` and its git dir: the nearest
+    folder upwards with a ``.git``.  ``None`` outside any repository."""
+    cur = os.path.realpath(path)
+    while True:
+        dot = os.path.join(cur, '.git')
+        if os.path.lexists(dot):
+            git_dir = _gitfile(dot)
+            if git_dir is not None and \
+                    os.path.isfile(os.path.join(git_dir, 'HEAD')):
+                return cur, git_dir
+        parent = os.path.dirname(cur)
+        if parent == cur:
+            return None
+        cur = parent
+
+
+def _common(git_dir: str) -> str:
+    rel = _read(os.path.join(git_dir, 'commondir'))
+    if rel is None or not rel.strip():
+        return git_dir
+    return os.path.realpath(os.path.join(git_dir, rel.strip()))
+
+
+def _bare(common: str) -> bool:
+    config = _read(os.path.join(common, 'config')) or ''
+    for raw in config.lower().splitlines():
+        line = raw.replace(' ', '').replace('\t', '')
+        if line in {'bare', 'bare=true'}:
+            return True
+    return False
+
+
+def checkout_map(path: str) -> CheckoutMap | None:
+    """Every checkout of the repository holding ``path`` (a folder), read
+    from files; ``None`` when ``path`` is in no repository."""
+    found = find_root(path)
+    if found is None:
+        return None
+    root, git_dir = found
+    common = _common(git_dir)
+    checkouts: list[RepoCheckout] = []
+    if os.path.basename(common) == '.git' and not _bare(common):
+        checkouts.append(RepoCheckout(os.path.dirname(common), 'main',
+                                  _branch(common), common))
+    base = os.path.join(common, 'worktrees')
+    try:
+        names = sorted(os.listdir(base))
+    except OSError:
+        names = []
+    for name in names:
+        wt_git = os.path.join(base, name)
+        target = _read(os.path.join(wt_git, 'gitdir'))
+        if target is None or not target.strip():
+            continue
+        wt_root = os.path.realpath(os.path.dirname(target.strip()))
+        if not os.path.isdir(wt_root):
+            continue   # prunable: its folder is gone
+        checkouts.append(RepoCheckout(wt_root, 'worktree', _branch(wt_git),
+                                  wt_git))
+    current = next((c for c in checkouts if c.root == root), None)
+    if current is None:
+        # A checkout git does not list (a submodule, a stray gitfile).
+        current = RepoCheckout(root, 'main' if git_dir == common else
+                           'worktree', _branch(git_dir), git_dir)
+        checkouts.insert(0, current)
+    return CheckoutMap(current, checkouts, common)
+
+
+def resolve_target(path: str, cwd: str,
+                   env: Mapping[str, str] | None = None) -> str:
+    """The absolute real path an agent's ``path`` names from ``cwd``:
+    ``~`` and ``~user`` expanded, relative paths joined to ``cwd``, then
+    symlinked folders and ``..`` resolved the way the kernel resolves them
+    (``realpath``: a missing tail is kept as written)."""
+    if path.startswith('~'):
+        home = (env if env is not None else os.environ).get('HOME')
+        if (path == '~' or path.startswith('~/')) and home:
+            path = home + path[1:]
+        else:
+            path = os.path.expanduser(path)
+    if not os.path.isabs(path):
+        path = os.path.join(cwd, path)
+    return os.path.realpath(path)

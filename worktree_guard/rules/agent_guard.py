@@ -1,0 +1,638 @@
+"""agent-guard: a coding agent's tool call stays inside its worktree (issue 14).
+
+Every decision the agent hook makes is in this file: a pure function of the
+tool call (``AgentCall``), the repository's checkouts (gitctx/checkouts.py)
+and the policy.  Paths are turned into absolute real paths by the
+``resolve`` function the caller passes in (``gitctx.checkouts.
+resolve_target``), so the rule itself does no I/O.  The checkouts are
+``model.CheckoutMap`` records.
+
+What is judged:
+
+- file tools (``kind == 'write'``): every target outside the worktree that
+  holds the session's cwd (``agents.write-outside``), then the content
+  being written through the worktree-paths scanner (``scan_content``);
+- read-only tools (``kind == 'read'``): a note, or a denial, when they look
+  into another checkout or the git dir (``agents.read-outside``);
+- shell commands (``kind == 'bash'``): split by worktree_guard/shell.py and
+  judged one simple command at a time, following ``cd`` (``agents.bash``).
+
+``agents.allow-paths`` and ``paths.allow`` let a path through everywhere.
+The rule runs at the ``agent`` stage only (the agent hook), never in the
+runner's commit or push stages.
+"""
+from __future__ import annotations
+
+import posixpath
+
+from worktree_guard.rules.spec import RuleSpec
+from worktree_guard.rules.spec import Section
+from worktree_guard.rules.spec import choice
+from worktree_guard.rules.spec import string_list
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # pragma: no cover (typing only)
+    from collections.abc import Callable
+    from typing import Any
+
+    from worktree_guard.model import CheckoutMap
+    from worktree_guard.model import RepoCheckout as Checkout
+    from worktree_guard.model import Violation
+    from worktree_guard.policy import Policy
+    from worktree_guard.shell import Command
+    from worktree_guard.shell import Word
+
+RULE = 'agent-guard'
+SPEC = RuleSpec(
+    RULE, stages=('agent',), facts='',
+    summary="coding agents' tool calls stay inside their worktree",
+    explain="""\
+Runs before a coding agent's tool call (Claude Code PreToolUse, Cursor,
+Gemini CLI BeforeTool; `worktree-guard install --agent <name>` puts it in
+place).  A file tool may not write outside the worktree that holds the
+session's cwd: the main checkout, a sibling worktree, the git dir or
+anywhere else (`agents.write-outside`).  A shell command may not cd out of
+the worktree, write outside it (>, >>, tee, cp, mv, rm, ln, sed -i, touch,
+mkdir), point git elsewhere (-C, --git-dir, --work-tree), switch the main
+checkout's branch while issue worktrees are active, or remove another
+issue's worktree (`agents.bash`).  Read-only tools looking into another
+checkout get a note (`agents.read-outside`).  Written content goes through
+the worktree-paths scanner: its findings are warnings, or denials where the
+policy file sets that kind to error.  `agents.allow-paths` and
+`paths.allow` let paths through.  A bad payload or an internal error
+denies writes and shell commands and lets reads through, with a warning.
+See docs/agents.md.
+
+Fix: write inside your own worktree (the reason names the path to use);
+leave other checkouts to their own agents.""",
+    section=Section('agents', {
+        'write-outside': choice(
+            ('deny', 'warn', 'off'),
+            "A file tool writing outside the agent's worktree (main "
+            'checkout, sibling worktree, git dir, elsewhere): deny it, warn '
+            'the agent, or let it pass.'),
+        'read-outside': choice(
+            ('warn', 'allow', 'deny'),
+            'A read-only tool (Read, Grep, Glob) looking into another '
+            'checkout or the git dir.'),
+        'bash': choice(
+            ('deny', 'warn', 'off'),
+            'Shell commands that leave the worktree (cd, writes, git -C, '
+            'branch switches in the main checkout, git worktree remove of '
+            'another worktree).'),
+        'allow-paths': string_list(
+            'Globs (*, **, ?) of paths agents may write outside their '
+            'worktree, e.g. a shared cache; absolute, ~/..., or relative '
+            'to the main checkout.'),
+    }, 'The coding-agent hook (worktree-guard agent claude|cursor|gemini|'
+       'check): what an agent may touch outside its worktree.'),
+)
+
+# Writing these is never a boundary problem.
+_DEVICES = frozenset(('/dev/null', '/dev/stdout', '/dev/stderr', '/dev/tty',
+                      '/dev/zero', '/dev/random', '/dev/urandom'))
+_WRITE_REDIRS = frozenset(('>', '>>', '>|', '&>', '&>>', '<>'))
+# Commands whose every operand is written (created, changed or removed).
+_ALL_OPERANDS = frozenset(('rm', 'rmdir', 'touch', 'mkdir', 'truncate',
+                           'unlink', 'shred', 'tee'))
+# Options that take a value, per command (the value is not an operand).
+_VALUE_OPTS: dict[str, frozenset[str]] = {
+    'cp': frozenset(('-S', '--suffix', '-t', '--target-directory')),
+    'mv': frozenset(('-S', '--suffix', '-t', '--target-directory')),
+    'ln': frozenset(('-S', '--suffix', '-t', '--target-directory')),
+    'install': frozenset(('-S', '--suffix', '-t', '--target-directory',
+                          '-m', '--mode', '-o', '--owner', '-g', '--group')),
+    'touch': frozenset(('-r', '--reference', '-d', '--date', '-t')),
+    'truncate': frozenset(('-s', '--size', '-r', '--reference')),
+    'mkdir': frozenset(('-m', '--mode')),
+    'sed': frozenset(('-e', '--expression', '-f', '--file', '-l',
+                      '--line-length')),
+}
+_WRAPPERS = frozenset(('sudo', 'command', 'exec', 'nohup', 'time', 'env',
+                       'nice', 'builtin'))
+_SHELLS = frozenset(('sh', 'bash', 'zsh', 'dash', 'ksh'))
+_MAX_DEPTH = 3
+
+
+class AgentCall:
+    """One tool call, in the agent's own terms made common.
+
+    ``tool``: the tool's name as the agent spells it.  ``kind``:
+    ``write``, ``read``, ``bash`` or ``other`` (not judged).  ``paths``:
+    the targets as written; ``contents``: ``(target, text)`` pairs being
+    written; ``command``: the shell command; ``cwd``: the session's working
+    folder (absolute).
+    """
+
+    __slots__ = ('tool', 'kind', 'paths', 'contents', 'command', 'cwd')
+
+    def __init__(self, tool: str, kind: str, cwd: str,
+                 paths: list[str] | None = None,
+                 contents: list[tuple[str, str]] | None = None,
+                 command: str | None = None) -> None:
+        self.tool = tool
+        self.kind = kind
+        self.cwd = cwd
+        self.paths = paths if paths is not None else []
+        self.contents = contents if contents is not None else []
+        self.command = command
+
+    def __repr__(self) -> str:
+        return f'AgentCall({self.tool!r}, {self.kind!r}, {self.paths!r})'
+
+
+class Verdict:
+    """``reasons``: why the call is denied (empty: allowed); ``warnings``:
+    what the agent should know either way."""
+
+    __slots__ = ('reasons', 'warnings')
+
+    def __init__(self) -> None:
+        self.reasons: list[str] = []
+        self.warnings: list[str] = []
+
+    @property
+    def decision(self) -> str:
+        return 'deny' if self.reasons else 'allow'
+
+    def __repr__(self) -> str:
+        return f'Verdict({self.decision}, {self.reasons!r}, {self.warnings!r})'
+
+
+def judge(call: AgentCall, cmap: CheckoutMap, policy: Policy,
+          resolve: Callable[[str, str], str]) -> Verdict:
+    """The verdict on one tool call."""
+    verdict = Verdict()
+    if cmap.current is None:
+        return verdict
+    judge_ = _Judge(cmap, policy, resolve, verdict)
+    if call.kind == 'write':
+        for raw in call.paths:
+            judge_.write(raw, call.cwd, f'{call.tool} of')
+        for raw, text in call.contents:
+            judge_.content(raw, call.cwd, text)
+    elif call.kind == 'read':
+        for raw in call.paths:
+            judge_.read(raw, call.cwd, call.tool)
+    elif call.kind == 'bash' and call.command is not None:
+        judge_.bash(call.command, call.cwd, 0)
+    return verdict
+
+
+def glob_match(pattern: str, path: str) -> bool:
+    """Does the absolute ``path`` match the glob ``pattern`` (``*`` and
+    ``?`` within one segment, ``**`` across segments)?  No ``re``."""
+    return _match_segments(pattern.strip('/').split('/'),
+                           path.strip('/').split('/'))
+
+
+def _match_segments(pat: list[str], parts: list[str]) -> bool:
+    if not pat:
+        return not parts
+    if pat[0] == '**':
+        return any(_match_segments(pat[1:], parts[i:])
+                   for i in range(len(parts) + 1))
+    return bool(parts) and _match_one(pat[0], parts[0]) and \
+        _match_segments(pat[1:], parts[1:])
+
+
+def _match_one(pat: str, name: str) -> bool:
+    """``fnmatch`` for one segment with ``*`` and ``?`` only."""
+    if not pat:
+        return not name
+    c = pat[0]
+    if c == '*':
+        return any(_match_one(pat[1:], name[i:])
+                   for i in range(len(name) + 1))
+    return bool(name) and (c == '?' or c == name[0]) and \
+        _match_one(pat[1:], name[1:])
+
+
+def write_severity(policy: Policy, kind: str) -> str:
+    """The severity of a worktree-paths finding in content being written:
+    ``warn`` unless the policy file itself sets that kind (or the whole
+    rule), so a draft is not refused for what the commit hook would only
+    refuse later; a team that wants it refused at write time says so."""
+    sources = policy.sources
+    if f'rules.worktree-paths/{kind}' in sources or \
+            'rules.worktree-paths' in sources:
+        return policy.severity('worktree-paths', kind)
+    return 'warn'
+
+
+def scan_content(text: str, rel_path: str, cmap: CheckoutMap,
+                 policy: Policy) -> list[Violation]:
+    """The worktree-paths findings in ``text``, written to ``rel_path`` of
+    the current worktree.  The one adapter to the content scanner (the path
+    engine of issue 12 will take its place)."""
+    cur = cmap.current
+    assert cur is not None
+    data = text.encode('utf-8', 'surrogateescape')
+    wroot = str(policy['worktrees']['root']).strip('/')
+    literals = [b'../', b'/home/', b'/Users/', b'sers', b'SERS',
+                (wroot + '/').encode()]
+    literals += [c.root.encode('utf-8', 'surrogateescape')
+                 for c in cmap.checkouts]
+    if not any(lit in data for lit in literals):
+        return []   # nothing the scanner could find: skip its import
+    from worktree_guard.model import Checkout as FactCheckout
+    from worktree_guard.model import PathChange
+    from worktree_guard.model import PathFacts
+    from worktree_guard.rules import worktree_paths
+    main = cmap.main
+    checkouts = []
+    for c in cmap.checkouts:
+        name = None
+        if main is not None and c.kind == 'worktree' and \
+                c.root.startswith(f'{main.root}/{wroot}/'):
+            name = c.root[len(main.root) + len(wroot) + 2:]
+        kind = 'current' if c is cur else c.kind
+        checkouts.append(FactCheckout(kind, c.root, [c.root], name,
+                                      c.branch))
+    change = PathChange(None, [], data, [(0, len(data), rel_path)], False)
+    facts = PathFacts(cur.root, checkouts, [change])
+    return worktree_paths.check(facts, policy)
+
+
+class _Judge:
+    def __init__(self, cmap: CheckoutMap, policy: Policy,
+                 resolve: Callable[[str, str], str],
+                 verdict: Verdict) -> None:
+        self.cmap = cmap
+        self.policy = policy
+        self.resolve = resolve
+        self.verdict = verdict
+        self.cur: Checkout = cmap.current  # type: ignore[assignment]
+        self.agents: dict[str, Any] = policy['agents']
+        self.wroot = str(policy['worktrees']['root']).strip('/')
+        main = cmap.main
+        self.base = main.root if main is not None else self.cur.root
+
+    # -- where a path lies ---------------------------------------------------
+
+    def locate(self, p: str) -> tuple[str, str] | None:
+        """``None`` inside this worktree, else (kind, description): kind is
+        ``main``, ``worktree``, ``git-dir`` or ``outside``."""
+        common = self.cmap.common_dir
+        if _within(p, common) or _within(p, self.cur.git_dir):
+            return 'git-dir', f'the git dir ({common})'
+        best: Checkout | None = None
+        for c in self.cmap.checkouts:
+            if _within(p, c.root) and (best is None or
+                                       len(c.root) > len(best.root)):
+                best = c
+        if best is None:
+            return 'outside', 'outside the repository'
+        rel = p[len(best.root) + 1:]
+        if rel == '.git' or rel.startswith('.git/'):
+            return 'git-dir', f'the git dir of {best.root}'
+        if best is self.cur:
+            return None
+        return best.kind, self.describe(best)
+
+    def describe(self, c: Checkout) -> str:
+        if c.kind == 'main':
+            return f'the main checkout ({c.root})'
+        branch = f', branch {c.branch}' if c.branch else ''
+        return f'worktree {c.root}{branch}'
+
+    def allowed(self, raw: str, p: str) -> bool:
+        if raw in _DEVICES or p in _DEVICES or raw.startswith('/dev/fd/'):
+            return True
+        for entry in self.policy['paths']['allow']:
+            if entry.startswith('re:'):
+                from worktree_guard.policy import compile_regex
+                if compile_regex(entry[3:]).search(raw):
+                    return True
+            elif raw == entry or raw.startswith(entry.rstrip('/') + '/'):
+                return True
+        for entry in self.agents['allow-paths']:
+            if entry.startswith('~'):
+                pattern = self.resolve(entry, self.base)
+            elif not entry.startswith('/'):
+                pattern = f'{self.base}/{entry}'
+            else:
+                pattern = entry
+            if glob_match(pattern, p):
+                return True
+        return False
+
+    def fix(self, kind: str, p: str) -> str:
+        if kind == 'main':
+            main = self.cmap.main
+            assert main is not None
+            rel = p[len(main.root) + 1:]
+            if rel and not rel.startswith(self.wroot + '/'):
+                return (f'write it in this worktree instead: '
+                        f'{self.cur.root}/{rel}')
+        if kind == 'worktree':
+            return ("that file belongs to another issue's worktree; leave "
+                    'it to that agent')
+        return f'keep your work inside {self.cur.root}'
+
+    def flag(self, level: str, msg: str) -> None:
+        if level == 'deny':
+            self.verdict.reasons.append(msg)
+        elif level == 'warn':
+            self.verdict.warnings.append(msg)
+
+    # -- file tools -------------------------------------------------------------
+
+    def write(self, raw: str, cwd: str, what: str,
+              level: str | None = None) -> None:
+        p = self.resolve(raw, cwd)
+        where = self.locate(p)
+        if where is None or self.allowed(raw, p):
+            return
+        kind, desc = where
+        shown = raw if raw == p else f'{raw} (= {p})'
+        self.flag(level or self.agents['write-outside'],
+                  f'{what} {shown} writes in {desc}, outside this worktree '
+                  f'({self.cur.root}); {self.fix(kind, p)}')
+
+    def read(self, raw: str, cwd: str, tool: str) -> None:
+        level = self.agents['read-outside']
+        if level == 'allow':
+            return
+        p = self.resolve(raw, cwd)
+        where = self.locate(p)
+        if where is None or where[0] == 'outside' or self.allowed(raw, p):
+            return
+        self.flag(level, f'{tool} of {raw} looks into {where[1]}, not this '
+                         f'worktree ({self.cur.root}): what you read there '
+                         'is not the code you are changing')
+
+    def content(self, raw: str, cwd: str, text: str) -> None:
+        p = self.resolve(raw, cwd)
+        if self.locate(p) is not None:
+            return   # the write itself is judged
+        rel = p[len(self.cur.root) + 1:]
+        for v in scan_content(text, rel, self.cmap, self.policy):
+            sev = write_severity(self.policy, v.kind or '')
+            if sev == 'off':
+                continue
+            line = f' line {v.line}' if v.line is not None else ''
+            fix = f' ({v.fix[0]})' if v.fix else ''
+            self.flag('deny' if sev == 'error' else 'warn',
+                      f'{rel}{line}: {v.code}: {v.message}{fix}')
+
+    # -- shell commands -----------------------------------------------------------
+
+    def bash(self, command: str, cwd: str, depth: int) -> None:
+        level = self.agents['bash']
+        if level == 'off':
+            return
+        from worktree_guard.shell import ShellSyntaxError
+        from worktree_guard.shell import parse
+        try:
+            commands = parse(command)
+        except ShellSyntaxError as e:
+            self.verdict.warnings.append(
+                f'worktree-guard could not parse this command ({e}); it was '
+                'not checked against the worktree boundary')
+            return
+        for cmd in commands:
+            cwd = self.simple(cmd, cwd, level, depth)
+
+    def unknown(self, word: Word, what: str) -> None:
+        self.verdict.warnings.append(
+            f'{what} {word.text} depends on the shell at run time; '
+            'worktree-guard could not check it: keep it inside this worktree')
+
+    def target(self, word: Word, cwd: str, what: str, level: str) -> None:
+        if word.dynamic:
+            self.unknown(word, what)
+            return
+        text = word.text
+        if word.glob:
+            cut = min(i for i, c in enumerate(text) if c in '*?[')
+            text = text[:text.rfind('/', 0, cut) + 1] or '.'
+        self.write(text, cwd, what, level)
+
+    def simple(self, cmd: Command, cwd: str, level: str, depth: int) -> str:
+        """Judge one simple command run in ``cwd``; the cwd after it."""
+        for op, target in cmd.redirs:
+            if op in _WRITE_REDIRS and target is not None:
+                self.target(target, cwd, f'redirection {op}', level)
+        words = _strip_wrappers(cmd.words)
+        if not words:
+            return cwd
+        name = posixpath.basename(words[0].text)
+        args = words[1:]
+        if name in ('cd', 'pushd'):
+            return self.cd(args, cwd, level)
+        if name == 'git':
+            self.git(args, cwd, level)
+        elif name in _SHELLS:
+            self.shell(args, cwd, level, depth)
+        elif name == 'dd':
+            for w in args:
+                if w.text.startswith('of='):
+                    self.target(_sub(w, w.text[3:]), cwd, 'dd of=', level)
+        else:
+            for w in _write_operands(name, args):
+                self.target(w, cwd, name, level)
+        return cwd
+
+    def cd(self, args: list[Word], cwd: str, level: str) -> str:
+        operands = [w for w in args if not w.text.startswith('-')
+                    or w.text == '-']
+        dest = _sub(None, '~') if not operands else operands[0]
+        if dest.dynamic or dest.text == '-':
+            self.unknown(dest, 'cd')
+            return cwd
+        p = self.resolve(dest.text, cwd)
+        where = self.locate(p)
+        if where is not None and not self.allowed(dest.text, p):
+            self.flag(level, f'cd {dest.text} leaves this worktree for '
+                             f'{where[1]}; stay in {self.cur.root}')
+        return p
+
+    def shell(self, args: list[Word], cwd: str, level: str,
+              depth: int) -> None:
+        for i, w in enumerate(args[:-1]):
+            if w.text == '-c' or (w.text.startswith('-') and
+                                  w.text.endswith('c') and
+                                  not w.text.startswith('--')):
+                script = args[i + 1]
+                if script.dynamic or depth >= _MAX_DEPTH:
+                    self.unknown(script, 'the script')
+                else:
+                    self.bash(script.text, cwd, depth + 1)
+                return
+
+    def git(self, args: list[Word], cwd: str, level: str) -> None:
+        i = 0
+        gcwd = cwd
+        while i < len(args):
+            w = args[i]
+            t = w.text
+            if t in ('-C', '-c', '--git-dir', '--work-tree', '--namespace',
+                     '--exec-path') and i + 1 < len(args):
+                value = args[i + 1]
+                i += 2
+            elif t.startswith(('--git-dir=', '--work-tree=')):
+                t, _, glued = t.partition('=')
+                value = _sub(w, glued)
+                i += 1
+            elif t.startswith('-'):
+                i += 1
+                continue
+            else:
+                break
+            if t == '-C':
+                if value.dynamic:
+                    self.unknown(value, 'git -C')
+                    continue
+                gcwd = self.resolve(value.text, gcwd)
+                where = self.locate(gcwd)
+                if where is not None and not self.allowed(value.text, gcwd):
+                    self.flag(level, f'git -C {value.text} runs git in '
+                                     f'{where[1]}, not this worktree '
+                                     f'({self.cur.root})')
+            elif t in ('--git-dir', '--work-tree'):
+                self.git_location(t, value, gcwd, level)
+        rest = args[i:]
+        if not rest:
+            return
+        sub = rest[0].text
+        sub_args = [w.text for w in rest[1:]]
+        if _switches_branch(sub, sub_args):
+            self.branch_switch(sub, gcwd, level)
+        elif sub == 'worktree' and sub_args[:1] == ['remove']:
+            for w in rest[2:]:
+                if not w.text.startswith('-'):
+                    self.worktree_remove(w, gcwd, level)
+
+    def git_location(self, opt: str, value: Word, cwd: str,
+                     level: str) -> None:
+        if value.dynamic:
+            self.unknown(value, f'git {opt}')
+            return
+        p = self.resolve(value.text, cwd)
+        if opt == '--git-dir':
+            ok = p in (self.cur.git_dir, f'{self.cur.root}/.git')
+        else:
+            ok = self.locate(p) is None
+        if not ok and not self.allowed(value.text, p):
+            self.flag(level, f'git {opt} {value.text} points git at '
+                             f'{p}, not this worktree ({self.cur.root})')
+
+    def branch_switch(self, sub: str, gcwd: str, level: str) -> None:
+        main = self.cmap.main
+        linked = self.cmap.linked
+        if main is None or not linked or not _within(gcwd, main.root):
+            return
+        # The deepest checkout holding gcwd must be the main checkout.
+        if any(_within(gcwd, c.root) for c in linked):
+            return
+        names = ', '.join(c.branch or posixpath.basename(c.root)
+                          for c in linked)
+        self.flag(level, f'git {sub} would switch the main checkout\'s '
+                         f'branch ({main.root}) while issue worktrees are '
+                         f'active ({names}); work in your own worktree '
+                         'instead')
+
+    def worktree_remove(self, word: Word, cwd: str, level: str) -> None:
+        if word.dynamic:
+            self.unknown(word, 'git worktree remove')
+            return
+        p = self.resolve(word.text, cwd)
+        victim = next((c for c in self.cmap.linked if c.root == p), None)
+        if victim is not None and victim is not self.cur:
+            self.flag(level, f'git worktree remove {word.text} would remove '
+                             f'{self.describe(victim)}, another issue\'s '
+                             'work; leave it to its agent')
+
+
+def _within(p: str, root: str) -> bool:
+    return p == root or p.startswith(root.rstrip('/') + '/')
+
+
+def _sub(word: Word | None, text: str) -> Word:
+    from worktree_guard.shell import Word
+    return Word(text, word.dynamic if word is not None else False,
+                word.glob if word is not None else False)
+
+
+def _strip_wrappers(words: list[Word]) -> list[Word]:
+    """The command's own words: leading assignments (``X=1 cmd``) and
+    wrappers (``sudo``, ``env``, ``exec``...) with their options gone."""
+    i = 0
+    while i < len(words):
+        t = words[i].text
+        head, eq, _ = t.partition('=')
+        if eq and head and (head[0].isalpha() or head[0] == '_') and \
+                all(c.isalnum() or c == '_' for c in head):
+            i += 1
+        elif posixpath.basename(t) in _WRAPPERS:
+            i += 1
+            while i < len(words) and words[i].text.startswith('-'):
+                i += 1
+        else:
+            break
+    return words[i:]
+
+
+def _operands(name: str, args: list[Word]) -> tuple[list[Word], list[Word]]:
+    """(operands, values of -t/--target-directory) of a command."""
+    takes = _VALUE_OPTS.get(name, frozenset())
+    operands: list[Word] = []
+    targets: list[Word] = []
+    i = 0
+    while i < len(args):
+        w = args[i]
+        t = w.text
+        if t == '--':
+            operands += args[i + 1:]
+            break
+        opt, eq, val = t.partition('=')
+        if t.startswith('-') and len(t) > 1:
+            if opt in ('-t', '--target-directory'):
+                if eq:
+                    targets.append(_sub(w, val))
+                elif i + 1 < len(args):
+                    targets.append(args[i + 1])
+                    i += 1
+            elif t in takes:
+                i += 1
+        else:
+            operands.append(w)
+        i += 1
+    return operands, targets
+
+
+def _write_operands(name: str, args: list[Word]) -> list[Word]:
+    """The operands a command writes (creates, changes or removes)."""
+    if name in ('cp', 'mv', 'ln', 'install') or name in _ALL_OPERANDS:
+        operands, targets = _operands(name, args)
+        if name in _ALL_OPERANDS or name == 'mv':
+            return operands + targets   # mv also removes its sources
+        if targets:
+            return targets
+        return operands[-1:] if len(operands) > 1 else []
+    if name == 'sed':
+        if not any(w.text.startswith('-i') or w.text.startswith('--in-place')
+                   for w in args):
+            return []
+        operands, _ = _operands(name, args)
+        has_script = any(w.text in ('-e', '--expression', '-f', '--file')
+                         or w.text.startswith(('--expression=', '--file='))
+                         for w in args)
+        return operands if has_script else operands[1:]
+    return []
+
+
+def _switches_branch(sub: str, args: list[str]) -> bool:
+    if sub == 'switch':
+        return True
+    if sub == 'checkout':
+        if any(a in ('-b', '-B', '--orphan') for a in args):
+            return True
+        # `git checkout -- f`, `git checkout .`, `-p`: files, not HEAD.
+        return '--' not in args and '.' not in args and \
+            not any(a in ('-p', '--patch') for a in args) and \
+            any(not a.startswith('-') for a in args)
+    if sub == 'reset':
+        return '--hard' in args
+    return False
