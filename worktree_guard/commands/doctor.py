@@ -18,6 +18,7 @@ if TYPE_CHECKING:  # pragma: no cover (typing only)
     from collections.abc import Sequence
 
     from worktree_guard.commands import Subparsers
+    from worktree_guard.policy import Policy
 
 
 def add_parser(sub: Subparsers) -> None:
@@ -182,6 +183,7 @@ def doctor(policy_path: str | None = None) -> int:
     from worktree_guard import policy as policy_mod
     repo = Repo.discover()
     problems = 0
+    pol: policy_mod.Policy | None = None
     try:
         pol = policy_mod.load(repo.root, policy_path)
         print(f"policy: {'valid: ' + pol.path if pol.path else 'no file, built-in defaults'}")
@@ -213,4 +215,23 @@ def doctor(policy_path: str | None = None) -> int:
     relative = relative_hooks_path(repo)
     if relative:
         print(relative)
+    problems += _agent_lines(repo, pol, list(states))
     return 1 if problems else 0
+
+
+def _agent_lines(repo: Repo, pol: Policy | None, paths: list[str]) -> int:
+    """doctor's lines of issue 14: the agent hook per worktree, edits that
+    leaked into the main checkout, the HEAD freeze; the problems found."""
+    from worktree_guard.commands import agent_install
+    from worktree_guard.commands.rescue import leak_lines
+    from worktree_guard.gitctx import git_version
+    lines, problems = agent_install.doctor_lines(paths)
+    leaks, leaked = leak_lines(repo)
+    for line in lines + leaks:
+        print(line)
+    freeze = pol is not None and bool(
+        pol['worktrees'].get('freeze-main-checkout'))
+    note = agent_install.freeze_note(freeze, git_version())
+    if note:
+        print(note)
+    return problems + leaked

@@ -297,20 +297,34 @@ def add_parser(sub: Subparsers) -> None:
     p.add_argument('--server', metavar='BARE_REPO',
                    help='install the server-side pre-receive hook into a '
                         'bare repository')
+    p.add_argument('--agent', choices=AGENT_NAMES,
+                   help="merge the agent hook into this checkout's "
+                        'settings file (.claude/settings.json, ...)')
     p.set_defaults(run=run)
     u = add_command(sub, 'uninstall', 'remove the native hooks that '
                                       'install put in place')
     u.add_argument('--server', metavar='BARE_REPO')
+    u.add_argument('--agent', choices=AGENT_NAMES,
+                   help='undo install --agent (restores the settings file)')
     u.set_defaults(run=run_uninstall)
 
 
+AGENT_NAMES = ('claude', 'cursor', 'gemini')
+
+
 def run(ns: argparse.Namespace) -> int:
+    if ns.agent:
+        from worktree_guard.commands.agent_install import install_agent
+        return install_agent(ns.agent)
     if ns.server:
         return install_server(ns.server, force=ns.force)
     return install(force=ns.force)
 
 
 def run_uninstall(ns: argparse.Namespace) -> int:
+    if ns.agent:
+        from worktree_guard.commands.agent_install import uninstall_agent
+        return uninstall_agent(ns.agent)
     if ns.server:
         return uninstall_server(ns.server)
     return uninstall()
