@@ -54,6 +54,7 @@ _COMMANDS: dict[str, tuple[str, str]] = {
     'status': ('status', 'cmd_status'),
     'plan': ('plan', 'cmd_plan'),
     'sync': ('sync', 'cmd_sync'),
+    'rescue': ('rescue', 'cmd_rescue'),
 }
 
 
@@ -157,6 +158,9 @@ def _fill(p: argparse.ArgumentParser) -> None:
     sy.add_argument('--all', action='store_true',
                     help='every issue worktree')
     sy.add_argument('--json', action='store_true')
+
+    from worktree_guard.commands import rescue
+    rescue.add_parser(add)
 
 
 def main(argv: Sequence[str]) -> int:
