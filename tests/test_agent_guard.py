@@ -1,0 +1,390 @@
+"""rules/agent_guard.py: the agent hook's decisions, table-driven, no git.
+
+The checkouts are given as plain records and paths are resolved with
+``posixpath`` (the real resolver, ``resolve_target``, is tested against
+the file system in test_agent_hook.py).
+"""
+from __future__ import annotations
+
+import posixpath
+from typing import Any
+
+import pytest
+
+from worktree_guard import policy as P
+from worktree_guard.model import CheckoutMap
+from worktree_guard.model import RepoCheckout as Checkout
+from worktree_guard.rules import agent_guard as G
+
+HOME = '/home/ann'
+MAIN = Checkout('/r', 'main', 'main', '/r/.git')
+WT1 = Checkout('/r/trees/issue-1-a', 'worktree', 'issue-1-a',
+               '/r/.git/worktrees/issue-1-a')
+WT2 = Checkout('/r/trees/issue-2-b', 'worktree', 'issue-2-b',
+               '/r/.git/worktrees/issue-2-b')
+
+
+def cmap(current: Checkout | None = WT1,
+         checkouts: list[Checkout] | None = None) -> CheckoutMap:
+    return CheckoutMap(current, checkouts or [MAIN, WT1, WT2], '/r/.git')
+
+
+def resolve(path: str, cwd: str) -> str:
+    if path == '~' or path.startswith('~/'):
+        path = HOME + path[1:]
+    return posixpath.normpath(posixpath.join(cwd, path))
+
+
+def policy(text: str = '') -> P.Policy:
+    return P.parse(text) if text else P.default_policy()
+
+
+def run(kind: str, what: str | list[str], cwd: str = WT1.root,
+        current: Checkout | None = WT1, pol: P.Policy | None = None,
+        contents: list[tuple[str, str]] | None = None) -> G.Verdict:
+    if kind == 'bash':
+        call = G.AgentCall('Bash', 'bash', cwd, command=str(what))
+    else:
+        paths = [what] if isinstance(what, str) else what
+        call = G.AgentCall('Tool', kind, cwd, paths=paths,
+                           contents=contents)
+    return G.judge(call, cmap(current), pol or policy(), resolve)
+
+
+WRITES = [
+    ('/r/src/app.py', 'the main checkout (/r)',
+     'write it in this worktree instead: /r/trees/issue-1-a/src/app.py'),
+    ('/r/trees/issue-2-b/x.py', 'worktree /r/trees/issue-2-b, branch '
+     'issue-2-b', "another issue's worktree"),
+    ('../issue-2-b/x.py', 'worktree /r/trees/issue-2-b', ''),
+    ('../../README.md', 'the main checkout', '/r/trees/issue-1-a/README.md'),
+    ('src/../../../README.md', 'the main checkout', ''),
+    ('~/notes.txt', 'outside the repository', 'keep your work inside'),
+    ('/r/.git/hooks/pre-commit', 'the git dir (/r/.git)', ''),
+    ('/r/.git/worktrees/issue-1-a/HEAD', 'the git dir', ''),
+    ('.git', 'the git dir of /r/trees/issue-1-a', ''),
+    ('/r/trees/issue-3-c/x', 'the main checkout', 'keep your work'),
+    ('/r/trees', 'the main checkout', ''),
+]
+
+
+@pytest.mark.parametrize(('target', 'where', 'fix'), WRITES)
+def test_writes_outside_the_worktree_are_denied(target: str, where: str,
+                                               fix: str) -> None:
+    v = run('write', target)
+    assert v.decision == 'deny', v
+    assert where in v.reasons[0] and fix in v.reasons[0], v.reasons[0]
+    assert 'outside this worktree (/r/trees/issue-1-a)' in v.reasons[0]
+
+
+@pytest.mark.parametrize('target', [
+    '/r/trees/issue-1-a/src/app.py', 'src/app.py', './x', 'a/../b.txt',
+    '/r/trees/issue-1-a', '/dev/null', '/dev/fd/3', '/dev/stderr',
+    '../issue-1-a/y.txt',
+])
+def test_writes_inside_the_worktree_pass(target: str) -> None:
+    v = run('write', target)
+    assert (v.decision, v.warnings) == ('allow', []), v
+
+
+def test_main_checkout_agent_may_not_write_into_a_worktree() -> None:
+    v = run('write', 'trees/issue-2-b/x', cwd='/r', current=MAIN)
+    assert 'worktree /r/trees/issue-2-b' in v.reasons[0]
+    assert run('write', 'src/x.py', cwd='/r', current=MAIN).decision == \
+        'allow'
+
+
+@pytest.mark.parametrize(('setting', 'decision', 'warned'), [
+    ('deny', 'deny', 0), ('warn', 'allow', 1), ('off', 'allow', 0)])
+def test_write_outside_setting(setting: str, decision: str,
+                               warned: int) -> None:
+    v = run('write', '/r/src/app.py',
+            pol=policy(f'agents:\n  write-outside: {setting}\n'))
+    assert (v.decision, len(v.warnings)) == (decision, warned)
+
+
+@pytest.mark.parametrize(('allow', 'target'), [
+    ("agents:\n  allow-paths: ['trees/shared/**']\n",
+     '/r/trees/shared/cache/x'),
+    ("agents:\n  allow-paths: ['~/.cache/**']\n", '~/.cache/pip/x'),
+    ("agents:\n  allow-paths: ['/opt/cache/*/data']\n", '/opt/cache/a/data'),
+    ("paths:\n  allow: ['/r/src/gen']\n", '/r/src/gen/x.py'),
+    ("paths:\n  allow: ['re:^/r/vendor/']\n", '/r/vendor/lib.py'),
+    ("paths:\n  allow: ['re:^/x', '/x', '/r/gen']\n", '/r/gen/a'),
+    ("paths:\n  allow: ['/x', 're:^/x', 're:^/r/v']\n", '/r/v/a'),
+])
+def test_allowed_paths_pass(allow: str, target: str) -> None:
+    v = run('write', target, pol=policy(allow))
+    assert (v.decision, v.warnings) == ('allow', []), v
+
+
+def test_allow_paths_do_not_widen() -> None:
+    pol = policy("agents:\n  allow-paths: ['/opt/cache/*/data']\n")
+    assert run('write', '/opt/cache/a/b/data', pol=pol).decision == 'deny'
+    assert run('write', '/opt/cache/data', pol=pol).decision == 'deny'
+
+
+@pytest.mark.parametrize(('pattern', 'path', 'hit'), [
+    ('/a/**', '/a', True), ('/a/**', '/a/b/c', True), ('/a/*', '/a/b/c',
+                                                       False),
+    ('/a/*.py', '/a/x.py', True), ('/a/?.py', '/a/xy.py', False),
+    ('/a/**/z', '/a/z', True), ('/a/**/z', '/a/b/c/z', True),
+    ('/a/b', '/a/b', True), ('/a/b', '/a/bc', False), ('/a/*', '/a', False),
+    ('/a/x*y', '/a/xay', True), ('/a/x*y', '/a/xa', False),
+])
+def test_glob_match(pattern: str, path: str, hit: bool) -> None:
+    assert G.glob_match(pattern, path) is hit
+
+
+def test_no_current_checkout_means_nothing_to_guard() -> None:
+    assert run('write', '/r/src/app.py', current=None).decision == 'allow'
+
+
+# -- reads ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(('setting', 'target', 'decision', 'warned'), [
+    ('warn', '/r/src/app.py', 'allow', 1),
+    ('warn', '/r/trees/issue-2-b/x', 'allow', 1),
+    ('warn', '/r/.git/config', 'allow', 1),
+    ('warn', 'src/app.py', 'allow', 0),
+    ('warn', '/usr/lib/python3/os.py', 'allow', 0),
+    ('deny', '/r/src/app.py', 'deny', 0),
+    ('allow', '/r/src/app.py', 'allow', 0),
+])
+def test_reads(setting: str, target: str, decision: str,
+               warned: int) -> None:
+    v = run('read', target, pol=policy(f'agents:\n  read-outside: {setting}\n'))
+    assert (v.decision, len(v.warnings)) == (decision, warned), v
+    if warned:
+        assert 'looks into' in v.warnings[0]
+
+
+def test_read_of_an_allowed_path_says_nothing() -> None:
+    v = run('read', '/r/src/gen/x',
+            pol=policy("paths:\n  allow: ['/r/src/gen']\n"))
+    assert (v.decision, v.warnings) == ('allow', [])
+
+
+# -- content ----------------------------------------------------------------------------
+
+def test_content_findings_are_warnings_by_default() -> None:
+    v = run('write', 'docs/x.md',
+            contents=[('docs/x.md', 'see ../../README.md and docs/y.md\n')])
+    assert v.decision == 'allow'
+    assert len(v.warnings) == 1
+    assert v.warnings[0].startswith('docs/x.md line 1: '
+                                    'worktree-paths/relative-escape')
+
+
+def test_content_findings_deny_when_the_policy_says_error() -> None:
+    pol = policy('rules:\n  worktree-paths/relative-escape: error\n'
+                 '  worktree-paths/home-path: off\n')
+    text = 'cd ../../x\nsee /home/bob/x.txt\n'
+    v = run('write', 'a.sh', pol=pol, contents=[('a.sh', text)])
+    assert v.decision == 'deny' and 'relative-escape' in v.reasons[0]
+    assert v.warnings == []   # home-path: off at write time too
+
+
+def test_content_naming_a_sibling_worktree() -> None:
+    v = run('write', 'notes.md', contents=[(
+        'notes.md', 'see /r/trees/issue-2-b/x.py and trees/issue-2-b/y\n')])
+    kinds = ' '.join(v.warnings)
+    assert 'absolute-checkout' in kinds and 'sibling-worktree' in kinds
+
+
+def test_content_without_candidates_is_not_scanned() -> None:
+    assert G.scan_content('plain text, nothing to see\n', 'a.md', cmap(),
+                          policy()) == []
+
+
+def test_content_of_a_denied_write_is_not_scanned_too() -> None:
+    v = run('write', '/r/x.md', contents=[('/r/x.md', 'see ../../y')])
+    assert len(v.reasons) == 1 and v.warnings == []
+
+
+@pytest.mark.parametrize(('text', 'kind', 'sev'), [
+    ('', 'relative-escape', 'warn'),
+    ('rules:\n  worktree-paths/relative-escape: error\n', 'relative-escape',
+     'error'),
+    ('rules:\n  worktree-paths: off\n', 'home-path', 'off'),
+])
+def test_write_severity(text: str, kind: str, sev: str) -> None:
+    assert G.write_severity(policy(text), kind) == sev
+
+
+# -- shell commands ---------------------------------------------------------------------
+
+DENIED_BASH = [
+    ('cd ../.. && git checkout main', ['cd ../.. leaves this worktree for '
+                                       'the main checkout',
+                                       "git checkout would switch the main "
+                                       "checkout's branch"]),
+    ('echo x > ../../README.md', ['redirection > ../../README.md']),
+    ('echo x >> /r/src/log', ['redirection >> /r/src/log']),
+    ('make 2> /r/err.txt', ['redirection > /r/err.txt']),
+    ('make &> /r/all.txt', ['redirection &> /r/all.txt']),
+    ('tee -a ../issue-2-b/f < in.txt', ['tee ../issue-2-b/f']),
+    ('cp a.txt /r/src/', ['cp /r/src/']),
+    ('cp -t /r/src a.txt b.txt', ['cp /r/src']),
+    ('cp --target-directory=/r/src a.txt', ['cp /r/src']),
+    ('mv /r/src/a.txt .', ['mv /r/src/a.txt']),
+    ('rm -rf ../issue-2-b', ['rm ../issue-2-b']),
+    ('rm -- -f /r/x', ['rm /r/x']),
+    ('ln -sf x /r/link', ['ln /r/link']),
+    ("sed -i 's/a/b/' /r/src/app.py", ['sed /r/src/app.py']),
+    ('sed -i.bak -e s/a/b/ /r/x', ['sed /r/x']),
+    ('touch -d now /r/x', ['touch /r/x']),
+    ('mkdir -p /r/trees/issue-2-b/new', ['mkdir /r/trees/issue-2-b/new']),
+    ('install -m 644 a /r/bin/a', ['install /r/bin/a']),
+    ('truncate -s 0 /r/log', ['truncate /r/log']),
+    ('dd if=/dev/zero of=/r/disk bs=1', ['dd of= /r/disk']),
+    ('FOO=1 sudo -E rm /r/x', ['rm /r/x']),
+    ('/bin/rm ~/x', ['rm ~/x']),
+    ('rm ../../src/*.py', ['rm ../../src/']),
+    ('git -C /r status', ['git -C /r runs git in the main checkout']),
+    ('git -C ../issue-2-b log', ['git -C ../issue-2-b runs git in worktree']),
+    ('git --git-dir=/r/.git status', ['git --git-dir /r/.git points git']),
+    ('git --work-tree /r status', ['git --work-tree /r points git']),
+    ('git worktree remove ../issue-2-b', ['would remove worktree '
+                                          '/r/trees/issue-2-b']),
+    ('git worktree remove --force /r/trees/issue-2-b', ['would remove']),
+    ("bash -c 'echo x > /r/README.md'", ['redirection > /r/README.md']),
+    ("sh -ec 'cd /r'", ['cd /r leaves']),
+    ('cd', ['cd ~ leaves this worktree for outside the repository']),
+    ('pushd /r/trees/issue-2-b', ['cd /r/trees/issue-2-b leaves']),
+    ('(cd /r && make)', ['cd /r leaves']),
+    ('true; cd /r/src\nrm app.py', ['cd /r/src leaves',
+                                    'rm app.py (= /r/src/app.py)']),
+]
+
+
+@pytest.mark.parametrize(('command', 'expect'), DENIED_BASH)
+def test_bash_denials(command: str, expect: list[str]) -> None:
+    v = run('bash', command)
+    assert v.decision == 'deny', v
+    assert len(v.reasons) == len(expect), v.reasons
+    for reason, want in zip(v.reasons, expect, strict=False):
+        assert want in reason, (reason, want)
+
+
+ALLOWED_BASH = [
+    'ls -la | grep app > out.txt && git status',
+    'echo hi 2>/dev/null; echo err >&2',
+    'cp /r/src/a.txt .', 'cp one', 'ln -s /r/src/x', 'cat /r/src/app.py',
+    "sed 's/a/b/' /r/src/app.py", 'sed -i -e s/a/b/ f.txt',
+    "sed -i 's/x/y/' f.txt",
+    'git checkout main', 'git switch -c issue-1-b', 'git -C . status',
+    'git -C src log', 'git --git-dir=.git status',
+    'git --git-dir /r/.git/worktrees/issue-1-a log',
+    'git -c core.pager=cat log', 'git --no-pager log', 'git',
+    'git worktree remove /r/trees/issue-1-a', 'git worktree list',
+    'cat <<EOF > notes.txt\n> /r/x\nEOF\n', 'cat <<-EOF\n\t> /r/x\n\tEOF',
+    'cd src && rm -f tmp.txt', 'cd /r/trees/issue-1-a/docs',
+    'echo "quoted > /r/x"', "echo '> /r/x'", 'echo a\\ b > c\\ d.txt',
+    'X=1', '# rm -rf /r', 'make \\\n  all', 'dd if=/r/src/app.py of=out',
+    'python -c "print(1)"', 'bash script.sh', 'sh -c', 'cp a -t',
+    "bash -x -c 'ls'",
+]
+
+
+@pytest.mark.parametrize('command', ALLOWED_BASH)
+def test_bash_allowed(command: str) -> None:
+    v = run('bash', command)
+    assert (v.decision, v.warnings) == ('allow', []), v
+
+
+@pytest.mark.parametrize(('command', 'warning'), [
+    ("echo 'unterminated", 'could not parse this command (unterminated '
+                           'single quote)'),
+    ('echo x > $OUT', 'redirection > $OUT depends on the shell'),
+    ('cd "$DIR"', 'cd $DIR depends'),
+    ('cd -', 'cd - depends'),
+    ('git -C $D status', 'git -C $D depends'),
+    ('git --git-dir=$G log', 'git --git-dir $G depends'),
+    ('git worktree remove $W', 'git worktree remove $W depends'),
+    ('bash -c "$SCRIPT"', 'the script $SCRIPT depends'),
+    ('rm `cat list`', 'rm `cat list` depends'),
+    ('cat <<EOF\nno end', 'here-document not closed'),
+])
+def test_bash_that_cannot_be_judged_passes_with_a_warning(
+        command: str, warning: str) -> None:
+    v = run('bash', command)
+    assert v.decision == 'allow'
+    assert warning in v.warnings[0], v.warnings
+
+
+def test_nested_shells_stop_at_a_depth() -> None:
+    v = run('bash', "sh -c \"sh -c 'sh -c \\\"sh -c ls\\\"'\"")
+    assert v.decision == 'allow'
+    assert any('depends on the shell' in w for w in v.warnings)
+
+
+MAIN_BASH = [
+    ('git checkout issue-3-c', True), ('git switch main', True),
+    ('git checkout -b new', True), ('git checkout -- src/app.py', False),
+    ('git checkout .', False), ('git checkout -p', False),
+    ('git reset --hard', True), ('git reset --soft HEAD~1', False),
+    ('git -C trees/issue-1-a checkout main', False),
+    ('cd trees/issue-1-a && git switch x', False),
+    ('git status', False),
+]
+
+
+@pytest.mark.parametrize(('command', 'denied'), MAIN_BASH)
+def test_branch_switches_in_the_main_checkout(command: str,
+                                              denied: bool) -> None:
+    v = run('bash', command, cwd='/r', current=MAIN)
+    switch = [r for r in v.reasons if 'switch the main checkout' in r]
+    assert bool(switch) is denied, v
+    if denied:
+        assert 'issue worktrees are active (issue-1-a, issue-2-b)' in \
+            switch[0]
+
+
+def test_branch_switch_in_a_main_checkout_alone_is_fine() -> None:
+    alone = CheckoutMap(MAIN, [MAIN], '/r/.git')
+    call = G.AgentCall('Bash', 'bash', '/r', command='git checkout x')
+    assert G.judge(call, alone, policy(), resolve).decision == 'allow'
+    bare_wt = CheckoutMap(WT1, [WT1, WT2], '/r.git')
+    call = G.AgentCall('Bash', 'bash', WT1.root, command='git checkout x')
+    assert G.judge(call, bare_wt, policy(), resolve).decision == 'allow'
+    unnamed = Checkout('/r/trees/x', 'worktree', None, '/r/.git/worktrees/x')
+    co = CheckoutMap(MAIN, [MAIN, unnamed], '/r/.git')
+    call = G.AgentCall('Bash', 'bash', '/r', command='git switch y')
+    assert '(x)' in G.judge(call, co, policy(), resolve).reasons[0]
+
+
+@pytest.mark.parametrize(('setting', 'decision', 'warned'), [
+    ('deny', 'deny', 0), ('warn', 'allow', 1), ('off', 'allow', 0)])
+def test_bash_setting(setting: str, decision: str, warned: int) -> None:
+    v = run('bash', 'rm /r/x', pol=policy(f'agents:\n  bash: {setting}\n'))
+    assert (v.decision, len(v.warnings)) == (decision, warned)
+
+
+def test_other_tools_are_not_judged() -> None:
+    call = G.AgentCall('WebFetch', 'other', WT1.root, paths=['/r/x'])
+    assert G.judge(call, cmap(), policy(), resolve).decision == 'allow'
+    call = G.AgentCall('Bash', 'bash', WT1.root)   # no command
+    assert G.judge(call, cmap(), policy(), resolve).decision == 'allow'
+
+
+def test_reprs() -> None:
+    call = G.AgentCall('Write', 'write', '/x', paths=['a'])
+    assert repr(call) == "AgentCall('Write', 'write', ['a'])"
+    v = G.Verdict()
+    v.reasons.append('r')
+    assert repr(v) == "Verdict(deny, ['r'], [])"
+    assert 'RepoCheckout(' in repr(cmap()) and "kind='main'" in repr(MAIN)
+
+
+def test_describe_unnamed_branch() -> None:
+    detached = Checkout('/r/trees/d', 'worktree', None, '/r/.git/worktrees/d')
+    v = G.judge(G.AgentCall('Write', 'write', WT1.root, paths=['/r/trees/d/x']),
+                cmap(WT1, [MAIN, WT1, detached]), policy(), resolve)
+    assert 'worktree /r/trees/d, outside' in v.reasons[0]
+
+
+def test_policy_data_is_plain(monkeypatch: pytest.MonkeyPatch) -> None:
+    pol: Any = policy()
+    assert pol['agents'] == {'write-outside': 'deny', 'read-outside': 'warn',
+                             'bash': 'deny', 'allow-paths': []}
