@@ -50,6 +50,8 @@ SCENARIOS: dict[str, tuple[str, str, str]] = {
     'wt-status': ('wt_status', 'run', 'wt status for 10 and 50 worktrees'),
     'wt-scale': ('wt_scale', 'run',
                  'wt status for 1,000 worktrees and 200 sharing one file'),
+    'agent': ('agent', 'run',
+              'the coding-agent hook per tool call vs python -I -S -c pass'),
     'server': ('server', 'run',
                'pre-receive: added time per push (200 commits, 2,000 '
                'files)'),
