@@ -211,8 +211,10 @@ def test_checkout_map_reads_files(repo2: Repo2, tmp_path: Path) -> None:
     assert checkout_map(str(tmp_path)) is None
     assert find_root('/') is None
     from worktree_guard import gitctx
-    with pytest.raises(AttributeError, match='has no attribute'):
-        gitctx.nope  # noqa: B018  (the lazy exports say what is missing)
+    from worktree_guard import rules
+    for package in (gitctx, rules):   # lazy names say what is missing
+        with pytest.raises(AttributeError, match='has no attribute'):
+            package.nope  # noqa: B018
 
 
 def test_checkout_map_of_a_bare_dot_git(tmp_path: Path) -> None:
@@ -736,6 +738,7 @@ def test_doctor_says_the_freeze_is_not_available(repo2: Repo2) -> None:
 NOT_ON_THE_AGENT_PATH = ('json', 're', 'typing', 'yaml', 'jsonschema',
                          'subprocess', 'argparse', 'dataclasses', 'git',
                          'shlex', 'pathspec', 're2', 'worktree_guard.cli',
+                         'worktree_guard.rules.branch_name',
                          'worktree_guard.gitctx.repo',
                          'worktree_guard.gitctx.process', 'select')
 

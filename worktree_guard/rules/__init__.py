@@ -6,8 +6,9 @@ needs, the policy section it owns), ``FACTS``, and a pure
 ``check(facts, policy, notes)`` that touches no git.  To add one, name its
 module in ``RULE_MODULES`` and run ``./dev gen`` (docs/adding-a-rule.md).
 
-Importing this imports every rule module (the commit path runs most of
-them anyway); all of them are plain data and functions.
+The registry (``RULES`` and the rest) is built, importing every rule
+module, on first use (the commit path runs most of them anyway); the
+agent hook imports only its own rule.
 """
 from __future__ import annotations
 
@@ -68,8 +69,25 @@ def load_registry(modules: Iterable[str]) -> Registry:
     return Registry(specs)
 
 
-REGISTRY = load_registry(RULE_MODULES)
-RULES = REGISTRY.rules
-COMMIT_RULES = REGISTRY.commit_rules
-PUSH_RULES = REGISTRY.push_rules
-HOOK_IDS = REGISTRY.hook_ids
+if TYPE_CHECKING:  # pragma: no cover (typing only)
+    REGISTRY: Registry
+    RULES: dict[str, RuleSpec]
+    COMMIT_RULES: tuple[str, ...]
+    PUSH_RULES: tuple[str, ...]
+    HOOK_IDS: dict[str, tuple[str, ...]]
+
+
+def __getattr__(name: str) -> object:
+    """The registry, built on first use (PEP 562): importing one rule
+    module (the agent hook's ``agent_guard``) does not import them all."""
+    if name not in ('REGISTRY', 'RULES', 'COMMIT_RULES', 'PUSH_RULES',
+                    'HOOK_IDS'):
+        raise AttributeError(f'module {__name__!r} has no attribute '
+                             f'{name!r}')
+    registry = load_registry(RULE_MODULES)
+    names = {'REGISTRY': registry, 'RULES': registry.rules,
+             'COMMIT_RULES': registry.commit_rules,
+             'PUSH_RULES': registry.push_rules,
+             'HOOK_IDS': registry.hook_ids}
+    globals().update(names)
+    return names[name]
