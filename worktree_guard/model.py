@@ -340,18 +340,30 @@ class PathFacts(Record):
     server); ``checkouts`` every checkout git knows, the current one
     included; ``changes`` the content to judge.  ``skipped`` counts the
     files left unread, by why (``binary file``, ``file over 1MiB``, ...).
+    ``container_users`` are the users the repository's Dockerfiles create
+    (read only when the content holds a home path); ``symlinks`` maps
+    every committed symlink of the judged tree to its target (read only
+    when a change adds a symlink), for chains; ``git_dir`` is the common
+    git dir.
     """
 
-    __slots__ = ('root', 'checkouts', 'changes', 'skipped')
+    __slots__ = ('root', 'checkouts', 'changes', 'skipped',
+                 'container_users', 'symlinks', 'git_dir')
 
     def __init__(self, root: str | None = None,
                  checkouts: list[Checkout] | None = None,
                  changes: list[PathChange] | None = None,
-                 skipped: list[tuple[int, str, str]] | None = None) -> None:
+                 skipped: list[tuple[int, str, str]] | None = None,
+                 container_users: frozenset[str] | None = None,
+                 symlinks: dict[str, str] | None = None,
+                 git_dir: str | None = None) -> None:
         self.root = root
         self.checkouts = checkouts if checkouts is not None else []
         self.changes = changes if changes is not None else []
         self.skipped = skipped if skipped is not None else []
+        self.container_users = container_users or frozenset()
+        self.symlinks = symlinks if symlinks is not None else {}
+        self.git_dir = git_dir
 
 
 class RepoCheckout(Record):

@@ -110,7 +110,11 @@ def evaluate(rule: str, facts: object, policy: Policy,
     gathered for many worktrees at once."""
     out = []
     for v in rule_module(rule).check(facts, policy, notes):
-        v.severity = policy.severity(v.rule, v.kind)
+        # A rule may cap a finding at `warn` (weak evidence); the policy
+        # can lower a severity, never raise a capped one.
+        sev = policy.severity(v.rule, v.kind)
+        v.severity = 'warn' if sev == 'error' and v.severity == 'warn' \
+            else sev
         if v.severity != 'off':
             out.append(v)
     return out

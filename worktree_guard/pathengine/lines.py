@@ -1,0 +1,219 @@
+"""Where a path sits in its file: code blocks, prompts, comments, ``cd``.
+
+A ``Model`` is built for one text region only when the scanner found a
+candidate in it.  It walks the region's lines once and records, at each
+line start, the fenced block it is in (docs) and the folder the shell is
+in (shell scripts and shell blocks of docs), with ``cd`` changes inside a
+line recorded at their offsets.  Patches are walked over their new-file
+lines (``+`` and context); lines before a hunk are unknown, so a hunk
+starts outside any block with no ``cd`` seen.
+"""
+from __future__ import annotations
+
+import posixpath
+
+from worktree_guard.pathengine import text
+
+# The state of the shell's folder: a root-relative folder, or UNKNOWN
+# after `cd $VAR` (nothing relative is judged until a known cd).
+UNKNOWN = '\0'
+SHELL_LANGS = frozenset(('sh', 'bash', 'zsh', 'shell', 'console',
+                         'shell-session', 'shellsession', 'ksh', 'terminal',
+                         ''))
+# `cd "$(dirname "$0")"` and friends: the script's own folder.
+_SELF_DIR = ('$(dirname "$0")', '$(dirname $0)', '$(dirname -- "$0")',
+             '"$(dirname "$0")"', '"$(dirname $0)"',
+             '$(dirname "${BASH_SOURCE[0]}")', '"$(dirname "${BASH_SOURCE[0]}")"',
+             '${BASH_SOURCE%/*}', '"${BASH_SOURCE%/*}"',
+             '$(cd "$(dirname "$0")" && pwd)', '"$(cd "$(dirname "$0")" && pwd)"',
+             '$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)',
+             '"$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"')
+_TOPLEVEL = ('$(git rev-parse --show-toplevel)',
+             '"$(git rev-parse --show-toplevel)"',
+             '`git rev-parse --show-toplevel`')
+_SEPARATORS = ('&&', '||', ';', '|', '(', ')')
+
+
+def split_words(line: str) -> list[tuple[int, int, str]]:
+    """Shell words of a line as (start, end, text without quotes); quotes
+    keep blanks inside a word; ``$(...)`` stays one word."""
+    out: list[tuple[int, int, str]] = []
+    i, n = 0, len(line)
+    while i < n:
+        c = line[i]
+        if c in ' \t':
+            i += 1
+            continue
+        if c == '#' and (i == 0 or line[i - 1] in ' \t'):
+            break
+        if line.startswith(('&&', '||'), i):
+            out.append((i, i + 2, line[i:i + 2]))
+            i += 2
+            continue
+        if c in ';|()':
+            out.append((i, i + 1, c))
+            i += 1
+            continue
+        start = i
+        word = []
+        depth = 0
+        while i < n:
+            c = line[i]
+            if c in '"\'':
+                j = line.find(c, i + 1)
+                j = n if j == -1 else j
+                word.append(line[i + 1:j])
+                i = j + 1
+                continue
+            if c == '$' and line.startswith('$(', i):
+                depth += 1
+                word.append('$(')
+                i += 2
+                continue
+            if c == ')' and depth:
+                depth -= 1
+                word.append(c)
+                i += 1
+                continue
+            if depth == 0 and (c in ' \t;|()' or line.startswith('&&', i)):
+                break
+            word.append(c)
+            i += 1
+        out.append((start, i, ''.join(word)))
+    return out
+
+
+def commands(line: str) -> list[list[tuple[int, int, str]]]:
+    """The simple commands of a line, split at ``;``, ``&&``, ``|``..."""
+    cmds: list[list[tuple[int, int, str]]] = [[]]
+    for w in split_words(line):
+        if w[2] in _SEPARATORS:
+            cmds.append([])
+        else:
+            cmds[-1].append(w)
+    return [c for c in cmds if c]
+
+
+def cd_target(arg: str, cwd: str, folder: str) -> str:
+    """The folder after ``cd arg`` from ``cwd`` (root-relative)."""
+    if cwd == UNKNOWN:
+        cwd_known = False
+    else:
+        cwd_known = True
+    for anchor in _SELF_DIR:
+        if arg == anchor or arg.startswith(anchor.strip('"') + '/') \
+                or arg.startswith(anchor + '/'):
+            rest = arg[len(anchor):].lstrip('/') if arg.startswith(anchor) \
+                else arg[len(anchor.strip('"')):].lstrip('/')
+            return text.norm(posixpath.join(folder or '.', rest or '.'))
+    for anchor in _TOPLEVEL:
+        if arg == anchor or arg.startswith(anchor + '/'):
+            return text.norm(arg[len(anchor):].lstrip('/') or '.')
+    if not arg or arg.startswith(('$', '~', '-', '`', '/')) or '$' in arg \
+            or not cwd_known:
+        return UNKNOWN
+    return text.norm(posixpath.join(cwd or '.', text.decode(arg)))
+
+
+class Model:
+    """Line facts of one region, built once."""
+
+    __slots__ = ('starts', 'states')
+
+    def __init__(self) -> None:
+        # Sorted offsets; states[i] = (block, cwd) from starts[i] on.
+        # block: None (prose), or the fence's language; cwd: the shell
+        # folder (root-relative), UNKNOWN, or None outside shell text.
+        self.starts: list[int] = []
+        self.states: list[tuple[str | None, str | None]] = []
+
+    def at(self, pos: int) -> tuple[str | None, str | None]:
+        from bisect import bisect_right
+        i = bisect_right(self.starts, pos) - 1
+        return self.states[i] if i >= 0 else (None, None)
+
+
+def build(data: bytes, rs: int, rend: int, patch: bool, kind: str,
+          folder: str, bases: tuple[str, ...]) -> Model:
+    """Walk the new-file lines of one region (see the module doc)."""
+    model = Model()
+    block: str | None = None
+    fence = ''
+    shell = kind == text.SHELL
+    cwd: str | None = (bases[0] if len(bases) == 1 else UNKNOWN) \
+        if shell else None
+    pending = ''   # a logical line continued with a backslash
+    pending_at = 0
+    pos = rs
+    while pos < rend:
+        le = data.find(b'\n', pos, rend)
+        le = rend if le == -1 else le
+        cs = pos
+        if patch:
+            first = data[pos:pos + 1]
+            if first in (b'-', b'\\', b'@'):
+                pos = le + 1
+                continue
+            cs = pos + (first != b'\n' and first != b'')
+        line = data[cs:le].decode('utf-8', 'surrogateescape').rstrip('\r')
+        model.starts.append(pos)
+        model.states.append((block, cwd))
+        if kind in (text.DOC, text.CHANGELOG):
+            stripped = line.lstrip()
+            if stripped.startswith(('```', '~~~')):
+                if block is None:
+                    fence = stripped[:3]
+                    lang = stripped[3:].strip().lstrip('{.').split()
+                    block = (lang[0].rstrip('}').lower() if lang else '')
+                    cwd = (bases[0] if block in SHELL_LANGS else None)
+                    model.states[-1] = (None, None)
+                elif stripped.startswith(fence):
+                    block = None
+                    cwd = None
+                pos = le + 1
+                continue
+            if block is None or block not in SHELL_LANGS:
+                pos = le + 1
+                continue
+        elif not shell:
+            pos = le + 1
+            continue
+        # Shell text: track cd through logical lines.
+        if line.endswith('\\'):
+            if not pending:
+                pending_at = cs
+            pending += line[:-1] + ' '
+            pos = le + 1
+            continue
+        logical = pending + line
+        base_off = pending_at if pending else cs
+        pending = ''
+        if block is not None and logical.lstrip().startswith('$ '):
+            logical = logical.replace('$ ', '  ', 1)
+        cwd = _track(logical, base_off, cwd, folder, model)
+        pos = le + 1
+    return model
+
+
+def _track(line: str, off: int, cwd: str | None, folder: str,
+           model: Model) -> str | None:
+    if 'cd' not in line and 'pushd' not in line:
+        return cwd
+    subshell = line.lstrip().startswith('(')
+    start = cwd
+    for cmd in commands(line):
+        name = cmd[0][2]
+        if name not in ('cd', 'pushd', 'popd'):
+            continue
+        args = [w for w in cmd[1:] if not w[2].startswith('-') or w[2] == '-']
+        if name == 'popd' or not args:
+            new = UNKNOWN
+        else:
+            new = cd_target(args[0][2], cwd if cwd is not None else UNKNOWN,
+                            folder)
+        cwd = new
+        model.starts.append(max(off + cmd[-1][1], model.starts[-1]))
+        model.states.append((model.states[-1][0], cwd))
+    if subshell and cwd != start:
+        cwd = start
+    return cwd

@@ -1,0 +1,155 @@
+"""Spellings and file kinds: pure string functions, no ``re``.
+
+``decode`` undoes what a file's syntax adds to a path (string escapes,
+JSON's ``\\/``, percent-encoding, Windows separators) so every spelling is
+judged as the program that reads it sees it; ``norm`` collapses ``//``,
+``.`` and ``..`` segments.
+"""
+from __future__ import annotations
+
+import posixpath
+
+# A backslash before one of these ends the path in a string literal
+# ("...autoload\n"): the escape is the string's, not the path's.
+_STRING_ESCAPES = frozenset('ntr0"\'')
+_PERCENT = {'%2e': '.', '%2f': '/', '%5c': '\\'}
+
+
+def decode(token: str) -> str:
+    """The path a token spells, as the reader of the file sees it."""
+    if '%' in token:
+        low = token.lower()
+        if '%2e' in low or '%2f' in low or '%5c' in low:
+            out = []
+            i = 0
+            while i < len(token):
+                rep = _PERCENT.get(token[i:i + 3].lower())
+                if rep is not None:
+                    out.append(rep)
+                    i += 3
+                else:
+                    out.append(token[i])
+                    i += 1
+            token = ''.join(out)
+    if '\\' in token:
+        token = token.replace('\\/', '/').replace('\\\\', '\\')
+        if token.startswith('..\\') or '\\..' in token:
+            # A Windows path: ..\..\x
+            token = token.replace('\\', '/')
+        else:
+            i = token.find('\\')
+            while i != -1 and i + 1 < len(token):
+                if token[i + 1] in _STRING_ESCAPES:
+                    return token[:i]
+                i = token.find('\\', i + 2)
+    return token
+
+
+def norm(path: str) -> str:
+    """``posixpath.normpath`` that also folds a leading ``//``."""
+    n = posixpath.normpath(path)
+    if n.startswith('//'):
+        n = '/' + n.lstrip('/')
+    return n
+
+
+def escapes(norm_path: str) -> bool:
+    """Does a normalised relative path climb above its start?"""
+    return norm_path == '..' or norm_path.startswith('../')
+
+
+# -- home directories -------------------------------------------------------------
+
+# Names that stand for "some user" in docs, CI images and examples.
+PLACEHOLDER_USERS = frozenset((
+    'user', 'users', 'username', 'user-name', 'user_name', 'yourname',
+    'your-name', 'your_name', 'yourusername', 'your-username', 'you', 'me',
+    'myuser', 'my-user', 'name', 'someone', 'somebody', 'example', 'foo',
+    'bar', 'baz', 'test', 'tester', 'testuser', 'john', 'jdoe', 'johndoe',
+    'jane', 'janedoe', 'runner', 'runneradmin', 'ubuntu', 'vagrant',
+    'ec2-user', 'pi', 'node', 'app', 'travis', 'circleci', 'jenkins',
+    'builder', 'build', 'buildbot', 'docker', 'coder', 'codespace',
+    'codespaces', 'vscode', 'gitpod', 'linuxbrew', 'shared', 'guest',
+    'admin', 'default', 'nobody', 'root', 'dev', 'developer', 'ci',
+    'somename', 'whoever', 'xxx', 'yyy', 'x', 'y', 'u',
+))
+_GLOB = frozenset('*?[]{}<>$%')
+
+
+def home_user(token: str) -> str | None:
+    """The user name of a home-directory path, or None."""
+    t = token.replace('\\', '/')
+    if len(t) > 2 and t[1] == ':' and t[2] == '/':
+        t = t[2:]   # C:/Users/ann
+    parts = norm(t).split('/', 3) if t.startswith('/') else []
+    if len(parts) > 3 and parts[1].lower() in ('home', 'users') and parts[2]:
+        return parts[2]
+    return None
+
+
+def plausible_user(user: str, container: frozenset[str] | set[str]) -> bool:
+    """A real person's account name, not a placeholder, glob or the
+    container user the repository's own Dockerfile creates."""
+    low = user.lower()
+    return not (low in PLACEHOLDER_USERS or user in container
+                or any(c in _GLOB for c in user)
+                or (user.isupper() and len(user) > 1)
+                or user.startswith(('.', '-')))
+
+
+# -- file kinds -------------------------------------------------------------------
+
+DOC, CHANGELOG, SHELL, CONFIG, CODE, GITMODULES = (
+    'doc', 'changelog', 'shell', 'config', 'code', 'gitmodules')
+_DOC_EXT = frozenset(('md', 'markdown', 'mdx', 'mdown', 'rst', 'txt',
+                      'adoc', 'asciidoc', 'org', 'textile', 'rdoc', 'pod',
+                      'html', 'htm'))
+_SHELL_EXT = frozenset(('sh', 'bash', 'zsh', 'ksh', 'bats', 'envrc'))
+_CONFIG_EXT = frozenset(('yml', 'yaml', 'toml', 'json', 'jsonc', 'json5',
+                         'ini', 'cfg', 'conf', 'env', 'properties', 'xml',
+                         'plist'))
+_CHANGELOG = ('changelog', 'changes', 'history', 'news', 'releases',
+              'release-notes', 'release_notes')
+_DOC_NAMES = ('readme', 'contributing', 'authors', 'notice', 'install',
+              'todo', 'copying', 'license')
+_TEST_DIRS = frozenset(('test', 'tests', '__tests__', 'fixture', 'fixtures',
+                        '__fixtures__', 'snapshots', '__snapshots__',
+                        'testdata', 'test-data', 'test_data', 'spec', 'specs',
+                        'e2e', 'golden', 'testing'))
+
+
+def file_kind(path: str, head: bytes) -> str:
+    """How a file's paths are used, from its name (and shebang)."""
+    name = path.rsplit('/', 1)[-1]
+    low = name.lower()
+    if low == '.gitmodules':
+        return GITMODULES
+    stem, dot, ext = low.rpartition('.')
+    if not dot:
+        stem, ext = low, ''
+    if stem.startswith(_CHANGELOG) and (not ext or ext in _DOC_EXT):
+        return CHANGELOG
+    if ext in _DOC_EXT or (not ext and stem.startswith(_DOC_NAMES)):
+        return DOC
+    if ext in _SHELL_EXT or low in ('.bashrc', '.profile', '.zshrc'):
+        return SHELL
+    if head.startswith(b'#!'):
+        first = head[:head.find(b'\n')] if b'\n' in head else head
+        if first.endswith((b'sh', b' sh', b'bash', b'zsh', b'ksh')):
+            return SHELL
+    if ext in _CONFIG_EXT or low.startswith('.env'):
+        return CONFIG
+    return CODE
+
+
+def is_test(path: str) -> bool:
+    """A test, fixture or snapshot file: its home paths are made up."""
+    parts = path.lower().split('/')
+    name = parts[-1]
+    if any(p in _TEST_DIRS for p in parts[:-1]):
+        return True
+    stem = name.rsplit('.', 1)[0]
+    return (name.endswith(('.snap', '.snapshot', '.golden'))
+            or stem.startswith(('test_', 'test-')) or stem == 'test'
+            or stem.endswith(('_test', '-test', '.test', '.spec', '_spec',
+                              'tests')))
