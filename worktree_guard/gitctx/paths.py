@@ -39,8 +39,10 @@ if TYPE_CHECKING:  # pragma: no cover (typing only)
 
 # Options of every patch we read.  -U1 gives the line before each hunk, so
 # an `allow-next-line` comment just above an added line is seen.
+# -M: a renamed file adds only the lines that changed; a pure rename adds
+# nothing (issue 12: a grandfathered line moved by `git mv` is not new).
 _PATCH_OPTS = ('-p', '--no-color', '--no-ext-diff', '--no-textconv',
-               '--full-index', '--no-renames', '--submodule=short', '-U1',
+               '--full-index', '-M', '--submodule=short', '-U1',
                '--src-prefix=a/', '--dst-prefix=b/')
 _SYMLINK = '120000'
 _GITLINK = '160000'
@@ -53,16 +55,95 @@ Item = tuple[str, str, str]   # (path, mode, oid)
 
 def path_facts(repo: Repo, policy: Policy, inp: StageInput) -> PathFacts:
     collector = _Collector(repo, policy, inp)
-    facts = PathFacts(repo.root, [] if inp.server else checkouts(repo, policy))
+    facts = PathFacts(repo.root, [] if inp.server else checkouts(repo, policy),
+                      git_dir=os.path.realpath(repo.common_dir))
+    tip: str | None = None
     if inp.stage == 'push':
         for update in inp.updates:
             change = collector.push(update)
             if change is not None:
                 facts.changes.append(change)
+                tip = tip or update.local_oid
     elif repo.root is not None:
         facts.changes.append(collector.commit())
     facts.skipped = collector.skipped()
+    _tree_facts(repo, facts, tip)
     return facts
+
+
+# -- facts about the whole tree, read only when the content needs them --------
+
+_DOCKERFILES = ('dockerfile', 'containerfile')
+
+
+def _is_dockerfile(path: str) -> bool:
+    name = path.rsplit('/', 1)[-1].lower()
+    return name.startswith(_DOCKERFILES) or name.endswith(
+        ('.dockerfile', '.containerfile'))
+
+
+def _tree_facts(repo: Repo, facts: PathFacts, tip: str | None) -> None:
+    """The committed symlinks (when a change adds one: chains) and the
+    Dockerfiles' users (when the content holds a home path) of the judged
+    tree: the index at commit, the pushed tip at push.  One listing and
+    one ``cat-file --batch``, and none at all for most changes."""
+    links = any(t is not None for c in facts.changes for _, _, t in c.entries)
+    homes = any(b'/home/' in c.data for c in facts.changes)
+    if not (links or homes) or (tip is None and repo.root is None):
+        return
+    if tip is None:
+        items = _ls_files(repo.git('ls-files', '-s', '-z').stdout)
+    else:
+        items = _ls_tree(repo.git('ls-tree', '-r', '-z', '--full-tree',
+                                  tip).stdout)
+    read = [(p, m, o) for p, m, o in items
+            if (links and m == _SYMLINK) or (homes and _is_dockerfile(p))]
+    if not read:
+        return
+    data = repo.git('cat-file', '--batch', input=b''.join(
+        o.encode() + b'\n' for _, _, o in read)).stdout
+    pos = 0
+    users: set[str] = set()
+    for path, mode, _ in read:
+        nl = data.find(b'\n', pos)
+        size = data[pos:nl].rsplit(b' ', 1)[-1]
+        if not size.isdigit():   # missing object
+            pos = nl + 1
+            continue
+        start = nl + 1
+        end = start + int(size)
+        pos = end + 1
+        content = data[start:end].decode('utf-8', 'surrogateescape')
+        if mode == _SYMLINK:
+            facts.symlinks[path] = content
+        else:
+            users.update(dockerfile_users(content))
+    facts.container_users = frozenset(users)
+
+
+def dockerfile_users(text: str) -> set[str]:
+    """Users a Dockerfile creates or runs as: ``USER x``, ``useradd``/
+    ``adduser`` names and any ``/home/<x>`` it mentions."""
+    users: set[str] = set()
+    for line in text.splitlines():
+        words = line.replace('&&', ' ').replace(';', ' ').split()
+        if len(words) > 1 and words[0].upper() == 'USER':
+            users.add(words[1].split(':')[0])
+        for cmd in ('useradd', 'adduser'):
+            if cmd in words:
+                args = words[words.index(cmd) + 1:]
+                names = [a for a in args if not a.startswith(('-', '$'))
+                         and a != '\\']
+                if names:
+                    users.add(names[-1] if cmd == 'useradd' else names[0])
+        for w in words:
+            i = w.find('/home/')
+            if i != -1:
+                name = w[i + 6:].split('/', 1)[0].strip('"\'')
+                if name:
+                    users.add(name)
+    users.discard('root')
+    return {u for u in users if u and not u.isdigit()}
 
 
 # -- checkouts -------------------------------------------------------------------
@@ -180,7 +261,7 @@ class _Collector:
                 'ls-files', '-s', '-z').stdout), None)
         if self.whole:
             return self.blobs(_raw(repo.git(
-                'diff-index', '--cached', '--raw', '-z', '--no-renames',
+                'diff-index', '--cached', '--raw', '-z', '-M',
                 'HEAD', '--').stdout), None)
         data = repo.git(*self.config, 'diff-index', '--cached',
                         *_PATCH_OPTS, 'HEAD', '--').stdout
@@ -201,7 +282,7 @@ class _Collector:
                 u.remote_ref)
         if self.whole:
             return self.blobs(_raw(repo.git(
-                'diff-tree', '-r', '--raw', '-z', '--no-renames', base,
+                'diff-tree', '-r', '--raw', '-z', '-M', base,
                 u.local_oid, '--').stdout), u.remote_ref)
         data = repo.git(*self.config, 'diff-tree', '-r', *_PATCH_OPTS, base,
                         u.local_oid, '--').stdout
@@ -244,7 +325,14 @@ class _Collector:
             hunks = h + 1 if h != -1 else e
             line_end = data.find(b'\n', s, hunks)
             header = data[line_end:hunks]
-            path = _header_path(data[s + 11:line_end])
+            r = header.find(b'\nrename to ')
+            if r != -1:
+                # A rename: the new path; a pure rename has no hunk.
+                rest = header[r + 11:header.find(b'\n', r + 1)]
+                path = (_unquote(rest) if rest.startswith(b'"') else rest
+                        ).decode('utf-8', 'surrogateescape')
+            else:
+                path = _header_path(data[s + 11:line_end])
             s = e
             if b'\ndeleted file mode ' in header or not self.wanted(path):
                 continue
@@ -255,10 +343,7 @@ class _Collector:
                 entries.append((path, mode, None))
                 binaries.append((path, oid))
             elif mode == _SYMLINK:
-                i = data.rfind(b'\n+', hunks - 1, e) + 2
-                j = data.find(b'\n', i, e)
-                entries.append((path, mode, data[i:j if j != -1 else e]
-                                .decode('utf-8', 'surrogateescape')))
+                entries.append((path, mode, _added_text(data, hunks, e)))
             else:
                 entries.append((path, mode, None))
                 if h != -1:
@@ -371,9 +456,30 @@ def _header_path(rest: bytes) -> str:
     return raw.decode('utf-8', 'surrogateescape')
 
 
+def _added_text(data: bytes, start: int, end: int) -> str:
+    """The new side of a small patch (a symlink's target): every ``+``
+    line, newlines inside the target kept, so it is judged whole."""
+    out = []
+    pos = start
+    newline = True
+    while pos < end:
+        le = data.find(b'\n', pos, end)
+        le = end if le == -1 else le
+        if data[pos:pos + 1] == b'+':
+            out.append(data[pos + 1:le])
+            newline = True
+        elif data[pos:pos + 2] == b'\\ ' and out:
+            newline = False   # "\ No newline at end of file"
+        pos = le + 1
+    body = b'\n'.join(out) + (b'\n' if newline and out else b'')
+    return body.decode('utf-8', 'surrogateescape')
+
+
 def _header_mode(header: bytes) -> tuple[str, str]:
     """(new mode, new oid) from a patch header."""
     i = header.find(b'\nindex ')
+    if i == -1:
+        return '', ''   # a pure rename: no content line
     j = header.find(b'\n', i + 1)
     fields = header[i + 7:j if j != -1 else len(header)].split(b' ')
     oid = fields[0].partition(b'..')[2].decode()
@@ -414,12 +520,23 @@ def _ls_tree(out: bytes) -> list[Item]:
 
 
 def _raw(out: bytes) -> list[Item]:
-    """``--raw -z --no-renames``: ``:<m1> <m2> <o1> <o2> <st>\\0<path>\\0``."""
+    """``--raw -z -M``: ``:<m1> <m2> <o1> <o2> <st>\\0<path>\\0``, and
+    ``<old>\\0<new>\\0`` for a rename; a pure rename (R100) adds nothing."""
     parts = _split_z(out)
     items = []
-    for meta, path in zip(parts[0::2], parts[1::2], strict=True):
-        fields = meta.split(b' ')
-        if fields[4] != b'D':
+    i = 0
+    while i < len(parts):
+        fields = parts[i].split(b' ')
+        status = fields[4]
+        if status.startswith((b'R', b'C')):
+            path = parts[i + 2]
+            i += 3
+            if status == b'R100':
+                continue
+        else:
+            path = parts[i + 1]
+            i += 2
+        if status != b'D':
             items.append((path.decode('utf-8', 'surrogateescape'),
                           fields[1].decode(), fields[3].decode()))
     return items

@@ -513,6 +513,12 @@ class Engine:
                               models)
             if site is None:
                 continue
+            if tag == 3:
+                # One finding per join(...) call, at its first '..'.
+                call = ~(cs + site[7])
+                if call in seen:
+                    continue
+                seen.add(call)
             key = (raw, site, tag)
             if key in memo:
                 verdict = memo[key]
@@ -571,21 +577,22 @@ class Engine:
         prefix = data[cs:ts].decode('utf-8', 'surrogateescape')
         stripped = line.lstrip()
         joined = ''
+        call = 0
         if tag == 3:
             joined_s = _joined(line, len(prefix) - 1)
             if joined_s is None:
                 return None
-            jbase, joined = joined_s
+            jbase, joined, call = joined_s
             if jbase == 'file':
                 bases = (folder,)
         if kind == text.GITMODULES:
             if stripped.startswith('url'):
                 return None
             return (STRONG, bases, 'a .gitmodules path', folder, kind,
-                    joined, is_test)
+                    joined, is_test, call)
         if 'gitdir:' in line or 'gitdir =' in line:
             return (QUIET, bases, 'a gitdir string (relative to the git '
-                    'dir, not to this file)', folder, kind, joined, is_test)
+                    'dir, not to this file)', folder, kind, joined, is_test, call)
         # Anchors: `__dirname + '/../x'`, `$(git rev-parse
         # --show-toplevel)/..`, `$(pwd)/..`.
         anchor = _anchor(prefix)
@@ -598,37 +605,37 @@ class Engine:
                     if cwd == _lines.UNKNOWN or cwd is None:
                         return (QUIET, None, 'a command for the reader '
                                 'after a cd to an unknown folder', folder,
-                                kind, joined, is_test)
+                                kind, joined, is_test, call)
                     return (QUIET, self._link(line, prefix, (cwd,)),
                             'a command for the reader, run from a folder '
                             'this file does not know', folder, kind, joined,
-                            is_test)
+                            is_test, call)
                 return (QUIET, (folder,), f'an example in a {block or "text"}'
-                        ' code block', folder, kind, joined, is_test)
+                        ' code block', folder, kind, joined, is_test, call)
             if stripped.startswith(('$ ', '% ', '> $ ')) or (
                     line.startswith(('    ', '\t')) and kind == text.DOC
                     and path.endswith(('.md', '.markdown'))
                     and not stripped.startswith(('-', '*', '[', '<'))):
                 return (QUIET, None, 'a command for the reader', folder,
-                        kind, joined, is_test)
+                        kind, joined, is_test, call)
             link = prefix.endswith(_LINK_BEFORE) or prefix.rstrip(
                 '"\'').endswith(('src=', 'href=', 'include::', 'image::',
                                  'literalinclude::', 'figure::'))
             if kind == text.CHANGELOG and not link:
                 return (QUIET, bases, 'quoted text in a changelog',
-                        folder, kind, joined, is_test)
+                        folder, kind, joined, is_test, call)
             if not link and prefix.count('`') % 2 == 1:
                 return (WEAK, bases, 'inline code in a doc', folder,
-                        kind, joined, is_test)
+                        kind, joined, is_test, call)
             return (STRONG, bases, 'a link target' if link else
                     'a path the doc refers to', folder, kind, joined,
-                    is_test)
+                    is_test, call)
         if anchor == 'file':
             return (STRONG, (folder,), "a path relative to the file's own "
-                    'folder', folder, kind, 'anchor', is_test)
+                    'folder', folder, kind, 'anchor', is_test, call)
         if anchor == 'root':
             return (STRONG, ('',), 'a path from the worktree root', folder,
-                    kind, 'anchor', is_test)
+                    kind, 'anchor', is_test, call)
         if kind == text.SHELL:
             if anchor == 'cwd':
                 pass
@@ -636,27 +643,27 @@ class Engine:
                 return None
             if stripped.startswith('#'):
                 return (WEAK, bases, 'a comment', folder, kind, joined,
-                        is_test)
+                        is_test, call)
             if cwd == _lines.UNKNOWN or cwd is None:
                 return (QUIET, None, 'after a cd to an unknown folder',
-                        folder, kind, joined, is_test)
+                        folder, kind, joined, is_test, call)
             return (STRONG, self._link(line, prefix, (cwd,)),
                     'a path the script uses', folder, kind,
-                    'anchor' if anchor == 'cwd' else joined, is_test)
+                    'anchor' if anchor == 'cwd' else joined, is_test, call)
         if anchor == 'cwd':
             return (STRONG, bases, 'a path from the current folder',
-                    folder, kind, 'anchor', is_test)
+                    folder, kind, 'anchor', is_test, call)
         if ts > cs and data[ts - 1] in _VARIABLE_END:
             return None
         if stripped.startswith(_COMMENT):
             if prefix.rstrip().endswith(_LINK_BEFORE) or '](' in prefix:
                 return (QUIET, (folder,), 'a doc link in a code comment '
                         '(relative to the rendered page)', folder, kind,
-                        joined, is_test)
-            return (WEAK, bases, 'a comment', folder, kind, joined, is_test)
+                        joined, is_test, call)
+            return (WEAK, bases, 'a comment', folder, kind, joined, is_test, call)
         link_bases = self._link(line, prefix, bases)
         return (STRONG, link_bases, 'a config value' if kind == text.CONFIG
-                else 'a path the code uses', folder, kind, joined, is_test)
+                else 'a path the code uses', folder, kind, joined, is_test, call)
 
     def _link(self, line: str, prefix: str,
               bases: tuple[str, ...]) -> tuple[str, ...]:
@@ -673,7 +680,7 @@ class Engine:
     def classify(self, raw: str, site: tuple[Any, ...],
                  tag: int) -> Verdict | None:
         """The verdict for one token at one site, or None when fine."""
-        strength, bases, reason, folder, kind, joined, is_test = site
+        strength, bases, reason, folder, kind, joined, is_test, _ = site
         if tag == 1:
             m = _rx(_WIN_HOME).match(text.decode(raw) if '\\\\' in raw
                                      else raw)
@@ -697,7 +704,7 @@ class Engine:
             return self._absolute(raw, t, kind, folder, is_test)
         if t[0] in '~$%':   # relative to a variable or the home folder
             return None
-        n = text.norm(t.split('#', 1)[0].split('?', 1)[0] or '.')
+        n = text.norm(_clean(t) or '.')
         if tag == 4 or n == '..' or '..' in t.split('/'):
             v = self._relative(raw, t, strength, bases, reason, folder)
             if v is not None or bases is None:
@@ -754,7 +761,7 @@ class Engine:
                   folder: str) -> Verdict | None:
         if bases is None or strength == QUIET:
             return None   # from an unknown folder: never an error alone
-        clean = t.split('#', 1)[0].split('?', 1)[0]
+        clean = _clean(t)
         norms = [text.norm(posixpath.join(b or '.', clean)) for b in bases]
         if not all(text.escapes(n) for n in norms):
             return None
@@ -820,6 +827,16 @@ class Engine:
 
 # -- token helpers -------------------------------------------------------------------
 
+def _clean(t: str) -> str:
+    """A link's path without its ``#fragment`` or ``?query`` (a ``?``
+    or ``#`` followed by more path is a glob or a name, kept)."""
+    for mark in '#?':
+        head, sep, tail = t.partition(mark)
+        if sep and '/' not in tail:
+            t = head
+    return t
+
+
 def _anchor(prefix: str) -> str | None:
     """``file``, ``root`` or ``cwd`` when the token continues an
     expression for this file's folder, the worktree root or the current
@@ -841,7 +858,7 @@ def _anchor(prefix: str) -> str | None:
     return None
 
 
-def _joined(line: str, at: int) -> tuple[str, str] | None:
+def _joined(line: str, at: int) -> tuple[str, str, int] | None:
     """For a quoted ``'..'`` at ``at``: (base, joined path) of the
     ``join(...)`` call it is an argument of; base ``file`` when the first
     argument is this file's folder, else ``cwd``."""
@@ -859,9 +876,9 @@ def _joined(line: str, at: int) -> tuple[str, str] | None:
                 base = 'file'
             else:
                 return None   # a variable: relative to something unknown
-        return base, '/'.join(parts)
+        return base, '/'.join(parts), m.start(1)
     if 'chdir(' in line[:at] or 'cd(' in line[:at]:
-        return 'cwd', '..'
+        return 'cwd', '..', at
     return None
 
 

@@ -1,0 +1,267 @@
+"""The path engine, string in and findings out: no git, no files.
+
+One case per spelling that must not slip through and per false-positive
+kind of issue 12, the way gitlint tests its rules.  The checkout: a main
+checkout /w/main with the linked worktrees trees/issue-45-rust-sdk (the
+current one) and trees/issue-46-docs.
+"""
+from __future__ import annotations
+
+import posixpath
+
+import pytest
+
+from worktree_guard.model import Checkout
+from worktree_guard.pathengine import Context
+from worktree_guard.pathengine import Engine
+
+MAIN = '/w/main'
+CUR = f'{MAIN}/trees/issue-45-rust-sdk'
+SIB = f'{MAIN}/trees/issue-46-docs'
+
+
+def ctx(**kw: object) -> Context:
+    cos = [Checkout('main', MAIN, [MAIN]),
+           Checkout('current', CUR, [CUR], 'issue-45-rust-sdk',
+                    'issue-45-rust-sdk'),
+           Checkout('worktree', SIB, [SIB], 'issue-46-docs', 'issue-46-docs')]
+    args: dict[str, object] = dict(checkouts=cos, root=CUR,
+                                   git_dir=f'{MAIN}/.git')
+    args.update(kw)
+    return Context(**args)  # type: ignore[arg-type]
+
+
+def scan(path: str, content: str, **kw: object) -> list[str]:
+    found = Engine(ctx(**kw)).scan(path, content.encode())
+    return [f'{f.line}:{f.col} {f.kind} {f.severity}' for f in found]
+
+
+ERR = 'relative-escape error'
+
+# (file, content, findings "line:col kind severity")
+SPELLINGS = [
+    ('docs/a.md', f'see /{MAIN}/docs/x.md\n', ['1:5 absolute-checkout error']),
+    ('docs/a.md', 'see /w/./main/docs/x.md\n',
+     ['1:5 absolute-checkout error']),
+    ('docs/a.md', 'see /w//main/docs/x.md\n', ['1:5 absolute-checkout error']),
+    ('a.md', 'a/../trees/issue-46-docs/x.py\n',
+     ['1:1 sibling-worktree error']),
+    ('a.md', 'trees//issue-46-docs/x.py\n', ['1:1 sibling-worktree error']),
+    ('a.md', 'trees/./issue-46-docs/x.py\n', ['1:1 sibling-worktree error']),
+    ('app.py', "open(os.path.join('..', 'x'))\n", [f'1:20 {ERR}']),
+    ('src/index.js', "path.join(__dirname, '..', '..')\n", [f'1:23 {ERR}']),
+    ('run.sh', 'cd ..\n', [f'1:4 {ERR}']),
+    ('run.sh', 'make && cd .. && ls\n', [f'1:12 {ERR}']),
+    ('src/a.js', "require(__dirname + '/../../x')\n", [f'1:22 {ERR}']),
+    ('a.py', 'p = dirname(__file__) + "/../x"\n', [f'1:26 {ERR}']),
+    ('a.py', "glob('*/../..')\n", [f'1:7 {ERR}']),
+    ('a.py', "glob('x?/../..')\n", [f'1:7 {ERR}']),
+    ('docs/a.md', '[x](%2e%2e/%2e%2e/x.md)\n', [f'1:5 {ERR}']),
+    ('docs/a.md', '[x](%2E%2E/..%2f..%2Fx.md)\n', [f'1:5 {ERR}']),
+    ('a.json', '{"p": "..\\/..\\/x"}\n', [f'1:8 {ERR}']),
+    ('a.ps1', 'Copy-Item ..\\..\\x .\n', [f'1:11 {ERR}']),
+    ('docs/a.md', f'[x](file://{MAIN}/docs/x.md)\n',
+     ['1:12 absolute-checkout error']),
+    ('run.sh', 'cat "$(git rev-parse --show-toplevel)/../x"\n',
+     [f'1:38 {ERR}']),
+    ('run.sh', 'cp a "$(git rev-parse --show-toplevel)/.."\n',
+     [f'1:39 {ERR}']),
+    ('run.sh', 'cd "$(pwd)/.."\n', [f'1:11 {ERR}']),
+    ('run.sh', 'rsync -a $PWD/../x .\n', [f'1:14 {ERR}']),
+    ('run.sh', 'cp \\\n  ../../secret .\n', [f'2:3 {ERR}']),
+    ('run.sh', 'ln -s \\\n  ../../x link\n', [f'2:3 {ERR}']),
+    ('run.sh', 'cd sub && \\\n  cd ../.. && ls\n', [f'2:6 {ERR}']),
+]
+
+
+@pytest.mark.parametrize(('path', 'content', 'expected'), SPELLINGS)
+def test_every_spelling_is_caught(path: str, content: str,
+                                  expected: list[str]) -> None:
+    assert scan(path, content) == expected
+
+
+FALSE_POSITIVES = [
+    # Docs that show commands (run from the reader's unknown folder).
+    ('README.md', '```sh\ngit worktree add ../repo.feat\ncd ../repo\n```\n'),
+    ('README.md', '```console\n$ cd ../repo\n```\n'),
+    ('README.md', 'Then:\n\n$ git worktree add ../repo.feat\n'),
+    ('docs/x.md', '```yaml\nbase_dir: "../worktrees"\n```\n'),
+    ('README.md', '    cd ../../other\n'),
+    # Paths relative to something else than the file.
+    ('install.sh', 'ln -sf ../../scripts/pre-commit .git/hooks/pre-commit\n'),
+    ('README.md', '```bash\nln -sf ../../scripts/pre-commit '
+                  '.git/hooks/pre-commit\n```\n'),
+    ('setup.py', "os.symlink('../../x/y', 'a/b/link')\n"),
+    ('setup.py', "Path('a/b/link').symlink_to('../../c')\n"),
+    ('build.sh', 'cd listings/ch02/x\nmake\ncd ../../..\n'),
+    ('README.md', '```sh\ncd listings/ch02/x\ncargo run\ncd ../../..\n```\n'),
+    ('build.sh', 'cd "$OUT"\ncat ../../x\n'),
+    ('README.md', '```sh\ncd $WORK\ncp ../../x .\n```\n'),
+    ('tests/fixtures/wt/.git', 'gitdir: ../../.git/worktrees/wt\n'),
+    ('src/lib.rs', '//! [`Foo`]: ../foo/struct.Foo.html\n'),
+    ('src/lib.rs', '/// See [bar](../../bar/index.html).\n'),
+    ('CHANGELOG.md', '- `include "../../common.h"` is found again\n'),
+    ('CHANGELOG.md', '    from ../../x import y\n'),
+    # Home paths that are nobody's home.
+    ('docs/a.md', 'cp /home/user/x /Users/me/y /home/runner/work/z\n'),
+    ('docs/a.md', 'ls /Users/*/src /home/<name>/x /home/$USER/x\n'),
+    ('tests/test_cfg.py', 'HOME = "/home/ann/project"\n'),
+    ('src/__snapshots__/x.snap', '/Users/bob/code/x\n'),
+    ('a.py', 'ROOT = "/home/runner/.vim/autoload\\n"\n'),
+    ('a.json', '{"p": "C:\\\\Users\\\\runneradmin\\\\x"}\n'),
+    # .gitmodules URLs are relative to the remote.
+    ('.gitmodules', '[submodule "lib"]\n\tpath = lib\n\turl = ../lib.git\n'),
+    # Left alone, as before.
+    ('a.md', 'https://host/a/../../b and ${ROOT}/../../x\n'),
+    ('a.py', "if part == '..':\n    pass\n"),
+]
+
+
+@pytest.mark.parametrize(('path', 'content'), FALSE_POSITIVES)
+def test_false_positive_kinds_are_quiet(path: str, content: str) -> None:
+    assert scan(path, content) == []
+
+
+def test_container_user_from_the_dockerfile() -> None:
+    line = 'cd /home/appuser/src\n'
+    assert scan('docs/a.md', line) == ['1:4 home-path error']
+    assert scan('docs/a.md', line, container_users=frozenset(['appuser'])) \
+        == []
+
+
+WEAK = [
+    ('docs/a.md', 'run `../../tool`\n', ['1:6 relative-escape warn']),
+    ('a.py', '# see ../../../notes\n', ['1:7 relative-escape warn']),
+    ('run.sh', '# from ../../../x\n', ['1:8 relative-escape warn']),
+]
+
+
+@pytest.mark.parametrize(('path', 'content', 'expected'), WEAK)
+def test_weak_evidence_is_a_warning(path: str, content: str,
+                                    expected: list[str]) -> None:
+    assert scan(path, content) == expected
+
+
+KNOWN = [
+    # Landing in a known place is an error even from weak evidence.
+    ('a.py', '# see ../issue-46-docs/x\n', ['1:7 relative-escape error']),
+    ('docs/a.md', '`/w/main/.git/hooks`\n', ['1:2 absolute-checkout error']),
+    ('README.md', '```sh\ncat /w/main/src/x\n```\n',
+     ['2:5 absolute-checkout error']),
+]
+
+
+@pytest.mark.parametrize(('path', 'content', 'expected'), KNOWN)
+def test_known_places_are_errors(path: str, content: str,
+                                 expected: list[str]) -> None:
+    assert scan(path, content) == expected
+
+
+def test_allow_does_not_allow_climbing_back_out() -> None:
+    allow = ['../shared-assets']
+    assert scan('a.md', '../shared-assets/x.png\n', allow=allow) == []
+    assert scan('a.md', '../shared-assets/../../x\n', allow=allow) == [
+        f'1:1 {ERR}']
+
+
+# -- symlinks ---------------------------------------------------------------------
+
+def test_symlink_chain_through_committed_links() -> None:
+    links = {'vendor': '../..', 'docs/lib': '../vendor/x'}
+    e = Engine(ctx(symlinks=links))
+    f = e.symlink('docs/lib', '../vendor/x')
+    assert f is not None and 'through other committed symlinks' in f.message
+    assert Engine(ctx()).symlink('docs/lib', '../vendor/x') is None
+
+
+def test_symlink_in_main_into_a_sibling_worktree() -> None:
+    main_ctx = ctx(root=MAIN, checkouts=[Checkout('current', MAIN, [MAIN])])
+    f = Engine(main_ctx).symlink('docs/l', '../trees/issue-46-docs/x')
+    assert f is not None and 'points into worktree trees/issue-46-docs' in \
+        f.message
+    assert Engine(main_ctx).symlink('docs/l', '../src/x') is None
+
+
+def test_symlink_target_with_a_newline_is_judged_whole_and_quoted() -> None:
+    f = Engine(ctx()).symlink('l', 'ok\n../../../x')
+    assert f is not None
+    assert f.token == '"ok\\n../../../x"'
+    assert '\n' not in f.message
+    assert Engine(ctx()).symlink('l', 'ok\n../x') is None
+
+
+# -- fixes ------------------------------------------------------------------------
+
+FIXABLE = [
+    ('docs/a.md', f'see {CUR}/docs/x.md and {MAIN}/src/app.py\n'),
+    ('README.md', 'see ../issue-45-rust-sdk/src/app.py\n'),
+    ('docs/g.md', '[x](../../issue-45-rust-sdk/docs/y.md)\n'),
+    ('a.md', 'trees/issue-45-rust-sdk/docs/x.md\n'),
+]
+
+
+@pytest.mark.parametrize(('path', 'content'), FIXABLE)
+def test_applied_fixes_leave_a_working_file(path: str, content: str) -> None:
+    """Every suggested rewrite names the same in-tree file, and the file
+    it leaves has no finding left."""
+    e = Engine(ctx())
+    found = e.scan(path, content.encode())
+    assert found and all(f.replacement for f in found)
+    line = content
+    folder = posixpath.dirname(path)
+    for f in sorted(found, key=lambda f: -(f.col or 0)):
+        assert f.token is not None and f.replacement is not None
+        start = (f.col or 1) - 1
+        assert line[start:start + len(f.token)] == f.token
+        before = e.judge(f.token if f.token.startswith('/') else
+                         posixpath.join(CUR, folder, f.token)
+                         if f.kind == 'relative-escape' else
+                         posixpath.join(MAIN, f.token), CUR)
+        after = e.judge(posixpath.join(CUR, folder, f.replacement), CUR)
+        assert after.where == 'inside'
+        assert after.rel == before.rel
+        line = line[:start] + f.replacement + line[start + len(f.token):]
+    assert e.scan(path, line.encode()) == []
+
+
+def test_no_fix_when_no_rewrite_is_safe() -> None:
+    # A script runs from an unknown folder: no relative rewrite is safe.
+    (f,) = Engine(ctx()).scan('run.sh', f'cat {CUR}/x\n'.encode())
+    assert (f.fix, f.replacement) == ([], None)
+    assert 'relative to the folder this file runs from' in f.message
+    (f,) = Engine(ctx()).scan('a.md', b'../../../outside\n')
+    assert (f.fix, f.replacement) == ([], None)
+    assert 'copy or vendor' in f.message
+
+
+# -- judging one path (the agent guard) -------------------------------------------
+
+JUDGE = [
+    ('src/x.py', CUR, 'inside'),
+    ('/w/main/src/x.py', CUR, 'main'),
+    ('../issue-46-docs/x', CUR, 'sibling'),
+    (f'{MAIN}/trees/issue-46-docs/x', CUR, 'sibling'),
+    ('//w/main/./trees/issue-46-docs', CUR, 'sibling'),
+    ('../../.git/hooks/pre-commit', CUR, 'git-dir'),
+    ('.git/config', MAIN, 'git-dir'),
+    ('~/notes', CUR, 'home'),
+    ('/etc/passwd', CUR, 'outside'),
+    ('$TMP/x', CUR, 'unknown'),
+    (f'file://{CUR}/a', CUR, 'inside'),
+    ('..\\..\\src', f'{CUR}/a/b', 'inside'),
+    ('%2e%2e/%2e%2e/x', CUR, 'main'),
+    ('../../x', f'{MAIN}/trees', 'outside'),
+    ('sub/../../..', CUR, 'main'),
+]
+
+
+@pytest.mark.parametrize(('path', 'cwd', 'where'), JUDGE)
+def test_judge_one_path(path: str, cwd: str, where: str) -> None:
+    e = Engine(ctx(home='/home/ann'))
+    assert e.judge(path, cwd).where == where
+
+
+def test_judge_follows_committed_symlinks_and_unknown_home() -> None:
+    e = Engine(ctx(symlinks={'shared': '../issue-46-docs'}))
+    assert e.judge('shared/x', CUR).where == 'sibling'
+    assert e.judge('~/x', CUR).where == 'unknown'   # no home known
