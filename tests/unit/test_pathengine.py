@@ -167,11 +167,16 @@ def test_allow_does_not_allow_climbing_back_out() -> None:
 # -- symlinks ---------------------------------------------------------------------
 
 def test_symlink_chain_through_committed_links() -> None:
-    links = {'vendor': '../..', 'docs/lib': '../vendor/x'}
+    # docs/up -> .. stays inside; docs/chain -> up/.. climbs out through it.
+    links = {'docs/up': '..', 'docs/chain': 'up/..', 'abs': '/etc',
+             'docs/loop': 'loop/x'}
     e = Engine(ctx(symlinks=links))
-    f = e.symlink('docs/lib', '../vendor/x')
+    assert e.symlink('docs/up', '..') is None
+    f = e.symlink('docs/chain', 'up/..')
     assert f is not None and 'through other committed symlinks' in f.message
-    assert Engine(ctx()).symlink('docs/lib', '../vendor/x') is None
+    assert Engine(ctx()).symlink('docs/chain', 'up/..') is None
+    assert e.symlink('l2', 'abs/passwd') is not None
+    assert e.symlink('docs/l3', 'loop/y') is None   # a loop ends
 
 
 def test_symlink_in_main_into_a_sibling_worktree() -> None:

@@ -45,7 +45,7 @@ _FIXED: tuple[tuple[tuple[bytes, ...], bytes, int], ...] = (
      rb'(?:--show-toplevel\)|\$\(pwd\)|\$PWD|\$\{PWD\})["`]?(/' + _TAIL
      + rb')', 2),
     ((b"'..'", b'".."'), rb'[\'"](\.\.)[\'"]', 3),
-    ((b'cd ..',), rb'(?<![\w.-])cd[ \t]+(\.\.)(?=[ \t;&|)]|$)', 4),
+    ((b'cd ..',), rb'(?<![\w.-])cd[ \t]+(\.\.)(?=[\s;&|)`"\']|$)', 4),
 )
 _SUPPRESS = rb'worktree-guard:[ \t]*allow(-next-line)?'
 _HUNK = rb'@@ -[0-9]+(?:,[0-9]+)? \+([0-9]+)'
@@ -329,24 +329,34 @@ class Engine:
             return Place('home', target)
         return Place('outside', target)
 
-    def follow(self, rel: str, depth: int = 0) -> str:
-        """A root-relative path with committed symlinks on it resolved
-        (chains too); may climb out (``../x``)."""
+    def follow(self, path: str) -> str:
+        """A root-relative path resolved component by component through
+        the committed symlinks (chains too), normalised; it may climb out
+        (``../x``) or become absolute."""
         links = self.ctx.symlinks
-        parts = rel.split('/')
-        for i in range(1, len(parts) + 1):
-            head = '/'.join(parts[:i])
-            target = links.get(head)
-            if target is not None and depth < 40:
+        stack: list[str] = []
+        parts = [p for p in path.split('/') if p not in ('', '.')]
+        i = hops = 0
+        while i < len(parts):
+            p = parts[i]
+            i += 1
+            if p == '..':
+                if stack and stack[-1] != '..':
+                    stack.pop()
+                else:
+                    stack.append('..')
+                continue
+            stack.append(p)
+            target = None if '..' in stack else links.get('/'.join(stack))
+            if target is not None and hops < 40:
+                hops += 1
+                stack.pop()
                 if target.startswith('/'):
-                    return text.norm(target + '/' + '/'.join(parts[i:]))
-                joined = text.norm(posixpath.join(
-                    posixpath.dirname(head) or '.', target,
-                    *parts[i:]))
-                if text.escapes(joined):
-                    return joined
-                return self.follow(joined, depth + 1)
-        return rel
+                    return text.norm('/'.join([target, *parts[i:]]))
+                parts = [q for q in target.split('/')
+                         if q not in ('', '.')] + parts[i:]
+                i = 0
+        return '/'.join(stack) or '.'
 
     # -- entries: staged worktrees and symlinks ----------------------------------
 
@@ -402,10 +412,11 @@ class Engine:
                            f' && git add -- {shlex.quote(path)}']
             return Finding('escaping-symlink', msg, path=path, token=shown,
                            reason='a committed symlink', fix=fix)
-        norm = text.norm(posixpath.join(base, text.decode(target)))
+        joined = posixpath.join(base, text.decode(target))
+        norm = text.norm(joined)
         chain = False
         if not text.escapes(norm) and self.ctx.symlinks:
-            followed = self.follow(norm)
+            followed = self.follow(joined)
             chain = followed != norm
             norm = followed
         if text.escapes(norm) or norm.startswith('/'):
@@ -706,7 +717,9 @@ class Engine:
             return None
         n = text.norm(_clean(t) or '.')
         if tag == 4 or n == '..' or '..' in t.split('/'):
-            v = self._relative(raw, t, strength, bases, reason, folder)
+            v = self._relative(raw, t, strength, bases, reason, folder,
+                               kind in (text.DOC, text.CHANGELOG)
+                               and tag == 0 and not joined)
             if v is not None or bases is None:
                 return v
         elif bases is None:
@@ -758,7 +771,7 @@ class Engine:
 
     def _relative(self, raw: str, t: str, strength: int,
                   bases: tuple[str, ...] | None, reason: str,
-                  folder: str) -> Verdict | None:
+                  folder: str, rewritable: bool) -> Verdict | None:
         if bases is None or strength == QUIET:
             return None   # from an unknown folder: never an error alone
         clean = _clean(t)
@@ -782,8 +795,11 @@ class Engine:
                 known = self.describe(co, rel)
                 msg += f', in {known}'
                 sugg = self.in_tree(co, rel)
+                # A rewrite keeps the file working only where the token
+                # is a plain path read from a known folder (docs); in
+                # code and scripts the program's folder decides.
                 if sugg is not None and len(bases) == 1 and \
-                        strength == STRONG:
+                        strength == STRONG and rewritable:
                     repl = posixpath.relpath(sugg, bases[0] or '.')
                     if bases[0] == folder and folder and \
                             self.ctx.resolve == 'file':
