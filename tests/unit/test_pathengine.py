@@ -111,6 +111,17 @@ FALSE_POSITIVES = [
     ('a.json', '{"p": "C:\\\\Users\\\\runneradmin\\\\x"}\n'),
     # .gitmodules URLs are relative to the remote.
     ('.gitmodules', '[submodule "lib"]\n\tpath = lib\n\turl = ../lib.git\n'),
+    # Docs formats: rst literal blocks, Markdown indented code, prompts.
+    ('docs/x.rst', 'Run::\n\n    cd ../../other\n\nDone.\n'),
+    ('docs/x.rst', '.. code-block:: bash\n\n   cp ../../a .\n'),
+    ('docs/x.rst', '.. code-block:: yaml\n\n   dir: ../../a\n'),
+    ('docs/x.md', 'First `cd ..`, then build.\n'),
+    ('docs/x.md', 'Then cd .. and build.\n'),
+    # Generated files quote the build machine's paths.
+    ('dist/app.js.map', '{"sources":["../../src/a.ts"]}\n'),
+    # Path-traversal test data, and regexes that look like Windows paths.
+    ('tests/test_static.py', "get('/static/../../etc/passwd')\n"),
+    ('src/re.py', "P = re.compile(r'a..\\d')\n"),
     # Left alone, as before.
     ('a.md', 'https://host/a/../../b and ${ROOT}/../../x\n'),
     ('a.py', "if part == '..':\n    pass\n"),
@@ -130,6 +141,9 @@ def test_container_user_from_the_dockerfile() -> None:
 
 
 WEAK = [
+    ('src/safe.py', "BAD = '../../etc/passwd'\n",
+     ['1:8 relative-escape warn']),
+
     ('docs/a.md', 'run `../../tool`\n', ['1:6 relative-escape warn']),
     ('a.py', '# see ../../../notes\n', ['1:7 relative-escape warn']),
     ('run.sh', '# from ../../../x\n', ['1:8 relative-escape warn']),
@@ -155,6 +169,11 @@ KNOWN = [
 def test_known_places_are_errors(path: str, content: str,
                                  expected: list[str]) -> None:
     assert scan(path, content) == expected
+
+
+def test_rst_admonitions_are_prose() -> None:
+    assert scan('docs/x.rst', '.. note::\n\n   see ../../../x\n') == [
+        f'3:8 {ERR}']
 
 
 def test_allow_does_not_allow_climbing_back_out() -> None:

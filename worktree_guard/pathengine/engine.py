@@ -470,11 +470,10 @@ class Engine:
                     need is None or need in data):
                 if tag == 5:
                     pat = _rx(_loose(source))   # type: ignore[arg-type]
-                    tag = 0
                 else:
                     pat = _rx(source if source is not None
                               else _literal(literals[0]))
-                self._hits(change, pat, tag, seen, memo, found, models)
+                self._hits(change, pat, tag % 5, seen, memo, found, models)
         found.sort(key=lambda pv: pv[0])
         return [f for _, f in found]
 
@@ -555,38 +554,20 @@ class Engine:
     def _site(self, change: PathChange, ri: int, rs: int, rend: int,
               path: str, cs: int, ts: int, le: int, tag: int,
               models: dict[int, Any]) -> tuple[Any, ...] | None:
-        """(strength, bases, reason, folder, path kind, joined) for a
-        token at ``ts``; bases are root-relative folders the token
-        resolves from (None: unknown), ``joined`` a join() call's path."""
+        """Where the token at ``ts`` sits: (strength, bases, reason,
+        folder, file kind, joined, is_test, call) or None to leave it.
+        ``bases`` are the root-relative folders it resolves from (None:
+        unknown); ``joined`` is a join() call's path, or ``anchor`` when
+        the token continues an expression for a folder; ``call`` the
+        join() call's offset in the line."""
         data = change.data
         folder = posixpath.dirname(path)
         model = models.get(ri)
         if model is None:
-            head = data[rs:rs + 256]
-            if change.patch:
-                nl = head.find(b'\n')
-                first = head[:nl]
-                head = head[nl + 2:] if (b' +1,' in first
-                                         or b' +1 ' in first) else b''
-            kind = text.file_kind(path, head)
-            bases = self.bases or (folder,)
-            if self.ctx.resolve == 'both':
-                bases = (folder, '') if folder else ('',)
-            mdl = None
-            if kind in (text.SHELL, text.DOC, text.CHANGELOG):
-                need = (data.find(b'```', rs, rend) != -1
-                        or data.find(b'~~~', rs, rend) != -1
-                        or kind == text.SHELL)
-                if need:
-                    mdl = _lines.build(data, rs, rend, change.patch, kind,
-                                       folder,
-                                       bases if kind == text.SHELL
-                                       else ('',))
-            model = models[ri] = (kind, bases, mdl, text.is_test(path))
+            model = models[ri] = self._model(change, rs, rend, path, folder)
         kind, bases, mdl, is_test = model
         line = data[cs:le].decode('utf-8', 'surrogateescape')
         prefix = data[cs:ts].decode('utf-8', 'surrogateescape')
-        stripped = line.lstrip()
         joined = ''
         call = 0
         if tag == 3:
@@ -596,85 +577,112 @@ class Engine:
             jbase, joined, call = joined_s
             if jbase == 'file':
                 bases = (folder,)
+        after_variable = ts > cs and data[ts - 1] in _VARIABLE_END
+        where = self._where(kind, bases, folder, path, line, prefix,
+                            mdl.at(ts) if mdl is not None else (None, None),
+                            tag, after_variable)
+        if where is None:
+            return None
+        strength, wbases, reason, anchored = where
+        return (strength, wbases, reason, folder, kind,
+                'anchor' if anchored else joined, is_test, call)
+
+    def _model(self, change: PathChange, rs: int, rend: int, path: str,
+               folder: str) -> tuple[str, tuple[str, ...], Any, bool]:
+        """(file kind, policy bases, line model or None, is a test file)
+        of one region, built on its first candidate."""
+        data = change.data
+        head = data[rs:rs + 256]
+        if change.patch:
+            nl = head.find(b'\n')
+            first = head[:nl]
+            head = head[nl + 2:] if (b' +1,' in first
+                                     or b' +1 ' in first) else b''
+        kind = text.file_kind(path, head)
+        if self.ctx.resolve == 'both' and folder:
+            bases: tuple[str, ...] = (folder, '')
+        else:
+            bases = self.bases or (folder,)
+        mdl = None
+        if kind == text.SHELL or (
+                kind in (text.DOC, text.CHANGELOG) and (
+                    data.find(b'```', rs, rend) != -1
+                    or data.find(b'~~~', rs, rend) != -1
+                    or data.find(b'::', rs, rend) != -1)):
+            mdl = _lines.build(data, rs, rend, change.patch, kind, folder,
+                               bases if kind == text.SHELL else ('',),
+                               path.endswith('.rst'))
+        return kind, bases, mdl, text.is_test(path)
+
+    def _where(self, kind: str, bases: tuple[str, ...], folder: str,
+               path: str, line: str, prefix: str,
+               state: tuple[str | None, str | None], tag: int,
+               after_variable: bool) -> tuple[
+            int, tuple[str, ...] | None, str, bool] | None:
+        """(strength, bases, reason, anchored) of one place in a file."""
+        stripped = line.lstrip()
         if kind == text.GITMODULES:
             if stripped.startswith('url'):
-                return None
-            return (STRONG, bases, 'a .gitmodules path', folder, kind,
-                    joined, is_test, call)
+                return None   # relative to the remote's URL
+            return (STRONG, bases, 'a .gitmodules path', False)
+        if kind == text.GENERATED:
+            return (QUIET, bases, 'a generated file', False)
         if 'gitdir:' in line or 'gitdir =' in line:
             return (QUIET, bases, 'a gitdir string (relative to the git '
-                    'dir, not to this file)', folder, kind, joined, is_test, call)
-        # Anchors: `__dirname + '/../x'`, `$(git rev-parse
-        # --show-toplevel)/..`, `$(pwd)/..`.
+                    'dir, not to this file)', False)
+        # `__dirname + '/../x'`, `$(git rev-parse --show-toplevel)/..`
         anchor = _anchor(prefix)
-        block, cwd = (None, None) if mdl is None else mdl.at(ts)
+        block, cwd = state
         if kind in (text.DOC, text.CHANGELOG):
+            if block is not None and block in _lines.SHELL_LANGS:
+                if cwd is None or cwd == _lines.UNKNOWN:
+                    return (QUIET, None, 'a command for the reader after a '
+                            'cd to an unknown folder', False)
+                return (QUIET, self._link(line, prefix, (cwd,)),
+                        'a command for the reader, run from a folder this '
+                        'file does not know', False)
             if block is not None:
-                if block in _lines.SHELL_LANGS:
-                    if anchor == 'root':
-                        cwd = ''
-                    if cwd == _lines.UNKNOWN or cwd is None:
-                        return (QUIET, None, 'a command for the reader '
-                                'after a cd to an unknown folder', folder,
-                                kind, joined, is_test, call)
-                    return (QUIET, self._link(line, prefix, (cwd,)),
-                            'a command for the reader, run from a folder '
-                            'this file does not know', folder, kind, joined,
-                            is_test, call)
-                return (QUIET, (folder,), f'an example in a {block or "text"}'
-                        ' code block', folder, kind, joined, is_test, call)
-            if stripped.startswith(('$ ', '% ', '> $ ')) or (
-                    line.startswith(('    ', '\t')) and kind == text.DOC
+                return (QUIET, bases, f'an example in a {block} code '
+                        'block', False)
+            if tag == 4 or stripped.startswith(('$ ', '% ', '> $ ')) or (
+                    line.startswith(('    ', '\t'))
                     and path.endswith(('.md', '.markdown'))
                     and not stripped.startswith(('-', '*', '[', '<'))):
-                return (QUIET, None, 'a command for the reader', folder,
-                        kind, joined, is_test, call)
+                return (QUIET, None, 'a command for the reader', False)
             link = prefix.endswith(_LINK_BEFORE) or prefix.rstrip(
                 '"\'').endswith(('src=', 'href=', 'include::', 'image::',
                                  'literalinclude::', 'figure::'))
             if kind == text.CHANGELOG and not link:
-                return (QUIET, bases, 'quoted text in a changelog',
-                        folder, kind, joined, is_test, call)
+                return (QUIET, bases, 'quoted text in a changelog', False)
             if not link and prefix.count('`') % 2 == 1:
-                return (WEAK, bases, 'inline code in a doc', folder,
-                        kind, joined, is_test, call)
+                return (WEAK, bases, 'inline code in a doc', False)
             return (STRONG, bases, 'a link target' if link else
-                    'a path the doc refers to', folder, kind, joined,
-                    is_test, call)
+                    'a path the doc refers to', False)
         if anchor == 'file':
             return (STRONG, (folder,), "a path relative to the file's own "
-                    'folder', folder, kind, 'anchor', is_test, call)
+                    'folder', True)
         if anchor == 'root':
-            return (STRONG, ('',), 'a path from the worktree root', folder,
-                    kind, 'anchor', is_test, call)
+            return (STRONG, ('',), 'a path from the worktree root', True)
+        if after_variable and anchor is None:
+            return None   # ${dir}/..: relative to a variable
         if kind == text.SHELL:
-            if anchor == 'cwd':
-                pass
-            elif ts > cs and data[ts - 1] in _VARIABLE_END:
-                return None
             if stripped.startswith('#'):
-                return (WEAK, bases, 'a comment', folder, kind, joined,
-                        is_test, call)
-            if cwd == _lines.UNKNOWN or cwd is None:
+                return (WEAK, bases, 'a comment', False)
+            if cwd is None or cwd == _lines.UNKNOWN:
                 return (QUIET, None, 'after a cd to an unknown folder',
-                        folder, kind, joined, is_test, call)
+                        False)
             return (STRONG, self._link(line, prefix, (cwd,)),
-                    'a path the script uses', folder, kind,
-                    'anchor' if anchor == 'cwd' else joined, is_test, call)
+                    'a path the script uses', anchor == 'cwd')
         if anchor == 'cwd':
-            return (STRONG, bases, 'a path from the current folder',
-                    folder, kind, 'anchor', is_test, call)
-        if ts > cs and data[ts - 1] in _VARIABLE_END:
-            return None
+            return (STRONG, bases, 'a path from the current folder', True)
         if stripped.startswith(_COMMENT):
             if prefix.rstrip().endswith(_LINK_BEFORE) or '](' in prefix:
                 return (QUIET, (folder,), 'a doc link in a code comment '
-                        '(relative to the rendered page)', folder, kind,
-                        joined, is_test, call)
-            return (WEAK, bases, 'a comment', folder, kind, joined, is_test, call)
-        link_bases = self._link(line, prefix, bases)
-        return (STRONG, link_bases, 'a config value' if kind == text.CONFIG
-                else 'a path the code uses', folder, kind, joined, is_test, call)
+                        '(relative to the rendered page)', False)
+            return (WEAK, bases, 'a comment', False)
+        return (STRONG, self._link(line, prefix, bases),
+                'a config value' if kind == text.CONFIG
+                else 'a path the code uses', False)
 
     def _link(self, line: str, prefix: str,
               bases: tuple[str, ...]) -> tuple[str, ...]:
@@ -715,8 +723,14 @@ class Engine:
             return self._absolute(raw, t, kind, folder, is_test)
         if t[0] in '~$%':   # relative to a variable or the home folder
             return None
+        if '\\' in raw and t.count('/') == 1 and t.split('/')[1] in _REGEX:
+            return None   # a regex ('..\d'), not a Windows path
         n = text.norm(_clean(t) or '.')
         if tag == 4 or n == '..' or '..' in t.split('/'):
+            if strength > QUIET and _payload(t):
+                # ../../etc/passwd: test data for path traversal.
+                strength, reason = (QUIET if is_test else WEAK,
+                                    'a path-traversal example')
             v = self._relative(raw, t, strength, bases, reason, folder,
                                kind in (text.DOC, text.CHANGELOG)
                                and tag == 0 and not joined)
@@ -843,6 +857,22 @@ class Engine:
 
 # -- token helpers -------------------------------------------------------------------
 
+_REGEX = frozenset('dwsbDWSB.')
+# Where traversal examples aim: ../../etc/passwd, ..\..\windows\win.ini
+_SYSTEM = frozenset(('etc', 'proc', 'sys', 'dev', 'boot', 'root', 'windows',
+                     'winnt', 'system32', 'usr', 'bin', 'var'))
+
+
+def _payload(t: str) -> bool:
+    """A path-traversal example: two or more ``..`` then a system
+    folder."""
+    parts = [p for p in t.split('/') if p not in ('', '.')]
+    ups = 0
+    while ups < len(parts) and parts[ups] == '..':
+        ups += 1
+    return ups >= 2 and ups < len(parts) and parts[ups].lower() in _SYSTEM
+
+
 def _clean(t: str) -> str:
     """A link's path without its ``#fragment`` or ``?query`` (a ``?``
     or ``#`` followed by more path is a glob or a name, kept)."""
@@ -884,8 +914,8 @@ def _joined(line: str, at: int) -> tuple[str, str, int] | None:
         args = _split_args(m.group(1))
         base = 'cwd'
         parts: list[str] = []
-        for i, a in enumerate(args):
-            a = a.strip()
+        for i, arg in enumerate(args):
+            a = arg.strip()
             if len(a) >= 2 and a[0] in '\'"' and a[-1] == a[0]:
                 parts.append(a[1:-1])
             elif i == 0 and a in _FILE_DIR:

@@ -96,10 +96,7 @@ def commands(line: str) -> list[list[tuple[int, int, str]]]:
 
 def cd_target(arg: str, cwd: str, folder: str) -> str:
     """The folder after ``cd arg`` from ``cwd`` (root-relative)."""
-    if cwd == UNKNOWN:
-        cwd_known = False
-    else:
-        cwd_known = True
+    cwd_known = cwd != UNKNOWN
     for anchor in _SELF_DIR:
         if arg == anchor or arg.startswith(anchor.strip('"') + '/') \
                 or arg.startswith(anchor + '/'):
@@ -134,11 +131,14 @@ class Model:
 
 
 def build(data: bytes, rs: int, rend: int, patch: bool, kind: str,
-          folder: str, bases: tuple[str, ...]) -> Model:
-    """Walk the new-file lines of one region (see the module doc)."""
+          folder: str, bases: tuple[str, ...], rst: bool = False) -> Model:
+    """Walk the new-file lines of one region (see the module doc).
+    Docs: Markdown fences (```lang, ~~~) and, with ``rst``, literal
+    blocks (a paragraph ending in ``::``, ``.. code-block:: lang``)."""
     model = Model()
     block: str | None = None
     fence = ''
+    rst_indent = -1   # the indent of the rst directive of an open block
     shell = kind == text.SHELL
     cwd: str | None = (bases[0] if len(bases) == 1 else UNKNOWN) \
         if shell else None
@@ -154,17 +154,27 @@ def build(data: bytes, rs: int, rend: int, patch: bool, kind: str,
             if first in (b'-', b'\\', b'@'):
                 pos = le + 1
                 continue
-            cs = pos + (first != b'\n' and first != b'')
+            cs = pos + (first not in (b'\n', b''))
         line = data[cs:le].decode('utf-8', 'surrogateescape').rstrip('\r')
         model.starts.append(pos)
         model.states.append((block, cwd))
         if kind in (text.DOC, text.CHANGELOG):
             stripped = line.lstrip()
-            if stripped.startswith(('```', '~~~')):
+            indent = len(line) - len(stripped)
+            if rst_indent >= 0 and stripped and indent <= rst_indent:
+                block, cwd, rst_indent = None, None, -1
+                model.states[-1] = (None, None)
+            if rst and block is None and _rst_block(stripped) is not None:
+                rst_indent = indent
+                block = _rst_block(stripped)
+                cwd = bases[0] if block in SHELL_LANGS else None
+                pos = le + 1
+                continue
+            if stripped.startswith(('```', '~~~')) and rst_indent < 0:
                 if block is None:
                     fence = stripped[:3]
-                    lang = stripped[3:].strip().lstrip('{.').split()
-                    block = (lang[0].rstrip('}').lower() if lang else '')
+                    info = stripped[3:].strip().lstrip('{.').split()
+                    block = (info[0].rstrip('}').lower() if info else '')
                     cwd = (bases[0] if block in SHELL_LANGS else None)
                     model.states[-1] = (None, None)
                 elif stripped.startswith(fence):
@@ -193,6 +203,19 @@ def build(data: bytes, rs: int, rend: int, patch: bool, kind: str,
         cwd = _track(logical, base_off, cwd, folder, model)
         pos = le + 1
     return model
+
+
+def _rst_block(stripped: str) -> str | None:
+    """The language of an rst literal block this line opens: a
+    ``code-block``/``code``/``sourcecode`` directive, or a paragraph
+    ending in ``::`` (''); None when it opens none (``.. note::``)."""
+    if stripped.startswith('..'):
+        directive, sep, lang = stripped[2:].partition('::')
+        if sep and directive.strip() in ('code-block', 'code', 'sourcecode',
+                                         'prompt'):
+            return lang.strip().lower()
+        return None
+    return '' if stripped.endswith('::') else None
 
 
 def _track(line: str, off: int, cwd: str | None, folder: str,

@@ -99,8 +99,8 @@ def plausible_user(user: str, container: frozenset[str] | set[str]) -> bool:
 
 # -- file kinds -------------------------------------------------------------------
 
-DOC, CHANGELOG, SHELL, CONFIG, CODE, GITMODULES = (
-    'doc', 'changelog', 'shell', 'config', 'code', 'gitmodules')
+DOC, CHANGELOG, SHELL, CONFIG, CODE, GITMODULES, GENERATED = (
+    'doc', 'changelog', 'shell', 'config', 'code', 'gitmodules', 'generated')
 _DOC_EXT = frozenset(('md', 'markdown', 'mdx', 'mdown', 'rst', 'txt',
                       'adoc', 'asciidoc', 'org', 'textile', 'rdoc', 'pod',
                       'html', 'htm'))
@@ -124,6 +124,8 @@ def file_kind(path: str, head: bytes) -> str:
     low = name.lower()
     if low == '.gitmodules':
         return GITMODULES
+    if low.endswith(('.map', '.min.js', '.min.css')):
+        return GENERATED   # build output quotes the build machine's paths
     stem, dot, ext = low.rpartition('.')
     if not dot:
         stem, ext = low, ''
