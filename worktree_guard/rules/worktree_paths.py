@@ -36,9 +36,15 @@ Every worktree is its own project root.  Committed content may not reference
 paths outside it: `../` paths that climb out of the worktree, absolute paths
 into the main checkout or any worktree, `trees/issue-N-.../` references to a
 sibling worktree, home-directory paths (warning), symlinks that escape, or
-worktrees staged into the repo.  Suppress one line with a trailing
-`worktree-guard: allow` comment, or the next with `worktree-guard:
-allow-next-line`.
+worktrees staged into the repo.  Every spelling is normalised first
+(`//`, `/./`, `%2e%2e`, `..\\`, `file://`, `$(pwd)/..`, symlink chains).
+Confidence decides severity: a path the file itself uses (a link, include,
+import, script or config value, a symlink) that leaves the worktree is an
+error, and so is any path landing in the main checkout, a sibling worktree
+or the git dir; inline code and comments only warn; commands for the reader
+in docs, changelogs, gitdir strings and .gitmodules URLs are not judged
+(docs/paths.md).  Suppress one line with a trailing `worktree-guard: allow`
+comment, or the next with `worktree-guard: allow-next-line`.
 
 Fix: write paths relative to this worktree (docs/x.md, not
 ../main-repo/docs/x.md or /home/ann/app/docs/x.md); make symlinks relative
