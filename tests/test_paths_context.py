@@ -51,7 +51,7 @@ def test_container_users_come_from_the_dockerfiles(
     # At push (CI mode) the pushed tip's Dockerfiles count.
     r.git('switch', '-q', '-c', 'issue-3-x')
     r.git('commit', '-q', '--no-verify', '-m', 'doc')
-    rc, out = check(r.path, '--stage', 'push', '--from-ref', 'main',
+    _, out = check(r.path, '--stage', 'push', '--from-ref', 'main',
                     '--to-ref', 'HEAD')
     assert 'a.md:2:5' in out and 'appuser' not in out, out
 
