@@ -727,10 +727,14 @@ class Engine:
             return None   # a regex ('..\d'), not a Windows path
         n = text.norm(_clean(t) or '.')
         if tag == 4 or n == '..' or '..' in t.split('/'):
-            if strength > QUIET and _payload(t):
-                # ../../etc/passwd: test data for path traversal.
-                strength, reason = (QUIET if is_test else WEAK,
-                                    'a path-traversal example')
+            if strength > QUIET and is_test:
+                strength, reason = QUIET, 'test data'
+            elif strength > QUIET and _payload(t):
+                # ../../etc/passwd: an example of path traversal.
+                strength, reason = WEAK, 'a path-traversal example'
+            if kind in (text.DOC, text.CHANGELOG) and reason != \
+                    'a link target' and not t.strip('./'):
+                return None   # `../` named in prose: the syntax, no path
             v = self._relative(raw, t, strength, bases, reason, folder,
                                kind in (text.DOC, text.CHANGELOG)
                                and tag == 0 and not joined)
@@ -821,7 +825,10 @@ class Engine:
                                f'{folder}/; {sugg} from the worktree root)']
                     else:
                         fix = [f'use the in-tree path {repl}']
-        if known is not None:
+        if known is not None and (strength == STRONG
+                                  or known != 'the main checkout'):
+            # A sibling or the git dir is named on purpose; any `../../x`
+            # of weak evidence lands in the main checkout from trees/<x>.
             return ('relative-escape', msg, fix, 'error',
                     f'{reason}; lands in {known}', repl)
         msg += f': {_OUTSIDE}'
