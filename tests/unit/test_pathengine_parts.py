@@ -10,6 +10,7 @@ from tests.unit.test_pathengine import ctx
 from tests.unit.test_pathengine import scan
 from worktree_guard.facts import Checkout
 from worktree_guard.facts import PathChange
+from worktree_guard.pathengine import Context
 from worktree_guard.pathengine import Engine
 from worktree_guard.pathengine import lines
 from worktree_guard.pathengine import text
@@ -238,3 +239,62 @@ def test_symlink_shapes() -> None:
     assert e.symlink('l', 'trees/nope/x') is None
     assert e.describe(Checkout('worktree', '/w/out', ['/w/out'])) == \
         'worktree /w/out'
+
+
+MORE = [
+    ('a.py', "r = '..\\d'\n", []),                      # a regex
+    ('a.c', 'puts("line\\n../../../x");\n', [f'1:7 {ERR}']),
+    ('a.md', 'see ../../../x#part and ../../../y?q=1\n',
+     [f'1:5 {ERR}', f'1:25 {ERR}']),
+    ('a.py', "join('a', 'b') + join('..', 'x')\n", [f'1:24 {ERR}']),
+    ('a.py', "os.symlink('x', '../../../link')\n", [f'1:18 {ERR}']),
+    ('run.sh', 'cat $PWD/../x!\n', [f'1:9 {ERR}']),
+    ('a.md', 'xC:\\Users\\a\\b and file://host/x/../../../y\n', []),
+    ('a.md', 'PATH=bin:../../../tools *../../../bold*\n',
+     [f'1:10 {ERR}', f'1:26 {ERR}']),
+    ('a.md', ('x ../../../a # worktree-guard: allow\n'
+              '# worktree-guard: allow-next-line\n../../../b\n'
+              '../../../c\n'), [f'4:1 {ERR}']),
+    ('run.sh', 'cp \\\n  a \\\n  ../../../x .\n', [f'3:3 {ERR}']),
+    ('README.md', '```sh\ncd $X\ncat trees/issue-46-docs/x\n```\n', []),
+]
+
+
+@pytest.mark.parametrize(('path', 'content', 'expected'), MORE)
+def test_more_token_shapes(path: str, content: str,
+                           expected: list[str]) -> None:
+    assert scan(path, content) == expected
+
+
+def test_reprs_policy_hooks_and_nested_checkouts() -> None:
+    class Branches:
+        def match(self, name: str) -> bool:
+            return name.startswith('feat-')
+
+    e = Engine(ctx(allow=['re:^\\.\\./ok'], branch_re=Branches(),
+                   wroot='./wt/'))
+    assert e.wroot == 'wt'
+    assert e.allowed('../ok/x') and not e.allowed('../nope')
+    assert e.branch_like('feat-x') and not e.branch_like('issue-1-x')
+    (f,) = e.scan('a.md', b'see ../../../x\n')
+    assert repr(f) == "Finding(a.md:1:5 relative-escape error '../../../x')"
+    assert repr(e.judge('/etc', CUR)) == "Place('outside', '/etc')"
+    assert Engine(ctx()).judge(f'{MAIN}/trees/issue-9-x/y', CUR).where == \
+        'sibling'
+    # The main checkout is current: worktrees inside it are nested.
+    main = Engine(Context(checkouts=[
+        Checkout('current', MAIN, [MAIN]),
+        Checkout('worktree', f'{MAIN}/trees/issue-46-docs',
+                 [f'{MAIN}/trees/issue-46-docs'], 'issue-46-docs'),
+        Checkout('worktree', f'{MAIN}/other', [f'{MAIN}/other'])]))
+    assert [main.worktree_key(p) for p in (
+        'trees', 'trees/issue-46-docs/x', 'other/y', 'src/x')] == [
+        'trees', 'trees/issue-46-docs', 'other', None]
+    assert Engine(Context()).worktree_key('other/y') is None
+    f = Engine(ctx()).symlink('docs/l', f'{CUR}/src')
+    assert f is not None and f.fix == [
+        'ln -sfn ../src docs/l && git add -- docs/l']
+
+
+def test_no_root_no_landing() -> None:
+    assert scan('a.md', '../../x\n', root=None) == [f'1:1 {ERR}']

@@ -185,10 +185,7 @@ def build(data: bytes, rs: int, rend: int, patch: bool, kind: str,
             if block is None or block not in SHELL_LANGS:
                 pos = le + 1
                 continue
-        elif not shell:
-            pos = le + 1
-            continue
-        # Shell text: track cd through logical lines.
+        # Shell text (a script, or a shell block of a doc): track cd through logical lines.
         if line.endswith('\\'):
             if not pending:
                 pending_at = cs

@@ -37,11 +37,20 @@ def decode(token: str) -> str:
             # A Windows path: ..\..\x
             token = token.replace('\\', '/')
         else:
+            # "line\n../x": the string's escapes split it; the path is
+            # the piece that holds the candidate.
+            pieces = []
+            start = 0
             i = token.find('\\')
             while i != -1 and i + 1 < len(token):
                 if token[i + 1] in _STRING_ESCAPES:
-                    return token[:i]
+                    pieces.append(token[start:i])
+                    start = i + 2
                 i = token.find('\\', i + 2)
+            if pieces:
+                pieces.append(token[start:])
+                return next((p for p in pieces if '..' in p or
+                             p.startswith('/')), pieces[0])
     return token
 
 
