@@ -59,7 +59,17 @@ def test_container_users_come_from_the_dockerfiles(
 def test_dockerfile_users() -> None:
     assert dockerfile_users(
         'USER 1000\nUSER root\nUSER $APP\nRUN useradd -u 5 --\n'
-        'RUN adduser\nRUN useradd -m a -g b c\n') == {'c', '$APP'}
+        'RUN adduser\nRUN useradd -m a -g b c\nCOPY x /home/\n') == {
+        'c', '$APP'}
+
+
+def test_a_dockerfile_without_its_object(plain_repo: RepoHandle,
+                                         check: Checker) -> None:  # noqa: F811
+    r = plain_repo
+    r.git('update-index', '--add', '--cacheinfo',
+          f'100644,{"3" * 40},Dockerfile')
+    stage(r, {'a.md': 'see /home/ann/x\n'})
+    assert codes(check.json(r.path, '--all-files')) == ['a.md:1:5 home-path']
 
 
 def test_symlink_chains_at_commit_and_push(plain_repo: RepoHandle,

@@ -733,7 +733,7 @@ class Engine:
                 # ../../etc/passwd: an example of path traversal.
                 strength, reason = WEAK, 'a path-traversal example'
             if kind in (text.DOC, text.CHANGELOG) and reason != \
-                    'a link target' and not t.strip('./'):
+                    'a link target' and t in ('..', '../'):
                 return None   # `../` named in prose: the syntax, no path
             v = self._relative(raw, t, strength, bases, reason, folder,
                                kind in (text.DOC, text.CHANGELOG)
