@@ -8,8 +8,8 @@ from tests.unit.test_pathengine import CUR
 from tests.unit.test_pathengine import MAIN
 from tests.unit.test_pathengine import ctx
 from tests.unit.test_pathengine import scan
-from worktree_guard.facts import Checkout
-from worktree_guard.facts import PathChange
+from worktree_guard.model import Checkout
+from worktree_guard.model import PathChange
 from worktree_guard.pathengine import Context
 from worktree_guard.pathengine import Engine
 from worktree_guard.pathengine import lines
