@@ -466,15 +466,10 @@ class Engine:
         memo: dict[tuple[Any, ...], Verdict | None] = {}
         data = change.data
         models: dict[int, Any] = {}
-        gates: dict[bytes, bool] = {}
         for literals, source, tag, need in self.specs:
             gate = _GATES.get(literals[0])
-            if gate is not None:
-                open_ = gates.get(gate)
-                if open_ is None:
-                    open_ = gates[gate] = gate in data
-                if not open_:
-                    continue
+            if gate is not None and gate not in data:
+                continue
             if (need is None or need in data) and any(
                     lit in data for lit in literals):
                 if tag == 5:
