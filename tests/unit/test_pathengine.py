@@ -124,6 +124,11 @@ FALSE_POSITIVES = [
     ('src/re.py', "P = re.compile(r'a..\\d')\n"),
     # Test data: inputs of tests, not paths they use.
     ('tests/test_guard.py', "stage({'a.md': '../../../x'})\n"),
+    # Worktree-like names of no worktree here, in tests and examples.
+    ('tests/test_x.py', "stage({'a.md': 'trees/issue-9-x/src/y'})\n"),
+    ('README.md', '```sh\ncat trees/issue-9-x/src/y\n```\n'),
+    # An anchor in a comment is still a comment.
+    ('a.py', '# see $(git rev-parse --show-toplevel)/../../../x\n'),
     # The syntax named in prose, not a path.
     ('README.md', 'A `../` path, or `..`, climbs.\n'),
     # Left alone, as before.
@@ -145,6 +150,8 @@ def test_container_user_from_the_dockerfile() -> None:
 
 
 WEAK = [
+    ('README.md', 'see `trees/issue-9-x/src/y`\n',
+     ['1:6 sibling-worktree warn']),
     # From trees/<x>, any ../../x of weak evidence lands in the main
     # checkout: that alone does not make it an error.
     ('a.py', '# see ../../notes\n', ['1:7 relative-escape warn']),

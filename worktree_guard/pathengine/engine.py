@@ -662,6 +662,12 @@ class Engine:
                 return (WEAK, bases, 'inline code in a doc', False)
             return (STRONG, bases, 'a link target' if link else
                     'a path the doc refers to', False)
+        if stripped.startswith('#' if kind == text.SHELL else _COMMENT):
+            if kind != text.SHELL and (prefix.rstrip().endswith(
+                    _LINK_BEFORE) or '](' in prefix):
+                return (QUIET, (folder,), 'a doc link in a code comment '
+                        '(relative to the rendered page)', False)
+            return (WEAK, bases, 'a comment', False)
         if anchor == 'file':
             return (STRONG, (folder,), "a path relative to the file's own "
                     'folder', True)
@@ -670,8 +676,6 @@ class Engine:
         if after_variable and anchor is None:
             return None   # ${dir}/..: relative to a variable
         if kind == text.SHELL:
-            if stripped.startswith('#'):
-                return (WEAK, bases, 'a comment', False)
             if cwd is None or cwd == _lines.UNKNOWN:
                 return (QUIET, None, 'after a cd to an unknown folder',
                         False)
@@ -679,11 +683,6 @@ class Engine:
                     'a path the script uses', anchor == 'cwd')
         if anchor == 'cwd':
             return (STRONG, bases, 'a path from the current folder', True)
-        if stripped.startswith(_COMMENT):
-            if prefix.rstrip().endswith(_LINK_BEFORE) or '](' in prefix:
-                return (QUIET, (folder,), 'a doc link in a code comment '
-                        '(relative to the rendered page)', False)
-            return (WEAK, bases, 'a comment', False)
         return (STRONG, self._link(line, prefix, bases),
                 'a config value' if kind == text.CONFIG
                 else 'a path the code uses', False)
@@ -746,7 +745,7 @@ class Engine:
                 return v
         elif bases is None:
             return None
-        return self._sibling(raw, n)
+        return self._sibling(raw, n, strength, is_test)
 
     def _absolute(self, raw: str, t: str, kind: str, folder: str,
                   is_test: bool) -> Verdict | None:
@@ -841,18 +840,24 @@ class Engine:
                     'warn', reason, None)
         return ('relative-escape', msg, [], 'error', reason, None)
 
-    def _sibling(self, raw: str, n: str) -> Verdict | None:
+    def _sibling(self, raw: str, n: str, strength: int,
+                 is_test: bool) -> Verdict | None:
         root = self.wroot
         if not n.startswith(root + '/'):
             return None
         rest = n[len(root) + 1:]
         name = next((x for x in self.names if rest.startswith(x + '/')
                      and len(rest) > len(x) + 1), None)
+        severity = 'error'
         if name is None:
+            # Named like a worktree, but none of this machine: as strong
+            # as the place it sits in (test data and examples pass).
             seg, _, more = rest.partition('/')
-            if not more or not self.branch_like(seg):
+            if not more or not self.branch_like(seg) or is_test or \
+                    strength == QUIET:
                 return None
             name = seg
+            severity = 'warn' if strength == WEAK else 'error'
         inner = rest[len(name) + 1:]
         own = self.current is not None and self.current.name == name
         msg = (f"'{raw}' reaches into worktree {root}/{name}"
@@ -863,7 +868,7 @@ class Engine:
                     'error', f'lands in {root}/{name}', inner)
         return ('sibling-worktree', msg + f'; refer to in-tree paths of this '
                 f'branch only ({inner} reaches it through a merge)', [],
-                'error', f'lands in {root}/{name}', None)
+                severity, f'lands in {root}/{name}', None)
 
 
 # -- token helpers -------------------------------------------------------------------
