@@ -129,6 +129,10 @@ FALSE_POSITIVES = [
     ('README.md', '```sh\ncat trees/issue-9-x/src/y\n```\n'),
     # An anchor in a comment is still a comment.
     ('a.py', '# see $(git rev-parse --show-toplevel)/../../../x\n'),
+    # Lockfiles (paths relative to each package) and shell aliases.
+    ('pnpm-lock.yaml', "      '@x/config': link:../config\n"),
+    ('.aliases', 'alias ...="cd ../.."\n'),
+    ('lib/dirs.zsh', "alias -g ...='../..'\n"),
     # The syntax named in prose, not a path.
     ('README.md', 'A `../` path, or `..`, climbs.\n'),
     # Left alone, as before.
@@ -210,6 +214,16 @@ def test_symlink_chain_through_committed_links() -> None:
     assert Engine(ctx()).symlink('docs/chain', 'up/..') is None
     assert e.symlink('l2', 'abs/passwd') is not None
     assert e.symlink('docs/l3', 'loop/y') is None   # a loop ends
+
+
+def test_absolute_symlinks_to_system_places_only_warn() -> None:
+    e = Engine(ctx())
+    f = e.symlink('bin/bash', '/usr/local/opt/bash/bin/bash')
+    assert f is not None and f.severity == 'warn'
+    f = e.symlink('l', '/home/ann/x')
+    assert f is not None and f.severity == 'error'
+    f = e.symlink('l', f'{MAIN}/x')
+    assert f is not None and f.severity == 'error'
 
 
 def test_symlink_in_main_into_a_sibling_worktree() -> None:

@@ -408,6 +408,14 @@ class Engine:
                    'points at one machine\'s files')
             hit = self.checkout_of(text.norm(target)) \
                 if target.startswith('/') else None
+            if hit is None and target.startswith('/') and \
+                    text.home_user(text.norm(target)) is None:
+                # /usr/local/opt/bash/bin/bash: an install location, the
+                # same on every machine that has it (dotfiles): weak.
+                return Finding('escaping-symlink', msg, path=path,
+                               token=shown, severity='warn',
+                               reason='an absolute symlink to a system '
+                               'location', fix=fix)
             if hit is not None:
                 co, rel = hit
                 if self.in_tree(co, rel) is not None:
@@ -631,6 +639,10 @@ class Engine:
             return (STRONG, bases, 'a .gitmodules path', False)
         if kind == text.GENERATED:
             return (QUIET, bases, 'a generated file', False)
+        if stripped.startswith('alias ') and kind in (text.SHELL,
+                                                      text.CODE):
+            return (QUIET, None, 'an alias, run later from the folder the '
+                    'user is in', False)
         if 'gitdir:' in line or 'gitdir =' in line:
             return (QUIET, bases, 'a gitdir string (relative to the git '
                     'dir, not to this file)', False)

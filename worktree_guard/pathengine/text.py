@@ -110,6 +110,10 @@ def plausible_user(user: str, container: frozenset[str] | set[str]) -> bool:
 
 DOC, CHANGELOG, SHELL, CONFIG, CODE, GITMODULES, GENERATED = (
     'doc', 'changelog', 'shell', 'config', 'code', 'gitmodules', 'generated')
+_LOCKFILES = frozenset(('pnpm-lock.yaml', 'yarn.lock', 'package-lock.json',
+                        'npm-shrinkwrap.json', 'cargo.lock', 'poetry.lock',
+                        'gemfile.lock', 'composer.lock', 'go.sum',
+                        'pdm.lock', 'uv.lock', 'bun.lock'))
 _DOC_EXT = frozenset(('md', 'markdown', 'mdx', 'mdown', 'rst', 'txt',
                       'adoc', 'asciidoc', 'org', 'textile', 'rdoc', 'pod',
                       'html', 'htm'))
@@ -133,8 +137,10 @@ def file_kind(path: str, head: bytes) -> str:
     low = name.lower()
     if low == '.gitmodules':
         return GITMODULES
-    if low.endswith(('.map', '.min.js', '.min.css')):
-        return GENERATED   # build output quotes the build machine's paths
+    if low.endswith(('.map', '.min.js', '.min.css')) or low in _LOCKFILES:
+        # Build output quotes the build machine's paths; lockfiles write
+        # paths relative to each package, not to the lockfile.
+        return GENERATED
     stem, dot, ext = low.rpartition('.')
     if not dot:
         stem, ext = low, ''

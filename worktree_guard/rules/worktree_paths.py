@@ -128,8 +128,9 @@ def _entries(engine: Engine, change: PathChange,
             f = engine.symlink(path, target)
             if f is not None:
                 out.append(Violation(RULE, f.message, kind=f.kind,
-                                     path=path, ref=change.ref,
-                                     token=f.token, fix=f.fix))
+                                     severity=f.severity, path=path,
+                                     ref=change.ref, token=f.token,
+                                     fix=f.fix))
     for key, modes in groups.items():
         if engine.allowed(key):
             continue
