@@ -38,7 +38,7 @@ def test_the_contracts_hold() -> None:
 @pytest.mark.timeout(180)
 @pytest.mark.parametrize('module, line, contract', [
     ('rules/branch_name.py', 'from worktree_guard.gitctx import Repo',
-     'Rules are pure'),
+     'are pure'),
     ('policy/__init__.py', 'import worktree_guard.runner',
      'Layers'),
     ('gitctx/repo.py', 'import worktree_guard.rules',
