@@ -169,3 +169,35 @@ def updates_from_refs(repo: Repo, from_ref: str, to_ref: str,
     from_oid = _commit_oid(repo, from_ref, trust_oid=False)
     remote_ref = f'refs/heads/{branch}' if branch else _ci_remote_ref(repo)
     return [RefUpdate('HEAD', to_oid, remote_ref, from_oid)]
+
+
+# -- the files pre-commit passes ----------------------------------------------------
+
+def files_to_judge(repo: Repo, files: list[str], whole: bool = False,
+                   cwd: str | None = None) -> list[str] | None:
+    """The files a commit-stage run judges whole, from the file names
+    pre-commit passes (``pass_filenames: true``), or ``None`` for the
+    staged change.
+
+    At ``git commit`` (and ``pre-commit run`` on the staged files) every
+    name is a staged change: the run judges the staged change as a commit
+    does, every staged path (what pre-commit's ``types`` or a deleted
+    working-tree file would leave out included).  When any name is not a
+    staged change (``pre-commit run --all-files`` or ``--files``), the run
+    judges exactly the given files, whole, as the index holds them.
+    ``whole`` (``check --all-files FILE...``) judges the given files whole
+    in any case.  Names are relative to ``cwd`` (pre-commit runs at the
+    root).
+    """
+    if not files or repo.root is None:
+        return None
+    from worktree_guard.gitctx.paths import staged_paths
+    root = os.path.realpath(repo.root)
+    here = os.path.realpath(cwd or os.getcwd())
+    prefix = '' if here == root else os.path.relpath(here, root) + '/'
+    names = [os.path.normpath(prefix + f).replace(os.sep, '/')
+             for f in files]
+    if whole:
+        return names
+    staged = staged_paths(repo)
+    return None if all(n in staged for n in names) else names

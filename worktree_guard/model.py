@@ -13,6 +13,7 @@ ZERO_OID = '0' * 40
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # pragma: no cover (typing only)
     from typing import Any
+    from collections.abc import Callable
     from collections.abc import Sequence
 
 
@@ -413,17 +414,25 @@ class StageInput(Record):
 
     ``stage`` is ``commit`` or ``push``.  At push, ``updates`` are the refs
     being pushed and ``remote`` the remote's name.  ``all_files`` checks
-    whole files instead of the change.  Entry points build it
+    whole files instead of the change.  ``files``, with ``all_files``, narrows
+    that to these paths (pre-commit's ``--all-files``/``--files`` pass the
+    files to judge; ``hookinput.files_to_judge``).  Entry points build it
     (``hookinput``); facts collectors (``gitctx.<domain>.<x>_facts(repo,
     policy, inp)``) only read it.
     """
 
-    __slots__ = ('stage', 'updates', 'remote', 'all_files', 'server')
+    __slots__ = ('stage', 'updates', 'remote', 'all_files', 'server', 'files',
+                 'progress')
 
     def __init__(self, stage: str, updates: list[RefUpdate] | None = None,
                  remote: str | None = None, all_files: bool = False,
-                 server: bool = False) -> None:
+                 server: bool = False, files: list[str] | None = None,
+                 progress: Callable[[int, int], None] | None = None) -> None:
         self.stage = stage
+        self.files = files
+        # ``progress(done, total)`` while whole files are read (``check
+        # --all-files`` on a terminal); ``None``: no progress is shown.
+        self.progress = progress
         self.updates = updates or []
         self.remote = remote
         self.all_files = all_files

@@ -73,6 +73,11 @@ OPTIONS = (
            metavar='NAME'),
     Option('--remote', 'value', 'remote being pushed to', metavar='NAME'),
     Option('--policy', 'value', POLICY_HELP, metavar='PATH'),
+    Option('--quiet', 'switch', 'print the findings only: no notes, no '
+           'summary line', default=False),
+    Option('--color', 'value', 'colour the text output (auto: on a '
+           'terminal; NO_COLOR, FORCE_COLOR and PRE_COMMIT_COLOR apply)',
+           choices=('auto', 'always', 'never'), default='auto'),
 )
 
 
@@ -80,7 +85,8 @@ class CheckArgs(Record):
     """``check``'s arguments, with the defaults of ``OPTIONS``."""
 
     __slots__ = ('stage', 'hook', 'rule', 'all_files', 'format', 'from_ref',
-                 'to_ref', 'branch', 'remote', 'policy', 'files')
+                 'to_ref', 'branch', 'remote', 'policy', 'quiet', 'color',
+                 'files')
     stage: str
     hook: str | None
     rule: list[str] | None
@@ -91,6 +97,8 @@ class CheckArgs(Record):
     branch: str | None
     remote: str | None
     policy: str | None
+    quiet: bool
+    color: str
     files: list[str]
 
     def __init__(self) -> None:
@@ -100,10 +108,13 @@ class CheckArgs(Record):
 
 
 def fast_args(args: list[str]) -> CheckArgs | None:
-    """Parse ``args`` by ``OPTIONS`` without argparse.  Anything else (a
-    positional, an abbreviation, ``-h``, a value option given twice, a
-    value that is not a choice) returns ``None``: argparse then decides,
-    and words the error."""
+    """Parse ``args`` by ``OPTIONS`` without argparse.  The first word
+    that is no option starts the file names pre-commit passes (every word
+    after it is a file, as pre-commit appends them); a word that looks like
+    an option is a file only when such a path exists.  Anything else (an
+    abbreviation, ``-h``, a value option given twice, a value that is not
+    a choice) returns ``None``: argparse then decides, and words the
+    error."""
     by_flag = {opt.flag: opt for opt in OPTIONS}
     out = CheckArgs()
     seen: set[str] = set()
@@ -111,6 +122,10 @@ def fast_args(args: list[str]) -> CheckArgs | None:
     while i < len(args):
         name, eq, value = args[i].partition('=')
         opt = by_flag.get(name)
+        if opt is None and (not args[i].startswith('-')
+                            or os.path.lexists(args[i])):
+            out.files = args[i:]
+            return out
         if opt is None or (name in seen and opt.kind != 'append'):
             return None
         seen.add(name)
@@ -133,8 +148,6 @@ def fast_args(args: list[str]) -> CheckArgs | None:
 
 
 def add_parser(sub: Subparsers) -> None:
-    import argparse
-
     from worktree_guard.commands import add_command
     p = add_command(sub, 'check', HELP)
     for opt in OPTIONS:
@@ -146,7 +159,10 @@ def add_parser(sub: Subparsers) -> None:
                            help=opt.help,
                            action='append' if opt.kind == 'append'
                            else 'store')
-    p.add_argument('files', nargs='*', help=argparse.SUPPRESS)
+    p.add_argument('files', nargs='*', metavar='FILE',
+                   help='judge these files (pre-commit passes them): '
+                        'staged changes are judged as a commit; any other '
+                        'file makes the run judge the given files whole')
     p.set_defaults(run=run)
 
 
@@ -181,6 +197,16 @@ def run(ns: argparse.Namespace | CheckArgs) -> int:
                                  f"known: {', '.join(RULES)}")
         rules = [r for r in ns.rule if rules is None or r in rules]
     inp = StageInput(stage, all_files=ns.all_files)
+    if stage == 'commit' and ns.files:
+        # pre-commit's pass_filenames: the staged files at a commit; other
+        # files (run --all-files / --files) are judged whole.
+        inp.files = hookinput.files_to_judge(repo, ns.files,
+                                             whole=ns.all_files)
+        inp.all_files = inp.all_files or inp.files is not None
+    progress = None
+    if ns.all_files:
+        from worktree_guard.term import for_terminal
+        progress = inp.progress = for_terminal('reading files')
     if stage == 'push':
         if ns.from_ref or ns.to_ref:
             if not (ns.from_ref and ns.to_ref):
@@ -197,19 +223,26 @@ def run(ns: argparse.Namespace | CheckArgs) -> int:
                 'run it from a pre-push hook, or pass --from-ref <base> '
                 '--to-ref <head> (in CI)',
             )
-    result = runner.run(repo, pol, inp, rules)
+    try:
+        result = runner.run(repo, pol, inp, rules)
+    finally:
+        if progress is not None:
+            progress.close()
     fmt = ns.format or 'text'
     if ns.format is None and 'GITHUB_ACTIONS' in env:  # not on the hot path
         from worktree_guard.report.formats import default_format
         fmt = default_format(env)
-    return emit(result, fmt, hook_id=ns.hook)
+    return emit(result, fmt, hook_id=ns.hook, quiet=ns.quiet,
+                color=ns.color)
 
 
 def emit(result: Result, fmt: str, hook_id: str | None = None,
-         native: bool = False) -> int:
+         native: bool = False, quiet: bool = False,
+         color: str = 'auto') -> int:
     """Print ``result`` (native hooks print to stderr) and return its exit
-    code; a failing hook also says how to skip it once."""
+    code; a failing hook also says how to skip it once (not ``quiet``)."""
     from worktree_guard import report
+    from worktree_guard.term import use_colour
     if fmt != 'text':  # json, sarif, github, gitlab, junit
         from worktree_guard.report.formats import render
         out = render(result, fmt)
@@ -217,10 +250,11 @@ def emit(result: Result, fmt: str, hook_id: str | None = None,
             print(out)
         return result.exit_code
     stream = sys.stderr if native else sys.stdout
-    text = report.format_text(result)
+    text = report.format_text(result, quiet=quiet,
+                              colour=use_colour(stream, color))
     if text:
         print(text, file=stream)
-    if result.exit_code and hook_id:
+    if result.exit_code and hook_id and not quiet:
         print(f'  (to bypass once: SKIP={hook_id} git ... ; '
               'a server-side pre-receive hook, if installed, still '
               'applies)', file=stream)

@@ -51,6 +51,8 @@ _FILE_MODES = ('100644', '100755', _SYMLINK)
 _BINARY_PROBE = 8000
 
 Item = tuple[str, str, str]   # (path, mode, oid)
+# Blobs per ``cat-file --batch`` when a progress line is shown.
+PROGRESS_CHUNK = 1000
 
 
 def path_facts(repo: Repo, policy: Policy, inp: StageInput) -> PathFacts:
@@ -146,6 +148,18 @@ def dockerfile_users(text: str) -> set[str]:
     return {u for u in users if u and not u.isdigit()}
 
 
+def staged_paths(repo: Repo) -> set[str]:
+    """The paths the index changes against HEAD (every indexed path
+    before the first commit): ONE ``diff-index --name-only``, no content."""
+    quiet = ('-c', 'core.quotePath=false')
+    if repo.head().kind == 'unborn':
+        out = repo.git(*quiet, 'ls-files', '-z').stdout
+    else:
+        out = repo.git(*quiet, 'diff-index', '--cached', '--name-only', '-z',
+                       '--no-renames', 'HEAD', '--').stdout
+    return {p.decode('utf-8', 'surrogateescape') for p in _split_z(out)}
+
+
 # -- checkouts -------------------------------------------------------------------
 
 def checkouts(repo: Repo, policy: Policy) -> list[Checkout]:
@@ -229,6 +243,7 @@ class _Collector:
         self.binary: set[str] = set()
         self.oversized: set[str] = set()
         self.excluded: set[str] = set()
+        self.untracked = 0
         self.config = ('-c', 'core.quotePath=false',
                        '-c', f'core.bigFileThreshold={self.max_size}')
 
@@ -249,12 +264,21 @@ class _Collector:
             (len(self.oversized), f'file over {size}', f'files over {size}'),
             (len(self.excluded), 'file excluded by paths.include/exclude',
              'files excluded by paths.include/exclude'),
+            (self.untracked, 'given file not in the index',
+             'given files not in the index'),
         ) if n]
 
     # -- the commit stage --------------------------------------------------------
 
     def commit(self) -> PathChange:
         repo = self.repo
+        if self.inp.files is not None:
+            # pre-commit --all-files/--files: the given files, whole.
+            wanted = set(self.inp.files)
+            items = [i for i in _ls_files(repo.git(
+                'ls-files', '-s', '-z').stdout) if i[0] in wanted]
+            self.untracked = len(wanted) - len({i[0] for i in items})
+            return self.blobs(items, None)
         if self.inp.all_files or repo.head().kind == 'unborn':
             # Whole index; on the first commit everything staged is added.
             return self.blobs(_ls_files(repo.git(
@@ -379,10 +403,7 @@ class _Collector:
                 entries.append((path, mode, None))
             else:
                 read.append(item)
-        data = self.repo.git('cat-file', '--batch', input=b''.join(
-            oid.encode() + b'\n' for _, _, oid in read)).stdout if read \
-            else b''
-        change.data = data
+        data = change.data = self._contents([oid for _, _, oid in read])
         pos = 0
         for path, mode, _ in read:
             nl = data.find(b'\n', pos)
@@ -399,6 +420,22 @@ class _Collector:
             else:
                 change.regions.append((start, end, path))
         return change
+
+    def _contents(self, oids: list[str]) -> bytes:
+        """``cat-file --batch`` of ``oids``: one process, or with a
+        progress callback (a terminal) one per ``PROGRESS_CHUNK`` blobs,
+        reporting after each."""
+        if not oids:
+            return b''
+        progress = self.inp.progress
+        step = PROGRESS_CHUNK if progress is not None else len(oids)
+        parts = []
+        for i in range(0, len(oids), step):
+            parts.append(self.repo.git('cat-file', '--batch', input=b''.join(
+                o.encode() + b'\n' for o in oids[i:i + step])).stdout)
+            if progress is not None:
+                progress(min(i + step, len(oids)), len(oids))
+        return b''.join(parts)
 
     def _sizes(self, oids: list[str]) -> list[int]:
         """Object sizes from one ``cat-file --batch-check`` (-1: missing)."""

@@ -9,7 +9,9 @@ applies the baseline file.
 """
 from __future__ import annotations
 
+from worktree_guard import term
 from worktree_guard.model import Violation
+from worktree_guard.term import paint
 
 # `typing` costs ~10 ms of start-up; mypy reads this name as True.
 TYPE_CHECKING = False
@@ -46,29 +48,37 @@ class Result:
 
 
 def finding_lines(violations: Sequence[Violation],
-                  notes: Sequence[str]) -> list[str]:
+                  notes: Sequence[str], colour: bool = False) -> list[str]:
     """The text lines of findings and notes (the server indents them under
-    each ref's verdict)."""
+    each ref's verdict); ``colour`` paints them for a terminal."""
     lines = []
     for v in violations:
-        prefix = 'warning: ' if v.severity == 'warn' else ''
-        lines.append(f'{v.location}: {v.code} {prefix}{v.message}')
+        warn = v.severity == 'warn'
+        prefix = 'warning: ' if warn else ''
+        lines.append(f'{paint(v.location, term.BOLD, colour)}: '
+                     f'{paint(v.code, term.YELLOW if warn else term.RED, colour)}'
+                     f' {prefix}{v.message}')
         if v.token is not None:
             lines.append(f'    token: {v.token}')
         for fix in v.fix:
-            lines.append(f'    fix: {fix}')
-    lines.extend(f'note: {n}' for n in notes)
+            lines.append(f"    {paint('fix:', term.GREEN, colour)} {fix}")
+    lines.extend(paint(f'note: {n}', term.DIM, colour) for n in notes)
     return lines
 
 
-def format_text(result: Result) -> str:
-    lines = finding_lines(result.violations, result.notes)
+def format_text(result: Result, quiet: bool = False,
+                colour: bool = False) -> str:
+    """The findings, the notes and a summary line; ``quiet``: the findings
+    only."""
+    lines = finding_lines(result.violations,
+                          () if quiet else result.notes, colour)
     errors = len(result.errors)
     warnings = len(result.violations) - errors
-    if result.violations:
-        lines.append(
+    if result.violations and not quiet:
+        lines.append(paint(
             f'worktree-guard: {errors} error{"s" * (errors != 1)}, '
-            f'{warnings} warning{"s" * (warnings != 1)}'
+            f'{warnings} warning{"s" * (warnings != 1)}',
+            term.RED if errors else term.YELLOW, colour)
             + ('' if errors == 0 else
                " (run 'worktree-guard explain <rule>' for details)"),
         )

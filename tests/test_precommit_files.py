@@ -1,0 +1,117 @@
+"""pre-commit's ``pass_filenames`` for the path hooks (issue 16, part 3):
+``pre-commit run --all-files`` and ``--files`` judge every file they are
+given, whole; at ``git commit`` only the staged change counts.  Real
+pre-commit, real git."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import RepoHandle
+from tests.helpers import run
+from tests.helpers import wg
+
+pytestmark = pytest.mark.timeout(300)
+
+ESCAPE = 'See ../../other-checkout/notes.md for the plan.\n'
+
+
+def _commit_unhooked(repo: RepoHandle, files: dict[str, str]) -> None:
+    """A commit the hooks never saw (history from before the adoption)."""
+    for rel, text in files.items():
+        repo.write(rel, text)
+        repo.git('add', '--', rel)
+    repo.git('-c', 'core.hooksPath=/dev/null', 'commit', '-q', '-m',
+             'legacy')
+
+
+def _pre_commit(repo: RepoHandle, *args: str) -> tuple[int, str]:
+    proc = run(['pre-commit', 'run', *args], cwd=repo.path)
+    return proc.returncode, proc.output
+
+
+def test_all_files_fails_on_a_committed_escape(
+        precommit_repo: RepoHandle) -> None:
+    repo = precommit_repo
+    repo.git('switch', '-q', '-c', 'issue-3-legacy')
+    _commit_unhooked(repo, {'docs/plan.md': ESCAPE})
+    # Nothing staged: the old hooks passed this, as a commit does.
+    rc, out = _pre_commit(repo)
+    assert rc == 0, out
+    rc, out = _pre_commit(repo, '--all-files')
+    assert rc == 1, out
+    assert 'docs/plan.md:1:5: worktree-paths' in out
+    # --files judges the named file whole too; another file passes.
+    rc, out = _pre_commit(repo, '--files', 'docs/plan.md')
+    assert rc == 1 and 'docs/plan.md:1:5' in out, out
+    rc, out = _pre_commit(repo, '--files', 'README.md')
+    assert rc == 0, out
+
+
+def test_all_files_passes_a_clean_repo(precommit_repo: RepoHandle) -> None:
+    repo = precommit_repo
+    repo.git('switch', '-q', '-c', 'issue-4-clean')
+    rc, out = _pre_commit(repo, '--all-files')
+    assert rc == 0, out
+    assert 'worktree-guard (commit rules)' in out and 'Passed' in out
+
+
+def test_all_files_on_main_judges_files_not_a_commit(
+        precommit_repo: RepoHandle) -> None:
+    """CI runs ``pre-commit run --all-files`` on main: nothing is being
+    committed there, so protected-branch has nothing to refuse."""
+    rc, out = _pre_commit(precommit_repo, '--all-files')
+    assert rc == 0, out
+    precommit_repo.write('hotfix.txt', 'x\n')
+    precommit_repo.git('add', 'hotfix.txt')
+    proc = precommit_repo.run_git('commit', '-m', 'on main')
+    assert proc.returncode == 1 and 'protected-branch' in proc.output
+
+
+def test_commit_judges_only_the_staged_change(
+        precommit_repo: RepoHandle) -> None:
+    repo = precommit_repo
+    repo.git('switch', '-q', '-c', 'issue-5-staged')
+    _commit_unhooked(repo, {'docs/plan.md': ESCAPE})
+    # The committed escape is not part of this commit: it passes ...
+    proc = repo.commit('unrelated', files={'src/other.py': 'x = 1\n'})
+    assert proc.returncode == 0, proc.output
+    # ... and so does a commit that touches that file without adding one.
+    proc = repo.commit('more', files={'docs/plan.md': ESCAPE + 'More.\n'})
+    assert proc.returncode == 0, proc.output
+    # An escape in the working tree but not staged does not count.
+    repo.write('src/app.py', 'open("../../x")\n')
+    proc = repo.commit('staged only', files={'src/third.py': 'y = 2\n'})
+    assert proc.returncode == 0, proc.output
+    # A staged escape fails, even when its file is gone from the working
+    # tree (pre-commit cannot pass it then).
+    repo.write('docs/new.md', ESCAPE)
+    repo.git('add', 'docs/new.md')
+    os.remove(repo.path / 'docs' / 'new.md')
+    proc = repo.run_git('commit', '-m', 'escape')
+    assert proc.returncode == 1, proc.output
+    assert 'docs/new.md:1:5: worktree-paths' in proc.output
+
+
+def test_all_files_sees_symlinks_and_notes_untracked(
+        precommit_repo: RepoHandle) -> None:
+    repo = precommit_repo
+    repo.git('switch', '-q', '-c', 'issue-6-links')
+    os.symlink('../../elsewhere/file', repo.path / 'link')
+    repo.git('add', 'link')
+    repo.git('-c', 'core.hooksPath=/dev/null', 'commit', '-q', '-m', 'l')
+    rc, out = _pre_commit(repo, '--all-files')
+    assert rc == 1 and 'link' in out and 'symlink' in out, out
+    # check's own file arguments: an untracked file is noted, not judged.
+    Path(repo.path / 'loose.md').write_text(ESCAPE)
+    proc = wg('check', '--all-files', 'loose.md', 'README.md',
+              cwd=repo.path)
+    assert proc.returncode == 0, proc.output
+    assert '1 given file not in the index' in proc.output
+    # From a subfolder, names are relative to it.
+    proc = wg('check', 'guide.md', cwd=repo.path / 'docs')
+    assert proc.returncode == 0, proc.output
+    proc = wg('check', '../link', cwd=repo.path / 'docs')
+    assert proc.returncode == 1 and 'link' in proc.output, proc.output
