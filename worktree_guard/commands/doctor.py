@@ -215,6 +215,10 @@ def doctor(policy_path: str | None = None) -> int:
     relative = relative_hooks_path(repo)
     if relative:
         print(relative)
+    if problems or any(s.kinds['pre-commit'] is None for s in states.values()):
+        advice = hooks_path_advice(repo)
+        if advice:
+            print(advice)
     problems += _agent_lines(repo, pol, list(states))
     return 1 if problems else 0
 
@@ -235,3 +239,28 @@ def _agent_lines(repo: Repo, pol: Policy | None, paths: list[str]) -> int:
     if note:
         print(note)
     return problems + leaked
+
+
+def hooks_path_advice(repo: Repo) -> str | None:
+    """With ``core.hooksPath`` set, ``pre-commit install`` refuses
+    ("Cowardly refusing to install hooks with `core.hooksPath` set"): the
+    two ways that work, as commands.  ``None`` when it is unset."""
+    import shlex
+    res = repo.git('config', '--show-scope', '--get', 'core.hooksPath',
+                   check=False)
+    if res.returncode != 0:
+        return None
+    scope, _, value = res.stdout.decode(errors='replace').strip() \
+        .partition('\t')
+    directory, _ = hooks_dir(repo)
+    unset = f'git config --{scope} --unset core.hooksPath' \
+        if scope in ('local', 'global', 'system', 'worktree') else \
+        'remove core.hooksPath from GIT_CONFIG_PARAMETERS / git -c'
+    return (f'core.hooksPath is set ({value!r}, {scope} config): '
+            '`pre-commit install` refuses to install while it is set.\n'
+            f'  either install the native hooks into {shlex.quote(directory)}:'
+            '\n    worktree-guard install\n'
+            '  or unset it and let pre-commit install its hooks:\n'
+            f'    {unset}\n'
+            '    pre-commit install --hook-type pre-commit --hook-type '
+            'pre-push')

@@ -1,5 +1,12 @@
 """``worktree-guard init``: a commented default policy, and the
-``.pre-commit-config.yaml`` snippet that runs worktree-guard."""
+``.pre-commit-config.yaml`` snippet that runs worktree-guard.
+
+On a protected branch (``main``) a commit of those files would be refused,
+and ``protected-branch`` makes no exception for them: ``init`` first makes
+the adoption branch ``issue-<N>-adopt-worktree-guard`` (``--issue N``, or
+``--branch NAME``, or the number typed at its prompt on a terminal) and
+writes the files there; without a number it prints the commands to run.
+"""
 from __future__ import annotations
 
 import os
@@ -62,7 +69,66 @@ def policy_template() -> str:
     return '\n'.join(out) + '\n'
 
 
-def init(force: bool = False, run_pre_commit: bool = False) -> int:
+ADOPT_SLUG = 'adopt-worktree-guard'
+
+
+def adoption_branch(repo: Repo, issue: str | None, branch: str | None,
+                    ask: bool) -> str | None:
+    """The branch to make for the adoption, or ``None`` to write here.
+
+    ``--branch``/``--issue`` name it; on a protected branch without them a
+    terminal is asked for the issue number, and anything else gets the
+    commands to run (exit 2).  The name is judged by the branch rules
+    themselves: a name they would refuse is refused here.
+    """
+    from worktree_guard import policy as policy_mod
+    from worktree_guard import runner
+    from worktree_guard.model import BranchFacts
+    from worktree_guard.model import BranchTarget
+    head = repo.head().branch
+    pol = policy_mod.load(repo.root)
+    if branch is None and issue is None:
+        if head is None or not pol.matches('branches', 'protected', head):
+            return None
+        if ask:
+            print(f'{head} is a protected branch: worktree-guard refuses '
+                  'commits on it, the commit of its own files included.')
+            try:
+                issue = input(f'Issue number for the adoption branch '
+                              f'issue-<N>-{ADOPT_SLUG} (empty: stop): ')
+            except EOFError:
+                issue = ''
+            issue = issue.strip()
+        if not issue:
+            raise GuardError(
+                f'{head} is a protected branch: committing the policy there '
+                'would be refused',
+                'make the adoption branch and write the files there; run\n'
+                '    worktree-guard init --issue <N>\n'
+                '  or, by hand:\n'
+                f'    git switch -c issue-<N>-{ADOPT_SLUG}\n'
+                '    worktree-guard init\n'
+                '  then commit, push the branch and merge it into '
+                f'{head} through review')
+    if branch is None:
+        if not (issue or '').isdigit() or int(issue or '0') == 0:
+            raise GuardError(f'not an issue number: {issue!r}',
+                             'pass --issue with a number, like --issue 12')
+        branch = f'issue-{int(issue or "0")}-{ADOPT_SLUG}'
+    target = BranchFacts([BranchTarget(branch, 'HEAD')])
+    found = [v for rule in ('branch-name', 'protected-branch')
+             for v in runner.evaluate(rule, target, pol)
+             if v.severity == 'error']
+    if found:
+        raise GuardError(f'a commit on {branch!r} would be refused: '
+                         f'{found[0].code}: {found[0].message}',
+                         f'pick a name like issue-<N>-{ADOPT_SLUG}')
+    return branch
+
+
+def init(force: bool = False, run_pre_commit: bool = False,
+         issue: str | None = None, branch: str | None = None,
+         ask: bool | None = None) -> int:
     from worktree_guard.policy import POLICY_FILE
     repo = Repo.discover()
     if repo.root is None:
@@ -71,11 +137,30 @@ def init(force: bool = False, run_pre_commit: bool = False) -> int:
     if os.path.exists(path) and not force:
         raise GuardError(f'{POLICY_FILE} already exists; not overwriting it',
                          'rerun with --force to replace it')
+    if ask is None:
+        ask = sys.stdin is not None and sys.stdin.isatty()
+    new = adoption_branch(repo, issue, branch, ask)
+    if new is not None:
+        res = spawn(['git', '-C', repo.root, 'switch', '-c', new])
+        if res.returncode != 0:
+            raise GuardError(
+                f'git switch -c {new} failed: '
+                + res.stderr.decode(errors='replace').strip(),
+                f'if the branch exists: git switch {new}, then '
+                'worktree-guard init')
+        print(f'made the adoption branch {new} (git switch -c {new})')
     with open(path, 'w', encoding='utf-8') as f:
         f.write(policy_template())
     print(f'wrote {path}')
     print()
     print(PRE_COMMIT_SNIPPET)
+    if new is not None:
+        print(f'next, on {new}: save the snippet above as '
+              f'{PRE_COMMIT_CONFIG} (or run: worktree-guard install), then '
+              'commit, push and merge through review:')
+        print(f'    git add {POLICY_FILE} {PRE_COMMIT_CONFIG}')
+        print("    git commit -m 'Adopt worktree-guard'")
+        print(f'    git push -u origin {new}')
     if run_pre_commit:
         if not os.path.isfile(os.path.join(repo.root, PRE_COMMIT_CONFIG)):
             # pre-commit's hooks fail every commit without a config.
@@ -109,8 +194,16 @@ def add_parser(sub: Subparsers) -> None:
     p.add_argument('--install-pre-commit', action='store_true',
                    help='also run pre-commit install for the pre-commit and '
                         'pre-push hook types')
+    which = p.add_mutually_exclusive_group()
+    which.add_argument('--issue', metavar='N',
+                       help=f'make the branch issue-N-{ADOPT_SLUG} and '
+                            'write the files there (asked on a terminal '
+                            'when on a protected branch)')
+    which.add_argument('--branch', metavar='NAME',
+                       help='make this branch for the adoption instead')
     p.set_defaults(run=run)
 
 
 def run(ns: argparse.Namespace) -> int:
-    return init(force=ns.force, run_pre_commit=ns.install_pre_commit)
+    return init(force=ns.force, run_pre_commit=ns.install_pre_commit,
+                issue=ns.issue, branch=ns.branch)
