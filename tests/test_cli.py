@@ -154,6 +154,22 @@ def test_demo_runs(tmp_path: Path) -> None:
     proc = wg('demo', cwd=tmp_path)
     assert proc.returncode == 0, proc.output
     assert 'every verdict as expected' in proc.stdout
+    # The pushes to the local bare remote: each refusal, then the fix.
+    steps = proc.stdout.split('\n$ ')
+    verdicts = {s.split('\n', 1)[0]: s for s in steps[1:]}
+    behind = verdicts['git push -u origin issue-45-add-rust-sdk (1 commit '
+                      'behind origin/main)']
+    assert '-> REFUSED (as expected)' in behind
+    assert 'sync-before-push/behind' in behind
+    merge = verdicts['git merge origin/main && git push -u origin '
+                     'issue-46-update-docs (a merge commit)']
+    assert '-> REFUSED (as expected)' in merge
+    assert 'sync-before-push/merge-commit' in merge
+    fixed = [s for t, s in verdicts.items() if t.startswith(('git fetch &&',
+                                                            'git rebase'))]
+    assert len(fixed) == 2
+    assert all('-> passed (as expected)' in s for s in fixed)
+    assert 'UNEXPECTED' not in proc.stdout
 
 
 def test_help_lists_every_command_and_the_routed_ones_answer(

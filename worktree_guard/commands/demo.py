@@ -1,7 +1,10 @@
 """``worktree-guard demo``: a throw-away repo with worktrees, real commits.
 
 It installs the native hooks (with this interpreter), then shows a good
-commit passing and bad ones refused, each through a real ``git commit``.
+commit passing and bad ones refused, each through a real ``git commit``;
+then pushes to a local bare remote: one refused for being behind the base,
+one refused for a merge commit, and both passing once rebased.  Every step
+is printed as it happens.
 """
 from __future__ import annotations
 
@@ -48,40 +51,54 @@ def _write(path: str, text: str) -> None:
         f.write(text)
 
 
+def _say(text: str) -> None:
+    print(text, flush=True)   # progress shows even through a pipe
+
+
 def _step(title: str, expect_ok: bool, rc: int, output: str) -> bool:
     verdict = 'passed' if rc == 0 else 'REFUSED'
     good = (rc == 0) == expect_ok
-    print(f"\n$ {title}\n  -> {verdict} ({'as expected' if good else 'UNEXPECTED'})")
+    lines = [f"\n$ {title}\n  -> {verdict} "
+             f"({'as expected' if good else 'UNEXPECTED'})"]
     for line in output.strip().splitlines():
-        if line.strip() and not line.startswith(('[', ' create mode',
-                                                  ' 1 file changed')):
-            print(f'     {line}')
+        if line.strip() and not line.startswith((
+                '[', ' create mode', ' 1 file changed', 'To ', ' * [new',
+                'branch ', '   ', ' ! [', 'error: failed to push',
+                'remote:', 'hint:')):
+            lines.append(f'     {line}')
+    _say('\n'.join(lines))
     return good
 
 
 def run_demo(keep: bool = False) -> int:
     base = tempfile.mkdtemp(prefix='worktree-guard-demo-')
     main = os.path.join(base, 'main-repo')
+    origin = os.path.join(base, 'origin.git')
     ok = True
     try:
-        print(f'demo repo: {main}')
+        _say(f'demo repo: {main}')
         _git(base, 'init', '-q', '-b', 'main', main)
         _write(os.path.join(main, 'README.md'), '# app\n')
         _write(os.path.join(main, '.gitignore'), 'trees/\n')
         _git(main, 'add', '-A')
         _git(main, 'commit', '-q', '-m', 'initial commit')
+        _git(base, 'init', '-q', '--bare', '-b', 'main', origin)
+        _git(main, 'remote', 'add', 'origin', origin)
+        _git(main, 'push', '-q', '-u', 'origin', 'main')
+        _say(f'remote: a local bare repository, origin.git ({origin})')
         from worktree_guard.gitctx import Repo
         from worktree_guard.commands.install import NATIVE
         from worktree_guard.commands.install import install_into
         from worktree_guard.commands.install import hooks_dir
         hdir, _ = hooks_dir(Repo.discover(main))
         install_into(hdir, NATIVE, False, 'hook')  # as `install` does
-        print('installed the native hooks (worktree-guard install)')
+        _say('installed the native hooks (worktree-guard install)')
         wt45 = os.path.join(main, 'trees', 'issue-45-add-rust-sdk')
         wt46 = os.path.join(main, 'trees', 'issue-46-update-docs')
         _git(main, 'worktree', 'add', '-q', '-b', 'issue-45-add-rust-sdk', wt45)
         _git(main, 'worktree', 'add', '-q', '-b', 'issue-46-update-docs', wt46)
-        print('worktrees: trees/issue-45-add-rust-sdk, trees/issue-46-update-docs')
+        _say('worktrees: trees/issue-45-add-rust-sdk, '
+             'trees/issue-46-update-docs')
 
         _write(os.path.join(wt45, 'sdk', 'rust.md'), '# Rust SDK\n')
         _git(wt45, 'add', '-A')
@@ -124,12 +141,43 @@ def run_demo(keep: bool = False) -> int:
         _git(wt46, 'add', '-A')
         ok &= _step('git commit (docs/guide.md links ../README.md, in-tree)',
                     True, *_git(wt46, 'commit', '-m', 'guide'))
-        print('\nSummary: ' + ('every verdict as expected' if ok
-                                else 'SOME VERDICTS WERE UNEXPECTED'))
+        ok &= _pushes(base, origin, wt45, wt46)
+        _say('\nSummary: ' + ('every verdict as expected' if ok
+                               else 'SOME VERDICTS WERE UNEXPECTED'))
     finally:
         if keep:
-            print(f'\nkept: {base}')
+            _say(f'\nkept: {base}')
         else:
             shutil.rmtree(base, ignore_errors=True)
     return 0 if ok else 1
 
+
+
+def _pushes(base: str, origin: str, wt45: str, wt46: str) -> bool:
+    """Sync before push, through real pushes to the bare remote."""
+    _say('\n-- pushing to origin (sync-before-push) --')
+    mate = os.path.join(base, 'teammate')
+    _git(base, 'clone', '-q', origin, mate)
+    _write(os.path.join(mate, 'CHANGELOG.md'), '# Changes\n')
+    _git(mate, 'add', '-A')
+    _git(mate, 'commit', '-q', '-m', 'a teammate lands a change')
+    _git(mate, 'push', '-q', 'origin', 'main')
+    _say('a teammate pushed a commit to origin/main (a clone without hooks)')
+    ok = _step('git push -u origin issue-45-add-rust-sdk (1 commit behind '
+               'origin/main)', False,
+               *_git(wt45, 'push', '-u', 'origin', 'issue-45-add-rust-sdk'))
+    _git(wt45, 'fetch', '-q', 'origin')
+    _git(wt45, 'rebase', '-q', 'origin/main')
+    ok &= _step('git fetch && git rebase origin/main && git push -u origin '
+                'issue-45-add-rust-sdk', True,
+                *_git(wt45, 'push', '-u', 'origin', 'issue-45-add-rust-sdk'))
+    _git(wt46, 'merge', '-q', '--no-ff', '-m', 'Merge origin/main',
+         'origin/main')
+    ok &= _step('git merge origin/main && git push -u origin '
+                'issue-46-update-docs (a merge commit)', False,
+                *_git(wt46, 'push', '-u', 'origin', 'issue-46-update-docs'))
+    _git(wt46, 'rebase', '-q', 'origin/main')
+    ok &= _step('git rebase origin/main (linear again) && git push -u '
+                'origin issue-46-update-docs', True,
+                *_git(wt46, 'push', '-u', 'origin', 'issue-46-update-docs'))
+    return ok
