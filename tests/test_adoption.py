@@ -26,7 +26,7 @@ def _adopt_and_push(repo: RepoHandle, issue: str,
     assert repo.git('branch', '--show-current').strip() == 'main'
     proc = wg('init', cwd=repo.path, input='')
     assert proc.returncode == 2, proc.output
-    assert f'worktree-guard init --issue <N>' in proc.stderr
+    assert 'worktree-guard init --issue <N>' in proc.stderr
     assert 'git switch -c issue-<N>-adopt-worktree-guard' in proc.stderr
     assert not (repo.path / '.worktree-guard.yaml').exists()
     proc = wg('init', '--issue', issue, cwd=repo.path)
