@@ -14,7 +14,6 @@ from tests.helpers import RepoHandle
 from tests.helpers import run
 from tests.helpers import wg
 from worktree_guard.commands import init as init_cmd
-from worktree_guard.errors import GuardError
 
 pytestmark = pytest.mark.timeout(300)
 
@@ -24,12 +23,16 @@ def _adopt_and_push(repo: RepoHandle, issue: str,
     """On main: the files cannot be committed there; init makes the
     adoption branch, the commit and the push pass through the hooks."""
     assert repo.git('branch', '--show-current').strip() == 'main'
+    # Not on a terminal, no number: the files are written here, with
+    # exactly what to run.
     proc = wg('init', cwd=repo.path, input='')
-    assert proc.returncode == 2, proc.output
-    assert 'worktree-guard init --issue <N>' in proc.stderr
-    assert 'git switch -c issue-<N>-adopt-worktree-guard' in proc.stderr
-    assert not (repo.path / '.worktree-guard.yaml').exists()
-    proc = wg('init', '--issue', issue, cwd=repo.path)
+    assert proc.returncode == 0, proc.output
+    assert 'main is a protected branch' in proc.stdout
+    assert '    git switch -c issue-<N>-adopt-worktree-guard\n' in proc.stdout
+    assert '    git push -u origin issue-<N>-adopt-worktree-guard\n' \
+        in proc.stdout
+    assert (repo.path / '.worktree-guard.yaml').is_file()
+    proc = wg('init', '--force', '--issue', issue, cwd=repo.path)
     assert proc.returncode == 0, proc.output
     branch = f'issue-{issue}-adopt-worktree-guard'
     assert f'made the adoption branch {branch}' in proc.stdout
@@ -124,14 +127,13 @@ def test_init_asks_on_a_terminal(plain_repo: RepoHandle,
                                  typed: str, branch: str | None) -> None:
     monkeypatch.chdir(plain_repo.path)
     monkeypatch.setattr(sys, 'stdin', io.StringIO(typed))
-    if branch is None:
-        with pytest.raises(GuardError, match='protected branch'):
-            init_cmd.init(ask=True)
-        assert plain_repo.git('branch', '--show-current').strip() == 'main'
-    else:
-        assert init_cmd.init(ask=True) == 0
-        assert plain_repo.git('branch', '--show-current').strip() == branch
-    assert 'Issue number for the adoption branch' in capsys.readouterr().out
+    assert init_cmd.init(ask=True) == 0
+    out = capsys.readouterr().out
+    assert 'Issue number for the adoption branch' in out
+    assert plain_repo.git('branch', '--show-current').strip() == \
+        (branch or 'main')
+    assert ('    git switch -c issue-<N>-adopt-worktree-guard' in out) is \
+        (branch is None)
 
 
 # -- doctor with core.hooksPath set ---------------------------------------------------

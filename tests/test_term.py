@@ -131,7 +131,8 @@ def test_colour_paints_location_code_fix_notes_and_summary() -> None:
 
 @pytest.mark.parametrize(('args', 'files'), [
     (['--hook', 'x', 'a.txt', 'b c'], ['a.txt', 'b c']),
-    (['a.txt', '--stage', 'x'], ['a.txt', '--stage', 'x']),  # all files
+    (['a.txt', '--stage', 'x'], None),    # an option after a file
+    (['a.txt', '-x', '--'], ['a.txt', '-x', '--']),
     (['--quiet', '--color', 'never', 'f'], ['f']),
     (['--hook', 'x'], []),
     (['--no-such-option'], None),

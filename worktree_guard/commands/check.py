@@ -109,9 +109,9 @@ class CheckArgs(Record):
 
 def fast_args(args: list[str]) -> CheckArgs | None:
     """Parse ``args`` by ``OPTIONS`` without argparse.  The first word
-    that is no option starts the file names pre-commit passes (every word
-    after it is a file, as pre-commit appends them); a word that looks like
-    an option is a file only when such a path exists.  Anything else (an
+    that is no option starts the file names pre-commit passes (it appends
+    them last); a word that looks like an option is a file only when such
+    a path exists.  Anything else (an
     abbreviation, ``-h``, a value option given twice, a value that is not
     a choice) returns ``None``: argparse then decides, and words the
     error."""
@@ -125,6 +125,9 @@ def fast_args(args: list[str]) -> CheckArgs | None:
         if opt is None and (not args[i].startswith('-')
                             or os.path.lexists(args[i])):
             out.files = args[i:]
+            # An option after a file name is a person's order: argparse's.
+            if any(a.partition('=')[0] in by_flag for a in out.files):
+                return None
             return out
         if opt is None or (name in seen and opt.kind != 'append'):
             return None

@@ -77,9 +77,9 @@ def adoption_branch(repo: Repo, issue: str | None, branch: str | None,
     """The branch to make for the adoption, or ``None`` to write here.
 
     ``--branch``/``--issue`` name it; on a protected branch without them a
-    terminal is asked for the issue number, and anything else gets the
-    commands to run (exit 2).  The name is judged by the branch rules
-    themselves: a name they would refuse is refused here.
+    terminal is asked for the issue number (empty: write here, and say
+    what to run).  The name is judged by the branch rules themselves: a
+    name they would refuse is refused here.
     """
     from worktree_guard import policy as policy_mod
     from worktree_guard import runner
@@ -100,16 +100,7 @@ def adoption_branch(repo: Repo, issue: str | None, branch: str | None,
                 issue = ''
             issue = issue.strip()
         if not issue:
-            raise GuardError(
-                f'{head} is a protected branch: committing the policy there '
-                'would be refused',
-                'make the adoption branch and write the files there; run\n'
-                '    worktree-guard init --issue <N>\n'
-                '  or, by hand:\n'
-                f'    git switch -c issue-<N>-{ADOPT_SLUG}\n'
-                '    worktree-guard init\n'
-                '  then commit, push the branch and merge it into '
-                f'{head} through review')
+            return None
     if branch is None:
         if not (issue or '').isdigit() or int(issue or '0') == 0:
             raise GuardError(f'not an issue number: {issue!r}',
@@ -140,6 +131,7 @@ def init(force: bool = False, run_pre_commit: bool = False,
     if ask is None:
         ask = sys.stdin is not None and sys.stdin.isatty()
     new = adoption_branch(repo, issue, branch, ask)
+    stay = None   # the protected branch the files are written on
     if new is not None:
         res = spawn(['git', '-C', repo.root, 'switch', '-c', new])
         if res.returncode != 0:
@@ -149,18 +141,31 @@ def init(force: bool = False, run_pre_commit: bool = False,
                 f'if the branch exists: git switch {new}, then '
                 'worktree-guard init')
         print(f'made the adoption branch {new} (git switch -c {new})')
+    else:
+        from worktree_guard import policy as policy_mod
+        head = repo.head().branch
+        if head is not None and policy_mod.load(repo.root).matches(
+                'branches', 'protected', head):
+            stay = head
     with open(path, 'w', encoding='utf-8') as f:
         f.write(policy_template())
     print(f'wrote {path}')
     print()
     print(PRE_COMMIT_SNIPPET)
-    if new is not None:
-        print(f'next, on {new}: save the snippet above as '
-              f'{PRE_COMMIT_CONFIG} (or run: worktree-guard install), then '
-              'commit, push and merge through review:')
+    adopt = new or f'issue-<N>-{ADOPT_SLUG}'
+    if stay is not None:
+        print(f'{stay} is a protected branch: worktree-guard refuses the '
+              'commit of these files on it.  Carry them to the adoption '
+              'branch (git switch takes uncommitted files along), or rerun '
+              'with --issue <N>:')
+        print(f'    git switch -c {adopt}')
+    if new is not None or stay is not None:
+        print(f'then save the snippet above as {PRE_COMMIT_CONFIG} (or run: '
+              'worktree-guard install), commit, push and merge through '
+              'review:')
         print(f'    git add {POLICY_FILE} {PRE_COMMIT_CONFIG}')
         print("    git commit -m 'Adopt worktree-guard'")
-        print(f'    git push -u origin {new}')
+        print(f'    git push -u origin {adopt}')
     if run_pre_commit:
         if not os.path.isfile(os.path.join(repo.root, PRE_COMMIT_CONFIG)):
             # pre-commit's hooks fail every commit without a config.
