@@ -41,6 +41,10 @@ SCENARIOS: dict[str, tuple[str, str, str]] = {
                'no-commit-to-branch'),
     'pre-commit': ('commit_suite', 'run_pre_commit',
                    'the commit suite through pre-commit run'),
+    'pre-commit-files': ('precommit_files', 'run',
+                         "the path hooks with pre-commit's file names "
+                         '(commit, run --all-files) vs pass_filenames '
+                         'false'),
     'paths': ('paths', 'run',
               'worktree-paths on 1k/5k/20k staged files vs git cat-file '
               '--batch'),
