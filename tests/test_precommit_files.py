@@ -115,3 +115,33 @@ def test_all_files_sees_symlinks_and_notes_untracked(
     assert proc.returncode == 0, proc.output
     proc = wg('check', '../link', cwd=repo.path / 'docs')
     assert proc.returncode == 1 and 'link' in proc.output, proc.output
+
+
+def test_file_names_on_the_first_commit(tmp_path: Path) -> None:
+    """Before the first commit every indexed path is staged: the names of
+    staged files make a commit; any other name judges the files whole."""
+    repo = tmp_path / 'fresh'
+    run(['git', 'init', '-q', '-b', 'issue-1-first', str(repo)],
+        cwd=tmp_path, check=True)
+    (repo / 'a.md').write_text(ESCAPE)
+    run(['git', 'add', 'a.md'], cwd=repo, check=True)
+    proc = wg('check', 'a.md', cwd=repo)
+    assert proc.returncode == 1 and 'a.md:1:5' in proc.output, proc.output
+    (repo / 'loose.md').write_text('x\n')
+    proc = wg('check', 'loose.md', cwd=repo)
+    assert proc.returncode == 0, proc.output
+    assert '1 given file not in the index' in proc.output
+
+
+def test_given_files_over_the_size_limit_are_not_read(
+        plain_repo: RepoHandle) -> None:
+    repo = plain_repo
+    repo.git('switch', '-q', '-c', 'issue-2-big')
+    repo.write('.worktree-guard.yaml', 'version: 1\npaths:\n'
+               '  max-file-size: 10\n')
+    repo.write('big.md', ESCAPE)
+    repo.git('add', '-A')
+    repo.git('commit', '-q', '-m', 'big')
+    proc = wg('check', '--all-files', 'big.md', cwd=repo.path)
+    assert proc.returncode == 0, proc.output
+    assert 'skipped 1 file over 10' in proc.output, proc.output
