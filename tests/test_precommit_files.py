@@ -145,3 +145,27 @@ def test_given_files_over_the_size_limit_are_not_read(
     proc = wg('check', '--all-files', 'big.md', cwd=repo.path)
     assert proc.returncode == 0, proc.output
     assert 'skipped 1 file over 10' in proc.output, proc.output
+
+
+def test_given_files_with_a_baseline(plain_repo: RepoHandle) -> None:
+    """pre-commit's names under --all-files/--files: the baseline applies,
+    and only the given files' entries can be stale."""
+    repo = plain_repo
+    repo.git('switch', '-q', '-c', 'issue-3-legacy')
+    _commit_unhooked(repo, {'a.md': ESCAPE, 'b.md': ESCAPE})
+    proc = wg('baseline', cwd=repo.path)
+    assert proc.returncode == 0, proc.output
+    proc = wg('check', 'a.md', 'b.md', cwd=repo.path)
+    assert proc.returncode == 0, proc.output
+    assert '2 findings accepted by the baseline' in proc.output
+    _commit_unhooked(repo, {'a.md': 'fixed\n'})
+    proc = wg('check', 'a.md', cwd=repo.path)
+    assert proc.returncode == 0, proc.output
+    assert 'no longer found: a.md' in proc.output
+    assert 'b.md' not in proc.output
+    proc = wg('check', 'README.md', cwd=repo.path)
+    assert proc.returncode == 0 and 'no longer found' not in proc.output
+    # A new escape in a given file still fails.
+    _commit_unhooked(repo, {'c.md': ESCAPE})
+    proc = wg('check', 'b.md', 'c.md', cwd=repo.path)
+    assert proc.returncode == 1 and 'c.md:1:5' in proc.output

@@ -92,7 +92,7 @@ def run(repo: Repo, policy: Policy, inp: StageInput,
     if baseline and (result.violations or inp.all_files) \
             and repo.root is not None and not inp.server:
         from worktree_guard.report.baseline import apply
-        apply(result, repo.root, policy, inp.all_files)
+        apply(result, repo.root, policy, inp.all_files, inp.files)
     return result
 
 

@@ -30,6 +30,7 @@ from worktree_guard.errors import GuardError
 # `typing` costs start-up time; mypy reads this name as True.
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # pragma: no cover (typing only)
+    from collections.abc import Sequence
     from typing import Any
 
     from worktree_guard.policy import Policy
@@ -106,9 +107,11 @@ def parse(data: Any, rel: str) -> Entries:
     return out
 
 
-def apply(result: Result, root: str, policy: Policy, whole: bool) -> None:
+def apply(result: Result, root: str, policy: Policy, whole: bool,
+          files: Sequence[str] | None = None) -> None:
     """Move the findings the baseline accepts to ``result.suppressed``;
-    with ``whole`` (every file judged) list the stale entries."""
+    with ``whole`` (every file judged) list the stale entries, only of
+    ``files`` when the run judged those alone (pre-commit's names)."""
     rel = file_name(policy)
     # The baseline is the tool's own data: what it holds is not a finding.
     result.violations = [v for v in result.violations if v.path != rel]
@@ -137,7 +140,8 @@ def apply(result: Result, root: str, policy: Policy, whole: bool) -> None:
         return
     for (path, fp), n in sorted(left.items()):
         code = entries[path][fp][0]
-        if n > 0 and code.split('/')[0] in result.rules_run:
+        if n > 0 and code.split('/')[0] in result.rules_run and \
+                (files is None or path in files):
             result.stale.append((path, fp, code, n))
     if result.stale:
         shown = ', '.join(f'{path} ({code} x{n})'
