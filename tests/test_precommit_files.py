@@ -169,3 +169,20 @@ def test_given_files_with_a_baseline(plain_repo: RepoHandle) -> None:
     _commit_unhooked(repo, {'c.md': ESCAPE})
     proc = wg('check', 'b.md', 'c.md', cwd=repo.path)
     assert proc.returncode == 1 and 'c.md:1:5' in proc.output
+
+
+def test_a_merge_into_main_stays_a_commit(precommit_repo: RepoHandle) -> None:
+    """pre-commit passes a merge's files, some of them HEAD's already (main
+    moved after the branch forked): still a commit, refused on main."""
+    repo = precommit_repo
+    run(['pre-commit', 'install', '--hook-type', 'pre-merge-commit'],
+        cwd=repo.path, check=True)
+    repo.git('switch', '-q', '-c', 'issue-5-side')
+    assert repo.commit('side', files={'side.md': 'side\n'}).returncode == 0
+    repo.git('switch', '-q', 'main')
+    repo.write('README.md', '# moved on main\n')
+    repo.git('-c', 'core.hooksPath=/dev/null', 'commit', '-qam', 'main')
+    proc = repo.run_git('merge', '--no-ff', '-m', 'merge', 'issue-5-side')
+    assert proc.returncode != 0, proc.output
+    assert 'protected-branch' in proc.output
+    repo.run_git('merge', '--abort')

@@ -179,8 +179,9 @@ def files_to_judge(repo: Repo, files: list[str], whole: bool = False,
     pre-commit passes (``pass_filenames: true``), or ``None`` for the
     staged change.
 
-    At ``git commit`` (and ``pre-commit run`` on the staged files) every
-    name is a staged change: the run judges the staged change as a commit
+    Inside ``git commit`` or ``git merge`` (``GIT_INDEX_FILE`` is set for
+    their hooks), and for ``pre-commit run`` on the staged files (every
+    name is a staged change), the run judges the staged change as a commit
     does, every staged path (what pre-commit's ``types`` or a deleted
     working-tree file would leave out included).  When any name is not a
     staged change (``pre-commit run --all-files`` or ``--files``), the run
@@ -199,5 +200,9 @@ def files_to_judge(repo: Repo, files: list[str], whole: bool = False,
              for f in files]
     if whole:
         return names
+    if os.environ.get('GIT_INDEX_FILE'):
+        # git commit and git merge set it for their hooks: a commit, even
+        # when pre-commit passes a merge's files that HEAD already has.
+        return None
     staged = staged_paths(repo)
     return None if all(n in staged for n in names) else names
