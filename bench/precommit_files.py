@@ -1,10 +1,11 @@
 """pre-commit's ``pass_filenames`` for the path hooks (issue 16), against
 today's ``pass_filenames: false`` in the same run.
 
-At a commit (10 staged files) the hook now gets the staged file names and
-asks git once more which paths are staged (``diff-index --name-only``)
-to tell a commit from ``--all-files``; that process is the whole added
-cost.  Under ``pre-commit run --all-files`` the hook now reads and judges
+At ``pre-commit run`` on 10 staged files the hook now gets the staged
+file names and asks git once more which paths are staged (``diff-index
+--name-only``) to tell a commit from ``--all-files``; that process is the
+whole added cost (inside ``git commit`` there is none: ``GIT_INDEX_FILE``
+says it is a commit).  Under ``pre-commit run --all-files`` the hook now reads and judges
 every file (it used to judge an empty staged change: fast, and blind to a
 committed escape), so that row is the price of the check itself; it is
 set against ``worktree-guard check --all-files`` (the same work without
