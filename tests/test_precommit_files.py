@@ -186,3 +186,18 @@ def test_a_merge_into_main_stays_a_commit(precommit_repo: RepoHandle) -> None:
     assert proc.returncode != 0, proc.output
     assert 'protected-branch' in proc.output
     repo.run_git('merge', '--abort')
+
+
+def test_inside_git_commit_the_names_mean_a_commit(
+        plain_repo: RepoHandle) -> None:
+    """git commit and git merge set GIT_INDEX_FILE for their hooks: then a
+    name that is no staged change still means a commit (as pre-commit
+    passes a merge's files), not a whole-file run."""
+    repo = plain_repo
+    repo.git('switch', '-q', '-c', 'issue-6-inside')
+    _commit_unhooked(repo, {'a.md': ESCAPE})
+    proc = wg('check', 'a.md', cwd=repo.path)
+    assert proc.returncode == 1 and 'a.md:1:5' in proc.output
+    index = str(repo.path / '.git' / 'index')
+    proc = wg('check', 'a.md', cwd=repo.path, env={'GIT_INDEX_FILE': index})
+    assert proc.returncode == 0, proc.output
