@@ -1,5 +1,5 @@
 """A tiny example rule, declared the way docs/adding-a-rule.md says, to
-prove that the registry takes a new rule end to end (tests/test_registry.py
+prove that the registry takes a new rule end to end (tests/integration/rules/test_registry.py
 registers it).  It flags branch names that contain a word of
 ``wip.words``."""
 from __future__ import annotations

@@ -13,7 +13,7 @@ most of the hook's budget (it runs before every tool call; see bench/).
 ``shlex`` also does not know redirections with file descriptors
 (``2>``), here-documents or ``$(...)``.  ``bashlex`` (a port of bash's
 parser) is GPL-3.0, which an MIT project cannot ship.  The property test
-in tests/test_agent_shell.py checks that plain words split exactly as
+in tests/unit/test_shell.py checks that plain words split exactly as
 ``shlex.split`` splits them.
 
 Anything this lexer cannot read (an unterminated quote, a substitution

@@ -15,7 +15,7 @@ What no library parses stays in the plumbing modules: ``git worktree list
 
 Only ``worktree_guard.commands.wt`` imports this module; the import-linter
 contract "Only the interactive commands use GitPython" (pyproject.toml) and
-``tests/test_import_contract.py`` (real hook runs, then ``sys.modules``)
+``tests/integration/test_import_contract.py`` (real hook runs, then ``sys.modules``)
 prove no hook entry point reaches it.
 
 Everything here is read-only except what a ``wt`` command asks for by name

@@ -6,11 +6,11 @@ from __future__ import annotations
 import os
 
 from tests.helpers import RepoHandle
-from tests.test_paths_cases import Checker
-from tests.test_paths_cases import check  # noqa: F401 (fixture)
-from tests.test_paths_cases import codes
-from tests.test_paths_cases import policy
-from tests.test_paths_cases import stage
+from tests.integration.gitctx.test_paths_cases import Checker
+from tests.integration.gitctx.test_paths_cases import check  # noqa: F401 (fixture)
+from tests.integration.gitctx.test_paths_cases import codes
+from tests.integration.gitctx.test_paths_cases import policy
+from tests.integration.gitctx.test_paths_cases import stage
 from worktree_guard.gitctx.paths import dockerfile_users
 
 

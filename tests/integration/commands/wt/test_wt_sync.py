@@ -13,8 +13,8 @@ from tests.helpers import RepoHandle
 from tests.helpers import git
 from tests.helpers import repo_state
 from tests.helpers import wg
-from tests.test_wt import Out
-from tests.test_wt import make_runner
+from tests.integration.commands.wt.test_wt import Out
+from tests.integration.commands.wt.test_wt import make_runner
 
 Run = Callable[..., Out]
 

@@ -14,12 +14,12 @@ import pytest
 from tests.helpers import RepoHandle
 from tests.helpers import assert_no_traceback
 from tests.helpers import wg
-from tests.test_server import Client
-from tests.test_server import Server
-from tests.test_server import _refused
-from tests.test_server import client  # noqa: F401 (fixture)
-from tests.test_server import server  # noqa: F401 (fixture)
-from tests.test_server import transport  # noqa: F401 (fixture)
+from tests.integration.commands.server.test_server import Client
+from tests.integration.commands.server.test_server import Server
+from tests.integration.commands.server.test_server import _refused
+from tests.integration.commands.server.test_server import client  # noqa: F401 (fixture)
+from tests.integration.commands.server.test_server import server  # noqa: F401 (fixture)
+from tests.integration.commands.server.test_server import transport  # noqa: F401 (fixture)
 
 # file -> content; absolute spellings name the main checkout ({main}).
 SPELLINGS = {

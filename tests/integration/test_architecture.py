@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 LINT = Path(sys.executable).parent / 'lint-imports'
 
 pytestmark = pytest.mark.skipif(not LINT.exists(),

@@ -16,8 +16,8 @@ import pytest
 
 from tests.helpers import RepoHandle
 from tests.helpers import repo_state
-from tests.test_wt import Out
-from tests.test_wt import make_runner
+from tests.integration.commands.wt.test_wt import Out
+from tests.integration.commands.wt.test_wt import make_runner
 from worktree_guard.commands.wt import status as status_mod
 
 Run = Callable[..., Out]

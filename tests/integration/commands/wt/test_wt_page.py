@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 
 from tests.helpers import RepoHandle
-from tests.test_wt import Out
-from tests.test_wt import make_runner
+from tests.integration.commands.wt.test_wt import Out
+from tests.integration.commands.wt.test_wt import make_runner
 from worktree_guard.commands.wt import html as page
 
 Run = Callable[..., Out]

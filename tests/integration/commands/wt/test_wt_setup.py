@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import RepoHandle
-from tests.test_wt import Out
-from tests.test_wt import make_runner
+from tests.integration.commands.wt.test_wt import Out
+from tests.integration.commands.wt.test_wt import make_runner
 
 Run = Callable[..., Out]
 

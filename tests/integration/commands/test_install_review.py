@@ -138,7 +138,7 @@ def test_commit_hook_ids_come_from_the_registry() -> None:
         'check-branch-name', 'check-protected-branch', 'check-worktree-paths',
         'check-worktree-layout'}
     hooks = yaml.safe_load(
-        (Path(__file__).parent.parent / '.pre-commit-hooks.yaml').read_text())
+        (Path(__file__).resolve().parents[3] / '.pre-commit-hooks.yaml').read_text())
     at_commit = {h['id'] for h in hooks if 'pre-commit' in h['stages']}
     assert doctor._commit_hook_ids() == at_commit
 

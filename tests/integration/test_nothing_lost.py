@@ -353,6 +353,6 @@ def test_skip_at_push_native(native_repo: RepoHandle) -> None:
 def test_readme_points_to_the_server_hook_for_no_verify(
         project_root: Path) -> None:
     readme = (project_root / 'README.md').read_text()
-    section = readme.split('## Reliability', 1)[1]
+    section = readme.split('### Exit codes and skipping', 1)[1]
     assert '--no-verify' in section
     assert 'server' in section.split('--no-verify', 1)[1][:400]

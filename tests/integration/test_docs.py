@@ -16,7 +16,7 @@ from worktree_guard.policy import load_schema
 from worktree_guard.rules import HOOK_IDS
 from worktree_guard.rules import RULES
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 README = (ROOT / 'README.md').read_text()
 DOCS = {p: p.read_text() for p in sorted((ROOT / 'docs').glob('*.md'))}
 ALL = README + ''.join(DOCS.values())

@@ -19,7 +19,7 @@ import pytest
 from tests.helpers import RepoHandle
 from worktree_guard.commands import install
 
-PKG = Path(__file__).resolve().parents[1] / 'worktree_guard'
+PKG = Path(__file__).resolve().parents[2] / 'worktree_guard'
 
 # The hook entry points below ``cli`` (commit, push, server); the agent hook
 # joins them when it lands.  (pyproject.toml's import-linter contract
