@@ -24,14 +24,17 @@ HELP_FLAGS = (['-h'], ['--help'])
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
+    from worktree_guard import signals
+    saved = signals.install()  # SIGTERM/SIGHUP stop our children too
     try:
         return _route(args)
     except GuardError as e:
         _err(e.render())
         return e.exit_code
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as e:  # SIGINT, or SIGTERM/SIGHUP (signals)
         _err('worktree-guard: interrupted')
-        return 130
+        from worktree_guard.signals import exit_status
+        return exit_status(e)
     except BrokenPipeError:  # pragma: no cover (output closed by the reader)
         return 2
     except Exception as e:  # no traceback ever reaches a user
@@ -41,6 +44,8 @@ def main(argv: Sequence[str] | None = None) -> int:
              '  hint: this is a bug; rerun with WORKTREE_GUARD_DEBUG=1 for '
              'the traceback and report it')
         return 2
+    finally:
+        signals.restore(saved)
 
 
 def _route(args: list[str]) -> int:

@@ -1,4 +1,5 @@
-"""``worktree-guard hook pre-commit|pre-push|commit-msg [git's args]``: the
+"""``worktree-guard hook pre-commit|pre-push|commit-msg|reference-transaction
+[git's args]``: the
 native git hooks that ``install`` writes.  Routed by ``cli`` before
 argparse (the commit hot path); the subparser exists for ``--help``."""
 from __future__ import annotations
@@ -12,7 +13,8 @@ TYPE_CHECKING = False  # no `typing` import: mypy reads this as True
 if TYPE_CHECKING:  # pragma: no cover (typing only)
     from worktree_guard.commands import Subparsers
 
-NATIVE_HOOKS = ('pre-commit', 'pre-push', 'commit-msg')
+NATIVE_HOOKS = ('pre-commit', 'pre-push', 'commit-msg',
+                'reference-transaction')
 HELP = 'entry point of the native git hooks'
 
 
@@ -31,6 +33,9 @@ def main(args: list[str]) -> int:
             "'worktree-guard install' to put them in place",
         )
     name = args[0]
+    if name == 'reference-transaction':
+        from worktree_guard.commands import reftx
+        return reftx.main(args[1:])
     env = os.environ
     skip = {s.strip() for s in env.get('SKIP', '').split(',')}
     hook_id = 'worktree-guard-push' if name == 'pre-push' else \

@@ -74,12 +74,24 @@ fi
     return f"""#!/bin/sh
 {MARKER}
 # Runs `worktree-guard {args}`; `worktree-guard uninstall{' --server <repo>' if command != 'hook' else ''}` removes it.
-{fast}py={default}
+{_REFTX_FILTER if name == 'reference-transaction' else ''}{fast}py={default}
 [ -n "$WORKTREE_GUARD_PYTHON" ] && py=$WORKTREE_GUARD_PYTHON
 if [ -n "$py" ] && [ -x "$py" ]; then
     exec "$py" -I -m worktree_guard {args} "$@"
 fi
 exec worktree-guard {args} "$@"
+"""
+
+
+# reference-transaction runs for every ref update (fetch, rebase, commit):
+# Python starts only for a prepared transaction that moves a branch.
+_REFTX_FILTER = """\
+[ "$1" = prepared ] || exit 0
+lines=$(cat) || exit 0
+case "$lines" in *" refs/heads/"*) ;; *) exit 0 ;; esac
+exec 0<<WG_EOF
+$lines
+WG_EOF
 """
 
 

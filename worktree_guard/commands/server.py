@@ -9,15 +9,17 @@
 Every created or updated branch is judged by the same push rules the client
 runs (``runner.run`` with ``StageInput(..., server=True)``): branch name,
 protected branch, path boundaries over the commits the push adds, and sync
-against the server's own base branch.  Tags and other non-branch refs pass;
-a deleted branch is judged by ``protected-branch`` only.
+against the server's own base branch.  A tag (or a ref that
+``server.allowed-refs`` admits) is judged by the path rules over the
+commits no branch holds yet; a deleted branch by ``protected-branch`` only;
+any other ref is refused.
 
-Trust: the policy is read from the server's copy of the base branch (the
-branch HEAD names), never from the pushed commits, so a push cannot loosen
-its own rules.  ``--policy-ref`` names another ref, ``--policy`` a file on
-the server.  A push that updates the policy branch must carry a valid
-policy (else every later push would be refused); a policy ref outside
-``refs/heads/`` can only be changed on the server itself.
+Trust (``server_guard``): the policy is read from the server's copy of the
+policy ref (``base.branch``, else ``--policy-ref``, else the branch HEAD
+names), never from the pushed commits; ``--policy`` names a file on the
+server.  A push that updates the policy branch must carry a valid policy
+that loosens nothing, unless the pusher is in ``server.policy-admins``; a
+policy ref outside ``refs/heads/`` can only be changed on the server.
 
 Exit codes: 0 accept, 1 refused, 2 broken environment or server policy (git
 refuses the push on any non-zero exit).  Messages go to stderr, which git
@@ -29,10 +31,12 @@ import os
 import sys
 
 from worktree_guard.errors import GuardError
-from worktree_guard.errors import PolicyError
 from worktree_guard.model import Record
 from worktree_guard.model import Violation
 from worktree_guard.report import finding_lines
+from worktree_guard.server_guard import POLICY_RULE
+from worktree_guard.server_guard import PUSHER_VARS
+from worktree_guard.server_guard import TrustedPolicy
 
 # `typing` costs start-up time; mypy reads this name as True.
 TYPE_CHECKING = False
@@ -46,13 +50,9 @@ if TYPE_CHECKING:  # pragma: no cover (typing only)
     from worktree_guard.commands import Subparsers
     from worktree_guard.policy import Policy
 
-CACHE_FILE = 'worktree-guard-server-policy.cache'
 SKIP_OPTION = 'worktree-guard.skip'
 GITLAB_PREFIX = 'GL-HOOK-ERR: '
-# The pseudo rule of refusals about the policy itself.
-POLICY_RULE = 'server-policy'
-# Variables that name the pusher on common servers (for the skip log).
-PUSHER_VARS = ('GL_USERNAME', 'GITEA_PUSHER_NAME', 'REMOTE_USER')
+__all__ = ['POLICY_RULE', 'PUSHER_VARS', 'TrustedPolicy']
 
 
 class Options(Record):
@@ -183,20 +183,11 @@ def _run(opts: Options, environ: Mapping[str, str], out: Output) -> int:
 
 # -- the judgement ----------------------------------------------------------------------
 
-class TrustedPolicy(Record):
-    """The policy a push is judged by, and where it came from."""
-
-    __slots__ = ('policy', 'ref', 'source')
-
-    def __init__(self, policy: Policy, ref: str | None, source: str) -> None:
-        self.policy = policy
-        self.ref = ref        # the ref it is read from (None: a file)
-        self.source = source  # for messages
-
-
 def judge(repo: Repo, updates: list[RefUpdate], opts: Options,
           environ: Mapping[str, str], out: Output) -> int:
+    from worktree_guard import server_guard
     trusted = load_trusted_policy(repo, opts)
+    trusted.pusher = server_guard.pusher(environ)
     skips = requested_skips(_push_options(environ), trusted.policy,
                             environ, out)
     refused = []
@@ -239,12 +230,16 @@ def judge_ref(repo: Repo, trusted: TrustedPolicy, u: RefUpdate,
               skips: set[str]) -> tuple[list[Violation], list[str]]:
     """The findings for one received ref, and the runner's notes."""
     from worktree_guard import runner
+    from worktree_guard import server_guard
     from worktree_guard.rules import PUSH_RULES
     if u.remote_ref == trusted.ref and not u.is_branch:
         from worktree_guard.rules import server_policy
         return [server_policy.policy_ref_written(u.remote_ref)], []
+    refused = server_guard.namespace_violation(u, trusted.policy)
+    if refused is not None:
+        return [refused], []
     if not u.is_branch:
-        return [], []  # tags, notes and other refs pass
+        return judge_content(repo, trusted, u, skips)
     rules = [r for r in PUSH_RULES if r not in skips]
     if u.is_delete:
         rules = [r for r in rules if r == 'protected-branch']
@@ -255,25 +250,30 @@ def judge_ref(repo: Repo, trusted: TrustedPolicy, u: RefUpdate,
     result = runner.run(repo, trusted.policy, inp, rules, environ={})
     found = list(result.violations)
     if u.remote_ref == trusted.ref and not u.is_delete:
-        found += check_pushed_policy(repo, u)
+        found += server_guard.policy_change(repo, trusted, u)
     return found, result.notes
 
 
-def check_pushed_policy(repo: Repo, u: RefUpdate) -> list[Violation]:
-    """A push to the policy branch must carry a valid policy: once there,
-    an invalid one would refuse every later push, its fix included."""
-    from worktree_guard import policy as policy_mod
+def judge_content(repo: Repo, trusted: TrustedPolicy, u: RefUpdate,
+                  skips: set[str]) -> tuple[list[Violation], list[str]]:
+    """A tag (or an admitted ref): the path rules over the commits it
+    brings that no branch holds.  A tag of a tree or blob brings no
+    commit; a deletion brings nothing."""
+    from worktree_guard import runner
     from worktree_guard.gitctx import receive
-    blob = receive.read_blob(repo, u.local_oid, policy_mod.POLICY_FILE)
-    if blob is None:
-        return []
-    try:
-        policy_mod.parse(blob[1], policy_mod.POLICY_FILE)
-    except PolicyError as e:
-        from worktree_guard.rules import server_policy
-        return [server_policy.invalid_policy(
-            u.remote_ref, policy_mod.POLICY_FILE, e.message, e.hint)]
-    return []
+    from worktree_guard.model import RefUpdate
+    from worktree_guard.model import StageInput
+    if u.is_delete or 'worktree-paths' in skips:
+        return [], []
+    commit = receive.peeled_commit(repo, u.local_oid)
+    if commit is None:
+        return [], []
+    # As a new ref: its old value (a tag's) never counts as judged.
+    as_new = RefUpdate(u.local_ref, commit, u.remote_ref, '0' * len(commit))
+    inp = StageInput('push', [as_new], server=True)
+    result = runner.run(repo, trusted.policy, inp, ['worktree-paths'],
+                        environ={})
+    return list(result.violations), result.notes
 
 
 def requested_skips(options: Sequence[str], policy: Policy,
@@ -285,8 +285,9 @@ def requested_skips(options: Sequence[str], policy: Policy,
     skips are logged, with the pusher's name when the server gives one.
     """
     from worktree_guard.rules import RULES
+    from worktree_guard.server_guard import pusher
     allowed = set(policy['server']['allow-skip'])
-    who = next((environ[v] for v in PUSHER_VARS if environ.get(v)), None)
+    who = pusher(environ)
     by = f' by {who}' if who else ''
     skips: set[str] = set()
     for opt in options:
@@ -318,54 +319,6 @@ def requested_skips(options: Sequence[str], policy: Policy,
 # -- the policy -------------------------------------------------------------------------
 
 def load_trusted_policy(repo: Repo, opts: Options) -> TrustedPolicy:
-    """The server's policy: ``--policy PATH``, else ``.worktree-guard.yaml``
-    at the tip of ``--policy-ref`` or of the default branch *on the server
-    now* (the pushed commits are never consulted).  A missing ref or file
-    means the built-in defaults; an invalid file refuses every push (fail
-    closed) until an administrator fixes it."""
-    from worktree_guard import policy as policy_mod
-    from worktree_guard.gitctx import receive
-    if opts.policy_path is not None:
-        pol = policy_mod.load(None, opts.policy_path, repo.git_dir)
-        return TrustedPolicy(pol, None, f'{opts.policy_path} (a file on '
-                                        'the server)')
-    if opts.policy_ref is not None:
-        ref: str | None
-        ref, commit = receive.resolve_policy_ref(repo, opts.policy_ref)
-    else:
-        ref = receive.default_policy_ref(repo)
-        commit = repo.ref_oid(ref) if ref else None
-    if ref is None or commit is None:
-        what = ref or 'the default branch'
-        return TrustedPolicy(policy_mod.default_policy(), ref,
-                             f'the built-in defaults, as {what} does not exist '
-                             'yet')
-    blob = receive.read_blob(repo, commit, policy_mod.POLICY_FILE)
-    if blob is None:
-        return TrustedPolicy(
-            policy_mod.default_policy(), ref,
-            f'the built-in defaults, as {ref} has no '
-            f'{policy_mod.POLICY_FILE}')
-    display = f'{ref}:{policy_mod.POLICY_FILE}'
-    try:
-        pol = policy_from_blob(repo, display, blob[0], blob[1])
-    except PolicyError as e:
-        raise PolicyError(
-            f"the server's policy is invalid, so every push is refused:\n"
-            f'{e.message}',
-            f'{e.hint + "; " if e.hint else ""}an administrator fixes '
-            f'{ref} on the server, or points the hook at a valid file with '
-            '--policy PATH',
-        ) from None
-    return TrustedPolicy(pol, ref, f'{display} at {commit[:12]}')
-
-
-def policy_from_blob(repo: Repo, display: str, oid: str,
-                     content: bytes) -> Policy:
-    """Parse a policy blob, cached by its object id in the git dir: blobs
-    never change, so a cache hit skips YAML and schema validation."""
-    from worktree_guard import policy as policy_mod
-    return policy_mod.cached_parse(
-        os.path.join(repo.git_dir, CACHE_FILE),
-        (policy_mod.CACHE_VERSION, oid, display), lambda: content, display,
-        display)
+    """The server's policy (``server_guard.load``)."""
+    from worktree_guard import server_guard
+    return server_guard.load(repo, opts.policy_ref, opts.policy_path)

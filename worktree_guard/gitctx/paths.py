@@ -294,7 +294,7 @@ class _Collector:
     # -- the push stage ------------------------------------------------------------
 
     def push(self, u: RefUpdate) -> PathChange | None:
-        if u.is_delete or u.is_tag:
+        if u.is_delete or (u.is_tag and not self.inp.server):
             return None
         base = self._push_base(u)
         if base == '':
@@ -325,7 +325,10 @@ class _Collector:
                 return _range_base(res.stdout)
             # The old tip is not here (never fetched): fall through.
         if self.inp.server:
-            known = '--all'   # pre-receive: refs are not updated yet
+            # pre-receive: refs are not updated yet.  Only branches count
+            # as judged: a commit that sits under a tag, refs/x or
+            # refs/remotes/ is judged again when a branch takes it.
+            known = '--branches'
         else:
             remote = self.inp.remote
             known = f'--remotes={remote}' if remote and \

@@ -30,6 +30,9 @@ LOCAL_ENV_VARS = (
     'GIT_INTERNAL_SUPER_PREFIX', 'GIT_SHALLOW_FILE', 'GIT_COMMON_DIR',
     'GIT_QUARANTINE_PATH',
 )
+# Every git we start ignores ``refs/replace/*``: a pushed or fetched
+# replace ref must never swap the commits or the policy we judge (issue 13).
+NO_REPLACE = 'GIT_NO_REPLACE_OBJECTS'
 
 
 class ProcResult:
@@ -63,6 +66,10 @@ def spawn(
     ``WORKTREE_GUARD_SPAWN=subprocess`` asks for it, ``subprocess`` does
     the same job (``_spawn_subprocess``).
     """
+    if argv[0] == 'git':
+        environ = os.environ if env is None else env
+        if environ.get(NO_REPLACE) != '1':
+            env = {**environ, NO_REPLACE: '1'}
     if not _POSIX or os.environ.get('WORKTREE_GUARD_SPAWN') == 'subprocess':
         return _spawn_subprocess(argv, input, env, timeout)
     in_r, in_w = os.pipe()
@@ -189,7 +196,11 @@ def _spawn_subprocess(argv: Sequence[str], input: bytes | None,
         out, err = proc.communicate()
         return ProcResult(proc.wait(), out, err, timed_out=True)
     except BaseException:  # interrupted: never leave the child behind
-        proc.kill()
+        if posix and timeout is not None:  # its session: helpers too
+            import signal
+            os.killpg(proc.pid, signal.SIGKILL)
+        else:
+            proc.kill()
         proc.wait()
         raise
     return ProcResult(proc.returncode, out, err)
@@ -226,9 +237,13 @@ def decode(b: bytes) -> str:
 
 
 def stderr_tail(res: ProcResult) -> str:
-    """The last line git wrote to stderr, else ``exit <code>``."""
-    err = decode(res.stderr).strip()
-    return err.splitlines()[-1] if err else f'exit {res.returncode}'
+    """git's own message: its first ``fatal:``/``error:`` line, else the
+    last line it wrote to stderr, else ``exit <code>``."""
+    lines = decode(res.stderr).strip().splitlines()
+    for line in lines:
+        if line.startswith(('fatal: ', 'error: ')):
+            return line
+    return lines[-1] if lines else f'exit {res.returncode}'
 
 
 def hook_env() -> dict[str, str]:
@@ -243,6 +258,7 @@ def hook_env() -> dict[str, str]:
         val = env.get(var)
         if val and not os.path.isabs(val):
             env[var] = os.path.normpath(os.path.join(cwd, val))
+    env[NO_REPLACE] = '1'
     return env
 
 
@@ -251,4 +267,5 @@ def foreign_env() -> dict[str, str]:
     env = dict(os.environ)
     for var in LOCAL_ENV_VARS:
         env.pop(var, None)
+    env[NO_REPLACE] = '1'
     return env

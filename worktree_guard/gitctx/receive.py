@@ -23,6 +23,8 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:  # pragma: no cover (typing only)
     from collections.abc import Mapping
 
+    from worktree_guard.policy import Policy
+
 PUSH_OPTION_COUNT = 'GIT_PUSH_OPTION_COUNT'
 
 
@@ -55,19 +57,39 @@ def push_options(environ: Mapping[str, str]) -> list[str]:
     return [environ.get(f'GIT_PUSH_OPTION_{i}', '') for i in range(count)]
 
 
-def default_policy_ref(repo: Repo) -> str | None:
-    """The branch the server's policy comes from: the one the repository's
-    HEAD names (its default branch), else ``main``, else ``master``;
-    ``None`` when none exists yet (an empty repository)."""
-    candidates = []
+def head_target(repo: Repo) -> str | None:
+    """The ref HEAD names (``refs/heads/master``), even when missing."""
     head = repo.head()
-    if head.kind == 'branch' and head.branch:
-        candidates.append(f'refs/heads/{head.branch}')
-    candidates += ['refs/heads/main', 'refs/heads/master']
-    for ref in candidates:
-        if repo.ref_oid(ref):
-            return ref
+    if head.kind in ('branch', 'unborn') and head.branch:
+        return head.branch if head.branch.startswith('refs/') \
+            else f'refs/heads/{head.branch}'
     return None
+
+
+def server_base(repo: Repo, policy: Policy) -> tuple[str, str]:
+    """The base on the server: ``base.branch``, else the branch HEAD
+    names.  Only branches count: a pushed ``refs/remotes/origin/main`` (or
+    any other ref) never switches the base of the sync check."""
+    remote = policy['base']['remote'] or 'origin'
+    branch = policy['base']['branch']
+    if branch is None:
+        target = head_target(repo) or 'refs/heads/main'
+        branch = target[11:] if target.startswith('refs/heads/') else 'main'
+    return remote, branch
+
+
+def has_branches(repo: Repo) -> bool:
+    """Does the repository hold any branch yet?  (An empty one takes its
+    first push with the built-in policy.)"""
+    out = repo.git('for-each-ref', '--count=1', '--format=%(refname)',
+                   'refs/heads/').stdout
+    return bool(out.strip())
+
+
+def peeled_commit(repo: Repo, oid: str) -> str | None:
+    """The commit a pushed object is or points at (an annotated tag is
+    peeled); ``None`` for a tag of a tree or a blob."""
+    return repo.rev_parse(oid)
 
 
 def resolve_policy_ref(repo: Repo, name: str) -> tuple[str, str | None]:

@@ -33,6 +33,23 @@ def _read(path: str) -> str | None:
         return None
 
 
+def dubious_ownership(err: str, path: str | None) -> GitError:
+    """git refuses a repository another user owns (``safe.directory``)."""
+    where = os.path.abspath(path) if path else os.getcwd()
+    for raw in err.splitlines():
+        line = raw.strip()
+        if line.startswith('git config --global --add safe.directory'):
+            fix = line
+            break
+    else:  # pragma: no cover (git always names the command)
+        fix = f'git config --global --add safe.directory {where}'
+    return GitError(
+        f'git refuses {where}: it is owned by another user '
+        '(dubious ownership)',
+        f'if you trust it, mark it safe: {fix}',
+    )
+
+
 class Repo:
     """A discovered repository, seen from one worktree (or a bare repo)."""
 
@@ -45,6 +62,10 @@ class Repo:
         self.env = env
         self._worktrees: list[WorktreeInfo] | None = None
         self._remotes: list[str] | None = None
+        # The work tree has no ``.git`` (``core.worktree``, ``GIT_WORK_TREE``):
+        # git run there must be told where the repository is.
+        self.apart = root is not None and 'GIT_DIR' not in env and \
+            not os.path.exists(os.path.join(root, '.git'))
 
     # -- running git ---------------------------------------------------------
 
@@ -54,6 +75,8 @@ class Repo:
         argv = ['git']
         if self.root is not None:
             argv += ['-C', self.root]
+            if self.apart:
+                argv += ['--git-dir', self.git_dir, '--work-tree', self.root]
         else:
             argv += ['--git-dir', self.git_dir]
         argv += args
@@ -70,7 +93,7 @@ class Repo:
                 raise GitError(old, 'upgrade git to 2.38 or newer')
         if check and res.returncode != 0:
             raise GitError(
-                f"'git {' '.join(args[:3])}' failed: {stderr_tail(res)}",
+                f"'git {command_name(args)}' failed: {stderr_tail(res)}",
             )
         return res
 
@@ -105,6 +128,8 @@ class Repo:
             res = spawn(base + query, env=env)
             if res.returncode != 0:
                 err = decode(res.stderr).strip()
+                if 'dubious ownership' in err:
+                    raise dubious_ownership(err, path)
                 raise GitError(
                     f'not inside a git repository ({err.splitlines()[-1] if err else "git rev-parse failed"})',
                     'run worktree-guard from inside a git checkout or worktree',
@@ -319,6 +344,16 @@ class Repo:
                            u.local_oid, check=False)
             if res.returncode in (0, 1):
                 u.fast_forward = res.returncode == 0
+
+
+def command_name(args: tuple[str, ...] | list[str]) -> str:
+    """The git subcommand and its first arguments, for a message: global
+    options (``-c key=value``, ``--no-pager``) are left out, so a failure
+    names ``diff-tree -r`` and not ``-c core.quotePath=false -c``."""
+    i = 0
+    while i < len(args) and args[i].startswith('-'):
+        i += 2 if args[i] in ('-c', '-C', '--git-dir', '--work-tree') else 1
+    return ' '.join(args[i:i + 3]) or ' '.join(args)
 
 
 def parse_worktree_list(text: str) -> list[WorktreeInfo]:

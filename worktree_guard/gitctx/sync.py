@@ -51,8 +51,12 @@ def sync_facts(repo: Repo, policy: Policy, inp: StageInput) -> SyncFacts | None:
               and not policy.matches('sync', 'exempt', u.branch)]
     if not wanted:
         return None
-    remote, base = repo.resolve_base(policy['base']['remote'],
-                                     policy['base']['branch'])
+    if inp.server:
+        from worktree_guard.gitctx.receive import server_base
+        remote, base = server_base(repo, policy)
+    else:
+        remote, base = repo.resolve_base(policy['base']['remote'],
+                                         policy['base']['branch'])
     # The base branch itself is judged by protected-branch (fast-forward
     # only), not by this rule.
     wanted = [u for u in wanted if u.branch != base]

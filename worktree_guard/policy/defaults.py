@@ -10,7 +10,7 @@ if TYPE_CHECKING:  # pragma: no cover (typing only)
 
 # Part of the policy cache key: a cache written for other defaults
 # or another schema is never read.
-DIGEST = '15016d0ea8dd2eac'
+DIGEST = 'b4e21ca5f18ba30f'
 
 DEFAULTS: dict[str, dict[str, Any]] = {
     'base': {
@@ -62,6 +62,8 @@ DEFAULTS: dict[str, dict[str, Any]] = {
     },
     'server': {
         'allow-skip': [],
+        'allowed-refs': [],
+        'policy-admins': [],
     },
     'rules': {
         'branch-name': 'error',

@@ -43,7 +43,18 @@ def core_sections(registry: Registry) -> tuple[list[Section], list[Section]]:
     allow_skip = string_list("Rules a pusher may skip with 'git push -o "
                              "worktree-guard.skip=<rule>'.")
     allow_skip['items'] = {'enum': skippable}
-    server = Section('server', {'allow-skip': allow_skip})
+    allowed_refs = string_list(
+        "Ref globs a push may write besides refs/heads/* and refs/tags/* "
+        "(the server refuses every other ref; refs/replace/* is never "
+        "honoured). '*' stops at '/', '**' does not.")
+    allowed_refs['maxItems'] = 100
+    admins = string_list(
+        'Pushers (GL_USERNAME, GITEA_PUSHER_NAME, REMOTE_USER or GL_USER '
+        'on the server) who may push a change that loosens this policy.')
+    admins['maxItems'] = 100
+    server = Section('server', {'allow-skip': allow_skip,
+                                'allowed-refs': allowed_refs,
+                                'policy-admins': admins})
     return [base], [server]
 
 

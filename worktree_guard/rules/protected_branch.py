@@ -72,4 +72,18 @@ def check(facts: BranchFacts, policy: Policy,
                      f'{target.remote or "<remote>"}/{name}  '
                      '(then push without --force)'],
             ))
+        elif update.fast_forward is None and not update.is_new:
+            # The remote's tip was never fetched: nothing proves this is a
+            # fast-forward, so it may overwrite commits (a force push).
+            remote = target.remote or '<remote>'
+            out.append(Violation(
+                RULE,
+                f"protected branch '{name}': the remote's tip "
+                f'{update.remote_oid[:12]} is not in this repository, so '
+                'this push may overwrite commits you never fetched; fetch '
+                'first',
+                kind='force-push', ref=update.remote_ref, token=name,
+                fix=[f'git fetch {remote} && git rebase {remote}/{name}  '
+                     '(then push without --force)'],
+            ))
     return out

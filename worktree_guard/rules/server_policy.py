@@ -13,13 +13,18 @@ from worktree_guard.rules.spec import RuleSpec
 RULE = 'server-policy'
 SPEC = RuleSpec(
     RULE, stages=('server',), facts='',
-    kinds={'invalid': 'error', 'policy-ref': 'error'},
+    kinds={'invalid': 'error', 'policy-ref': 'error',
+           'ref-namespace': 'error', 'loosened': 'error'},
     summary="pushes cannot break or replace the server's policy",
     explain="""\
 Only the pre-receive hook applies it.  A push to the policy branch must carry
 a valid .worktree-guard.yaml (an invalid one would refuse every later push,
 its own fix included), and a push may not write a --policy-ref outside
 refs/heads/: admins change that ref on the server with git update-ref.
+A push may write only refs/heads/* and refs/tags/* (plus the globs of
+server.allowed-refs).  A change that loosens the policy (a weaker severity,
+a widened exempt/allow/exclude list, ...) needs a pusher listed in
+server.policy-admins.
 
 Fix: worktree-guard policy validate   (before pushing)""",
 )
@@ -46,4 +51,42 @@ def invalid_policy(ref: str, filename: str, message: str,
         kind='invalid', ref=ref,
         fix=[hint or 'fix the file',
              'worktree-guard policy validate  (before pushing)'],
+    )
+
+
+def ref_outside_namespaces(ref: str) -> Violation:
+    """A push writes a ref outside ``refs/heads/`` and ``refs/tags/`` that
+    ``server.allowed-refs`` does not admit."""
+    return Violation(
+        RULE,
+        f'{ref} is outside refs/heads/ and refs/tags/; this server takes no '
+        'other refs (refs/replace/ never counts: replace objects are '
+        'ignored)',
+        kind='ref-namespace', ref=ref,
+        fix=['push a branch or a tag instead',
+             'or an admin lists the ref in server.allowed-refs '
+             '(globs: refs/notes/*, refs/review/**)'],
+    )
+
+
+def loosened(ref: str, filename: str, changes: list[str],
+             pusher: str | None, admin: bool) -> Violation:
+    """A push loosens the policy on the policy ref: refused, or (by a
+    policy admin) accepted with a warning that names them."""
+    listed = '; '.join(changes)
+    if admin:
+        return Violation(
+            RULE, f'{pusher} (server.policy-admins) loosens the policy: '
+            f'{listed}', kind='loosened', severity='warn', ref=ref,
+            path=filename)
+    return Violation(
+        RULE,
+        f'this push loosens the policy on {ref} ({listed}); only '
+        'server.policy-admins may'
+        + (f', and {pusher} is not listed' if pusher else
+           ', and the server does not say who pushes'),
+        kind='loosened', ref=ref, path=filename,
+        fix=['push the policy change as a tightening only, or ask a policy '
+             'admin to push it',
+             'the policy in force lists admins under server.policy-admins'],
     )

@@ -62,7 +62,8 @@ def test_version(capsys) -> None:
 
 
 def test_repo_hooks_dir_matches_template(project_root: Path) -> None:
-    for name in ('pre-commit', 'pre-push', 'commit-msg'):
+    for name in ('pre-commit', 'pre-push', 'commit-msg',
+                 'reference-transaction'):
         path = project_root / 'hooks' / name
         assert path.read_text() == hook_script(name)
         assert os.access(path, os.X_OK)

@@ -19,6 +19,7 @@ import pytest
 from tests.helpers import git
 from tests.helpers import run
 from worktree_guard import hookinput
+from worktree_guard import server_guard
 from worktree_guard.commands import server
 from worktree_guard.cli import main as cli_main
 from worktree_guard.errors import GitError
@@ -201,12 +202,18 @@ def test_warnings_accept_the_ref(bare: Bare, hook: Hook,
     assert 'branch-name warning: ' in err
 
 
-def test_tags_and_other_refs_pass(bare: Bare, hook: Hook) -> None:
+def test_tags_are_judged_and_other_refs_refused(bare: Bare,
+                                                hook: Hook) -> None:
+    clean = bare.make({'a.txt': 'fine\n'})
+    assert hook(bare, line(ZERO_OID, clean, 'refs/tags/v1')
+                + line(clean, ZERO_OID, 'refs/tags/v0')) == (0, '')
     new = bare.make({'a.txt': '../../../etc/passwd\n'})
-    lines = (line(ZERO_OID, new, 'refs/tags/v1')
-             + line(ZERO_OID, new, 'refs/notes/commits')
-             + line(new, ZERO_OID, 'refs/tags/v0'))
-    assert hook(bare, lines) == (0, '')
+    rc, err = hook(bare, line(ZERO_OID, new, 'refs/tags/v2'))
+    assert rc == 1
+    assert 'refused refs/tags/v2 (worktree-paths)' in err
+    rc, err = hook(bare, line(ZERO_OID, clean, 'refs/notes/commits'))
+    assert rc == 1
+    assert 'refs/notes/commits is outside refs/heads/ and refs/tags/' in err
 
 
 def test_deletions(bare: Bare, hook: Hook) -> None:
@@ -409,25 +416,28 @@ def test_policy_ref_option(bare: Bare, hook: Hook) -> None:
     assert rc == 1
 
 
-def test_missing_policy_ref_means_defaults(bare: Bare, hook: Hook) -> None:
+def test_missing_policy_ref_fails_closed(bare: Bare, hook: Hook) -> None:
     new = bare.make({'a.txt': 'a\n'})
     rc, err = hook(bare, line(ZERO_OID, new, 'refs/heads/hotfix'),
                    argv=('--policy-ref', 'refs/meta/nothing'))
-    assert rc == 1
-    assert ('the built-in defaults, as refs/meta/nothing does not exist '
-            'yet') in err
+    assert rc == 2
+    assert ("the server's policy ref refs/meta/nothing (from --policy-ref "
+            'refs/meta/nothing) does not exist, so every push is refused'
+            ) in err
+    assert 'git symbolic-ref HEAD refs/heads/main' in err
 
 
 def test_empty_repository_uses_defaults(tmp_path: Path, hook: Hook) -> None:
     b = _build(tmp_path, None)
     new = b.oid('main')
     b.git('update-ref', '-d', 'refs/heads/main')
-    assert receive.default_policy_ref(receive.Repo(
-        str(b.path), str(b.path), None, True, dict(os.environ))) is None
+    assert receive.head_target(receive.Repo(
+        str(b.path), str(b.path), None, True, dict(os.environ))) == \
+        'refs/heads/main'
     rc, err = hook(b, line(ZERO_OID, new, 'refs/heads/wip'))
     assert rc == 1
-    assert ('the built-in defaults, as the default branch does not exist '
-            'yet') in err
+    assert ('the built-in defaults: refs/heads/main does not exist yet, and '
+            'the first push into an empty repository sets the policy') in err
     # The first push of main is fine.
     assert hook(b, line(ZERO_OID, new, 'refs/heads/main')) == (0, '')
 
@@ -442,19 +452,59 @@ def test_default_branch_without_policy_file(tmp_path: Path,
             '.worktree-guard.yaml') in err
 
 
-def test_default_policy_ref_follows_head(bare: Bare) -> None:
+def test_policy_ref_follows_head_and_never_a_dangling_one(
+        bare: Bare, hook: Hook) -> None:
     repo = receive.Repo(str(bare.path), str(bare.path), None, True,
                         dict(os.environ))
-    assert receive.default_policy_ref(repo) == 'refs/heads/main'
+    assert receive.head_target(repo) == 'refs/heads/main'
     main = bare.oid('main')
     bare.git('update-ref', 'refs/heads/trunk', main)
     bare.git('symbolic-ref', 'HEAD', 'refs/heads/trunk')
-    assert receive.default_policy_ref(repo) == 'refs/heads/trunk'
-    bare.git('symbolic-ref', 'HEAD', 'refs/heads/gone')
-    assert receive.default_policy_ref(repo) == 'refs/heads/main'
-    bare.git('update-ref', 'refs/heads/master', main)
-    bare.git('update-ref', '-d', 'refs/heads/main')
-    assert receive.default_policy_ref(repo) == 'refs/heads/master'
+    assert receive.head_target(repo) == 'refs/heads/trunk'
+    # HEAD names a missing branch (git init --bare made master, the team
+    # pushes main): every push is refused, creating master included, so
+    # nobody takes the policy over by creating it.
+    bare.git('symbolic-ref', 'HEAD', 'refs/heads/master')
+    lax = bare.make({'.worktree-guard.yaml': 'rules:\n  branch-name: off\n'})
+    rc, err = hook(bare, line(ZERO_OID, lax, 'refs/heads/master'))
+    assert rc == 2
+    assert ("the server's policy ref refs/heads/master (from the server's "
+            'HEAD (refs/heads/master)) does not exist') in err
+    assert bare.git('rev-parse', '--verify', '-q', 'refs/heads/master',
+                    check=False) == ''
+    # A detached HEAD names no branch at all.
+    bare.git('update-ref', '--no-deref', 'HEAD', main)
+    assert receive.head_target(repo) is None
+    rc, err = hook(bare, line(ZERO_OID, lax, 'refs/heads/issue-1-a'))
+    assert rc == 2
+    assert 'policy ref HEAD' in err
+    bare.git('symbolic-ref', 'HEAD', 'refs/heads/main')
+
+
+def test_base_branch_names_the_policy_branch(bare: Bare, hook: Hook) -> None:
+    main = bare.oid('main')
+    # main's policy says the base (and so the policy) is develop.
+    pointer = bare.make({'.worktree-guard.yaml': POLICY + 'base:\n'
+                         '  branch: develop\n'})
+    bare.git('update-ref', 'refs/heads/main', pointer)
+    new = bare.make({'a.txt': 'a\n'}, base=main)
+    rc, err = hook(bare, line(ZERO_OID, new, 'refs/heads/hotfix'))
+    assert rc == 2
+    assert ('policy ref refs/heads/develop (from base.branch in '
+            'refs/heads/main:.worktree-guard.yaml') in err
+    lax = bare.make({'.worktree-guard.yaml': 'rules:\n  branch-name: off\n'
+                     '  sync-before-push: off\n'}, base=main)
+    bare.git('update-ref', 'refs/heads/develop', lax)
+    assert hook(bare, line(ZERO_OID, new, 'refs/heads/hotfix')) == (0, '')
+    bare.git('update-ref', 'refs/heads/main', main)
+    bare.git('update-ref', '-d', 'refs/heads/develop')
+
+
+def test_resolve_policy_ref(bare: Bare) -> None:
+    repo = receive.Repo(str(bare.path), str(bare.path), None, True,
+                        dict(os.environ))
+    main = bare.oid('main')
+    bare.git('update-ref', 'refs/heads/trunk', main)
     assert receive.resolve_policy_ref(repo, 'trunk') == (
         'refs/heads/trunk', main)
     assert receive.resolve_policy_ref(repo, 'refs/x') == ('refs/x', None)
@@ -507,7 +557,15 @@ def test_push_to_the_policy_branch_is_validated(bare: Bare,
     assert 'server-policy/invalid' in err
     assert 'the pushed .worktree-guard.yaml is invalid' in err
     assert 'fix: worktree-guard policy validate' in err
-    good = bare.make({'.worktree-guard.yaml': 'rules:\n  branch-name: warn\n'})
+    loose = bare.make({'.worktree-guard.yaml':
+                       'rules:\n  branch-name: warn\n'})
+    rc, err = hook(bare, line(main, loose, 'refs/heads/main'))
+    assert rc == 1
+    assert 'server-policy/loosened' in err
+    assert 'rules.branch-name: error -> warn' in err
+    assert 'the server does not say who pushes' in err
+    good = bare.make({'.worktree-guard.yaml': POLICY + 'paths:\n'
+                      '  max-file-size: 1KiB\n'})
     assert hook(bare, line(main, good, 'refs/heads/main')) == (0, '')
     gone = bare.make({'.worktree-guard.yaml': None})
     assert hook(bare, line(main, gone, 'refs/heads/main')) == (0, '')
@@ -515,7 +573,7 @@ def test_push_to_the_policy_branch_is_validated(bare: Bare,
 
 def test_policy_cache(bare: Bare, hook: Hook) -> None:
     new = bare.make({'a.txt': 'a\n'})
-    cache = bare.path / server.CACHE_FILE
+    cache = bare.path / server_guard.CACHE_FILE
     assert not cache.exists()
     first = hook(bare, line(ZERO_OID, new, 'refs/heads/hotfix'))
     assert cache.exists()
@@ -645,3 +703,73 @@ def test_installed_hook_runs_under_git(tmp_path: Path) -> None:
 def _no_git_dir(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.delenv('GIT_DIR', raising=False)
     yield
+
+
+# -- issue 13: what the server trusts ------------------------------------------------
+
+def test_tag_of_a_tree_brings_no_commit(bare: Bare, hook: Hook) -> None:
+    tree = bare.oid('main^{tree}')
+    assert hook(bare, line(ZERO_OID, tree, 'refs/tags/tree')) == (0, '')
+
+
+def test_skipped_paths_rule_skips_tags_too(bare: Bare, hook: Hook) -> None:
+    bad = bare.make({'a.txt': '../../../etc/passwd\n'})
+    policy = bare.make({'.worktree-guard.yaml': POLICY.replace(
+        'allow-skip: [branch-name', 'allow-skip: [worktree-paths, branch-name'
+    )})
+    bare.git('update-ref', 'refs/heads/main', policy)
+    rc, err = hook(bare, line(ZERO_OID, bad, 'refs/tags/v9'),
+                   environ={'GIT_PUSH_OPTION_COUNT': '1',
+                            'GIT_PUSH_OPTION_0':
+                            'worktree-guard.skip=worktree-paths'})
+    assert rc == 0
+    assert 'skipping worktree-paths' in err
+
+
+def test_policy_admin_may_loosen(bare: Bare, hook: Hook) -> None:
+    main = bare.oid('main')
+    admins = POLICY + '  policy-admins: [alice]\n'
+    adm = bare.make({'.worktree-guard.yaml': admins})
+    bare.git('update-ref', 'refs/heads/main', adm)
+    loose = bare.make({'.worktree-guard.yaml': admins + 'rules:\n'
+                       '  sync-before-push: off\n'}, base=adm)
+    tip = bare.oid('main')
+    for var in ('GL_USERNAME', 'GITEA_PUSHER_NAME', 'REMOTE_USER',
+                'GL_USER'):
+        rc, err = hook(bare, line(tip, loose, 'refs/heads/main'),
+                       environ={var: 'mallory'})
+        assert rc == 1
+        assert 'and mallory is not listed' in err
+    rc, err = hook(bare, line(tip, loose, 'refs/heads/main'),
+                   environ={'GL_USER': 'alice'})
+    assert rc == 0, err
+    assert 'accepted refs/heads/main with warnings' in err
+    assert ('alice (server.policy-admins) loosens the policy: '
+            'rules.sync-before-push: error -> off') in err
+    bare.git('update-ref', 'refs/heads/main', main)
+
+
+def test_allowed_refs_widen_the_namespaces(bare: Bare, hook: Hook) -> None:
+    ok = bare.make({'a.txt': 'a\n'})
+    rc, err = hook(bare, line(ZERO_OID, ok, 'refs/notes/commits'))
+    assert rc == 1
+    wide = bare.make({'.worktree-guard.yaml': POLICY
+                      + '  allowed-refs: [refs/notes/*, refs/review/**]\n'})
+    bare.git('update-ref', 'refs/heads/main', wide)
+    for ref in ('refs/notes/commits', 'refs/review/1/head'):
+        assert hook(bare, line(ZERO_OID, ok, ref)) == (0, '')
+    rc, err = hook(bare, line(ZERO_OID, ok, 'refs/notes/a/b'))
+    assert rc == 1
+    # Deleting a ref outside them is fine: it brings nothing.
+    assert hook(bare, line(ok, ZERO_OID, 'refs/x/y')) == (0, '')
+
+
+def test_server_base_from_base_branch(bare: Bare, hook: Hook) -> None:
+    main = bare.oid('main')
+    pinned = bare.make({'.worktree-guard.yaml': POLICY + 'base:\n'
+                        '  branch: main\n'})
+    bare.git('update-ref', 'refs/heads/main', pinned)
+    behind = bare.make({'b.txt': 'b\n'}, base=main)
+    rc, err = hook(bare, line(ZERO_OID, behind, 'refs/heads/issue-7-b'))
+    assert rc == 1
+    assert 'sync-before-push/behind' in err

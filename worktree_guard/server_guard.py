@@ -1,0 +1,200 @@
+"""What the server trusts (issue 13): the policy ref, the ref namespaces a
+push may write, and who may loosen the policy.
+
+* The policy ref is explicit: ``--policy-ref``, else the branch the
+  repository's HEAD names; when the policy read there sets
+  ``base.branch``, that branch.  A dangling HEAD is never followed to a
+  guess.  A missing policy ref refuses every push (fail closed), except the
+  first push into an empty repository, which is judged by the built-in
+  policy and may set any policy.
+* Only ``refs/heads/*`` and ``refs/tags/*`` may be written, plus the globs
+  of ``server.allowed-refs``; ``refs/replace/*`` is never honoured anyway
+  (every git child runs with ``GIT_NO_REPLACE_OBJECTS=1``).
+* A push that changes the policy file on the policy ref is judged by the
+  old policy, and a change that loosens it (``policy_diff``) is refused
+  unless the pusher is in ``server.policy-admins``.
+"""
+from __future__ import annotations
+
+from worktree_guard.errors import GuardError
+from worktree_guard.errors import PolicyError
+from worktree_guard.model import Record
+
+# `typing` costs start-up time; mypy reads this name as True.
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # pragma: no cover (typing only)
+    from collections.abc import Mapping
+
+    from worktree_guard.gitctx import Repo
+    from worktree_guard.model import RefUpdate
+    from worktree_guard.model import Violation
+    from worktree_guard.policy import Policy
+
+POLICY_RULE = 'server-policy'
+# Variables that name the pusher on common servers: GitLab, Gitea, a web
+# server's authenticated user (git http-backend), gitolite.
+PUSHER_VARS = ('GL_USERNAME', 'GITEA_PUSHER_NAME', 'REMOTE_USER', 'GL_USER')
+# What a push may always write.
+OPEN_NAMESPACES = ('refs/heads/', 'refs/tags/')
+
+
+class TrustedPolicy(Record):
+    """The policy a push is judged by, and where it came from."""
+
+    __slots__ = ('policy', 'ref', 'source', 'first_push', 'pusher')
+
+    def __init__(self, policy: Policy, ref: str | None, source: str,
+                 first_push: bool = False) -> None:
+        self.policy = policy
+        self.ref = ref        # the ref it is read from (None: a file)
+        self.source = source  # for messages
+        self.first_push = first_push  # an empty repository's first push
+        self.pusher: str | None = None
+
+
+def pusher(environ: Mapping[str, str]) -> str | None:
+    """Who pushes, as the server says it (``None`` when it does not)."""
+    return next((environ[v] for v in PUSHER_VARS if environ.get(v)), None)
+
+
+# -- namespaces ------------------------------------------------------------------
+
+def ref_allowed(ref: str, policy: Policy) -> bool:
+    if ref.startswith(OPEN_NAMESPACES):
+        return True
+    from worktree_guard.policy.globmatch import matches_any
+    return matches_any(list(policy['server']['allowed-refs']), ref)
+
+
+def namespace_violation(u: RefUpdate, policy: Policy) -> Violation | None:
+    """A refusal for a ref outside the namespaces a push may write
+    (deletions are let through: they bring nothing)."""
+    if u.is_delete or ref_allowed(u.remote_ref, policy):
+        return None
+    from worktree_guard.rules import server_policy
+    return server_policy.ref_outside_namespaces(u.remote_ref)
+
+
+# -- the policy ref --------------------------------------------------------------
+
+def load(repo: Repo, policy_ref: str | None,
+         policy_path: str | None) -> TrustedPolicy:
+    """The server's policy: ``--policy PATH``, else ``.worktree-guard.yaml``
+    on the policy ref *on the server now* (the pushed commits are never
+    consulted).  A policy ref without the file means the built-in
+    defaults; an invalid file refuses every push (fail closed) until an
+    administrator fixes it."""
+    from worktree_guard import policy as policy_mod
+    if policy_path is not None:
+        pol = policy_mod.load(None, policy_path, repo.git_dir)
+        return TrustedPolicy(pol, None, f'{policy_path} (a file on '
+                                        'the server)')
+    from worktree_guard.gitctx import receive
+    if policy_ref is not None:
+        ref, commit = receive.resolve_policy_ref(repo, policy_ref)
+        why = f'--policy-ref {policy_ref}'
+    else:
+        ref = receive.head_target(repo) or 'HEAD'
+        commit = repo.ref_oid(ref) if ref.startswith('refs/') else None
+        why = f"the server's HEAD ({ref})"
+    if commit is None:
+        return _missing(repo, ref, why)
+    trusted = _read(repo, ref, commit)
+    base = trusted.policy['base']['branch']
+    if base and f'refs/heads/{base}' != ref:
+        # base.branch names the policy branch explicitly: read it there.
+        ref = f'refs/heads/{base}'
+        commit = repo.ref_oid(ref)
+        if commit is None:
+            return _missing(repo, ref, f'base.branch in {trusted.source}')
+        trusted = _read(repo, ref, commit)
+    return trusted
+
+
+def _missing(repo: Repo, ref: str, why: str) -> TrustedPolicy:
+    from worktree_guard import policy as policy_mod
+    from worktree_guard.gitctx import receive
+    if not receive.has_branches(repo):
+        return TrustedPolicy(
+            policy_mod.default_policy(), ref,
+            f'the built-in defaults: {ref} does not exist yet, and the '
+            'first push into an empty repository sets the policy',
+            first_push=True)
+    raise GuardError(
+        f"the server's policy ref {ref} (from {why}) does not exist, so "
+        'every push is refused: the policy is never guessed from another '
+        'branch',
+        'on the server, point HEAD at the default branch (git symbolic-ref '
+        'HEAD refs/heads/main), or install the hook with --policy-ref '
+        '<branch>',
+    )
+
+
+def _read(repo: Repo, ref: str, commit: str) -> TrustedPolicy:
+    from worktree_guard import policy as policy_mod
+    from worktree_guard.gitctx import receive
+    commit = repo.rev_parse(commit) or commit
+    blob = receive.read_blob(repo, commit, policy_mod.POLICY_FILE)
+    if blob is None:
+        return TrustedPolicy(
+            policy_mod.default_policy(), ref,
+            f'the built-in defaults, as {ref} has no '
+            f'{policy_mod.POLICY_FILE}')
+    display = f'{ref}:{policy_mod.POLICY_FILE}'
+    try:
+        pol = _from_blob(repo, display, blob[0], blob[1])
+    except PolicyError as e:
+        raise PolicyError(
+            f"the server's policy is invalid, so every push is refused:\n"
+            f'{e.message}',
+            f'{e.hint + "; " if e.hint else ""}an administrator fixes '
+            f'{ref} on the server, or points the hook at a valid file with '
+            '--policy PATH',
+        ) from None
+    return TrustedPolicy(pol, ref, f'{display} at {commit[:12]}')
+
+
+CACHE_FILE = 'worktree-guard-server-policy.cache'
+
+
+def _from_blob(repo: Repo, display: str, oid: str, content: bytes) -> Policy:
+    """Parse a policy blob, cached by its object id in the git dir: blobs
+    never change, so a cache hit skips YAML and schema validation."""
+    import os
+
+    from worktree_guard import policy as policy_mod
+    return policy_mod.cached_parse(
+        os.path.join(repo.git_dir, CACHE_FILE),
+        (policy_mod.CACHE_VERSION, oid, display), lambda: content, display,
+        display)
+
+
+# -- a push to the policy ref ----------------------------------------------------------
+
+def policy_change(repo: Repo, trusted: TrustedPolicy,
+                  u: RefUpdate) -> list[Violation]:
+    """A push that updates the policy ref: the new policy must be valid
+    (else every later push, its fix included, would be refused), and may
+    not loosen the old one unless the pusher is a policy admin."""
+    from worktree_guard import policy as policy_mod
+    from worktree_guard.gitctx import receive
+    blob = receive.read_blob(repo, u.local_oid, policy_mod.POLICY_FILE)
+    name = policy_mod.POLICY_FILE
+    try:
+        new = policy_mod.default_policy() if blob is None else \
+            policy_mod.parse(blob[1], name)
+    except PolicyError as e:
+        from worktree_guard.rules import server_policy
+        return [server_policy.invalid_policy(u.remote_ref, name, e.message,
+                                             e.hint)]
+    if trusted.first_push:
+        return []
+    from worktree_guard.policy.diff import loosenings
+    from worktree_guard.rules import server_policy
+    loose = loosenings(trusted.policy, new)
+    if not loose:
+        return []
+    who = trusted.pusher
+    admin = who is not None and who in trusted.policy['server'][
+        'policy-admins']
+    return [server_policy.loosened(u.remote_ref, name, loose, who, admin)]
