@@ -41,7 +41,7 @@ def test_pr_cannot_switch_its_rules_off(plain_repo: RepoHandle) -> None:
     assert 'it loosens: rules.branch-name: error -> off' in out
     # Asked for explicitly: the same; switched off: the PR's own policy.
     assert _check(r, '--policy-from-ref')[0] == 1
-    assert _check(r, '--no-policy-from-ref')[0] == 0
+    assert _check(r, "--no-policy-from-ref")[0] == 0
 
 
 def test_pr_that_tightens_or_breaks_the_policy(plain_repo: RepoHandle) -> None:

@@ -68,6 +68,12 @@ OPTIONS = (
            'is judged against', metavar='REV'),
     Option('--to-ref', 'value', 'push stage in CI: the head being pushed',
            metavar='REV'),
+    Option('--policy-from-ref', 'switch', "push stage in CI: read the "
+           "policy from --from-ref's commit, so a pull request cannot "
+           'loosen its own rules (the default with --from-ref, unless '
+           '--policy is given)', default=False),
+    Option('--no-policy-from-ref', 'switch', "push stage in CI: judge by "
+           "the checkout's own policy file", default=False),
     Option('--branch', 'value', 'push stage in CI: the branch name being '
            'pushed (default: $GITHUB_HEAD_REF or the current branch)',
            metavar='NAME'),
@@ -85,8 +91,8 @@ class CheckArgs(Record):
     """``check``'s arguments, with the defaults of ``OPTIONS``."""
 
     __slots__ = ('stage', 'hook', 'rule', 'all_files', 'format', 'from_ref',
-                 'to_ref', 'branch', 'remote', 'policy', 'quiet', 'color',
-                 'files')
+                 'to_ref', 'policy_from_ref', 'no_policy_from_ref', 'branch',
+                 'remote', 'policy', 'quiet', 'color', 'files')
     stage: str
     hook: str | None
     rule: list[str] | None
@@ -94,6 +100,8 @@ class CheckArgs(Record):
     format: str | None  # None: text, or github in GitHub Actions
     from_ref: str | None
     to_ref: str | None
+    policy_from_ref: bool
+    no_policy_from_ref: bool
     branch: str | None
     remote: str | None
     policy: str | None
@@ -181,7 +189,11 @@ def run(ns: argparse.Namespace | CheckArgs) -> int:
     env = os.environ
     # pre-commit runs hooks at the worktree root: find the repo from files.
     repo = Repo.discover(hook=env.get('PRE_COMMIT') == '1')
-    pol = policy_mod.load(repo.root, ns.policy, repo.git_dir)
+    from_base = bool(ns.from_ref) and ns.stage != 'commit' and \
+        not ns.no_policy_from_ref and (ns.policy_from_ref or ns.policy is None)
+    # In CI the pull request's own policy is not read at all (ci_policy).
+    pol = None if from_base else \
+        policy_mod.load(repo.root, ns.policy, repo.git_dir)
     stage = ns.stage
     pc = hookinput.updates_from_pre_commit_env(repo, env) \
         if stage in ('auto', 'push') and not ns.from_ref else None
@@ -210,6 +222,7 @@ def run(ns: argparse.Namespace | CheckArgs) -> int:
     if ns.all_files:
         from worktree_guard.term import for_terminal
         progress = inp.progress = for_terminal('reading files')
+    policy_notes: list[str] = []
     if stage == 'push':
         if ns.from_ref or ns.to_ref:
             if not (ns.from_ref and ns.to_ref):
@@ -217,6 +230,9 @@ def run(ns: argparse.Namespace | CheckArgs) -> int:
             inp.updates = hookinput.updates_from_refs(
                 repo, ns.from_ref, ns.to_ref, ns.branch)
             inp.remote = ns.remote
+            if from_base:
+                from worktree_guard.ci_policy import base_policy
+                pol, policy_notes = base_policy(repo, ns.from_ref, ns.to_ref)
         elif pc is not None:
             inp.updates, inp.remote = pc
             inp.remote = ns.remote or inp.remote
@@ -226,11 +242,13 @@ def run(ns: argparse.Namespace | CheckArgs) -> int:
                 'run it from a pre-push hook, or pass --from-ref <base> '
                 '--to-ref <head> (in CI)',
             )
+    assert pol is not None  # from_base implies the push stage
     try:
         result = runner.run(repo, pol, inp, rules)
     finally:
         if progress is not None:
             progress.close()
+    result.notes += policy_notes
     fmt = ns.format or 'text'
     if ns.format is None and 'GITHUB_ACTIONS' in env:  # not on the hot path
         from worktree_guard.report.formats import default_format

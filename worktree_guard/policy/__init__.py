@@ -100,12 +100,22 @@ class Policy:
         return str(rules.get(key, rule_sev))
 
     def matches(self, section: str, key: str, name: str) -> bool:
-        """Does ``name`` match any glob of ``section.key``?"""
+        """Does ``name`` match any glob of ``section.key``?
+
+        Branch globs (``branches.*``, ``sync.exempt``) match the whole
+        name (``globmatch``): ``release/*`` matches ``release/1.2``, not
+        ``release/1.2/x``; ``bot/**`` everything below ``bot/``.  Path
+        globs are gitignore-style (a directory covers what is in it)."""
         cache_key = f'glob:{section}.{key}'
         compiled = self._compiled.get(cache_key)
         if compiled is None:
-            compiled = [glob_matcher(r)
-                        for r in self.globs[f'{section}.{key}']]
+            if section == 'paths':
+                compiled = [glob_matcher(r)
+                            for r in self.globs[f'{section}.{key}']]
+            else:
+                from worktree_guard.policy.globmatch import compile_glob
+                compiled = [compile_glob(p.strip('/'))
+                            for p in self.data[section][key]]
             self._compiled[cache_key] = compiled
         return any(m(name) for m in compiled)
 
@@ -138,7 +148,13 @@ def default_policy() -> Policy:
 # -- loading -----------------------------------------------------------------
 
 def find_policy_file(root: str | None, override: str | None) -> str | None:
+    """The policy file's path, or ``None`` for the built-in policy.  A path
+    that is no regular file in the repository (a directory, FIFO, dangling
+    or outward symlink) is an error, never silently skipped
+    (``bounds.check_file``)."""
+    from worktree_guard.policy.bounds import check_file
     if override is not None:
+        check_file(override, None, override)
         if not os.path.isfile(override):
             raise PolicyError(
                 f'{override}: policy file not found',
@@ -149,6 +165,7 @@ def find_policy_file(root: str | None, override: str | None) -> str | None:
     if root is None:
         return None
     path = os.path.join(root, POLICY_FILE)
+    check_file(path, root, POLICY_FILE)
     return path if os.path.isfile(path) else None
 
 
@@ -169,9 +186,10 @@ def load(root: str | None, override: str | None = None,
     display = os.path.relpath(path) if override is None else override
 
     def read() -> bytes:
+        from worktree_guard.policy.bounds import MAX_POLICY_BYTES
         try:
-            with open(path, 'rb') as f:
-                return f.read()
+            with open(path, 'rb') as f:  # one byte more says "too big"
+                return f.read(MAX_POLICY_BYTES + 1)
         except OSError as e:
             raise PolicyError(f'{display}:1:1: cannot read the policy file: '
                               f'{e.strerror}',

@@ -190,8 +190,12 @@ def glob_matcher(regex: str) -> Callable[[str], bool]:
     """A predicate equal to ``bool(re.match(regex, name))``."""
     shape = simple_glob(regex)
     if shape is None:
-        import re
-        compiled = re.compile(regex)
+        # RE2: linear time, so a glob such as 'a*'*25 + 'b' cannot hang a
+        # commit (or a server, where the names come from the pusher).
+        # Python's '$' also matches before a final newline; RE2's does not.
+        if regex.endswith(_DIR_OR_END):
+            regex = regex[:-len(_DIR_OR_END)] + r'(?:(?P<ps_d>/)|\n?\z)'
+        compiled = compile_regex(regex)
         return lambda name: compiled.match(name) is not None
     segments, prefix = shape
 

@@ -48,6 +48,9 @@ def parse(raw: bytes | str, filename: str = POLICY_FILE) -> Policy:
     """Parse and validate policy text; raise ``PolicyError`` on any problem."""
     import yaml
 
+    from worktree_guard.policy.bounds import check_nodes
+    from worktree_guard.policy.bounds import check_size
+    check_size(len(raw), filename)
     if isinstance(raw, bytes):
         try:
             text = raw.decode('utf-8')
@@ -73,6 +76,7 @@ def parse(raw: bytes | str, filename: str = POLICY_FILE) -> Policy:
         ) from None
     try:
         node = loader.get_single_node()
+        check_nodes(node, filename)  # alias bombs: before building them
         data = loader.construct_document(node) if node is not None else None
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
@@ -269,6 +273,10 @@ def _semantic_checks(data: dict[str, Any],
                        f'invalid pattern {pat!r}',
                        'patterns are gitignore-style globs: *, **, ?, [a-z]; '
                        'close every [ with ]')
+    from worktree_guard.policy.bounds import check_amounts
+    from worktree_guard.policy.match import parse_duration
+    from worktree_guard.policy.match import parse_size
+    yield from check_amounts(data, at, parse_size, parse_duration)
     for i, entry in enumerate((data.get('paths') or {}).get('allow') or []):
         if entry.startswith('re:'):
             try:

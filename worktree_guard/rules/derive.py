@@ -47,7 +47,7 @@ def core_sections(registry: Registry) -> tuple[list[Section], list[Section]]:
         "Ref globs a push may write besides refs/heads/* and refs/tags/* "
         "(the server refuses every other ref; refs/replace/* is never "
         "honoured). '*' stops at '/', '**' does not.")
-    allowed_refs['maxItems'] = 100
+    allowed_refs["maxItems"] = 100
     admins = string_list(
         'Pushers (GL_USERNAME, GITEA_PUSHER_NAME, REMOTE_USER or GL_USER '
         'on the server) who may push a change that loosens this policy.')

@@ -101,8 +101,9 @@ def string_list(description: str, default: tuple[str, ...] = (),
                 glob: str | None = None) -> dict[str, Any]:
     """A list of non-empty strings; ``glob='anchored'`` or ``'path'``
     marks gitignore-style glob lists (see ``Section``)."""
-    out = key(list(default), description, type='array',
-              items={'type': 'string', 'minLength': 1})
+    # Bounded, as every value of a policy a pusher may write (issue 13).
+    out = key(list(default), description, type='array', max_items=1000,
+              items={'type': 'string', 'minLength': 1, 'maxLength': 4096})
     if glob is not None:
         out['x-glob'] = glob
     return out

@@ -62,7 +62,7 @@ out in the main checkout)""",
             pattern='^[0-9]+[smhdw]$'),
         'max-behind': key(
             0, 'How many base commits a pushed branch may lack.',
-            type='integer', minimum=0),
+            type='integer', minimum=0, maximum=100_000),
         'require-linear': key(
             True, 'Refuse merge commits between the base and the pushed '
             'tip.', type='boolean'),

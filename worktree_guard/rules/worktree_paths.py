@@ -70,7 +70,8 @@ git rm --cached -r -- trees/<name>   and add /trees/ to .gitignore.""",
         'max-file-size': key(
             '1MiB', 'Files larger than this are skipped (bytes, or e.g. '
             "'512KiB', '1MB').", type=['integer', 'string'],
-            pattern='^[0-9]+ *([kKmMgG]i?[bB]?|[bB])?$', minimum=1),
+            pattern='^[0-9]+ *([kKmMgG]i?[bB]?|[bB])?$', minimum=1,
+            maximum=1 << 30),
         'baseline': key(
             '.worktree-guard-baseline.json', 'The baseline file, relative to '
             'the worktree root: the findings accepted on adoption '

@@ -103,9 +103,10 @@ def test_builtin_globs_match_pathspec() -> None:
 
 
 @pytest.mark.parametrize(('name', 'exempt'), [
-    ('main', True), ('release/1.2', True), ('release/1.2/x', True),
+    ('main', True), ('release/1.2', True), ('release/1.2/x', False),
     ('dependabot/pip/x', True), ('mainline', False), ('feature/main', False),
-    ('issue-1-x', False),
+    ('issue-1-x', False), ('main/x', False), ('develop/Anything', False),
+    ('dependabot', False),
 ])
 def test_exempt_globs_are_anchored(name: str, exempt: bool) -> None:
     assert P.default_policy().matches('branches', 'exempt', name) is exempt
