@@ -760,6 +760,7 @@ def test_allowed_refs_widen_the_namespaces(bare: Bare, hook: Hook) -> None:
         assert hook(bare, line(ZERO_OID, ok, ref)) == (0, '')
     rc, err = hook(bare, line(ZERO_OID, ok, 'refs/notes/a/b'))
     assert rc == 1
+    assert 'server-policy/ref-namespace' in err
     # Deleting a ref outside them is fine: it brings nothing.
     assert hook(bare, line(ok, ZERO_OID, 'refs/x/y')) == (0, '')
 
