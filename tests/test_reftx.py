@@ -152,7 +152,7 @@ def _main(monkeypatch: pytest.MonkeyPatch, cwd: Path, args: list[str],
     import io
     import sys
 
-    from worktree_guard import reftx
+    from worktree_guard.commands import reftx
     monkeypatch.chdir(cwd)
     monkeypatch.setattr(sys, 'stdin', io.StringIO(text))
     return reftx.main(args)

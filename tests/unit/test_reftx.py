@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import pytest
 
-from worktree_guard.reftx import Move
-from worktree_guard.reftx import parse
-from worktree_guard.reftx import refusals
+from worktree_guard.commands.reftx import Move
+from worktree_guard.commands.reftx import parse
+from worktree_guard.commands.reftx import refusals
 
 Z = '0' * 40
 A, B, C = 'a' * 40, 'b' * 40, 'c' * 40

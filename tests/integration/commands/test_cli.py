@@ -187,7 +187,8 @@ def test_help_lists_every_command_and_the_routed_ones_answer(
                  'update'):
         assert f'\n    {name}' in out, name
     assert main(['hook', '--help']) == 0
-    assert '{pre-commit,pre-push,commit-msg}' in capsys.readouterr().out
+    assert '{pre-commit,pre-push,commit-msg,reference-transaction}' in \
+        capsys.readouterr().out
     assert main(['wt', '--help']) == 0
     out = capsys.readouterr().out
     assert 'usage: worktree-guard wt' in out and 'wt_args' not in out
