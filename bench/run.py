@@ -56,6 +56,8 @@ SCENARIOS: dict[str, tuple[str, str, str]] = {
                  'wt status for 1,000 worktrees and 200 sharing one file'),
     'agent': ('agent', 'run',
               'the coding-agent hook per tool call vs python -I -S -c pass'),
+    'reftx': ('reftx', 'run',
+              'reference-transaction hook: added time per ref update'),
     'server': ('server', 'run',
                'pre-receive: added time per push (200 commits, 2,000 '
                'files)'),

@@ -292,3 +292,14 @@ def test_twenty_concurrent_pushes_over_http(site: Site) -> None:
                cwd=repo.bare)
     assert fsck.returncode == 0, fsck
     assert 'error' not in fsck.stderr.lower()
+
+
+def test_pushed_alias_bomb_policy_is_refused_fast(repo: Repo) -> None:
+    lines = ['version: 1', 'x0: &x0 [a, a, a, a, a, a, a, a, a]']
+    for i in range(1, 12):
+        lines.append(f'x{i}: &x{i} [' + ', '.join([f'*x{i - 1}'] * 9) + ']')
+    bombed = repo.commit({'.worktree-guard.yaml': '\n'.join(lines) + '\n'})
+    proc = repo.push(f'{bombed}:refs/heads/main')
+    refused(proc, 'refs/heads/main')
+    assert 'server-policy/invalid' in proc.stderr
+    assert 'expands to more than 10000 YAML nodes' in proc.stderr

@@ -10,13 +10,17 @@ and ``spawn`` stops its child's process group on the way out
 """
 from __future__ import annotations
 
-import signal
-
 # `typing` costs start-up time; mypy reads this name as True.
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # pragma: no cover (typing only)
+    import signal
     from types import FrameType
     from typing import Any
+else:  # the C module: `signal` itself imports enum (~5 ms of a hook)
+    try:
+        import _signal as signal
+    except ImportError:  # pragma: no cover (CPython always has it)
+        import signal
 
 CAUGHT = (signal.SIGTERM, signal.SIGHUP)
 
