@@ -104,3 +104,33 @@ def test_an_interrupted_spawn_leaves_no_child(tmp_path: Path) -> None:
     assert not _alive(child)
     with pytest.raises(ChildProcessError):
         os.waitpid(child, os.WNOHANG)  # already reaped
+
+
+def test_an_interrupted_spawn_with_a_timeout_stops_its_helpers(
+        tmp_path: Path) -> None:
+    """With a timeout the child has its own process group: an interruption
+    (SIGTERM/SIGHUP become one, issue 13) stops its helpers too, as
+    git-remote-http is stopped with the fetch."""
+    pidfile = tmp_path / 'pid'
+
+    class Interrupted(Exception):
+        pass
+
+    def on_alarm(signum: int, frame: object) -> None:
+        raise Interrupted
+
+    old = signal.signal(signal.SIGALRM, on_alarm)
+    signal.setitimer(signal.ITIMER_REAL, 0.5)
+    try:
+        with pytest.raises(Interrupted):
+            spawn(['sh', '-c', f'sleep 30 & echo $! > {pidfile}; wait'],
+                  timeout=60)
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old)
+    helper = int(pidfile.read_text())
+    for _ in range(200):
+        if not _alive(helper):
+            break
+        time.sleep(0.01)
+    assert not _alive(helper)
