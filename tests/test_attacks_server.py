@@ -35,7 +35,7 @@ rules:
   worktree-paths: off
   sync-before-push: off
 """
-ESCAPE = {'notes.txt': 'see ../../../etc/passwd\n'}
+ESCAPE = {'notes.txt': 'cd ../../other-repo && make\n'}
 
 
 class Site:

@@ -71,7 +71,7 @@ def test_core_worktree_and_git_work_tree(native_repo: RepoHandle,
     proc = run(['git', '--git-dir', str(r.path / '.git'), 'commit', '-q',
                 '-m', 'a'], cwd=elsewhere)
     assert proc.returncode == 0, proc
-    (elsewhere / 'b.txt').write_text('see ../../../etc/passwd\n')
+    (elsewhere / 'b.txt').write_text('cd ../../other-repo && make\n')
     git('--git-dir', str(r.path / '.git'), 'add', 'b.txt', cwd=elsewhere)
     proc = run(['git', '--git-dir', str(r.path / '.git'), 'commit', '-q',
                 '-m', 'b'], cwd=elsewhere)

@@ -207,7 +207,7 @@ def test_tags_are_judged_and_other_refs_refused(bare: Bare,
     clean = bare.make({'a.txt': 'fine\n'})
     assert hook(bare, line(ZERO_OID, clean, 'refs/tags/v1')
                 + line(clean, ZERO_OID, 'refs/tags/v0')) == (0, '')
-    new = bare.make({'a.txt': '../../../etc/passwd\n'})
+    new = bare.make({'a.txt': 'cd ../../other-repo && make\n'})
     rc, err = hook(bare, line(ZERO_OID, new, 'refs/tags/v2'))
     assert rc == 1
     assert 'refused refs/tags/v2 (worktree-paths)' in err
@@ -713,7 +713,7 @@ def test_tag_of_a_tree_brings_no_commit(bare: Bare, hook: Hook) -> None:
 
 
 def test_skipped_paths_rule_skips_tags_too(bare: Bare, hook: Hook) -> None:
-    bad = bare.make({'a.txt': '../../../etc/passwd\n'})
+    bad = bare.make({'a.txt': 'cd ../../other-repo && make\n'})
     policy = bare.make({'.worktree-guard.yaml': POLICY.replace(
         'allow-skip: [branch-name', 'allow-skip: [worktree-paths, branch-name'
     )})
