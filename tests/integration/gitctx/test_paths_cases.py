@@ -827,9 +827,13 @@ def test_content_without_candidates_never_imports_re(
         'assert facts.changes[0].regions, facts\n'
         'print(worktree_paths.check(facts, pol), "re" in sys.modules)\n'
     )
+    # The hot path as hooks run it: posix_spawn (the subprocess fallback
+    # imports more, by design).
+    env = {k: v for k, v in os.environ.items()
+           if k != 'WORKTREE_GUARD_SPAWN'}
     out = subprocess.run([sys.executable, '-I', '-S', '-c',
                           f'import sys; sys.path[:0] = {sys.path!r}\n' + code],
-                         cwd=r.path, capture_output=True, text=True)
+                         cwd=r.path, capture_output=True, text=True, env=env)
     assert out.returncode == 0, out.stderr
     assert out.stdout.split() == ['[]', 'False']
 

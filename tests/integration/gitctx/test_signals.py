@@ -47,6 +47,14 @@ def _holders(port: int) -> list[int]:
     return found
 
 
+
+def _default_sigint() -> None:
+    """A shell that starts a job in the background (`./dev test &`) hands
+    it SIGINT ignored, and Python keeps it ignored: give the hook the
+    default a terminal's Ctrl-C would meet."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 @pytest.mark.parametrize('sig', [signal.SIGTERM, signal.SIGHUP,
                                  signal.SIGINT])
 def test_signal_stops_the_fetch(tmp_path: Path, silent: socket.socket,
@@ -64,7 +72,7 @@ def test_signal_stops_the_fetch(tmp_path: Path, silent: socket.socket,
         ['worktree-guard', 'check', '--stage', 'push', '--from-ref',
          'origin/main', '--to-ref', 'HEAD'], cwd=r,
         stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        start_new_session=True)
+        start_new_session=True, preexec_fn=_default_sigint)
     try:
         conn, _ = silent.accept()   # the fetch is connected and waiting
         with conn:
