@@ -72,7 +72,8 @@ def test_signal_stops_the_fetch(tmp_path: Path, silent: socket.socket,
         ['worktree-guard', 'check', '--stage', 'push', '--from-ref',
          'origin/main', '--to-ref', 'HEAD'], cwd=r,
         stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        start_new_session=True, preexec_fn=_default_sigint)
+        start_new_session=True,
+        preexec_fn=_default_sigint)  # noqa: PLW1509 (no locks taken)
     try:
         conn, _ = silent.accept()   # the fetch is connected and waiting
         with conn:

@@ -160,7 +160,8 @@ def test_watch_redraws_on_a_ref_change(native_repo: RepoHandle) -> None:
         text=True,
         # A background `./dev test &` hands SIGINT ignored to its children:
         # restore the default a terminal's Ctrl-C meets.
-        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+        preexec_fn=lambda: signal.signal(  # noqa: PLW1509 (no locks)
+            signal.SIGINT, signal.SIG_DFL),
         # Unaudited: the test itself commits while the dashboard runs.
         env={k: v for k, v in os.environ.items()
              if k != 'WORKTREE_GUARD_AUDIT'})
