@@ -70,6 +70,10 @@ _LINK_BEFORE = ('](', ']: ', ']:', '<')
 _COMPILED: dict[bytes | str, Any] = {}
 
 # What ends a path token: blanks, quotes, brackets, separators.
+# Blocks of a terminal session: lines without a prompt are output.
+_CONSOLE = frozenset(('console', 'shell-session', 'shellsession',
+                      'terminal'))
+_PROMPTS = ('$', '#', '%', '>', 'PS', '\u276f', '(')
 _DELIMS = frozenset(b' \t\r\n\v\f"\'`()[]{}<>,;|=')
 _TRAILING = frozenset(b',:;!?*\\')
 _PLUS = 0x2B
@@ -650,6 +654,8 @@ class Engine:
         anchor = _anchor(prefix)
         block, cwd = state
         if kind in (text.DOC, text.CHANGELOG):
+            if block in _CONSOLE and not stripped.startswith(_PROMPTS):
+                return None   # a command's output: an example, no reference
             if block is not None and block in _lines.SHELL_LANGS:
                 if cwd is None or cwd == _lines.UNKNOWN:
                     return (QUIET, None, 'a command for the reader after a '
@@ -715,6 +721,14 @@ class Engine:
                  tag: int) -> Verdict | None:
         """The verdict for one token at one site, or None when fine."""
         strength, bases, reason, folder, kind, joined, is_test, _ = site
+        doc = kind in (text.DOC, text.CHANGELOG)
+        if doc and strength == QUIET and (tag == 1 or '/' in raw and (
+                text.home_user(text.decode(raw, True)) is not None)):
+            # A home path in a doc's example (a code block, a command or
+            # its output): someone's machine shown to the reader, never a
+            # reference the doc uses (asdf's /home/john_doe/.asdf, Pro
+            # Git's /home/schacon/.ssh/id_rsa).
+            return None
         if tag == 1:
             m = _rx(_WIN_HOME).match(text.decode(raw) if '\\\\' in raw
                                      else raw)
@@ -725,7 +739,7 @@ class Engine:
                         'the worktree', [], 'error', 'a real user\'s home',
                         None)
             return None
-        t = joined if tag == 3 else text.decode(raw)
+        t = joined if tag == 3 else text.decode(raw, doc)
         if not t:  # pragma: no cover (defensive: a candidate holds a path)
             return None
         if joined == 'anchor':
@@ -847,7 +861,11 @@ class Engine:
             return ('relative-escape', msg, fix, 'error',
                     f'{reason}; lands in {known}', repl)
         msg += f': {_OUTSIDE}'
-        if strength == WEAK:
+        if strength == WEAK or (reason == 'a link target'
+                                and _ref_link(norms[0])):
+            # A doc link one level above the root, to <ref>/<path>, that
+            # lands in no known place: on GitHub a /blob/<ref>/ page
+            # opens another tag's file (`../../v1.2.0/README.md`).
             return ('relative-escape', msg + f' (a warning: {reason})', [],
                     'warn', reason, None)
         return ('relative-escape', msg, [], 'error', reason, None)
@@ -890,6 +908,13 @@ _REGEX = frozenset('dwsbDWSB.')
 _PAYLOADS = ('etc/passwd', 'etc/shadow', 'etc/hosts', 'etc/group',
              'windows/win.ini', 'windows/system32', 'winnt/win.ini',
              'boot.ini', 'proc/self/')
+
+
+def _ref_link(n: str) -> bool:
+    """``../<ref>/<path>``: one level above the root, then a ref and a
+    path, the shape of GitHub's blob/tree link to another ref."""
+    parts = n.split('/')
+    return len(parts) > 2 and parts[1] != '..' and parts[2] != ''
 
 
 def _payload(t: str) -> bool:

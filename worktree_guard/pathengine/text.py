@@ -15,8 +15,14 @@ _STRING_ESCAPES = frozenset('ntr0"\'')
 _PERCENT = {'%2e': '.', '%2f': '/', '%5c': '\\'}
 
 
-def decode(token: str) -> str:
-    """The path a token spells, as the reader of the file sees it."""
+def decode(token: str, doc: bool = False) -> str:
+    """The path a token spells, as the reader of the file sees it.
+    ``doc``: the token is in a doc, whose markup escapes punctuation with
+    a backslash (roff man pages: ``/home/\\.\\.\\./git\\-x``; Markdown:
+    ``\\.``, ``\\-``, ``\\_``); those escapes are undone first."""
+    if doc and '\\' in token and '..\\' not in token:   # not ..\\x
+        for esc in ('\\.', '\\-', '\\_'):
+            token = token.replace(esc, esc[1])
     if '%' in token:
         low = token.lower()
         if '%2e' in low or '%2f' in low or '%5c' in low:
@@ -117,6 +123,9 @@ _LOCKFILES = frozenset(('pnpm-lock.yaml', 'yarn.lock', 'package-lock.json',
 _DOC_EXT = frozenset(('md', 'markdown', 'mdx', 'mdown', 'rst', 'txt',
                       'adoc', 'asciidoc', 'org', 'textile', 'rdoc', 'pod',
                       'html', 'htm'))
+# Man pages (roff): docs whose examples sit in .nf/.EX blocks.
+_MAN_EXT = frozenset(('1', '2', '3', '4', '5', '6', '7', '8', '9', 'man',
+                      'roff'))
 _SHELL_EXT = frozenset(('sh', 'bash', 'zsh', 'ksh', 'bats', 'envrc'))
 _CONFIG_EXT = frozenset(('yml', 'yaml', 'toml', 'json', 'jsonc', 'json5',
                          'ini', 'cfg', 'conf', 'env', 'properties', 'xml',
@@ -146,7 +155,7 @@ def file_kind(path: str, head: bytes) -> str:
         stem, ext = low, ''
     if stem.startswith(_CHANGELOG) and (not ext or ext in _DOC_EXT):
         return CHANGELOG
-    if ext in _DOC_EXT or (not ext and stem.startswith(_DOC_NAMES)):
+    if ext in _DOC_EXT or ext in _MAN_EXT or (not ext and stem.startswith(_DOC_NAMES)):
         return DOC
     if ext in _SHELL_EXT or low in ('.bashrc', '.profile', '.zshrc'):
         return SHELL
