@@ -133,6 +133,16 @@ FALSE_POSITIVES = [
     ('pnpm-lock.yaml', "      '@x/config': link:../config\n"),
     ('.aliases', 'alias ...="cd ../.."\n'),
     ('lib/dirs.zsh', "alias -g ...='../..'\n"),
+    # Example homes in a doc's examples and output (asdf, Pro Git, man
+    # pages), roff and Markdown escapes decoded first.
+    ('docs/a.md', '```sh\nexport ASDF_DATA_DIR=/home/john_doe/.asdf\n```\n'),
+    ('docs/a.md', '```console\n$ ls\n/Users/kim/.tool-versions\n```\n'),
+    ('docs/a.md', '    $ ssh-keygen\n    (/home/schacon/.ssh/id_rsa)\n'),
+    ('man/git-ignore.1', '.nf\n$ cat /home/alice/\\.gitignore\n.fi\n'),
+    ('man/git-root.1', 'see /home/\\.\\.\\./git\\-extras\n'),
+    ('docs/a.md', 'see /home/\\.\\.\\./x\n'),
+    # Console output is an example, even of a checkout's path.
+    ('docs/a.md', f'```console\n$ git worktree list\n{MAIN}/docs x\n```\n'),
     # The syntax named in prose, not a path.
     ('README.md', 'A `../` path, or `..`, climbs.\n'),
     # Left alone, as before.
@@ -144,6 +154,23 @@ FALSE_POSITIVES = [
 @pytest.mark.parametrize(('path', 'content'), FALSE_POSITIVES)
 def test_false_positive_kinds_are_quiet(path: str, content: str) -> None:
     assert scan(path, content) == []
+
+
+def test_home_paths_in_doc_prose_and_code_still_count() -> None:
+    # Only the doc's examples pass: prose, links and code still report.
+    assert scan('docs/a.md', 'see /home/ann/x\n') == ['1:5 home-path error']
+    assert scan('plugins/pep8/_pep8',
+                "'--config[default /home/gsemet/.config/pep8]'\n") == [
+        '1:19 home-path error']
+    assert scan('docs/a.md', '```console\n$ cat /home/ann/x\n```\n') == []
+
+
+def test_links_above_the_root_still_count() -> None:
+    # Not the <ref>/<path> shape, or landing in a known place: errors.
+    assert scan('docs/a.md', '[x](../../x.md)\n') == [f'1:5 {ERR}']
+    assert scan('README.md', '[x](../../shared/a.md)\n') == [f'1:5 {ERR}']
+    assert scan('docs/a.md', '[x](../../../issue-46-docs/a.md)\n') == [
+        '1:5 relative-escape error']
 
 
 def test_container_user_from_the_dockerfile() -> None:
@@ -165,6 +192,10 @@ WEAK = [
     ('docs/a.md', 'run `../../tool`\n', ['1:6 relative-escape warn']),
     ('a.py', '# see ../../../notes\n', ['1:7 relative-escape warn']),
     ('run.sh', '# from ../../../x\n', ['1:8 relative-escape warn']),
+    # GitHub's link to another ref's file (bats-core docs/versions.md):
+    # one level above the root, then <ref>/<path>, landing nowhere known.
+    ('docs/versions.md', '[v1.2.0](../../v1.2.0/README.md)\n',
+     ['1:10 relative-escape warn']),
 ]
 
 

@@ -722,8 +722,9 @@ class Engine:
         """The verdict for one token at one site, or None when fine."""
         strength, bases, reason, folder, kind, joined, is_test, _ = site
         doc = kind in (text.DOC, text.CHANGELOG)
-        if doc and strength == QUIET and (tag == 1 or '/' in raw and (
-                text.home_user(text.decode(raw, True)) is not None)):
+        if doc and strength == QUIET and (tag == 1 or (
+                '/' in raw
+                and text.home_user(text.decode(raw, True)) is not None)):
             # A home path in a doc's example (a code block, a command or
             # its output): someone's machine shown to the reader, never a
             # reference the doc uses (asdf's /home/john_doe/.asdf, Pro
