@@ -141,6 +141,16 @@ FALSE_POSITIVES = [
     ('man/git-ignore.1', '.nf\n$ cat /home/alice/\\.gitignore\n.fi\n'),
     ('man/git-root.1', 'see /home/\\.\\.\\./git\\-extras\n'),
     ('docs/a.md', 'see /home/\\.\\.\\./x\n'),
+    # HTML <pre>, roff .nf/.EX and AsciiDoc listing blocks are examples.
+    ('man/git-ignore.1', '.nf\n\n$ git ignore\nGlobal: /home/alice/\\.gitignore\n'
+     '.fi\n'),
+    ('man/x.8', '.EX\ncd ../../x\n.EE\n'),
+    ('man/git-ignore.html', '<pre><code>$ git ignore\nGlobal: /home/alice/.x\n'
+     '</code></pre>\n'),
+    ('a.html', '<pre>/home/alice/.x</pre>\n'),
+    ('book/ssh.asc', '[source,console]\n----\n$ ssh-keygen\n'
+     'Enter file (/home/schacon/.ssh/id_rsa):\n----\n'),
+    ('book/x.adoc', '....\ncd ../../x\n....\n'),
     # Console output is an example, even of a checkout's path.
     ('docs/a.md', f'```console\n$ git worktree list\n{MAIN}/docs x\n```\n'),
     # The syntax named in prose, not a path.
@@ -163,6 +173,13 @@ def test_home_paths_in_doc_prose_and_code_still_count() -> None:
                 "'--config[default /home/gsemet/.config/pep8]'\n") == [
         '1:19 home-path error']
     assert scan('docs/a.md', '```console\n$ cat /home/ann/x\n```\n') == []
+    # After an example block ends, prose is prose again.
+    for text in ('.nf\nx\n.fi\n', '<pre>\nx\n</pre>\n', '----\nx\n----\n',
+                 '[source,sh]\n----\nx\n----\n'):
+        assert scan('book/a.asc', text + 'see /home/ann/x\n') == [
+            f'{text.count(chr(10)) + 1}:5 home-path error'], text
+    # Markdown's ---- is a rule, no block.
+    assert scan('a.md', '----\nsee /home/ann/x\n') == ['2:5 home-path error']
 
 
 def test_links_above_the_root_still_count() -> None:

@@ -624,10 +624,16 @@ class Engine:
                 kind in (text.DOC, text.CHANGELOG) and (
                     data.find(b'```', rs, rend) != -1
                     or data.find(b'~~~', rs, rend) != -1
-                    or data.find(b'::', rs, rend) != -1)):
+                    or data.find(b'::', rs, rend) != -1
+                    or data.find(b'<pre', rs, rend) != -1
+                    or data.find(b'.nf', rs, rend) != -1
+                    or data.find(b'.EX', rs, rend) != -1
+                    or data.find(b'----', rs, rend) != -1
+                    or data.find(b'....', rs, rend) != -1)):
             mdl = _lines.build(data, rs, rend, change.patch, kind, folder,
                                bases if kind == text.SHELL else ('',),
-                               path.endswith('.rst'))
+                               path.endswith('.rst'),
+                               path.endswith(('.adoc', '.asc', '.asciidoc')))
         return kind, bases, mdl, text.is_test(path), folder
 
     def _where(self, kind: str, bases: tuple[str, ...], folder: str,

@@ -131,10 +131,14 @@ class Model:
 
 
 def build(data: bytes, rs: int, rend: int, patch: bool, kind: str,
-          folder: str, bases: tuple[str, ...], rst: bool = False) -> Model:
+          folder: str, bases: tuple[str, ...], rst: bool = False,
+          adoc: bool = False) -> Model:
     """Walk the new-file lines of one region (see the module doc).
-    Docs: Markdown fences (```lang, ~~~) and, with ``rst``, literal
-    blocks (a paragraph ending in ``::``, ``.. code-block:: lang``)."""
+    Docs: Markdown fences (```lang, ~~~), HTML ``<pre>``, roff ``.nf``/
+    ``.EX`` (man pages), with ``rst`` literal blocks (a paragraph ending
+    in ``::``, ``.. code-block:: lang``) and with ``adoc`` AsciiDoc
+    listing and literal blocks (``----``, ``....``, language from a
+    ``[source,lang]`` line before)."""
     model = Model()
     block: str | None = None
     fence = ''
@@ -144,6 +148,8 @@ def build(data: bytes, rs: int, rend: int, patch: bool, kind: str,
         if shell else None
     pending = ''   # a logical line continued with a backslash
     pending_at = 0
+    closer = ''   # what ends an HTML, roff or AsciiDoc block
+    prev = ''     # the previous non-blank line (AsciiDoc's [source,lang])
     pos = rs
     while pos < rend:
         le = data.find(b'\n', pos, rend)
@@ -170,7 +176,27 @@ def build(data: bytes, rs: int, rend: int, patch: bool, kind: str,
                 cwd = bases[0] if block in SHELL_LANGS else None
                 pos = le + 1
                 continue
-            if stripped.startswith(('```', '~~~')) and rst_indent < 0:
+            if closer:
+                if stripped == closer or (closer == '</pre'
+                                          and closer in stripped):
+                    block, cwd, closer = None, None, ''
+                    pos = le + 1
+                    continue
+            elif block is None and rst_indent < 0:
+                opened = _other_block(stripped, prev, adoc)
+                if opened is not None:
+                    closer, block = opened
+                    cwd = bases[0] if block in SHELL_LANGS else None
+                    if closer == '</pre':   # <pre><code>$ x: in the block
+                        model.states[-1] = (block, cwd)
+                        if closer in stripped:
+                            block, cwd, closer = None, None, ''
+                    pos = le + 1
+                    continue
+            if stripped:
+                prev = stripped
+            if stripped.startswith(('```', '~~~')) and rst_indent < 0 \
+                    and not closer:
                 if block is None:
                     fence = stripped[:3]
                     info = stripped[3:].strip().lstrip('{.').split()
@@ -200,6 +226,23 @@ def build(data: bytes, rs: int, rend: int, patch: bool, kind: str,
         cwd = _track(logical, base_off, cwd, folder, model)
         pos = le + 1
     return model
+
+
+def _other_block(stripped: str, prev: str,
+                 adoc: bool) -> tuple[str, str] | None:
+    """(closer, language) of an HTML, roff or AsciiDoc block this line
+    opens, or None."""
+    if stripped in ('.nf', '.EX'):
+        return ('.fi' if stripped == '.nf' else '.EE'), ''
+    if stripped[:4].lower() == '<pre':
+        return '</pre', ''
+    if adoc and len(stripped) >= 4 and stripped in ('-' * len(stripped),
+                                                   '.' * len(stripped)):
+        lang = ''
+        if prev.startswith('[source,') and prev.endswith(']'):
+            lang = prev[8:-1].partition(',')[0].strip().lower()
+        return stripped, lang
+    return None
 
 
 def _rst_block(stripped: str) -> str | None:

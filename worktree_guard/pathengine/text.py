@@ -121,7 +121,7 @@ _LOCKFILES = frozenset(('pnpm-lock.yaml', 'yarn.lock', 'package-lock.json',
                         'gemfile.lock', 'composer.lock', 'go.sum',
                         'pdm.lock', 'uv.lock', 'bun.lock'))
 _DOC_EXT = frozenset(('md', 'markdown', 'mdx', 'mdown', 'rst', 'txt',
-                      'adoc', 'asciidoc', 'org', 'textile', 'rdoc', 'pod',
+                      'adoc', 'asc', 'asciidoc', 'org', 'textile', 'rdoc', 'pod',
                       'html', 'htm'))
 # Man pages (roff): docs whose examples sit in .nf/.EX blocks.
 _MAN_EXT = frozenset(('1', '2', '3', '4', '5', '6', '7', '8', '9', 'man',
