@@ -151,6 +151,11 @@ FALSE_POSITIVES = [
     ('book/ssh.asc', '[source,console]\n----\n$ ssh-keygen\n'
      'Enter file (/home/schacon/.ssh/id_rsa):\n----\n'),
     ('book/x.adoc', '....\ncd ../../x\n....\n'),
+    # GitHub's link to another tag's file (bats-core docs/versions.md).
+    ('docs/versions.md', '[v1.2.0](../../v1.2.0/README.md)\n'
+     '[a](../../main/a.md) [b](../2.0/b.md)\n'),
+    # A home path in a doc's inline code is an example (asdf).
+    ('docs/a.md', '- Usage: `export ASDF_DATA_DIR=/home/john_doe/.asdf`\n'),
     # Console output is an example, even of a checkout's path.
     ('docs/a.md', f'```console\n$ git worktree list\n{MAIN}/docs x\n```\n'),
     # The syntax named in prose, not a path.
@@ -209,10 +214,11 @@ WEAK = [
     ('docs/a.md', 'run `../../tool`\n', ['1:6 relative-escape warn']),
     ('a.py', '# see ../../../notes\n', ['1:7 relative-escape warn']),
     ('run.sh', '# from ../../../x\n', ['1:8 relative-escape warn']),
-    # GitHub's link to another ref's file (bats-core docs/versions.md):
-    # one level above the root, then <ref>/<path>, landing nowhere known.
-    ('docs/versions.md', '[v1.2.0](../../v1.2.0/README.md)\n',
-     ['1:10 relative-escape warn']),
+    # The shape of GitHub's link to another ref's file, one level above
+    # the root then <ref>/<path>, landing nowhere known: a name that is no
+    # version or usual branch (a sibling repository?) warns.
+    ('docs/versions.md', '[x](../../other-repo/README.md)\n',
+     ['1:5 relative-escape warn']),
 ]
 
 

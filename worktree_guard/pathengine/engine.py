@@ -728,11 +728,12 @@ class Engine:
         """The verdict for one token at one site, or None when fine."""
         strength, bases, reason, folder, kind, joined, is_test, _ = site
         doc = kind in (text.DOC, text.CHANGELOG)
-        if doc and strength == QUIET and (tag == 1 or (
+        if doc and strength < STRONG and (tag == 1 or (
                 '/' in raw
                 and text.home_user(text.decode(raw, True)) is not None)):
-            # A home path in a doc's example (a code block, a command or
-            # its output): someone's machine shown to the reader, never a
+            # A home path in a doc's code (inline code, a code block, a
+            # command or its output): an example of someone's machine
+            # shown to the reader (`export X=/home/john_doe/.asdf`), never a
             # reference the doc uses (asdf's /home/john_doe/.asdf, Pro
             # Git's /home/schacon/.ssh/id_rsa).
             return None
@@ -868,8 +869,10 @@ class Engine:
             return ('relative-escape', msg, fix, 'error',
                     f'{reason}; lands in {known}', repl)
         msg += f': {_OUTSIDE}'
-        if strength == WEAK or (reason == 'a link target'
-                                and _ref_link(norms[0])):
+        ref = reason == 'a link target' and _ref_link(norms[0])
+        if ref == 'tag':
+            return None   # ../../v1.2.0/README.md: a tag, as GitHub reads it
+        if strength == WEAK or ref:
             # A doc link one level above the root, to <ref>/<path>, that
             # lands in no known place: on GitHub a /blob/<ref>/ page
             # opens another tag's file (`../../v1.2.0/README.md`).
@@ -917,11 +920,19 @@ _PAYLOADS = ('etc/passwd', 'etc/shadow', 'etc/hosts', 'etc/group',
              'boot.ini', 'proc/self/')
 
 
-def _ref_link(n: str) -> bool:
+def _ref_link(n: str) -> str:
     """``../<ref>/<path>``: one level above the root, then a ref and a
-    path, the shape of GitHub's blob/tree link to another ref."""
+    path, the shape of GitHub's blob/tree link to another ref: ``tag``
+    when the ref is a version or a usual branch name, ``ref`` for any
+    other name (a sibling repository?), '' for another shape."""
     parts = n.split('/')
-    return len(parts) > 2 and parts[1] != '..' and parts[2] != ''
+    if len(parts) < 3 or parts[1] == '..' or not parts[2]:
+        return ''
+    name = parts[1]
+    if name[:1].isdigit() or (name[:1] in 'vV' and name[1:2].isdigit()) \
+            or name in ('main', 'master', 'HEAD', 'develop', 'trunk'):
+        return 'tag'
+    return 'ref'
 
 
 def _payload(t: str) -> bool:
