@@ -16,6 +16,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from collections.abc import Iterable
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -49,15 +50,55 @@ class Unavailable(Exception):
     """The feature a scenario measures is not implemented (yet)."""
 
 
+class Stat(float):
+    """A median (the float's value) that carries its samples' spread: the
+    quartiles ``q1``/``q3``, ``lo``/``hi``, and the peak RSS (KiB) of the
+    command's process tree (``rss``; 0 when not measured)."""
+
+    samples: list[float]
+    q1: float
+    q3: float
+    lo: float
+    hi: float
+    rss: int
+
+    @classmethod
+    def of(cls, xs: Sequence[float], rss: int = 0) -> Stat:
+        xs = sorted(xs)
+        st = cls(statistics.median(xs))
+        st.samples = list(xs)
+        if len(xs) >= 2:
+            q = statistics.quantiles(xs, n=4, method='inclusive')
+            st.q1, st.q3 = q[0], q[2]
+        else:
+            st.q1 = st.q3 = xs[0]
+        st.lo, st.hi = xs[0], xs[-1]
+        st.rss = rss
+        return st
+
+
+def spread(value: float, fmt: Callable[[float], str]) -> str:
+    """``IQR a-b`` of a ``Stat``; '' for a plain number."""
+    if not isinstance(value, Stat) or len(value.samples) < 2:
+        return ''
+    return f'IQR {fmt(value.q1)}-{fmt(value.q3)}, n={len(value.samples)}'
+
+
+def fmt_rss(kib: int) -> str:
+    return f'{kib / 1024:.0f} MB'
+
+
 class Row:
-    """One printed result: a median, and its ratio to a baseline."""
+    """One printed result: a median (with its spread when it is a ``Stat``),
+    and its ratio to a baseline measured in the same run."""
 
     def __init__(self, scenario: str, label: str, ms: float,
                  base_label: str | None = None,
                  base_ms: float | None = None,
                  target: float | None = None, note: str = '',
-                 unit: str = 'ms') -> None:
+                 unit: str = 'ms', limit: float | None = None) -> None:
         self.scenario = scenario
+        self.limit = limit   # an absolute target, in ``unit``
         self.unit = unit
         self.label = label
         self.ms = ms
@@ -74,17 +115,35 @@ class Row:
 
     @property
     def ok(self) -> bool | None:
+        if self.limit is not None:
+            return self.ms <= self.limit
         if self.target is None or self.ratio is None:
             return None
         return self.ratio <= self.target
 
+    def target_text(self) -> str:
+        if self.limit is not None:
+            return f'<= {self.fmt(self.limit)}'
+        if self.target is not None:
+            return f'<= {self.target:.2f}x'
+        return ''
+
+    def spread(self) -> str:
+        return spread(self.ms, self.fmt)
+
+    def base_spread(self) -> str:
+        return spread(self.base_ms or 0, self.fmt)
+
     def text(self) -> str:
         out = f'  {self.label:<52} {self.fmt(self.ms):>10}'
+        if self.spread():
+            out += f' ({self.spread()})'
         if self.ratio is not None:
             out += f'  {self.ratio:6.2f}x {self.base_label} ' \
-                   f'({self.fmt(self.base_ms or 0)})'
-        if self.target is not None:
-            out += f'  target <= {self.target:.2f}x: ' \
+                   f'({self.fmt(self.base_ms or 0)}'
+            out += f'; {self.base_spread()})' if self.base_spread() else ')'
+        if self.target_text():
+            out += f'  target {self.target_text()}: ' \
                    f'{"ok" if self.ok else "MISSED"}'
         if self.note:
             out += f'  [{self.note}]'
@@ -94,6 +153,8 @@ class Row:
     def fmt(self, value: float) -> str:
         if self.unit == 'us':
             return f'{value:.1f} us'
+        if self.unit == 'MB':
+            return f'{value:.1f} MB'
         return fmt_ms(value)
 
 
@@ -169,6 +230,53 @@ def text_blob(i: int, size: int = 2048) -> bytes:
             f'ratio a/b; [link](./notes/n{i % 13}.md) value {i}\n').encode()
     n = size // len(line) + 1
     return (line * n)[:size - 1] + b'\n'
+
+
+UPDIR = b'[up](../d000/f00000.md)\n'
+ESCAPE = b'[other](../../../../other-repo/README.md)\n'
+
+
+def tree_blob(i: int, size: int = 2048, escape_every: int = 0,
+              updir_every: int = 20) -> bytes:
+    """``text_blob`` with, in one file of every ``updir_every``, an in-tree
+    ``../`` link (the matcher has to run and finds nothing) and, in one
+    file of every ``escape_every`` (0: none), a ``../`` link out of the
+    repository (a finding).  The size stays ``size``."""
+    extra = b''
+    if updir_every and i % updir_every == 7:
+        extra += UPDIR
+    if escape_every and i % escape_every == 3:
+        extra += ESCAPE
+    if not extra:
+        return text_blob(i, size)
+    return text_blob(i, size - len(extra)) + extra
+
+
+def fast_import(repo: Path, commits: Iterable[tuple[str, str, str | None,
+                                                     Iterable[tuple[
+                                                         str, bytes]]]]
+                ) -> None:
+    """Stream commits into ``git fast-import`` (never all the data in
+    memory): each is (ref, mark, parent mark or None, (path, data)...)."""
+    full = dict(ENV)
+    proc = subprocess.Popen(['git', 'fast-import', '--quiet'], cwd=repo,
+                            env=full, stdin=subprocess.PIPE)
+    assert proc.stdin is not None
+    w = proc.stdin.write
+    ts = 1700000000
+    for n, (ref, mark, parent, files) in enumerate(commits):
+        w(f'commit {ref}\nmark {mark}\ncommitter Bench '
+          f'<b@example.invalid> {ts + n} +0000\ndata 6\nbench\n'.encode())
+        if parent:
+            w(f'from {parent}\n'.encode())
+        for path, data in files:
+            w(f'M 100644 inline {path}\ndata {len(data)}\n'.encode())
+            w(data)
+            w(b'\n')
+        w(b'\n')
+    proc.stdin.close()
+    if proc.wait() != 0:
+        raise RuntimeError(f'git fast-import failed in {repo}')
 
 
 def make_repo(path: Path, branch: str = 'main',
@@ -247,6 +355,35 @@ class Cmd:
                 + cp.stdout.decode(errors='replace')[-1500:]
                 + cp.stderr.decode(errors='replace')[-1500:])
 
+    def peak_rss(self) -> int:
+        """The peak RSS (KiB) of one untimed run, from ``/usr/bin/time``
+        (GNU time's ``%M``: the largest process of the command's tree); 0
+        when there is no GNU time.
+
+        Not ``wait4`` from this process: exec keeps the RSS high-water
+        mark of the memory it replaces, so a child spawned from the
+        harness reports at least the harness's own peak."""
+        gnu_time = '/usr/bin/time'
+        if not os.access(gnu_time, os.X_OK):
+            return 0
+        if self.prepare:
+            self.prepare()
+        fd, out = tempfile.mkstemp(prefix='bench-rss-')
+        os.close(fd)
+        try:
+            cp = subprocess.run([gnu_time, '-f', '%M', '-o', out,
+                                 *self.argv], cwd=self.cwd, env=self.env,
+                                input=self.stdin or b'',
+                                stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL, timeout=600)
+            text = Path(out).read_text().strip().splitlines()
+        finally:
+            os.unlink(out)
+        if cp.returncode != self.rc or not text:
+            raise RuntimeError(f'{self.label}: exit {cp.returncode} under '
+                               f'{gnu_time}, expected {self.rc}')
+        return int(text[-1])
+
     def once(self) -> float:
         """One timed run.  ``posix_spawn`` with output to /dev/null keeps
         the harness's own cost small and equal for every command."""
@@ -284,9 +421,11 @@ class Cmd:
             self._stdin_path = None
 
 
-def measure(cmds: Sequence[Cmd], runs: int, warmup: int = 2) -> dict[
-        str, float]:
-    """Median milliseconds per command label, interleaved round-robin."""
+def measure(cmds: Sequence[Cmd], runs: int, warmup: int = 2,
+            rss: bool = False) -> dict[str, Stat]:
+    """Median milliseconds (with their spread) per command label,
+    interleaved round-robin; with ``rss``, each command's peak RSS from
+    one more, untimed run."""
     for c in cmds:
         c.verify()
     samples: dict[str, list[float]] = {c.label: [] for c in cmds}
@@ -302,11 +441,12 @@ def measure(cmds: Sequence[Cmd], runs: int, warmup: int = 2) -> dict[
     finally:
         for c in cmds:
             c.close()
-    return {label: statistics.median(xs) for label, xs in samples.items()}
+    peaks = {c.label: c.peak_rss() if rss else 0 for c in cmds}
+    return {label: Stat.of(xs, peaks[label]) for label, xs in samples.items()}
 
 
 def timed(fn: Callable[[], object], runs: int,
-          prepare: Callable[[], object] | None = None) -> float:
+          prepare: Callable[[], object] | None = None) -> Stat:
     """Median milliseconds of an in-process callable (e.g. a ``git push``
     wrapped in ``subprocess``), with untimed ``prepare`` before each run."""
     xs = []
@@ -316,7 +456,7 @@ def timed(fn: Callable[[], object], runs: int,
         start = time.perf_counter()
         fn()
         xs.append((time.perf_counter() - start) * 1000)
-    return statistics.median(xs)
+    return Stat.of(xs)
 
 
 # -- the report -----------------------------------------------------------------------

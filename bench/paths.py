@@ -6,6 +6,10 @@ rules skipped (``WORKTREE_GUARD_SKIP``), so it is the path check as a commit
 runs it: interpreter start-up, the staged diff, every blob read through one
 long-lived git process, and the scan.  The blobs are loose objects, as
 ``git add`` leaves them.
+
+Each size is measured twice: one file in 20 with an in-tree ``../`` link
+(the matcher runs, finds nothing), and the same plus a ``../`` link out of
+the repository in one file of every 100 (findings: the hook exits 1).
 """
 from __future__ import annotations
 
@@ -21,7 +25,7 @@ from common import install_native
 from common import make_repo
 from common import measure
 from common import run as sh
-from common import text_blob
+from common import tree_blob
 from common import write_files
 
 SKIP_OTHERS = 'branch-name,protected-branch,worktree-layout'
@@ -42,12 +46,13 @@ def _available(repo: Path) -> None:
                           'escape yet (issue 3)')
 
 
-def build(base: Path, n: int) -> tuple[Path, bytes]:
-    repo = make_repo(base / f'repo-{n}')
+def build(base: Path, n: int, escape_every: int = 0) -> tuple[Path, bytes]:
+    repo = make_repo(base / f'repo-{n}-{escape_every}')
     git('switch', '-q', '-c', f'issue-3-paths-{n}', cwd=repo)
     install_native(repo)
     # 100 files a folder, like a real tree.
-    write_files(repo, {f'p/d{i // 100:03d}/f{i:05d}.md': text_blob(i)
+    write_files(repo, {f'p/d{i // 100:03d}/f{i:05d}.md':
+                       tree_blob(i, escape_every=escape_every)
                        for i in range(n)})
     git('add', '-A', cwd=repo)
     oids = [line.split()[1] for line in
@@ -66,23 +71,26 @@ def run_sizes(opts: Options) -> list[Row]:
     rows = []
     per_file: dict[int, float] = {}
     for n in sizes:
-        repo, oids = build(base, n)
-        hook = str(repo / '.git' / 'hooks' / 'pre-commit')
-        env = hook_env(repo)
-        env['WORKTREE_GUARD_SKIP'] = SKIP_OTHERS
-        cmds = [
-            Cmd('paths', [hook], repo, env=env),
-            Cmd('catfile', ['git', 'cat-file', '--batch'], repo,
-                stdin=oids),
-        ]
-        m = measure(cmds, opts.runs if n < 10000 else max(
-            3, opts.runs), warmup=1)
-        per_file[n] = m['paths'] / n
-        rows.append(Row(
-            'paths', f'worktree-paths, {n:,} staged files',
-            m['paths'], 'git cat-file --batch', m['catfile'],
-            target=1.3 if n == mid else None,
-            note=f'{per_file[n] * 1000:.1f} us/file'))
+        for every in (0, 100):
+            repo, oids = build(base, n, every)
+            hook = str(repo / '.git' / 'hooks' / 'pre-commit')
+            env = hook_env(repo)
+            env['WORKTREE_GUARD_SKIP'] = SKIP_OTHERS
+            cmds = [
+                Cmd('paths', [hook], repo, env=env, rc=1 if every else 0),
+                Cmd('catfile', ['git', 'cat-file', '--batch'], repo,
+                    stdin=oids),
+            ]
+            m = measure(cmds, opts.runs if n < 10000 else max(
+                3, opts.runs // 3), warmup=1)
+            if not every:
+                per_file[n] = m['paths'] / n
+            tag = 'escapes in 1% of files' if every else 'no escapes'
+            rows.append(Row(
+                'paths', f'worktree-paths, {n:,} staged files, {tag}',
+                m['paths'], 'git cat-file --batch', m['catfile'],
+                target=1.3 if n == mid else None,
+                note=f'{m["paths"] / n * 1000:.1f} us/file'))
     rows.append(Row(
         'paths', f'per-file time at {big:,} files',
         per_file[big] * 1000, f'per-file time at {mid:,}',

@@ -4,13 +4,19 @@
                                          # writes bench/RESULTS.md
     python bench/run.py --quick          # fewer runs, smaller sizes (~2 min)
     python bench/run.py --only commit,paths
+    python bench/run.py --loaded         # the same beside one CPU burner
+                                         # per core (the "loaded" run)
+    python bench/run.py --label loaded   # label a run "loaded" that other
+                                         # work on the machine loads
     python bench/run.py --list
 
-Each scenario prints medians and their ratio to a baseline measured in the
-same run (round-robin, so load on the machine hits both alike).  A scenario
-whose feature is not implemented prints "not available yet" and the run
-goes on.  Only a full run (no --quick, no --only) rewrites RESULTS.md,
-unless --results names a file.
+Each scenario prints medians, their spread (the interquartile range of the
+runs) and their ratio to a baseline measured in the same run (round-robin,
+so load on the machine hits both alike).  A scenario whose feature is not
+implemented prints "not available yet" and the run goes on.  Only a full
+run (no --quick, no --only) rewrites its run's section ("quiet" or
+"loaded") of RESULTS.md, unless --results names a file; the other run's
+section is kept.
 """
 from __future__ import annotations
 
@@ -19,6 +25,7 @@ import datetime
 import importlib
 import os
 import shutil
+import subprocess
 import sys
 import time
 import traceback
@@ -47,7 +54,14 @@ SCENARIOS: dict[str, tuple[str, str, str]] = {
                          'false'),
     'paths': ('paths', 'run',
               'worktree-paths on 1k/5k/20k staged files vs git cat-file '
-              '--batch'),
+              '--batch, without escapes and with escapes in 1% of files'),
+    'scan': ('scan', 'run',
+             'whole-file scan (check --all-files) of 5k/20k/80k files vs '
+             'git grep --cached and git cat-file --batch; peak RSS'),
+    'push-paths': ('push_paths', 'run',
+                   'worktree-paths on a CI push (500 commits, 5,000 '
+                   'files) vs git diff-tree -p, with and without '
+                   'escapes'),
     'push': ('push', 'run',
              'pre-push check without the fetch vs git merge-base '
              '--is-ancestor'),
@@ -76,6 +90,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument('--results', metavar='PATH',
                    help='write the Markdown report here (a full run writes '
                         'bench/RESULTS.md)')
+    p.add_argument('--loaded', action='store_true',
+                   help='run one CPU burner per core beside the benchmarks '
+                        'and label the run "loaded"')
+    p.add_argument('--label', choices=('quiet', 'loaded'),
+                   help='the RESULTS.md section to write (default: quiet, '
+                        'or loaded with --loaded)')
     p.add_argument('--keep', action='store_true',
                    help='keep the scratch repos and print where they are')
     p.add_argument('--list', action='store_true', help='list the scenarios')
@@ -92,10 +112,15 @@ def main(argv: list[str] | None = None) -> int:
             p.error(f"unknown scenario(s) {', '.join(unknown)}; "
                     f"known: {', '.join(SCENARIOS)}")
     runs = ns.runs or (5 if ns.quick else 15)
+    label = ns.label or ('loaded' if ns.loaded else 'quiet')
     workdir = common.tmpdir('wg-bench-')
     opts = Options(runs, ns.quick, workdir)
     common.setup_env(workdir)
+    burners = start_burners() if ns.loaded else []
     info = common.machine()
+    info['run'] = label + (f' ({len(burners)} CPU burner(s) '
+                           '`python -c "while 1: pass"` beside it)'
+                           if burners else '')
     date = datetime.datetime.now(datetime.timezone.utc).strftime(
         '%Y-%m-%d %H:%M UTC')
     commit = common.commit_id()
@@ -132,16 +157,22 @@ def main(argv: list[str] | None = None) -> int:
             rows += got
             status[name] = f'{time.perf_counter() - t0:.0f} s'
     finally:
+        for b in burners:
+            b.kill()
+            b.wait()
         if ns.keep:
             say(f'\nscratch repos kept in {workdir}')
         else:
             shutil.rmtree(workdir, ignore_errors=True)
-    say(f'\ntotal {time.perf_counter() - started:.0f} s')
+    info['load'] = f"{info['load']} at the start, " \
+        f"{common.machine()['load']} at the end"
+    say(f'\ntotal {time.perf_counter() - started:.0f} s; load {info["load"]}')
     out = ns.results
     if out is None and not ns.quick and not ns.only:
         out = str(Path(__file__).resolve().parent / 'RESULTS.md')
     if out:
-        write_report(Path(out), rows, status, info, date, commit, runs)
+        write_report(Path(out), rows, status, info, date, commit, runs,
+                     label)
         say(f'wrote {out}')
     missed = [r for r in rows if r.ok is False]
     if missed:
@@ -149,15 +180,38 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def start_burners() -> list[subprocess.Popen[bytes]]:
+    """One busy loop per core, so the run shares the CPUs the way a
+    developer machine with a build going does."""
+    return [subprocess.Popen([sys.executable, '-c', 'while 1: pass'])
+            for _ in range(os.cpu_count() or 1)]
+
+
+HEAD = """# Benchmark results
+
+Written by `./dev bench` (`python bench/run.py`). Every ratio is against a
+baseline measured in the same run, interleaved round-robin; "spread" is the
+interquartile range of the runs (n = runs). A quiet run (`./dev bench`, on
+a machine doing nothing else) and a loaded run (`./dev bench --loaded`, one
+CPU burner per core beside it, or `--label loaded` on a machine other work
+loads) each keep their own section; a full run rewrites only its own.
+"""
+
+
 def write_report(path: Path, rows: list[Row], status: dict[str, str],
                  info: dict[str, str], date: str, commit: str,
-                 runs: int) -> None:
+                 runs: int, label: str = 'quiet') -> None:
+    sections = {'quiet': '_No quiet run recorded yet._\n',
+                'loaded': '_No loaded run recorded yet._\n'}
+    if path.exists():
+        old = path.read_text()
+        for name in sections:
+            start, end = f'<!-- run:{name} -->\n', f'<!-- /run:{name} -->'
+            if start in old and end in old:
+                sections[name] = old[old.index(start) + len(start):
+                                     old.index(end)]
     lines = [
-        '# Benchmark results',
-        '',
-        'Written by `./dev bench` (`python bench/run.py`). Medians of '
-        f'{runs} runs; every ratio is against a baseline measured in the '
-        'same run, interleaved round-robin.',
+        f'Medians of {runs} runs (fewer where a scenario says so).',
         '',
         f'- date: {date}',
         f'- commit: {commit}',
@@ -165,28 +219,36 @@ def write_report(path: Path, rows: list[Row], status: dict[str, str],
         '',
     ]
     for name, st in status.items():
-        lines.append(f'## {name}')
+        lines.append(f'### {name}')
         lines.append('')
         got = [r for r in rows if r.scenario == name]
         if not got:
             lines.append(f'_{st}_')
             lines.append('')
             continue
-        lines.append('| measurement | median | ratio | baseline | target |')
-        lines.append('|---|---:|---:|---|---|')
+        lines.append('| measurement | median | spread | ratio | baseline '
+                     '(median; spread) | target |')
+        lines.append('|---|---:|---|---:|---|---|')
         for r in got:
             ratio = f'{r.ratio:.2f}x' if r.ratio is not None else ''
-            base = f'{r.base_label} ({r.fmt(r.base_ms or 0)})' \
-                if r.base_label else ''
+            base = ''
+            if r.base_label:
+                base = f'{r.base_label} ({r.fmt(r.base_ms or 0)}' + (
+                    f'; {r.base_spread()})' if r.base_spread() else ')')
             target = ''
-            if r.target is not None:
-                target = f'<= {r.target:.2f}x: ' \
+            if r.target_text():
+                target = f'{r.target_text()}: ' \
                          f'{"ok" if r.ok else "**missed**"}'
-            label = r.label + (f' [{r.note}]' if r.note else '')
-            lines.append(f'| {label} | {r.fmt(r.ms)} | {ratio} | '
-                         f'{base} | {target} |')
+            row_label = r.label + (f' [{r.note}]' if r.note else '')
+            lines.append(f'| {row_label} | {r.fmt(r.ms)} | {r.spread()} | '
+                         f'{ratio} | {base} | {target} |')
         lines.append('')
-    path.write_text('\n'.join(lines))
+    sections[label] = '\n'.join(lines)
+    out = [HEAD]
+    for name in ('quiet', 'loaded'):
+        out += [f'## {name} run', '', f'<!-- run:{name} -->',
+                sections[name].rstrip('\n'), f'<!-- /run:{name} -->', '']
+    path.write_text('\n'.join(out))
 
 
 if __name__ == '__main__':

@@ -14,6 +14,7 @@ from pathlib import Path
 from common import PYTHON
 from common import Options
 from common import Row
+from common import Stat
 from common import Unavailable
 from common import git
 from common import run as sh
@@ -120,9 +121,8 @@ def run(opts: Options) -> list[Row]:
                                   with_hook.prepare))
         samples_without.append(timed(lambda: _push(client, without.path),
                                      1, without.prepare))
-    import statistics
-    w = statistics.median(samples_with)
-    wo = statistics.median(samples_without)
+    w = Stat.of(samples_with)
+    wo = Stat.of(samples_without)
     files, commits = (500, 50) if opts.quick else (2000, 200)
     return [
         Row('server', f'push {commits} commits / {files:,} files, '
