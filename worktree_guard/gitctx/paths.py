@@ -442,7 +442,7 @@ class _Collector:
 
     def _sizes(self, oids: list[str]) -> list[int]:
         """Object sizes from one ``cat-file --batch-check`` (-1: missing)."""
-        out = self.repo.git('cat-file', '--batch-check', input=b''.join(
+        out = self.repo.git('cat-file', '--batch-check', '--buffer', input=b''.join(
             o.encode() + b'\n' for o in oids)).stdout.split(b'\n')
         sizes = []
         for line in out[:len(oids)]:

@@ -1,0 +1,40 @@
+"""Whole-file scans at ``git grep``'s pace: git names the files worth reading.
+
+A whole-file scan (``check --all-files``, ``paths.scope: all``, the first
+commit, a push that adds a root) judges every tracked file, but a file can
+hold a finding only where one of the path engine's literals occurs
+(``pathengine.prefilter_terms``: every pattern's hits contain one).  So ONE
+``git grep -l -z -F`` over the index or the pushed tree names the
+candidates, in C, threaded, without a byte of the other files reaching
+Python; only they are sized and read.
+"""
+from __future__ import annotations
+
+from worktree_guard.errors import GitError
+from worktree_guard.gitctx.process import stderr_tail
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # pragma: no cover (typing only)
+    from collections.abc import Iterable
+
+    from worktree_guard.gitctx import Repo
+
+
+def candidates(repo: Repo, terms: Iterable[bytes],
+               tree: str | None = None) -> set[str]:
+    """The paths of the files in the index (``tree`` None) or in ``tree``
+    that contain one of ``terms`` (fixed strings, case-sensitive)."""
+    args = ['grep', '-l', '-z', '-F', '--full-name', '--no-color',
+            '--no-textconv']
+    for term in terms:
+        if term:
+            args += ['-e', term.decode('utf-8', 'surrogateescape')]
+    if len(args) == 7:
+        return set()   # nothing to look for
+    args += ['--cached', '--'] if tree is None else [tree, '--']
+    res = repo.git(*args, check=False)
+    if res.returncode not in (0, 1):   # 1: no file matches
+        raise GitError(f"'git grep' failed: {stderr_tail(res)}")
+    cut = 0 if tree is None else len(tree) + 1   # "<tree>:<path>"
+    return {rec[cut:].decode('utf-8', 'surrogateescape')
+            for rec in res.stdout.split(b'\0')[:-1]}
