@@ -51,3 +51,87 @@ def test_candidates_in_the_index_and_a_tree(repo: Path, terms: list[bytes],
 def test_candidates_of_a_missing_tree_is_a_git_error(repo: Path) -> None:
     with pytest.raises(GitError, match="'git grep' failed"):
         candidates(Repo.discover(str(repo)), [b'../'], '0' * 40)
+
+
+# Every spelling the engine reports, one file each, among clean files, files
+# with `//` (URLs) and a binary one: the pre-filtered scan must report
+# exactly what reading every file reports.
+SPELLED = {
+    'sib-dotdot.md': 'a/../trees/issue-46-docs/x.py\n',
+    'sib-double.md': 'trees//issue-46-docs/x.py\n',
+    'join.py': "open(os.path.join('..', 'x'))\n",
+    'cd.sh': 'cd ..\n',
+    'cd-tab.sh': 'cd\t..\n',
+    'pct.md': '[x](%2e%2e/%2e%2e/x.md)\n',
+    'escaped.json': '{"p": "..\\/..\\/x"}\n',
+    'win.ps1': 'Copy-Item ..\\..\\x .\n',
+    'top.sh': 'cat "$(git rev-parse --show-toplevel)/../x"\n',
+    'pwd.sh': 'cd "$(pwd)/.."\n',
+    'home.md': 'see /home/ann/src/app/x.md\n',
+    'winhome.md': 'see C:\\Users\\ann\\x\n',
+    'abs-double.md': 'see /{root}/docs/guide.md\n',
+    'abs.md': 'see {root}/docs/guide.md\n',
+    'bin.dat': 'a\0 ../../x\n',
+}
+
+
+def _json(proc_out: str) -> list[dict[str, object]]:
+    import json
+    return [v for v in json.loads(proc_out)['violations']
+            if v['rule'] == 'worktree-paths']
+
+
+@pytest.mark.timeout(120)
+@pytest.mark.parametrize('stage', ['all-files', 'push-scope-all'])
+def test_prefiltered_scan_reports_what_the_full_scan_does(
+        tmp_path: Path, stage: str) -> None:
+    from tests.helpers import wg
+    root = tmp_path / 'app'
+    git('init', '-q', '-b', 'main', str(root), cwd=tmp_path)
+    (root / '.worktree-guard.yaml').write_text(
+        'version: 1\npaths:\n  scope: all\n')
+    git('add', '-A', cwd=root)
+    git('commit', '-q', '-m', 'policy', cwd=root)
+    git('switch', '-q', '-c', 'issue-17-scan', cwd=root)
+    files = {rel: text.format(root=root) for rel, text in SPELLED.items()}
+    files.update({f'clean/f{i}.md': f'see docs/x{i}.md; https://e.org//a\n'
+                  for i in range(40)})
+    for rel, text in files.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text)
+    git('add', '-A', cwd=root)
+    git('commit', '-q', '-m', 'spellings', cwd=root)
+    args = ['check', '--format', 'json', '--rule', 'worktree-paths']
+    if stage == 'all-files':
+        args += ['--all-files']
+    else:
+        args += ['--stage', 'push', '--from-ref', 'main', '--to-ref',
+                 'issue-17-scan']
+    fast = wg(*args, cwd=root)
+    full = wg(*args, cwd=root, env={'WORKTREE_GUARD_FULL_SCAN': '1'})
+    assert fast.returncode == full.returncode == 1, (fast, full)
+    found = _json(fast.stdout)
+    assert found == _json(full.stdout)
+    named = {v['path'] for v in found}
+    assert {'join.py', 'cd.sh', 'abs.md'} <= named
+    assert 'bin.dat' not in named   # a binary file is never judged
+    assert not any(str(p).startswith('clean/') for p in named)
+
+
+@pytest.mark.timeout(60)
+def test_a_change_of_only_symlinks_runs_no_grep(tmp_path: Path) -> None:
+    from tests.helpers import wg
+    root = tmp_path / 'app'
+    git('init', '-q', '-b', 'issue-17-links', str(root), cwd=tmp_path)
+    (root / '.worktree-guard.yaml').write_text(
+        'version: 1\npaths:\n  scope: all\n')
+    git('add', '-A', cwd=root)
+    git('commit', '-q', '-m', 'policy', cwd=root)
+    (root / 'out').symlink_to('../../x')
+    git('add', 'out', cwd=root)
+    proc = wg('check', '--stage', 'commit', '--rule', 'worktree-paths',
+              cwd=root, env={'GIT_TRACE': '1'})
+    assert proc.returncode == 1, proc
+    assert 'out' in proc.output
+    assert 'built-in: git cat-file' in proc.stderr   # the trace is on
+    assert 'built-in: git grep' not in proc.stderr

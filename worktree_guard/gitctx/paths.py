@@ -12,8 +12,12 @@ One git process per fact, batched, never one per file:
   (mode 120000) arrive as content, gitlinks (160000) by their mode.
 - whole files (``--all-files``, ``paths.scope: all``, the first commit):
   the entries (``ls-files -s``, ``diff-index --raw``, ``ls-tree -r``), ONE
-  ``cat-file --batch-check`` for the sizes and ONE ``cat-file --batch`` for
-  every blob worth reading.
+  ``git grep -l -F`` over the index or the pushed tree for the files that
+  hold one of the path engine's literals (``gitctx.scan``; the others can
+  have no finding and are never read), ONE ``cat-file --batch-check
+  --buffer`` for their sizes and ONE ``cat-file --batch`` for those worth
+  reading.  ``WORKTREE_GUARD_FULL_SCAN=1`` reads every file instead (the
+  tests compare the two).
 - push stage: per pushed ref, ONE ``rev-list`` finds the commits the push
   adds, then ONE ``diff-tree -p`` from the parent of the oldest of them
   to the pushed tip (or whole files when all of history is new).
@@ -60,6 +64,7 @@ def path_facts(repo: Repo, policy: Policy, inp: StageInput) -> PathFacts:
     facts = PathFacts(repo.root, [] if inp.server else checkouts(repo, policy),
                       git_dir=os.path.realpath(repo.common_dir))
     tip: str | None = None
+    collector.checkouts = facts.checkouts
     if inp.stage == 'push':
         for update in inp.updates:
             change = collector.push(update)
@@ -246,6 +251,7 @@ class _Collector:
         self.untracked = 0
         self.config = ('-c', 'core.quotePath=false',
                        '-c', f'core.bigFileThreshold={self.max_size}')
+        self.checkouts: list[Checkout] = []
 
     def wanted(self, path: str) -> bool:
         """``paths.include`` / ``paths.exclude``; a skip is counted."""
@@ -303,11 +309,11 @@ class _Collector:
         if base is None or self.inp.all_files:
             return self.blobs(_ls_tree(repo.git(
                 'ls-tree', '-r', '-z', '--full-tree', u.local_oid).stdout),
-                u.remote_ref)
+                u.remote_ref, u.local_oid)
         if self.whole:
             return self.blobs(_raw(repo.git(
                 'diff-tree', '-r', '--raw', '-z', '-M', base,
-                u.local_oid, '--').stdout), u.remote_ref)
+                u.local_oid, '--').stdout), u.remote_ref, u.local_oid)
         data = repo.git(*self.config, 'diff-tree', '-r', *_PATCH_OPTS, base,
                         u.local_oid, '--').stdout
         return self.patch(data, u.remote_ref)
@@ -382,8 +388,10 @@ class _Collector:
                  else self.binary).add(path)
         return change
 
-    def blobs(self, items: list[Item], ref: str | None) -> PathChange:
-        """Whole files: sizes first, then one ``cat-file --batch``."""
+    def blobs(self, items: list[Item], ref: str | None,
+              tree: str | None = None) -> PathChange:
+        """Whole files of the index (``tree`` None) or of ``tree``: the
+        pre-filter, sizes, then one ``cat-file --batch``."""
         change = PathChange(ref)
         entries = change.entries
         candidates = []
@@ -394,6 +402,19 @@ class _Collector:
                 entries.append((path, mode, None))
             elif mode in _FILE_MODES:
                 candidates.append((path, mode, oid))
+        if any(mode != _SYMLINK for _, mode, _ in candidates) and \
+                os.environ.get('WORKTREE_GUARD_FULL_SCAN') != '1':
+            # A symlink's target is always judged; a file only when it
+            # holds one of the engine's literals.
+            from worktree_guard.gitctx.scan import candidates as holding
+            from worktree_guard.pathengine.prefilter import prefilter_terms
+            keep = holding(self.repo, prefilter_terms(
+                self.checkouts, self.policy['worktrees']['root']), tree)
+            for path, mode, _ in candidates:
+                if mode != _SYMLINK and path not in keep:
+                    entries.append((path, mode, None))
+            candidates = [c for c in candidates
+                          if c[1] == _SYMLINK or c[0] in keep]
         if not candidates:
             return change
         read = []
@@ -442,8 +463,9 @@ class _Collector:
 
     def _sizes(self, oids: list[str]) -> list[int]:
         """Object sizes from one ``cat-file --batch-check`` (-1: missing)."""
-        out = self.repo.git('cat-file', '--batch-check', '--buffer', input=b''.join(
-            o.encode() + b'\n' for o in oids)).stdout.split(b'\n')
+        out = self.repo.git('cat-file', '--batch-check', '--buffer',
+                            input=b''.join(o.encode() + b'\n' for o in oids)
+                            ).stdout.split(b'\n')
         sizes = []
         for line in out[:len(oids)]:
             parts = line.split(b' ')

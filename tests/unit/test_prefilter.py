@@ -1,0 +1,88 @@
+"""The whole-file scan's pre-filter loses no finding: every spelling of the
+engine's tables holds one of ``prefilter_terms``, and the engine finds the
+same in a buffer of every file as in a buffer of only the files that hold
+a term (the gates of its patterns included).  No git."""
+from __future__ import annotations
+
+import pytest
+
+from tests.unit.test_pathengine import KNOWN
+from tests.unit.test_pathengine import SPELLINGS
+from tests.unit.test_pathengine import WEAK
+from tests.unit.test_pathengine import ctx
+from worktree_guard.model import PathChange
+from worktree_guard.pathengine import Engine
+from worktree_guard.pathengine.prefilter import prefilter_terms
+from worktree_guard.pathengine.prefilter import terms_of
+
+FOUND = [(p, c) for p, c, expected in SPELLINGS + WEAK + KNOWN if expected]
+# Spellings whose pattern opens only on a literal elsewhere in the buffer.
+EXTRA = [
+    ('a.sh', 'cd\t..\n'),
+    ('b.sh', 'cd  ..\n'),
+    ('c.sh', 'cd ..x\n'),   # opens the `cd ..` pattern, finds nothing
+    ('d.md', 'see https://example.com//w/main/x\n'),
+    ('e.md', 'plain prose, nothing to see\n'),
+    ('f.md', 'a//b and /./ in a path that is no checkout\n'),
+]
+
+
+def terms() -> list[bytes]:
+    return terms_of(Engine(ctx()).specs)
+
+
+@pytest.mark.parametrize(('path', 'content'), FOUND)
+def test_every_file_with_a_finding_holds_a_term(path: str,
+                                                content: str) -> None:
+    data = content.encode()
+    assert Engine(ctx()).scan(path, data)
+    assert any(t in line for line in data.split(b'\n') for t in terms())
+
+
+def _change(files: list[tuple[str, str]]) -> PathChange:
+    """Files as one ``cat-file --batch`` output with a region each."""
+    parts: list[bytes] = []
+    regions = []
+    pos = 0
+    for i, (path, content) in enumerate(files):
+        head = f'{i:040x} blob {len(content.encode())}\n'.encode()
+        body = content.encode()
+        regions.append((pos + len(head), pos + len(head) + len(body), path))
+        parts += [head, body, b'\n']
+        pos += len(head) + len(body) + 1
+    return PathChange(None, [], b''.join(parts), regions)
+
+
+def _found(files: list[tuple[str, str]]) -> list[tuple[object, ...]]:
+    return [(f.path, f.line, f.col, f.kind, f.severity, f.token)
+            for f in Engine(ctx()).scan_change(_change(files))]
+
+
+@pytest.mark.parametrize('order', [1, -1])
+def test_the_filtered_buffer_finds_what_the_whole_one_does(order: int
+                                                           ) -> None:
+    # Distinct paths: the same path twice would be one file.
+    files = [(f'f{i}/{p}', c) for i, (p, c) in enumerate(
+        (FOUND + EXTRA)[::order])]
+    ts = terms()
+    kept = [(p, c) for p, c in files if any(t in c.encode() for t in ts)]
+    assert len(kept) < len(files)   # the filter drops something
+    whole = _found(files)
+    assert whole and _found(kept) == whole
+
+
+def test_cd_spellings_keep_their_files() -> None:
+    # The engine opens `cd[ \t]+..` on the literal `cd ..`: the filter keeps
+    # the files that hold it and every tab or double-blank spelling.
+    ts = terms()
+    for content in ('cd\t..\n', 'cd  ..\n', 'cd ..x\n'):
+        assert any(t in content.encode() for t in ts), content
+
+
+def test_terms_name_the_checkouts_and_the_worktrees_root() -> None:
+    c = ctx()
+    ts = prefilter_terms(c.checkouts, 'trees')
+    assert b'/w/main' in ts and b'trees/' in ts and b'../' in ts
+    assert b'//' not in ts and b'main' in ts   # `//` only with the path
+    assert prefilter_terms([], 'wt') == terms_of(
+        Engine(type(c)(checkouts=[], wroot='wt')).specs)

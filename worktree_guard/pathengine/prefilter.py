@@ -1,0 +1,50 @@
+"""The literals a whole-file scan pre-filters on.
+
+The engine runs a pattern over a buffer only when one of its literals is
+in the buffer, and every hit of every pattern holds, on one line, one of
+``terms_of(engine.specs)``.  So a file that holds none of them can have no
+finding, and dropping it from the buffer loses none: ``gitctx.scan`` lets
+one ``git grep -l -F`` name the files that hold one, and only those are
+read.  ``tests/unit/test_prefilter.py`` checks every spelling of the
+engine's tables against these terms.
+"""
+from __future__ import annotations
+
+from worktree_guard.pathengine.engine import Context
+from worktree_guard.pathengine.engine import Engine
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # pragma: no cover (typing only)
+    from collections.abc import Iterable
+
+    from worktree_guard.model import Checkout
+
+# `cd[ \t]+..` (tag 4) runs when `cd ..` is anywhere in the buffer, but a
+# hit may be `cd\t..` or `cd  ..`: it always holds a blank before the dots.
+_CD_TAG = 4
+_CD_TERMS = (b' ..', b'\t..')
+
+
+def terms_of(specs: Iterable[tuple[tuple[bytes, ...], bytes | None, int,
+                                   bytes | None]]) -> list[bytes]:
+    """Fixed strings one of which every hit of ``specs`` holds, plus every
+    literal that opens a spec for the whole buffer."""
+    terms: set[bytes] = set()
+    for literals, _, tag, need in specs:
+        if need is not None:
+            # A checkout's path spelled with `//` or `/./`: every hit holds
+            # the path's longest component (and the file that holds the
+            # hit holds the `//` that opens the spec), so `//` itself,
+            # in every URL, is no reason to read a file.
+            terms.add(need)
+            continue
+        terms.update(literals)
+        if tag == _CD_TAG:
+            terms.update(_CD_TERMS)
+    return sorted(terms)
+
+
+def prefilter_terms(checkouts: list[Checkout], wroot: str) -> list[bytes]:
+    """The terms for a repository's checkouts and ``worktrees.root``."""
+    return terms_of(Engine(Context(checkouts=checkouts,
+                                   wroot=wroot)).specs)
