@@ -26,7 +26,6 @@ written, since ``--all-files`` reads the index.
 from __future__ import annotations
 
 import os
-import re
 import subprocess
 import tempfile
 from collections.abc import Iterator
@@ -47,15 +46,22 @@ BRANCH = 'issue-17-scan'
 
 
 def literals(repo: Path) -> list[str]:
-    """The literals the path engine starts every pattern from, for this
-    repository (its root, the worktrees root, the home spellings)."""
+    """The literals the path engine pre-filters on for this repository (its
+    root, the worktrees root, the home spellings, ...)."""
     try:
-        from worktree_guard.pathengine import literals as engine_literals
-    except ImportError:
-        engine_literals = None
-    if engine_literals is not None:   # the engine names them itself
-        return list(engine_literals(str(repo)))
-    return ['../', '/home/', '/Users/', 'sers', 'SERS', 'trees/', str(repo)]
+        from worktree_guard.model import Checkout
+        from worktree_guard.pathengine.prefilter import prefilter_terms
+    except ImportError:   # before the pre-filter: the engine's openers
+        return ['../', '/home/', '/Users/', 'sers', 'SERS', 'trees/',
+                str(repo)]
+    return [t.decode('utf-8', 'surrogateescape') for t in prefilter_terms(
+        [Checkout('current', str(repo), [str(repo)])], 'trees')]
+
+
+def ere(literal: str) -> str:
+    """``literal`` as a POSIX extended regular expression."""
+    return ''.join('\\' + c if c in '.[]()*+?{}|^$\\' else c
+                   for c in literal)
 
 
 # worktree-guard in-process, writing its own peak RSS (KiB) at exit.
@@ -117,7 +123,7 @@ def run(opts: Options) -> list[Row]:
     variants = [(n, 100) for n in sizes] + [(small, 0)]
     for n, every in variants:
         repo, oids = build(base, n, every)
-        pattern = '|'.join(re.escape(lit) for lit in literals(repo))
+        pattern = '|'.join(ere(lit) for lit in literals(repo))
         tag = f'{n:,} files, ' + (f'escapes in 1 of {every}' if every
                                   else 'no escapes')
         cmds = [
