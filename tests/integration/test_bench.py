@@ -28,7 +28,7 @@ def test_bench_quick_commit_prints_a_ratio() -> None:
     out = proc.stdout
     assert 'FAILED' not in out, out
     assert re.search(r'native pre-commit hook, 4 rules \(main checkout\)'
-                     r'\s+[\d.]+ ms \(IQR [\d.]+ ms-[\d.]+ ms, n=3\)'
+                     r'\s+[\d.]+ ms \(IQR [\d.]+ ms-[\d.]+ ms, n=\d+\)'
                      r'\s+[\d.]+x no-commit-to-branch', out), out
     assert re.search(r'date .*; commit [0-9a-f]{7,}', out), out
     assert re.search(r'load [\d.]+ [\d.]+ [\d.]+ at the start', out), out
