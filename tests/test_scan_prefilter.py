@@ -138,3 +138,22 @@ def test_a_change_of_only_symlinks_runs_no_grep(tmp_path: Path) -> None:
     ran = trace.read_text()
     assert 'built-in: git cat-file' in ran   # the target was read
     assert 'built-in: git grep' not in ran
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize('mode', ['100644', '120000'])
+def test_an_object_missing_from_the_index_is_left_unread(
+        tmp_path: Path, mode: str) -> None:
+    # A file git grep cannot read is no candidate; a symlink is sized
+    # first, and a missing one is listed unread: neither is a traceback.
+    from tests.helpers import wg
+    root = tmp_path / 'app'
+    git('init', '-q', '-b', 'issue-17-missing', str(root), cwd=tmp_path)
+    (root / 'a.md').write_text('see ../x\n')
+    git('add', 'a.md', cwd=root)
+    git('update-index', '--add', '--cacheinfo',
+        f'{mode},{"12" * 20},gone', cwd=root)
+    proc = wg('check', '--all-files', '--rule', 'worktree-paths', cwd=root)
+    assert proc.returncode == 1, proc
+    assert 'a.md:1:5' in proc.stdout and 'gone' not in proc.stdout
+    assert 'Traceback' not in proc.output
