@@ -10,6 +10,7 @@ import pytest
 from tests.helpers import git
 from worktree_guard.errors import GitError
 from worktree_guard.gitctx import Repo
+from worktree_guard.gitctx.paths import PATHSPEC_MAX
 from worktree_guard.gitctx.scan import candidates
 
 FILES = {
@@ -48,6 +49,19 @@ def test_candidates_in_the_index_and_a_tree(repo: Path, terms: list[bytes],
     assert candidates(r, terms, tree) == expected
 
 
+@pytest.mark.parametrize(('paths', 'expected'), [
+    (['a.md', 'sub/b.sh', 'sub/c.txt'], {'a.md'}),
+    (['sp ace/ü "q".md', 'bin.dat'], {'bin.dat'}),
+    ([], set()),
+])
+def test_candidates_among_named_paths(repo: Path, paths: list[str],
+                                      expected: set[str]) -> None:
+    r = Repo.discover(str(repo))
+    assert candidates(r, [b'../'], None, paths) == expected
+    tree = git('write-tree', cwd=repo).strip()
+    assert candidates(r, [b'../'], tree, paths) == expected
+
+
 def test_candidates_of_a_missing_tree_is_a_git_error(repo: Path) -> None:
     with pytest.raises(GitError, match="'git grep' failed"):
         candidates(Repo.discover(str(repo)), [b'../'], '0' * 40)
@@ -82,9 +96,14 @@ def _json(proc_out: str) -> list[dict[str, object]]:
 
 
 @pytest.mark.timeout(120)
-@pytest.mark.parametrize('stage', ['all-files', 'push-scope-all'])
+@pytest.mark.parametrize(('stage', 'clean'), [
+    # More files than PATHSPEC_MAX: the whole index is searched.
+    ('all-files', PATHSPEC_MAX + 1),
+    # A few: they are named to git grep, in the pushed tree.
+    ('push-scope-all', 40),
+])
 def test_prefiltered_scan_reports_what_the_full_scan_does(
-        tmp_path: Path, stage: str) -> None:
+        tmp_path: Path, stage: str, clean: int) -> None:
     from tests.helpers import wg
     root = tmp_path / 'app'
     git('init', '-q', '-b', 'main', str(root), cwd=tmp_path)
@@ -96,7 +115,7 @@ def test_prefiltered_scan_reports_what_the_full_scan_does(
     files = {rel: text.replace('{root}', str(root))
              for rel, text in SPELLED.items()}
     files.update({f'clean/f{i}.md': f'see docs/x{i}.md; https://e.org//a\n'
-                  for i in range(40)})
+                  for i in range(clean)})
     for rel, text in files.items():
         (root / rel).parent.mkdir(parents=True, exist_ok=True)
         (root / rel).write_text(text)

@@ -55,6 +55,8 @@ _FILE_MODES = ('100644', '100755', _SYMLINK)
 _BINARY_PROBE = 8000
 
 Item = tuple[str, str, str]   # (path, mode, oid)
+# Up to this many files the pre-filter names them to git grep.
+PATHSPEC_MAX = 1000
 # Blobs per ``cat-file --batch`` when a progress line is shown.
 PROGRESS_CHUNK = 1000
 
@@ -408,8 +410,12 @@ class _Collector:
             # holds one of the engine's literals.
             from worktree_guard.gitctx.scan import candidates as holding
             from worktree_guard.pathengine.prefilter import prefilter_terms
+            # A few files (a change, pre-commit's names) are named to
+            # git grep; many are looked for in the whole index or tree.
+            few = [p for p, m, _ in candidates if m != _SYMLINK]
             keep = holding(self.repo, prefilter_terms(
-                self.checkouts, self.policy['worktrees']['root']), tree)
+                self.checkouts, self.policy['worktrees']['root']), tree,
+                few if len(few) <= PATHSPEC_MAX else None)
             for path, mode, _ in candidates:
                 if mode != _SYMLINK and path not in keep:
                     entries.append((path, mode, None))

@@ -21,18 +21,20 @@ if TYPE_CHECKING:  # pragma: no cover (typing only)
 
 
 def candidates(repo: Repo, terms: Iterable[bytes],
-               tree: str | None = None) -> set[str]:
+               tree: str | None = None,
+               paths: list[str] | None = None) -> set[str]:
     """The paths of the files in the index (``tree`` None) or in ``tree``
-    that contain one of ``terms`` (fixed strings, case-sensitive)."""
-    args = ['grep', '-l', '-z', '-F', '--full-name', '--no-color',
-            '--no-textconv']
+    that contain one of ``terms`` (fixed strings, case-sensitive); only
+    among ``paths`` (literal pathspecs) when given."""
+    args = ['--literal-pathspecs', 'grep', '-l', '-z', '-F', '--full-name',
+            '--no-color', '--no-textconv']
     for term in terms:
         if term:
             args += ['-e', term.decode('utf-8', 'surrogateescape')]
-    if len(args) == 7:
-        return set()   # nothing to look for
+    if len(args) == 8 or paths == []:
+        return set()   # nothing to look for, or nowhere
     args += ['--cached', '--'] if tree is None else [tree, '--']
-    res = repo.git(*args, check=False)
+    res = repo.git(*args, *(paths or ()), check=False)
     if res.returncode not in (0, 1):   # 1: no file matches
         raise GitError(f"'git grep' failed: {stderr_tail(res)}")
     cut = 0 if tree is None else len(tree) + 1   # "<tree>:<path>"
