@@ -183,8 +183,10 @@ def test_home_paths_in_doc_prose_and_code_still_count() -> None:
                  '[source,sh]\n----\nx\n----\n'):
         assert scan('book/a.asc', text + 'see /home/ann/x\n') == [
             f'{text.count(chr(10)) + 1}:5 home-path error'], text
-    # Markdown's ---- is a rule, no block.
+    # Markdown's ---- is a rule, no block; a bare `<pre` is text, no tag.
     assert scan('a.md', '----\nsee /home/ann/x\n') == ['2:5 home-path error']
+    assert scan('a.md', '<pre\nsee /home/ann/x\n') == ['2:5 home-path error']
+    assert scan('a.md', '<pre class="x">\n/home/ann/x\n</pre>\n') == []
 
 
 def test_links_above_the_root_still_count() -> None:

@@ -234,7 +234,7 @@ def _other_block(stripped: str, prev: str,
     opens, or None."""
     if stripped in ('.nf', '.EX'):
         return ('.fi' if stripped == '.nf' else '.EE'), ''
-    if stripped[:4].lower() == '<pre':
+    if _pre_tag(stripped):
         return '</pre', ''
     if adoc and len(stripped) >= 4 and stripped in ('-' * len(stripped),
                                                    '.' * len(stripped)):
@@ -243,6 +243,14 @@ def _other_block(stripped: str, prev: str,
             lang = prev[8:-1].partition(',')[0].strip().lower()
         return stripped, lang
     return None
+
+
+def _pre_tag(stripped: str) -> bool:
+    """Does the line open an HTML ``<pre>`` block: a whole ``<pre>`` or
+    ``<pre attr...>`` tag (a bare ``<pre`` is text)."""
+    head = stripped[:5].lower()
+    return head == '<pre>' or (head[:4] == '<pre' and head[4:5] in (' ', '\t')
+                               and '>' in stripped)
 
 
 def _rst_block(stripped: str) -> str | None:
