@@ -390,8 +390,11 @@ def test_a_planted_escape_is_always_found(before: bytes, after: bytes,
                                           patch: bool) -> None:
     """Whatever surrounds it, `../../../outside/secret.txt` in
     docs/guide.md (three levels above a two-level worktree path) is
-    reported, at its line."""
+    reported, at its line, unless the noise opens an example block (a
+    fence or a <pre>): there a path is the reader's, weak evidence by the
+    confidence model (docs/paths.md)."""
     assume(b'worktree-guard' not in before + after)
+    assume(not any(m in before for m in (b'```', b'~~~', b'<pre')))
     token = b'../../../outside/secret.txt'
     content = before + b'\n' + token + b'\n' + after
     found = [v for v in _judge([('docs/guide.md', content)], patch,

@@ -186,6 +186,8 @@ def test_home_paths_in_doc_prose_and_code_still_count() -> None:
     # Markdown's ---- is a rule, no block; a bare `<pre` is text, no tag.
     assert scan('a.md', '----\nsee /home/ann/x\n') == ['2:5 home-path error']
     assert scan('a.md', '<pre\nsee /home/ann/x\n') == ['2:5 home-path error']
+    # roff's .nf opens a block in a man page only.
+    assert scan('a.md', '.nf\nsee /home/ann/x\n') == ['2:5 home-path error']
     assert scan('a.md', '<pre class="x">\n/home/ann/x\n</pre>\n') == []
 
 

@@ -633,7 +633,8 @@ class Engine:
             mdl = _lines.build(data, rs, rend, change.patch, kind, folder,
                                bases if kind == text.SHELL else ('',),
                                path.endswith('.rst'),
-                               path.endswith(('.adoc', '.asc', '.asciidoc')))
+                               path.endswith(('.adoc', '.asc', '.asciidoc')),
+                               text.is_man_page(path))
         return kind, bases, mdl, text.is_test(path), folder
 
     def _where(self, kind: str, bases: tuple[str, ...], folder: str,

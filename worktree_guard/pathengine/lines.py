@@ -132,10 +132,10 @@ class Model:
 
 def build(data: bytes, rs: int, rend: int, patch: bool, kind: str,
           folder: str, bases: tuple[str, ...], rst: bool = False,
-          adoc: bool = False) -> Model:
+          adoc: bool = False, roff: bool = False) -> Model:
     """Walk the new-file lines of one region (see the module doc).
-    Docs: Markdown fences (```lang, ~~~), HTML ``<pre>``, roff ``.nf``/
-    ``.EX`` (man pages), with ``rst`` literal blocks (a paragraph ending
+    Docs: Markdown fences (```lang, ~~~), HTML ``<pre>``, with ``roff``
+    (man pages only) ``.nf``/``.EX`` blocks, with ``rst`` literal blocks (a paragraph ending
     in ``::``, ``.. code-block:: lang``) and with ``adoc`` AsciiDoc
     listing and literal blocks (``----``, ``....``, language from a
     ``[source,lang]`` line before)."""
@@ -183,7 +183,7 @@ def build(data: bytes, rs: int, rend: int, patch: bool, kind: str,
                     pos = le + 1
                     continue
             elif block is None and rst_indent < 0:
-                opened = _other_block(stripped, prev, adoc)
+                opened = _other_block(stripped, prev, adoc, roff)
                 if opened is not None:
                     closer, block = opened
                     cwd = bases[0] if block in SHELL_LANGS else None
@@ -228,11 +228,11 @@ def build(data: bytes, rs: int, rend: int, patch: bool, kind: str,
     return model
 
 
-def _other_block(stripped: str, prev: str,
-                 adoc: bool) -> tuple[str, str] | None:
+def _other_block(stripped: str, prev: str, adoc: bool,
+                 roff: bool) -> tuple[str, str] | None:
     """(closer, language) of an HTML, roff or AsciiDoc block this line
     opens, or None."""
-    if stripped in ('.nf', '.EX'):
+    if roff and stripped in ('.nf', '.EX'):
         return ('.fi' if stripped == '.nf' else '.EE'), ''
     if _pre_tag(stripped):
         return '</pre', ''

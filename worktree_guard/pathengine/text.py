@@ -127,6 +127,13 @@ _DOC_EXT = frozenset(('md', 'markdown', 'mdx', 'mdown', 'rst', 'txt',
 _MAN_EXT = frozenset(('1', '2', '3', '4', '5', '6', '7', '8', '9', 'man',
                       'roff'))
 _SHELL_EXT = frozenset(('sh', 'bash', 'zsh', 'ksh', 'bats', 'envrc'))
+
+
+def is_man_page(path: str) -> bool:
+    """A roff man page (``git-x.1``, ``x.man``): its examples sit in
+    ``.nf``/``.EX`` blocks, which mean nothing in other files."""
+    return path.rpartition('.')[2].lower() in _MAN_EXT
+
 _CONFIG_EXT = frozenset(('yml', 'yaml', 'toml', 'json', 'jsonc', 'json5',
                          'ini', 'cfg', 'conf', 'env', 'properties', 'xml',
                          'plist'))
