@@ -17,16 +17,10 @@ import pytest
 from tests.helpers import RepoHandle
 from tests.helpers import repo_state
 from tests.integration.commands.wt.test_wt import Out
-from tests.integration.commands.wt.test_wt import make_runner
 from worktree_guard.commands.wt import status as status_mod
 
 Run = Callable[..., Out]
 
-
-@pytest.fixture
-def wt(monkeypatch: pytest.MonkeyPatch,
-       capsys: pytest.CaptureFixture[str]) -> Run:
-    return make_runner(monkeypatch, capsys)
 
 
 def _work(repo: RepoHandle, branch: str, files: dict[str, str]) -> Path:

@@ -15,7 +15,6 @@ import pytest
 
 from tests.helpers import RepoHandle
 from tests.integration.commands.wt.test_wt import Out
-from tests.integration.commands.wt.test_wt import make_runner
 from worktree_guard.commands.wt import html as page
 
 Run = Callable[..., Out]
@@ -25,11 +24,6 @@ FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run',
          '--disable-sync']
 CONFLICT_RGB = (0xd6, 0x27, 0x28)
 
-
-@pytest.fixture
-def wt(monkeypatch: pytest.MonkeyPatch,
-       capsys: pytest.CaptureFixture[str]) -> Run:
-    return make_runner(monkeypatch, capsys)
 
 
 def _work(repo: RepoHandle, branch: str, files: dict[str, str]) -> Path:

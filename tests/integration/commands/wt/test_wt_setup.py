@@ -9,15 +9,9 @@ import pytest
 
 from tests.helpers import RepoHandle
 from tests.integration.commands.wt.test_wt import Out
-from tests.integration.commands.wt.test_wt import make_runner
 
 Run = Callable[..., Out]
 
-
-@pytest.fixture
-def wt(monkeypatch: pytest.MonkeyPatch,
-       capsys: pytest.CaptureFixture[str]) -> Run:
-    return make_runner(monkeypatch, capsys)
 
 
 def _policy(main: Path, text: str) -> None:

@@ -14,18 +14,12 @@ from tests.helpers import RepoHandle
 from tests.helpers import git
 from tests.helpers import wg
 from tests.integration.commands.wt.test_wt import Out
-from tests.integration.commands.wt.test_wt import make_runner
 from worktree_guard.errors import GitError
 from worktree_guard.gitctx import Repo
 from worktree_guard.gitctx import worktrees
 
 Run = Callable[..., Out]
 
-
-@pytest.fixture
-def wt(monkeypatch: pytest.MonkeyPatch,
-       capsys: pytest.CaptureFixture[str]) -> Run:
-    return make_runner(monkeypatch, capsys)
 
 
 def _work(repo: RepoHandle, branch: str, files: dict[str, str],

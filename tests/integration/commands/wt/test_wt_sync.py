@@ -14,17 +14,11 @@ from tests.helpers import git
 from tests.helpers import repo_state
 from tests.helpers import wg
 from tests.integration.commands.wt.test_wt import Out
-from tests.integration.commands.wt.test_wt import make_runner
 
 Run = Callable[..., Out]
 
 LINES = ''.join(f'line {i}\n' for i in range(1, 21))
 
-
-@pytest.fixture
-def wt(monkeypatch: pytest.MonkeyPatch,
-       capsys: pytest.CaptureFixture[str]) -> Run:
-    return make_runner(monkeypatch, capsys)
 
 
 def _edit(text: str, n: int, new: str) -> str:
