@@ -10,7 +10,11 @@ matches the *whole* name: ``release/*`` matches ``release/1.2``, not
 The matcher is a set-of-states simulation of the pattern (no
 backtracking): ``O(len(name) * len(pattern))`` whatever the input, so
 ``'a*' * 25 + 'b'`` against a long name costs microseconds, not hours.
-Pure: no git, no I/O.
+
+``match_path`` is the other dialect, for file paths (``agents.allow-paths``):
+``*`` and ``?`` within one segment, ``**`` as a whole segment for any number
+of segments (none too: ``/a/**`` matches ``/a``), no ``[...]`` sets.  It is
+polynomial as well.  Pure: no git, no I/O.
 """
 from __future__ import annotations
 
@@ -18,6 +22,7 @@ from __future__ import annotations
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # pragma: no cover (typing only)
     from collections.abc import Callable
+    from collections.abc import Sequence
 
 # Token kinds: a literal character, '?', '*' (no slash), '**' (anything),
 # and a character class (its set and whether it is negated).
@@ -112,3 +117,41 @@ def compile_glob(pattern: str) -> Callable[[str], bool]:
 
 def matches_any(patterns: list[str], name: str) -> bool:
     return any(compile_glob(p)(name) for p in patterns)
+
+
+def match_path(pattern: str, path: str) -> bool:
+    """Does the absolute ``path`` match the glob ``pattern`` (``*`` and
+    ``?`` within one segment, ``**`` across segments)?  No ``re``."""
+    return _wild(pattern.strip('/').split('/'), path.strip('/').split('/'),
+                 '**', _match_segment)
+
+
+def _match_segment(pat: str, name: str) -> bool:
+    """``fnmatch`` for one segment with ``*`` and ``?`` only."""
+    return _wild(pat, name, '*', _char)
+
+
+def _char(pat: str, ch: str) -> bool:
+    return pat in ('?', ch)
+
+
+def _wild(pat: Sequence[str], items: Sequence[str], star: str,
+          one: Callable[[str, str], bool]) -> bool:
+    """Does ``items`` match ``pat``, where ``star`` stands for any run of
+    items and ``one(p, item)`` matches one?  Greedy, going back only to
+    the last star: ``O(len(pat) * len(items))`` calls of ``one``."""
+    p = i = 0
+    star_p = star_i = -1
+    while i < len(items):
+        if p < len(pat) and pat[p] == star:
+            star_p, star_i = p, i
+            p += 1
+        elif p < len(pat) and one(pat[p], items[i]):
+            p += 1
+            i += 1
+        elif star_p >= 0:   # let the last star take one item more
+            star_i += 1
+            p, i = star_p + 1, star_i
+        else:
+            return False
+    return all(x == star for x in pat[p:])

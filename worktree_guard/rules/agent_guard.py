@@ -14,8 +14,10 @@ What is judged:
   being written through the worktree-paths scanner (``scan_content``);
 - read-only tools (``kind == 'read'``): a note, or a denial, when they look
   into another checkout or the git dir (``agents.read-outside``);
-- shell commands (``kind == 'bash'``): split by worktree_guard/shell.py and
-  judged one simple command at a time, following ``cd`` (``agents.bash``).
+- shell commands (``kind == 'bash'``): split by worktree_guard/shell.py,
+  each simple command read by rules/agent_shell.py (what it writes, where
+  it cds, where it points git: its effects) and judged here one effect at
+  a time, following ``cd`` (``agents.bash``).
 
 ``agents.allow-paths`` and ``paths.allow`` let a path through everywhere.
 The rule runs at the ``agent`` stage only (the agent hook), never in the
@@ -91,26 +93,7 @@ leave other checkouts to their own agents.""",
 # Writing these is never a boundary problem.
 _DEVICES = frozenset(('/dev/null', '/dev/stdout', '/dev/stderr', '/dev/tty',
                       '/dev/zero', '/dev/random', '/dev/urandom'))
-_WRITE_REDIRS = frozenset(('>', '>>', '>|', '&>', '&>>', '<>'))
-# Commands whose every operand is written (created, changed or removed).
-_ALL_OPERANDS = frozenset(('rm', 'rmdir', 'touch', 'mkdir', 'truncate',
-                           'unlink', 'shred', 'tee'))
-# Options that take a value, per command (the value is not an operand).
-_VALUE_OPTS: dict[str, frozenset[str]] = {
-    'cp': frozenset(('-S', '--suffix', '-t', '--target-directory')),
-    'mv': frozenset(('-S', '--suffix', '-t', '--target-directory')),
-    'ln': frozenset(('-S', '--suffix', '-t', '--target-directory')),
-    'install': frozenset(('-S', '--suffix', '-t', '--target-directory',
-                          '-m', '--mode', '-o', '--owner', '-g', '--group')),
-    'touch': frozenset(('-r', '--reference', '-d', '--date', '-t')),
-    'truncate': frozenset(('-s', '--size', '-r', '--reference')),
-    'mkdir': frozenset(('-m', '--mode')),
-    'sed': frozenset(('-e', '--expression', '-f', '--file', '-l',
-                      '--line-length')),
-}
-_WRAPPERS = frozenset(('sudo', 'command', 'exec', 'nohup', 'time', 'env',
-                       'nice', 'builtin'))
-_SHELLS = frozenset(('sh', 'bash', 'zsh', 'dash', 'ksh'))
+# Nested shells (`sh -c "sh -c ..."`) are followed this deep.
 _MAX_DEPTH = 3
 
 
@@ -177,35 +160,6 @@ def judge(call: AgentCall, cmap: CheckoutMap, policy: Policy,
     elif call.kind == 'bash' and call.command is not None:
         judge_.bash(call.command, call.cwd, 0)
     return verdict
-
-
-def glob_match(pattern: str, path: str) -> bool:
-    """Does the absolute ``path`` match the glob ``pattern`` (``*`` and
-    ``?`` within one segment, ``**`` across segments)?  No ``re``."""
-    return _match_segments(pattern.strip('/').split('/'),
-                           path.strip('/').split('/'))
-
-
-def _match_segments(pat: list[str], parts: list[str]) -> bool:
-    if not pat:
-        return not parts
-    if pat[0] == '**':
-        return any(_match_segments(pat[1:], parts[i:])
-                   for i in range(len(parts) + 1))
-    return bool(parts) and _match_one(pat[0], parts[0]) and \
-        _match_segments(pat[1:], parts[1:])
-
-
-def _match_one(pat: str, name: str) -> bool:
-    """``fnmatch`` for one segment with ``*`` and ``?`` only."""
-    if not pat:
-        return not name
-    c = pat[0]
-    if c == '*':
-        return any(_match_one(pat[1:], name[i:])
-                   for i in range(len(name) + 1))
-    return bool(name) and (c == '?' or c == name[0]) and \
-        _match_one(pat[1:], name[1:])
 
 
 def write_severity(policy: Policy, kind: str) -> str:
@@ -306,6 +260,9 @@ class _Judge:
                     return True
             elif raw == entry or raw.startswith(entry.rstrip('/') + '/'):
                 return True
+        if not self.agents['allow-paths']:
+            return False
+        from worktree_guard.policy.globmatch import match_path
         for entry in self.agents['allow-paths']:
             if entry.startswith('~'):
                 pattern = self.resolve(entry, self.base)
@@ -313,7 +270,7 @@ class _Judge:
                 pattern = f'{self.base}/{entry}'
             else:
                 pattern = entry
-            if glob_match(pattern, p):
+            if match_path(pattern, p):
                 return True
         return False
 
@@ -399,48 +356,32 @@ class _Judge:
             f'{what} {word.text} depends on the shell at run time; '
             'worktree-guard could not check it: keep it inside this worktree')
 
-    def target(self, word: Word, cwd: str, what: str, level: str) -> None:
-        if word.dynamic:
-            self.unknown(word, what)
-            return
-        text = word.text
-        if word.glob:
-            cut = min(i for i, c in enumerate(text) if c in '*?[')
-            text = text[:text.rfind('/', 0, cut) + 1] or '.'
-        self.write(text, cwd, what, level)
-
     def simple(self, cmd: Command, cwd: str, level: str, depth: int) -> str:
         """Judge one simple command run in ``cwd``; the cwd after it."""
-        for op, target in cmd.redirs:
-            if op in _WRITE_REDIRS and target is not None:
-                self.target(target, cwd, f'redirection {op}', level)
-        words = _strip_wrappers(cmd.words)
-        if not words:
-            return cwd
-        name = posixpath.basename(words[0].text)
-        args = words[1:]
-        if name in ('cd', 'pushd'):
-            return self.cd(args, cwd, level)
-        if name == 'git':
-            self.git(args, cwd, level)
-        elif name in _SHELLS:
-            self.shell(args, cwd, level, depth)
-        elif name == 'dd':
-            for w in args:
-                if w.text.startswith('of='):
-                    self.target(_sub(w, w.text[3:]), cwd, 'dd of=', level)
-        else:
-            for w in _write_operands(name, args):
-                self.target(w, cwd, name, level)
+        from worktree_guard.rules import agent_shell as S
+        gcwd = cwd   # where git runs: `git -C` moves it
+        for kind, word, what in S.effects(cmd):
+            if word.dynamic:
+                self.unknown(word, what)
+            elif kind == S.WRITE:
+                self.write(word.text, cwd, what, level)
+            elif kind == S.CD:
+                cwd = self.cd(word, cwd, level)
+            elif kind == S.GIT_C:
+                gcwd = self.git_c(word, gcwd, level)
+            elif kind in (S.GIT_DIR, S.WORK_TREE):
+                self.git_location(kind, word, gcwd, level)
+            elif kind == S.SWITCH:
+                self.branch_switch(word.text, gcwd, level)
+            elif kind == S.REMOVE:
+                self.worktree_remove(word, gcwd, level)
+            elif depth >= _MAX_DEPTH:   # S.SCRIPT
+                self.unknown(word, what)
+            else:
+                self.bash(word.text, cwd, depth + 1)
         return cwd
 
-    def cd(self, args: list[Word], cwd: str, level: str) -> str:
-        operands = [w for w in args if not w.text.startswith('-')
-                    or w.text == '-']
-        dest = _sub(None, '~') if not operands else operands[0]
-        if dest.dynamic or dest.text == '-':
-            self.unknown(dest, 'cd')
-            return cwd
+    def cd(self, dest: Word, cwd: str, level: str) -> str:
         p = self.resolve(dest.text, cwd)
         where = self.locate(p)
         if where is not None and not self.allowed(dest.text, p):
@@ -448,67 +389,17 @@ class _Judge:
                              f'{where[1]}; stay in {self.cur.root}')
         return p
 
-    def shell(self, args: list[Word], cwd: str, level: str,
-              depth: int) -> None:
-        for i, w in enumerate(args[:-1]):
-            if w.text == '-c' or (w.text.startswith('-') and
-                                  w.text.endswith('c') and
-                                  not w.text.startswith('--')):
-                script = args[i + 1]
-                if script.dynamic or depth >= _MAX_DEPTH:
-                    self.unknown(script, 'the script')
-                else:
-                    self.bash(script.text, cwd, depth + 1)
-                return
-
-    def git(self, args: list[Word], cwd: str, level: str) -> None:
-        i = 0
-        gcwd = cwd
-        while i < len(args):
-            w = args[i]
-            t = w.text
-            if t in ('-C', '-c', '--git-dir', '--work-tree', '--namespace',
-                     '--exec-path') and i + 1 < len(args):
-                value = args[i + 1]
-                i += 2
-            elif t.startswith(('--git-dir=', '--work-tree=')):
-                t, _, glued = t.partition('=')
-                value = _sub(w, glued)
-                i += 1
-            elif t.startswith('-'):
-                i += 1
-                continue
-            else:
-                break
-            if t == '-C':
-                if value.dynamic:
-                    self.unknown(value, 'git -C')
-                    continue
-                gcwd = self.resolve(value.text, gcwd)
-                where = self.locate(gcwd)
-                if where is not None and not self.allowed(value.text, gcwd):
-                    self.flag(level, f'git -C {value.text} runs git in '
-                                     f'{where[1]}, not this worktree '
-                                     f'({self.cur.root})')
-            elif t in ('--git-dir', '--work-tree'):
-                self.git_location(t, value, gcwd, level)
-        rest = args[i:]
-        if not rest:
-            return
-        sub = rest[0].text
-        sub_args = [w.text for w in rest[1:]]
-        if _switches_branch(sub, sub_args):
-            self.branch_switch(sub, gcwd, level)
-        elif sub == 'worktree' and sub_args[:1] == ['remove']:
-            for w in rest[2:]:
-                if not w.text.startswith('-'):
-                    self.worktree_remove(w, gcwd, level)
+    def git_c(self, value: Word, gcwd: str, level: str) -> str:
+        gcwd = self.resolve(value.text, gcwd)
+        where = self.locate(gcwd)
+        if where is not None and not self.allowed(value.text, gcwd):
+            self.flag(level, f'git -C {value.text} runs git in '
+                             f'{where[1]}, not this worktree '
+                             f'({self.cur.root})')
+        return gcwd
 
     def git_location(self, opt: str, value: Word, cwd: str,
                      level: str) -> None:
-        if value.dynamic:
-            self.unknown(value, f'git {opt}')
-            return
         p = self.resolve(value.text, cwd)
         if opt == '--git-dir':
             ok = p in (self.cur.git_dir, f'{self.cur.root}/.git')
@@ -534,9 +425,6 @@ class _Judge:
                          'instead')
 
     def worktree_remove(self, word: Word, cwd: str, level: str) -> None:
-        if word.dynamic:
-            self.unknown(word, 'git worktree remove')
-            return
         p = self.resolve(word.text, cwd)
         victim = next((c for c in self.cmap.linked if c.root == p), None)
         if victim is not None and victim is not self.cur:
@@ -547,92 +435,3 @@ class _Judge:
 
 def _within(p: str, root: str) -> bool:
     return p == root or p.startswith(root.rstrip('/') + '/')
-
-
-def _sub(word: Word | None, text: str) -> Word:
-    from worktree_guard.shell import Word
-    return Word(text, word.dynamic if word is not None else False,
-                word.glob if word is not None else False)
-
-
-def _strip_wrappers(words: list[Word]) -> list[Word]:
-    """The command's own words: leading assignments (``X=1 cmd``) and
-    wrappers (``sudo``, ``env``, ``exec``...) with their options gone."""
-    i = 0
-    while i < len(words):
-        t = words[i].text
-        head, eq, _ = t.partition('=')
-        if eq and head and (head[0].isalpha() or head[0] == '_') and \
-                all(c.isalnum() or c == '_' for c in head):
-            i += 1
-        elif posixpath.basename(t) in _WRAPPERS:
-            i += 1
-            while i < len(words) and words[i].text.startswith('-'):
-                i += 1
-        else:
-            break
-    return words[i:]
-
-
-def _operands(name: str, args: list[Word]) -> tuple[list[Word], list[Word]]:
-    """(operands, values of -t/--target-directory) of a command."""
-    takes = _VALUE_OPTS.get(name, frozenset())
-    operands: list[Word] = []
-    targets: list[Word] = []
-    i = 0
-    while i < len(args):
-        w = args[i]
-        t = w.text
-        if t == '--':
-            operands += args[i + 1:]
-            break
-        opt, eq, val = t.partition('=')
-        if t.startswith('-') and len(t) > 1:
-            if opt in ('-t', '--target-directory'):
-                if eq:
-                    targets.append(_sub(w, val))
-                elif i + 1 < len(args):
-                    targets.append(args[i + 1])
-                    i += 1
-            elif t in takes:
-                i += 1
-        else:
-            operands.append(w)
-        i += 1
-    return operands, targets
-
-
-def _write_operands(name: str, args: list[Word]) -> list[Word]:
-    """The operands a command writes (creates, changes or removes)."""
-    if name in ('cp', 'mv', 'ln', 'install') or name in _ALL_OPERANDS:
-        operands, targets = _operands(name, args)
-        if name in _ALL_OPERANDS or name == 'mv':
-            return operands + targets   # mv also removes its sources
-        if targets:
-            return targets
-        return operands[-1:] if len(operands) > 1 else []
-    if name == 'sed':
-        if not any(w.text.startswith('-i') or w.text.startswith('--in-place')
-                   for w in args):
-            return []
-        operands, _ = _operands(name, args)
-        has_script = any(w.text in ('-e', '--expression', '-f', '--file')
-                         or w.text.startswith(('--expression=', '--file='))
-                         for w in args)
-        return operands if has_script else operands[1:]
-    return []
-
-
-def _switches_branch(sub: str, args: list[str]) -> bool:
-    if sub == 'switch':
-        return True
-    if sub == 'checkout':
-        if any(a in ('-b', '-B', '--orphan') for a in args):
-            return True
-        # `git checkout -- f`, `git checkout .`, `-p`: files, not HEAD.
-        return '--' not in args and '.' not in args and \
-            not any(a in ('-p', '--patch') for a in args) and \
-            any(not a.startswith('-') for a in args)
-    if sub == 'reset':
-        return '--hard' in args
-    return False

@@ -740,7 +740,9 @@ NOT_ON_THE_AGENT_PATH = ('json', 're', 'typing', 'yaml', 'jsonschema',
                          'shlex', 'pathspec', 're2', 'worktree_guard.cli',
                          'worktree_guard.rules.branch_name',
                          'worktree_guard.gitctx.repo',
-                         'worktree_guard.gitctx.process', 'select')
+                         'worktree_guard.gitctx.process', 'select',
+                         # only with agents.allow-paths set
+                         'worktree_guard.policy.globmatch')
 
 
 @pytest.mark.parametrize('tool', ['edit', 'bash', 'deny'])
@@ -770,6 +772,7 @@ def test_the_agent_hot_path_imports_nothing_it_does_not_use(
     assert not loaded & set(NOT_ON_THE_AGENT_PATH), \
         sorted(loaded & set(NOT_ON_THE_AGENT_PATH))
     assert ('worktree_guard.shell' in loaded) is (tool == 'bash')
+    assert ('worktree_guard.rules.agent_shell' in loaded) is (tool == 'bash')
     if tool == 'deny':
         assert decision(json.loads(proc.stdout)) == 'deny'
 
