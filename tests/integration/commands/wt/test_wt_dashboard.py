@@ -16,27 +16,17 @@ import pytest
 
 from tests.helpers import RepoHandle
 from tests.helpers import repo_state
+from tests.integration.commands.wt.conftest import Work
 from tests.integration.commands.wt.test_wt import Out
 from worktree_guard.commands.wt import status as status_mod
 
 Run = Callable[..., Out]
 
 
-
-def _work(repo: RepoHandle, branch: str, files: dict[str, str]) -> Path:
-    dest = repo.worktree(branch)
-    for rel, content in files.items():
-        repo.write(rel, content, cwd=dest)
-        repo.git('add', '--', rel, cwd=dest)
-    repo.git('-c', 'core.hooksPath=/dev/null', 'commit', '-q', '-m', branch,
-             cwd=dest)
-    return dest
-
-
 def test_uncommitted_work_and_committed_only(native_repo: RepoHandle,
-                                            wt: Run) -> None:
+                                            wt: Run, work: Work) -> None:
     r = native_repo
-    _work(r, 'issue-1-a', {'src/app.py': 'print("a")\n'})
+    work(r, 'issue-1-a', {'src/app.py': 'print("a")\n'})
     b = r.worktree('issue-2-b')
     r.write('src/app.py', 'print("b")\n', cwd=b)
     r.git('add', 'src/app.py', cwd=b)  # staged only
@@ -96,13 +86,14 @@ def test_watch_signature(plain_repo: RepoHandle, tmp_path: Path) -> None:
 
 
 def test_grouping_bounds_the_forecast(native_repo: RepoHandle, wt: Run,
-                                      monkeypatch: pytest.MonkeyPatch) -> None:
+                                      monkeypatch: pytest.MonkeyPatch,
+                                      work: Work) -> None:
     r = native_repo
     for i in range(1, 6):
-        _work(r, f'issue-{i}-s', {'shared.txt': f'{i}\n',
-                                  f'own{1 if i < 3 else i}.txt': 'x\n'})
-    _work(r, 'issue-6-t', {'two.txt': 'a\n', 'own1.txt': 'y\n'})
-    _work(r, 'issue-7-t', {'two.txt': 'b\n'})
+        work(r, f'issue-{i}-s', {'shared.txt': f'{i}\n',
+                                 f'own{1 if i < 3 else i}.txt': 'x\n'})
+    work(r, 'issue-6-t', {'two.txt': 'a\n', 'own1.txt': 'y\n'})
+    work(r, 'issue-7-t', {'two.txt': 'b\n'})
     monkeypatch.setattr(status_mod, 'GROUP_BOUND', 4)
     res = wt(r.path, 'status')
     assert 'forecast cut at shared.txt: 5 branches change it' in res.out
@@ -127,10 +118,10 @@ def test_grouping_bounds_the_forecast(native_repo: RepoHandle, wt: Run,
     assert data['overlaps'][0]['files'] == ['own1.txt', 'shared.txt']
 
 
-def test_plan(native_repo: RepoHandle, wt: Run) -> None:
+def test_plan(native_repo: RepoHandle, wt: Run, work: Work) -> None:
     r = native_repo
-    _work(r, 'issue-1-a', {'src/app.py': 'print("a")\n'})
-    _work(r, 'issue-2-b', {'src/app.py': 'print("b")\n'})
+    work(r, 'issue-1-a', {'src/app.py': 'print("a")\n'})
+    work(r, 'issue-2-b', {'src/app.py': 'print("b")\n'})
     res = wt(r.path, 'plan')
     assert res.code == 0, res
     assert res.out.startswith('landing order')
@@ -145,9 +136,10 @@ def test_plan(native_repo: RepoHandle, wt: Run) -> None:
 
 
 @pytest.mark.timeout(600)
-def test_watch_redraws_on_a_ref_change(native_repo: RepoHandle) -> None:
+def test_watch_redraws_on_a_ref_change(native_repo: RepoHandle,
+                                       work: Work) -> None:
     r = native_repo
-    w = _work(r, 'issue-1-a', {'a.txt': 'a\n'})
+    w = work(r, 'issue-1-a', {'a.txt': 'a\n'})
     proc = subprocess.Popen(
         ['worktree-guard', 'wt', 'status', '--watch', '--interval', '60'],
         cwd=r.path, stdout=subprocess.PIPE, stderr=subprocess.PIPE,

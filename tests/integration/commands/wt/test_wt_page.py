@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from tests.helpers import RepoHandle
+from tests.integration.commands.wt.conftest import Work
 from tests.integration.commands.wt.test_wt import Out
 from worktree_guard.commands.wt import html as page
 
@@ -23,17 +24,6 @@ FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run',
          '--disable-background-networking', '--disable-component-update',
          '--disable-sync']
 CONFLICT_RGB = (0xd6, 0x27, 0x28)
-
-
-
-def _work(repo: RepoHandle, branch: str, files: dict[str, str]) -> Path:
-    dest = repo.worktree(branch)
-    for rel, content in files.items():
-        repo.write(rel, content, cwd=dest)
-        repo.git('add', '--', rel, cwd=dest)
-    repo.git('-c', 'core.hooksPath=/dev/null', 'commit', '-q', '-m', branch,
-             cwd=dest)
-    return dest
 
 
 def _pixels(png: bytes) -> list[tuple[int, int, int]]:
@@ -82,10 +72,10 @@ def _pixels(png: bytes) -> list[tuple[int, int, int]]:
 @pytest.mark.skipif(CHROMIUM is None, reason='chromium is not installed '
                     '(Debian: apt-get install -y chromium; .ci/run does)')
 def test_page_in_headless_chromium(native_repo: RepoHandle, wt: Run,
-                                   tmp_path: Path) -> None:
-    _work(native_repo, 'issue-1-a', {'src/app.py': 'print("a")\n'})
-    _work(native_repo, 'issue-2-b', {'src/app.py': 'print("b")\n'})
-    _work(native_repo, 'issue-3-c', {'docs/c.md': 'c\n'})
+                                   tmp_path: Path, work: Work) -> None:
+    work(native_repo, 'issue-1-a', {'src/app.py': 'print("a")\n'})
+    work(native_repo, 'issue-2-b', {'src/app.py': 'print("b")\n'})
+    work(native_repo, 'issue-3-c', {'docs/c.md': 'c\n'})
     out = tmp_path / 'status.html'
     r = wt(native_repo.path, 'status', '--html', str(out))
     assert r.code == 1, r  # the conflict
@@ -148,8 +138,8 @@ def test_page_without_a_browser(tmp_path: Path) -> None:
 
 
 def test_status_json_and_html_together(native_repo: RepoHandle, wt: Run,
-                                       tmp_path: Path) -> None:
-    _work(native_repo, 'issue-1-a', {'a.txt': 'a\n'})
+                                       tmp_path: Path, work: Work) -> None:
+    work(native_repo, 'issue-1-a', {'a.txt': 'a\n'})
     out = tmp_path / 's.html'
     r = wt(native_repo.path, 'status', '--json', '--html', str(out))
     assert r.code == 0, r

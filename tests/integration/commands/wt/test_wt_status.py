@@ -13,25 +13,13 @@ import pytest
 from tests.helpers import RepoHandle
 from tests.helpers import git
 from tests.helpers import wg
+from tests.integration.commands.wt.conftest import Work
 from tests.integration.commands.wt.test_wt import Out
 from worktree_guard.errors import GitError
 from worktree_guard.gitctx import Repo
 from worktree_guard.gitctx import worktrees
 
 Run = Callable[..., Out]
-
-
-
-def _work(repo: RepoHandle, branch: str, files: dict[str, str],
-          path: str | None = None) -> Path:
-    dest = repo.worktree(branch, path=path)
-    for rel, content in files.items():
-        repo.write(rel, content, cwd=dest)
-        repo.git('add', '--', rel, cwd=dest)
-    proc = repo.run_git('-c', 'core.hooksPath=/dev/null', 'commit', '-q',
-                        '-m', branch, cwd=dest)
-    assert proc.returncode == 0, proc
-    return dest
 
 
 def _advance_base(repo: RepoHandle, files: dict[str, str]) -> None:
@@ -43,12 +31,13 @@ def _advance_base(repo: RepoHandle, files: dict[str, str]) -> None:
     repo.git('push', '-q', '--no-verify', 'origin', 'main')
 
 
-def test_status_forecasts(native_repo: RepoHandle, wt: Run) -> None:
-    _work(native_repo, 'issue-1-a', {'src/app.py': 'print("a")\n',
-                                     'shared.txt': 'a\n'})
-    _work(native_repo, 'issue-2-b', {'src/app.py': 'print("b")\n'})
-    _work(native_repo, 'issue-3-c', {'docs/guide.md': 'c\n'})
-    _work(native_repo, 'issue-4-d', {'shared.txt': 'a\n'})  # same content
+def test_status_forecasts(native_repo: RepoHandle, wt: Run,
+                          work: Work) -> None:
+    work(native_repo, 'issue-1-a', {'src/app.py': 'print("a")\n',
+                                    'shared.txt': 'a\n'})
+    work(native_repo, 'issue-2-b', {'src/app.py': 'print("b")\n'})
+    work(native_repo, 'issue-3-c', {'docs/guide.md': 'c\n'})
+    work(native_repo, 'issue-4-d', {'shared.txt': 'a\n'})  # same content
     _advance_base(native_repo, {'docs/guide.md': 'base\n'})
     r = wt(native_repo.path, 'status')
     assert r.code == 1, r
@@ -74,21 +63,22 @@ def test_status_forecasts(native_repo: RepoHandle, wt: Run) -> None:
         ['issue-1-a', 'issue-2-b'], ['issue-1-a', 'issue-4-d']]
 
 
-def test_status_all_clear(native_repo: RepoHandle, wt: Run) -> None:
+def test_status_all_clear(native_repo: RepoHandle, wt: Run,
+                          work: Work) -> None:
     r = wt(native_repo.path, 'status')
     assert r.code == 0, r
     assert 'no active worktrees' in r.out
     assert 'overlap (branches that change the same files):\n  none' in r.out
-    _work(native_repo, 'issue-1-a', {'a.txt': 'a\n'})
-    _work(native_repo, 'issue-2-b', {'b.txt': 'b\n'})
+    work(native_repo, 'issue-1-a', {'a.txt': 'a\n'})
+    work(native_repo, 'issue-2-b', {'b.txt': 'b\n'})
     r = wt(native_repo.path, 'status')
     assert r.code == 0, r
     assert 'no overlap:' not in r.out  # nothing overlaps at all
 
 
 def test_status_fetch(native_repo: RepoHandle, wt: Run,
-                      tmp_path: Path) -> None:
-    _work(native_repo, 'issue-1-a', {'a.txt': 'a\n'})
+                      tmp_path: Path, work: Work) -> None:
+    work(native_repo, 'issue-1-a', {'a.txt': 'a\n'})
     other = tmp_path / 'other'
     git('clone', '-q', str(native_repo.remote), str(other), cwd=tmp_path)
     git('commit', '-q', '--allow-empty', '-m', 'upstream', cwd=other)
@@ -109,10 +99,11 @@ def test_status_fetch(native_repo: RepoHandle, wt: Run,
     assert r.out.splitlines()[0].endswith('  (not refreshed: see the notes)')
 
 
-def test_status_rule_checks(native_repo: RepoHandle, wt: Run) -> None:
-    _work(native_repo, 'feature-x', {'a.txt': 'a\n'}, path='trees/feature-x')
-    _work(native_repo, 'issue-2-elsewhere', {'b.txt': 'b\n'},
-          path='../elsewhere')
+def test_status_rule_checks(native_repo: RepoHandle, wt: Run,
+                            work: Work) -> None:
+    work(native_repo, 'feature-x', {'a.txt': 'a\n'}, path='trees/feature-x')
+    work(native_repo, 'issue-2-elsewhere', {'b.txt': 'b\n'},
+         path='../elsewhere')
     native_repo.git('worktree', 'add', '-q', '--detach',
                     str(native_repo.path / 'trees' / 'review'))
     r = wt(native_repo.path, 'status')
@@ -129,8 +120,9 @@ def test_status_rule_checks(native_repo: RepoHandle, wt: Run) -> None:
     assert 'FAIL' not in r.out
 
 
-def test_status_hooks_checks(plain_repo: RepoHandle, wt: Run) -> None:
-    w = _work(plain_repo, 'issue-1-a', {'a.txt': 'a\n'})
+def test_status_hooks_checks(plain_repo: RepoHandle, wt: Run,
+                             work: Work) -> None:
+    w = work(plain_repo, 'issue-1-a', {'a.txt': 'a\n'})
     r = wt(plain_repo.path, 'status')
     hooks = os.path.join(os.path.realpath(plain_repo.path), '.git', 'hooks')
     assert f'issue-1-a: hooks: no pre-commit hook in {hooks}' in r.out
@@ -149,8 +141,8 @@ def test_status_hooks_checks(plain_repo: RepoHandle, wt: Run) -> None:
 
 
 def test_status_pre_commit_hooks(precommit_repo: RepoHandle,
-                                 wt: Run) -> None:
-    w = _work(precommit_repo, 'issue-1-a', {'a.txt': 'a\n'})
+                                 wt: Run, work: Work) -> None:
+    w = work(precommit_repo, 'issue-1-a', {'a.txt': 'a\n'})
     r = wt(precommit_repo.path, 'status')
     assert r.code == 0, r
     (w / '.pre-commit-config.yaml').write_text(
@@ -161,8 +153,8 @@ def test_status_pre_commit_hooks(precommit_repo: RepoHandle,
 
 
 def test_status_without_base_and_unrelated_history(
-        native_repo: RepoHandle, wt: Run) -> None:
-    _work(native_repo, 'issue-1-a', {'a.txt': 'a\n'})
+        native_repo: RepoHandle, wt: Run, work: Work) -> None:
+    work(native_repo, 'issue-1-a', {'a.txt': 'a\n'})
     tree = native_repo.git('rev-parse', 'main^{tree}').strip()
     orphan = native_repo.git('commit-tree', '-m', 'orphan', tree).strip()
     native_repo.git('branch', 'issue-2-orphan', orphan)
@@ -180,8 +172,9 @@ def test_status_without_base_and_unrelated_history(
     assert row.split()[3:7] == ['-', '-', '-', '?']
 
 
-def test_status_notes_prunable(native_repo: RepoHandle, wt: Run) -> None:
-    w = _work(native_repo, 'issue-1-a', {'a.txt': 'a\n'})
+def test_status_notes_prunable(native_repo: RepoHandle, wt: Run,
+                               work: Work) -> None:
+    w = work(native_repo, 'issue-1-a', {'a.txt': 'a\n'})
     native_repo.git('worktree', 'move', str(w),
                     str(native_repo.path.parent / 'moved'))
     (native_repo.path.parent / 'moved' / '.git').unlink()
@@ -210,9 +203,9 @@ def _old_git(tmp_path: Path, reject: str) -> str:
 
 def test_status_with_git_older_than_2_38(
         native_repo: RepoHandle, wt: Run, tmp_path: Path,
-        monkeypatch: pytest.MonkeyPatch) -> None:
-    _work(native_repo, 'issue-1-a', {'src/app.py': 'print("a")\n'})
-    _work(native_repo, 'issue-2-b', {'src/app.py': 'print("b")\n'})
+        monkeypatch: pytest.MonkeyPatch, work: Work) -> None:
+    work(native_repo, 'issue-1-a', {'src/app.py': 'print("a")\n'})
+    work(native_repo, 'issue-2-b', {'src/app.py': 'print("b")\n'})
     monkeypatch.setenv('PATH', _old_git(tmp_path, '--write-tree|--stdin')
                        + os.pathsep + os.environ['PATH'])
     r = wt(native_repo.path, 'status')
@@ -227,9 +220,9 @@ def test_status_with_git_older_than_2_38(
 
 def test_status_with_git_without_merge_tree_stdin(
         native_repo: RepoHandle, wt: Run, tmp_path: Path,
-        monkeypatch: pytest.MonkeyPatch) -> None:
-    _work(native_repo, 'issue-1-a', {'src/app.py': 'print("a")\n'})
-    _work(native_repo, 'issue-2-b', {'src/app.py': 'print("b")\n'})
+        monkeypatch: pytest.MonkeyPatch, work: Work) -> None:
+    work(native_repo, 'issue-1-a', {'src/app.py': 'print("a")\n'})
+    work(native_repo, 'issue-2-b', {'src/app.py': 'print("b")\n'})
     monkeypatch.setenv('PATH', _old_git(tmp_path, '--stdin')
                        + os.pathsep + os.environ['PATH'])
     r = wt(native_repo.path, 'status')
@@ -238,13 +231,13 @@ def test_status_with_git_without_merge_tree_stdin(
 
 
 def test_status_batches_git_calls(native_repo: RepoHandle,
-                                  tmp_path: Path) -> None:
+                                  tmp_path: Path, work: Work) -> None:
     """One merge-tree for every forecast, a fixed number of git processes
     per worktree (no pair-by-pair or file-by-file calls)."""
     n = 8
     for i in range(1, n + 1):
-        _work(native_repo, f'issue-{i}-x', {'src/app.py': f'print({i})\n',
-                                            f'own{i}.txt': 'x\n'})
+        work(native_repo, f'issue-{i}-x', {'src/app.py': f'print({i})\n',
+                                           f'own{i}.txt': 'x\n'})
     _advance_base(native_repo, {'src/app.py': 'print("base")\n'})
     trace = tmp_path / 'trace'
     proc = wg('wt', 'status', cwd=native_repo.path,
@@ -260,12 +253,12 @@ def test_status_batches_git_calls(native_repo: RepoHandle,
 # -- merge_conflicts (the function the sync rule uses too) ------------------------------
 
 def test_merge_conflicts(native_repo: RepoHandle,
-                         monkeypatch: pytest.MonkeyPatch) -> None:
-    _work(native_repo, 'issue-1-a', {'src/app.py': 'print("a")\n',
-                                     'x.txt': 'a\n'})
-    _work(native_repo, 'issue-2-b', {'src/app.py': 'print("b")\n',
-                                     'x.txt': 'b\n'})
-    _work(native_repo, 'issue-3-c', {'c.txt': 'c\n'})
+                         monkeypatch: pytest.MonkeyPatch, work: Work) -> None:
+    work(native_repo, 'issue-1-a', {'src/app.py': 'print("a")\n',
+                                    'x.txt': 'a\n'})
+    work(native_repo, 'issue-2-b', {'src/app.py': 'print("b")\n',
+                                    'x.txt': 'b\n'})
+    work(native_repo, 'issue-3-c', {'c.txt': 'c\n'})
     monkeypatch.chdir(native_repo.path)
     repo = Repo.discover()
     assert worktrees.merge_conflicts(repo, 'issue-1-a', 'issue-2-b') == [
@@ -282,14 +275,14 @@ def test_merge_conflicts(native_repo: RepoHandle,
 
 
 def test_status_root_outside_the_checkout(native_repo: RepoHandle,
-                                          wt: Run) -> None:
+                                          wt: Run, work: Work) -> None:
     # The policy refuses '..' in root; a symlinked root still leads out.
     (native_repo.path.parent / 'wts').mkdir()
     (native_repo.path / 'wts').symlink_to(native_repo.path.parent / 'wts')
     (native_repo.path / '.worktree-guard.yaml').write_text(
         'worktrees:\n  root: wts\n')
-    _work(native_repo, 'issue-1-a', {'a.txt': 'a\n'}, path='../wts/issue-1-a')
-    _work(native_repo, 'issue-2-b', {'b.txt': 'b\n'}, path='trees/issue-2-b')
+    work(native_repo, 'issue-1-a', {'a.txt': 'a\n'}, path='../wts/issue-1-a')
+    work(native_repo, 'issue-2-b', {'b.txt': 'b\n'}, path='trees/issue-2-b')
     r = wt(native_repo.path, 'status')
     assert 'issue-1-a: worktree-layout' not in r.out
     assert 'issue-2-b: worktree-layout/location' in r.out
