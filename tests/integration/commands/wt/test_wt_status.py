@@ -201,13 +201,21 @@ def _old_git(tmp_path: Path, reject: str) -> str:
     return str(bindir)
 
 
+def _conflicting_pair(repo: RepoHandle, work: Work, tmp_path: Path,
+                      monkeypatch: pytest.MonkeyPatch, reject: str) -> None:
+    """Two worktrees that change the same lines, and an older git on
+    PATH that rejects the merge-tree options ``reject``."""
+    work(repo, 'issue-1-a', {'src/app.py': 'print("a")\n'})
+    work(repo, 'issue-2-b', {'src/app.py': 'print("b")\n'})
+    monkeypatch.setenv('PATH', _old_git(tmp_path, reject)
+                       + os.pathsep + os.environ['PATH'])
+
+
 def test_status_with_git_older_than_2_38(
         native_repo: RepoHandle, wt: Run, tmp_path: Path,
         monkeypatch: pytest.MonkeyPatch, work: Work) -> None:
-    work(native_repo, 'issue-1-a', {'src/app.py': 'print("a")\n'})
-    work(native_repo, 'issue-2-b', {'src/app.py': 'print("b")\n'})
-    monkeypatch.setenv('PATH', _old_git(tmp_path, '--write-tree|--stdin')
-                       + os.pathsep + os.environ['PATH'])
+    _conflicting_pair(native_repo, work, tmp_path, monkeypatch,
+                      '--write-tree|--stdin')
     r = wt(native_repo.path, 'status')
     assert r.code == 0, r  # overlap alone is no failure
     assert 'issue-1-a + issue-2-b: src/app.py' in r.out
@@ -221,10 +229,7 @@ def test_status_with_git_older_than_2_38(
 def test_status_with_git_without_merge_tree_stdin(
         native_repo: RepoHandle, wt: Run, tmp_path: Path,
         monkeypatch: pytest.MonkeyPatch, work: Work) -> None:
-    work(native_repo, 'issue-1-a', {'src/app.py': 'print("a")\n'})
-    work(native_repo, 'issue-2-b', {'src/app.py': 'print("b")\n'})
-    monkeypatch.setenv('PATH', _old_git(tmp_path, '--stdin')
-                       + os.pathsep + os.environ['PATH'])
+    _conflicting_pair(native_repo, work, tmp_path, monkeypatch, '--stdin')
     r = wt(native_repo.path, 'status')
     assert r.code == 1
     assert 'merging them would CONFLICT in src/app.py' in r.out
