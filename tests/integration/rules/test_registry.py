@@ -4,6 +4,7 @@ with it.  An example rule declared in tests/example_rule.py goes through
 the whole registry: policy schema, runner, hook id, skip, explain."""
 from __future__ import annotations
 
+import importlib
 import json
 from pathlib import Path
 
@@ -74,6 +75,18 @@ def _spec(id: str, section: Section | None = None,
           kinds: dict[str, str] | None = None) -> RuleSpec:
     return RuleSpec(id, summary='s', explain='e', stages=('commit',),
                     facts='branch', kinds=kinds, section=section)
+
+
+def test_the_registered_modules_are_those_with_a_spec() -> None:
+    """A module in rules/ with a SPEC is a rule and must be registered; a
+    helper module beside a rule (agent_shell.py) has none and is not."""
+    names = {f'worktree_guard.rules.{p.stem}'
+             for p in Path(rules.__file__).parent.glob('*.py')
+             if p.stem != '__init__'}
+    with_spec = {n for n in names
+                 if hasattr(importlib.import_module(n), 'SPEC')}
+    assert with_spec == set(rules.RULE_MODULES)
+    assert 'worktree_guard.rules.agent_shell' in names - with_spec
 
 
 @pytest.mark.parametrize(('specs', 'error'), [
