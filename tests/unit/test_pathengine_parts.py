@@ -237,7 +237,7 @@ def test_symlink_shapes() -> None:
     f = e.symlink('l', '../x')
     assert f is not None and 'resolves' not in f.message
     assert e.symlink('l', 'trees/nope/x') is None
-    assert e.describe(Checkout('worktree', '/w/out', ['/w/out'])) == \
+    assert e.places.describe(Checkout('worktree', '/w/out', ['/w/out'])) == \
         'worktree /w/out'
 
 
@@ -275,7 +275,7 @@ def test_reprs_policy_hooks_and_nested_checkouts() -> None:
                    wroot='./wt/'))
     assert e.wroot == 'wt'
     assert e.allowed('../ok/x') and not e.allowed('../nope')
-    assert e.branch_like('feat-x') and not e.branch_like('issue-1-x')
+    assert e.places.branch_like('feat-x') and not e.places.branch_like('issue-1-x')
     (f,) = e.scan('a.md', b'see ../../../x\n')
     assert repr(f) == "Finding(a.md:1:5 relative-escape error '../../../x')"
     assert repr(e.judge('/etc', CUR)) == "Place('outside', '/etc')"

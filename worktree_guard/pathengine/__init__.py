@@ -64,9 +64,9 @@ docs/paths.md.
 """
 from __future__ import annotations
 
-from worktree_guard.pathengine.engine import Context
 from worktree_guard.pathengine.engine import Engine
-from worktree_guard.pathengine.engine import Finding
-from worktree_guard.pathengine.engine import Place
+from worktree_guard.pathengine.findings import Finding
+from worktree_guard.pathengine.places import Context
+from worktree_guard.pathengine.places import Place
 
 __all__ = ['Context', 'Engine', 'Finding', 'Place']

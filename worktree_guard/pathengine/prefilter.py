@@ -10,8 +10,8 @@ engine's tables against these terms.
 """
 from __future__ import annotations
 
-from worktree_guard.pathengine.engine import Context
 from worktree_guard.pathengine.engine import Engine
+from worktree_guard.pathengine.places import Context
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # pragma: no cover (typing only)
