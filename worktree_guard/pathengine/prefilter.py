@@ -5,8 +5,8 @@ in the buffer, and every hit of every pattern holds, on one line, one of
 ``terms_of(engine.specs)``.  So a file that holds none of them can have no
 finding, and dropping it from the buffer loses none: ``gitctx.scan`` lets
 one ``git grep -l -F`` name the files that hold one, and only those are
-read.  ``tests/unit/test_prefilter.py`` checks every spelling of the
-engine's tables against these terms.
+read.  ``tests/unit/pathengine/test_prefilter.py`` checks every spelling
+of the engine's tables against these terms.
 """
 from __future__ import annotations
 

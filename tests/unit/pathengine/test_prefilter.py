@@ -1,15 +1,16 @@
-"""The whole-file scan's pre-filter loses no finding: every spelling of the
-engine's tables holds one of ``prefilter_terms``, and the engine finds the
-same in a buffer of every file as in a buffer of only the files that hold
-a term (the gates of its patterns included).  No git."""
+"""pathengine/prefilter.py: the whole-file scan's pre-filter loses no
+finding: every spelling of the engine's tables holds one of
+``prefilter_terms``, and the engine finds the same in a buffer of every
+file as in a buffer of only the files that hold a term (the gates of its
+patterns included).  No git."""
 from __future__ import annotations
 
 import pytest
 
-from tests.unit.test_pathengine import KNOWN
-from tests.unit.test_pathengine import SPELLINGS
-from tests.unit.test_pathengine import WEAK
-from tests.unit.test_pathengine import ctx
+from tests.unit.pathengine import ctx
+from tests.unit.pathengine.test_findings import KNOWN
+from tests.unit.pathengine.test_patterns import SPELLINGS
+from tests.unit.pathengine.test_sites import WEAK
 from worktree_guard.model import PathChange
 from worktree_guard.pathengine import Engine
 from worktree_guard.pathengine.prefilter import prefilter_terms
