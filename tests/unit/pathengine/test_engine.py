@@ -1,7 +1,9 @@
 """pathengine/engine.py: the scan loop over a change's regions: patches
-(only new lines count, numbered in the new file) and the lines asked
-for."""
+(only new lines count, numbered in the new file; suppression comments
+read the new file), the regions' bounds and the lines asked for."""
 from __future__ import annotations
+
+import pytest
 
 from tests.unit.pathengine import ctx
 from worktree_guard.model import PathChange
@@ -27,3 +29,43 @@ def test_scan_added_lines_only() -> None:
     data = b'see ../../../a\nsee ../../../b\n'
     assert [f.line for f in e.scan('a.md', data, {2})] == [2]
     assert e.scan_change(PathChange()) == []
+
+
+def _patch(hunks: bytes, path: str = 'a.md') -> PathChange:
+    """One file's ``git diff -p`` output; its region starts at the first
+    hunk header."""
+    head = f'diff --git a/{path} b/{path}\n'.encode()
+    return PathChange(None, [], head + hunks,
+                      [(len(head), len(head) + len(hunks), path)], True)
+
+
+PATCHES = [
+    # Context and removed lines are the old file's: not judged, but
+    # counted in the new file's numbers (context) or not (removed).
+    (b'@@ -1,2 +1,2 @@\n ../../../ctx\n-../../../old\n+../../../new\n', [2]),
+    # allow-next-line reaches over removed lines and "\ No newline".
+    (b'@@ -1,2 +1,2 @@\n+x # worktree-guard: allow-next-line\n-old\n'
+     b'\\ No newline at end of file\n+../../../a\n', []),
+    # ...but not over the hunk header, nor from its own line.
+    (b'@@ -0,0 +1 @@\n+../../../a # worktree-guard: allow-next-line\n', [1]),
+    # The same token twice (judged once), two hunks of one file.
+    (b'@@ -0,0 +1,2 @@\n+../../../a\n+../../../a\n', [1, 2]),
+    (b'@@ -0,0 +1 @@\n+../../../a\n@@ -10,0 +11 @@\n+../../../b\n', [1, 11]),
+]
+
+
+@pytest.mark.parametrize(('hunks', 'lines'), PATCHES)
+def test_patch_lines_and_suppression(hunks: bytes, lines: list[int]) -> None:
+    found = Engine(ctx()).scan_change(_patch(hunks))
+    assert [f.line for f in found] == lines
+
+
+def test_only_the_regions_are_scanned() -> None:
+    # Hits before the first region and after the last one are no file's.
+    body = b'see ../../../x\nsee ../../../y'   # no newline at the end
+    data = b'../../../pre\n' + body + b'\n../../../post\n'
+    start = data.index(body)
+    change = PathChange(None, [], data, [(start, start + len(body), 'a.md')])
+    found = Engine(ctx()).scan_change(change)
+    assert [(f.line, f.token) for f in found] == [(1, '../../../x'),
+                                                  (2, '../../../y')]
