@@ -32,7 +32,7 @@ class Context:
     repository's Dockerfiles create.  ``symlinks``: every committed symlink
     of the tree (path -> target), for chains.  ``git_dir``: the absolute
     common git dir.  ``home``: the user's home, to expand ``~`` in
-    ``judge_path``.
+    ``judge``.
     """
 
     __slots__ = ('checkouts', 'root', 'wroot', 'resolve', 'allow',
