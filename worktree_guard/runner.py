@@ -70,11 +70,42 @@ def run(repo: Repo, policy: Policy, inp: StageInput,
             "'check --stage push --from-ref <base> --to-ref <head>'",
         )
     result = Result()
+    skips = skipped_rules(os.environ if environ is None else environ,
+                          result.notes)
+    _judge(repo, policy, inp, rules, skips, result)
+    if baseline and (result.violations or inp.all_files) \
+            and repo.root is not None and not inp.server:
+        from worktree_guard.report.baseline import apply
+        apply(result, repo.root, policy, inp.all_files, inp.files)
+    return result
+
+
+def run_many(repo: Repo, policy: Policy,
+             jobs: Sequence[tuple[StageInput, Sequence[str] | None]],
+             environ: dict[str, str] | None = None) -> list[Result]:
+    """Judge several inputs in one pass, one ``Result`` each, as ``run``
+    would judge each alone (no baseline: the server, its caller, has
+    none).  The skips are read once; the facts of every job come from
+    the one ``repo``, so a receive hook's frozen repository answers the
+    reads that refs share (one rev-list and one diff per distinct range)
+    once."""
+    notes: list[str] = []
+    skips = skipped_rules(os.environ if environ is None else environ, notes)
+    results = []
+    for inp, rules in jobs:
+        result = Result()
+        result.notes += notes
+        _judge(repo, policy, inp, rules, skips, result)
+        results.append(result)
+    return results
+
+
+def _judge(repo: Repo, policy: Policy, inp: StageInput,
+           rules: Sequence[str] | None, skips: dict[str, str],
+           result: Result) -> None:
     wanted = [r for r in stage_rules(inp.stage)
               if rules is None or r in rules]
     facts_cache: dict[str, object] = {}
-    skips = skipped_rules(os.environ if environ is None else environ,
-                          result.notes)
     for rule in wanted:
         if rule in skips:
             result.skipped.append(rule)
@@ -89,11 +120,6 @@ def run(repo: Repo, policy: Policy, inp: StageInput,
         result.violations += evaluate(rule, facts_cache[kind], policy,
                                       result.notes)
         result.rules_run.append(rule)
-    if baseline and (result.violations or inp.all_files) \
-            and repo.root is not None and not inp.server:
-        from worktree_guard.report.baseline import apply
-        apply(result, repo.root, policy, inp.all_files, inp.files)
-    return result
 
 
 # -- one rule -------------------------------------------------------------------

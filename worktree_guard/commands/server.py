@@ -7,7 +7,8 @@
         <ref> <old> <new>
 
 Every created or updated branch is judged by the same push rules the client
-runs (``runner.run`` with ``StageInput(..., server=True)``): branch name,
+runs (``runner.run_many``, one pass over every pushed ref, with
+``StageInput(..., server=True)``): branch name,
 protected branch, path boundaries over the commits the push adds, and sync
 against the server's own base branch.  A tag (or a ref that
 ``server.allowed-refs`` admits) is judged by the path rules over the
@@ -46,6 +47,7 @@ if TYPE_CHECKING:  # pragma: no cover (typing only)
     from collections.abc import Sequence
 
     from worktree_guard.model import RefUpdate
+    from worktree_guard.model import StageInput
     from worktree_guard.gitctx import Repo
     from worktree_guard.commands import Subparsers
     from worktree_guard.policy import Policy
@@ -147,7 +149,48 @@ def add_parser(sub: Subparsers) -> None:
         add_arguments(add_command(sub, hook, help), hook)
 
 
+def fast_args(hook: str, argv: Sequence[str]) -> Options | None:
+    """The hook's arguments without argparse (its import is a third of the
+    hook's own start-up): ``--gitlab``, ``--policy-ref REF`` or ``--policy
+    PATH`` (also ``--flag=value``) and, for ``update``, the three words
+    ``<ref> <old> <new>``.  Anything else (``-h``, an abbreviation, both
+    policy options, a word too many) returns ``None``: argparse then
+    decides, and words the error."""
+    out = Options(hook)
+    words: list[str] = []
+    i = 0
+    while i < len(argv):
+        arg = argv[i]
+        name, eq, value = arg.partition('=')
+        if arg == '--gitlab':
+            out.gitlab = True
+        elif name in ('--policy-ref', '--policy'):
+            if out.policy_ref is not None or out.policy_path is not None:
+                return None   # given twice, or both
+            if not eq:
+                i += 1
+                if i == len(argv) or argv[i].startswith('-'):
+                    return None
+                value = argv[i]
+            if name == '--policy':
+                out.policy_path = value
+            else:
+                out.policy_ref = value
+        elif arg.startswith('-') or hook != 'update':
+            return None
+        else:
+            words.append(arg)
+        i += 1
+    if len(words) != (3 if hook == 'update' else 0):
+        return None
+    out.ref_args = words
+    return out
+
+
 def parse_args(hook: str, argv: Sequence[str]) -> Options | int:
+    fast = fast_args(hook, argv)
+    if fast is not None:
+        return fast
     import argparse
     p = argparse.ArgumentParser(prog=f'worktree-guard {hook}',
                                 description=HELP[hook])
@@ -191,8 +234,8 @@ def judge(repo: Repo, updates: list[RefUpdate], opts: Options,
     skips = requested_skips(_push_options(environ), trusted.policy,
                             environ, out)
     refused = []
-    for u in updates:
-        violations, notes = judge_ref(repo, trusted, u, skips)
+    for u, (violations, notes) in zip(
+            updates, judge_refs(repo, trusted, updates, skips), strict=True):
         errors = [v for v in violations if v.severity == 'error']
         if errors:
             refused.append(u.remote_ref)
@@ -226,54 +269,77 @@ def _push_options(environ: Mapping[str, str]) -> list[str]:
     return receive.push_options(environ)
 
 
-def judge_ref(repo: Repo, trusted: TrustedPolicy, u: RefUpdate,
-              skips: set[str]) -> tuple[list[Violation], list[str]]:
-    """The findings for one received ref, and the runner's notes."""
+def judge_refs(repo: Repo, trusted: TrustedPolicy,
+               updates: Sequence[RefUpdate], skips: set[str],
+               ) -> list[tuple[list[Violation], list[str]]]:
+    """The findings of each received ref, and the runner's notes for it.
+
+    Every ref the rules judge goes to the runner in ONE pass
+    (``runner.run_many``): the skips are read once and, as the hook's
+    repository is frozen, refs that share a range share its git reads."""
     from worktree_guard import runner
     from worktree_guard import server_guard
+    verdicts: list[tuple[list[Violation], list[str]]] = [
+        ([], []) for _ in updates]
+    jobs: list[tuple[StageInput, Sequence[str]]] = []
+    judged: list[int] = []
+    for i, u in enumerate(updates):
+        job = _job(repo, trusted, u, skips)
+        if isinstance(job, list):
+            verdicts[i] = (job, [])
+        elif job is not None:
+            jobs.append(job)
+            judged.append(i)
+    # environ={}: SKIP/WORKTREE_GUARD_SKIP of the server process do not
+    # apply; pushers skip rules with push options (server.allow-skip).
+    results = runner.run_many(repo, trusted.policy, jobs, environ={})
+    for i, result in zip(judged, results, strict=True):
+        u = updates[i]
+        found = list(result.violations)
+        if u.remote_ref == trusted.ref and u.is_branch and not u.is_delete:
+            found += server_guard.policy_change(repo, trusted, u)
+        verdicts[i] = (found, result.notes)
+    return verdicts
+
+
+def _job(repo: Repo, trusted: TrustedPolicy, u: RefUpdate, skips: set[str],
+         ) -> list[Violation] | tuple[StageInput, Sequence[str]] | None:
+    """How one ref is judged: findings known without the rules (a written
+    policy ref outside refs/heads/, a refused namespace), the runner's
+    input and rules, or ``None`` when nothing needs judging."""
+    from worktree_guard import server_guard
+    from worktree_guard.model import StageInput
     from worktree_guard.rules import PUSH_RULES
     if u.remote_ref == trusted.ref and not u.is_branch:
         from worktree_guard.rules import server_policy
-        return [server_policy.policy_ref_written(u.remote_ref)], []
+        return [server_policy.policy_ref_written(u.remote_ref)]
     refused = server_guard.namespace_violation(u, trusted.policy)
     if refused is not None:
-        return [refused], []
+        return [refused]
     if not u.is_branch:
-        return judge_content(repo, trusted, u, skips)
+        return _content_job(repo, u, skips)
     rules = [r for r in PUSH_RULES if r not in skips]
     if u.is_delete:
         rules = [r for r in rules if r == 'protected-branch']
-    from worktree_guard.model import StageInput
-    inp = StageInput('push', [u], server=True)
-    # environ={}: SKIP/WORKTREE_GUARD_SKIP of the server process do not
-    # apply; pushers skip rules with push options (server.allow-skip).
-    result = runner.run(repo, trusted.policy, inp, rules, environ={})
-    found = list(result.violations)
-    if u.remote_ref == trusted.ref and not u.is_delete:
-        found += server_guard.policy_change(repo, trusted, u)
-    return found, result.notes
+    return StageInput('push', [u], server=True), rules
 
 
-def judge_content(repo: Repo, trusted: TrustedPolicy, u: RefUpdate,
-                  skips: set[str]) -> tuple[list[Violation], list[str]]:
+def _content_job(repo: Repo, u: RefUpdate, skips: set[str],
+                 ) -> tuple[StageInput, Sequence[str]] | None:
     """A tag (or an admitted ref): the path rules over the commits it
     brings that no branch holds.  A tag of a tree or blob brings no
     commit; a deletion brings nothing."""
-    from worktree_guard import runner
     from worktree_guard.gitctx import receive
     from worktree_guard.model import RefUpdate
     from worktree_guard.model import StageInput
     if u.is_delete or 'worktree-paths' in skips:
-        return [], []
+        return None
     commit = receive.peeled_commit(repo, u.local_oid)
     if commit is None:
-        return [], []
+        return None
     # As a new ref: its old value (a tag's) never counts as judged.
     as_new = RefUpdate(u.local_ref, commit, u.remote_ref, '0' * len(commit))
-    inp = StageInput('push', [as_new], server=True)
-    result = runner.run(repo, trusted.policy, inp, ['worktree-paths'],
-                        environ={})
-    return list(result.violations), result.notes
+    return StageInput('push', [as_new], server=True), ['worktree-paths']
 
 
 def requested_skips(options: Sequence[str], policy: Policy,

@@ -41,9 +41,13 @@ def server_repo() -> Repo:
     if not git_dir:
         repo = Repo.discover()
         repo.root = None
-        return repo
-    common = env.get('GIT_COMMON_DIR') or git_dir
-    return Repo(git_dir, common, None, True, env)
+    else:
+        common = env.get('GIT_COMMON_DIR') or git_dir
+        repo = Repo(git_dir, common, None, True, env)
+    # Nothing moves while a receive hook runs: refs that share a range
+    # share its git reads (``Repo.frozen``).
+    repo.frozen = True
+    return repo
 
 
 def push_options(environ: Mapping[str, str]) -> list[str]:

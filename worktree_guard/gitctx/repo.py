@@ -25,6 +25,14 @@ if TYPE_CHECKING:  # pragma: no cover (typing only)
     from collections.abc import Iterable
 
 
+# The commands a frozen repository answers from memory: reads whose answer
+# depends only on the objects and refs (never on a work tree or index).
+READS = frozenset(('rev-list', 'diff-tree', 'cat-file', 'rev-parse',
+                   'merge-base', 'ls-tree', 'grep', 'for-each-ref'))
+# At most this much output is kept (the rest is asked again if repeated).
+MEMO_BYTES = 64 << 20
+
+
 def _read(path: str) -> str | None:
     try:
         with open(path, encoding='utf-8', errors='surrogateescape') as f:
@@ -62,6 +70,14 @@ class Repo:
         self.env = env
         self._worktrees: list[WorktreeInfo] | None = None
         self._remotes: list[str] | None = None
+        # A receive hook's repository holds still while the hook runs (git
+        # updates no ref before pre-receive accepts, and the hook writes
+        # nothing), so ``frozen`` answers a repeated read (``READS``) from
+        # memory: refs that share a range (a tag at a pushed branch's tip,
+        # one commit pushed under two names) share its rev-list and diff.
+        self.frozen = False
+        self._memo: dict[tuple[object, ...], ProcResult] = {}
+        self._memo_bytes = 0
         # The work tree has no ``.git`` (``core.worktree``, ``GIT_WORK_TREE``):
         # git run there must be told where the repository is.
         self.apart = root is not None and 'GIT_DIR' not in env and \
@@ -80,6 +96,12 @@ class Repo:
         else:
             argv += ['--git-dir', self.git_dir]
         argv += args
+        key = (args, input) if self.frozen and env is None and \
+            timeout is None and command_name(args).split(' ')[0] in READS \
+            else None
+        res = self._memo.get(key) if key is not None else None
+        if res is not None:
+            return res
         need = NEEDS_GIT.get(args[0]) if args else None
         old = too_old(*need) if need is not None else None
         if old is not None:  # answer as that old git would: unknown option
@@ -87,6 +109,11 @@ class Repo:
         else:
             res = spawn(argv, input=input, env=env or self.env,
                         timeout=timeout)
+        if key is not None and res.returncode in (0, 1):
+            size = len(res.stdout) + len(res.stderr)
+            if self._memo_bytes + size <= MEMO_BYTES:
+                self._memo[key] = res
+                self._memo_bytes += size
         if check and res.returncode == USAGE_EXIT:
             old = old or too_old(MIN_GIT, 'worktree-guard')
             if old is not None:
