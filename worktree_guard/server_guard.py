@@ -23,6 +23,7 @@ from worktree_guard.model import Record
 # `typing` costs start-up time; mypy reads this name as True.
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # pragma: no cover (typing only)
+    from collections.abc import Callable
     from collections.abc import Mapping
 
     from worktree_guard.gitctx import Repo
@@ -130,19 +131,31 @@ def _missing(repo: Repo, ref: str, why: str) -> TrustedPolicy:
     )
 
 
-def _read(repo: Repo, ref: str, commit: str) -> TrustedPolicy:
+def _read(repo: Repo, ref: str, oid: str) -> TrustedPolicy:
     from worktree_guard import policy as policy_mod
-    from worktree_guard.gitctx import receive
-    commit = repo.rev_parse(commit) or commit
-    blob = receive.read_blob(repo, commit, policy_mod.POLICY_FILE)
+    commit, blob, content = _locate(repo, oid)
     if blob is None:
         return TrustedPolicy(
             policy_mod.default_policy(), ref,
             f'the built-in defaults, as {ref} has no '
             f'{policy_mod.POLICY_FILE}')
     display = f'{ref}:{policy_mod.POLICY_FILE}'
+
+    def read() -> bytes:
+        if content is not None:
+            return content
+        from worktree_guard.gitctx import receive
+        found = receive.read_blob(repo, commit, policy_mod.POLICY_FILE)
+        if found is None or found[0] != blob:   # a foreign BLOBS_FILE
+            raise GuardError(
+                f'{BLOBS_FILE} names a policy blob that {commit[:12]} '
+                'does not hold',
+                f'on the server, remove {BLOBS_FILE} from the repository '
+                '(it is only a cache)')
+        return found[1]
+
     try:
-        pol = _from_blob(repo, display, blob[0], blob[1])
+        pol = _from_blob(repo, display, blob, read)
     except PolicyError as e:
         raise PolicyError(
             f"the server's policy is invalid, so every push is refused:\n"
@@ -155,9 +168,49 @@ def _read(repo: Repo, ref: str, commit: str) -> TrustedPolicy:
 
 
 CACHE_FILE = 'worktree-guard-server-policy.cache'
+# Which policy blob a policy ref's commit holds: with it, a push while the
+# policy ref stands still reads the policy without starting git at all.
+BLOBS_FILE = 'worktree-guard-server-policy.blobs'
+BLOBS_KEY = ('policy-blobs',)
+BLOBS_KEPT = 16   # commits remembered (the newest)
 
 
-def _from_blob(repo: Repo, display: str, oid: str, content: bytes) -> Policy:
+def _locate(repo: Repo, oid: str) -> tuple[str, str | None, bytes | None]:
+    """The commit the policy ref's ``oid`` peels to, the policy blob's id in
+    it (``None``: no policy file) and, when git was asked, the blob's
+    content.  A commit's tree never changes (replace objects are never
+    honoured), so the answer is kept in ``BLOBS_FILE``, keyed by the
+    package version like the policy cache; an entry of any other shape is
+    ignored, and a missing or corrupt file only costs one ``git cat-file
+    --batch``."""
+    import os
+
+    from worktree_guard import policy as policy_mod
+    from worktree_guard.gitctx import receive
+    from worktree_guard.model import is_oid
+    from worktree_guard.policy.cache import load_memo
+    from worktree_guard.policy.cache import save_memo
+    path = os.path.join(repo.git_dir, BLOBS_FILE)
+    memo = load_memo(path, BLOBS_KEY)
+    hit = memo.get(oid)
+    if isinstance(hit, tuple) and len(hit) == 2 \
+            and all(isinstance(x, str) for x in hit) and is_oid(hit[0]) \
+            and (hit[1] == '' or is_oid(hit[1])):
+        return hit[0], hit[1] or None, None
+    commit, found = receive.locate_blob(repo, oid, policy_mod.POLICY_FILE)
+    blob, content = found if found is not None else (None, None)
+    if commit is None:
+        return oid, blob, content   # no commit: nothing worth keeping
+    memo.pop(oid, None)   # the newest last
+    memo[oid] = (commit, blob or '')
+    for old in list(memo)[:-BLOBS_KEPT]:
+        del memo[old]
+    save_memo(path, BLOBS_KEY, memo)
+    return commit, blob, content
+
+
+def _from_blob(repo: Repo, display: str, oid: str,
+               read: Callable[[], bytes]) -> Policy:
     """Parse a policy blob, cached by its object id in the git dir: blobs
     never change, so a cache hit skips YAML and schema validation."""
     import os
@@ -165,8 +218,7 @@ def _from_blob(repo: Repo, display: str, oid: str, content: bytes) -> Policy:
     from worktree_guard import policy as policy_mod
     return policy_mod.cached_parse(
         os.path.join(repo.git_dir, CACHE_FILE),
-        (policy_mod.CACHE_VERSION, oid, display), lambda: content, display,
-        display)
+        (policy_mod.CACHE_VERSION, oid, display), read, display, display)
 
 
 # -- a push to the policy ref ----------------------------------------------------------

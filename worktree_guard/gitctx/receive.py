@@ -111,7 +111,28 @@ def read_blob(repo: Repo, commit: str, path: str) -> tuple[str, bytes] | None:
     the commit has no such file.  One ``git cat-file --batch``, which sees
     quarantined objects like every other git child of the hook."""
     res = repo.git('cat-file', '--batch', input=f'{commit}:{path}\n'.encode())
+    return _blob(commit, path, res.stdout)
+
+
+def locate_blob(repo: Repo, rev: str, path: str,
+                ) -> tuple[str | None, tuple[str, bytes] | None]:
+    """The commit ``rev`` peels to (``None`` when it is none), and
+    ``read_blob``'s answer for ``path`` in it: one ``git cat-file --batch``
+    for both."""
+    res = repo.git('cat-file', '--batch',
+                   input=f'{rev}^{{commit}}\n{rev}:{path}\n'.encode())
     header, _, rest = res.stdout.partition(b'\n')
+    parts = decode(header).split(' ')
+    commit = None
+    if len(parts) == 3 and parts[1] == 'commit' and parts[2].isdigit():
+        commit = parts[0]
+        rest = rest[int(parts[2]) + 1:]
+    return commit, _blob(rev, path, rest)
+
+
+def _blob(commit: str, path: str, out: bytes) -> tuple[str, bytes] | None:
+    """One ``cat-file --batch`` record of ``<commit>:<path>``."""
+    header, _, rest = out.partition(b'\n')
     parts = decode(header).split(' ')
     if len(parts) == 3 and parts[1] == 'blob' and parts[2].isdigit():
         return parts[0], rest[:int(parts[2])]

@@ -50,14 +50,42 @@ def cached_parse(cache_path: str | None, key: tuple[object, ...],
     policy = parse(read(), display)
     policy.path = path
     if cache_path is not None:
-        tmp = f'{cache_path}.{os.getpid()}.tmp'
-        try:
-            with open(tmp, 'wb') as f:
-                marshal.dump({'key': key, **policy.to_cache()}, f)
-            os.replace(tmp, cache_path)
-        except OSError:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
+        _write(cache_path, {'key': key, **policy.to_cache()})
     return policy
+
+
+def _write(path: str, value: dict[str, object]) -> None:
+    """``marshal`` ``value`` to ``path`` atomically; best-effort."""
+    tmp = f'{path}.{os.getpid()}.tmp'
+    try:
+        with open(tmp, 'wb') as f:
+            marshal.dump(value, f)
+        os.replace(tmp, path)
+    except OSError:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+
+
+def load_memo(path: str, key: tuple[object, ...]) -> dict[object, object]:
+    """A small map kept beside a cache (the server keeps which policy blob
+    a commit holds): ``{}`` when the file is missing, corrupt, or written
+    under another key, format, package version or defaults.  The caller
+    checks each value's shape before it trusts it."""
+    try:
+        with open(path, 'rb') as f:
+            stored = marshal.load(f)
+    except (OSError, EOFError, ValueError, TypeError):
+        return {}
+    if isinstance(stored, dict) and stored.get('key') == full_key(key) \
+            and isinstance(stored.get('map'), dict):
+        memo: dict[object, object] = stored['map']
+        return memo
+    return {}
+
+
+def save_memo(path: str, key: tuple[object, ...],
+              memo: dict[object, object]) -> None:
+    """Store ``memo`` for ``load_memo`` (best-effort, like the cache)."""
+    _write(path, {'key': full_key(key), 'map': memo})
