@@ -1,14 +1,23 @@
-"""The server hook's added time per push: 200 commits over 2,000 files pushed
-to a bare repository with ``worktree-guard install --server``'s
-``pre-receive`` hook, against the same push to the same repository without
-the hook, in the same run.
+"""The server hook, against the same pushes to the same repository without
+the hook, in the same run:
+
+- latency: 200 commits over 2,000 files pushed to a bare repository with
+  ``worktree-guard install --server``'s ``pre-receive`` hook.  Target: the
+  added time at most 1.5x a bare push (the hooked push <= 2.5x);
+- throughput: 20 pushes at once (20 branches of 10 commits each);
+  target: >= 0.6x the pushes a second of the hook-less server;
+- scale (full runs only: it takes minutes to build): 10,000 commits over
+  100,000 files.
 
 Each timed push goes to a fresh copy of the bare repository (the copy is not
-timed), so every push receives the same 200 new commits.
+timed), so every push receives the same new commits.  The hooked copy holds
+the hook's caches as any earlier push leaves them (a warm server).
 """
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
+import subprocess
 from pathlib import Path
 
 from common import PYTHON
@@ -16,6 +25,7 @@ from common import Options
 from common import Row
 from common import Stat
 from common import Unavailable
+from common import ENV
 from common import git
 from common import run as sh
 from common import text_blob
@@ -24,9 +34,17 @@ from common import timed
 BRANCH = 'issue-9-server-bench'
 
 
-def _fast_import(repo: Path, files: int, commits: int) -> None:
+# 20 pushes at once: branches of LOAD_COMMITS commits, one file each.
+LOAD_PUSHES = 20
+LOAD_COMMITS = 10
+
+
+def _fast_import(repo: Path, files: int, commits: int, size: int = 1024,
+                 load: int = 0) -> None:
     """main: one commit with ``files`` files; BRANCH: ``commits`` commits on
-    top, each changing ``files // commits`` of them."""
+    top, each changing ``files // commits`` of them; ``load`` branches
+    ``issue-<100+i>-load`` of LOAD_COMMITS commits on main, each changing
+    one file of its own."""
     out: list[bytes] = []
     ts = 1700000000
 
@@ -39,7 +57,7 @@ def _fast_import(repo: Path, files: int, commits: int) -> None:
     for i in range(files):
         out.append(f'M 100644 inline src/d{i // 100:02d}/f{i:04d}.md\n'
                    .encode())
-        data(text_blob(i, 1024))
+        data(text_blob(i, size))
     out.append(b'\n')
     per = max(1, files // commits)
     parent = ':1'
@@ -54,19 +72,36 @@ def _fast_import(repo: Path, files: int, commits: int) -> None:
             i = k % files
             out.append(f'M 100644 inline src/d{i // 100:02d}/f{i:04d}.md\n'
                        .encode())
-            data(text_blob(i, 1024) + f'edited in change {c}\n'.encode())
+            data(text_blob(i, size) + f'edited in change {c}\n'.encode())
         out.append(b'\n')
         parent = f':{mark}'
+    mark = commits + 1
+    for b in range(load):
+        parent = ':1'
+        for c in range(LOAD_COMMITS):
+            mark += 1
+            out.append(f'commit refs/heads/issue-{100 + b}-load\n'
+                       f'mark :{mark}\n'.encode())
+            out.append(f'committer Bench <b@example.invalid> {ts + c + 1} '
+                       f'+0000\n'.encode())
+            data(f'load {b}.{c}'.encode())
+            out.append(f'from {parent}\n'.encode())
+            i = (b * LOAD_COMMITS + c) % files
+            out.append(f'M 100644 inline src/d{i // 100:02d}/f{i:04d}.md\n'
+                       .encode())
+            data(text_blob(i, size) + f'load {b}.{c}\n'.encode())
+            out.append(b'\n')
+            parent = f':{mark}'
     git('fast-import', '--quiet', cwd=repo, input=b''.join(out))
 
 
-def build(opts: Options) -> tuple[Path, Path, Path]:
-    base = opts.workdir / 'server'
+def build(opts: Options, name: str, files: int, commits: int,
+          size: int = 1024, load: int = 0) -> tuple[Path, Path, Path]:
+    base = opts.workdir / name
     base.mkdir()
     client = base / 'client'
     git('init', '-q', '-b', 'main', str(client), cwd=base)
-    files, commits = (500, 50) if opts.quick else (2000, 200)
-    _fast_import(client, files, commits)
+    _fast_import(client, files, commits, size, load)
     plain = base / 'plain.git'
     git('init', '-q', '--bare', '-b', 'main', str(plain), cwd=base)
     git('push', '-q', str(plain), 'main', cwd=client)
@@ -96,37 +131,89 @@ def _push(client: Path, target: Path, branch: str = BRANCH,
     return cp.returncode, cp.stderr.decode(errors='replace')
 
 
-def run(opts: Options) -> list[Row]:
-    client, plain, hooked = build(opts)
-    with_hook, without = _Target(hooked), _Target(plain)
-    # Probes: a good branch passes; a badly named one is refused.
-    with_hook.prepare()
-    rc, err = _push(client, with_hook.path, check=False)
+def _probe(client: Path, hooked: _Target, bad: bool = True) -> None:
+    """A good branch passes (and leaves the hook's caches, copied into the
+    template: a warm server); a badly named one is refused."""
+    hooked.prepare()
+    rc, err = _push(client, hooked.path, check=False)
     if rc != 0:
         first = next((ln for ln in err.splitlines() if 'worktree-guard' in ln
                       or 'not implemented' in ln), err.strip()[:200])
         raise Unavailable(f'pre-receive refuses a good push: {first} '
                           '(issue 6)')
+    for cache in hooked.path.glob('worktree-guard-*'):
+        shutil.copy2(cache, hooked.template / cache.name)
+    if not bad:
+        return
     git('branch', '-f', 'hotfix-probe', BRANCH, cwd=client)
-    with_hook.prepare()
-    rc, _ = _push(client, with_hook.path, 'hotfix-probe', check=False)
+    hooked.prepare()
+    rc, _ = _push(client, hooked.path, 'hotfix-probe', check=False)
     if rc == 0:
         raise Unavailable('pre-receive accepts a branch named hotfix-probe '
                           '(issue 6)')
-    runs = opts.runs
+
+
+def _burst(client: Path, target: Path) -> None:
+    """LOAD_PUSHES pushes at once, one branch each; all must pass."""
+    procs = [subprocess.Popen(
+        ['git', 'push', '-q', '--no-verify', str(target),
+         f'issue-{100 + b}-load:refs/heads/issue-{100 + b}-load'],
+        cwd=client, env=ENV, stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE) for b in range(LOAD_PUSHES)]
+    for p in procs:
+        _, err = p.communicate()
+        if p.returncode != 0:
+            raise RuntimeError(f'a concurrent push failed: {err.decode()}')
+
+
+def _pair(runs: int, client: Path, with_hook: _Target, without: _Target,
+          push: Callable[[Path, Path], object] = _push,
+          ) -> tuple[Stat, Stat]:
+    """Interleaved timings of ``push(client, target)`` with and without
+    the hook."""
     samples_with: list[float] = []
     samples_without: list[float] = []
     for _ in range(runs):
-        samples_with.append(timed(lambda: _push(client, with_hook.path), 1,
+        samples_with.append(timed(lambda: push(client, with_hook.path), 1,
                                   with_hook.prepare))
-        samples_without.append(timed(lambda: _push(client, without.path),
+        samples_without.append(timed(lambda: push(client, without.path),
                                      1, without.prepare))
-    w = Stat.of(samples_with)
-    wo = Stat.of(samples_without)
+    return Stat.of(samples_with), Stat.of(samples_without)
+
+
+def _latency_row(label: str, w: Stat, wo: Stat) -> Row:
+    added = w - wo
+    return Row('server', label, w, 'the same push without the hook', wo,
+               target=2.5,
+               note=f'added {added:.0f} ms per push = {added / wo:.2f}x a '
+                    'bare push; target <= 1.5x')
+
+
+def run(opts: Options) -> list[Row]:
     files, commits = (500, 50) if opts.quick else (2000, 200)
-    return [
-        Row('server', f'push {commits} commits / {files:,} files, '
-                      'with pre-receive', w, 'the same push without the '
-                                             'hook', wo,
-            note=f'added {w - wo:.0f} ms per push'),
-    ]
+    client, plain, hooked = build(opts, 'server', files, commits,
+                                  load=LOAD_PUSHES)
+    with_hook, without = _Target(hooked), _Target(plain)
+    _probe(client, with_hook)
+    w, wo = _pair(opts.runs, client, with_hook, without)
+    rows = [_latency_row(f'push {commits} commits / {files:,} files, '
+                         'with pre-receive', w, wo)]
+    w, wo = _pair(opts.runs, client, with_hook, without, _burst)
+    rows.append(Row(
+        'server', f'{LOAD_PUSHES} pushes at once ({LOAD_COMMITS} commits '
+                  'each), with pre-receive', w,
+        f'the same {LOAD_PUSHES} without the hook', wo, target=1 / 0.6,
+        note=f'{LOAD_PUSHES * 1000 / w:.1f} vs '
+             f'{LOAD_PUSHES * 1000 / wo:.1f} pushes/s = {wo / w:.2f}x the '
+             'throughput; target >= 0.60x'))
+    if opts.quick:
+        return rows
+    # 10,000 commits over 100,000 files: minutes to build, so full runs only.
+    client, plain, hooked = build(opts, 'server-big', 100_000, 10_000,
+                                  size=256)
+    with_hook, without = _Target(hooked), _Target(plain)
+    _probe(client, with_hook, bad=False)
+    w, wo = _pair(min(opts.runs, 3), client, with_hook, without)
+    rows.append(_latency_row('push 10,000 commits / 100,000 files, with '
+                             'pre-receive', w, wo))
+    return rows
