@@ -197,10 +197,9 @@ def _locate(repo: Repo, oid: str) -> tuple[str, str | None, bytes | None]:
             and all(isinstance(x, str) for x in hit) and is_oid(hit[0]) \
             and (hit[1] == '' or is_oid(hit[1])):
         return hit[0], hit[1] or None, None
-    commit, found = receive.locate_blob(repo, oid, policy_mod.POLICY_FILE)
+    peeled, found = receive.locate_blob(repo, oid, policy_mod.POLICY_FILE)
+    commit = peeled or oid   # a branch always holds a commit
     blob, content = found if found is not None else (None, None)
-    if commit is None:
-        return oid, blob, content   # no commit: nothing worth keeping
     memo.pop(oid, None)   # the newest last
     memo[oid] = (commit, blob or '')
     for old in list(memo)[:-BLOBS_KEPT]:

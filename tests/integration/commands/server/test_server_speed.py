@@ -74,6 +74,12 @@ def test_fast_args_leave_the_rest_to_argparse(hook: str,
     assert server.fast_args(hook, argv) is None
 
 
+def test_argparse_still_reads_what_the_fast_reader_leaves() -> None:
+    opts = server.parse_args('pre-receive', ['--gitl', '--policy-r', 'x'])
+    assert not isinstance(opts, int)
+    assert (opts.gitlab, opts.policy_ref) == (True, 'x')
+
+
 def test_pre_receive_imports_no_argparse(tmp_path: Path) -> None:
     b = _bare(tmp_path)
     new = _incoming(b, 'issue-1-a', {'a.txt': 'a\n'})
