@@ -78,3 +78,22 @@ def test_report_keeps_the_other_run(tmp_path: Path) -> None:
     again = out.read_text()
     assert again[again.index('## loaded run'):] == loaded_part
     assert '- commit: ccc' in again and '- commit: aaa' not in again
+
+
+def test_server_bench_builds_its_load_branches(tmp_path: Path) -> None:
+    """The server scenario's fast-import history: the pushed branch and
+    one branch of LOAD_COMMITS commits per concurrent push, each on main."""
+    import server as server_bench
+    repo = tmp_path / 'client'
+    subprocess.run(['git', 'init', '-q', '-b', 'main', str(repo)], check=True)
+    server_bench._fast_import(repo, files=10, commits=2, size=64, load=3)
+
+    def count(rev: str) -> int:
+        return int(subprocess.run(
+            ['git', 'rev-list', '--count', rev], cwd=repo, check=True,
+            capture_output=True, text=True).stdout)
+
+    assert count(server_bench.BRANCH) == 3
+    for b in range(3):
+        assert count(f'main..issue-{100 + b}-load') == \
+            server_bench.LOAD_COMMITS
