@@ -44,7 +44,8 @@ def cached_parse(cache_path: str | None, key: tuple[object, ...],
             if cached.get('key') == key:
                 return Policy(cached['data'], cached['sources'], path,
                               cached['globs'])
-        except (OSError, EOFError, ValueError, TypeError, AttributeError):
+        except (OSError, EOFError, ValueError, TypeError, AttributeError,
+                KeyError):   # unreadable, or not a cache of ours
             pass
     from worktree_guard.policy.validate import parse
     policy = parse(read(), display)

@@ -273,6 +273,24 @@ def test_a_corrupt_policy_memo_is_ignored(tmp_path: Path, hook: Hook,
     assert load_memo(str(memo), server_guard.BLOBS_KEY)   # rewritten
 
 
+def test_a_parse_cache_with_its_key_but_no_policy_is_ignored(
+        tmp_path: Path, hook: Hook) -> None:
+    from worktree_guard.policy.cache import CACHE_VERSION
+    from worktree_guard.policy.cache import full_key
+    s = _bare(tmp_path)
+    bad = _incoming(s, 'wip', {'a.txt': 'a\n'})
+    push = f'{ZERO_OID} {bad} refs/heads/wip\n'
+    first = hook(s, push)
+    blob = s.git('rev-parse', 'main:.worktree-guard.yaml').strip()
+    key = full_key((CACHE_VERSION, blob,
+                    'refs/heads/main:.worktree-guard.yaml'))
+    cache = s.bare / server_guard.CACHE_FILE
+    assert marshal.loads(cache.read_bytes())['key'] == key
+    cache.write_bytes(marshal.dumps({'key': key}))
+    assert hook(s, push)[:2] == first[:2]
+    assert 'data' in marshal.loads(cache.read_bytes())   # rewritten
+
+
 def test_memo_entries_of_another_shape_are_ignored(tmp_path: Path,
                                                    hook: Hook) -> None:
     s = _bare(tmp_path)
