@@ -14,6 +14,8 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:  # pragma: no cover (typing only)
     from typing import Any
     from collections.abc import Callable
+    from collections.abc import Iterable
+    from collections.abc import Iterator
     from collections.abc import Sequence
 
 
@@ -313,25 +315,36 @@ class PathChange(Record):
     """What one change adds, for worktree-paths (issue 3): the staged
     content at commit, or one pushed ref's range.
 
-    ``entries`` are ``(path, mode, symlink target or None)`` for every path
-    the change adds or modifies.  ``data`` is one git output (a patch, or
-    ``cat-file --batch`` contents) and ``regions`` are ``(start, end,
-    path)`` slices of it, sorted: unified-diff hunks when ``patch`` (only
-    ``+`` lines count), else whole text files.  ``ref`` is the pushed ref.
+    ``entries`` are ``(path, mode, symlink target or None)`` for the paths
+    the change adds or modifies (a whole-file scan lists only those a rule
+    can judge by path: symlinks, gitlinks, paths under a worktrees root).
+    ``data`` is one git output (a patch, or ``cat-file --batch`` contents)
+    and ``regions`` are ``(start, end, path)`` slices of it, sorted:
+    unified-diff hunks when ``patch`` (only ``+`` lines count), else whole
+    text files.  ``ref`` is the pushed ref.  ``parts``: more content of the
+    same change, streamed (a whole-file scan reads its files a chunk at a
+    time, never all at once); ``chunks()`` yields this change, then them.
     """
 
-    __slots__ = ('ref', 'entries', 'data', 'regions', 'patch')
+    __slots__ = ('ref', 'entries', 'data', 'regions', 'patch', 'parts')
 
     def __init__(self, ref: str | None = None,
                  entries: list[tuple[str, str, str | None]] | None = None,
                  data: bytes = b'',
                  regions: list[tuple[int, int, str]] | None = None,
-                 patch: bool = False) -> None:
+                 patch: bool = False,
+                 parts: Iterable[PathChange] | None = None) -> None:
         self.ref = ref
         self.entries = entries if entries is not None else []
         self.data = data
         self.regions = regions if regions is not None else []
         self.patch = patch
+        self.parts = parts
+
+    def chunks(self) -> Iterator[PathChange]:
+        yield self
+        if self.parts is not None:
+            yield from self.parts
 
 
 class PathFacts(Record):

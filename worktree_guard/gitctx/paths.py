@@ -11,13 +11,16 @@ One git process per fact, batched, never one per file:
   neither they nor binary files are ever formatted.  Symlink targets
   (mode 120000) arrive as content, gitlinks (160000) by their mode.
 - whole files (``--all-files``, ``paths.scope: all``, the first commit):
-  the entries (``ls-files -s``, ``diff-index --raw``, ``ls-tree -r``), ONE
-  ``git grep -l -F`` over the index or the pushed tree for the files that
-  hold one of the path engine's literals (``gitctx.scan``; the others can
-  have no finding and are never read), ONE ``cat-file --batch-check
-  --buffer`` for their sizes and ONE ``cat-file --batch`` for those worth
-  reading.  ``WORKTREE_GUARD_FULL_SCAN=1`` reads every file instead (the
-  tests compare the two).
+  the entries (``ls-files -s``, ``diff-index --raw``, ``ls-tree -r``; of
+  a whole listing only the symlinks, gitlinks and paths under a worktrees
+  root become records, ``gitparse.special``), ONE ``git grep -l -F`` over
+  the index or the pushed tree for the files that hold one of the path
+  engine's literals (``gitctx.scan``; the others can have no finding and
+  are never read), ONE ``cat-file --batch-check --buffer`` for their sizes
+  and ONE buffered ``cat-file --batch`` for those worth reading, streamed
+  to the rule a chunk at a time (``gitctx.blobs.Stream``: memory stays
+  flat however many files there are).  ``WORKTREE_GUARD_FULL_SCAN=1``
+  reads every file instead (the tests compare the two).
 - push stage: per pushed ref, ONE ``rev-list`` finds the commits the push
   adds, then ONE ``diff-tree -p`` from the parent of the oldest of them
   to the pushed tip (or whole files when all of history is new).
@@ -29,6 +32,23 @@ from __future__ import annotations
 
 import os
 
+from worktree_guard.gitctx.blobs import Stream
+from worktree_guard.gitctx.blobs import read_small
+from worktree_guard.gitctx.blobs import sizes
+from worktree_guard.gitctx.gitparse import GITLINK as _GITLINK
+from worktree_guard.gitctx.gitparse import SYMLINK as _SYMLINK
+from worktree_guard.gitctx.gitparse import Item
+from worktree_guard.gitctx.gitparse import added_text
+from worktree_guard.gitctx.gitparse import dockerish
+from worktree_guard.gitctx.gitparse import header_mode
+from worktree_guard.gitctx.gitparse import header_path
+from worktree_guard.gitctx.gitparse import ls_files
+from worktree_guard.gitctx.gitparse import ls_tree
+from worktree_guard.gitctx.gitparse import range_base
+from worktree_guard.gitctx.gitparse import raw
+from worktree_guard.gitctx.gitparse import special
+from worktree_guard.gitctx.gitparse import split_z
+from worktree_guard.gitctx.gitparse import unquote
 from worktree_guard.model import Checkout
 from worktree_guard.model import PathChange
 from worktree_guard.model import PathFacts
@@ -48,20 +68,15 @@ if TYPE_CHECKING:  # pragma: no cover (typing only)
 _PATCH_OPTS = ('-p', '--no-color', '--no-ext-diff', '--no-textconv',
                '--full-index', '-M', '--submodule=short', '-U1',
                '--src-prefix=a/', '--dst-prefix=b/')
-_SYMLINK = '120000'
-_GITLINK = '160000'
-_FILE_MODES = ('100644', '100755', _SYMLINK)
-# git's own binary test: a NUL in the first 8000 bytes (FIRST_FEW_BYTES).
-_BINARY_PROBE = 8000
-
-Item = tuple[str, str, str]   # (path, mode, oid)
+_FILE_MODES = ('100644', '100755')
 # Up to this many files the pre-filter names them to git grep.
 PATHSPEC_MAX = 1000
-# Blobs per ``cat-file --batch`` when a progress line is shown.
-PROGRESS_CHUNK = 1000
 
 
 def path_facts(repo: Repo, policy: Policy, inp: StageInput) -> PathFacts:
+    """The content a commit or push adds.  A whole-file scan's content
+    arrives while the rule reads it (``PathChange.parts``); the counts of
+    files left unread (``facts.skipped``) are complete once it has."""
     collector = _Collector(repo, policy, inp)
     facts = PathFacts(repo.root, [] if inp.server else checkouts(repo, policy),
                       git_dir=os.path.realpath(repo.common_dir))
@@ -76,7 +91,12 @@ def path_facts(repo: Repo, policy: Policy, inp: StageInput) -> PathFacts:
     elif repo.root is not None:
         facts.changes.append(collector.commit())
     facts.skipped = collector.skipped()
-    _tree_facts(repo, facts, tip)
+
+    def done() -> None:   # a stream read to its end: binary files counted
+        facts.skipped[:] = collector.skipped()
+    for stream in collector.streams:
+        stream.done = done
+    _tree_facts(repo, facts, tip, collector)
     return facts
 
 
@@ -91,38 +111,40 @@ def _is_dockerfile(path: str) -> bool:
         ('.dockerfile', '.containerfile'))
 
 
-def _tree_facts(repo: Repo, facts: PathFacts, tip: str | None) -> None:
+def _tree_facts(repo: Repo, facts: PathFacts, tip: str | None,
+                collector: _Collector) -> None:
     """The committed symlinks (when a change adds one: chains) and the
     Dockerfiles' users (when the content holds a home path) of the judged
     tree: the index at commit, the pushed tip at push.  One listing and
-    one ``cat-file --batch``, and none at all for most changes."""
+    one ``cat-file --batch``, and none at all for most changes.
+
+    A streamed change's content is not known yet: it stays streamed when
+    its own listing (the judged tree) names no Dockerfile, since then no
+    content of it can matter; else it is read now, to look for home
+    paths."""
+    for change in facts.changes:
+        stream = change.parts
+        if isinstance(stream, Stream) and (
+                stream.dockerfiles is not False or stream.tree != tip):
+            change.parts = list(stream)
     links = any(t is not None for c in facts.changes for _, _, t in c.entries)
-    homes = any(b'/home/' in c.data for c in facts.changes)
+    homes = any(b'/home/' in p.data for c in facts.changes
+                if not isinstance(c.parts, Stream) for p in c.chunks())
     if not (links or homes) or (tip is None and repo.root is None):
         return
     if tip is None:
-        items = _ls_files(repo.git('ls-files', '-s', '-z').stdout)
+        items = ls_files(repo.git('ls-files', '-s', '-z').stdout)
     else:
-        items = _ls_tree(repo.git('ls-tree', '-r', '-z', '--full-tree',
-                                  tip).stdout)
+        items = ls_tree(repo.git('ls-tree', '-r', '-z', '--full-tree',
+                                 tip).stdout)
     read = [(p, m, o) for p, m, o in items
             if (links and m == _SYMLINK) or (homes and _is_dockerfile(p))]
-    if not read:
-        return
-    data = repo.git('cat-file', '--batch', input=b''.join(
-        o.encode() + b'\n' for _, _, o in read)).stdout
-    pos = 0
     users: set[str] = set()
-    for path, mode, _ in read:
-        nl = data.find(b'\n', pos)
-        size = data[pos:nl].rsplit(b' ', 1)[-1]
-        if not size.isdigit():   # missing object
-            pos = nl + 1
+    for (path, mode, _), blob in zip(read, read_small(
+            repo, [o for _, _, o in read]), strict=True):
+        if blob is None:   # missing object
             continue
-        start = nl + 1
-        end = start + int(size)
-        pos = end + 1
-        content = data[start:end].decode('utf-8', 'surrogateescape')
+        content = blob.decode('utf-8', 'surrogateescape')
         if mode == _SYMLINK:
             facts.symlinks[path] = content
         else:
@@ -164,7 +186,7 @@ def staged_paths(repo: Repo) -> set[str]:
     else:
         out = repo.git(*quiet, 'diff-index', '--cached', '--name-only', '-z',
                        '--no-renames', 'HEAD', '--').stdout
-    return {p.decode('utf-8', 'surrogateescape') for p in _split_z(out)}
+    return {p.decode('utf-8', 'surrogateescape') for p in split_z(out)}
 
 
 # -- checkouts -------------------------------------------------------------------
@@ -254,6 +276,7 @@ class _Collector:
         self.config = ('-c', 'core.quotePath=false',
                        '-c', f'core.bigFileThreshold={self.max_size}')
         self.checkouts: list[Checkout] = []
+        self.streams: list[Stream] = []
 
     def wanted(self, path: str) -> bool:
         """``paths.include`` / ``paths.exclude``; a skip is counted."""
@@ -283,18 +306,18 @@ class _Collector:
         if self.inp.files is not None:
             # pre-commit --all-files/--files: the given files, whole.
             wanted = set(self.inp.files)
-            items = [i for i in _ls_files(repo.git(
+            items = [i for i in ls_files(repo.git(
                 'ls-files', '-s', '-z').stdout) if i[0] in wanted]
             self.untracked = len(wanted) - len({i[0] for i in items})
-            return self.blobs(items, None)
+            return self.blobs(None, items=items)
         if self.inp.all_files or repo.head().kind == 'unborn':
             # Whole index; on the first commit everything staged is added.
-            return self.blobs(_ls_files(repo.git(
-                'ls-files', '-s', '-z').stdout), None)
+            return self.blobs(None, listing=repo.git(
+                'ls-files', '-s', '-z').stdout)
         if self.whole:
-            return self.blobs(_raw(repo.git(
+            return self.blobs(None, items=raw(repo.git(
                 'diff-index', '--cached', '--raw', '-z', '-M',
-                'HEAD', '--').stdout), None)
+                'HEAD', '--').stdout))
         data = repo.git(*self.config, 'diff-index', '--cached',
                         *_PATCH_OPTS, 'HEAD', '--').stdout
         return self.patch(data, None)
@@ -309,13 +332,12 @@ class _Collector:
             return None   # nothing new: every commit is already there
         repo = self.repo
         if base is None or self.inp.all_files:
-            return self.blobs(_ls_tree(repo.git(
-                'ls-tree', '-r', '-z', '--full-tree', u.local_oid).stdout),
-                u.remote_ref, u.local_oid)
+            return self.blobs(u.remote_ref, u.local_oid, listing=repo.git(
+                'ls-tree', '-r', '-z', '--full-tree', u.local_oid).stdout)
         if self.whole:
-            return self.blobs(_raw(repo.git(
+            return self.blobs(u.remote_ref, u.local_oid, items=raw(repo.git(
                 'diff-tree', '-r', '--raw', '-z', '-M', base,
-                u.local_oid, '--').stdout), u.remote_ref, u.local_oid)
+                u.local_oid, '--').stdout))
         data = repo.git(*self.config, 'diff-tree', '-r', *_PATCH_OPTS, base,
                         u.local_oid, '--').stdout
         return self.patch(data, u.remote_ref)
@@ -330,7 +352,7 @@ class _Collector:
         if not u.is_new:
             res = self.repo.git(*walk, u.remote_oid, check=False)
             if res.returncode == 0:
-                return _range_base(res.stdout)
+                return range_base(res.stdout)
             # The old tip is not here (never fetched): fall through.
         if self.inp.server:
             # pre-receive: refs are not updated yet.  Only branches count
@@ -341,7 +363,7 @@ class _Collector:
             remote = self.inp.remote
             known = f'--remotes={remote}' if remote and \
                 not any(c in remote for c in '/:\\') else '--remotes'
-        return _range_base(self.repo.git(*walk, known).stdout)
+        return range_base(self.repo.git(*walk, known).stdout)
 
     # -- readers -----------------------------------------------------------------------
 
@@ -364,247 +386,120 @@ class _Collector:
             if r != -1:
                 # A rename: the new path; a pure rename has no hunk.
                 rest = header[r + 11:header.find(b'\n', r + 1)]
-                path = (_unquote(rest) if rest.startswith(b'"') else rest
+                path = (unquote(rest) if rest.startswith(b'"') else rest
                         ).decode('utf-8', 'surrogateescape')
             else:
-                path = _header_path(data[s + 11:line_end])
+                path = header_path(data[s + 11:line_end])
             s = e
             if b'\ndeleted file mode ' in header or not self.wanted(path):
                 continue
-            mode, oid = _header_mode(header)
+            mode, oid = header_mode(header)
             if mode == _GITLINK:
                 entries.append((path, mode, None))
             elif b'\nBinary files ' in header:
                 entries.append((path, mode, None))
                 binaries.append((path, oid))
             elif mode == _SYMLINK:
-                entries.append((path, mode, _added_text(data, hunks, e)))
+                entries.append((path, mode, added_text(data, hunks, e)))
             else:
                 entries.append((path, mode, None))
                 if h != -1:
                     regions.append((hunks, e, path))
         if binaries:
-            sizes = self._sizes([oid for _, oid in binaries])
-            for (path, _), size in zip(binaries, sizes, strict=True):
+            found = sizes(self.repo, [oid for _, oid in binaries])
+            for (path, _), (_, size) in zip(binaries, found, strict=True):
                 (self.oversized if size > self.max_size
                  else self.binary).add(path)
         return change
 
-    def blobs(self, items: list[Item], ref: str | None,
-              tree: str | None = None) -> PathChange:
+    def blobs(self, ref: str | None, tree: str | None = None, *,
+              items: list[Item] | None = None,
+              listing: bytes | None = None) -> PathChange:
         """Whole files of the index (``tree`` None) or of ``tree``: the
-        pre-filter, sizes, then one ``cat-file --batch``."""
+        ``items`` of a change, or a whole ``listing`` (``ls-files -s -z``,
+        ``ls-tree -r -z``).  Symlink targets are read at once; the files
+        worth reading (the pre-filter's candidates) are sized, then
+        streamed (``change.parts``)."""
         change = PathChange(ref)
+        full = os.environ.get('WORKTREE_GUARD_FULL_SCAN') == '1'
+        dockerfiles: bool | None = None
+        whole_tree = items is None
+        if listing is not None:
+            dockerfiles = dockerish(listing)
+            parse = ls_files if tree is None else ls_tree
+            if full or self.include or self.exclude:
+                items = parse(listing)
+                whole_tree = False
+            else:
+                # Only what a rule judges by path becomes a record; the
+                # pre-filter names the files worth reading.
+                from worktree_guard.pathengine.prefilter import scan_plan
+                terms, roots = scan_plan(
+                    self.checkouts, self.policy['worktrees']['root'])
+                items = special(listing, tree is not None, roots)
+            listing = None
+        assert items is not None
         entries = change.entries
-        candidates = []
+        links: list[tuple[str, str]] = []
+        files: list[tuple[str, str]] = []
         for path, mode, oid in items:
             if not self.wanted(path):
                 continue
-            if mode == _GITLINK:
-                entries.append((path, mode, None))
-            elif mode in _FILE_MODES:
-                candidates.append((path, mode, oid))
-        if any(mode != _SYMLINK for _, mode, _ in candidates) and \
-                os.environ.get('WORKTREE_GUARD_FULL_SCAN') != '1':
+            entries.append((path, mode, None))
+            if mode == _SYMLINK:
+                links.append((path, oid))
+            elif mode in _FILE_MODES and not whole_tree:
+                files.append((path, oid))
+        names: list[str] = [oid for _, oid in files]
+        if whole_tree or (files and not full):
             # A symlink's target is always judged; a file only when it
             # holds one of the engine's literals.
-            from worktree_guard.gitctx.scan import candidates as holding
-            from worktree_guard.pathengine.prefilter import prefilter_terms
+            from worktree_guard.gitctx.scan import candidate_list
+            if not whole_tree:
+                from worktree_guard.pathengine.prefilter import scan_plan
+                terms = scan_plan(self.checkouts,
+                                  self.policy['worktrees']['root'])[0]
             # A few files (a change, pre-commit's names) are named to
             # git grep; many are looked for in the whole index or tree.
-            few = [p for p, m, _ in candidates if m != _SYMLINK]
-            keep = holding(self.repo, prefilter_terms(
-                self.checkouts, self.policy['worktrees']['root']), tree,
-                few if len(few) <= PATHSPEC_MAX else None)
-            for path, mode, _ in candidates:
-                if mode != _SYMLINK and path not in keep:
-                    entries.append((path, mode, None))
-            candidates = [c for c in candidates
-                          if c[1] == _SYMLINK or c[0] in keep]
-        if not candidates:
-            return change
+            few = [p for p, _ in files]
+            keep = candidate_list(self.repo, terms, tree,
+                                  None if whole_tree or len(few) >
+                                  PATHSPEC_MAX else few)
+            if whole_tree:
+                skip = {p for p, _ in links}
+                prefix = ':0:' if tree is None else tree + ':'
+                files = [(p, prefix + p) for p in keep if p not in skip]
+                names = [n for _, n in files]
+            else:
+                held = set(keep)
+                files = [f for f in files if f[0] in held]
+                names = [oid for _, oid in files]
+        self._links(change, links)
         read = []
-        sizes = self._sizes([c[2] for c in candidates])
-        for item, size in zip(candidates, sizes, strict=True):
-            path, mode, _ = item
-            if size < 0 or (mode != _SYMLINK and size > self.max_size):
-                if size >= 0:
-                    self.oversized.add(path)
-                entries.append((path, mode, None))
-            else:
-                read.append(item)
-        data = change.data = self._contents([oid for _, _, oid in read])
-        pos = 0
-        for path, mode, _ in read:
-            nl = data.find(b'\n', pos)
-            start = nl + 1
-            end = start + int(data[pos:nl].rsplit(b' ', 1)[1])
-            pos = end + 1
-            if mode == _SYMLINK:
-                entries.append((path, mode, data[start:end].decode(
-                    'utf-8', 'surrogateescape')))
-                continue
-            entries.append((path, mode, None))
-            if data.find(b'\0', start, min(end, start + _BINARY_PROBE)) != -1:
-                self.binary.add(path)
-            else:
-                change.regions.append((start, end, path))
+        for (path, _), (oid, size) in zip(files, sizes(self.repo, names),
+                                          strict=True):
+            if size > self.max_size:
+                self.oversized.add(path)
+            elif size >= 0:
+                read.append((path, oid))
+        if read:
+            stream = Stream(self.repo, ref, read, self.binary,
+                            self.inp.progress)
+            stream.tree = tree
+            stream.dockerfiles = dockerfiles
+            change.parts = stream
+            self.streams.append(stream)
         return change
 
-    def _contents(self, oids: list[str]) -> bytes:
-        """``cat-file --batch`` of ``oids``: one process, or with a
-        progress callback (a terminal) one per ``PROGRESS_CHUNK`` blobs,
-        reporting after each."""
-        if not oids:
-            return b''
-        progress = self.inp.progress
-        step = PROGRESS_CHUNK if progress is not None else len(oids)
-        parts = []
-        for i in range(0, len(oids), step):
-            parts.append(self.repo.git('cat-file', '--batch', input=b''.join(
-                o.encode() + b'\n' for o in oids[i:i + step])).stdout)
-            if progress is not None:
-                progress(min(i + step, len(oids)), len(oids))
-        return b''.join(parts)
-
-    def _sizes(self, oids: list[str]) -> list[int]:
-        """Object sizes from one ``cat-file --batch-check`` (-1: missing)."""
-        out = self.repo.git('cat-file', '--batch-check', '--buffer',
-                            input=b''.join(o.encode() + b'\n' for o in oids)
-                            ).stdout.split(b'\n')
-        sizes = []
-        for line in out[:len(oids)]:
-            parts = line.split(b' ')
-            sizes.append(int(parts[2]) if len(parts) == 3 else -1)
-        return sizes
-
-
-def _range_base(out: bytes) -> str | None:
-    lines = out.split()
-    if not lines:
-        return ''
-    # `rev-list --parents` prints "<commit> <parents>..." newest first; the
-    # last line is the oldest new commit of the first-parent chain.
-    last = out.rstrip(b'\n').rsplit(b'\n', 1)[-1].split(b' ')
-    return last[1].decode() if len(last) > 1 else None
-
-
-# -- parsing git's outputs -------------------------------------------------------
-
-_C_ESCAPES = {ord('a'): 7, ord('b'): 8, ord('t'): 9, ord('n'): 10,
-              ord('v'): 11, ord('f'): 12, ord('r'): 13}
-
-
-def _unquote(s: bytes) -> bytes:
-    """The first C-quoted string of ``s`` (git's quote_c_style)."""
-    out = bytearray()
-    i = 1
-    while i < len(s) and s[i] != 0x22:
-        c = s[i]
-        if c == 0x5C:
-            d = s[i + 1]
-            if 0x30 <= d <= 0x37:
-                out.append(int(s[i + 1:i + 4], 8) & 0xFF)
-                i += 4
-                continue
-            out.append(_C_ESCAPES.get(d, d))
-            i += 2
-            continue
-        out.append(c)
-        i += 1
-    return bytes(out)
-
-
-def _header_path(rest: bytes) -> str:
-    """The path of ``diff --git a/<p> b/<p>`` (no renames: both are equal)."""
-    if rest.startswith(b'"'):
-        raw = _unquote(rest)[2:]
-    else:
-        raw = rest[2:2 + (len(rest) - 5) // 2]
-    return raw.decode('utf-8', 'surrogateescape')
-
-
-def _added_text(data: bytes, start: int, end: int) -> str:
-    """The new side of a small patch (a symlink's target): every ``+``
-    line, newlines inside the target kept, so it is judged whole."""
-    out = []
-    pos = start
-    newline = True
-    while pos < end:
-        le = data.find(b'\n', pos, end)
-        le = end if le == -1 else le
-        if data[pos:pos + 1] == b'+':
-            out.append(data[pos + 1:le])
-            newline = True
-        elif data[pos:pos + 2] == b'\\ ' and out:
-            newline = False   # "\ No newline at end of file"
-        pos = le + 1
-    body = b'\n'.join(out) + (b'\n' if newline and out else b'')
-    return body.decode('utf-8', 'surrogateescape')
-
-
-def _header_mode(header: bytes) -> tuple[str, str]:
-    """(new mode, new oid) from a patch header."""
-    i = header.find(b'\nindex ')
-    if i == -1:
-        return '', ''   # a pure rename: no content line
-    j = header.find(b'\n', i + 1)
-    fields = header[i + 7:j if j != -1 else len(header)].split(b' ')
-    oid = fields[0].partition(b'..')[2].decode()
-    mode = fields[1] if len(fields) > 1 else b''
-    for key in (b'\nnew file mode ', b'\nnew mode '):
-        k = header.find(key)
-        if k != -1:
-            mode = header[k + len(key):k + len(key) + 6]
-            break
-    return mode.decode(), oid
-
-
-def _split_z(out: bytes) -> list[bytes]:
-    return out.split(b'\0')[:-1]   # every record ends with a NUL
-
-
-def _ls_files(out: bytes) -> list[Item]:
-    """``ls-files -s -z``: ``<mode> <oid> <stage>\\t<path>``; merged only."""
-    items = []
-    for rec in _split_z(out):
-        meta, _, path = rec.partition(b'\t')
-        mode, oid, stage = meta.split(b' ')
-        if stage == b'0':
-            items.append((path.decode('utf-8', 'surrogateescape'),
-                          mode.decode(), oid.decode()))
-    return items
-
-
-def _ls_tree(out: bytes) -> list[Item]:
-    """``ls-tree -r -z``: ``<mode> <type> <oid>\\t<path>``."""
-    items = []
-    for rec in _split_z(out):
-        meta, _, path = rec.partition(b'\t')
-        mode, _, oid = meta.split(b' ')
-        items.append((path.decode('utf-8', 'surrogateescape'),
-                      mode.decode(), oid.decode()))
-    return items
-
-
-def _raw(out: bytes) -> list[Item]:
-    """``--raw -z -M``: ``:<m1> <m2> <o1> <o2> <st>\\0<path>\\0``, and
-    ``<old>\\0<new>\\0`` for a rename; a pure rename (R100) adds nothing."""
-    parts = _split_z(out)
-    items = []
-    i = 0
-    while i < len(parts):
-        fields = parts[i].split(b' ')
-        status = fields[4]
-        if status.startswith((b'R', b'C')):
-            path = parts[i + 2]
-            i += 3
-            if status == b'R100':
-                continue
-        else:
-            path = parts[i + 1]
-            i += 2
-        if status != b'D':
-            items.append((path.decode('utf-8', 'surrogateescape'),
-                          fields[1].decode(), fields[3].decode()))
-    return items
+    def _links(self, change: PathChange, links: list[tuple[str, str]]
+               ) -> None:
+        """Symlink targets into the change's entries (one ``cat-file
+        --batch``); a missing object stays an entry without a target."""
+        if not links:
+            return
+        targets = {path: blob.decode('utf-8', 'surrogateescape')
+                   for (path, _), blob in zip(
+                       links, read_small(self.repo, [o for _, o in links]),
+                       strict=True) if blob is not None}
+        change.entries[:] = [(p, m, targets.get(p) if m == _SYMLINK else t)
+                             for p, m, t in change.entries]

@@ -14,6 +14,7 @@ from worktree_guard.errors import GitError
 # `typing` costs ~10 ms of start-up; mypy reads this name as True.
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # pragma: no cover (typing only)
+    from collections.abc import Iterator
     from collections.abc import Sequence
 
 
@@ -66,43 +67,10 @@ def spawn(
     ``WORKTREE_GUARD_SPAWN=subprocess`` asks for it, ``subprocess`` does
     the same job (``_spawn_subprocess``).
     """
-    if argv[0] == 'git':
-        environ = os.environ if env is None else env
-        if environ.get(NO_REPLACE) != '1':
-            env = {**environ, NO_REPLACE: '1'}
+    env = _git_env(argv, env)
     if not _POSIX or os.environ.get('WORKTREE_GUARD_SPAWN') == 'subprocess':
         return _spawn_subprocess(argv, input, env, timeout)
-    in_r, in_w = os.pipe()
-    out_r, out_w = os.pipe()
-    err_r, err_w = os.pipe()
-    actions: list[tuple[int, ...]] = [
-        (os.POSIX_SPAWN_DUP2, in_r, 0),
-        (os.POSIX_SPAWN_DUP2, out_w, 1),
-        (os.POSIX_SPAWN_DUP2, err_w, 2),
-    ]
-    for fd in (in_r, in_w, out_r, out_w, err_r, err_w):
-        actions.append((os.POSIX_SPAWN_CLOSE, fd))
-    try:
-        environ = os.environ if env is None else env
-        if timeout is None:
-            pid = os.posix_spawnp(argv[0], list(argv), environ,
-                                  file_actions=actions)
-        else:
-            pid = os.posix_spawnp(argv[0], list(argv), environ,
-                                  file_actions=actions, setpgroup=0)
-    except OSError as e:
-        for fd in (in_r, in_w, out_r, out_w, err_r, err_w):
-            os.close(fd)
-        if argv[0] == 'git':
-            raise GitError(
-                f'cannot run git: {e.strerror}',
-                'install git (2.38 or newer) and make sure it is on PATH',
-            ) from None
-        raise GitError(f'cannot run {argv[0]}: {e.strerror}') from None
-    os.close(in_r)
-    os.close(out_w)
-    os.close(err_w)
-
+    pid, in_w, out_r, err_r = _start(argv, env, timeout is not None)
     chunks: dict[int, list[bytes]] = {out_r: [], err_r: []}
     pending = memoryview(input or b'')
     open_fds = {out_r, err_r, in_w}
@@ -156,6 +124,119 @@ def spawn(
     rc = os.waitstatus_to_exitcode(reaped)
     return ProcResult(rc, b''.join(chunks[out_r]), b''.join(chunks[err_r]),
                       timed_out)
+
+
+def _git_env(argv: Sequence[str],
+             env: dict[str, str] | None) -> dict[str, str] | None:
+    """``env`` with ``GIT_NO_REPLACE_OBJECTS=1`` for a git process."""
+    if argv[0] == 'git':
+        environ = os.environ if env is None else env
+        if environ.get(NO_REPLACE) != '1':
+            env = {**environ, NO_REPLACE: '1'}
+    return env
+
+
+def _start(argv: Sequence[str], env: dict[str, str] | None,
+           group: bool) -> tuple[int, int, int, int]:
+    """Start ``argv`` with three pipes: (pid, stdin, stdout, stderr)."""
+    in_r, in_w = os.pipe()
+    out_r, out_w = os.pipe()
+    err_r, err_w = os.pipe()
+    actions: list[tuple[int, ...]] = [
+        (os.POSIX_SPAWN_DUP2, in_r, 0),
+        (os.POSIX_SPAWN_DUP2, out_w, 1),
+        (os.POSIX_SPAWN_DUP2, err_w, 2),
+    ]
+    for fd in (in_r, in_w, out_r, out_w, err_r, err_w):
+        actions.append((os.POSIX_SPAWN_CLOSE, fd))
+    try:
+        environ = os.environ if env is None else env
+        if not group:
+            pid = os.posix_spawnp(argv[0], list(argv), environ,
+                                  file_actions=actions)
+        else:
+            pid = os.posix_spawnp(argv[0], list(argv), environ,
+                                  file_actions=actions, setpgroup=0)
+    except OSError as e:
+        for fd in (in_r, in_w, out_r, out_w, err_r, err_w):
+            os.close(fd)
+        if argv[0] == 'git':
+            raise GitError(
+                f'cannot run git: {e.strerror}',
+                'install git (2.38 or newer) and make sure it is on PATH',
+            ) from None
+        raise GitError(f'cannot run {argv[0]}: {e.strerror}') from None
+    os.close(in_r)
+    os.close(out_w)
+    os.close(err_w)
+    return pid, in_w, out_r, err_r
+
+
+def stream(argv: Sequence[str], *, input: bytes = b'',
+           env: dict[str, str] | None = None,
+           what: str = 'git') -> Iterator[bytes]:
+    """Run ``argv`` and yield its stdout as it arrives (``input`` is fed
+    as the child reads it): output is never held whole.  At the end, a
+    non-zero exit raises ``GitError`` with git's message.  Closing the
+    iterator early stops the child; ``what`` names the command in the
+    error.  Without ``posix_spawnp`` (or with
+    ``WORKTREE_GUARD_SPAWN=subprocess``) the output comes in one piece."""
+    env = _git_env(argv, env)
+    if not _POSIX or os.environ.get('WORKTREE_GUARD_SPAWN') == 'subprocess':
+        res = _spawn_subprocess(argv, input, env, None)
+        _check(what, res)
+        yield res.stdout
+        return
+    pid, in_w, out_r, err_r = _start(argv, env, False)
+    err: list[bytes] = []
+    pending = memoryview(input)
+    open_fds = {out_r, err_r, in_w}
+    reaped: int | None = None
+    try:
+        poller = select.poll()
+        poller.register(out_r, select.POLLIN)
+        poller.register(err_r, select.POLLIN)
+        if pending:
+            os.set_blocking(in_w, False)
+            poller.register(in_w, select.POLLOUT)
+        else:
+            os.close(in_w)
+            open_fds.discard(in_w)
+        while open_fds:
+            for fd, _ in poller.poll():
+                if fd == in_w:
+                    try:
+                        n = os.write(in_w, pending[:65536])
+                    except BrokenPipeError:
+                        n = len(pending)
+                    pending = pending[n:]
+                    if not pending:
+                        poller.unregister(in_w)
+                        os.close(in_w)
+                        open_fds.discard(in_w)
+                    continue
+                data = os.read(fd, 1 << 16)
+                if not data:
+                    poller.unregister(fd)
+                    os.close(fd)
+                    open_fds.discard(fd)
+                elif fd == out_r:
+                    yield data
+                else:
+                    err.append(data)
+        reaped = os.waitpid(pid, 0)[1]
+    finally:
+        for fd in open_fds:
+            os.close(fd)
+        if reaped is None:  # closed early or interrupted: stop the child
+            _stop(pid, group=False)
+    _check(what, ProcResult(os.waitstatus_to_exitcode(reaped), b'',
+                            b''.join(err)))
+
+
+def _check(what: str, res: ProcResult) -> None:
+    if res.returncode != 0:
+        raise GitError(f"'{what}' failed: {stderr_tail(res)}")
 
 
 _POSIX = hasattr(os, 'posix_spawnp') and hasattr(select, 'poll')

@@ -11,6 +11,7 @@ from worktree_guard.gitctx.process import foreign_env
 from worktree_guard.gitctx.process import hook_env
 from worktree_guard.gitctx.process import spawn
 from worktree_guard.gitctx.process import stderr_tail
+from worktree_guard.gitctx.process import stream
 from worktree_guard.gitctx.version import MIN_GIT
 from worktree_guard.gitctx.version import NEEDS_GIT
 from worktree_guard.gitctx.version import USAGE_EXIT
@@ -23,6 +24,7 @@ from worktree_guard.model import WorktreeInfo
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # pragma: no cover (typing only)
     from collections.abc import Iterable
+    from collections.abc import Iterator
 
 
 # The commands a frozen repository answers from memory: reads whose answer
@@ -85,9 +87,7 @@ class Repo:
 
     # -- running git ---------------------------------------------------------
 
-    def git(self, *args: str, input: bytes | None = None,
-            check: bool = True, timeout: float | None = None,
-            env: dict[str, str] | None = None) -> ProcResult:
+    def _argv(self, args: tuple[str, ...]) -> list[str]:
         argv = ['git']
         if self.root is not None:
             argv += ['-C', self.root]
@@ -96,6 +96,18 @@ class Repo:
         else:
             argv += ['--git-dir', self.git_dir]
         argv += args
+        return argv
+
+    def git_stream(self, *args: str, input: bytes = b'') -> Iterator[bytes]:
+        """``git <args>``'s stdout, chunk by chunk as git writes it
+        (``process.stream``); a failure raises ``GitError``."""
+        return stream(self._argv(args), input=input, env=self.env,
+                      what=f'git {command_name(args)}')
+
+    def git(self, *args: str, input: bytes | None = None,
+            check: bool = True, timeout: float | None = None,
+            env: dict[str, str] | None = None) -> ProcResult:
+        argv = self._argv(args)
         key = (args, input) if self.frozen and env is None and \
             timeout is None and command_name(args).split(' ')[0] in READS \
             else None

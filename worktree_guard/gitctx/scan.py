@@ -26,17 +26,24 @@ def candidates(repo: Repo, terms: Iterable[bytes],
     """The paths of the files in the index (``tree`` None) or in ``tree``
     that contain one of ``terms`` (fixed strings, case-sensitive); only
     among ``paths`` (literal pathspecs) when given."""
+    return set(candidate_list(repo, terms, tree, paths))
+
+
+def candidate_list(repo: Repo, terms: Iterable[bytes],
+                   tree: str | None = None,
+                   paths: list[str] | None = None) -> list[str]:
+    """``candidates`` in git's order: the index's, or the tree's."""
     args = ['--literal-pathspecs', 'grep', '-l', '-z', '-F', '--full-name',
             '--no-color', '--no-textconv']
     for term in terms:
         if term:
             args += ['-e', term.decode('utf-8', 'surrogateescape')]
     if len(args) == 8 or paths == []:
-        return set()   # nothing to look for, or nowhere
+        return []   # nothing to look for, or nowhere
     args += ['--cached', '--'] if tree is None else [tree, '--']
     res = repo.git(*args, *(paths or ()), check=False)
     if res.returncode not in (0, 1):   # 1: no file matches
         raise GitError(f"'git grep' failed: {stderr_tail(res)}")
     cut = 0 if tree is None else len(tree) + 1   # "<tree>:<path>"
-    return {rec[cut:].decode('utf-8', 'surrogateescape')
-            for rec in res.stdout.split(b'\0')[:-1]}
+    return [rec[cut:].decode('utf-8', 'surrogateescape')
+            for rec in res.stdout.split(b'\0')[:-1]]

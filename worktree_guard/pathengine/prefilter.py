@@ -46,5 +46,14 @@ def terms_of(specs: Iterable[tuple[tuple[bytes, ...], bytes | None, int,
 
 def prefilter_terms(checkouts: list[Checkout], wroot: str) -> list[bytes]:
     """The terms for a repository's checkouts and ``worktrees.root``."""
-    return terms_of(Engine(Context(checkouts=checkouts,
-                                   wroot=wroot)).specs)
+    return scan_plan(checkouts, wroot)[0]
+
+
+def scan_plan(checkouts: list[Checkout],
+              wroot: str) -> tuple[list[bytes], list[str]]:
+    """The terms, and the in-tree roots under which the engine judges a
+    path by its place (``Engine.worktree_key``: ``worktrees.root`` and
+    the checkouts nested in this one): a whole-file scan lists only the
+    entries under them, besides symlinks and gitlinks."""
+    engine = Engine(Context(checkouts=checkouts, wroot=wroot))
+    return terms_of(engine.specs), [engine.wroot, *engine.nested]

@@ -106,11 +106,14 @@ def check(facts: PathFacts, policy: Policy,
     out: list[Violation] = []
     for change in facts.changes:
         _entries(engine, change, out)
-        for f in engine.scan_change(change):
-            out.append(Violation(
-                RULE, f.message, kind=f.kind, severity=f.severity,
-                path=f.path, line=f.line, col=f.col, ref=change.ref,
-                token=f.token, fix=f.fix))
+        # A whole-file scan's content arrives in chunks, read as judged.
+        for part in change.chunks():
+            for f in engine.scan_change(part):
+                out.append(Violation(
+                    RULE, f.message, kind=f.kind, severity=f.severity,
+                    path=f.path, line=f.line, col=f.col, ref=change.ref,
+                    token=f.token, fix=f.fix))
+    # Complete now that every chunk was read.
     if facts.skipped and notes is not None:
         notes.append('worktree-paths: skipped ' + ', '.join(
             f'{n} {one if n == 1 else many}' for n, one, many in facts.skipped))

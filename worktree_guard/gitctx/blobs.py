@@ -1,0 +1,147 @@
+"""Whole files, read once and streamed: the blob reader of a whole-file scan.
+
+``sizes`` asks ONE ``cat-file --batch-check --buffer`` for the objects'
+sizes (by oid, or by name: ``:0:<path>`` in the index, ``<tree>:<path>``);
+``read_small`` reads a few small blobs (symlink targets, Dockerfiles) with
+ONE ``cat-file --batch``; ``Stream`` reads the files worth judging through
+ONE buffered ``cat-file --batch`` and yields them as ``PathChange`` chunks
+of about ``CHUNK_BYTES``, so a scan holds one chunk, never every blob.
+"""
+from __future__ import annotations
+
+from worktree_guard.model import PathChange
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # pragma: no cover (typing only)
+    from collections.abc import Callable
+    from collections.abc import Iterator
+
+    from worktree_guard.gitctx import Repo
+
+# git's own binary test: a NUL in the first 8000 bytes (FIRST_FEW_BYTES).
+BINARY_PROBE = 8000
+# The progress line moves on every this many blobs.
+PROGRESS_CHUNK = 1000
+# A streamed chunk holds about this much content (one blob may exceed it).
+CHUNK_BYTES = 1 << 20
+
+
+def _lines(names: list[str]) -> bytes:
+    return b''.join(n.encode('utf-8', 'surrogateescape') + b'\0'
+                    for n in names)
+
+
+def sizes(repo: Repo, names: list[str]) -> list[tuple[str, int]]:
+    """``(oid, size)`` of each object name (``('', -1)``: missing), from
+    one ``cat-file --batch-check --buffer -z``."""
+    if not names:
+        return []
+    out = repo.git('cat-file', '--batch-check', '--buffer', '-z',
+                   input=_lines(names)).stdout.split(b'\n')
+    found = []
+    for line in out[:len(names)]:
+        parts = line.split(b' ')
+        if len(parts) == 3 and parts[2].isdigit():
+            found.append((parts[0].decode(), int(parts[2])))
+        else:   # "<name> missing"
+            found.append(('', -1))
+    return found
+
+
+def read_small(repo: Repo, oids: list[str]) -> list[bytes | None]:
+    """The contents of a few small blobs (``None``: missing), from one
+    ``cat-file --batch``."""
+    if not oids:
+        return []
+    data = repo.git('cat-file', '--batch', input=_lines(oids).replace(
+        b'\0', b'\n')).stdout
+    pos = 0
+    out: list[bytes | None] = []
+    for _ in oids:
+        nl = data.find(b'\n', pos)
+        size = data[pos:nl].rsplit(b' ', 1)[-1]
+        if not size.isdigit():   # missing object
+            pos = nl + 1
+            out.append(None)
+            continue
+        end = nl + 1 + int(size)
+        out.append(data[nl + 1:end])
+        pos = end + 1
+    return out
+
+
+class Stream:
+    """The files ``(path, oid)`` of one change, read through one buffered
+    ``cat-file --batch`` and yielded as ``PathChange`` chunks (``data``
+    and text ``regions``) of about ``CHUNK_BYTES``.  Binary files (a NUL
+    in the first ``BINARY_PROBE`` bytes) go into ``binary``; ``progress``
+    hears ``(done, total)`` every ``PROGRESS_CHUNK`` files and at the end;
+    ``done`` is called once every file is read.  Each iteration reads
+    again: the stream holds the file list, never the contents.  ``tree``
+    is the tree the files come from (``None``: the index) and
+    ``dockerfiles`` whether it may hold a Dockerfile (``None``: unknown).
+    """
+
+    __slots__ = ('repo', 'ref', 'files', 'binary', 'progress', 'done',
+                 'tree', 'dockerfiles')
+
+    def __init__(self, repo: Repo, ref: str | None,
+                 files: list[tuple[str, str]], binary: set[str],
+                 progress: Callable[[int, int], None] | None = None,
+                 done: Callable[[], None] | None = None) -> None:
+        self.repo = repo
+        self.ref = ref
+        self.files = files
+        self.binary = binary
+        self.progress = progress
+        self.done = done
+        self.tree: str | None = None
+        self.dockerfiles: bool | None = None
+
+    def __repr__(self) -> str:
+        return f'Stream({len(self.files)} files)'
+
+    def __iter__(self) -> Iterator[PathChange]:
+        files = self.files
+        total = len(files)
+        progress = self.progress
+        buf = bytearray()
+        regions: list[tuple[int, int, str]] = []
+        pos = 0   # the next blob's header in buf
+        i = 0     # the next blob
+        for piece in self.repo.git_stream(
+                'cat-file', '--batch', '--buffer',
+                input=b''.join(o.encode() + b'\n' for _, o in files)):
+            buf += piece
+            while i < total:
+                nl = buf.find(b'\n', pos)
+                if nl == -1:
+                    break
+                start = nl + 1
+                end = start + int(buf[pos:nl].rsplit(b' ', 1)[1])
+                if len(buf) <= end:   # the blob and its newline
+                    break
+                path = files[i][0]
+                if buf.find(b'\0', start, min(end, start + BINARY_PROBE)) \
+                        != -1:
+                    self.binary.add(path)
+                else:
+                    regions.append((start, end, path))
+                pos = end + 1
+                i += 1
+                if progress is not None and i % PROGRESS_CHUNK == 0:
+                    progress(i, total)
+            if pos >= CHUNK_BYTES:
+                yield PathChange(self.ref, data=bytes(buf[:pos]),
+                                 regions=regions)
+                del buf[:pos]
+                pos = 0
+                regions = []
+        if progress is not None and total % PROGRESS_CHUNK:
+            progress(total, total)
+        if regions:
+            yield PathChange(self.ref, data=bytes(buf[:pos]),
+                             regions=regions)
+        if self.done is not None:
+            self.done()
+
