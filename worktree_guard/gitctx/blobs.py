@@ -131,12 +131,12 @@ class Stream:
                 i += 1
                 if progress is not None and i % PROGRESS_CHUNK == 0:
                     progress(i, total)
-            if pos >= CHUNK_BYTES:
-                yield PathChange(self.ref, data=bytes(buf[:pos]),
-                                 regions=regions)
-                del buf[:pos]
-                pos = 0
-                regions = []
+                if pos >= CHUNK_BYTES:
+                    yield PathChange(self.ref, data=bytes(buf[:pos]),
+                                     regions=regions)
+                    del buf[:pos]
+                    pos = 0
+                    regions = []
         if progress is not None and total % PROGRESS_CHUNK:
             progress(total, total)
         if regions:
