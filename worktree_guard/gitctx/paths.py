@@ -312,8 +312,7 @@ class _Collector:
             return self.blobs(None, items=items)
         if self.inp.all_files or repo.head().kind == 'unborn':
             # Whole index; on the first commit everything staged is added.
-            return self.blobs(None, listing=repo.git(
-                'ls-files', '-s', '-z').stdout)
+            return self.blobs(None, listing=('ls-files', '-s', '-z'))
         if self.whole:
             return self.blobs(None, items=raw(repo.git(
                 'diff-index', '--cached', '--raw', '-z', '-M',
@@ -332,8 +331,8 @@ class _Collector:
             return None   # nothing new: every commit is already there
         repo = self.repo
         if base is None or self.inp.all_files:
-            return self.blobs(u.remote_ref, u.local_oid, listing=repo.git(
-                'ls-tree', '-r', '-z', '--full-tree', u.local_oid).stdout)
+            return self.blobs(u.remote_ref, u.local_oid, listing=(
+                'ls-tree', '-r', '-z', '--full-tree', u.local_oid))
         if self.whole:
             return self.blobs(u.remote_ref, u.local_oid, items=raw(repo.git(
                 'diff-tree', '-r', '--raw', '-z', '-M', base,
@@ -414,30 +413,36 @@ class _Collector:
 
     def blobs(self, ref: str | None, tree: str | None = None, *,
               items: list[Item] | None = None,
-              listing: bytes | None = None) -> PathChange:
+              listing: tuple[str, ...] | None = None) -> PathChange:
         """Whole files of the index (``tree`` None) or of ``tree``: the
-        ``items`` of a change, or a whole ``listing`` (``ls-files -s -z``,
-        ``ls-tree -r -z``).  Symlink targets are read at once; the files
+        ``items`` of a change, or the git command of a whole ``listing``
+        (``ls-files -s -z``, ``ls-tree -r -z``).  Symlink targets are read at once; the files
         worth reading (the pre-filter's candidates) are sized, then
         streamed (``change.parts``)."""
         change = PathChange(ref)
         full = os.environ.get('WORKTREE_GUARD_FULL_SCAN') == '1'
         dockerfiles: bool | None = None
         whole_tree = items is None
+        started = None
         if listing is not None:
-            dockerfiles = dockerish(listing)
-            parse = ls_files if tree is None else ls_tree
-            if full or self.include or self.exclude:
-                items = parse(listing)
-                whole_tree = False
-            else:
-                # Only what a rule judges by path becomes a record; the
-                # pre-filter names the files worth reading.
+            fast = not (full or self.include or self.exclude)
+            if fast:
+                # git grep names the files worth reading while git lists
+                # the tree; of the listing, only what a rule judges by
+                # path becomes a record.
+                from worktree_guard.gitctx.scan import start
                 from worktree_guard.pathengine.prefilter import scan_plan
                 terms, roots = scan_plan(
                     self.checkouts, self.policy['worktrees']['root'])
-                items = special(listing, tree is not None, roots)
-            listing = None
+                started = start(self.repo, terms, tree)
+            out = self.repo.git(*listing).stdout
+            dockerfiles = dockerish(out)
+            if fast:
+                items = special(out, tree is not None, roots)
+            else:
+                items = (ls_files if tree is None else ls_tree)(out)
+                whole_tree = False
+            del out
         assert items is not None
         entries = change.entries
         links: list[tuple[str, str]] = []
@@ -451,29 +456,26 @@ class _Collector:
             elif mode in _FILE_MODES and not whole_tree:
                 files.append((path, oid))
         names: list[str] = [oid for _, oid in files]
-        if whole_tree or (files and not full):
+        if whole_tree:
+            from worktree_guard.gitctx.scan import finish
+            skip = {p for p, _ in links}
+            prefix = ':0:' if tree is None else tree + ':'
+            files = [(p, prefix + p) for p in finish(started, tree)
+                     if p not in skip]
+            names = [n for _, n in files]
+        elif files and not full:
             # A symlink's target is always judged; a file only when it
-            # holds one of the engine's literals.
+            # holds one of the engine's literals.  A few files (a change,
+            # pre-commit's names) are named to git grep; many are looked
+            # for in the whole index or tree.
             from worktree_guard.gitctx.scan import candidate_list
-            if not whole_tree:
-                from worktree_guard.pathengine.prefilter import scan_plan
-                terms = scan_plan(self.checkouts,
-                                  self.policy['worktrees']['root'])[0]
-            # A few files (a change, pre-commit's names) are named to
-            # git grep; many are looked for in the whole index or tree.
+            from worktree_guard.pathengine.prefilter import scan_plan
             few = [p for p, _ in files]
-            keep = candidate_list(self.repo, terms, tree,
-                                  None if whole_tree or len(few) >
-                                  PATHSPEC_MAX else few)
-            if whole_tree:
-                skip = {p for p, _ in links}
-                prefix = ':0:' if tree is None else tree + ':'
-                files = [(p, prefix + p) for p in keep if p not in skip]
-                names = [n for _, n in files]
-            else:
-                held = set(keep)
-                files = [f for f in files if f[0] in held]
-                names = [oid for _, oid in files]
+            held = set(candidate_list(self.repo, scan_plan(
+                self.checkouts, self.policy['worktrees']['root'])[0], tree,
+                few if len(few) <= PATHSPEC_MAX else None))
+            files = [f for f in files if f[0] in held]
+            names = [oid for _, oid in files]
         self._links(change, links)
         read = []
         for (path, _), (oid, size) in zip(files, sizes(self.repo, names),

@@ -71,6 +71,38 @@ def spawn(
     if not _POSIX or os.environ.get('WORKTREE_GUARD_SPAWN') == 'subprocess':
         return _spawn_subprocess(argv, input, env, timeout)
     pid, in_w, out_r, err_r = _start(argv, env, timeout is not None)
+    return _collect(pid, in_w, out_r, err_r, input, timeout)
+
+
+class Started:
+    """A process started now and collected by ``wait()``: git works on one
+    question (``git grep``) while we ask it another.  Its stdin is empty.
+    Without ``posix_spawnp`` it runs in ``wait()``."""
+
+    __slots__ = ('argv', 'env', 'fds', 'result')
+
+    def __init__(self, argv: Sequence[str],
+                 env: dict[str, str] | None = None) -> None:
+        self.argv = argv
+        self.env = _git_env(argv, env)
+        self.fds: tuple[int, int, int, int] | None = None
+        self.result: ProcResult | None = None
+        if _POSIX and os.environ.get('WORKTREE_GUARD_SPAWN') != 'subprocess':
+            self.fds = _start(argv, self.env, False)
+
+    def wait(self) -> ProcResult:
+        if self.result is None:
+            if self.fds is None:
+                self.result = _spawn_subprocess(self.argv, None, self.env,
+                                                None)
+            else:
+                self.result = _collect(*self.fds, None, None)
+        return self.result
+
+
+def _collect(pid: int, in_w: int, out_r: int, err_r: int,
+             input: bytes | None, timeout: float | None) -> ProcResult:
+    """Feed ``input`` to a started child and collect its output."""
     chunks: dict[int, list[bytes]] = {out_r: [], err_r: []}
     pending = memoryview(input or b'')
     open_fds = {out_r, err_r, in_w}

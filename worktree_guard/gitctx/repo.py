@@ -6,6 +6,7 @@ import os
 
 from worktree_guard.errors import GitError
 from worktree_guard.gitctx.process import ProcResult
+from worktree_guard.gitctx.process import Started
 from worktree_guard.gitctx.process import decode
 from worktree_guard.gitctx.process import foreign_env
 from worktree_guard.gitctx.process import hook_env
@@ -103,6 +104,11 @@ class Repo:
         (``process.stream``); a failure raises ``GitError``."""
         return stream(self._argv(args), input=input, env=self.env,
                       what=f'git {command_name(args)}')
+
+    def git_start(self, *args: str) -> Started:
+        """``git <args>`` started now, its output collected by
+        ``.wait()`` (no check: the caller reads the exit code)."""
+        return Started(self._argv(args), self.env)
 
     def git(self, *args: str, input: bytes | None = None,
             check: bool = True, timeout: float | None = None,

@@ -18,6 +18,7 @@ if TYPE_CHECKING:  # pragma: no cover (typing only)
     from collections.abc import Iterable
 
     from worktree_guard.gitctx import Repo
+    from worktree_guard.gitctx.process import Started
 
 
 def candidates(repo: Repo, terms: Iterable[bytes],
@@ -33,15 +34,29 @@ def candidate_list(repo: Repo, terms: Iterable[bytes],
                    tree: str | None = None,
                    paths: list[str] | None = None) -> list[str]:
     """``candidates`` in git's order: the index's, or the tree's."""
+    return finish(start(repo, terms, tree, paths), tree)
+
+
+def start(repo: Repo, terms: Iterable[bytes], tree: str | None = None,
+          paths: list[str] | None = None) -> Started | None:
+    """The ``git grep`` of ``candidate_list``, started (``None``: nothing
+    to look for, or nowhere); ``finish`` reads its answer."""
     args = ['--literal-pathspecs', 'grep', '-l', '-z', '-F', '--full-name',
             '--no-color', '--no-textconv']
     for term in terms:
         if term:
             args += ['-e', term.decode('utf-8', 'surrogateescape')]
     if len(args) == 8 or paths == []:
-        return []   # nothing to look for, or nowhere
+        return None
     args += ['--cached', '--'] if tree is None else [tree, '--']
-    res = repo.git(*args, *(paths or ()), check=False)
+    return repo.git_start(*args, *(paths or ()))
+
+
+def finish(started: Started | None, tree: str | None) -> list[str]:
+    """The paths a started ``git grep -l -z`` names, in its order."""
+    if started is None:
+        return []
+    res = started.wait()
     if res.returncode not in (0, 1):   # 1: no file matches
         raise GitError(f"'git grep' failed: {stderr_tail(res)}")
     cut = 0 if tree is None else len(tree) + 1   # "<tree>:<path>"

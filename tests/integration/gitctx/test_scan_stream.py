@@ -13,7 +13,7 @@ import pytest
 
 from tests.helpers import git
 from tests.helpers import wg
-import worktree_guard.gitctx.blobs as blobs
+from worktree_guard.gitctx import blobs
 from worktree_guard.gitctx import Repo
 from worktree_guard.gitctx import paths
 from worktree_guard.gitctx.blobs import Stream
