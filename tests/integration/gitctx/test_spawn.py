@@ -134,3 +134,50 @@ def test_an_interrupted_spawn_with_a_timeout_stops_its_helpers(
             break
         time.sleep(0.01)
     assert not _alive(helper)
+
+
+# -- stream and Started (whole-file scans, issue 17) ------------------------
+
+def test_stream_yields_output_as_it_comes_and_feeds_input(mode: str) -> None:
+    data = b'y' * 300_000  # more than a pipe holds, both ways
+    got = list(spawn_mod.stream(['sh', '-c', 'cat; echo err >&2'],
+                                input=data))
+    assert b''.join(got) == data
+    if mode == 'posix_spawn':
+        assert len(got) > 1   # in pieces, never collected whole
+    assert list(spawn_mod.stream(['sh', '-c', 'echo hi'])) == [b'hi\n']
+
+
+def test_a_failed_stream_raises_with_its_message(mode: str) -> None:
+    with pytest.raises(GitError) as info:
+        list(spawn_mod.stream(['sh', '-c', 'echo x; echo "fatal: bad" >&2; '
+                               'exit 128'], what='git cat-file'))
+    assert info.value.message == "'git cat-file' failed: fatal: bad"
+
+
+@pytest.mark.timeout(30)
+def test_a_stream_closed_early_stops_its_child(tmp_path: Path,
+                                              mode: str) -> None:
+    pidfile = tmp_path / 'pid'
+    # The fallback returns once the child ends: give it nothing to wait on.
+    rest = 'exec sleep 30' if mode == 'posix_spawn' else 'true'
+    it = spawn_mod.stream(['sh', '-c', f'echo $$ > {pidfile}; echo first; '
+                           + rest])
+    assert next(it) == b'first\n'
+    it.close()
+    child = int(pidfile.read_text())
+    assert not _alive(child)
+
+
+def test_a_write_to_a_stream_that_stopped_reading(mode: str) -> None:
+    # The child exits without reading its input: no BrokenPipeError.
+    assert list(spawn_mod.stream(['sh', '-c', 'echo done'],
+                                 input=b'z' * 300_000)) == [b'done\n']
+
+
+def test_started_runs_beside_the_caller(mode: str) -> None:
+    a = spawn_mod.Started(['sh', '-c', 'echo one'])
+    b = spawn(['sh', '-c', 'echo two'])
+    res = a.wait()
+    assert (res.returncode, res.stdout, b.stdout) == (0, b'one\n', b'two\n')
+    assert a.wait() is res   # collected once

@@ -1,0 +1,67 @@
+"""gitparse.special picks, from a whole listing and without parsing every
+record, exactly the entries a rule judges by path: symlinks, gitlinks and
+paths at or under the given roots (table-driven, no git)."""
+from __future__ import annotations
+
+import pytest
+
+from worktree_guard.gitctx.gitparse import dockerish
+from worktree_guard.gitctx.gitparse import ls_files
+from worktree_guard.gitctx.gitparse import ls_tree
+from worktree_guard.gitctx.gitparse import special
+
+A = 'a' * 40
+
+
+def _files(*recs: tuple[str, str, int]) -> bytes:
+    return b''.join(f'{m} {A} {st}\t{p}\0'.encode() for p, m, st in recs)
+
+
+def _tree(*recs: tuple[str, str]) -> bytes:
+    kind = {'160000': 'commit'}
+    return b''.join(f'{m} {kind.get(m, "blob")} {A}\t{p}\0'.encode()
+                    for p, m in recs)
+
+
+FILES = [
+    ('README.md', '100644', 0), ('bin/run', '100755', 0),
+    ('link', '120000', 0), ('trees', '100644', 0),
+    ('trees/issue-1-x/a.md', '100644', 0), ('treesx/b.md', '100644', 0),
+    ('vendor/sub', '160000', 0), ('x\ttrees/c.md', '100644', 0),
+    ('conflict/link', '120000', 2), ('nested/wt/f', '100644', 0),
+]
+
+
+@pytest.mark.parametrize(('roots', 'expected'), [
+    ([], ['link', 'vendor/sub']),
+    (['trees'], ['link', 'trees', 'trees/issue-1-x/a.md', 'vendor/sub']),
+    (['trees', 'nested/wt'], ['link', 'trees', 'trees/issue-1-x/a.md',
+                              'vendor/sub', 'nested/wt/f']),
+    (['README.md'], ['README.md', 'link', 'vendor/sub']),
+    (['no-such'], ['link', 'vendor/sub']),
+])
+def test_special_in_an_index_listing(roots: list[str],
+                                     expected: list[str]) -> None:
+    out = _files(*FILES)
+    got = special(out, False, roots)
+    assert [p for p, _, _ in got] == expected
+    # The same records a full parse gives, in the listing's order.
+    assert got == [i for i in ls_files(out) if i[0] in expected]
+
+
+def test_special_in_a_tree_listing_and_at_its_start() -> None:
+    out = _tree(('link', '120000'), ('a.md', '100644'),
+                ('sub', '160000'), ('trees/x', '100644'))
+    assert special(out, True, ['trees']) == [
+        i for i in ls_tree(out) if i[0] != 'a.md']
+    assert special(b'', True, ['trees']) == []
+
+
+@pytest.mark.parametrize(('names', 'expected'), [
+    (['src/app.py', 'README.md'], False),
+    (['Dockerfile'], True),
+    (['ci/app.CONTAINERFILE'], True),
+    (['docker/base.dockerfile'], True),
+])
+def test_dockerish(names: list[str], expected: bool) -> None:
+    assert dockerish(_files(*[(n, '100644', 0) for n in names])) is expected
