@@ -353,7 +353,8 @@ class PathFacts(Record):
     ``root`` is the current worktree's root (``None`` on a bare repo or the
     server); ``checkouts`` every checkout git knows, the current one
     included; ``changes`` the content to judge.  ``skipped`` counts the
-    files left unread, by why (``binary file``, ``file over 1MiB``, ...).
+    files left unread, by why (``binary file``, ``file over 1MiB``, ...):
+    complete once every streamed ``PathChange.parts`` has been read.
     ``container_users`` are the users the repository's Dockerfiles create
     (read only when the content holds a home path); ``symlinks`` maps
     every committed symlink of the judged tree to its target (read only

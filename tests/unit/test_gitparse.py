@@ -65,3 +65,30 @@ def test_special_in_a_tree_listing_and_at_its_start() -> None:
 ])
 def test_dockerish(names: list[str], expected: bool) -> None:
     assert dockerish(_files(*[(n, '100644', 0) for n in names])) is expected
+
+
+def _batch(blobs: list[bytes]) -> bytes:
+    return b''.join(f'{A} blob {len(b)}\n'.encode() + b + b'\n'
+                    for b in blobs)
+
+
+BLOBS = [b'one ../x\n', b'', b'bin\0ary', b'two\n' * 5, b'\n']
+
+
+@pytest.mark.parametrize('cut', [1, 2, 7, 45, 46, 47, 1000])
+def test_split_reads_blobs_cut_anywhere(
+        cut: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    from worktree_guard.gitctx import blobs
+    monkeypatch.setattr(blobs, 'CHUNK_BYTES', 60)
+    out = _batch(BLOBS)
+    files = [(f'f{i}', A) for i in range(len(BLOBS))]
+    binary: set[str] = set()
+    heard: list[tuple[int, int]] = []
+    chunks = list(blobs.split(
+        [out[i:i + cut] for i in range(0, len(out), cut)], 'r', files,
+        binary, lambda d, t: heard.append((d, t))))
+    assert binary == {'f2'} and heard == [(5, 5)]
+    texts = [(c.data[s:e], p) for c in chunks for s, e, p in c.regions]
+    assert texts == [(b, f'f{i}') for i, b in enumerate(BLOBS) if i != 2]
+    assert len(chunks) > 1 and all(c.ref == 'r' for c in chunks)
+    assert b''.join(c.data for c in chunks) == out

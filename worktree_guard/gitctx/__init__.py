@@ -3,7 +3,9 @@
 ``process`` starts processes (``spawn``), ``version`` knows git's version, ``repo`` finds
 the repository and reads HEAD, refs and worktrees.  The other modules gather
 the facts of one domain each and return records from ``model``: ``branch``
-(what a commit or push targets), ``paths`` (staged and pushed content),
+(what a commit or push targets), ``paths`` (staged and pushed content,
+with ``blobs`` reading and streaming whole files, ``scan`` the ``git
+grep`` pre-filter and ``gitparse`` the parsers of git's outputs),
 ``sync`` (fetch, ancestry), ``worktrees`` (layout, the ``wt`` commands,
 conflict forecasts) and ``receive`` (the server side).
 

@@ -14,6 +14,7 @@ from worktree_guard.model import PathChange
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # pragma: no cover (typing only)
     from collections.abc import Callable
+    from collections.abc import Iterable
     from collections.abc import Iterator
 
     from worktree_guard.gitctx import Repo
@@ -103,45 +104,51 @@ class Stream:
 
     def __iter__(self) -> Iterator[PathChange]:
         files = self.files
-        total = len(files)
-        progress = self.progress
-        buf = bytearray()
-        regions: list[tuple[int, int, str]] = []
-        pos = 0   # the next blob's header in buf
-        i = 0     # the next blob
-        for piece in self.repo.git_stream(
-                'cat-file', '--batch', '--buffer',
-                input=b''.join(o.encode() + b'\n' for _, o in files)):
-            buf += piece
-            while i < total:
-                nl = buf.find(b'\n', pos)
-                if nl == -1:
-                    break
-                start = nl + 1
-                end = start + int(buf[pos:nl].rsplit(b' ', 1)[1])
-                if len(buf) <= end:   # the blob and its newline
-                    break
-                path = files[i][0]
-                if buf.find(b'\0', start, min(end, start + BINARY_PROBE)) \
-                        != -1:
-                    self.binary.add(path)
-                else:
-                    regions.append((start, end, path))
-                pos = end + 1
-                i += 1
-                if progress is not None and i % PROGRESS_CHUNK == 0:
-                    progress(i, total)
-                if pos >= CHUNK_BYTES:
-                    yield PathChange(self.ref, data=bytes(buf[:pos]),
-                                     regions=regions)
-                    del buf[:pos]
-                    pos = 0
-                    regions = []
-        if progress is not None and total % PROGRESS_CHUNK:
-            progress(total, total)
-        if regions:
-            yield PathChange(self.ref, data=bytes(buf[:pos]),
-                             regions=regions)
+        yield from split(self.repo.git_stream(
+            'cat-file', '--batch', '--buffer',
+            input=b''.join(o.encode() + b'\n' for _, o in files)),
+            self.ref, files, self.binary, self.progress)
         if self.done is not None:
             self.done()
 
+
+def split(pieces: Iterable[bytes], ref: str | None,
+          files: list[tuple[str, str]], binary: set[str],
+          progress: Callable[[int, int], None] | None = None
+          ) -> Iterator[PathChange]:
+    """``cat-file --batch`` output of ``files``, arriving in ``pieces``
+    cut anywhere, as ``PathChange`` chunks of about ``CHUNK_BYTES``: each
+    holds whole blobs (header lines included) and their text regions."""
+    total = len(files)
+    buf = bytearray()
+    regions: list[tuple[int, int, str]] = []
+    pos = 0   # the next blob's header in buf
+    i = 0     # the next blob
+    for piece in pieces:
+        buf += piece
+        while i < total:
+            nl = buf.find(b'\n', pos)
+            if nl == -1:
+                break
+            start = nl + 1
+            end = start + int(buf[pos:nl].rsplit(b' ', 1)[1])
+            if len(buf) <= end:   # the blob and its newline
+                break
+            path = files[i][0]
+            if buf.find(b'\0', start, min(end, start + BINARY_PROBE)) != -1:
+                binary.add(path)
+            else:
+                regions.append((start, end, path))
+            pos = end + 1
+            i += 1
+            if progress is not None and i % PROGRESS_CHUNK == 0:
+                progress(i, total)
+            if pos >= CHUNK_BYTES:
+                yield PathChange(ref, data=bytes(buf[:pos]), regions=regions)
+                del buf[:pos]
+                pos = 0
+                regions = []
+    if progress is not None and total % PROGRESS_CHUNK:
+        progress(total, total)
+    if regions:
+        yield PathChange(ref, data=bytes(buf[:pos]), regions=regions)

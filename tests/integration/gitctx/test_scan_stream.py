@@ -208,3 +208,16 @@ def test_a_stream_of_missing_files_is_no_change(tmp_path: Path) -> None:
     assert list(stream) == [] and repr(stream) == 'Stream(0 files)'
     assert blobs.sizes(Repo.discover(str(root)), []) == []
     assert blobs.read_small(Repo.discover(str(root)), []) == []
+
+
+@pytest.mark.timeout(60)
+def test_reading_every_file_leaves_a_missing_object_unread(
+        tmp_path: Path) -> None:
+    root = _repo(tmp_path, {'a.md': 'see ../x\n'})
+    git('update-index', '--add', '--cacheinfo',
+        f'100644,{"12" * 20},gone', cwd=root)
+    proc = wg('check', '--all-files', '--rule', 'worktree-paths', cwd=root,
+              env={'WORKTREE_GUARD_FULL_SCAN': '1'})
+    assert proc.returncode == 1, proc
+    assert 'a.md:1:5' in proc.stdout and 'gone' not in proc.stdout
+    assert 'Traceback' not in proc.output
