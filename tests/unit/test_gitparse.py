@@ -67,15 +67,18 @@ def test_dockerish(names: list[str], expected: bool) -> None:
     assert dockerish(_files(*[(n, '100644', 0) for n in names])) is expected
 
 
-def _batch(blobs: list[bytes]) -> bytes:
+def _batch(blobs: list[bytes | None]) -> bytes:
     return b''.join(f'{A} blob {len(b)}\n'.encode() + b + b'\n'
+                    if b is not None else b':0:gone x missing\n'
                     for b in blobs)
 
 
-BLOBS = [b'one ../x\n', b'', b'bin\0ary', b'two\n' * 5, b'\n']
+BLOBS: list[bytes | None] = [
+    b'one ../x\n', b'', b'bin\0ary', None, b'big' * 40, b'two\n' * 5,
+    b'big' * 30, b'\n']
 
 
-@pytest.mark.parametrize('cut', [1, 2, 7, 45, 46, 47, 1000])
+@pytest.mark.parametrize('cut', [1, 2, 7, 45, 46, 47, 100, 1000])
 def test_split_reads_blobs_cut_anywhere(
         cut: int, monkeypatch: pytest.MonkeyPatch) -> None:
     from worktree_guard.gitctx import blobs
@@ -83,12 +86,17 @@ def test_split_reads_blobs_cut_anywhere(
     out = _batch(BLOBS)
     files = [(f'f{i}', A) for i in range(len(BLOBS))]
     binary: set[str] = set()
+    oversized: set[str] = set()
     heard: list[tuple[int, int]] = []
     chunks = list(blobs.split(
-        [out[i:i + cut] for i in range(0, len(out), cut)], 'r', files,
-        binary, lambda d, t: heard.append((d, t))))
-    assert binary == {'f2'} and heard == [(5, 5)]
+        [out[i:i + cut] for i in range(0, len(out), cut)], 'r', files, 80,
+        oversized, binary, lambda d, t: heard.append((d, t))))
+    assert binary == {'f2'} and oversized == {'f4', 'f6'}
+    assert heard == [(8, 8)]
     texts = [(c.data[s:e], p) for c in chunks for s, e, p in c.regions]
-    assert texts == [(b, f'f{i}') for i, b in enumerate(BLOBS) if i != 2]
-    assert len(chunks) > 1 and all(c.ref == 'r' for c in chunks)
-    assert b''.join(c.data for c in chunks) == out
+    assert texts == [(b, f'f{i}') for i, b in enumerate(BLOBS)
+                     if i in (0, 1, 5, 7)]
+    assert all(c.ref == 'r' for c in chunks)
+    # Each chunk holds whole blobs; an oversized one is never held.
+    assert len(chunks) > 1
+    assert not any(b'bigbig' in c.data for c in chunks)

@@ -1,11 +1,12 @@
 """Whole files, read once and streamed: the blob reader of a whole-file scan.
 
-``sizes`` asks ONE ``cat-file --batch-check --buffer`` for the objects'
-sizes (by oid, or by name: ``:0:<path>`` in the index, ``<tree>:<path>``);
+``Stream`` reads the files worth judging (by oid, or by name: ``:0:<path>``
+in the index, ``<tree>:<path>``) through ONE buffered ``cat-file --batch``
+and yields them as ``PathChange`` chunks of about ``CHUNK_BYTES``, so a
+scan holds one chunk, never every blob; sizes come from the same pass.
 ``read_small`` reads a few small blobs (symlink targets, Dockerfiles) with
-ONE ``cat-file --batch``; ``Stream`` reads the files worth judging through
-ONE buffered ``cat-file --batch`` and yields them as ``PathChange`` chunks
-of about ``CHUNK_BYTES``, so a scan holds one chunk, never every blob.
+ONE ``cat-file --batch``; ``sizes`` asks ONE ``cat-file --batch-check
+--buffer`` for the sizes of a patch's binary files.
 """
 from __future__ import annotations
 
@@ -27,26 +28,20 @@ PROGRESS_CHUNK = 1000
 CHUNK_BYTES = 1 << 20
 
 
-def _lines(names: list[str]) -> bytes:
-    return b''.join(n.encode('utf-8', 'surrogateescape') + b'\0'
+def _lines(names: list[str], end: bytes = b'\n') -> bytes:
+    return b''.join(n.encode('utf-8', 'surrogateescape') + end
                     for n in names)
 
 
-def sizes(repo: Repo, names: list[str]) -> list[tuple[str, int]]:
-    """``(oid, size)`` of each object name (``('', -1)``: missing), from
-    one ``cat-file --batch-check --buffer -z``."""
-    if not names:
+def sizes(repo: Repo, oids: list[str]) -> list[int]:
+    """The sizes of objects (-1: missing), from one ``cat-file
+    --batch-check --buffer``."""
+    if not oids:
         return []
-    out = repo.git('cat-file', '--batch-check', '--buffer', '-z',
-                   input=_lines(names)).stdout.split(b'\n')
-    found = []
-    for line in out[:len(names)]:
-        parts = line.split(b' ')
-        if len(parts) == 3 and parts[2].isdigit():
-            found.append((parts[0].decode(), int(parts[2])))
-        else:   # "<name> missing"
-            found.append(('', -1))
-    return found
+    out = repo.git('cat-file', '--batch-check', '--buffer',
+                   input=_lines(oids)).stdout.split(b'\n')
+    return [int(w) if (w := line.rsplit(b' ', 1)[-1]).isdigit() else -1
+            for line in out[:len(oids)]]
 
 
 def read_small(repo: Repo, oids: list[str]) -> list[bytes | None]:
@@ -54,8 +49,7 @@ def read_small(repo: Repo, oids: list[str]) -> list[bytes | None]:
     ``cat-file --batch``."""
     if not oids:
         return []
-    data = repo.git('cat-file', '--batch', input=_lines(oids).replace(
-        b'\0', b'\n')).stdout
+    data = repo.git('cat-file', '--batch', input=_lines(oids)).stdout
     pos = 0
     out: list[bytes | None] = []
     for _ in oids:
@@ -72,30 +66,35 @@ def read_small(repo: Repo, oids: list[str]) -> list[bytes | None]:
 
 
 class Stream:
-    """The files ``(path, oid)`` of one change, read through one buffered
-    ``cat-file --batch`` and yielded as ``PathChange`` chunks (``data``
-    and text ``regions``) of about ``CHUNK_BYTES``.  Binary files (a NUL
-    in the first ``BINARY_PROBE`` bytes) go into ``binary``; ``progress``
-    hears ``(done, total)`` every ``PROGRESS_CHUNK`` files and at the end;
-    ``done`` is called once every file is read.  Each iteration reads
-    again: the stream holds the file list, never the contents.  ``tree``
-    is the tree the files come from (``None``: the index) and
-    ``dockerfiles`` whether it may hold a Dockerfile (``None``: unknown).
+    """The files ``(path, object name)`` of one change, read through one
+    buffered ``cat-file --batch -z`` and yielded as ``PathChange`` chunks
+    (``data`` and text ``regions``) of about ``CHUNK_BYTES``.  Sizes come
+    from the same pass: a file over ``max_size`` goes into ``oversized``
+    and its bytes are dropped as they pass, never held; a binary file (a
+    NUL in the first ``BINARY_PROBE`` bytes) goes into ``binary``; a
+    missing object is left out.  ``progress`` hears ``(done, total)``
+    every ``PROGRESS_CHUNK`` files and at the end; ``done`` is called once
+    every file is read.  Each iteration reads again: the stream holds the
+    file list, never the contents.  ``tree`` is the tree the files come
+    from (``None``: the index) and ``dockerfiles`` whether it may hold a
+    Dockerfile (``None``: unknown).
     """
 
-    __slots__ = ('repo', 'ref', 'files', 'binary', 'progress', 'done',
-                 'tree', 'dockerfiles')
+    __slots__ = ('repo', 'ref', 'files', 'max_size', 'oversized', 'binary',
+                 'progress', 'done', 'tree', 'dockerfiles')
 
     def __init__(self, repo: Repo, ref: str | None,
-                 files: list[tuple[str, str]], binary: set[str],
-                 progress: Callable[[int, int], None] | None = None,
-                 done: Callable[[], None] | None = None) -> None:
+                 files: list[tuple[str, str]], max_size: int,
+                 oversized: set[str], binary: set[str],
+                 progress: Callable[[int, int], None] | None = None) -> None:
         self.repo = repo
         self.ref = ref
         self.files = files
+        self.max_size = max_size
+        self.oversized = oversized
         self.binary = binary
         self.progress = progress
-        self.done = done
+        self.done: Callable[[], None] | None = None
         self.tree: str | None = None
         self.dockerfiles: bool | None = None
 
@@ -105,41 +104,65 @@ class Stream:
     def __iter__(self) -> Iterator[PathChange]:
         files = self.files
         yield from split(self.repo.git_stream(
-            'cat-file', '--batch', '--buffer',
-            input=b''.join(o.encode() + b'\n' for _, o in files)),
-            self.ref, files, self.binary, self.progress)
+            'cat-file', '--batch', '--buffer', '-z', input=_lines(
+                [n for _, n in files], b'\0')),
+            self.ref, files, self.max_size, self.oversized, self.binary,
+            self.progress)
         if self.done is not None:
             self.done()
 
 
 def split(pieces: Iterable[bytes], ref: str | None,
-          files: list[tuple[str, str]], binary: set[str],
+          files: list[tuple[str, str]], max_size: int, oversized: set[str],
+          binary: set[str],
           progress: Callable[[int, int], None] | None = None
           ) -> Iterator[PathChange]:
-    """``cat-file --batch`` output of ``files``, arriving in ``pieces``
-    cut anywhere, as ``PathChange`` chunks of about ``CHUNK_BYTES``: each
-    holds whole blobs (header lines included) and their text regions."""
+    """``cat-file --batch`` output for ``files`` (path, object name),
+    arriving in ``pieces`` cut anywhere, as ``PathChange`` chunks of about
+    ``CHUNK_BYTES``: each holds whole blobs (header lines included) and
+    their text regions.  A blob over ``max_size`` is dropped as it passes;
+    a missing one (``<name> missing``) is skipped."""
     total = len(files)
     buf = bytearray()
     regions: list[tuple[int, int, str]] = []
-    pos = 0   # the next blob's header in buf
-    i = 0     # the next blob
+    pos = 0       # the next blob's header in buf
+    i = 0         # the next blob
+    drop = 0      # bytes of an oversized blob still to come
     for piece in pieces:
-        buf += piece
+        if len(piece) <= drop:
+            drop -= len(piece)
+            continue
+        buf += piece[drop:] if drop else piece
+        drop = 0
         while i < total:
             nl = buf.find(b'\n', pos)
             if nl == -1:
                 break
-            start = nl + 1
-            end = start + int(buf[pos:nl].rsplit(b' ', 1)[1])
-            if len(buf) <= end:   # the blob and its newline
-                break
             path = files[i][0]
-            if buf.find(b'\0', start, min(end, start + BINARY_PROBE)) != -1:
-                binary.add(path)
+            # "<oid> blob <size>", or "<name> missing".
+            word = buf[buf.rfind(b' ', pos, nl) + 1:nl]
+            size = int(word) if word.isdigit() else -1
+            start = nl + 1
+            if size > max_size:
+                oversized.add(path)
+                if len(buf) <= start + size:
+                    drop = start + size + 1 - len(buf)
+                    del buf[pos:]
+                    i += 1
+                    break
+                del buf[pos:start + size + 1]
+            elif size < 0:
+                pos = start
             else:
-                regions.append((start, end, path))
-            pos = end + 1
+                end = start + size
+                if len(buf) <= end:   # the blob and its newline
+                    break
+                if buf.find(b'\0', start, min(end, start + BINARY_PROBE)) \
+                        != -1:
+                    binary.add(path)
+                else:
+                    regions.append((start, end, path))
+                pos = end + 1
             i += 1
             if progress is not None and i % PROGRESS_CHUNK == 0:
                 progress(i, total)

@@ -16,10 +16,10 @@ One git process per fact, batched, never one per file:
   root become records, ``gitparse.special``), ONE ``git grep -l -F`` over
   the index or the pushed tree for the files that hold one of the path
   engine's literals (``gitctx.scan``; the others can have no finding and
-  are never read), ONE ``cat-file --batch-check --buffer`` for their sizes
-  and ONE buffered ``cat-file --batch`` for those worth reading, streamed
+  are never read), and ONE buffered ``cat-file --batch`` for them, streamed
   to the rule a chunk at a time (``gitctx.blobs.Stream``: memory stays
-  flat however many files there are).  ``WORKTREE_GUARD_FULL_SCAN=1``
+  flat however many files there are), files over ``paths.max-file-size``
+  dropped as they pass.  ``WORKTREE_GUARD_FULL_SCAN=1``
   reads every file instead (the tests compare the two).
 - push stage: per pushed ref, ONE ``rev-list`` finds the commits the push
   adds, then ONE ``diff-tree -p`` from the parent of the oldest of them
@@ -406,7 +406,7 @@ class _Collector:
                     regions.append((hunks, e, path))
         if binaries:
             found = sizes(self.repo, [oid for _, oid in binaries])
-            for (path, _), (_, size) in zip(binaries, found, strict=True):
+            for (path, _), size in zip(binaries, found, strict=True):
                 (self.oversized if size > self.max_size
                  else self.binary).add(path)
         return change
@@ -416,9 +416,9 @@ class _Collector:
               listing: tuple[str, ...] | None = None) -> PathChange:
         """Whole files of the index (``tree`` None) or of ``tree``: the
         ``items`` of a change, or the git command of a whole ``listing``
-        (``ls-files -s -z``, ``ls-tree -r -z``).  Symlink targets are read at once; the files
-        worth reading (the pre-filter's candidates) are sized, then
-        streamed (``change.parts``)."""
+        (``ls-files -s -z``, ``ls-tree -r -z``).  Symlink targets are read
+        at once; the files worth reading (the pre-filter's candidates) are
+        streamed (``change.parts``), sized in the same pass."""
         change = PathChange(ref)
         full = os.environ.get('WORKTREE_GUARD_FULL_SCAN') == '1'
         dockerfiles: bool | None = None
@@ -455,14 +455,12 @@ class _Collector:
                 links.append((path, oid))
             elif mode in _FILE_MODES and not whole_tree:
                 files.append((path, oid))
-        names: list[str] = [oid for _, oid in files]
         if whole_tree:
             from worktree_guard.gitctx.scan import finish
             skip = {p for p, _ in links}
             prefix = ':0:' if tree is None else tree + ':'
             files = [(p, prefix + p) for p in finish(started, tree)
                      if p not in skip]
-            names = [n for _, n in files]
         elif files and not full:
             # A symlink's target is always judged; a file only when it
             # holds one of the engine's literals.  A few files (a change,
@@ -475,18 +473,10 @@ class _Collector:
                 self.checkouts, self.policy['worktrees']['root'])[0], tree,
                 few if len(few) <= PATHSPEC_MAX else None))
             files = [f for f in files if f[0] in held]
-            names = [oid for _, oid in files]
         self._links(change, links)
-        read = []
-        for (path, _), (oid, size) in zip(files, sizes(self.repo, names),
-                                          strict=True):
-            if size > self.max_size:
-                self.oversized.add(path)
-            elif size >= 0:
-                read.append((path, oid))
-        if read:
-            stream = Stream(self.repo, ref, read, self.binary,
-                            self.inp.progress)
+        if files:
+            stream = Stream(self.repo, ref, files, self.max_size,
+                            self.oversized, self.binary, self.inp.progress)
             stream.tree = tree
             stream.dockerfiles = dockerfiles
             change.parts = stream

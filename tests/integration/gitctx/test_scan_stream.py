@@ -69,9 +69,10 @@ def test_chunks_hold_a_bounded_share_and_git_runs_the_same_processes(
     assert found == ['d/bad.md:1']
     ran = [line.split('built-in: ', 1)[1].split(' -')[0] for line in
            trace.read_text().splitlines() if 'built-in: git' in line]
-    # One listing, one grep, one size pass, one reader: however many files.
-    assert sorted(ran) == ['git cat-file', 'git cat-file', 'git grep',
-                           'git ls-files', 'git rev-parse'], ran
+    # One listing, one grep, one reader (sizes from the same pass):
+    # however many files.
+    assert sorted(ran) == ['git cat-file', 'git grep', 'git ls-files',
+                           'git rev-parse'], ran
     change = facts.changes[0]   # type: ignore[attr-defined]
     assert isinstance(change.parts, Stream)
     chunks = list(change.parts)
@@ -148,7 +149,8 @@ def test_findings_and_counts_match_reading_every_file(
 
 
 @pytest.mark.timeout(120)
-@pytest.mark.parametrize('dockerfile', [None, 'Dockerfile', 'ci/app.containerfile'])
+@pytest.mark.parametrize('dockerfile', [
+    None, 'Dockerfile', 'ci/app.containerfile'])
 def test_dockerfile_users_are_known_before_the_content_is_judged(
         tmp_path: Path, dockerfile: str | None) -> None:
     files: dict[str, str | bytes] = {
@@ -204,7 +206,7 @@ def test_a_pushed_root_commit_streams_its_tree(
 
 def test_a_stream_of_missing_files_is_no_change(tmp_path: Path) -> None:
     root = _repo(tmp_path, {'a.md': 'x\n'})
-    stream = Stream(Repo.discover(str(root)), None, [], set())
+    stream = Stream(Repo.discover(str(root)), None, [], 10, set(), set())
     assert list(stream) == [] and repr(stream) == 'Stream(0 files)'
     assert blobs.sizes(Repo.discover(str(root)), []) == []
     assert blobs.read_small(Repo.discover(str(root)), []) == []
