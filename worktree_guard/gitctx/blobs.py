@@ -10,6 +10,8 @@ ONE ``cat-file --batch``; ``sizes`` asks ONE ``cat-file --batch-check
 """
 from __future__ import annotations
 
+from worktree_guard.errors import GitError
+from worktree_guard.gitctx.process import stderr_tail
 from worktree_guard.model import PathChange
 
 TYPE_CHECKING = False
@@ -19,6 +21,7 @@ if TYPE_CHECKING:  # pragma: no cover (typing only)
     from collections.abc import Iterator
 
     from worktree_guard.gitctx import Repo
+    from worktree_guard.gitctx.process import Started
 
 # git's own binary test: a NUL in the first 8000 bytes (FIRST_FEW_BYTES).
 BINARY_PROBE = 8000
@@ -81,7 +84,8 @@ class Stream:
     """
 
     __slots__ = ('repo', 'ref', 'files', 'max_size', 'oversized', 'binary',
-                 'progress', 'done', 'tree', 'dockerfiles')
+                 'progress', 'done', 'tree', 'dockerfiles', 'source',
+                 '_rest')
 
     def __init__(self, repo: Repo, ref: str | None,
                  files: list[tuple[str, str]], max_size: int,
@@ -97,19 +101,47 @@ class Stream:
         self.done: Callable[[], None] | None = None
         self.tree: str | None = None
         self.dockerfiles: bool | None = None
+        # A started ``git grep -l -z`` that names the files while they
+        # are read: ``files`` grows as it does.
+        self.source: Started | None = None
+        self._rest = b''
 
     def __repr__(self) -> str:
         return f'Stream({len(self.files)} files)'
 
     def __iter__(self) -> Iterator[PathChange]:
         files = self.files
-        yield from split(self.repo.git_stream(
-            'cat-file', '--batch', '--buffer', '-z', input=_lines(
-                [n for _, n in files], b'\0')),
-            self.ref, files, self.max_size, self.oversized, self.binary,
-            self.progress)
+        source = self.source
+        args = ('cat-file', '--batch', '--buffer', '-z')
+        if source is None:
+            pieces = self.repo.git_stream(*args, input=_lines(
+                [n for _, n in files], b'\0'))
+        else:
+            self.source = None   # read once; later runs read ``files``
+            pieces = self.repo.git_relay(source, self._names, *args)
+        yield from split(pieces, self.ref, files, self.max_size,
+                         self.oversized, self.binary, self.progress)
+        if source is not None and source.result is not None and \
+                source.result.returncode not in (0, 1):   # 1: no match
+            raise GitError(f"'git grep' failed: {stderr_tail(source.result)}")
         if self.done is not None:
             self.done()
+
+    def _names(self, data: bytes) -> bytes:
+        """``git grep -l -z`` output (``<tree>:<path>`` in a tree) to
+        ``cat-file -z`` input, remembering each file; a name may be cut
+        between pieces."""
+        cut = 0 if self.tree is None else len(self.tree) + 1
+        prefix = ':0:' if self.tree is None else self.tree + ':'
+        *names, rest = (self._rest + data).split(b'\0')
+        self._rest = rest
+        out = []
+        for raw in names:
+            path = raw[cut:].decode('utf-8', 'surrogateescape')
+            self.files.append((path, prefix + path))
+            out.append((prefix + path).encode('utf-8', 'surrogateescape')
+                       + b'\0')
+        return b''.join(out)
 
 
 def split(pieces: Iterable[bytes], ref: str | None,
@@ -122,7 +154,6 @@ def split(pieces: Iterable[bytes], ref: str | None,
     ``CHUNK_BYTES``: each holds whole blobs (header lines included) and
     their text regions.  A blob over ``max_size`` is dropped as it passes;
     a missing one (``<name> missing``) is skipped."""
-    total = len(files)
     buf = bytearray()
     regions: list[tuple[int, int, str]] = []
     pos = 0       # the next blob's header in buf
@@ -134,7 +165,7 @@ def split(pieces: Iterable[bytes], ref: str | None,
             continue
         buf += piece[drop:] if drop else piece
         drop = 0
-        while i < total:
+        while i < len(files):   # files may grow as names arrive
             nl = buf.find(b'\n', pos)
             if nl == -1:
                 break
@@ -165,13 +196,13 @@ def split(pieces: Iterable[bytes], ref: str | None,
                 pos = end + 1
             i += 1
             if progress is not None and i % PROGRESS_CHUNK == 0:
-                progress(i, total)
+                progress(i, len(files))
             if pos >= CHUNK_BYTES:
                 yield PathChange(ref, data=bytes(buf[:pos]), regions=regions)
                 del buf[:pos]
                 pos = 0
                 regions = []
-    if progress is not None and total % PROGRESS_CHUNK:
-        progress(total, total)
+    if progress is not None and len(files) % PROGRESS_CHUNK:
+        progress(len(files), len(files))
     if regions:
         yield PathChange(ref, data=bytes(buf[:pos]), regions=regions)

@@ -455,12 +455,13 @@ class _Collector:
                 links.append((path, oid))
             elif mode in _FILE_MODES and not whole_tree:
                 files.append((path, oid))
-        if whole_tree:
+        if whole_tree and (started is None or self.inp.progress is not None):
+            # A progress line needs the total: the names first.
+            # (git grep reads regular files only: never a symlink.)
             from worktree_guard.gitctx.scan import finish
-            skip = {p for p, _ in links}
             prefix = ':0:' if tree is None else tree + ':'
-            files = [(p, prefix + p) for p in finish(started, tree)
-                     if p not in skip]
+            files = [(p, prefix + p) for p in finish(started, tree)]
+            started = None
         elif files and not full:
             # A symlink's target is always judged; a file only when it
             # holds one of the engine's literals.  A few files (a change,
@@ -474,9 +475,11 @@ class _Collector:
                 few if len(few) <= PATHSPEC_MAX else None))
             files = [f for f in files if f[0] in held]
         self._links(change, links)
-        if files:
+        if files or started is not None:
+            # With a started grep the files are read as it names them.
             stream = Stream(self.repo, ref, files, self.max_size,
                             self.oversized, self.binary, self.inp.progress)
+            stream.source = started
             stream.tree = tree
             stream.dockerfiles = dockerfiles
             change.parts = stream

@@ -12,6 +12,7 @@ from worktree_guard.gitctx.process import foreign_env
 from worktree_guard.gitctx.process import hook_env
 from worktree_guard.gitctx.process import spawn
 from worktree_guard.gitctx.process import stderr_tail
+from worktree_guard.gitctx.process import relay
 from worktree_guard.gitctx.process import stream
 from worktree_guard.gitctx.version import MIN_GIT
 from worktree_guard.gitctx.version import NEEDS_GIT
@@ -24,6 +25,7 @@ from worktree_guard.model import WorktreeInfo
 # `typing` costs ~10 ms of start-up; mypy reads this name as True.
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # pragma: no cover (typing only)
+    from collections.abc import Callable
     from collections.abc import Iterable
     from collections.abc import Iterator
 
@@ -104,6 +106,13 @@ class Repo:
         (``process.stream``); a failure raises ``GitError``."""
         return stream(self._argv(args), input=input, env=self.env,
                       what=f'git {command_name(args)}')
+
+    def git_relay(self, source: Started, feed: Callable[[bytes], bytes],
+                  *args: str) -> Iterator[bytes]:
+        """``git <args>`` fed ``source``'s output through ``feed`` as it
+        comes (``process.relay``); its stdout chunk by chunk."""
+        return relay(source, self._argv(args), feed, env=self.env,
+                     what=f'git {command_name(args)}')
 
     def git_start(self, *args: str) -> Started:
         """``git <args>`` started now, its output collected by

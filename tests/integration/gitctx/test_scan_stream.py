@@ -223,3 +223,24 @@ def test_reading_every_file_leaves_a_missing_object_unread(
     assert proc.returncode == 1, proc
     assert 'a.md:1:5' in proc.stdout and 'gone' not in proc.stdout
     assert 'Traceback' not in proc.output
+
+
+@pytest.mark.timeout(60)
+def test_a_streamed_grep_that_fails_is_a_git_error_and_reruns_read_again(
+        tmp_path: Path) -> None:
+    from worktree_guard.errors import GitError
+    from worktree_guard.gitctx.scan import start
+    root = _repo(tmp_path, _many(3))
+    repo = Repo.discover(str(root))
+    stream = Stream(repo, None, [], 1 << 20, set(), set())
+    stream.source = start(repo, [b'../'], '0' * 40)
+    stream.tree = '0' * 40
+    with pytest.raises(GitError, match="'git grep' failed"):
+        list(stream)
+    # The index, named as grep names them (cut anywhere): read twice.
+    stream = Stream(repo, None, [], 1 << 20, set(), set())
+    stream.source = start(repo, [b'../'])
+    first = [r for c in stream for r in c.regions]
+    assert [p for _, _, p in first] == sorted(_many(3))
+    assert stream.source is None and len(stream.files) == 4
+    assert [r for c in stream for r in c.regions] == first

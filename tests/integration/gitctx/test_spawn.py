@@ -181,3 +181,44 @@ def test_started_runs_beside_the_caller(mode: str) -> None:
     res = a.wait()
     assert (res.returncode, res.stdout, b.stdout) == (0, b'one\n', b'two\n')
     assert a.wait() is res   # collected once
+
+
+def test_relay_pipes_one_process_into_another(mode: str) -> None:
+    source = spawn_mod.Started(['sh', '-c', 'printf "a\\0b\\0"; echo warn >&2'])
+    out = b''.join(spawn_mod.relay(source, ['cat'], bytes.upper))
+    assert out == b'A\0B\0'
+    assert source.result is not None
+    assert (source.result.returncode, source.result.stderr) == (0, b'warn\n')
+
+
+def test_relay_of_a_silent_source_and_a_failing_reader(mode: str) -> None:
+    source = spawn_mod.Started(['sh', '-c', 'exit 3'])
+    assert list(spawn_mod.relay(source, ['cat'], bytes.upper)) in ([], [b''])
+    assert source.result is not None and source.result.returncode == 3
+    source = spawn_mod.Started(['sh', '-c', 'echo x'])
+    with pytest.raises(GitError, match="'git cat-file' failed: bad"):
+        list(spawn_mod.relay(source, ['sh', '-c', 'cat; echo bad >&2; exit 1'],
+                             bytes.upper, what='git cat-file'))
+
+
+@pytest.mark.timeout(30)
+def test_a_relay_closed_early_stops_both_children(tmp_path: Path,
+                                                  mode: str) -> None:
+    if mode == 'subprocess':   # the source ends first: nothing to stop
+        return
+    pids = tmp_path / 'pids'
+    source = spawn_mod.Started(['sh', '-c', f'echo $$ >> {pids}; echo go; '
+                                'exec sleep 30'])
+    it = spawn_mod.relay(source, ['sh', '-c', f'echo $$ >> {pids}; '
+                                  'exec cat'], bytes.upper)
+    assert next(it) == b'GO\n'
+    it.close()
+    for pid in pids.read_text().split():
+        assert not _alive(int(pid))
+
+
+def test_a_large_relay_never_blocks(mode: str) -> None:
+    # More than a pipe holds, each way, while the reader writes back.
+    source = spawn_mod.Started(['sh', '-c', 'head -c 400000 /dev/zero'])
+    out = b''.join(spawn_mod.relay(source, ['cat'], lambda b: b'x' * len(b)))
+    assert out == b'x' * 400_000
