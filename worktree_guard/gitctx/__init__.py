@@ -5,7 +5,9 @@ the repository and reads HEAD, refs and worktrees.  The other modules gather
 the facts of one domain each and return records from ``model``: ``branch``
 (what a commit or push targets), ``paths`` (staged and pushed content,
 with ``blobs`` reading and streaming whole files, ``scan`` the ``git
-grep`` pre-filter and ``gitparse`` the parsers of git's outputs),
+grep`` pre-filter, ``treefacts`` the judged tree's symlinks and Dockerfile
+users, ``gitparse`` the parsers of git's outputs and ``pipes`` the
+processes that overlap),
 ``sync`` (fetch, ancestry), ``worktrees`` (layout, the ``wt`` commands,
 conflict forecasts) and ``receive`` (the server side).
 

@@ -21,7 +21,7 @@ if TYPE_CHECKING:  # pragma: no cover (typing only)
     from collections.abc import Iterator
 
     from worktree_guard.gitctx import Repo
-    from worktree_guard.gitctx.process import Started
+    from worktree_guard.gitctx.pipes import Started
 
 # git's own binary test: a NUL in the first 8000 bytes (FIRST_FEW_BYTES).
 BINARY_PROBE = 8000

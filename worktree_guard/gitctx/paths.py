@@ -16,10 +16,10 @@ One git process per fact, batched, never one per file:
   root become records, ``gitparse.special``), ONE ``git grep -l -F`` over
   the index or the pushed tree for the files that hold one of the path
   engine's literals (``gitctx.scan``; the others can have no finding and
-  are never read), and ONE buffered ``cat-file --batch`` for them, streamed
-  to the rule a chunk at a time (``gitctx.blobs.Stream``: memory stays
-  flat however many files there are), files over ``paths.max-file-size``
-  dropped as they pass.  ``WORKTREE_GUARD_FULL_SCAN=1``
+  are never read), piped as git names them into ONE buffered ``cat-file
+  --batch`` that reads them, streamed to the rule a chunk at a time
+  (``gitctx.blobs.Stream``: memory stays flat however many files there
+  are), files over ``paths.max-file-size`` dropped as they pass.  ``WORKTREE_GUARD_FULL_SCAN=1``
   reads every file instead (the tests compare the two).
 - push stage: per pushed ref, ONE ``rev-list`` finds the commits the push
   adds, then ONE ``diff-tree -p`` from the parent of the oldest of them
@@ -34,6 +34,7 @@ import os
 
 from worktree_guard.gitctx.blobs import Stream
 from worktree_guard.gitctx.blobs import read_small
+from worktree_guard.gitctx.treefacts import tree_facts
 from worktree_guard.gitctx.blobs import sizes
 from worktree_guard.gitctx.gitparse import GITLINK as _GITLINK
 from worktree_guard.gitctx.gitparse import SYMLINK as _SYMLINK
@@ -96,85 +97,8 @@ def path_facts(repo: Repo, policy: Policy, inp: StageInput) -> PathFacts:
         facts.skipped[:] = collector.skipped()
     for stream in collector.streams:
         stream.done = done
-    _tree_facts(repo, facts, tip, collector)
+    tree_facts(repo, facts, tip)
     return facts
-
-
-# -- facts about the whole tree, read only when the content needs them --------
-
-_DOCKERFILES = ('dockerfile', 'containerfile')
-
-
-def _is_dockerfile(path: str) -> bool:
-    name = path.rsplit('/', 1)[-1].lower()
-    return name.startswith(_DOCKERFILES) or name.endswith(
-        ('.dockerfile', '.containerfile'))
-
-
-def _tree_facts(repo: Repo, facts: PathFacts, tip: str | None,
-                collector: _Collector) -> None:
-    """The committed symlinks (when a change adds one: chains) and the
-    Dockerfiles' users (when the content holds a home path) of the judged
-    tree: the index at commit, the pushed tip at push.  One listing and
-    one ``cat-file --batch``, and none at all for most changes.
-
-    A streamed change's content is not known yet: it stays streamed when
-    its own listing (the judged tree) names no Dockerfile, since then no
-    content of it can matter; else it is read now, to look for home
-    paths."""
-    for change in facts.changes:
-        stream = change.parts
-        if isinstance(stream, Stream) and (
-                stream.dockerfiles is not False or stream.tree != tip):
-            change.parts = list(stream)
-    links = any(t is not None for c in facts.changes for _, _, t in c.entries)
-    homes = any(b'/home/' in p.data for c in facts.changes
-                if not isinstance(c.parts, Stream) for p in c.chunks())
-    if not (links or homes) or (tip is None and repo.root is None):
-        return
-    if tip is None:
-        items = ls_files(repo.git('ls-files', '-s', '-z').stdout)
-    else:
-        items = ls_tree(repo.git('ls-tree', '-r', '-z', '--full-tree',
-                                 tip).stdout)
-    read = [(p, m, o) for p, m, o in items
-            if (links and m == _SYMLINK) or (homes and _is_dockerfile(p))]
-    users: set[str] = set()
-    for (path, mode, _), blob in zip(read, read_small(
-            repo, [o for _, _, o in read]), strict=True):
-        if blob is None:   # missing object
-            continue
-        content = blob.decode('utf-8', 'surrogateescape')
-        if mode == _SYMLINK:
-            facts.symlinks[path] = content
-        else:
-            users.update(dockerfile_users(content))
-    facts.container_users = frozenset(users)
-
-
-def dockerfile_users(text: str) -> set[str]:
-    """Users a Dockerfile creates or runs as: ``USER x``, ``useradd``/
-    ``adduser`` names and any ``/home/<x>`` it mentions."""
-    users: set[str] = set()
-    for line in text.splitlines():
-        words = line.replace('&&', ' ').replace(';', ' ').split()
-        if len(words) > 1 and words[0].upper() == 'USER':
-            users.add(words[1].split(':')[0])
-        for cmd in ('useradd', 'adduser'):
-            if cmd in words:
-                args = words[words.index(cmd) + 1:]
-                names = [a for a in args if not a.startswith(('-', '$'))
-                         and a != '\\']
-                if names:
-                    users.add(names[-1] if cmd == 'useradd' else names[0])
-        for w in words:
-            i = w.find('/home/')
-            if i != -1:
-                name = w[i + 6:].split('/', 1)[0].strip('"\'')
-                if name:
-                    users.add(name)
-    users.discard('root')
-    return {u for u in users if u and not u.isdigit()}
 
 
 def staged_paths(repo: Repo) -> set[str]:

@@ -14,8 +14,6 @@ from worktree_guard.errors import GitError
 # `typing` costs ~10 ms of start-up; mypy reads this name as True.
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # pragma: no cover (typing only)
-    from collections.abc import Callable
-    from collections.abc import Iterator
     from collections.abc import Sequence
 
 
@@ -73,32 +71,6 @@ def spawn(
         return _spawn_subprocess(argv, input, env, timeout)
     pid, in_w, out_r, err_r = _start(argv, env, timeout is not None)
     return _collect(pid, in_w, out_r, err_r, input, timeout)
-
-
-class Started:
-    """A process started now and collected by ``wait()``: git works on one
-    question (``git grep``) while we ask it another.  Its stdin is empty.
-    Without ``posix_spawnp`` it runs in ``wait()``."""
-
-    __slots__ = ('argv', 'env', 'fds', 'result')
-
-    def __init__(self, argv: Sequence[str],
-                 env: dict[str, str] | None = None) -> None:
-        self.argv = argv
-        self.env = _git_env(argv, env)
-        self.fds: tuple[int, int, int, int] | None = None
-        self.result: ProcResult | None = None
-        if _POSIX and os.environ.get('WORKTREE_GUARD_SPAWN') != 'subprocess':
-            self.fds = _start(argv, self.env, False)
-
-    def wait(self) -> ProcResult:
-        if self.result is None:
-            if self.fds is None:
-                self.result = _spawn_subprocess(self.argv, None, self.env,
-                                                None)
-            else:
-                self.result = _collect(*self.fds, None, None)
-        return self.result
 
 
 def _collect(pid: int, in_w: int, out_r: int, err_r: int,
@@ -203,152 +175,6 @@ def _start(argv: Sequence[str], env: dict[str, str] | None,
     os.close(out_w)
     os.close(err_w)
     return pid, in_w, out_r, err_r
-
-
-def stream(argv: Sequence[str], *, input: bytes = b'',
-           env: dict[str, str] | None = None,
-           what: str = 'git') -> Iterator[bytes]:
-    """Run ``argv`` and yield its stdout as it arrives (``input`` is fed
-    as the child reads it): output is never held whole.  At the end, a
-    non-zero exit raises ``GitError`` with git's message.  Closing the
-    iterator early stops the child; ``what`` names the command in the
-    error.  Without ``posix_spawnp`` (or with
-    ``WORKTREE_GUARD_SPAWN=subprocess``) the output comes in one piece."""
-    env = _git_env(argv, env)
-    if not _POSIX or os.environ.get('WORKTREE_GUARD_SPAWN') == 'subprocess':
-        res = _spawn_subprocess(argv, input, env, None)
-        _check(what, res)
-        yield res.stdout
-        return
-    pid, in_w, out_r, err_r = _start(argv, env, False)
-    err: list[bytes] = []
-    pending = memoryview(input)
-    open_fds = {out_r, err_r, in_w}
-    reaped: int | None = None
-    try:
-        poller = select.poll()
-        poller.register(out_r, select.POLLIN)
-        poller.register(err_r, select.POLLIN)
-        if pending:
-            os.set_blocking(in_w, False)
-            poller.register(in_w, select.POLLOUT)
-        else:
-            os.close(in_w)
-            open_fds.discard(in_w)
-        while open_fds:
-            for fd, _ in poller.poll():
-                if fd == in_w:
-                    try:
-                        n = os.write(in_w, pending[:65536])
-                    except BrokenPipeError:
-                        n = len(pending)
-                    pending = pending[n:]
-                    if not pending:
-                        poller.unregister(in_w)
-                        os.close(in_w)
-                        open_fds.discard(in_w)
-                    continue
-                data = os.read(fd, 1 << 16)
-                if not data:
-                    poller.unregister(fd)
-                    os.close(fd)
-                    open_fds.discard(fd)
-                elif fd == out_r:
-                    yield data
-                else:
-                    err.append(data)
-        reaped = os.waitpid(pid, 0)[1]
-    finally:
-        for fd in open_fds:
-            os.close(fd)
-        if reaped is None:  # closed early or interrupted: stop the child
-            _stop(pid, group=False)
-    _check(what, ProcResult(os.waitstatus_to_exitcode(reaped), b'',
-                            b''.join(err)))
-
-
-def relay(source: Started, argv: Sequence[str],
-          feed: Callable[[bytes], bytes], *,
-          env: dict[str, str] | None = None,
-          what: str = 'git') -> Iterator[bytes]:
-    """``stream(argv)`` whose stdin is ``source``'s stdout as it comes,
-    each piece passed through ``feed``: two processes in a pipeline (git
-    grep names files, cat-file reads them) with no wait between them.
-    ``source.result`` holds its exit code and stderr at the end (the
-    caller judges them).  Without ``posix_spawnp`` the source finishes
-    first."""
-    if source.fds is None:
-        res = source.wait()
-        yield from stream(argv, input=feed(res.stdout), env=env, what=what)
-        return
-    spid, s_in, s_out, s_err = source.fds
-    os.close(s_in)
-    pid, in_w, out_r, err_r = _start(argv, _git_env(argv, env), False)
-    err: list[bytes] = []
-    s_err_data: list[bytes] = []
-    pending = bytearray()
-    open_fds = {out_r, err_r, in_w, s_out, s_err}
-    source_open = {s_out, s_err}
-    writing = False
-    reaped: int | None = None
-    try:
-        poller = select.poll()
-        for fd in (out_r, err_r, s_out, s_err):
-            poller.register(fd, select.POLLIN)
-        os.set_blocking(in_w, False)
-        while open_fds:
-            for fd, _ in poller.poll():
-                if fd == in_w:
-                    try:
-                        n = os.write(in_w, pending[:65536])
-                    except BrokenPipeError:
-                        n = len(pending)
-                    del pending[:n]
-                    if not pending:
-                        poller.unregister(in_w)
-                        writing = False
-                        if not source_open:
-                            os.close(in_w)
-                            open_fds.discard(in_w)
-                    continue
-                data = os.read(fd, 1 << 16)
-                if not data:
-                    poller.unregister(fd)
-                    os.close(fd)
-                    open_fds.discard(fd)
-                    source_open.discard(fd)
-                    if fd in (s_out, s_err) and not source_open:
-                        source.result = ProcResult(os.waitstatus_to_exitcode(
-                            os.waitpid(spid, 0)[1]), b'',
-                            b''.join(s_err_data))
-                        if not writing:
-                            os.close(in_w)
-                            open_fds.discard(in_w)
-                elif fd == out_r:
-                    yield data
-                elif fd == s_out:
-                    pending += feed(data)
-                    if pending and not writing:
-                        poller.register(in_w, select.POLLOUT)
-                        writing = True
-                elif fd == s_err:
-                    s_err_data.append(data)
-                else:
-                    err.append(data)
-        reaped = os.waitpid(pid, 0)[1]
-    finally:
-        for fd in open_fds:
-            os.close(fd)
-        if reaped is None:  # closed early or interrupted: stop both
-            _stop(pid, group=False)
-            if source.result is None:
-                _stop(spid, group=False)
-    _check(what, ProcResult(os.waitstatus_to_exitcode(reaped), b'',
-                            b''.join(err)))
-
-def _check(what: str, res: ProcResult) -> None:
-    if res.returncode != 0:
-        raise GitError(f"'{what}' failed: {stderr_tail(res)}")
 
 
 _POSIX = hasattr(os, 'posix_spawnp') and hasattr(select, 'poll')

@@ -6,14 +6,11 @@ import os
 
 from worktree_guard.errors import GitError
 from worktree_guard.gitctx.process import ProcResult
-from worktree_guard.gitctx.process import Started
 from worktree_guard.gitctx.process import decode
 from worktree_guard.gitctx.process import foreign_env
 from worktree_guard.gitctx.process import hook_env
 from worktree_guard.gitctx.process import spawn
 from worktree_guard.gitctx.process import stderr_tail
-from worktree_guard.gitctx.process import relay
-from worktree_guard.gitctx.process import stream
 from worktree_guard.gitctx.version import MIN_GIT
 from worktree_guard.gitctx.version import NEEDS_GIT
 from worktree_guard.gitctx.version import USAGE_EXIT
@@ -28,6 +25,8 @@ if TYPE_CHECKING:  # pragma: no cover (typing only)
     from collections.abc import Callable
     from collections.abc import Iterable
     from collections.abc import Iterator
+
+    from worktree_guard.gitctx.pipes import Started
 
 
 # The commands a frozen repository answers from memory: reads whose answer
@@ -103,20 +102,23 @@ class Repo:
 
     def git_stream(self, *args: str, input: bytes = b'') -> Iterator[bytes]:
         """``git <args>``'s stdout, chunk by chunk as git writes it
-        (``process.stream``); a failure raises ``GitError``."""
+        (``pipes.stream``); a failure raises ``GitError``."""
+        from worktree_guard.gitctx.pipes import stream
         return stream(self._argv(args), input=input, env=self.env,
                       what=f'git {command_name(args)}')
 
     def git_relay(self, source: Started, feed: Callable[[bytes], bytes],
                   *args: str) -> Iterator[bytes]:
         """``git <args>`` fed ``source``'s output through ``feed`` as it
-        comes (``process.relay``); its stdout chunk by chunk."""
+        comes (``pipes.relay``); its stdout chunk by chunk."""
+        from worktree_guard.gitctx.pipes import relay
         return relay(source, self._argv(args), feed, env=self.env,
                      what=f'git {command_name(args)}')
 
     def git_start(self, *args: str) -> Started:
         """``git <args>`` started now, its output collected by
         ``.wait()`` (no check: the caller reads the exit code)."""
+        from worktree_guard.gitctx.pipes import Started
         return Started(self._argv(args), self.env)
 
     def git(self, *args: str, input: bytes | None = None,

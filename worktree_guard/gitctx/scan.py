@@ -18,7 +18,7 @@ if TYPE_CHECKING:  # pragma: no cover (typing only)
     from collections.abc import Iterable
 
     from worktree_guard.gitctx import Repo
-    from worktree_guard.gitctx.process import Started
+    from worktree_guard.gitctx.pipes import Started
 
 
 def candidates(repo: Repo, terms: Iterable[bytes],

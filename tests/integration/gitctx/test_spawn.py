@@ -15,6 +15,7 @@ import pytest
 from worktree_guard.errors import GitError
 from worktree_guard.gitctx import spawn
 import worktree_guard.gitctx.process as spawn_mod
+from worktree_guard.gitctx import pipes
 
 
 @pytest.fixture(autouse=True, params=['posix_spawn', 'subprocess'])
@@ -140,17 +141,17 @@ def test_an_interrupted_spawn_with_a_timeout_stops_its_helpers(
 
 def test_stream_yields_output_as_it_comes_and_feeds_input(mode: str) -> None:
     data = b'y' * 300_000  # more than a pipe holds, both ways
-    got = list(spawn_mod.stream(['sh', '-c', 'cat; echo err >&2'],
+    got = list(pipes.stream(['sh', '-c', 'cat; echo err >&2'],
                                 input=data))
     assert b''.join(got) == data
     if mode == 'posix_spawn':
         assert len(got) > 1   # in pieces, never collected whole
-    assert list(spawn_mod.stream(['sh', '-c', 'echo hi'])) == [b'hi\n']
+    assert list(pipes.stream(['sh', '-c', 'echo hi'])) == [b'hi\n']
 
 
 def test_a_failed_stream_raises_with_its_message(mode: str) -> None:
     with pytest.raises(GitError) as info:
-        list(spawn_mod.stream(['sh', '-c', 'echo x; echo "fatal: bad" >&2; '
+        list(pipes.stream(['sh', '-c', 'echo x; echo "fatal: bad" >&2; '
                                'exit 128'], what='git cat-file'))
     assert info.value.message == "'git cat-file' failed: fatal: bad"
 
@@ -161,7 +162,7 @@ def test_a_stream_closed_early_stops_its_child(tmp_path: Path,
     pidfile = tmp_path / 'pid'
     # The fallback returns once the child ends: give it nothing to wait on.
     rest = 'exec sleep 30' if mode == 'posix_spawn' else 'true'
-    it = spawn_mod.stream(['sh', '-c', f'echo $$ > {pidfile}; echo first; '
+    it = pipes.stream(['sh', '-c', f'echo $$ > {pidfile}; echo first; '
                            + rest])
     assert next(it) == b'first\n'
     it.close()
@@ -171,12 +172,12 @@ def test_a_stream_closed_early_stops_its_child(tmp_path: Path,
 
 def test_a_write_to_a_stream_that_stopped_reading(mode: str) -> None:
     # The child exits without reading its input: no BrokenPipeError.
-    assert list(spawn_mod.stream(['sh', '-c', 'echo done'],
+    assert list(pipes.stream(['sh', '-c', 'echo done'],
                                  input=b'z' * 300_000)) == [b'done\n']
 
 
 def test_started_runs_beside_the_caller(mode: str) -> None:
-    a = spawn_mod.Started(['sh', '-c', 'echo one'])
+    a = pipes.Started(['sh', '-c', 'echo one'])
     b = spawn(['sh', '-c', 'echo two'])
     res = a.wait()
     assert (res.returncode, res.stdout, b.stdout) == (0, b'one\n', b'two\n')
@@ -184,20 +185,20 @@ def test_started_runs_beside_the_caller(mode: str) -> None:
 
 
 def test_relay_pipes_one_process_into_another(mode: str) -> None:
-    source = spawn_mod.Started(['sh', '-c', 'printf "a\\0b\\0"; echo warn >&2'])
-    out = b''.join(spawn_mod.relay(source, ['cat'], bytes.upper))
+    source = pipes.Started(['sh', '-c', 'printf "a\\0b\\0"; echo warn >&2'])
+    out = b''.join(pipes.relay(source, ['cat'], bytes.upper))
     assert out == b'A\0B\0'
     assert source.result is not None
     assert (source.result.returncode, source.result.stderr) == (0, b'warn\n')
 
 
 def test_relay_of_a_silent_source_and_a_failing_reader(mode: str) -> None:
-    source = spawn_mod.Started(['sh', '-c', 'exit 3'])
-    assert list(spawn_mod.relay(source, ['cat'], bytes.upper)) in ([], [b''])
+    source = pipes.Started(['sh', '-c', 'exit 3'])
+    assert list(pipes.relay(source, ['cat'], bytes.upper)) in ([], [b''])
     assert source.result is not None and source.result.returncode == 3
-    source = spawn_mod.Started(['sh', '-c', 'echo x'])
+    source = pipes.Started(['sh', '-c', 'echo x'])
     with pytest.raises(GitError, match="'git cat-file' failed: bad"):
-        list(spawn_mod.relay(source, ['sh', '-c', 'cat; echo bad >&2; exit 1'],
+        list(pipes.relay(source, ['sh', '-c', 'cat; echo bad >&2; exit 1'],
                              bytes.upper, what='git cat-file'))
 
 
@@ -207,9 +208,9 @@ def test_a_relay_closed_early_stops_both_children(tmp_path: Path,
     if mode == 'subprocess':   # the source ends first: nothing to stop
         return
     pids = tmp_path / 'pids'
-    source = spawn_mod.Started(['sh', '-c', f'echo $$ >> {pids}; echo go; '
+    source = pipes.Started(['sh', '-c', f'echo $$ >> {pids}; echo go; '
                                 'exec sleep 30'])
-    it = spawn_mod.relay(source, ['sh', '-c', f'echo $$ >> {pids}; '
+    it = pipes.relay(source, ['sh', '-c', f'echo $$ >> {pids}; '
                                   'exec cat'], bytes.upper)
     assert next(it) == b'GO\n'
     it.close()
@@ -219,6 +220,6 @@ def test_a_relay_closed_early_stops_both_children(tmp_path: Path,
 
 def test_a_large_relay_never_blocks(mode: str) -> None:
     # More than a pipe holds, each way, while the reader writes back.
-    source = spawn_mod.Started(['sh', '-c', 'head -c 400000 /dev/zero'])
-    out = b''.join(spawn_mod.relay(source, ['cat'], lambda b: b'x' * len(b)))
+    source = pipes.Started(['sh', '-c', 'head -c 400000 /dev/zero'])
+    out = b''.join(pipes.relay(source, ['cat'], lambda b: b'x' * len(b)))
     assert out == b'x' * 400_000

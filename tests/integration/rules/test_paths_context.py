@@ -11,7 +11,7 @@ from tests.integration.gitctx.test_paths_cases import check  # noqa: F401 (fixtu
 from tests.integration.gitctx.test_paths_cases import codes
 from tests.integration.gitctx.test_paths_cases import policy
 from tests.integration.gitctx.test_paths_cases import stage
-from worktree_guard.gitctx.paths import dockerfile_users
+from worktree_guard.gitctx.treefacts import dockerfile_users
 
 
 def test_a_pure_rename_adds_nothing(plain_repo: RepoHandle,
