@@ -141,7 +141,6 @@ def relay(source: Started, argv: Sequence[str],
     open_fds = {out_r, err_r, in_w, s_out, s_err}
     source_open = {s_out, s_err}
     writing = False
-    reaped: int | None = None
     try:
         poller = select.poll()
         for fd in (out_r, err_r, s_out, s_err):
@@ -186,16 +185,15 @@ def relay(source: Started, argv: Sequence[str],
                     s_err_data.append(data)
                 else:
                     err.append(data)
-        reaped = os.waitpid(pid, 0)[1]
-    finally:
+    except BaseException:  # closed early or interrupted: stop both
         for fd in open_fds:
             os.close(fd)
-        if reaped is None:  # closed early or interrupted: stop both
-            _stop(pid, group=False)
-            if source.result is None:
-                _stop(spid, group=False)
-    _check(what, ProcResult(os.waitstatus_to_exitcode(reaped), b'',
-                            b''.join(err)))
+        _stop(pid, group=False)
+        if source.result is None:
+            _stop(spid, group=False)
+        raise
+    _check(what, ProcResult(os.waitstatus_to_exitcode(
+        os.waitpid(pid, 0)[1]), b'', b''.join(err)))
 
 def _check(what: str, res: ProcResult) -> None:
     if res.returncode != 0:

@@ -223,3 +223,25 @@ def test_a_large_relay_never_blocks(mode: str) -> None:
     source = pipes.Started(['sh', '-c', 'head -c 400000 /dev/zero'])
     out = b''.join(pipes.relay(source, ['cat'], lambda b: b'x' * len(b)))
     assert out == b'x' * 400_000
+
+
+def test_a_relay_whose_reader_stops_reading(mode: str) -> None:
+    # The reader exits without reading its input: no BrokenPipeError.
+    source = pipes.Started(['sh', '-c', 'head -c 400000 /dev/zero'])
+    assert b''.join(pipes.relay(source, ['sh', '-c', 'echo done'],
+                                bytes.upper)) == b'done\n'
+
+
+@pytest.mark.timeout(30)
+def test_a_relay_closed_after_its_source_ended(tmp_path: Path,
+                                               mode: str) -> None:
+    pidfile = tmp_path / 'pid'
+    rest = 'exec sleep 30' if mode == 'posix_spawn' else 'true'
+    source = pipes.Started(['sh', '-c', 'echo go'])
+    it = pipes.relay(source, ['sh', '-c', f'echo $$ > {pidfile}; '
+                              f'cat > /dev/null; echo end; {rest}'],
+                     bytes.upper)
+    assert next(it) == b'end\n'   # only once the source had ended
+    it.close()
+    assert source.result is not None and source.result.returncode == 0
+    assert not _alive(int(pidfile.read_text()))
