@@ -56,4 +56,4 @@ def scan_plan(checkouts: list[Checkout],
     the checkouts nested in this one): a whole-file scan lists only the
     entries under them, besides symlinks and gitlinks."""
     engine = Engine(Context(checkouts=checkouts, wroot=wroot))
-    return terms_of(engine.specs), [engine.wroot, *engine.nested]
+    return terms_of(engine.specs), [engine.wroot, *engine.places.nested]
