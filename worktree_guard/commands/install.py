@@ -74,7 +74,7 @@ fi
     return f"""#!/bin/sh
 {MARKER}
 # Runs `worktree-guard {args}`; `worktree-guard uninstall{' --server <repo>' if command != 'hook' else ''}` removes it.
-{_REFTX_FILTER if name == 'reference-transaction' else ''}{fast}py={default}
+{_reftx_filter(python) if name == 'reference-transaction' else ''}{fast}py={default}
 [ -n "$WORKTREE_GUARD_PYTHON" ] && py=$WORKTREE_GUARD_PYTHON
 if [ -n "$py" ] && [ -x "$py" ]; then
     exec "$py" -I -m worktree_guard {args} "$@"
@@ -89,10 +89,89 @@ _REFTX_FILTER = """\
 [ "$1" = prepared ] || exit 0
 lines=$(cat) || exit 0
 case "$lines" in *" refs/heads/"*) ;; *) exit 0 ;; esac
+"""
+_REFTX_EXEC = """\
 exec 0<<WG_EOF
 $lines
 WG_EOF
 """
+# ... and, when installed (a package and a stamp to trust), not even then
+# when no moved branch can be protected: the last run of Python left shell
+# patterns that over-approximate the protected branches in the worktree's
+# git dir (``reftx.write_cache``).  They are trusted only in the plain set-up
+# they were written for (the cwd is the worktree root they name; GIT_DIR or
+# .git says where the git dir is) while neither the policy file nor the
+# package is newer.  Anything else: Python decides, as before.
+_REFTX_CACHE = """\
+wg_unprotected() {
+    [ -z "$WORKTREE_GUARD_PYTHON$GIT_COMMON_DIR" ] || return 1
+    case "${GIT_WORK_TREE-.}" in .) ;; *) return 1 ;; esac
+    g=${GIT_DIR-}
+    if [ -z "$g" ]; then
+        if [ -d .git ]; then
+            g=.git
+        elif [ -f .git ]; then
+            read -r g <.git
+            case "$g" in 'gitdir: '?*) g=${g#gitdir: } ;; *) return 1 ;; esac
+        else
+            return 1
+        fi
+    fi
+    c=$g/worktree-guard-reftx
+    f=.worktree-guard.yaml
+    [ -f "$c" ] && [ ! -L "$f" ] || return 1
+    for p in @PACKAGE@; do
+        [ -f "$p" ] && [ ! "$p" -nt "$c" ] || return 1
+    done
+    {
+        IFS= read -r s && IFS= read -r r && IFS= read -r p || return 1
+        pats=
+        while IFS= read -r q; do pats="$pats $q"; done
+    } <"$c"
+    [ "$s" = @STAMP@ ] && [ "$r" = "$PWD" ] || return 1
+    case "$p" in
+        yes) [ -f "$f" ] && [ ! "$f" -nt "$c" ] || return 1 ;;
+        no) [ ! -e "$f" ] || return 1 ;;
+        *) return 1 ;;
+    esac
+    set -f
+    while read -r o n ref; do
+        case "$ref" in refs/heads/?*) ;; *) continue ;; esac
+        for q in $pats; do
+            case "${ref#refs/heads/}" in $q) set +f; return 1 ;; esac
+        done
+    done <<WG_EOF
+$lines
+WG_EOF
+    set +f
+}
+wg_unprotected && exit 0
+"""
+
+
+def _reftx_filter(python: str | None) -> str:
+    """The shell start of the reference-transaction hook; with ``python``
+    (``install``) it trusts the cache that this package's ``reftx`` writes
+    (its stamp, and the package files that decide what is protected)."""
+    if not python:
+        return _REFTX_FILTER + _REFTX_EXEC
+    import shlex
+
+    import worktree_guard
+    from worktree_guard.commands import reftx
+    pkg = os.path.dirname(os.path.abspath(worktree_guard.__file__))
+    files = [os.path.join(pkg, *f.split('/')) for f in _DECIDING_FILES]
+    return (_REFTX_FILTER
+            + _REFTX_CACHE.replace('@PACKAGE@',
+                                   ' '.join(shlex.quote(f) for f in files))
+            .replace('@STAMP@', shlex.quote(reftx.cache_stamp()))
+            + _REFTX_EXEC)
+
+
+# The package's files that decide which branches are protected: an upgrade
+# that rewrites one makes the cache written before it untrusted.
+_DECIDING_FILES = ('policy/defaults.py', 'policy/globmatch.py',
+                   'commands/reftx.py')
 
 
 # Run by the interpreter in isolated mode, with and without ``site``: the

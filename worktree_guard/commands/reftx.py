@@ -15,6 +15,11 @@ The hook runs for fetches and rebases too, so it is cheap: the shell
 script exits before Python starts unless the state is ``prepared`` and a
 line names ``refs/heads/``; here, one policy load and one ``merge-base``
 per protected branch moved.
+
+Each run also leaves ``<git-dir>/worktree-guard-reftx`` (``write_cache``):
+shell ``case`` patterns that over-approximate the protected branches, so
+the installed script can exit 0 without starting Python when no moved
+branch can be protected (``install._REFTX_CACHE`` says when it trusts it).
 """
 from __future__ import annotations
 
@@ -28,6 +33,62 @@ if TYPE_CHECKING:  # pragma: no cover (typing only)
     from collections.abc import Callable
 
 HOOK = 'reference-transaction'
+
+# The cache the installed hook script reads (see ``install._REFTX_CACHE``).
+# Its first line is ``cache_stamp()``, which ``install`` bakes into the
+# script: another format or package version means "start Python".
+CACHE_FILE = 'worktree-guard-reftx'
+CACHE_FORMAT = 'worktree-guard-reftx-cache 1'
+# Branch-name characters that are literal both in a policy glob and in a
+# shell `case` pattern.
+_SAFE = frozenset('ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz'
+                  '0123456789._/-')
+
+
+def cache_stamp() -> str:
+    from worktree_guard import __version__
+    return f'{CACHE_FORMAT} {__version__}'
+
+
+def shell_pattern(glob: str) -> str:
+    """A shell ``case`` pattern matching every branch name ``glob``
+    matches (as ``Policy.matches`` reads it), and maybe more: the glob's
+    literal prefix then ``*``, or the glob itself when it is all literal."""
+    glob = glob.strip('/')
+    n = 0
+    while n < len(glob) and glob[n] in _SAFE:
+        n += 1
+    return glob if n == len(glob) and glob else glob[:n] + '*'
+
+
+def cache_text(root: str, has_policy: bool, protected: list[str]) -> bytes:
+    lines = [cache_stamp(), root, 'yes' if has_policy else 'no',
+             *sorted({shell_pattern(g) for g in protected})]
+    return '\n'.join(lines).encode('utf-8', 'surrogateescape') + b'\n'
+
+
+def write_cache(git_dir: str, root: str, has_policy: bool,
+                protected: list[str], mtime: float) -> bool:
+    """Write the cache atomically, dated ``mtime`` (taken before the policy
+    was read, minus a margin: a policy written since then is newer).  Best
+    effort: ``False`` when it cannot (a read-only git dir, an odd root)."""
+    import os
+    if '\n' in root or '\r' in root:
+        return False
+    path = os.path.join(git_dir, CACHE_FILE)
+    tmp = f'{path}.{os.getpid()}.tmp'
+    try:
+        with open(tmp, 'wb') as f:
+            f.write(cache_text(root, has_policy, protected))
+        os.utime(tmp, (mtime, mtime))
+        os.replace(tmp, path)
+    except OSError:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        return False
+    return True
 
 
 class Move:
@@ -103,8 +164,13 @@ def main(args: list[str]) -> int:
     repo = Repo.discover(hook=True)
     if repo.root is None:
         return 0   # a bare repository: nothing is committed here
+    import time
+    start = time.time()
     pol = policy_mod.load(repo.root, None, repo.git_dir)
-    if pol.severity('protected-branch', 'commit') == 'off':
+    off = pol.severity('protected-branch', 'commit') == 'off'
+    write_cache(repo.git_dir, os.path.realpath(repo.root), pol.path is not None,
+                [] if off else pol['branches']['protected'], start - 2)
+    if off:
         return 0
     remote, _ = repo.resolve_base(pol['base']['remote'],
                                   pol['base']['branch'])
