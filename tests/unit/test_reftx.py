@@ -1,11 +1,18 @@
 """The reference-transaction decision, table-driven (no git)."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
+from worktree_guard.commands.reftx import CACHE_FILE
 from worktree_guard.commands.reftx import Move
+from worktree_guard.commands.reftx import cache_stamp
+from worktree_guard.commands.reftx import cache_text
 from worktree_guard.commands.reftx import parse
 from worktree_guard.commands.reftx import refusals
+from worktree_guard.commands.reftx import shell_pattern
+from worktree_guard.commands.reftx import write_cache
 
 Z = '0' * 40
 A, B, C = 'a' * 40, 'b' * 40, 'c' * 40
@@ -84,3 +91,62 @@ def test_signals_outside_the_main_thread() -> None:
         assert set(saved) == set(signals.CAUGHT)
     finally:
         signals.restore(saved)
+
+
+@pytest.mark.parametrize(('glob', 'pattern'), [
+    ('main', 'main'),
+    ('/main/', 'main'),                 # Policy.matches strips slashes
+    ('release-1.x_y/z', 'release-1.x_y/z'),
+    ('release/*', 'release/*'),         # a literal prefix, then anything
+    ('release/**', 'release/*'),
+    ('rel?ase', 'rel*'),
+    ('[mM]ain', '*'),
+    ('ma\\in', 'ma*'),                  # an escape is no literal here
+    ('main branch', 'main*'),           # nor a space
+    ('dév', 'd*'),
+    ('*', '*'),
+    ('', '*'),
+])
+def test_shell_pattern_over_approximates(glob: str, pattern: str) -> None:
+    assert shell_pattern(glob) == pattern
+
+
+@pytest.mark.parametrize('glob', ['main', 'release/*', 'bot/**', 'r?l',
+                                  '[ab]x', 'a*b', 'x\\*'])
+@pytest.mark.parametrize('name', ['main', 'release/1', 'release/1/x',
+                                  'bot/a/b', 'rel', 'ax', 'bx', 'aqb',
+                                  'x*', 'issue-1-x'])
+def test_every_name_the_glob_matches_the_pattern_matches(
+        glob: str, name: str) -> None:
+    import fnmatch
+
+    from worktree_guard.policy import default_policy
+    pol = default_policy()
+    pol.data['branches']['protected'] = [glob]
+    if pol.matches('branches', 'protected', name):
+        # A `case` pattern of these characters reads like fnmatch's.
+        assert fnmatch.fnmatchcase(name, shell_pattern(glob))
+
+
+def test_the_cache_text() -> None:
+    assert cache_text('/w/t', True, ['main', 'release/*', 'main/']) == (
+        f'{cache_stamp()}\n/w/t\nyes\nmain\nrelease/*\n'.encode())
+    assert cache_text('/w/t', False, []) == \
+        f'{cache_stamp()}\n/w/t\nno\n'.encode()
+
+
+def test_write_cache_is_best_effort(tmp_path: Path) -> None:
+    import os
+    assert write_cache(str(tmp_path), '/w', False, ['main'], 1000.0)
+    path = tmp_path / CACHE_FILE
+    assert path.stat().st_mtime == 1000.0
+    assert path.read_bytes().endswith(b'\nno\nmain\n')
+    # A root git cannot have on one line, and a git dir we cannot write.
+    assert not write_cache(str(tmp_path), '/w\nx', False, [], 1000.0)
+    assert not write_cache(str(tmp_path / 'gone'), '/w', False, [], 1000.0)
+    # The temporary file is removed when the rename fails.
+    os.remove(path)
+    path.mkdir()
+    (path / 'x').write_text('')
+    assert not write_cache(str(tmp_path), '/w', False, [], 1000.0)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [CACHE_FILE]
