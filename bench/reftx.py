@@ -6,7 +6,8 @@ moves a ``refs/heads/`` ref.  Measured against the same ``git update-ref``
 with no hooks (``core.hooksPath=/dev/null``), in the same repository:
 
 - a remote-tracking ref (what a fetch writes): the shell filter alone;
-- an issue branch: Python starts, loads the policy, finds it unprotected;
+- an issue branch: the shell filter again, with the cache Python left in
+  the git dir (no protected pattern matches, so Python does not start);
 - main, moved to what origin/main has (a sync): one ``merge-base``.
 """
 from __future__ import annotations
