@@ -119,7 +119,7 @@ wg_unprotected() {
     fi
     c=$g/worktree-guard-reftx
     f=.worktree-guard.yaml
-    [ -f "$c" ] && [ ! -L "$f" ] || return 1
+    [ -f "$c" ] && [ -r "$c" ] && [ ! -L "$f" ] || return 1
     for p in @PACKAGE@; do
         [ -f "$p" ] && [ ! "$p" -nt "$c" ] || return 1
     done
