@@ -130,7 +130,7 @@ wg_unprotected() {
     } <"$c"
     [ "$s" = @STAMP@ ] && [ "$r" = "$PWD" ] || return 1
     case "$p" in
-        yes) [ -f "$f" ] && [ ! "$f" -nt "$c" ] || return 1 ;;
+        yes) [ -f "$f" ] && [ -r "$f" ] && [ ! "$f" -nt "$c" ] || return 1 ;;
         no) [ ! -e "$f" ] || return 1 ;;
         *) return 1 ;;
     esac
