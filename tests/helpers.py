@@ -268,3 +268,11 @@ def fake_git(bindir: Path, version: str | None = None,
     path.chmod(0o755)
     return {'GIT_EXEC_PATH': str(bindir),
             'PATH': f'{bindir}{os.pathsep}{os.environ["PATH"]}'}
+
+
+def precommit_config(hook_repo: tuple[Path, str], *hooks: str) -> str:
+    """A .pre-commit-config.yaml for the snapshot of this checkout; each
+    entry of ``hooks`` is the YAML of one hook (``id: ...`` and more)."""
+    path, sha = hook_repo
+    body = ''.join(f'  - {h}\n' for h in hooks)
+    return f'repos:\n- repo: {path}\n  rev: {sha}\n  hooks:\n{body}'
