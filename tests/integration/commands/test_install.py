@@ -96,18 +96,6 @@ def test_server_force_says_the_foreign_hook_no_longer_runs(
     assert not ran.exists()
 
 
-def test_fast_start_falls_back_when_a_probe_fails(tmp_path: Path) -> None:
-    import sys
-    assert install.fast_start_paths('/bin/false') is None
-    # An interpreter that starts with site but not without (-S).
-    py = tmp_path / 'python'
-    py.write_text('#!/bin/sh\ncase " $* " in *" -S "*) exit 1;; esac\n'
-                  f'exec {shlex.quote(sys.executable)} "$@"\n')
-    py.chmod(0o755)
-    assert install.fast_start_paths(str(py)) is None
-    assert install.fast_start_paths(sys.executable)
-
-
 def test_install_server_edges(tmp_path: Path) -> None:
     proc = wg('install', '--server', str(tmp_path / 'nope'), cwd=tmp_path)
     assert proc.returncode == 2 and 'no such directory' in proc.stderr
