@@ -16,6 +16,7 @@ from worktree_guard.gitctx.process import _git_env
 from worktree_guard.gitctx.process import _spawn_subprocess
 from worktree_guard.gitctx.process import _start
 from worktree_guard.gitctx.process import _stop
+from worktree_guard.gitctx.process import serve
 from worktree_guard.gitctx.process import stderr_tail
 
 TYPE_CHECKING = False
@@ -73,45 +74,17 @@ def stream(argv: Sequence[str], *, input: bytes = b'',
         return
     pid, in_w, out_r, err_r = _start(argv, env, False)
     err: list[bytes] = []
-    pending = memoryview(input)
-    open_fds = {out_r, err_r, in_w}
     reaped: int | None = None
+    pipes = serve(in_w, out_r, err_r, input, None)
     try:
-        poller = select.poll()
-        poller.register(out_r, select.POLLIN)
-        poller.register(err_r, select.POLLIN)
-        if pending:
-            os.set_blocking(in_w, False)
-            poller.register(in_w, select.POLLOUT)
-        else:
-            os.close(in_w)
-            open_fds.discard(in_w)
-        while open_fds:
-            for fd, _ in poller.poll():
-                if fd == in_w:
-                    try:
-                        n = os.write(in_w, pending[:65536])
-                    except BrokenPipeError:
-                        n = len(pending)
-                    pending = pending[n:]
-                    if not pending:
-                        poller.unregister(in_w)
-                        os.close(in_w)
-                        open_fds.discard(in_w)
-                    continue
-                data = os.read(fd, 1 << 16)
-                if not data:
-                    poller.unregister(fd)
-                    os.close(fd)
-                    open_fds.discard(fd)
-                elif fd == out_r:
-                    yield data
-                else:
-                    err.append(data)
+        for fd, data in pipes:
+            if fd == out_r:
+                yield data
+            else:
+                err.append(data)
         reaped = os.waitpid(pid, 0)[1]
     finally:
-        for fd in open_fds:
-            os.close(fd)
+        pipes.close()
         if reaped is None:  # closed early or interrupted: stop the child
             _stop(pid, group=False)
     _check(what, ProcResult(os.waitstatus_to_exitcode(reaped), b'',

@@ -14,6 +14,7 @@ from worktree_guard.errors import GitError
 # `typing` costs ~10 ms of start-up; mypy reads this name as True.
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # pragma: no cover (typing only)
+    from collections.abc import Generator
     from collections.abc import Sequence
 
 
@@ -77,11 +78,37 @@ def _collect(pid: int, in_w: int, out_r: int, err_r: int,
              input: bytes | None, timeout: float | None) -> ProcResult:
     """Feed ``input`` to a started child and collect its output."""
     chunks: dict[int, list[bytes]] = {out_r: [], err_r: []}
-    pending = memoryview(input or b'')
-    open_fds = {out_r, err_r, in_w}
     deadline = None if timeout is None else time.monotonic() + timeout
     timed_out = False
     reaped: int | None = None
+    pipes = serve(in_w, out_r, err_r, input or b'', deadline)
+    try:
+        for fd, data in pipes:
+            if fd < 0:
+                timed_out = True
+                break
+            chunks[fd].append(data)
+        reaped = _stop(pid, group=True) if timed_out \
+            else os.waitpid(pid, 0)[1]
+    finally:
+        pipes.close()
+        if reaped is None:  # interrupted: stop the child, then re-raise
+            _stop(pid, group=timeout is not None)
+    rc = os.waitstatus_to_exitcode(reaped)
+    return ProcResult(rc, b''.join(chunks[out_r]), b''.join(chunks[err_r]),
+                      timed_out)
+
+
+def serve(in_w: int, out_r: int, err_r: int, input: bytes,
+          deadline: float | None
+          ) -> Generator[tuple[int, bytes], None, None]:
+    """A started child's three pipes, served by one ``poll`` loop (so large
+    inputs and outputs cannot deadlock): ``input`` is fed as the child
+    reads it, and each piece read is yielded as ``(fd, data)`` until both
+    outputs close.  ``(-1, b'')`` says the ``deadline`` (``time.monotonic``)
+    passed first.  Closing the iterator closes the pipes still open."""
+    pending = memoryview(input)
+    open_fds = {out_r, err_r, in_w}
     try:
         poller = select.poll()
         poller.register(out_r, select.POLLIN)
@@ -97,7 +124,6 @@ def _collect(pid: int, in_w: int, out_r: int, err_r: int,
             if deadline is not None:
                 left = deadline - time.monotonic()
                 if left <= 0:
-                    timed_out = True
                     break
                 wait_ms = int(left * 1000) + 1
             for fd, _ in poller.poll(wait_ms):
@@ -114,21 +140,17 @@ def _collect(pid: int, in_w: int, out_r: int, err_r: int,
                     continue
                 data = os.read(fd, 1 << 16)
                 if data:
-                    chunks[fd].append(data)
+                    yield fd, data
                 else:
                     poller.unregister(fd)
                     os.close(fd)
                     open_fds.discard(fd)
-        reaped = _stop(pid, group=True) if timed_out \
-            else os.waitpid(pid, 0)[1]
+        else:
+            return
+        yield -1, b''   # time is up
     finally:
         for fd in open_fds:
             os.close(fd)
-        if reaped is None:  # interrupted: stop the child, then re-raise
-            _stop(pid, group=timeout is not None)
-    rc = os.waitstatus_to_exitcode(reaped)
-    return ProcResult(rc, b''.join(chunks[out_r]), b''.join(chunks[err_r]),
-                      timed_out)
 
 
 def _git_env(argv: Sequence[str],
