@@ -73,22 +73,12 @@ def write_cache(git_dir: str, root: str, has_policy: bool,
     was read, minus a margin: a policy written since then is newer).  Best
     effort: ``False`` when it cannot (a read-only git dir, an odd root)."""
     import os
+
+    from worktree_guard.policy.cache import write_file
     if '\n' in root or '\r' in root:
         return False
-    path = os.path.join(git_dir, CACHE_FILE)
-    tmp = f'{path}.{os.getpid()}.tmp'
-    try:
-        with open(tmp, 'wb') as f:
-            f.write(cache_text(root, has_policy, protected))
-        os.utime(tmp, (mtime, mtime))
-        os.replace(tmp, path)
-    except OSError:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        return False
-    return True
+    return write_file(os.path.join(git_dir, CACHE_FILE),
+                      cache_text(root, has_policy, protected), mtime)
 
 
 class Move:

@@ -57,16 +57,27 @@ def cached_parse(cache_path: str | None, key: tuple[object, ...],
 
 def _write(path: str, value: dict[str, object]) -> None:
     """``marshal`` ``value`` to ``path`` atomically; best-effort."""
+    write_file(path, marshal.dumps(value))
+
+
+def write_file(path: str, data: bytes, mtime: float | None = None) -> bool:
+    """Write ``data`` to ``path`` atomically (a temporary file renamed over
+    it), dated ``mtime`` when given.  Best effort, as a cache is: ``False``
+    when it cannot (a read-only git dir), and no temporary file is left."""
     tmp = f'{path}.{os.getpid()}.tmp'
     try:
         with open(tmp, 'wb') as f:
-            marshal.dump(value, f)
+            f.write(data)
+        if mtime is not None:
+            os.utime(tmp, (mtime, mtime))
         os.replace(tmp, path)
     except OSError:
         try:
             os.unlink(tmp)
         except OSError:
             pass
+        return False
+    return True
 
 
 def load_memo(path: str, key: tuple[object, ...]) -> dict[object, object]:
