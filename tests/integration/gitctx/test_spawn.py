@@ -8,6 +8,8 @@ from __future__ import annotations
 import os
 import signal
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -84,23 +86,31 @@ def test_a_child_that_ignores_sigterm_gets_sigkill() -> None:
     assert res.returncode == -signal.SIGKILL
 
 
-def test_an_interrupted_spawn_leaves_no_child(tmp_path: Path) -> None:
-    pidfile = tmp_path / 'pid'
+class Interrupted(Exception):
+    """What the alarm raises in the middle of a spawn."""
 
-    class Interrupted(Exception):
-        pass
 
+@contextmanager
+def _alarm(seconds: float) -> Iterator[None]:
+    """Raise ``Interrupted`` after ``seconds`` (as a signal handler that
+    raises would, like SIGINT's ``KeyboardInterrupt``)."""
     def on_alarm(signum: int, frame: object) -> None:
         raise Interrupted
 
     old = signal.signal(signal.SIGALRM, on_alarm)
-    signal.setitimer(signal.ITIMER_REAL, 0.5)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
     try:
-        with pytest.raises(Interrupted):
-            spawn(['sh', '-c', f'echo $$ > {pidfile}; exec sleep 10'])
+        yield
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, old)
+
+
+def test_an_interrupted_spawn_leaves_no_child(tmp_path: Path) -> None:
+    pidfile = tmp_path / 'pid'
+
+    with pytest.raises(Interrupted), _alarm(0.5):
+        spawn(['sh', '-c', f'echo $$ > {pidfile}; exec sleep 10'])
     child = int(pidfile.read_text())
     assert not _alive(child)
     with pytest.raises(ChildProcessError):
@@ -114,21 +124,9 @@ def test_an_interrupted_spawn_with_a_timeout_stops_its_helpers(
     git-remote-http is stopped with the fetch."""
     pidfile = tmp_path / 'pid'
 
-    class Interrupted(Exception):
-        pass
-
-    def on_alarm(signum: int, frame: object) -> None:
-        raise Interrupted
-
-    old = signal.signal(signal.SIGALRM, on_alarm)
-    signal.setitimer(signal.ITIMER_REAL, 0.5)
-    try:
-        with pytest.raises(Interrupted):
-            spawn(['sh', '-c', f'sleep 30 & echo $! > {pidfile}; wait'],
-                  timeout=60)
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, old)
+    with pytest.raises(Interrupted), _alarm(0.5):
+        spawn(['sh', '-c', f'sleep 30 & echo $! > {pidfile}; wait'],
+              timeout=60)
     helper = int(pidfile.read_text())
     for _ in range(200):
         if not _alive(helper):
