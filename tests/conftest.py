@@ -33,6 +33,13 @@ os.environ.setdefault('WORKTREE_GUARD_AUDIT', '')
 assert 'worktree_guard.cli' not in sys.modules, 'imported before the audit'
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The long tests (marked ``slow``) first: xdist hands tests out in
+    this order, so a long one never starts while the other worker is
+    finishing the rest of the suite (the run's tail)."""
+    items.sort(key=lambda item: item.get_closest_marker('slow') is None)
+
+
 @pytest.fixture(scope='session', autouse=True)
 def _git_environment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     """A clean, deterministic git environment for every test."""

@@ -18,6 +18,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers import UNMEASURED
+
 HTTP_BACKEND_CANDIDATES = ('/usr/lib/git-core/git-http-backend',
                            '/usr/libexec/git-core/git-http-backend')
 
@@ -115,8 +117,7 @@ def start_http(root: Path, env: dict[str, str],
     log = root.parent / f'lighttpd-{port}.log'
     passed = {k: v for k, v in env.items()
               if k in ('PATH', 'HOME', 'GIT_CONFIG_GLOBAL',
-                       'GIT_CONFIG_NOSYSTEM', 'COVERAGE_PROCESS_START',
-                       'COVERAGE_FILE', 'WORKTREE_GUARD_PYTHON')}
+                       'GIT_CONFIG_NOSYSTEM', 'WORKTREE_GUARD_PYTHON')}
     base = {'GIT_PROJECT_ROOT': str(root), 'GIT_HTTP_EXPORT_ALL': '1',
             **passed}
 
@@ -170,7 +171,9 @@ def start_daemon(root: Path, env: dict[str, str]) -> Server:
 
 
 def start(kind: str, root: Path) -> Server:
-    env = dict(os.environ)
+    # Like every process git starts in the tests, the server's hooks run
+    # unmeasured (tests/helpers.py, UNMEASURED).
+    env = {k: v for k, v in os.environ.items() if k not in UNMEASURED}
     if kind == 'http':
         return start_http(root, env)
     if kind == 'daemon':

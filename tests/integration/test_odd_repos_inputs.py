@@ -136,15 +136,6 @@ def test_check_new_grandfathers_branches_on_the_remote(
     assert proc.returncode == 1 and "'another-bad-name'" in proc.stdout
 
 
-def test_demo_keep(tmp_path: Path) -> None:
-    proc = wg('demo', '--keep', cwd=tmp_path)
-    assert proc.returncode == 0, proc
-    kept = proc.stdout.rsplit('kept: ', 1)[1].strip()
-    assert (Path(kept) / 'main-repo' / '.git').is_dir()
-    import shutil
-    shutil.rmtree(kept)
-
-
 # -- processes -------------------------------------------------------------------------
 
 def test_spawn_reports_a_missing_program() -> None:

@@ -8,6 +8,7 @@ import pytest
 
 from tests.helpers import RepoHandle
 from tests.helpers import assert_no_traceback
+from tests.helpers import UNMEASURED
 from tests.helpers import run
 from tests.helpers import wg
 from worktree_guard.cli import main
@@ -151,12 +152,23 @@ def test_internal_errors_have_no_traceback(monkeypatch, capsys) -> None:
     assert 'Traceback' not in err
 
 
-def test_demo_runs(tmp_path: Path) -> None:
-    proc = wg('demo', cwd=tmp_path)
-    assert proc.returncode == 0, proc.output
-    assert 'every verdict as expected' in proc.stdout
+def test_demo_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                   capsys: pytest.CaptureFixture[str]) -> None:
+    """The demo, in-process (its hooks are processes git starts: run
+    unmeasured, as in tests/helpers.run), kept for a look afterwards."""
+    for var in UNMEASURED:
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.chdir(tmp_path)
+    import tempfile
+    monkeypatch.setattr(tempfile, 'tempdir', str(tmp_path))
+    assert main(['demo', '--keep']) == 0
+    stdout = capsys.readouterr().out
+    assert 'every verdict as expected' in stdout
+    kept = Path(stdout.rsplit('kept: ', 1)[1].strip())
+    assert kept.parent == tmp_path and (kept / 'main-repo' / '.git').is_dir()
+    assert kept.name.startswith('worktree-guard-demo-')
     # The pushes to the local bare remote: each refusal, then the fix.
-    steps = proc.stdout.split('\n$ ')
+    steps = stdout.split('\n$ ')
     verdicts = {s.split('\n', 1)[0]: s for s in steps[1:]}
     behind = verdicts['git push -u origin issue-45-add-rust-sdk (1 commit '
                       'behind origin/main)']
@@ -170,7 +182,22 @@ def test_demo_runs(tmp_path: Path) -> None:
                                                             'git rebase'))]
     assert len(fixed) == 2
     assert all('-> passed (as expected)' in s for s in fixed)
-    assert 'UNEXPECTED' not in proc.stdout
+    assert 'UNEXPECTED' not in stdout
+
+
+def test_demo_leaves_nothing_behind(tmp_path: Path,
+                                    monkeypatch: pytest.MonkeyPatch,
+                                    capsys: pytest.CaptureFixture[str]) -> None:
+    """Without ``--keep`` the demo removes its repositories."""
+    for var in UNMEASURED:
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.chdir(tmp_path)
+    import tempfile
+    monkeypatch.setattr(tempfile, 'tempdir', str(tmp_path))
+    assert main(['demo']) == 0
+    out = capsys.readouterr().out
+    assert 'every verdict as expected' in out and 'kept:' not in out
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_help_lists_every_command_and_the_routed_ones_answer(

@@ -412,6 +412,7 @@ def test_update_hook_judges_each_ref(tmp_path: Path) -> None:
 
 # -- load ------------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_twenty_concurrent_pushes_over_git_daemon(server: Server,
                                                    tmp_path: Path) -> None:
     """20 clients push at once over git daemon, half good and half bad;

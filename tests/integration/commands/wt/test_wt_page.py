@@ -68,6 +68,7 @@ def _pixels(png: bytes) -> list[tuple[int, int, int]]:
     return out  # type: ignore[return-value]
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(240)
 @pytest.mark.skipif(CHROMIUM is None, reason='chromium is not installed '
                     '(Debian: apt-get install -y chromium; .ci/run does)')
