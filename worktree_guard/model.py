@@ -7,6 +7,13 @@ than the whole branch check on the commit path (ARCHITECTURE.md, start-up).
 """
 from __future__ import annotations
 
+# The base class and the agent hook's checkout records live in ``records``
+# (the agent hook imports only them); they are part of the model, and the
+# aliases re-export them (mypy --strict).
+from worktree_guard.records import CheckoutMap as CheckoutMap  # noqa: PLC0414
+from worktree_guard.records import Record as Record  # noqa: PLC0414
+from worktree_guard.records import RepoCheckout as RepoCheckout  # noqa: PLC0414
+
 ZERO_OID = '0' * 40
 
 # `typing` costs ~10 ms of start-up; mypy reads this name as True.
@@ -22,17 +29,6 @@ if TYPE_CHECKING:  # pragma: no cover (typing only)
 def is_oid(s: str) -> bool:
     """A full SHA-1 or SHA-256 object name in lower-case hex."""
     return len(s) in (40, 64) and all(c in '0123456789abcdef' for c in s)
-
-
-class Record:
-    """Base of every record: ``__slots__`` only, and a repr naming them."""
-
-    __slots__: tuple[str, ...] = ()
-
-    def __repr__(self) -> str:
-        fields = ', '.join(f'{slot}={getattr(self, slot)!r}'
-                           for slot in self.__slots__)
-        return f'{type(self).__name__}({fields})'
 
 
 class Head(Record):
@@ -379,48 +375,6 @@ class PathFacts(Record):
         self.container_users = container_users or frozenset()
         self.symlinks = symlinks if symlinks is not None else {}
         self.git_dir = git_dir
-
-
-class RepoCheckout(Record):
-    """One checkout, for the agent hook (issue 14; gitctx/checkouts.py reads
-    them from files): ``root`` (real path), ``kind`` (``main`` or
-    ``worktree``), ``branch`` (short name, ``None`` when detached or
-    unknown) and ``git_dir`` (its own git dir)."""
-
-    __slots__ = ('root', 'kind', 'branch', 'git_dir')
-
-    def __init__(self, root: str, kind: str, branch: str | None,
-                 git_dir: str) -> None:
-        self.root = root
-        self.kind = kind
-        self.branch = branch
-        self.git_dir = git_dir
-
-
-class CheckoutMap(Record):
-    """Every checkout of the repository that holds a folder.
-
-    ``current`` is the checkout holding that folder (``None`` when the
-    folder is in no checkout: a bare repository's git dir, say);
-    ``checkouts`` lists the main checkout (when the repository is not bare)
-    and every linked worktree; ``common_dir`` is the shared git dir.
-    """
-
-    __slots__ = ('current', 'checkouts', 'common_dir')
-
-    def __init__(self, current: RepoCheckout | None,
-                 checkouts: list[RepoCheckout], common_dir: str) -> None:
-        self.current = current
-        self.checkouts = checkouts
-        self.common_dir = common_dir
-
-    @property
-    def main(self) -> RepoCheckout | None:
-        return next((c for c in self.checkouts if c.kind == 'main'), None)
-
-    @property
-    def linked(self) -> list[RepoCheckout]:
-        return [c for c in self.checkouts if c.kind == 'worktree']
 
 
 class StageInput(Record):

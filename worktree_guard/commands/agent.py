@@ -25,12 +25,14 @@ crash would exit non-zero, and Claude Code runs the tool anyway after a
 hook fails.
 
 Hot path: no ``json`` (it imports ``re``), no ``typing``, no ``yaml``: the
-payload is parsed with the C scanner behind ``json`` (``_json``).
+payload is parsed with the C scanner behind ``json`` (``_json``).  No
+``os`` either (``lightpath``), but where a call fails.
 """
 from __future__ import annotations
 
-import os
 import sys
+
+from worktree_guard import lightpath
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # pragma: no cover (typing only)
@@ -105,7 +107,7 @@ def respond(agent: str, raw: str) -> tuple[str, int]:
             return render(agent, event, None), 0
         verdict = evaluate(call)
     except Exception as e:
-        if os.environ.get('WORKTREE_GUARD_DEBUG'):
+        if _debug():
             raise
         verdict = failure(kind, e)
     return render(agent, event, verdict), 0
@@ -158,6 +160,12 @@ def evaluate(call: AgentCall) -> Verdict:
     return judge(call, cmap, pol, resolve_target)
 
 
+def _debug() -> bool:
+    """``WORKTREE_GUARD_DEBUG`` is set: let errors raise."""
+    import os   # only when a call fails
+    return bool(os.environ.get('WORKTREE_GUARD_DEBUG'))
+
+
 # -- payloads -------------------------------------------------------------------
 
 def _str(v: object) -> str:
@@ -178,8 +186,8 @@ def _cwd(payload: dict[str, Any]) -> str:
         if isinstance(roots, list) and roots and isinstance(roots[0], str):
             cwd = roots[0]
         else:
-            cwd = os.getcwd()
-    if not isinstance(cwd, str) or not os.path.isabs(cwd):
+            cwd = lightpath.getcwd()
+    if not isinstance(cwd, str) or not lightpath.isabs(cwd):
         raise PayloadError(f'cwd {cwd!r} is not an absolute path')
     return cwd
 
@@ -289,7 +297,7 @@ def check(args: list[str]) -> int:
     """``agent check``: one verdict as JSON, for any other framework."""
     from worktree_guard.rules.agent_guard import AgentCall
     paths: list[str] = []
-    cwd = os.getcwd()
+    cwd = lightpath.getcwd()
     write = False
     command = None
     i = 0
@@ -302,7 +310,7 @@ def check(args: list[str]) -> int:
             if a == '--path':
                 paths.append(args[i])
             elif a == '--cwd':
-                cwd = os.path.abspath(args[i])
+                cwd = lightpath.abspath(args[i])
             else:
                 command = args[i]
         else:
@@ -324,7 +332,7 @@ def check(args: list[str]) -> int:
         try:
             verdict = evaluate(call)
         except Exception as e:
-            if os.environ.get('WORKTREE_GUARD_DEBUG'):
+            if _debug():
                 raise
             verdict = failure(call.kind, e)
         reasons += verdict.reasons

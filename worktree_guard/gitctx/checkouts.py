@@ -10,13 +10,14 @@ resolved with ``resolve_target`` compare with plain string prefixes.
 
 ``resolve_target`` is the one place that turns a path an agent names into
 an absolute real path.  (The path engine of issue 12 will take it over.)
+
+No ``os`` here (``lightpath`` instead): this is the agent hook's path.
 """
 from __future__ import annotations
 
-import os
-
-from worktree_guard.model import CheckoutMap
-from worktree_guard.model import RepoCheckout
+from worktree_guard import lightpath as P
+from worktree_guard.records import CheckoutMap
+from worktree_guard.records import RepoCheckout
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # pragma: no cover (typing only)
@@ -32,7 +33,7 @@ def _read(path: str) -> str | None:
 
 
 def _branch(git_dir: str) -> str | None:
-    head = _read(os.path.join(git_dir, 'HEAD'))
+    head = _read(P.join(git_dir, 'HEAD'))
     if head is None or not head.startswith('ref: refs/heads/'):
         return None
     return head[16:].strip() or None
@@ -40,41 +41,41 @@ def _branch(git_dir: str) -> str | None:
 
 def _gitfile(dot: str) -> str | None:
     """The git dir a ``.git`` (folder or gitfile) stands for."""
-    if os.path.isdir(dot):
-        return os.path.realpath(dot)
+    if P.isdir(dot):
+        return P.realpath(dot)
     text = _read(dot)
     if text is None or not text.startswith('gitdir: '):
         return None
-    return os.path.realpath(os.path.join(os.path.dirname(dot),
+    return P.realpath(P.join(P.dirname(dot),
                                          text[8:].strip()))
 
 
 def find_root(path: str) -> tuple[str, str] | None:
     """The checkout root holding ``path`` and its git dir: the nearest
     folder upwards with a ``.git``.  ``None`` outside any repository."""
-    cur = os.path.realpath(path)
+    cur = P.realpath(path)
     while True:
-        dot = os.path.join(cur, '.git')
-        if os.path.lexists(dot):
+        dot = P.join(cur, '.git')
+        if P.lexists(dot):
             git_dir = _gitfile(dot)
             if git_dir is not None and \
-                    os.path.isfile(os.path.join(git_dir, 'HEAD')):
+                    P.isfile(P.join(git_dir, 'HEAD')):
                 return cur, git_dir
-        parent = os.path.dirname(cur)
+        parent = P.dirname(cur)
         if parent == cur:
             return None
         cur = parent
 
 
 def _common(git_dir: str) -> str:
-    rel = _read(os.path.join(git_dir, 'commondir'))
+    rel = _read(P.join(git_dir, 'commondir'))
     if rel is None or not rel.strip():
         return git_dir
-    return os.path.realpath(os.path.join(git_dir, rel.strip()))
+    return P.realpath(P.join(git_dir, rel.strip()))
 
 
 def _bare(common: str) -> bool:
-    config = _read(os.path.join(common, 'config')) or ''
+    config = _read(P.join(common, 'config')) or ''
     for raw in config.lower().splitlines():
         line = raw.replace(' ', '').replace('\t', '')
         if line in {'bare', 'bare=true'}:
@@ -91,21 +92,21 @@ def checkout_map(path: str) -> CheckoutMap | None:
     root, git_dir = found
     common = _common(git_dir)
     checkouts: list[RepoCheckout] = []
-    if os.path.basename(common) == '.git' and not _bare(common):
-        checkouts.append(RepoCheckout(os.path.dirname(common), 'main',
+    if P.basename(common) == '.git' and not _bare(common):
+        checkouts.append(RepoCheckout(P.dirname(common), 'main',
                                   _branch(common), common))
-    base = os.path.join(common, 'worktrees')
+    base = P.join(common, 'worktrees')
     try:
-        names = sorted(os.listdir(base))
+        names = sorted(P.listdir(base))
     except OSError:
         names = []
     for name in names:
-        wt_git = os.path.join(base, name)
-        target = _read(os.path.join(wt_git, 'gitdir'))
+        wt_git = P.join(base, name)
+        target = _read(P.join(wt_git, 'gitdir'))
         if target is None or not target.strip():
             continue
-        wt_root = os.path.realpath(os.path.dirname(target.strip()))
-        if not os.path.isdir(wt_root):
+        wt_root = P.realpath(P.dirname(target.strip()))
+        if not P.isdir(wt_root):
             continue   # prunable: its folder is gone
         checkouts.append(RepoCheckout(wt_root, 'worktree', _branch(wt_git),
                                   wt_git))
@@ -125,11 +126,12 @@ def resolve_target(path: str, cwd: str,
     symlinked folders and ``..`` resolved the way the kernel resolves them
     (``realpath``: a missing tail is kept as written)."""
     if path.startswith('~'):
+        import os   # only here: the agents' tools name absolute paths
         home = (env if env is not None else os.environ).get('HOME')
         if (path == '~' or path.startswith('~/')) and home:
             path = home + path[1:]
         else:
             path = os.path.expanduser(path)
-    if not os.path.isabs(path):
-        path = os.path.join(cwd, path)
-    return os.path.realpath(path)
+    if not P.isabs(path):
+        path = P.join(cwd, path)
+    return P.realpath(path)

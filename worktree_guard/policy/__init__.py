@@ -20,24 +20,20 @@ importable from here too, but are imported only when first used.
 """
 from __future__ import annotations
 
-import os
-
-from worktree_guard.errors import PolicyError
+from worktree_guard import lightpath
 from worktree_guard.policy import defaults
 from worktree_guard.policy.defaults import DEFAULTS as DEFAULTS
-from worktree_guard.policy.match import DEFAULT_BRANCH_PATTERN as \
-    DEFAULT_BRANCH_PATTERN
-from worktree_guard.policy.match import compile_globs
-from worktree_guard.policy.match import compile_regex as compile_regex
-from worktree_guard.policy.match import glob_matcher
-from worktree_guard.policy.match import parse_duration as parse_duration
-from worktree_guard.policy.match import parse_size as parse_size
 
 # `typing` costs ~10 ms of start-up; mypy reads this name as True.
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # pragma: no cover (typing only)
     from typing import Any
 
+    from worktree_guard.policy.match import DEFAULT_BRANCH_PATTERN as \
+        DEFAULT_BRANCH_PATTERN
+    from worktree_guard.policy.match import compile_regex as compile_regex
+    from worktree_guard.policy.match import parse_duration as parse_duration
+    from worktree_guard.policy.match import parse_size as parse_size
     from worktree_guard.policy.cache import CACHE_VERSION as CACHE_VERSION
     from worktree_guard.policy.cache import cached_parse as cached_parse
     from worktree_guard.policy.validate import load_schema as load_schema
@@ -46,9 +42,12 @@ if TYPE_CHECKING:  # pragma: no cover (typing only)
 POLICY_FILE = '.worktree-guard.yaml'
 CACHE_FILE = 'worktree-guard-policy.cache'
 
-# Names served from the cold-path modules on first use (PEP 562).
+# Names served from other modules on first use (PEP 562): the cold path's,
+# and ``match``'s, which the agent hook never needs.
 _LAZY = {'parse': 'validate', 'load_schema': 'validate',
-         'cached_parse': 'cache', 'CACHE_VERSION': 'cache'}
+         'cached_parse': 'cache', 'CACHE_VERSION': 'cache',
+         'DEFAULT_BRANCH_PATTERN': 'match', 'compile_regex': 'match',
+         'parse_duration': 'match', 'parse_size': 'match'}
 
 
 def __getattr__(name: str) -> object:
@@ -75,8 +74,10 @@ class Policy:
         self.data = data
         self.sources = sources or {}
         self.path = path
-        self.globs = globs if globs is not None else \
-            compile_globs(data, defaults.GLOB_KEYS)
+        if globs is None:
+            from worktree_guard.policy.match import compile_globs
+            globs = compile_globs(data, defaults.GLOB_KEYS)
+        self.globs = globs
         self._compiled: dict[str, Any] = {}
 
     def __getitem__(self, section: str) -> dict[str, Any]:
@@ -110,6 +111,7 @@ class Policy:
         compiled = self._compiled.get(cache_key)
         if compiled is None:
             if section == 'paths':
+                from worktree_guard.policy.match import glob_matcher
                 compiled = [glob_matcher(r)
                             for r in self.globs[f'{section}.{key}']]
             else:
@@ -123,6 +125,7 @@ class Policy:
         """The compiled branch pattern (RE2 for user patterns)."""
         compiled = self._compiled.get('branch')
         if compiled is None:
+            from worktree_guard.policy.match import compile_regex
             compiled = compile_regex(self.data['branches']['pattern'])
             self._compiled['branch'] = compiled
         return compiled
@@ -152,21 +155,28 @@ def find_policy_file(root: str | None, override: str | None) -> str | None:
     that is no regular file in the repository (a directory, FIFO, dangling
     or outward symlink) is an error, never silently skipped
     (``bounds.check_file``)."""
-    from worktree_guard.policy.bounds import check_file
     if override is not None:
-        check_file(override, None, override)
-        if not os.path.isfile(override):
+        from worktree_guard.policy import bounds
+        bounds.check_file(override, None, override)
+        if not lightpath.isfile(override):
+            from worktree_guard.errors import PolicyError
             raise PolicyError(
                 f'{override}: policy file not found',
                 'check the --policy path, or drop --policy to use '
                 f'{POLICY_FILE} at the repo root',
             )
-        return os.path.abspath(override)
+        return lightpath.abspath(override)
     if root is None:
         return None
-    path = os.path.join(root, POLICY_FILE)
-    check_file(path, root, POLICY_FILE)
-    return path if os.path.isfile(path) else None
+    path = lightpath.join(root, POLICY_FILE)
+    kind = lightpath.filetype(path, follow=False)
+    if kind == lightpath.IFREG:
+        return path   # a plain file: nothing for check_file to refuse
+    if kind == 0:
+        return None   # none: the built-in policy
+    from worktree_guard.policy import bounds
+    bounds.check_file(path, root, POLICY_FILE)   # a symlink, or refused
+    return path if lightpath.isfile(path) else None
 
 
 def load(root: str | None, override: str | None = None,
@@ -181,9 +191,9 @@ def load(root: str | None, override: str | None = None,
     path = find_policy_file(root, override)
     if path is None:
         return default_policy()
-    st = os.stat(path)
+    st = lightpath.stat(path)
     key = (path, st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns)
-    display = os.path.relpath(path) if override is None else override
+    display = lightpath.relpath(path) if override is None else override
 
     def read() -> bytes:
         from worktree_guard.policy.bounds import MAX_POLICY_BYTES
@@ -191,10 +201,11 @@ def load(root: str | None, override: str | None = None,
             with open(path, 'rb') as f:  # one byte more says "too big"
                 return f.read(MAX_POLICY_BYTES + 1)
         except OSError as e:
+            from worktree_guard.errors import PolicyError
             raise PolicyError(f'{display}:1:1: cannot read the policy file: '
                               f'{e.strerror}',
                               'check its permissions') from None
 
     from worktree_guard.policy.cache import cached_parse
-    cache_path = os.path.join(cache_dir, CACHE_FILE) if cache_dir else None
+    cache_path = lightpath.join(cache_dir, CACHE_FILE) if cache_dir else None
     return cached_parse(cache_path, key, read, display, path)

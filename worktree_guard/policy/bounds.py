@@ -15,12 +15,12 @@ pusher's branch once it lands; a few hundred bytes must not hang a hook.
   would hang), a dangling symlink or a symlink out of the repository is
   refused with exit 2 and a message that never echoes its content.
 
-Pure apart from ``check_file``, which only ``lstat``s and resolves paths.
+Pure apart from ``check_file``, which only ``lstat``s and resolves paths
+(with ``lightpath``: no ``os`` on the agent hook's path).
 """
 from __future__ import annotations
 
-import os
-
+from worktree_guard import lightpath as P
 from worktree_guard.errors import PolicyError
 
 # `typing` costs start-up time; mypy reads this name as True.
@@ -119,29 +119,26 @@ def check_amounts(data: dict[str, Any], at: Any, parse_size: Any,
 def check_file(path: str, root: str | None, display: str) -> None:
     """Refuse a policy path that is no regular file inside the repository
     (``root``; ``None`` for ``--policy`` files, which may be anywhere)."""
-    try:
-        st = os.lstat(path)
-    except OSError:
+    if not P.lexists(path):
         return   # absent: the caller decides
     real = path
-    if os.path.islink(path):
-        real = os.path.realpath(path)
-        if not os.path.exists(real):
+    if P.islink(path):
+        real = P.realpath(path)
+        if not P.exists(real):
             raise PolicyError(
                 f'{display}:1:1: the policy is a symlink to nothing',
                 'make it a regular file, or remove the dangling link')
         if root is not None:
-            top = os.path.realpath(root)
-            if os.path.commonpath([top, real]) != top:
+            top = P.realpath(root)
+            if not P.within(real, top):
                 raise PolicyError(
                     f'{display}:1:1: the policy is a symlink out of the '
                     'repository; it is not read',
                     'make it a regular file in the repository')
-        st = os.stat(real)
-    import stat as stat_mod
-    if not stat_mod.S_ISREG(st.st_mode):
-        what = 'a directory' if stat_mod.S_ISDIR(st.st_mode) else \
-            'a FIFO' if stat_mod.S_ISFIFO(st.st_mode) else 'not a file'
+    kind = P.filetype(real)
+    if kind != P.IFREG:
+        what = 'a directory' if kind == P.IFDIR else \
+            'a FIFO' if kind == P.IFIFO else 'not a file'
         raise PolicyError(
             f'{display}:1:1: the policy is {what}, not a file',
             'make .worktree-guard.yaml a regular file (or remove it to use '

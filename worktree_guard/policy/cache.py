@@ -10,7 +10,6 @@ never read, so a policy can never lack a key the new code expects.
 from __future__ import annotations
 
 import marshal
-import os
 
 # `typing` costs ~10 ms of start-up; mypy reads this name as True.
 TYPE_CHECKING = False
@@ -64,6 +63,7 @@ def write_file(path: str, data: bytes, mtime: float | None = None) -> bool:
     """Write ``data`` to ``path`` atomically (a temporary file renamed over
     it), dated ``mtime`` when given.  Best effort, as a cache is: ``False``
     when it cannot (a read-only git dir), and no temporary file is left."""
+    import os   # not at import: reading a cache (the agent hook) needs none
     tmp = f'{path}.{os.getpid()}.tmp'
     try:
         with open(tmp, 'wb') as f:

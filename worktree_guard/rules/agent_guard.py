@@ -5,7 +5,7 @@ tool call (``AgentCall``), the repository's checkouts (gitctx/checkouts.py)
 and the policy.  Paths are turned into absolute real paths by the
 ``resolve`` function the caller passes in (``gitctx.checkouts.
 resolve_target``), so the rule itself does no I/O.  The checkouts are
-``model.CheckoutMap`` records.
+``records.CheckoutMap`` records (part of the model).
 
 What is judged:
 
@@ -25,8 +25,6 @@ runner's commit or push stages.
 """
 from __future__ import annotations
 
-import posixpath
-
 from worktree_guard.rules.spec import RuleSpec
 from worktree_guard.rules.spec import Section
 from worktree_guard.rules.spec import choice
@@ -37,8 +35,8 @@ if TYPE_CHECKING:  # pragma: no cover (typing only)
     from collections.abc import Callable
     from typing import Any
 
-    from worktree_guard.model import CheckoutMap
-    from worktree_guard.model import RepoCheckout as Checkout
+    from worktree_guard.records import CheckoutMap
+    from worktree_guard.records import RepoCheckout as Checkout
     from worktree_guard.model import Violation
     from worktree_guard.policy import Policy
     from worktree_guard.shell import Command
@@ -417,7 +415,7 @@ class _Judge:
         # The deepest checkout holding gcwd must be the main checkout.
         if any(_within(gcwd, c.root) for c in linked):
             return
-        names = ', '.join(c.branch or posixpath.basename(c.root)
+        names = ', '.join(c.branch or c.root.rsplit('/', 1)[-1]
                           for c in linked)
         self.flag(level, f'git {sub} would switch the main checkout\'s '
                          f'branch ({main.root}) while issue worktrees are '

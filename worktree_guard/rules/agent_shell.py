@@ -29,8 +29,6 @@ here: pure, like every rule module.
 """
 from __future__ import annotations
 
-import posixpath
-
 from worktree_guard.shell import Word
 
 TYPE_CHECKING = False
@@ -72,6 +70,11 @@ _GIT_VALUE_OPTS = ('-C', '-c', '--git-dir', '--work-tree', '--namespace',
                    '--exec-path')
 
 
+def _basename(path: str) -> str:
+    """``posixpath.basename`` (the agent hook imports no ``os``)."""
+    return path.rsplit('/', 1)[-1]
+
+
 def effects(cmd: Command) -> list[tuple[str, Word, str]]:
     """What the simple command ``cmd`` does, in order (see the module)."""
     out = [(WRITE, _written(target), f'redirection {op}')
@@ -80,7 +83,7 @@ def effects(cmd: Command) -> list[tuple[str, Word, str]]:
     words = _strip_wrappers(cmd.words)
     if not words:
         return out
-    name = posixpath.basename(words[0].text)
+    name = _basename(words[0].text)
     args = words[1:]
     if name in ('cd', 'pushd'):
         out.append((CD, _cd_dest(args), 'cd'))
@@ -174,7 +177,7 @@ def _strip_wrappers(words: list[Word]) -> list[Word]:
         if eq and head and (head[0].isalpha() or head[0] == '_') and \
                 all(c.isalnum() or c == '_' for c in head):
             i += 1
-        elif posixpath.basename(t) in _WRAPPERS:
+        elif _basename(t) in _WRAPPERS:
             i += 1
             while i < len(words) and words[i].text.startswith('-'):
                 i += 1

@@ -742,12 +742,21 @@ NOT_ON_THE_AGENT_PATH = ('json', 're', 'typing', 'yaml', 'jsonschema',
                          'worktree_guard.gitctx.repo',
                          'worktree_guard.gitctx.process', 'select',
                          # only with agents.allow-paths set
-                         'worktree_guard.policy.globmatch')
+                         'worktree_guard.policy.globmatch',
+                         # issue 17: lightpath instead of os (~1.2 ms),
+                         # records instead of model, match and bounds
+                         # only when used
+                         'os', 'posixpath', 'genericpath', 'stat',
+                         '_collections_abc', 'worktree_guard.model',
+                         'worktree_guard.policy.match',
+                         'worktree_guard.policy.bounds',
+                         'worktree_guard.errors')
 
 
-@pytest.mark.parametrize('tool', ['edit', 'bash', 'deny'])
+@pytest.mark.parametrize('tool', ['edit', 'bash', 'deny', 'policy'])
 def test_the_agent_hot_path_imports_nothing_it_does_not_use(
         repo2: Repo2, tool: str) -> None:
+    """``policy``: an Edit with a policy file, read from its cache."""
     from worktree_guard.commands.install import fast_start_paths
     paths = fast_start_paths(sys.executable)
     assert paths is not None
@@ -759,16 +768,28 @@ def test_the_agent_hot_path_imports_nothing_it_does_not_use(
     cwd = str(repo2.wt1)
     payload = {'edit': A.claude_edit(cwd, 'src/app.py', 'y = 2'),
                'bash': A.claude_bash(cwd, 'cd src && ls | grep x > out'),
-               'deny': A.claude_write(cwd, str(repo2.main / 'x'))}[tool]
+               'deny': A.claude_write(cwd, str(repo2.main / 'x')),
+               'policy': A.claude_edit(cwd, 'src/app.py', 'y = 2')}[tool]
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(('COVERAGE_', 'WORKTREE_GUARD'))}
-    proc = subprocess.run([sys.executable, '-I', '-S', '-c', boot, 'agent',
-                           'claude'], input=A.text(payload), cwd=repo2.wt1,
-                          env=env, capture_output=True, text=True,
-                          timeout=120)
-    assert proc.returncode == 0, proc
+
+    def run() -> subprocess.CompletedProcess[str]:
+        proc = subprocess.run([sys.executable, '-I', '-S', '-c', boot,
+                               'agent', 'claude'], input=A.text(payload),
+                              cwd=repo2.wt1, env=env, capture_output=True,
+                              text=True, timeout=120)
+        assert proc.returncode == 0, proc
+        return proc
+
+    if tool == 'policy':
+        (repo2.wt1 / '.worktree-guard.yaml').write_text(
+            'agents:\n  read-outside: deny\n')
+        first = run()   # parses the file and writes the cache
+        assert 'yaml' in first.stderr.split()
+    proc = run()
     loaded = set(proc.stderr.split())
     assert 'worktree_guard.rules.agent_guard' in loaded
+    assert ('worktree_guard.policy.cache' in loaded) is (tool == 'policy')
     assert not loaded & set(NOT_ON_THE_AGENT_PATH), \
         sorted(loaded & set(NOT_ON_THE_AGENT_PATH))
     assert ('worktree_guard.shell' in loaded) is (tool == 'bash')

@@ -1,0 +1,58 @@
+"""The records' base class and the checkout records of the agent hook.
+
+``model`` holds every record and re-exports these; they live here so that
+the agent hook, which runs before every tool call an agent makes, imports
+these few classes rather than the whole model (issue 17).
+"""
+
+class Record:
+    """Base of every record: ``__slots__`` only, and a repr naming them."""
+
+    __slots__: tuple[str, ...] = ()
+
+    def __repr__(self) -> str:
+        fields = ', '.join(f'{slot}={getattr(self, slot)!r}'
+                           for slot in self.__slots__)
+        return f'{type(self).__name__}({fields})'
+
+
+class RepoCheckout(Record):
+    """One checkout, for the agent hook (issue 14; gitctx/checkouts.py reads
+    them from files): ``root`` (real path), ``kind`` (``main`` or
+    ``worktree``), ``branch`` (short name, ``None`` when detached or
+    unknown) and ``git_dir`` (its own git dir)."""
+
+    __slots__ = ('root', 'kind', 'branch', 'git_dir')
+
+    def __init__(self, root: str, kind: str, branch: str | None,
+                 git_dir: str) -> None:
+        self.root = root
+        self.kind = kind
+        self.branch = branch
+        self.git_dir = git_dir
+
+
+class CheckoutMap(Record):
+    """Every checkout of the repository that holds a folder.
+
+    ``current`` is the checkout holding that folder (``None`` when the
+    folder is in no checkout: a bare repository's git dir, say);
+    ``checkouts`` lists the main checkout (when the repository is not bare)
+    and every linked worktree; ``common_dir`` is the shared git dir.
+    """
+
+    __slots__ = ('current', 'checkouts', 'common_dir')
+
+    def __init__(self, current: RepoCheckout | None,
+                 checkouts: list[RepoCheckout], common_dir: str) -> None:
+        self.current = current
+        self.checkouts = checkouts
+        self.common_dir = common_dir
+
+    @property
+    def main(self) -> RepoCheckout | None:
+        return next((c for c in self.checkouts if c.kind == 'main'), None)
+
+    @property
+    def linked(self) -> list[RepoCheckout]:
+        return [c for c in self.checkouts if c.kind == 'worktree']
