@@ -149,6 +149,8 @@ def test_fast_start_paths_find_the_package() -> None:
     assert any(os.path.realpath(p) == os.path.realpath(pkg_parent)
                or os.path.isdir(os.path.join(p, 'worktree_guard'))
                for p in paths)
+    # The package's own folder first: importing it scans no other folder.
+    assert os.path.isdir(os.path.join(paths[0], 'worktree_guard'))
 
 
 def test_fast_start_paths_give_up_safely(tmp_path: Path) -> None:

@@ -378,3 +378,14 @@ def test_policy_data_is_plain(monkeypatch: pytest.MonkeyPatch) -> None:
     pol: Any = policy()
     assert pol['agents'] == {'write-outside': 'deny', 'read-outside': 'warn',
                              'bash': 'deny', 'allow-paths': []}
+
+
+def test_spec_is_built_on_first_read() -> None:
+    """The agent hook never reads SPEC (no rules.spec import); the
+    registry does, and gets one object every time."""
+    spec = G.SPEC
+    assert spec.id == 'agent-guard' and G.SPEC is spec
+    assert set(spec.section.properties) == {'write-outside', 'read-outside',
+                                            'bash', 'allow-paths'}
+    with pytest.raises(AttributeError, match="no attribute 'NOPE'"):
+        G.NOPE  # noqa: B018

@@ -25,15 +25,12 @@ runner's commit or push stages.
 """
 from __future__ import annotations
 
-from worktree_guard.rules.spec import RuleSpec
-from worktree_guard.rules.spec import Section
-from worktree_guard.rules.spec import choice
-from worktree_guard.rules.spec import string_list
-
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # pragma: no cover (typing only)
     from collections.abc import Callable
     from typing import Any
+
+    from worktree_guard.rules.spec import RuleSpec
 
     from worktree_guard.records import CheckoutMap
     from worktree_guard.records import RepoCheckout as Checkout
@@ -43,10 +40,30 @@ if TYPE_CHECKING:  # pragma: no cover (typing only)
     from worktree_guard.shell import Word
 
 RULE = 'agent-guard'
-SPEC = RuleSpec(
-    RULE, stages=('agent',), facts='',
-    summary="coding agents' tool calls stay inside their worktree",
-    explain="""\
+
+
+def __getattr__(name: str) -> object:
+    """``SPEC``, built when first read: the agent hook judges without it,
+    so it never imports ``rules.spec`` (issue 17)."""
+    if name != 'SPEC':
+        raise AttributeError(f'module {__name__!r} has no attribute {name!r}')
+    spec = globals()['SPEC'] = _spec()
+    return spec
+
+
+if TYPE_CHECKING:  # pragma: no cover (typing only)
+    SPEC: RuleSpec
+
+
+def _spec() -> RuleSpec:
+    from worktree_guard.rules.spec import RuleSpec
+    from worktree_guard.rules.spec import Section
+    from worktree_guard.rules.spec import choice
+    from worktree_guard.rules.spec import string_list
+    return RuleSpec(
+        RULE, stages=('agent',), facts='',
+        summary="coding agents' tool calls stay inside their worktree",
+        explain="""\
 Runs before a coding agent's tool call (Claude Code PreToolUse, Cursor,
 Gemini CLI BeforeTool; `worktree-guard install --agent <name>` puts it in
 place).  A file tool may not write outside the worktree that holds the
@@ -65,28 +82,29 @@ See docs/agents.md.
 
 Fix: write inside your own worktree (the reason names the path to use);
 leave other checkouts to their own agents.""",
-    section=Section('agents', {
-        'write-outside': choice(
-            ('deny', 'warn', 'off'),
-            "A file tool writing outside the agent's worktree (main "
-            'checkout, sibling worktree, git dir, elsewhere): deny it, warn '
-            'the agent, or let it pass.'),
-        'read-outside': choice(
-            ('warn', 'allow', 'deny'),
-            'A read-only tool (Read, Grep, Glob) looking into another '
-            'checkout or the git dir.'),
-        'bash': choice(
-            ('deny', 'warn', 'off'),
-            'Shell commands that leave the worktree (cd, writes, git -C, '
-            'branch switches in the main checkout, git worktree remove of '
-            'another worktree).'),
-        'allow-paths': string_list(
-            'Globs (*, **, ?) of paths agents may write outside their '
-            'worktree, e.g. a shared cache; absolute, ~/..., or relative '
-            'to the main checkout.'),
-    }, 'The coding-agent hook (worktree-guard agent claude|cursor|gemini|'
-       'check): what an agent may touch outside its worktree.'),
-)
+        section=Section('agents', {
+            'write-outside': choice(
+                ('deny', 'warn', 'off'),
+                "A file tool writing outside the agent's worktree (main "
+                'checkout, sibling worktree, git dir, elsewhere): deny it, '
+                'warn the agent, or let it pass.'),
+            'read-outside': choice(
+                ('warn', 'allow', 'deny'),
+                'A read-only tool (Read, Grep, Glob) looking into another '
+                'checkout or the git dir.'),
+            'bash': choice(
+                ('deny', 'warn', 'off'),
+                'Shell commands that leave the worktree (cd, writes, git -C, '
+                'branch switches in the main checkout, git worktree remove '
+                'of another worktree).'),
+            'allow-paths': string_list(
+                'Globs (*, **, ?) of paths agents may write outside their '
+                'worktree, e.g. a shared cache; absolute, ~/..., or '
+                'relative to the main checkout.'),
+        }, 'The coding-agent hook (worktree-guard agent claude|cursor|gemini|'
+           'check): what an agent may touch outside its worktree.'),
+    )
+
 
 # Writing these is never a boundary problem.
 _DEVICES = frozenset(('/dev/null', '/dev/stdout', '/dev/stderr', '/dev/tty',
