@@ -20,8 +20,6 @@ Anything this lexer cannot read (an unterminated quote, a substitution
 that never closes) raises ``ShellSyntaxError``; the guard then allows the
 command with a warning.  Pure: no I/O.
 """
-from __future__ import annotations
-
 # Longest first, so '>>' wins over '>'.
 _REDIRS = ('&>>', '<<<', '<<-', '>>', '>|', '>&', '<<', '<&', '<>', '&>',
            '>', '<')

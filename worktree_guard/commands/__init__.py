@@ -10,8 +10,6 @@ routes the hook-like commands (``hook``, ``check`` as pre-commit runs it,
 Modules here import lazily: the hook entry points (``hook``, ``check``,
 ``server``) are on the hot path (ARCHITECTURE.md, start-up).
 """
-from __future__ import annotations
-
 TYPE_CHECKING = False  # no `typing` import: mypy reads this as True
 if TYPE_CHECKING:  # pragma: no cover (typing only)
     import argparse
@@ -22,11 +20,11 @@ if TYPE_CHECKING:  # pragma: no cover (typing only)
 POLICY_HELP = 'policy file (default: .worktree-guard.yaml at the repo root)'
 
 
-def add_command(sub: Subparsers, name: str,
-                help: str) -> argparse.ArgumentParser:
+def add_command(sub: 'Subparsers', name: str,
+                help: str) -> 'argparse.ArgumentParser':
     """A subcommand whose description is its help line."""
     return sub.add_parser(name, help=help, description=help)
 
 
-def add_policy_arg(p: argparse.ArgumentParser) -> None:
+def add_policy_arg(p: 'argparse.ArgumentParser') -> None:
     p.add_argument('--policy', metavar='PATH', help=POLICY_HELP)

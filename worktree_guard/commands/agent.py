@@ -28,8 +28,6 @@ Hot path: no ``json`` (it imports ``re``), no ``typing``, no ``yaml``: the
 payload is parsed with the C scanner behind ``json`` (``_json``).  No
 ``os`` either (``lightpath``), but where a call fails.
 """
-from __future__ import annotations
-
 import sys
 
 from worktree_guard import lightpath
@@ -113,7 +111,7 @@ def respond(agent: str, raw: str) -> tuple[str, int]:
     return render(agent, event, verdict), 0
 
 
-def kind_of(agent: str, payload: dict[str, Any]) -> str:
+def kind_of(agent: str, payload: 'dict[str, Any]') -> str:
     """What the call does, as far as the payload's names tell: ``write``,
     ``read``, ``bash``, or '' when unknown."""
     event = _str(payload.get('hook_event_name'))
@@ -126,7 +124,7 @@ def kind_of(agent: str, payload: dict[str, Any]) -> str:
     return tools.get(_str(payload.get('tool_name')), '')
 
 
-def failure(kind: str, error: Exception) -> Verdict:
+def failure(kind: str, error: Exception) -> 'Verdict':
     """The deliberate decision when the guard cannot judge a call of
     ``kind``: reads pass with a warning, anything else is denied."""
     from worktree_guard.errors import GuardError
@@ -145,7 +143,7 @@ def failure(kind: str, error: Exception) -> Verdict:
     return verdict
 
 
-def evaluate(call: AgentCall) -> Verdict:
+def evaluate(call: 'AgentCall') -> 'Verdict':
     """Facts (files, no git), policy (cached), then the rule."""
     from worktree_guard import policy as policy_mod
     from worktree_guard.gitctx.checkouts import checkout_map
@@ -172,14 +170,14 @@ def _str(v: object) -> str:
     return v if isinstance(v, str) else ''
 
 
-def _need(d: dict[str, Any], key: str) -> str:
+def _need(d: 'dict[str, Any]', key: str) -> str:
     v = d.get(key)
     if not isinstance(v, str) or not v:
         raise PayloadError(f'{key!r} is missing or not a string')
     return v
 
 
-def _cwd(payload: dict[str, Any]) -> str:
+def _cwd(payload: 'dict[str, Any]') -> str:
     cwd = payload.get('cwd')
     if cwd is None:
         roots = payload.get('workspace_roots')
@@ -192,7 +190,7 @@ def _cwd(payload: dict[str, Any]) -> str:
     return cwd
 
 
-def _tool_input(payload: dict[str, Any]) -> dict[str, Any]:
+def _tool_input(payload: 'dict[str, Any]') -> 'dict[str, Any]':
     ti = payload.get('tool_input')
     if isinstance(ti, str):   # Cursor passes some tool inputs as JSON text
         ti = loads(ti)
@@ -201,7 +199,7 @@ def _tool_input(payload: dict[str, Any]) -> dict[str, Any]:
     return ti
 
 
-def to_call(agent: str, payload: dict[str, Any]) -> AgentCall | None:
+def to_call(agent: str, payload: 'dict[str, Any]') -> 'AgentCall | None':
     """The common ``AgentCall`` of one payload; ``None`` when the event or
     tool is not one the guard judges."""
     from worktree_guard.rules.agent_guard import AgentCall
@@ -255,7 +253,7 @@ def _lines(title: str, items: list[str]) -> str:
     return title + ''.join(f'\n- {i}' for i in items)
 
 
-def render(agent: str, event: str, verdict: Verdict | None) -> str:
+def render(agent: str, event: str, verdict: 'Verdict | None') -> str:
     """What the agent reads on stdout ('' for nothing)."""
     deny = verdict is not None and bool(verdict.reasons)
     warnings = verdict.warnings if verdict is not None else []
@@ -358,7 +356,7 @@ class _Context:
 _WS = ' \t\n\r'
 
 
-def loads(text: str) -> Any:
+def loads(text: str) -> 'Any':
     """``json.loads`` for one document, through ``_json``'s C scanner."""
     try:
         import _json

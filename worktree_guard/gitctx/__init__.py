@@ -15,8 +15,6 @@ Everything is read-only: nothing here changes the index, the working tree,
 refs or the stash; the single exception is ``sync.fetch_base``, which
 updates one remote-tracking ref when the policy asks.
 """
-from __future__ import annotations
-
 # The names below load their module on first use (PEP 562), so importing
 # one submodule (the agent hook's ``gitctx.checkouts``) does not load the
 # others.  mypy reads the TYPE_CHECKING imports.

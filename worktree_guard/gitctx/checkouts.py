@@ -13,8 +13,6 @@ an absolute real path.  (The path engine of issue 12 will take it over.)
 
 No ``os`` here (``lightpath`` instead): this is the agent hook's path.
 """
-from __future__ import annotations
-
 from worktree_guard import lightpath as P
 from worktree_guard.records import CheckoutMap
 from worktree_guard.records import RepoCheckout
@@ -120,7 +118,7 @@ def checkout_map(path: str) -> CheckoutMap | None:
 
 
 def resolve_target(path: str, cwd: str,
-                   env: Mapping[str, str] | None = None) -> str:
+                   env: 'Mapping[str, str] | None' = None) -> str:
     """The absolute real path an agent's ``path`` names from ``cwd``:
     ``~`` and ``~user`` expanded, relative paths joined to ``cwd``, then
     symlinked folders and ``..`` resolved the way the kernel resolves them

@@ -18,8 +18,6 @@ This package sits below ``gitctx`` and ``rules``; it imports neither.
 ``parse``, ``load_schema``, ``cached_parse`` and ``CACHE_VERSION`` are
 importable from here too, but are imported only when first used.
 """
-from __future__ import annotations
-
 from worktree_guard import lightpath
 from worktree_guard.policy import defaults
 from worktree_guard.policy.defaults import DEFAULTS as DEFAULTS
@@ -67,7 +65,7 @@ class Policy:
 
     __slots__ = ('data', 'sources', 'path', 'globs', '_compiled')
 
-    def __init__(self, data: dict[str, dict[str, Any]],
+    def __init__(self, data: 'dict[str, dict[str, Any]]',
                  sources: dict[str, str] | None = None,
                  path: str | None = None,
                  globs: dict[str, list[str]] | None = None) -> None:
@@ -80,7 +78,7 @@ class Policy:
         self.globs = globs
         self._compiled: dict[str, Any] = {}
 
-    def __getitem__(self, section: str) -> dict[str, Any]:
+    def __getitem__(self, section: str) -> 'dict[str, Any]':
         return self.data[section]
 
     def severity(self, rule: str, kind: str | None = None) -> str:
@@ -121,7 +119,7 @@ class Policy:
             self._compiled[cache_key] = compiled
         return any(m(name) for m in compiled)
 
-    def branch_regex(self) -> Any:
+    def branch_regex(self) -> 'Any':
         """The compiled branch pattern (RE2 for user patterns)."""
         compiled = self._compiled.get('branch')
         if compiled is None:
@@ -130,12 +128,12 @@ class Policy:
             self._compiled['branch'] = compiled
         return compiled
 
-    def to_cache(self) -> dict[str, Any]:
+    def to_cache(self) -> 'dict[str, Any]':
         return {'data': self.data, 'sources': self.sources,
                 'globs': self.globs}
 
 
-def copy_data(d: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+def copy_data(d: 'dict[str, dict[str, Any]]') -> 'dict[str, dict[str, Any]]':
     """A copy of policy data deep enough that no list is shared."""
     return {k: {kk: (list(vv) if isinstance(vv, list) else vv)
                 for kk, vv in v.items()} for k, v in d.items()}

@@ -7,8 +7,6 @@ format, the package version and the digest of the built-in defaults and
 schema.  After an upgrade (or a checkout of other defaults) an old cache is
 never read, so a policy can never lack a key the new code expects.
 """
-from __future__ import annotations
-
 import marshal
 
 # `typing` costs ~10 ms of start-up; mypy reads this name as True.
@@ -29,8 +27,8 @@ def full_key(key: tuple[object, ...]) -> tuple[object, ...]:
 
 
 def cached_parse(cache_path: str | None, key: tuple[object, ...],
-                 read: Callable[[], bytes], display: str,
-                 path: str) -> Policy:
+                 read: 'Callable[[], bytes]', display: str,
+                 path: str) -> 'Policy':
     """``parse(read(), display)``, cached (``marshal``) at ``cache_path``
     under ``key``: a file's stat at the client, a blob id at the server.
     The cache is best-effort: a read-only ``.git`` only costs speed."""

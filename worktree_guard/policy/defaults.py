@@ -1,7 +1,6 @@
 """The built-in policy.  GENERATED from the rule SPECs and the core
 sections by ``python -m worktree_guard.gen --write``
 (``./dev gen``): do not edit; a test checks that it is current."""
-from __future__ import annotations
 
 # `typing` costs ~10 ms of start-up; mypy reads this name as True.
 TYPE_CHECKING = False
@@ -12,7 +11,7 @@ if TYPE_CHECKING:  # pragma: no cover (typing only)
 # or another schema is never read.
 DIGEST = '22fe67776d836ecf'
 
-DEFAULTS: dict[str, dict[str, Any]] = {
+DEFAULTS: 'dict[str, dict[str, Any]]' = {
     'base': {
         'remote': None,
         'branch': None,

@@ -10,8 +10,6 @@ The registry (``RULES`` and the rest) is built, importing every rule
 module, on first use (the commit path runs most of them anyway); the
 agent hook imports only its own rule.
 """
-from __future__ import annotations
-
 # `typing` costs ~10 ms of start-up; mypy reads this name as True.
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # pragma: no cover (typing only)
@@ -41,7 +39,7 @@ class Registry:
 
     __slots__ = ('rules', 'commit_rules', 'push_rules', 'hook_ids')
 
-    def __init__(self, rules: dict[str, RuleSpec]) -> None:
+    def __init__(self, rules: 'dict[str, RuleSpec]') -> None:
         self.rules = rules
         self.commit_rules = tuple(r for r, s in rules.items()
                                   if 'commit' in s.stages)
@@ -59,7 +57,7 @@ class Registry:
         }
 
 
-def load_registry(modules: Iterable[str]) -> Registry:
+def load_registry(modules: 'Iterable[str]') -> Registry:
     """The registry of the rule modules named (their ``SPEC``s)."""
     specs = {}
     for name in modules:

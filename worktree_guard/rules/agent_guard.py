@@ -23,8 +23,6 @@ What is judged:
 The rule runs at the ``agent`` stage only (the agent hook), never in the
 runner's commit or push stages.
 """
-from __future__ import annotations
-
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # pragma: no cover (typing only)
     from collections.abc import Callable
@@ -55,7 +53,7 @@ if TYPE_CHECKING:  # pragma: no cover (typing only)
     SPEC: RuleSpec
 
 
-def _spec() -> RuleSpec:
+def _spec() -> 'RuleSpec':
     from worktree_guard.rules.spec import RuleSpec
     from worktree_guard.rules.spec import Section
     from worktree_guard.rules.spec import choice
@@ -158,8 +156,8 @@ class Verdict:
         return f'Verdict({self.decision}, {self.reasons!r}, {self.warnings!r})'
 
 
-def judge(call: AgentCall, cmap: CheckoutMap, policy: Policy,
-          resolve: Callable[[str, str], str]) -> Verdict:
+def judge(call: AgentCall, cmap: 'CheckoutMap', policy: 'Policy',
+          resolve: 'Callable[[str, str], str]') -> Verdict:
     """The verdict on one tool call."""
     verdict = Verdict()
     if cmap.current is None:
@@ -178,7 +176,7 @@ def judge(call: AgentCall, cmap: CheckoutMap, policy: Policy,
     return verdict
 
 
-def write_severity(policy: Policy, kind: str) -> str:
+def write_severity(policy: 'Policy', kind: str) -> str:
     """The severity of a worktree-paths finding in content being written:
     ``warn`` unless the policy file itself sets that kind (or the whole
     rule), so a draft is not refused for what the commit hook would only
@@ -190,8 +188,8 @@ def write_severity(policy: Policy, kind: str) -> str:
     return 'warn'
 
 
-def scan_content(text: str, rel_path: str, cmap: CheckoutMap,
-                 policy: Policy) -> list[Violation]:
+def scan_content(text: str, rel_path: str, cmap: 'CheckoutMap',
+                 policy: 'Policy') -> 'list[Violation]':
     """The worktree-paths findings in ``text``, written to ``rel_path`` of
     the current worktree.  The one adapter to the content scanner (the path
     engine of issue 12 will take its place)."""
@@ -225,8 +223,8 @@ def scan_content(text: str, rel_path: str, cmap: CheckoutMap,
 
 
 class _Judge:
-    def __init__(self, cmap: CheckoutMap, policy: Policy,
-                 resolve: Callable[[str, str], str],
+    def __init__(self, cmap: 'CheckoutMap', policy: 'Policy',
+                 resolve: 'Callable[[str, str], str]',
                  verdict: Verdict) -> None:
         self.cmap = cmap
         self.policy = policy
@@ -260,7 +258,7 @@ class _Judge:
             return None
         return best.kind, self.describe(best)
 
-    def describe(self, c: Checkout) -> str:
+    def describe(self, c: 'Checkout') -> str:
         if c.kind == 'main':
             return f'the main checkout ({c.root})'
         branch = f', branch {c.branch}' if c.branch else ''
@@ -367,12 +365,12 @@ class _Judge:
         for cmd in commands:
             cwd = self.simple(cmd, cwd, level, depth)
 
-    def unknown(self, word: Word, what: str) -> None:
+    def unknown(self, word: 'Word', what: str) -> None:
         self.verdict.warnings.append(
             f'{what} {word.text} depends on the shell at run time; '
             'worktree-guard could not check it: keep it inside this worktree')
 
-    def simple(self, cmd: Command, cwd: str, level: str, depth: int) -> str:
+    def simple(self, cmd: 'Command', cwd: str, level: str, depth: int) -> str:
         """Judge one simple command run in ``cwd``; the cwd after it."""
         from worktree_guard.rules import agent_shell as S
         gcwd = cwd   # where git runs: `git -C` moves it
@@ -397,7 +395,7 @@ class _Judge:
                 self.bash(word.text, cwd, depth + 1)
         return cwd
 
-    def cd(self, dest: Word, cwd: str, level: str) -> str:
+    def cd(self, dest: 'Word', cwd: str, level: str) -> str:
         p = self.resolve(dest.text, cwd)
         where = self.locate(p)
         if where is not None and not self.allowed(dest.text, p):
@@ -405,7 +403,7 @@ class _Judge:
                              f'{where[1]}; stay in {self.cur.root}')
         return p
 
-    def git_c(self, value: Word, gcwd: str, level: str) -> str:
+    def git_c(self, value: 'Word', gcwd: str, level: str) -> str:
         gcwd = self.resolve(value.text, gcwd)
         where = self.locate(gcwd)
         if where is not None and not self.allowed(value.text, gcwd):
@@ -414,7 +412,7 @@ class _Judge:
                              f'({self.cur.root})')
         return gcwd
 
-    def git_location(self, opt: str, value: Word, cwd: str,
+    def git_location(self, opt: str, value: 'Word', cwd: str,
                      level: str) -> None:
         p = self.resolve(value.text, cwd)
         if opt == '--git-dir':
@@ -440,7 +438,7 @@ class _Judge:
                          f'active ({names}); work in your own worktree '
                          'instead')
 
-    def worktree_remove(self, word: Word, cwd: str, level: str) -> None:
+    def worktree_remove(self, word: 'Word', cwd: str, level: str) -> None:
         p = self.resolve(word.text, cwd)
         victim = next((c for c in self.cmap.linked if c.root == p), None)
         if victim is not None and victim is not self.cur:

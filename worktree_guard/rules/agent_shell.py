@@ -27,8 +27,6 @@ and lists what it would do, in order, as ``(kind, word, what)``:
 that it could not check it.  No policy, no checkouts, no path resolved
 here: pure, like every rule module.
 """
-from __future__ import annotations
-
 from worktree_guard.shell import Word
 
 TYPE_CHECKING = False
@@ -75,7 +73,7 @@ def _basename(path: str) -> str:
     return path.rsplit('/', 1)[-1]
 
 
-def effects(cmd: Command) -> list[tuple[str, Word, str]]:
+def effects(cmd: 'Command') -> list[tuple[str, Word, str]]:
     """What the simple command ``cmd`` does, in order (see the module)."""
     out = [(WRITE, _written(target), f'redirection {op}')
            for op, target in cmd.redirs

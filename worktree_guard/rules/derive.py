@@ -136,7 +136,6 @@ def render_defaults(registry: Registry) -> str:
         '"""The built-in policy.  GENERATED from the rule SPECs and the core',
         'sections by ``python -m worktree_guard.gen --write``',
         '(``./dev gen``): do not edit; a test checks that it is current."""',
-        'from __future__ import annotations',
         '',
         '# `typing` costs ~10 ms of start-up; mypy reads this name as True.',
         'TYPE_CHECKING = False',
@@ -147,7 +146,7 @@ def render_defaults(registry: Registry) -> str:
         '# or another schema is never read.',
         f'DIGEST = {digest!r}',
         '',
-        'DEFAULTS: dict[str, dict[str, Any]] = {',
+        "DEFAULTS: 'dict[str, dict[str, Any]]' = {",
     ]
     for section, values in data.items():
         out.append(f'    {section!r}: {{')
