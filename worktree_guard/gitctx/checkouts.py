@@ -44,8 +44,7 @@ def _gitfile(dot: str) -> str | None:
     text = _read(dot)
     if text is None or not text.startswith('gitdir: '):
         return None
-    return P.realpath(P.join(P.dirname(dot),
-                                         text[8:].strip()))
+    return P.realpath(P.join(P.dirname(dot), text[8:].strip()))
 
 
 def find_root(path: str) -> tuple[str, str] | None:
@@ -92,7 +91,7 @@ def checkout_map(path: str) -> CheckoutMap | None:
     checkouts: list[RepoCheckout] = []
     if P.basename(common) == '.git' and not _bare(common):
         checkouts.append(RepoCheckout(P.dirname(common), 'main',
-                                  _branch(common), common))
+                                      _branch(common), common))
     base = P.join(common, 'worktrees')
     try:
         names = sorted(P.listdir(base))
@@ -107,12 +106,12 @@ def checkout_map(path: str) -> CheckoutMap | None:
         if not P.isdir(wt_root):
             continue   # prunable: its folder is gone
         checkouts.append(RepoCheckout(wt_root, 'worktree', _branch(wt_git),
-                                  wt_git))
+                                      wt_git))
     current = next((c for c in checkouts if c.root == root), None)
     if current is None:
         # A checkout git does not list (a submodule, a stray gitfile).
         current = RepoCheckout(root, 'main' if git_dir == common else
-                           'worktree', _branch(git_dir), git_dir)
+                               'worktree', _branch(git_dir), git_dir)
         checkouts.insert(0, current)
     return CheckoutMap(current, checkouts, common)
 

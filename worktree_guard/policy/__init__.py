@@ -15,8 +15,10 @@ This package sits below ``gitctx`` and ``rules``; it imports neither.
   version.
 - ``show``: ``policy show``.
 
-``parse``, ``load_schema``, ``cached_parse`` and ``CACHE_VERSION`` are
-importable from here too, but are imported only when first used.
+``parse``, ``load_schema``, ``cached_parse`` and ``CACHE_VERSION``, and
+``match``'s ``compile_regex``, ``parse_size``, ``parse_duration`` and
+``DEFAULT_BRANCH_PATTERN``, are importable from here too, but are imported
+only when first used (the agent hook needs none of them).
 """
 from worktree_guard import lightpath
 from worktree_guard.policy import defaults
