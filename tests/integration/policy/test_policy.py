@@ -100,6 +100,8 @@ def test_severity_resolution() -> None:
 def test_builtin_globs_match_pathspec() -> None:
     assert M.compile_globs(P.DEFAULTS, P.defaults.GLOB_KEYS) == \
         P.defaults.BUILTIN_GLOBS
+    # A Policy given no globs compiles them (match, loaded on first use).
+    assert P.Policy(P.copy_data(P.DEFAULTS)).globs == P.defaults.BUILTIN_GLOBS
 
 
 @pytest.mark.parametrize(('name', 'exempt'), [
