@@ -97,6 +97,25 @@ def test_severity_resolution() -> None:
     assert P.default_policy().severity('branch-name', 'detached') == 'error'
 
 
+def test_find_policy_file_kinds(tmp_path: Path) -> None:
+    """A plain file, none, a symlink in the repository (bounds.check_file
+    judges anything but a plain file), a directory (refused)."""
+    root = tmp_path / 'repo'
+    root.mkdir()
+    policy_file = root / P.POLICY_FILE
+    assert P.find_policy_file(str(root), None) is None
+    policy_file.write_text('version: 1\n')
+    assert P.find_policy_file(str(root), None) == str(policy_file)
+    policy_file.unlink()
+    (root / 'real.yaml').write_text('version: 1\n')
+    policy_file.symlink_to('real.yaml')
+    assert P.find_policy_file(str(root), None) == str(policy_file)
+    policy_file.unlink()
+    policy_file.mkdir()
+    with pytest.raises(PolicyError, match='the policy is a directory'):
+        P.find_policy_file(str(root), None)
+
+
 def test_builtin_globs_match_pathspec() -> None:
     assert M.compile_globs(P.DEFAULTS, P.defaults.GLOB_KEYS) == \
         P.defaults.BUILTIN_GLOBS
