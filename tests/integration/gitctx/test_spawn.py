@@ -223,6 +223,21 @@ def test_a_large_relay_never_blocks(mode: str) -> None:
     assert out == b'x' * 400_000
 
 
+def test_a_relay_into_a_reader_of_small_pieces(mode: str) -> None:
+    # The reader frees the pipe 4 KiB at a time: each write takes part of
+    # what is pending, and the rest waits for the next turn, in order.
+    data = bytes(range(256)) * 1600
+    sent = [data]
+
+    def feed(piece: bytes) -> bytes:   # all of it at the first piece
+        return sent.pop() if sent and piece else b''
+
+    source = pipes.Started(['sh', '-c', 'head -c 409600 /dev/zero'])
+    out = b''.join(pipes.relay(source, ['dd', 'bs=4096', 'status=none'],
+                               feed))
+    assert out == data
+
+
 def test_a_relay_whose_reader_stops_reading(mode: str) -> None:
     # The reader exits without reading its input: no BrokenPipeError.
     source = pipes.Started(['sh', '-c', 'head -c 400000 /dev/zero'])
