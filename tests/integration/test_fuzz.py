@@ -106,6 +106,7 @@ yaml_docs = st.recursive(
 )
 
 
+@pytest.mark.slow
 @FUZZ
 @given(st.text(max_size=300))
 @example('branches:\n\tcheck: new\n')

@@ -65,6 +65,7 @@ def test_adopt_native_on_a_protected_main(native_repo: RepoHandle) -> None:
     _adopt_and_push(native_repo, '7')
 
 
+@pytest.mark.slow
 def test_adopt_with_pre_commit_on_a_protected_main(
         plain_repo: RepoHandle, hook_repo: tuple[Path, str]) -> None:
     repo = plain_repo
