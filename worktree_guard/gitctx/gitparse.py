@@ -146,6 +146,31 @@ def raw(out: bytes) -> list[Item]:
     return items
 
 
+# (status letter, old mode, new mode, same content, path, renamed from or '')
+Change = tuple[str, str, str, bool, str, str]
+
+
+def changes(out: bytes) -> list[Change]:
+    """Every record of ``--raw -z -M``, deletions and pure renames too."""
+    parts = split_z(out)
+    found: list[Change] = []
+    i, n = 0, len(parts)
+    while i < n:
+        old, new, o1, o2, status = parts[i][1:].split(b' ')
+        if status[:1] in (b'R', b'C'):
+            src = parts[i + 1].decode('utf-8', 'surrogateescape')
+            path = parts[i + 2]
+            i += 3
+        else:
+            src = ''
+            path = parts[i + 1]
+            i += 2
+        found.append((status[:1].decode(), old.decode(), new.decode(),
+                      o1 == o2, path.decode('utf-8', 'surrogateescape'),
+                      src))
+    return found
+
+
 def special(out: bytes, tree: bool, roots: Iterable[str]) -> list[Item]:
     """The entries of a whole listing (``ls-tree -r -z`` when ``tree``,
     else ``ls-files -s -z``) that are symlinks or gitlinks, or whose path

@@ -10,6 +10,14 @@ One git process per fact, batched, never one per file:
   makes git report files over ``paths.max-file-size`` as binary, so
   neither they nor binary files are ever formatted.  Symlink targets
   (mode 120000) arrive as content, gitlinks (160000) by their mode.
+  A change of more than ``PREFILTER_MIN`` files is pre-filtered: ONE
+  ``--raw -z -M`` listing (no blob read; shared with ``staged_paths``)
+  makes every changed path an entry, ONE ``git grep -l -F`` names the
+  changed files that hold one of the path engine's literals, and the
+  ``-p`` diff runs over those only (with every symlink, gitlink and both
+  sides of their renames, so ``-M`` pairs them as before): the other
+  files can add no finding and are never read.  A commit whose index
+  holds at most ``PREFILTER_MIN`` entries skips the listing.
 - whole files (``--all-files``, ``paths.scope: all``, the first commit):
   the entries (``ls-files -s``, ``diff-index --raw``, ``ls-tree -r``; of
   a whole listing only the symlinks, gitlinks and paths under a worktrees
@@ -23,7 +31,9 @@ One git process per fact, batched, never one per file:
   reads every file instead (the tests compare the two).
 - push stage: per pushed ref, ONE ``rev-list`` finds the commits the push
   adds, then ONE ``diff-tree -p`` from the parent of the oldest of them
-  to the pushed tip (or whole files when all of history is new).
+  to the pushed tip (or whole files when all of history is new),
+  pre-filtered like a commit's (a ``--raw`` listing, ``git grep`` in the
+  pushed tree) when it changes more than ``PREFILTER_MIN`` files.
 
 ``paths.include``/``paths.exclude`` are applied here, before any blob is
 read, so skipped files cost nothing; the skip counts go into the notes.
@@ -39,7 +49,9 @@ from worktree_guard.gitctx.blobs import sizes
 from worktree_guard.gitctx.gitparse import GITLINK as _GITLINK
 from worktree_guard.gitctx.gitparse import SYMLINK as _SYMLINK
 from worktree_guard.gitctx.gitparse import Item
+from worktree_guard.gitctx.gitparse import Change
 from worktree_guard.gitctx.gitparse import added_text
+from worktree_guard.gitctx.gitparse import changes
 from worktree_guard.gitctx.gitparse import dockerish
 from worktree_guard.gitctx.gitparse import header_mode
 from worktree_guard.gitctx.gitparse import header_path
@@ -70,8 +82,14 @@ _PATCH_OPTS = ('-p', '--no-color', '--no-ext-diff', '--no-textconv',
                '--full-index', '-M', '--submodule=short', '-U1',
                '--src-prefix=a/', '--dst-prefix=b/')
 _FILE_MODES = ('100644', '100755')
-# Up to this many files the pre-filter names them to git grep.
+# Up to this many files the pre-filter names them to git grep, and to
+# the diff that reads the candidates of a change (git matches every path
+# against every name: more would cost more than the reading they save).
 PATHSPEC_MAX = 1000
+# A change of more files than this is pre-filtered (the ``--raw`` listing
+# and ``git grep`` cost two git processes, about as much as reading and
+# splitting this many files' patch; docs/performance.md).
+PREFILTER_MIN = 100
 
 
 def path_facts(repo: Repo, policy: Policy, inp: StageInput) -> PathFacts:
@@ -103,14 +121,35 @@ def path_facts(repo: Repo, policy: Policy, inp: StageInput) -> PathFacts:
 
 def staged_paths(repo: Repo) -> set[str]:
     """The paths the index changes against HEAD (every indexed path
-    before the first commit): ONE ``diff-index --name-only``, no content."""
-    quiet = ('-c', 'core.quotePath=false')
+    before the first commit), both sides of a rename: the listing of
+    ``staged_changes``, no content."""
     if repo.head().kind == 'unborn':
-        out = repo.git(*quiet, 'ls-files', '-z').stdout
-    else:
-        out = repo.git(*quiet, 'diff-index', '--cached', '--name-only', '-z',
-                       '--no-renames', 'HEAD', '--').stdout
-    return {p.decode('utf-8', 'surrogateescape') for p in split_z(out)}
+        out = repo.git('ls-files', '-z').stdout
+        return {p.decode('utf-8', 'surrogateescape') for p in split_z(out)}
+    return {p for c in staged_changes(repo) for p in c[4:] if p}
+
+
+def staged_changes(repo: Repo) -> list[Change]:
+    """ONE ``diff-index --cached --raw -z -M`` against HEAD, kept for the
+    run: ``staged_paths`` and the commit's pre-filter share it."""
+    if repo.staged is None:
+        repo.staged = changes(repo.git('diff-index', '--cached', '--raw',
+                                       '-z', '-M', 'HEAD', '--').stdout)
+    return repo.staged
+
+
+def index_entries(repo: Repo) -> int:
+    """How many entries the index git is committing holds, from its
+    header (no git process); -1 when it cannot be read."""
+    name = repo.env.get('GIT_INDEX_FILE') or os.path.join(repo.git_dir,
+                                                          'index')
+    try:
+        with open(os.path.join(repo.root or '', name), 'rb') as f:
+            head = f.read(12)
+    except OSError:
+        return -1
+    return int.from_bytes(head[8:12], 'big') if len(head) == 12 and \
+        head.startswith(b'DIRC') else -1
 
 
 # -- checkouts -------------------------------------------------------------------
@@ -162,6 +201,12 @@ def checkouts(repo: Repo, policy: Policy) -> list[Checkout]:
             if real == real_base or real.startswith(real_base + '/'):
                 co.forms.append(logical_base + real[len(real_base):])
     return out
+
+
+def _full_scan() -> bool:
+    """``WORKTREE_GUARD_FULL_SCAN=1``: read every file (no pre-filter; the
+    tests compare the two)."""
+    return os.environ.get('WORKTREE_GUARD_FULL_SCAN') == '1'
 
 
 def _logical_root(real_root: str) -> str | None:
@@ -241,9 +286,11 @@ class _Collector:
             return self.blobs(None, items=raw(repo.git(
                 'diff-index', '--cached', '--raw', '-z', '-M',
                 'HEAD', '--').stdout))
-        data = repo.git(*self.config, 'diff-index', '--cached',
-                        *_PATCH_OPTS, 'HEAD', '--').stdout
-        return self.patch(data, None)
+        listed = None
+        if not _full_scan() and (repo.staged is not None or not
+                                 0 <= index_entries(repo) <= PREFILTER_MIN):
+            listed = staged_changes(repo)
+        return self.diff(listed, ('diff-index', '--cached'), ('HEAD',))
 
     # -- the push stage ------------------------------------------------------------
 
@@ -261,9 +308,11 @@ class _Collector:
             return self.blobs(u.remote_ref, u.local_oid, items=raw(repo.git(
                 'diff-tree', '-r', '--raw', '-z', '-M', base,
                 u.local_oid, '--').stdout))
-        data = repo.git(*self.config, 'diff-tree', '-r', *_PATCH_OPTS, base,
-                        u.local_oid, '--').stdout
-        return self.patch(data, u.remote_ref)
+        listed = None if _full_scan() else changes(repo.git(
+            'diff-tree', '-r', '--raw', '-z', '-M', base, u.local_oid,
+            '--').stdout)
+        return self.diff(listed, ('diff-tree', '-r'), (base, u.local_oid),
+                         u.local_oid, u.remote_ref)
 
     def _push_base(self, u: RefUpdate) -> str | None:
         """Where the pushed range starts: the first parent of the oldest
@@ -289,6 +338,64 @@ class _Collector:
         return range_base(self.repo.git(*walk, known).stdout)
 
     # -- readers -----------------------------------------------------------------------
+
+    def diff(self, listed: list[Change] | None, cmd: tuple[str, ...],
+             revs: tuple[str, ...], tree: str | None = None,
+             ref: str | None = None) -> PathChange:
+        """The patch of a change (``cmd`` ``revs``, its ``--raw`` listing
+        ``listed``): ONE ``-p`` diff of it all, or, for a large change, of
+        the files worth reading (``worth``); every other changed path is
+        an entry as that one diff would have made it."""
+        names = self.worth(listed, tree) if listed is not None and \
+            len(listed) > PREFILTER_MIN else None
+        if names is None:
+            return self.patch(self.repo.git(*self.config, *cmd, *_PATCH_OPTS,
+                                            *revs, '--').stdout, ref)
+        change = self.patch(self.repo.git(
+            '--literal-pathspecs', *self.config, *cmd, *_PATCH_OPTS, *revs,
+            '--', *names).stdout, ref) if names else PathChange(ref,
+                                                               patch=True)
+        assert listed is not None
+        diffed = set(names)
+        got = {e[0]: e for e in change.entries}
+        entries = []
+        for kind, _, new, same, path, _ in listed:
+            if path in diffed:
+                if path in got:   # not deleted, not excluded
+                    entries.append(got[path])
+            elif kind != 'D' and self.wanted(path):
+                # A patch header names a mode only with an ``index`` line:
+                # none when the content is unchanged (a pure rename, a
+                # mode change).
+                entries.append((path, '' if same else new, None))
+        change.entries = entries
+        return change
+
+    def worth(self, listed: list[Change], tree: str | None
+              ) -> list[str] | None:
+        """The paths of a change to diff: every changed file that holds
+        one of the path engine's literals (ONE ``git grep -l``, in the
+        index or ``tree``), every other kind of entry (a symlink, a
+        gitlink, a type change) and both sides of their renames; ``None``:
+        diff the whole change (more than ``PATHSPEC_MAX`` paths, or an
+        unmerged one)."""
+        from worktree_guard.gitctx.scan import candidate_list
+        from worktree_guard.pathengine.prefilter import scan_plan
+        if any(c[0] == 'U' for c in listed):
+            return None
+        plain = [c[4] for c in listed if c[0] in 'AMR' and c[2] in
+                 _FILE_MODES and (c[0] == 'A' or c[1] in _FILE_MODES)]
+        held = set(candidate_list(self.repo, scan_plan(
+            self.checkouts, self.policy['worktrees']['root'])[0], tree,
+            plain if len(plain) <= PATHSPEC_MAX else None))
+        skip = set(plain) - held
+        names = []
+        for kind, _, _, _, path, src in listed:
+            if kind != 'D' and path not in skip:
+                names.append(path)
+                if src:
+                    names.append(src)
+        return names if len(names) <= PATHSPEC_MAX else None
 
     def patch(self, data: bytes, ref: str | None) -> PathChange:
         """Split one patch into entries and the regions of added text."""
@@ -344,7 +451,7 @@ class _Collector:
         at once; the files worth reading (the pre-filter's candidates) are
         streamed (``change.parts``), sized in the same pass."""
         change = PathChange(ref)
-        full = os.environ.get('WORKTREE_GUARD_FULL_SCAN') == '1'
+        full = _full_scan()
         dockerfiles: bool | None = None
         whole_tree = items is None
         started = None

@@ -26,6 +26,7 @@ if TYPE_CHECKING:  # pragma: no cover (typing only)
     from collections.abc import Iterable
     from collections.abc import Iterator
 
+    from worktree_guard.gitctx.gitparse import Change
     from worktree_guard.gitctx.pipes import Started
 
 
@@ -80,6 +81,9 @@ class Repo:
         # memory: refs that share a range (a tag at a pushed branch's tip,
         # one commit pushed under two names) share its rev-list and diff.
         self.frozen = False
+        # The staged change's ``--raw`` listing, once read
+        # (``gitctx.paths.staged_changes``).
+        self.staged: list[Change] | None = None
         self._memo: dict[tuple[object, ...], ProcResult] = {}
         self._memo_bytes = 0
         # The work tree has no ``.git`` (``core.worktree``, ``GIT_WORK_TREE``):

@@ -5,10 +5,18 @@ commit, a push that adds a root) judges every tracked file, but a file can
 hold a finding only where one of the path engine's literals occurs
 (``pathengine.prefilter_terms``: every pattern's hits contain one).  So ONE
 ``git grep -l -z -F`` over the index or the pushed tree names the
-candidates, in C, threaded, without a byte of the other files reaching
-Python; only they are sized and read.
+candidates, in C, without a byte of the other files reaching Python;
+only they are sized and read.
+
+git grep starts a thread per CPU by default.  Over the index or a tree
+(not the work tree) its threads share one object store behind a lock,
+and on a machine with two CPUs or fewer one thread is faster, loose or
+packed objects (docs/performance.md has the numbers): there, unless the
+user set ``grep.threads``, it runs with ``--threads=1``.
 """
 from __future__ import annotations
+
+import os
 
 from worktree_guard.errors import GitError
 from worktree_guard.gitctx.process import stderr_tail
@@ -48,6 +56,7 @@ def start(repo: Repo, terms: Iterable[bytes], tree: str | None = None,
             args += ['-e', term.decode('utf-8', 'surrogateescape')]
     if len(args) == 8 or paths == []:
         return None
+    args += threads(repo)
     args += ['--cached', '--'] if tree is None else [tree, '--']
     return repo.git_start(*args, *(paths or ()))
 
@@ -62,3 +71,28 @@ def finish(started: Started | None, tree: str | None) -> list[str]:
     cut = 0 if tree is None else len(tree) + 1   # "<tree>:<path>"
     return [rec[cut:].decode('utf-8', 'surrogateescape')
             for rec in res.stdout.split(b'\0')[:-1]]
+
+
+# At most this many usable CPUs: git grep runs one thread.
+ONE_THREAD_CPUS = 2
+_threads: dict[str, list[str]] = {}
+
+
+def threads(repo: Repo) -> list[str]:
+    """``--threads=1`` on a machine with at most ``ONE_THREAD_CPUS``
+    usable CPUs, unless ``grep.threads`` is set (one ``git config`` the
+    first time a repository is grepped); else nothing: git's default."""
+    if _cpus() > ONE_THREAD_CPUS:
+        return []
+    if repo.common_dir not in _threads:
+        _threads[repo.common_dir] = [] if repo.config('grep.threads') \
+            is not None else ['--threads=1']
+    return _threads[repo.common_dir]
+
+
+def _cpus() -> int:
+    """The CPUs this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover (macOS has no affinity)
+        return os.cpu_count() or 1
