@@ -82,10 +82,15 @@ _PATCH_OPTS = ('-p', '--no-color', '--no-ext-diff', '--no-textconv',
                '--full-index', '-M', '--submodule=short', '-U1',
                '--src-prefix=a/', '--dst-prefix=b/')
 _FILE_MODES = ('100644', '100755')
-# Up to this many files the pre-filter names them to git grep, and to
-# the diff that reads the candidates of a change (git matches every path
-# against every name: more would cost more than the reading they save).
+# Up to this many files the pre-filter names them to git grep.
 PATHSPEC_MAX = 1000
+# git matches every entry it walks against every name it is given, about
+# 5 ns a pair here, while a file the pre-filter leaves out of a diff saves
+# about 50 us (git's diff, the pipe, the parse): a change's candidates are
+# named to the diff only while entries x names <= NAME_COST x files left
+# out (docs/performance.md), and in at most ARGS_MAX bytes.
+NAME_COST = 9000
+ARGS_MAX = 256 << 10
 # A change of more files than this is pre-filtered (the ``--raw`` listing
 # and ``git grep`` cost two git processes, about as much as reading and
 # splitting this many files' patch; docs/performance.md).
@@ -290,7 +295,8 @@ class _Collector:
         if not _full_scan() and (repo.staged is not None or not
                                  0 <= index_entries(repo) <= PREFILTER_MIN):
             listed = staged_changes(repo)
-        return self.diff(listed, ('diff-index', '--cached'), ('HEAD',))
+        return self.diff(listed, ('diff-index', '--cached'), ('HEAD',),
+                         entries=index_entries(repo))
 
     # -- the push stage ------------------------------------------------------------
 
@@ -341,13 +347,14 @@ class _Collector:
 
     def diff(self, listed: list[Change] | None, cmd: tuple[str, ...],
              revs: tuple[str, ...], tree: str | None = None,
-             ref: str | None = None) -> PathChange:
+             ref: str | None = None, entries: int = 0) -> PathChange:
         """The patch of a change (``cmd`` ``revs``, its ``--raw`` listing
-        ``listed``): ONE ``-p`` diff of it all, or, for a large change, of
-        the files worth reading (``worth``); every other changed path is
-        an entry as that one diff would have made it."""
-        names = self.worth(listed, tree) if listed is not None and \
-            len(listed) > PREFILTER_MIN else None
+        ``listed``; ``entries`` in the index it walks): ONE ``-p`` diff of
+        it all, or, for a large change, of the files worth reading
+        (``worth``); every other changed path is an entry as that one diff
+        would have made it."""
+        names = self.worth(listed, tree, entries) if listed is not None \
+            and len(listed) > PREFILTER_MIN else None
         if names is None:
             return self.patch(self.repo.git(*self.config, *cmd, *_PATCH_OPTS,
                                             *revs, '--').stdout, ref)
@@ -358,27 +365,27 @@ class _Collector:
         assert listed is not None
         diffed = set(names)
         got = {e[0]: e for e in change.entries}
-        entries = []
+        found = []
         for kind, _, new, same, path, _ in listed:
             if path in diffed:
                 if path in got:   # not deleted, not excluded
-                    entries.append(got[path])
+                    found.append(got[path])
             elif kind != 'D' and self.wanted(path):
                 # A patch header names a mode only with an ``index`` line:
                 # none when the content is unchanged (a pure rename, a
                 # mode change).
-                entries.append((path, '' if same else new, None))
-        change.entries = entries
+                found.append((path, '' if same else new, None))
+        change.entries = found
         return change
 
-    def worth(self, listed: list[Change], tree: str | None
+    def worth(self, listed: list[Change], tree: str | None, entries: int
               ) -> list[str] | None:
         """The paths of a change to diff: every changed file that holds
         one of the path engine's literals (ONE ``git grep -l``, in the
         index or ``tree``), every other kind of entry (a symlink, a
         gitlink, a type change) and both sides of their renames; ``None``:
-        diff the whole change (more than ``PATHSPEC_MAX`` paths, or an
-        unmerged one)."""
+        diff the whole change (an unmerged path, or names that would cost
+        git more than the files they leave out: ``NAME_COST``)."""
         from worktree_guard.gitctx.scan import candidate_list
         from worktree_guard.pathengine.prefilter import scan_plan
         if any(c[0] == 'U' for c in listed):
@@ -395,7 +402,11 @@ class _Collector:
                 names.append(path)
                 if src:
                     names.append(src)
-        return names if len(names) <= PATHSPEC_MAX else None
+        walked = max(entries, len(listed))
+        if walked * len(names) > NAME_COST * (len(listed) - len(names)) or \
+                sum(map(len, names)) + len(names) > ARGS_MAX:
+            return None
+        return names
 
     def patch(self, data: bytes, ref: str | None) -> PathChange:
         """Split one patch into entries and the regions of added text."""
