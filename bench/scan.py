@@ -4,7 +4,10 @@ worktree-paths`` over every tracked file of a repository with 5,000,
 against, in the same run over the same files:
 
 - ``git grep --cached -n -E '<the engine's literals>'``: git's own scan for
-  the literals the path engine starts from (the target: <= 1.2x);
+  the literals the path engine starts from (the target: <= 1.2x), with
+  git's default threads (one per CPU), and the same with ``--threads=1``
+  (what worktree-guard runs on a machine with two CPUs or fewer, where it
+  is faster: docs/performance.md);
 - ``git cat-file --batch`` reading every blob (what a scan that reads
   everything cannot beat).
 
@@ -131,19 +134,24 @@ def run(opts: Options) -> list[Row]:
                          'worktree-paths'], repo, rc=1 if every else 0),
             Cmd('grep', ['git', 'grep', '--cached', '-n', '-E', pattern],
                 repo),
+            Cmd('grep1', ['git', 'grep', '--threads=1', '--cached', '-n',
+                          '-E', pattern], repo),
             Cmd('catfile', ['git', 'cat-file', '--batch'], repo,
                 stdin=oids),
         ]
         # The big sizes take seconds a run: fewer runs, still >= 3.
         runs = opts.runs if n <= 5000 else max(3, opts.runs // 3)
         m = measure(cmds, runs, warmup=1, rss=True)
-        scan, grep, cat = m['scan'], m['grep'], m['catfile']
+        scan, grep, grep1, cat = m['scan'], m['grep'], m['grep1'], \
+            m['catfile']
         if every:
             per_file[n] = scan / n * 1000
         rows += [
             Row('scan', f'check --all-files, {tag}', scan,
                 'git grep --cached -n -E <literals>', grep, target=1.2,
                 note=f'{scan / n * 1000:.1f} us/file'),
+            Row('scan', f'check --all-files, {tag}', scan,
+                'git grep --cached -n -E --threads=1 <literals>', grep1),
             Row('scan', f'check --all-files, {tag}', scan,
                 'git cat-file --batch (every blob)', cat),
             Row('scan', f'peak RSS, worktree-guard\'s Python process, {tag}',

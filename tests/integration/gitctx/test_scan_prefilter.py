@@ -176,3 +176,24 @@ def test_an_object_missing_from_the_index_is_left_unread(
     assert proc.returncode == 1, proc
     assert 'a.md:1:5' in proc.stdout and 'gone' not in proc.stdout
     assert 'Traceback' not in proc.output
+
+
+@pytest.mark.parametrize(('cpus', 'configured', 'expected'), [
+    (1, None, ['--threads=1']),
+    (2, None, ['--threads=1']),
+    (2, '2', []),       # the user's grep.threads is git's to apply
+    (8, None, []),      # git's default: a thread per CPU
+])
+def test_grep_runs_one_thread_on_two_cpus_unless_configured(
+        repo: Path, monkeypatch: pytest.MonkeyPatch, cpus: int,
+        configured: str | None, expected: list[str]) -> None:
+    from worktree_guard.gitctx import scan
+    monkeypatch.setattr(scan, '_cpus', lambda: cpus)
+    monkeypatch.setattr(scan, '_threads', {})
+    if configured is not None:
+        git('config', 'grep.threads', configured, cwd=repo)
+    r = Repo.discover(str(repo))
+    assert scan.threads(r) == expected
+    assert scan.threads(r) == expected   # asked once, remembered
+    assert candidates(r, [b'../']) == {'a.md', 'bin.dat'}
+    assert scan._cpus() >= 1
