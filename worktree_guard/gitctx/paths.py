@@ -291,12 +291,14 @@ class _Collector:
             return self.blobs(None, items=raw(repo.git(
                 'diff-index', '--cached', '--raw', '-z', '-M',
                 'HEAD', '--').stdout))
-        listed = None
-        if not _full_scan() and (repo.staged is not None or not
-                                 0 <= index_entries(repo) <= PREFILTER_MIN):
-            listed = staged_changes(repo)
-        return self.diff(listed, ('diff-index', '--cached'), ('HEAD',),
-                         entries=index_entries(repo))
+        cmd, revs = ('diff-index', '--cached'), ('HEAD',)
+        listed = repo.staged
+        if listed is None and not _full_scan():
+            listed, data = self.listing(cmd, revs)
+            repo.staged = listed
+            if data is not None:
+                return self.patch(data, None)
+        return self.diff(listed, cmd, revs, entries=index_entries(repo))
 
     # -- the push stage ------------------------------------------------------------
 
@@ -314,11 +316,13 @@ class _Collector:
             return self.blobs(u.remote_ref, u.local_oid, items=raw(repo.git(
                 'diff-tree', '-r', '--raw', '-z', '-M', base,
                 u.local_oid, '--').stdout))
-        listed = None if _full_scan() else changes(repo.git(
-            'diff-tree', '-r', '--raw', '-z', '-M', base, u.local_oid,
-            '--').stdout)
-        return self.diff(listed, ('diff-tree', '-r'), (base, u.local_oid),
-                         u.local_oid, u.remote_ref)
+        cmd, revs = ('diff-tree', '-r'), (base, u.local_oid)
+        listed = None
+        if not _full_scan():
+            listed, data = self.listing(cmd, revs)
+            if data is not None:
+                return self.patch(data, u.remote_ref)
+        return self.diff(listed, cmd, revs, u.local_oid, u.remote_ref)
 
     def _push_base(self, u: RefUpdate) -> str | None:
         """Where the pushed range starts: the first parent of the oldest
@@ -344,6 +348,42 @@ class _Collector:
         return range_base(self.repo.git(*walk, known).stdout)
 
     # -- readers -----------------------------------------------------------------------
+
+    def listing(self, cmd: tuple[str, ...], revs: tuple[str, ...]
+                ) -> tuple[list[Change], bytes | None]:
+        """ONE ``-p`` diff that writes its ``--raw -z`` listing first: the
+        change's records, and its patch when it changes at most
+        ``PREFILTER_MIN`` files; a larger change's diff is stopped after
+        the listing (``None``), before git has read many blobs."""
+        out = self.repo.git_stream(*self.config, *cmd, '--raw', '-z',
+                                   *_PATCH_OPTS, *revs, '--')
+        head = bytearray()
+        pos = 0   # the first record not yet walked
+        count = 0
+        chunks: list[bytes] = []
+        for chunk in out:
+            if chunks:
+                chunks.append(chunk)
+                continue
+            head += chunk
+            # Records ``:<meta>\0<path>\0`` (two paths for R and C) up to
+            # the NUL that opens the patch.
+            while pos < len(head) and head[pos] == 0x3A:
+                end = head.find(b'\0', pos)
+                if end != -1 and head[head.rfind(b' ', pos, end) + 1] in b'RC':
+                    end = head.find(b'\0', end + 1)
+                if end != -1:
+                    end = head.find(b'\0', end + 1)
+                if end == -1:
+                    break   # a record cut by the chunk: read on
+                pos = end + 1
+                count += 1
+            if pos < len(head) and head[pos] != 0x3A:   # the patch begins
+                if count > PREFILTER_MIN:
+                    out.close()   # stops git
+                    return changes(bytes(head[:pos])), None
+                chunks.append(bytes(head[pos + 1:]))
+        return changes(bytes(head[:pos])), b''.join(chunks)
 
     def diff(self, listed: list[Change] | None, cmd: tuple[str, ...],
              revs: tuple[str, ...], tree: str | None = None,

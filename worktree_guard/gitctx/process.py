@@ -263,11 +263,13 @@ def _stop(pid: int, group: bool, grace: float = 1.0) -> int:
 
     send(signal.SIGTERM)
     end = time.monotonic() + grace
+    nap = 0.0005   # a git stopped mid-output is gone in a millisecond
     while time.monotonic() < end:
         done, status = os.waitpid(pid, os.WNOHANG)
         if done:
             return status
-        time.sleep(0.01)
+        time.sleep(nap)
+        nap = min(nap * 2, 0.01)
     send(signal.SIGKILL)
     return os.waitpid(pid, 0)[1]
 

@@ -217,17 +217,19 @@ def _n(ran: list[str], command: str) -> int:
 @pytest.mark.timeout(120)
 def test_git_processes_of_a_small_and_a_large_change(tmp_path: Path) -> None:
     root = _repo(tmp_path, 'default')
-    # A small change in a small repository: one diff, as always.
+    # A small change: one diff, as always (its listing comes first).
     _write(root, {'docs/escape.md': f'see {OUT}\n'})
     git('add', '-A', cwd=root)
     ran = _trace(root, tmp_path, '--stage', 'commit')
+    assert _n(ran, 'diff-index --raw') == 1, ran
     assert _n(ran, 'diff-index') == 1 and 'grep' not in ran, ran
     # pre-commit's file names list the staged paths: the listing is the
     # one the pre-filter would read (a small change: no grep either).
     ran = _trace(root, tmp_path, '--stage', 'commit', 'docs/escape.md')
     assert _n(ran, 'diff-index --raw') == 1, ran
     assert _n(ran, 'diff-index') == 2 and 'grep' not in ran, ran
-    # A large one: the listing, one grep, one diff of the candidates.
+    # A large one: the diff stopped after its listing, one grep, one
+    # diff of the candidates.
     _change(root)
     ran = _trace(root, tmp_path, '--stage', 'commit')
     assert _n(ran, 'diff-index --raw') == 1, ran
@@ -322,3 +324,20 @@ def test_index_entries_reads_the_header(tmp_path: Path,
         (tmp_path / 'idx').write_bytes(content)
         monkeypatch.setitem(repo.env, 'GIT_INDEX_FILE', str(tmp_path / 'idx'))
     assert index_entries(repo) == expected
+
+
+@pytest.mark.timeout(120)
+def test_a_listing_longer_than_a_pipe_is_read_whole(tmp_path: Path) -> None:
+    # 3,000 records are more than one read of the pipe: records cut
+    # between two reads are joined.
+    root = _repo(tmp_path, 'default')
+    files: dict[str, str | bytes] = {
+        f'many/d{i // 100:02d}/file-with-a-longer-name-{i:04d}.md':
+        f'clean {i}\n' for i in range(3000)}
+    files['many/escape.md'] = f'see {OUT}\n'
+    _write(root, files)
+    git('add', '-A', cwd=root)
+    fast, full = _both(root, '--stage', 'commit')
+    assert fast == full
+    assert [v['path'] for v in fast['violations']] == [  # type: ignore[union-attr,index]
+        'many/escape.md']
