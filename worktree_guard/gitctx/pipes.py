@@ -22,7 +22,7 @@ from worktree_guard.gitctx.process import stderr_tail
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # pragma: no cover (typing only)
     from collections.abc import Callable
-    from collections.abc import Iterator
+    from collections.abc import Generator
     from collections.abc import Sequence
 
 
@@ -59,7 +59,7 @@ class Started:
 
 def stream(argv: Sequence[str], *, input: bytes = b'',
            env: dict[str, str] | None = None,
-           what: str = 'git') -> Iterator[bytes]:
+           what: str = 'git') -> Generator[bytes, None, None]:
     """Run ``argv`` and yield its stdout as it arrives (``input`` is fed
     as the child reads it): output is never held whole.  At the end, a
     non-zero exit raises ``GitError`` with git's message.  Closing the
@@ -94,7 +94,7 @@ def stream(argv: Sequence[str], *, input: bytes = b'',
 def relay(source: Started, argv: Sequence[str],
           feed: Callable[[bytes], bytes], *,
           env: dict[str, str] | None = None,
-          what: str = 'git') -> Iterator[bytes]:
+          what: str = 'git') -> Generator[bytes, None, None]:
     """``stream(argv)`` whose stdin is ``source``'s stdout as it comes,
     each piece passed through ``feed``: two processes in a pipeline (git
     grep names files, cat-file reads them) with no wait between them.

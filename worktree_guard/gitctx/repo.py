@@ -24,7 +24,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:  # pragma: no cover (typing only)
     from collections.abc import Callable
     from collections.abc import Iterable
-    from collections.abc import Iterator
+    from collections.abc import Generator
 
     from worktree_guard.gitctx.gitparse import Change
     from worktree_guard.gitctx.pipes import Started
@@ -104,7 +104,8 @@ class Repo:
         argv += args
         return argv
 
-    def git_stream(self, *args: str, input: bytes = b'') -> Iterator[bytes]:
+    def git_stream(self, *args: str, input: bytes = b''
+                   ) -> Generator[bytes, None, None]:
         """``git <args>``'s stdout, chunk by chunk as git writes it
         (``pipes.stream``); a failure raises ``GitError``."""
         from worktree_guard.gitctx.pipes import stream
@@ -112,7 +113,7 @@ class Repo:
                       what=f'git {command_name(args)}')
 
     def git_relay(self, source: Started, feed: Callable[[bytes], bytes],
-                  *args: str) -> Iterator[bytes]:
+                  *args: str) -> Generator[bytes, None, None]:
         """``git <args>`` fed ``source``'s output through ``feed`` as it
         comes (``pipes.relay``); its stdout chunk by chunk."""
         from worktree_guard.gitctx.pipes import relay
