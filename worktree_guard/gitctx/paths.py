@@ -10,14 +10,14 @@ One git process per fact, batched, never one per file:
   makes git report files over ``paths.max-file-size`` as binary, so
   neither they nor binary files are ever formatted.  Symlink targets
   (mode 120000) arrive as content, gitlinks (160000) by their mode.
-  A change of more than ``PREFILTER_MIN`` files is pre-filtered: ONE
-  ``--raw -z -M`` listing (no blob read; shared with ``staged_paths``)
-  makes every changed path an entry, ONE ``git grep -l -F`` names the
-  changed files that hold one of the path engine's literals, and the
-  ``-p`` diff runs over those only (with every symlink, gitlink and both
-  sides of their renames, so ``-M`` pairs them as before): the other
-  files can add no finding and are never read.  A commit whose index
-  holds at most ``PREFILTER_MIN`` entries skips the listing.
+  That diff writes its ``--raw -z`` listing first.  A change of more
+  than ``PREFILTER_MIN`` files is stopped there and pre-filtered: the
+  listing (or ``staged_paths``'s, when it ran) makes every changed path
+  an entry, ONE ``git grep -l -F`` names the changed files that hold one
+  of the path engine's literals, and a second ``-p`` diff reads those
+  only (with every symlink, gitlink and both sides of their renames, so
+  ``-M`` pairs them as before): the other files can add no finding and
+  are never read.
 - whole files (``--all-files``, ``paths.scope: all``, the first commit):
   the entries (``ls-files -s``, ``diff-index --raw``, ``ls-tree -r``; of
   a whole listing only the symlinks, gitlinks and paths under a worktrees
