@@ -91,10 +91,10 @@ PATHSPEC_MAX = 1000
 # out (docs/performance.md), and in at most ARGS_MAX bytes.
 NAME_COST = 9000
 ARGS_MAX = 256 << 10
-# A change of more files than this is pre-filtered (the ``--raw`` listing
-# and ``git grep`` cost two git processes, about as much as reading and
-# splitting this many files' patch; docs/performance.md).
-PREFILTER_MIN = 100
+# A change of more files than this is pre-filtered (``git grep`` and the
+# second diff cost git processes worth about this many files' patch, read
+# and split: measured in docs/performance.md).
+PREFILTER_MIN = 200
 
 
 def path_facts(repo: Repo, policy: Policy, inp: StageInput) -> PathFacts:
