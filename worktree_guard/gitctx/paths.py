@@ -82,6 +82,8 @@ _PATCH_OPTS = ('-p', '--no-color', '--no-ext-diff', '--no-textconv',
                '--full-index', '-M', '--submodule=short', '-U1',
                '--src-prefix=a/', '--dst-prefix=b/')
 _FILE_MODES = ('100644', '100755')
+# The staged change: the diff's command and revision.
+_STAGED = ('diff-index', '--cached', 'HEAD')
 # Up to this many files the pre-filter names them to git grep.
 PATHSPEC_MAX = 1000
 # git matches every entry it walks against every name it is given, about
@@ -136,11 +138,11 @@ def staged_paths(repo: Repo) -> set[str]:
 
 def staged_changes(repo: Repo) -> list[Change]:
     """ONE ``diff-index --cached --raw -z -M`` against HEAD, kept for the
-    run: ``staged_paths`` and the commit's pre-filter share it."""
-    if repo.staged is None:
-        repo.staged = changes(repo.git('diff-index', '--cached', '--raw',
-                                       '-z', '-M', 'HEAD', '--').stdout)
-    return repo.staged
+    run (``Repo.listings``): the commit's pre-filter uses it."""
+    listed = changes(repo.git('diff-index', '--cached', '--raw', '-z', '-M',
+                              'HEAD', '--').stdout)
+    repo.listings[_STAGED] = (listed, None)
+    return listed
 
 
 def index_entries(repo: Repo) -> int:
@@ -291,11 +293,10 @@ class _Collector:
             return self.blobs(None, items=raw(repo.git(
                 'diff-index', '--cached', '--raw', '-z', '-M',
                 'HEAD', '--').stdout))
-        cmd, revs = ('diff-index', '--cached'), ('HEAD',)
-        listed = repo.staged
-        if listed is None and not _full_scan():
+        cmd, revs = _STAGED[:2], _STAGED[2:]
+        listed = None
+        if not _full_scan():
             listed, data = self.listing(cmd, revs)
-            repo.staged = listed
             if data is not None:
                 return self.patch(data, None)
         return self.diff(listed, cmd, revs, entries=index_entries(repo))
@@ -354,7 +355,20 @@ class _Collector:
         """ONE ``-p`` diff that writes its ``--raw -z`` listing first: the
         change's records, and its patch when it changes at most
         ``PREFILTER_MIN`` files; a larger change's diff is stopped after
-        the listing (``None``), before git has read many blobs."""
+        the listing (``None``), before git has read many blobs.  From
+        ``Repo.listings`` when it holds it: ``staged_changes`` leaves the
+        commit's listing there, and in a receive hook refs that share a
+        range share one."""
+        key = (*cmd, *revs)
+        found = self.repo.listings.get(key)
+        if found is None:
+            found = self._listing(cmd, revs)
+            if self.repo.frozen:   # a receive hook: refs share ranges
+                self.repo.listings[key] = found
+        return found
+
+    def _listing(self, cmd: tuple[str, ...], revs: tuple[str, ...]
+                 ) -> tuple[list[Change], bytes | None]:
         out = self.repo.git_stream(*self.config, *cmd, '--raw', '-z',
                                    *_PATCH_OPTS, *revs, '--')
         head = bytearray()

@@ -81,9 +81,11 @@ class Repo:
         # memory: refs that share a range (a tag at a pushed branch's tip,
         # one commit pushed under two names) share its rev-list and diff.
         self.frozen = False
-        # The staged change's ``--raw`` listing, once read
-        # (``gitctx.paths.staged_changes``).
-        self.staged: list[Change] | None = None
+        # The ``--raw`` listings of the changes read in this run, by diff
+        # command and revisions, with the patch when it was read whole
+        # (``gitctx.paths``): refs that share a range share one.
+        self.listings: dict[tuple[str, ...],
+                            tuple[list[Change], bytes | None]] = {}
         self._memo: dict[tuple[object, ...], ProcResult] = {}
         self._memo_bytes = 0
         # The work tree has no ``.git`` (``core.worktree``, ``GIT_WORK_TREE``):
