@@ -343,3 +343,17 @@ def test_a_listing_longer_than_a_pipe_is_read_whole(tmp_path: Path) -> None:
     assert fast == full
     assert [v['path'] for v in fast['violations']] == [  # type: ignore[union-attr,index]
         'many/escape.md']
+
+
+@pytest.mark.timeout(60)
+def test_a_small_change_with_a_long_patch_is_read_whole(
+        tmp_path: Path) -> None:
+    # Its patch comes in many reads after the listing: all of it is kept.
+    root = _repo(tmp_path, 'default')
+    _write(root, {'docs/long.md': 'a clean line of text\n' * 20000
+                  + f'see {OUT}\n'})
+    git('add', '-A', cwd=root)
+    fast, full = _both(root, '--stage', 'commit')
+    assert fast == full
+    assert [(v['path'], v['line']) for v in fast['violations']] == [  # type: ignore[union-attr,index]
+        ('docs/long.md', 20001)]
