@@ -357,3 +357,22 @@ def test_a_small_change_with_a_long_patch_is_read_whole(
     assert fast == full
     assert [(v['path'], v['line']) for v in fast['violations']] == [  # type: ignore[union-attr,index]
         ('docs/long.md', 20001)]
+
+
+@pytest.mark.timeout(60)
+def test_a_large_change_with_nothing_to_read_runs_one_diff(
+        tmp_path: Path) -> None:
+    # No changed file holds a literal: the diff stopped after its listing
+    # is the only one, and the listing's paths are still judged.
+    root = _repo(tmp_path, 'default')
+    files: dict[str, str | bytes] = {f'docs/clean/f{i:03d}.md': 'clean\n'
+                                     for i in range(PREFILTER_MIN + 10)}
+    files['trees/issue-9-x/a.md'] = 'a staged worktree\n'
+    _write(root, files)
+    git('add', '-A', cwd=root)
+    ran = _trace(root, tmp_path, '--stage', 'commit')
+    assert _n(ran, 'diff-index') == 1 and _n(ran, 'grep') == 1, ran
+    fast, full = _both(root, '--stage', 'commit')
+    assert fast == full
+    assert [v['kind'] for v in fast['violations']] == [  # type: ignore[union-attr,index]
+        'staged-worktree']
