@@ -330,12 +330,12 @@ def test_index_entries_reads_the_header(tmp_path: Path,
 
 @pytest.mark.timeout(120)
 def test_a_listing_longer_than_a_pipe_is_read_whole(tmp_path: Path) -> None:
-    # 3,000 records are more than one read of the pipe: records cut
+    # 800 records are more than one read of the pipe: records cut
     # between two reads are joined.
     root = _repo(tmp_path, 'default')
     files: dict[str, str | bytes] = {
         f'many/d{i // 100:02d}/file-with-a-longer-name-{i:04d}.md':
-        f'clean {i}\n' for i in range(3000)}
+        f'clean {i}\n' for i in range(800)}
     files['many/escape.md'] = f'see {OUT}\n'
     _write(root, files)
     git('add', '-A', cwd=root)
@@ -376,3 +376,29 @@ def test_a_large_change_with_nothing_to_read_runs_one_diff(
     assert fast == full
     assert [v['kind'] for v in fast['violations']] == [  # type: ignore[union-attr,index]
         'staged-worktree']
+
+
+def test_refs_of_one_range_share_its_diff_in_a_receive_hook(
+        tmp_path: Path) -> None:
+    # A receive hook's repository is frozen: two refs pushed at one tip
+    # share the one diff of their range (read once, the same bytes).
+    from worktree_guard.gitctx import paths
+    from worktree_guard.model import RefUpdate
+    from worktree_guard.model import StageInput
+    from worktree_guard.policy import default_policy
+    root = _repo(tmp_path, 'default')
+    base = git('rev-parse', 'main', cwd=root).strip()
+    _write(root, {'docs/escape.md': f'see {OUT}\n'})
+    git('add', '-A', cwd=root)
+    git('commit', '-q', '-m', 'escape', cwd=root)
+    tip = git('rev-parse', 'HEAD', cwd=root).strip()
+    inp = StageInput('push', [RefUpdate(f'refs/heads/{name}', tip,
+                                        f'refs/heads/{name}', base)
+                              for name in ('issue-1-a', 'issue-2-b')])
+    for frozen in (False, True):
+        repo = Repo.discover(str(root))
+        repo.frozen = frozen
+        facts = paths.path_facts(repo, default_policy(), inp)
+        one, two = facts.changes
+        assert one.data == two.data and b'docs/escape.md' in one.data
+        assert (one.data is two.data) == frozen
