@@ -100,3 +100,22 @@ def test_split_reads_blobs_cut_anywhere(
     # Each chunk holds whole blobs; an oversized one is never held.
     assert len(chunks) > 1
     assert not any(b'bigbig' in c.data for c in chunks)
+
+
+def test_split_judges_what_arrived_when_git_pauses(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A chunk far below CHUNK_BYTES is handed on at the end of a piece
+    (git has nothing more yet) once it holds FLUSH_BYTES: the engine works
+    while git searches on."""
+    from worktree_guard.gitctx import blobs
+    monkeypatch.setattr(blobs, 'FLUSH_BYTES', 20)
+    texts = [b'a ../x\n' * 3, b'b\n', b'c ../y\n' * 4]
+    files = [(f'f{i}', A) for i in range(len(texts))]
+    out = _batch(list(texts))
+    first = len(_batch(texts[:1]))
+    # Pieces: the first blob and a byte of the next; then the rest.
+    pieces = [out[:first + 1], out[first + 1:]]
+    chunks = list(blobs.split(pieces, None, files, 1000, set(), set()))
+    assert [[p for _, _, p in c.regions] for c in chunks] == [
+        ['f0'], ['f1', 'f2']]
+    assert [c.data[s:e] for c in chunks for s, e, _ in c.regions] == texts

@@ -29,6 +29,10 @@ BINARY_PROBE = 8000
 PROGRESS_CHUNK = 1000
 # A streamed chunk holds about this much content (one blob may exceed it).
 CHUNK_BYTES = 1 << 20
+# ... and is judged sooner, once it holds this much, when git has nothing
+# more to give yet: the path engine then works while git still searches
+# and reads (a scan's candidates are often less than one CHUNK_BYTES).
+FLUSH_BYTES = 64 << 10
 
 
 def _lines(names: list[str], end: bytes = b'\n') -> bytes:
@@ -151,9 +155,11 @@ def split(pieces: Iterable[bytes], ref: str | None,
           ) -> Iterator[PathChange]:
     """``cat-file --batch`` output for ``files`` (path, object name),
     arriving in ``pieces`` cut anywhere, as ``PathChange`` chunks of about
-    ``CHUNK_BYTES``: each holds whole blobs (header lines included) and
-    their text regions.  A blob over ``max_size`` is dropped as it passes;
-    a missing one (``<name> missing``) is skipped."""
+    ``CHUNK_BYTES``, or of ``FLUSH_BYTES`` or more at the end of a piece
+    (git is still at work): each holds whole blobs (header lines
+    included) and their text regions.  A blob over ``max_size`` is
+    dropped as it passes; a missing one (``<name> missing``) is
+    skipped."""
     buf = bytearray()
     regions: list[tuple[int, int, str]] = []
     pos = 0       # the next blob's header in buf
@@ -202,6 +208,11 @@ def split(pieces: Iterable[bytes], ref: str | None,
                 del buf[:pos]
                 pos = 0
                 regions = []
+        if regions and pos >= FLUSH_BYTES:
+            yield PathChange(ref, data=bytes(buf[:pos]), regions=regions)
+            del buf[:pos]
+            pos = 0
+            regions = []
     if progress is not None and len(files) % PROGRESS_CHUNK:
         progress(len(files), len(files))
     if regions:

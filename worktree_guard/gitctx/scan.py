@@ -11,8 +11,10 @@ only they are sized and read.
 git grep starts a thread per CPU by default.  Over the index or a tree
 (not the work tree) its threads share one object store behind a lock,
 and on a machine with two CPUs or fewer one thread is faster, loose or
-packed objects (docs/performance.md has the numbers): there, unless the
-user set ``grep.threads``, it runs with ``--threads=1``.
+packed objects (docs/performance.md has the numbers): there it runs with
+``--threads=1``.  The user's ``grep.threads`` is not asked for (a ``git
+config`` process before every scan's grep): it tunes their own greps, and
+this one is an internal pre-filter whose fastest setting was measured.
 """
 from __future__ import annotations
 
@@ -56,7 +58,7 @@ def start(repo: Repo, terms: Iterable[bytes], tree: str | None = None,
             args += ['-e', term.decode('utf-8', 'surrogateescape')]
     if len(args) == 8 or paths == []:
         return None
-    args += threads(repo)
+    args += threads()
     args += ['--cached', '--'] if tree is None else [tree, '--']
     return repo.git_start(*args, *(paths or ()))
 
@@ -75,19 +77,13 @@ def finish(started: Started | None, tree: str | None) -> list[str]:
 
 # At most this many usable CPUs: git grep runs one thread.
 ONE_THREAD_CPUS = 2
-_threads: dict[str, list[str]] = {}
 
 
-def threads(repo: Repo) -> list[str]:
+def threads() -> list[str]:
     """``--threads=1`` on a machine with at most ``ONE_THREAD_CPUS``
-    usable CPUs, unless ``grep.threads`` is set (one ``git config`` the
-    first time a repository is grepped); else nothing: git's default."""
-    if _cpus() > ONE_THREAD_CPUS:
-        return []
-    if repo.common_dir not in _threads:
-        _threads[repo.common_dir] = [] if repo.config('grep.threads') \
-            is not None else ['--threads=1']
-    return _threads[repo.common_dir]
+    usable CPUs; else nothing: git's default (``grep.threads``, or a
+    thread per CPU)."""
+    return ['--threads=1'] if _cpus() <= ONE_THREAD_CPUS else []
 
 
 def _cpus() -> int:

@@ -41,7 +41,13 @@ def terms_of(specs: Iterable[tuple[tuple[bytes, ...], bytes | None, int,
         terms.update(literals)
         if tag == _CD_TAG:
             terms.update(_CD_TERMS)
-    return sorted(terms)
+    # A term that holds another adds no file (``cd ..`` holds `` ..``, a
+    # checkout's root its basename): git grep looks for fewer.
+    kept: list[bytes] = []
+    for term in sorted(terms, key=len):
+        if not any(k in term for k in kept):
+            kept.append(term)
+    return sorted(kept)
 
 
 def prefilter_terms(checkouts: list[Checkout], wroot: str) -> list[bytes]:

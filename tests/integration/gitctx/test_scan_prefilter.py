@@ -178,22 +178,18 @@ def test_an_object_missing_from_the_index_is_left_unread(
     assert 'Traceback' not in proc.output
 
 
-@pytest.mark.parametrize(('cpus', 'configured', 'expected'), [
-    (1, None, ['--threads=1']),
-    (2, None, ['--threads=1']),
-    (2, '2', []),       # the user's grep.threads is git's to apply
-    (8, None, []),      # git's default: a thread per CPU
+@pytest.mark.parametrize(('cpus', 'expected'), [
+    (1, ['--threads=1']),
+    (2, ['--threads=1']),
+    (8, []),      # git's default: grep.threads, or a thread per CPU
 ])
-def test_grep_runs_one_thread_on_two_cpus_unless_configured(
+def test_grep_runs_one_thread_on_two_cpus(
         repo: Path, monkeypatch: pytest.MonkeyPatch, cpus: int,
-        configured: str | None, expected: list[str]) -> None:
+        expected: list[str]) -> None:
     from worktree_guard.gitctx import scan
     monkeypatch.setattr(scan, '_cpus', lambda: cpus)
-    monkeypatch.setattr(scan, '_threads', {})
-    if configured is not None:
-        git('config', 'grep.threads', configured, cwd=repo)
+    git('config', 'grep.threads', '2', cwd=repo)   # the user's own greps'
     r = Repo.discover(str(repo))
-    assert scan.threads(r) == expected
-    assert scan.threads(r) == expected   # asked once, remembered
+    assert scan.threads() == expected
     assert candidates(r, [b'../']) == {'a.md', 'bin.dat'}
     assert scan._cpus() >= 1
