@@ -65,8 +65,21 @@ docs/paths.md.
 from __future__ import annotations
 
 from worktree_guard.pathengine.engine import Engine
-from worktree_guard.pathengine.findings import Finding
 from worktree_guard.pathengine.places import Context
 from worktree_guard.pathengine.places import Place
 
+# ``findings`` (with ``sites``, ``tokens`` and ``lines``) loads when the
+# engine first judges a hit: a change that holds none of the literals, the
+# usual commit or push, never needs it (PEP 562).
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # pragma: no cover (typing only)
+    from worktree_guard.pathengine.findings import Finding
+
 __all__ = ['Context', 'Engine', 'Finding', 'Place']
+
+
+def __getattr__(name: str) -> object:
+    if name == 'Finding':
+        from worktree_guard.pathengine.findings import Finding
+        return Finding
+    raise AttributeError(f'module {__name__!r} has no attribute {name!r}')

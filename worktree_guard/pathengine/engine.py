@@ -23,10 +23,7 @@ runs has its own module:
 """
 from __future__ import annotations
 
-from worktree_guard.pathengine import findings as _findings
 from worktree_guard.pathengine import patterns as _patterns
-from worktree_guard.pathengine import sites as _sites
-from worktree_guard.pathengine import tokens as _tokens
 from worktree_guard.pathengine.places import Places
 
 TYPE_CHECKING = False
@@ -110,6 +107,11 @@ class Engine:
               found: list[tuple[int, Finding]],
               models: dict[int, Any]) -> None:
         """Judge the tokens around each hit of one pattern."""
+        # Loaded on the first pattern that runs (a buffer holds one of its
+        # literals): a change with none never pays for them.
+        from worktree_guard.pathengine import findings as _findings
+        from worktree_guard.pathengine import sites as _sites
+        from worktree_guard.pathengine import tokens as _tokens
         places = self.places
         site_of = _sites.site
         data = change.data
