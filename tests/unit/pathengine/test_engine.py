@@ -69,3 +69,13 @@ def test_only_the_regions_are_scanned() -> None:
     found = Engine(ctx()).scan_change(change)
     assert [(f.line, f.token) for f in found] == [(1, '../../../x'),
                                                   (2, '../../../y')]
+
+
+def test_finding_loads_on_first_use() -> None:
+    """``pathengine.Finding`` is the findings module's (loaded lazily);
+    any other unknown name is an AttributeError as usual."""
+    import worktree_guard.pathengine as pe
+    from worktree_guard.pathengine import findings
+    assert pe.Finding is findings.Finding
+    with pytest.raises(AttributeError, match='no attribute'):
+        pe.NoSuchName  # noqa: B018
