@@ -116,7 +116,7 @@ def _judge(repo: Repo, policy: Policy, inp: StageInput,
         kind = registry.RULES[rule].facts
         if kind not in facts_cache:  # rules that need the same facts share
             from worktree_guard.gitctx import collect
-            facts_cache[kind] = collect.COLLECTORS[kind](repo, policy, inp)
+            facts_cache[kind] = collect.collector(kind)(repo, policy, inp)
         result.violations += evaluate(rule, facts_cache[kind], policy,
                                       result.notes)
         result.rules_run.append(rule)

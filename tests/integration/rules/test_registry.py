@@ -56,6 +56,12 @@ def test_pre_commit_hooks_agree_with_the_registry(project_root: Path) -> None:
 
 def test_every_rule_module_is_wired() -> None:
     from worktree_guard.gitctx.collect import COLLECTORS
+    from worktree_guard.gitctx.collect import collector
+    # Every collector loads by its name, and is the function it names.
+    for kind, (module_name, name) in COLLECTORS.items():
+        found = collector(kind)
+        assert callable(found)
+        assert (found.__module__, found.__name__) == (module_name, name)
     for rule, spec in rules.RULES.items():
         module = runner.rule_module(rule)
         assert module.SPEC is spec and module.__name__ == spec.module
