@@ -5,8 +5,10 @@ with many more examples than the default test run.
     python bench/fuzz.py --examples 50000   # longer
     python bench/fuzz.py --seed 1234 -k policy
 
-It runs pytest on ``tests/integration/test_fuzz.py`` and the matcher properties of
-``tests/integration/test_hotpath.py`` with ``WORKTREE_GUARD_FUZZ_EXAMPLES``
+It runs pytest on ``tests/integration/test_fuzz.py``, the matcher properties of
+``tests/integration/test_hotpath.py``, the allow-paths glob's
+(``tests/unit/test_globmatch.py``) and the agent hook's ``os.path``
+stand-in's (``tests/unit/test_lightpath.py``) with ``WORKTREE_GUARD_FUZZ_EXAMPLES``
 set (the CLI fuzzer, one process per example, gets a tenth of it), prints
 the time each property took, and exits with pytest's status.  A failure
 prints Hypothesis's smallest failing example; paste it into the test as an
@@ -40,7 +42,8 @@ def main(argv: list[str] | None = None) -> int:
     ns = p.parse_args(argv)
     env = dict(os.environ, WORKTREE_GUARD_FUZZ_EXAMPLES=str(ns.examples))
     cmd = [sys.executable, '-m', 'pytest', 'tests/integration/test_fuzz.py',
-           'tests/integration/test_hotpath.py', '-q', '--no-cov',
+           'tests/integration/test_hotpath.py', 'tests/unit/test_globmatch.py',
+           'tests/unit/test_lightpath.py', '-q', '--no-cov',
            '-n', ns.n, '-p', 'no:cacheprovider', '--durations=0',
            '--durations-min=0.5']
     if ns.seed is not None:
