@@ -23,7 +23,6 @@ IFIFO = 0o010000
 
 getcwd = posix.getcwd
 listdir = posix.listdir
-lstat = posix.lstat
 stat = posix.stat
 
 

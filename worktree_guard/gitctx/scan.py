@@ -31,19 +31,12 @@ if TYPE_CHECKING:  # pragma: no cover (typing only)
     from worktree_guard.gitctx.pipes import Started
 
 
-def candidates(repo: Repo, terms: Iterable[bytes],
-               tree: str | None = None,
-               paths: list[str] | None = None) -> set[str]:
-    """The paths of the files in the index (``tree`` None) or in ``tree``
-    that contain one of ``terms`` (fixed strings, case-sensitive); only
-    among ``paths`` (literal pathspecs) when given."""
-    return set(candidate_list(repo, terms, tree, paths))
-
-
 def candidate_list(repo: Repo, terms: Iterable[bytes],
                    tree: str | None = None,
                    paths: list[str] | None = None) -> list[str]:
-    """``candidates`` in git's order: the index's, or the tree's."""
+    """The paths of the files in the index (``tree`` None) or in ``tree``
+    that contain one of ``terms`` (fixed strings, case-sensitive), in
+    git's order; only among ``paths`` (literal pathspecs) when given."""
     return finish(start(repo, terms, tree, paths), tree)
 
 

@@ -152,20 +152,27 @@ def test_internal_errors_have_no_traceback(monkeypatch, capsys) -> None:
     assert 'Traceback' not in err
 
 
-def test_demo_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                   capsys: pytest.CaptureFixture[str]) -> None:
-    """The demo, in-process (its hooks are processes git starts: run
-    unmeasured, as in tests/helpers.run), kept for a look afterwards."""
+@pytest.fixture
+def demo_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Where an in-process demo puts its repositories (tempfile's folder;
+    its hooks are processes git starts: run unmeasured, as in
+    tests/helpers.run)."""
     for var in UNMEASURED:
         monkeypatch.delenv(var, raising=False)
     monkeypatch.chdir(tmp_path)
     import tempfile
     monkeypatch.setattr(tempfile, 'tempdir', str(tmp_path))
+    return tmp_path
+
+
+def test_demo_runs(demo_dir: Path,
+                   capsys: pytest.CaptureFixture[str]) -> None:
+    """The demo, kept for a look afterwards."""
     assert main(['demo', '--keep']) == 0
     stdout = capsys.readouterr().out
     assert 'every verdict as expected' in stdout
     kept = Path(stdout.rsplit('kept: ', 1)[1].strip())
-    assert kept.parent == tmp_path and (kept / 'main-repo' / '.git').is_dir()
+    assert kept.parent == demo_dir and (kept / 'main-repo' / '.git').is_dir()
     assert kept.name.startswith('worktree-guard-demo-')
     # The pushes to the local bare remote: each refusal, then the fix.
     steps = stdout.split('\n$ ')
@@ -185,19 +192,13 @@ def test_demo_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
     assert 'UNEXPECTED' not in stdout
 
 
-def test_demo_leaves_nothing_behind(tmp_path: Path,
-                                    monkeypatch: pytest.MonkeyPatch,
+def test_demo_leaves_nothing_behind(demo_dir: Path,
                                     capsys: pytest.CaptureFixture[str]) -> None:
     """Without ``--keep`` the demo removes its repositories."""
-    for var in UNMEASURED:
-        monkeypatch.delenv(var, raising=False)
-    monkeypatch.chdir(tmp_path)
-    import tempfile
-    monkeypatch.setattr(tempfile, 'tempdir', str(tmp_path))
     assert main(['demo']) == 0
     out = capsys.readouterr().out
     assert 'every verdict as expected' in out and 'kept:' not in out
-    assert list(tmp_path.iterdir()) == []
+    assert list(demo_dir.iterdir()) == []
 
 
 def test_help_lists_every_command_and_the_routed_ones_answer(

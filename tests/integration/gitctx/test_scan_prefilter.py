@@ -11,7 +11,13 @@ from tests.helpers import git
 from worktree_guard.errors import GitError
 from worktree_guard.gitctx import Repo
 from worktree_guard.gitctx.paths import PATHSPEC_MAX
-from worktree_guard.gitctx.scan import candidates
+from worktree_guard.gitctx.scan import candidate_list
+
+
+def candidates(repo: Repo, terms: list[bytes], tree: str | None = None,
+               paths: list[str] | None = None) -> set[str]:
+    return set(candidate_list(repo, terms, tree, paths))
+
 
 FILES = {
     'a.md': 'see ../x\n',
@@ -188,7 +194,8 @@ def test_grep_runs_one_thread_on_two_cpus(
         expected: list[str]) -> None:
     from worktree_guard.gitctx import scan
     monkeypatch.setattr(scan, '_cpus', lambda: cpus)
-    git('config', 'grep.threads', '2', cwd=repo)   # the user's own greps'
+    # The user's grep.threads tunes their own greps, not this one.
+    git('config', 'grep.threads', '2', cwd=repo)
     r = Repo.discover(str(repo))
     assert scan.threads() == expected
     assert candidates(r, [b'../']) == {'a.md', 'bin.dat'}
