@@ -9,7 +9,6 @@ their children (CGI processes, hooks) when the fixture ends.
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -19,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import UNMEASURED
+from tests.helpers import find_tool
 
 HTTP_BACKEND_CANDIDATES = ('/usr/lib/git-core/git-http-backend',
                            '/usr/libexec/git-core/git-http-backend')
@@ -70,8 +70,7 @@ def http_backend() -> str | None:
 
 
 def lighttpd() -> str | None:
-    return shutil.which('lighttpd') or next(
-        (p for p in ('/usr/sbin/lighttpd',) if os.path.exists(p)), None)
+    return find_tool('lighttpd', '/usr/sbin/lighttpd')
 
 
 class Server:

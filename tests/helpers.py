@@ -18,6 +18,24 @@ CACHE_ROOT = Path(os.environ.get(
     os.path.join(os.path.expanduser('~'), '.cache', 'worktree-guard-tests'),
 ))
 
+# Optional tools the suite uses when the machine has them (Debian's
+# chromium and lighttpd, bubblewrap, npm's agent CLIs).  Naming one in
+# WORKTREE_GUARD_TEST_HIDE (comma or space separated) makes the suite act
+# as on a machine without it: .ci/run runs the whole suite that way once,
+# so the coverage gate never depends on an optional package.
+HIDDEN_TOOLS = frozenset(
+    os.environ.get('WORKTREE_GUARD_TEST_HIDE', '').replace(',', ' ').split())
+
+
+def find_tool(name: str, *places: str) -> str | None:
+    """The path of the optional tool ``name`` (on PATH, else the first of
+    ``places`` that exists), or None when absent or hidden."""
+    if name in HIDDEN_TOOLS:
+        return None
+    return shutil.which(name) or next(
+        (p for p in places if os.path.exists(p)), None)
+
+
 
 class Proc:
     def __init__(self, cp: subprocess.CompletedProcess[str]) -> None:

@@ -3,7 +3,6 @@ Chromium from Debian's packages (skipped, with the reason, without it)."""
 from __future__ import annotations
 
 import json
-import shutil
 import struct
 import subprocess
 import zlib
@@ -14,12 +13,13 @@ from typing import Any
 import pytest
 
 from tests.helpers import RepoHandle
+from tests.helpers import find_tool
 from tests.integration.commands.wt.conftest import Work
 from tests.integration.commands.wt.test_wt import Out
 from worktree_guard.commands.wt import html as page
 
 Run = Callable[..., Out]
-CHROMIUM = shutil.which('chromium') or shutil.which('chromium-browser')
+CHROMIUM = find_tool('chromium') or find_tool('chromium-browser')
 FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run',
          '--disable-background-networking', '--disable-component-update',
          '--disable-sync']
@@ -68,22 +68,40 @@ def _pixels(png: bytes) -> list[tuple[int, int, int]]:
     return out  # type: ignore[return-value]
 
 
+def _status_page(repo: RepoHandle, wt: Run, tmp_path: Path,
+                 work: Work) -> Path:
+    """`wt status --html` on three worktrees, two of them in conflict;
+    the page, checked as text (no browser needed)."""
+    work(repo, 'issue-1-a', {'src/app.py': 'print("a")\n'})
+    work(repo, 'issue-2-b', {'src/app.py': 'print("b")\n'})
+    work(repo, 'issue-3-c', {'docs/c.md': 'c\n'})
+    out = tmp_path / 'status.html'
+    r = wt(repo.path, 'status', '--html', str(out))
+    assert r.code == 1, r  # the conflict
+    assert f'wrote {out}' in r.out
+    text = out.read_text()
+    for remote in ('http:', 'https:', '<script', '<link', 'src=', '@import'):
+        assert remote not in text, remote
+    assert text.count('data-forecast="conflict"') == 2  # a+b, b+a
+    return out
+
+
+@pytest.mark.slow
+def test_status_html_as_text(native_repo: RepoHandle, wt: Run,
+                             tmp_path: Path, work: Work) -> None:
+    """The page's command path, covered on machines without a browser
+    (the coverage gate never depends on an optional package)."""
+    text = _status_page(native_repo, wt, tmp_path, work).read_text()
+    assert 'id="matrix"' in text and 'id="landing-order"' in text
+
+
 @pytest.mark.slow
 @pytest.mark.timeout(240)
 @pytest.mark.skipif(CHROMIUM is None, reason='chromium is not installed '
                     '(Debian: apt-get install -y chromium; .ci/run does)')
 def test_page_in_headless_chromium(native_repo: RepoHandle, wt: Run,
                                    tmp_path: Path, work: Work) -> None:
-    work(native_repo, 'issue-1-a', {'src/app.py': 'print("a")\n'})
-    work(native_repo, 'issue-2-b', {'src/app.py': 'print("b")\n'})
-    work(native_repo, 'issue-3-c', {'docs/c.md': 'c\n'})
-    out = tmp_path / 'status.html'
-    r = wt(native_repo.path, 'status', '--html', str(out))
-    assert r.code == 1, r  # the conflict
-    assert f'wrote {out}' in r.out
-    text = out.read_text()
-    for remote in ('http:', 'https:', '<script', '<link', 'src=', '@import'):
-        assert remote not in text, remote
+    out = _status_page(native_repo, wt, tmp_path, work)
     assert CHROMIUM is not None
     profile = tmp_path / 'profile'
     base = [CHROMIUM, *FLAGS, f'--user-data-dir={profile}']
