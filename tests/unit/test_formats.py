@@ -158,6 +158,11 @@ def test_sarif_rules_carry_ids_and_explain_text() -> None:
         RULES['worktree-paths'].explain
     assert by_id['worktree-paths/home-path']['defaultConfiguration'] == \
         {'level': 'warning', 'enabled': True}
+    # Readable names, never equal to the id (a Multitool warning).
+    assert by_id['worktree-paths/home-path']['name'] == \
+        'WorktreePathsHomePath'
+    assert by_id['branch-name']['name'] == 'BranchName'
+    assert all(d['name'] != d['id'] for d in rules)
     assert by_id['branch-name']['properties']['hookId'] == \
         'check-branch-name'
     assert 'hookId' not in by_id['server-policy']['properties']
@@ -196,7 +201,9 @@ def test_sarif_document_validates_and_covers_every_location() -> None:
     assert res[2]['level'] == 'warning'
     assert res[2]['locations'][0]['physicalLocation']['artifactLocation'][
         'uri'] == '%FF%01.md'
-    assert 'region' not in res[3]['locations'][0]['physicalLocation']
+    # A symlink has no line: the region is the file's first line.
+    assert res[3]['locations'][0]['physicalLocation']['region'] == \
+        {'startLine': 1}
     assert 'uriBaseId' not in res[4]['locations'][0]['physicalLocation'][
         'artifactLocation']
     branch = res[5]['locations'][0]
@@ -207,6 +214,7 @@ def test_sarif_document_validates_and_covers_every_location() -> None:
     assert res[6]['locations'][0]['logicalLocations'][0][
         'fullyQualifiedName'] == 'HEAD'
     assert 'ruleIndex' not in res[7]
+    assert run['tool']['driver']['informationUri'].startswith('https://')
     assert run['tool']['driver']['rules'][res[0]['ruleIndex']]['id'] == \
         'worktree-paths/relative-escape'
     assert res[0]['properties'] == {'token': '../x',
@@ -278,8 +286,11 @@ def test_junit_parses_and_counts() -> None:
     r.baseline = '.worktree-guard-baseline.json'
     root = ET.fromstring(junit.render(r))
     assert root.tag == 'testsuites'
-    assert (root.get('tests'), root.get('failures'), root.get('skipped')) \
-        == ('7', '3', '2')
+    assert (root.get('tests'), root.get('failures')) == ('7', '3')
+    # Jenkins' junit-10.xsd: no `skipped` on <testsuites>, only on each
+    # <testsuite>.
+    assert root.get('skipped') is None
+    assert sum(int(s.get('skipped')) for s in root) == 2
     suites = {s.get('name'): s for s in root}
     assert list(suites) == ['branch-name', 'worktree-paths',
                             'protected-branch', 'server-policy']

@@ -29,6 +29,7 @@ if TYPE_CHECKING:  # pragma: no cover (typing only)
 SCHEMA = ('https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/'
           'schemas/sarif-schema-2.1.0.json')
 FINGERPRINT = 'worktreeGuard/v1'
+INFORMATION_URI = 'https://pypi.org/project/worktree-guard/'
 LEVELS = {'error': 'error', 'warn': 'warning', 'off': 'none'}
 
 
@@ -46,7 +47,7 @@ def descriptors() -> list[dict[str, Any]]:
                 props['hookId'] = info.hook_id
             out.append({
                 'id': code,
-                'name': code,
+                'name': rule_name(code),
                 'shortDescription': {
                     'text': info.summary + (f' ({kind})' if kind else '')},
                 'fullDescription': {'text': info.summary},
@@ -56,6 +57,14 @@ def descriptors() -> list[dict[str, Any]]:
                 'properties': props,
             })
     return out
+
+
+def rule_name(code: str) -> str:
+    """SARIF's readable ``name`` of a rule id: ``worktree-paths/escape``
+    is ``WorktreePathsEscape`` (an id and a name that are equal are a
+    Multitool warning)."""
+    return ''.join(w[:1].upper() + w[1:]
+                   for w in code.replace('/', '-').split('-'))
 
 
 def uri(path: str) -> str:
@@ -84,11 +93,12 @@ def location(v: Violation) -> dict[str, Any]:
     if not os.path.isabs(v.path):
         artifact['uriBaseId'] = '%SRCROOT%'
     physical: dict[str, Any] = {'artifactLocation': artifact}
-    if v.line is not None:
-        region = {'startLine': v.line}
-        if v.col is not None:
-            region['startColumn'] = v.col
-        physical['region'] = region
+    # A finding with no line (a symlink, a whole file) is about the file
+    # as a whole: its first line, so every result has a region.
+    region = {'startLine': v.line if v.line is not None else 1}
+    if v.line is not None and v.col is not None:
+        region['startColumn'] = v.col
+    physical['region'] = region
     return {'physicalLocation': physical}
 
 
@@ -137,6 +147,7 @@ def to_dict(result: Result) -> dict[str, Any]:
             'tool': {'driver': {
                 'name': 'worktree-guard',
                 'version': __version__,
+                'informationUri': INFORMATION_URI,
                 'rules': rules,
             }},
             'columnKind': 'unicodeCodePoints',
