@@ -61,7 +61,8 @@ def test_protected_branch(targets: list[BranchTarget], committing: bool,
 
 
 @pytest.mark.parametrize(('operation', 'fix'), [
-    (None, 'git switch -c issue-<N>-<slug>'),
+    (None, 'worktree-guard wt create <N> <title> && worktree-guard wt '
+           'rescue <N>'),
     ('merge', 'git merge --abort'),
     ('cherry-pick', 'git cherry-pick --abort'),
     ('revert', 'git revert --abort'),

@@ -23,8 +23,11 @@ Branches matching `branches.protected` (default main, master) take no
 direct commits (a repository's very first commit is allowed).  At push, a non-fast-forward update or a deletion of a
 protected branch is refused; fast-forward pushes (merges) pass.
 
-Fix: git switch -c issue-<N>-<slug>   (carry the commit to an issue branch),
-then git branch -f main @{upstream} to put main back.""",
+Fix: worktree-guard wt create <N> <title> && worktree-guard wt rescue <N>
+(moves the uncommitted work into the issue's own worktree, keeping a copy
+under refs/worktree-guard/rescued/); without worktrees, git switch -c
+issue-<N>-<slug>.  A commit already made on main: git branch issue-<N>-<slug>
+then git reset --keep @{upstream} to put main back.""",
 )
 
 
@@ -41,8 +44,13 @@ def check(facts: BranchFacts, policy: Policy,
             # --all-files nothing is being committed.
             continue
         if update is None:
-            fix = ['git switch -c issue-<N>-<slug>  (move this work to an '
-                   'issue branch; the staged changes come along)']
+            fix = ['worktree-guard wt create <N> <title> && worktree-guard '
+                   'wt rescue <N>  (move this work into the issue\'s own '
+                   'worktree; a copy stays under refs/worktree-guard/'
+                   'rescued/, and main stays clean for the other '
+                   'worktrees)',
+                   'without worktrees: git switch -c issue-<N>-<slug>  '
+                   '(the staged changes come along)']
             op = target.operation
             if op in ('merge', 'cherry-pick', 'revert'):
                 # git cannot switch branches mid-operation.
