@@ -146,8 +146,10 @@ def _hook_state(worktree_path: str, hdir: str,
     if missing:
         status = 'SILENT'
         notes.append(f"no {' or '.join(missing)} hook in {hdir}")
-        problem = (f"no {missing[0]} hook in {hdir}: worktree-guard "
-                   'install, or pre-commit install')
+        problem = (f"no {' or '.join(missing)} hook in {hdir}: "
+                   'worktree-guard install (every hook), or pre-commit '
+                   'install --hook-type pre-commit --hook-type pre-push '
+                   '--hook-type pre-merge-commit')
     framework = [n for n, k in kinds.items() if k == 'pre-commit']
     if framework and config is None:
         # pre-commit's hook exits 1 when the config is missing.

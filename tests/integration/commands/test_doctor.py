@@ -175,3 +175,17 @@ def test_doctor_on_a_bare_repo_a_gone_worktree_and_a_bad_policy(
     assert ': ok (pre-commit=native, pre-push=native)' in _line(
         proc.stdout, wt)
     assert f'{gone} [issue-9-b]: MISSING folder (prunable)' in proc.stdout
+
+
+def test_the_fix_for_a_repo_without_hooks_installs_every_hook(
+        plain_repo: RepoHandle) -> None:
+    """The one-line fix names every missing hook, and its pre-commit form
+    installs the commit, push and merge hook types, not just one."""
+    state = doctor._hook_state(str(plain_repo.path),
+                               str(plain_repo.path / '.git' / 'hooks'),
+                               frozenset())
+    assert state.status == 'SILENT'
+    assert state.problem is not None
+    assert 'no pre-commit or pre-push hook' in state.problem
+    for kind in ('pre-commit', 'pre-push', 'pre-merge-commit'):
+        assert f'--hook-type {kind}' in state.problem
