@@ -74,12 +74,33 @@ fi
     return f"""#!/bin/sh
 {MARKER}
 # Runs `worktree-guard {args}`; `worktree-guard uninstall{' --server <repo>' if command != 'hook' else ''}` removes it.
-{_reftx_filter(python) if name == 'reference-transaction' else ''}{fast}py={default}
+{_filter(name, python)}{fast}py={default}
 [ -n "$WORKTREE_GUARD_PYTHON" ] && py=$WORKTREE_GUARD_PYTHON
 if [ -n "$py" ] && [ -x "$py" ]; then
     exec "$py" -I -m worktree_guard {args} "$@"
 fi
 exec worktree-guard {args} "$@"
+"""
+
+
+def _filter(name: str, python: str | None) -> str:
+    """The shell lines that end a hook before Python starts when it has
+    nothing to judge."""
+    if name == 'reference-transaction':
+        return _reftx_filter(python)
+    if name == 'commit-msg':
+        return _COMMIT_MSG_FILTER
+    return ''
+
+
+# commit-msg runs for every commit, but judges only what the pre-commit
+# hook does not see: a merge commit (git runs no pre-commit hook for one).
+# A merge being committed leaves MERGE_HEAD in the worktree's git dir
+# (git sets GIT_DIR for its hooks), so any other commit starts no Python:
+# one Python start per commit.
+_COMMIT_MSG_FILTER = """\
+gd=${GIT_DIR:-$(git rev-parse --git-dir 2>/dev/null)}
+[ -n "$gd" ] && [ ! -e "$gd/MERGE_HEAD" ] && exit 0
 """
 
 
