@@ -49,6 +49,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _route(args: list[str]) -> int:
+    if '_ARGCOMPLETE' in os.environ:  # the shell asks for completions
+        from worktree_guard.commands import completion
+        return completion.complete(parser(full=True))
     command = args[:1]
     if command == ['hook'] and args[1:2] not in HELP_FLAGS:
         from worktree_guard.commands import hook
@@ -79,14 +82,17 @@ def _route(args: list[str]) -> int:
     return int(ns.run(ns))
 
 
-def parser() -> argparse.ArgumentParser:
-    """The parser of every command, each declared by its module."""
+def parser(full: bool = False) -> argparse.ArgumentParser:
+    """The parser of every command, each declared by its module.  With
+    ``full`` (shell completion), ``wt``'s own subcommands are in the tree
+    too; otherwise ``wt`` is routed to its parser before this one."""
     import argparse
 
     from worktree_guard import __version__
     from worktree_guard.commands import add_command
     from worktree_guard.commands import baseline
     from worktree_guard.commands import check
+    from worktree_guard.commands import completion
     from worktree_guard.commands import demo
     from worktree_guard.commands import doctor
     from worktree_guard.commands import explain
@@ -108,11 +114,16 @@ def parser() -> argparse.ArgumentParser:
     for add_parser in (check.add_parser, hook.add_parser, policy.add_parser,
                        init.add_parser, install.add_parser,
                        doctor.add_parser, explain.add_parser,
-                       baseline.add_parser, demo.add_parser):
+                       baseline.add_parser, demo.add_parser,
+                       completion.add_parser):
         add_parser(sub)
-    # Routed to wt's own parser before this one: listed for --help only.
-    add_command(sub, 'wt', 'create, list, remove and watch issue worktrees '
-                           "(see 'worktree-guard wt --help')")
+    if full:
+        from worktree_guard.commands import wt
+        wt.add_parser(sub)
+    else:
+        # Routed to wt's own parser before this one: listed for --help.
+        add_command(sub, 'wt', 'create, list, remove and watch issue '
+                               "worktrees (see 'worktree-guard wt --help')")
     add_command(sub, 'agent', 'coding-agent hook: claude, cursor or gemini '
                               '(payload on stdin), or check --path P '
                               '[--cwd D] [--write] (docs/agents.md)')
