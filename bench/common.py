@@ -484,10 +484,18 @@ def machine() -> dict[str, str]:
         'machine': f'{platform.system()} {platform.release()} '
                    f'{platform.machine()}, {os.cpu_count()} CPUs ({cpu})',
         'python': f'{platform.python_implementation()} '
-                  f'{platform.python_version()} ({PYTHON})',
+                  f'{platform.python_version()} ({shown_path(PYTHON)})',
         'git': gitv,
         'load': load,
     }
+
+
+def shown_path(path: str) -> str:
+    """``path`` as results print it: relative to the checkout when it is
+    inside it, so a results file names no one machine's folders."""
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    rel = os.path.relpath(path, root)
+    return path if rel.startswith('..') else rel
 
 
 def commit_id() -> str:

@@ -2,8 +2,8 @@
 """Ecosystem check: worktree-paths on real public repositories.
 
 For each repository of ``manifest.json`` (pinned commits), from a local
-mirror (the maintainers' fetch tool puts them under /work/.mirror, or
-``git clone --mirror`` does):
+mirror (``git clone --mirror`` makes one; README.md says where the
+script looks):
 
 1. a throw-away clone, checked out at the pinned commit on the repo's
    default branch;
@@ -50,7 +50,13 @@ HERE = Path(__file__).resolve().parent
 PROJECT = HERE.parent.parent
 MANIFEST = HERE / 'manifest.json'
 LABELS = HERE / 'labels.json'
-DEFAULT_MIRROR = os.environ.get('WG_ECOSYSTEM_MIRROR', '/work/.mirror')
+# A neutral default under the user's cache folder; --mirror or
+# $WG_ECOSYSTEM_MIRROR name another (README: filling it with git clone
+# --mirror).
+DEFAULT_MIRROR = os.environ.get('WG_ECOSYSTEM_MIRROR') or os.path.join(
+    os.environ.get('XDG_CACHE_HOME') or os.path.join(
+        os.path.expanduser('~'), '.cache'),
+    'worktree-guard', 'ecosystem')
 REPLAY_BRANCH = 'issue-1-replay'
 # The policy of every run: built-in defaults, but never fetch.
 POLICY = 'sync:\n  fetch: false\n'
