@@ -140,9 +140,11 @@ def _commit_oid(repo: Repo, rev: str, trust_oid: bool = True) -> str:
     return oid
 
 
-def _ci_remote_ref(repo: Repo) -> str:
+def _ci_remote_ref(repo: Repo, to_oid: str, from_oid: str) -> str:
     """The branch a CI run judges: the pull/merge request's head branch,
-    else the checked-out branch, else the branch the CI says it built."""
+    else the checked-out branch, else the branch the CI says it built,
+    else (a detached checkout) the one branch whose tip is the judged
+    head and not the base."""
     env = os.environ
     name = env.get('GITHUB_HEAD_REF') or env.get(
         'CI_MERGE_REQUEST_SOURCE_BRANCH_NAME') or repo.head().branch
@@ -150,10 +152,21 @@ def _ci_remote_ref(repo: Repo) -> str:
         name = env['GITHUB_REF'][11:]
     name = name or env.get('CI_COMMIT_BRANCH')
     if not name:
-        raise GuardError('cannot tell which branch is being pushed '
-                         '(HEAD is detached)',
-                         'pass --branch NAME')
+        name = _branch_at(repo, to_oid, from_oid)
     return f'refs/heads/{name}'
+
+
+def _branch_at(repo: Repo, to_oid: str, from_oid: str) -> str:
+    """The name of the one branch (local, else remote-tracking) at the
+    judged head of a detached checkout; the base's own branches do not
+    count."""
+    names = repo.branches_at(to_oid) - repo.branches_at(from_oid)
+    if len(names) == 1:
+        return names.pop()
+    seen = f" ({', '.join(sorted(names))} point at it)" if names else ''
+    raise GuardError('cannot tell which branch is being pushed: HEAD is '
+                     f'detached{seen}',
+                     'pass --branch NAME (the branch under review)')
 
 
 def updates_from_refs(repo: Repo, from_ref: str, to_ref: str,
@@ -167,7 +180,8 @@ def updates_from_refs(repo: Repo, from_ref: str, to_ref: str,
     """
     to_oid = _commit_oid(repo, to_ref, trust_oid=False)
     from_oid = _commit_oid(repo, from_ref, trust_oid=False)
-    remote_ref = f'refs/heads/{branch}' if branch else _ci_remote_ref(repo)
+    remote_ref = f'refs/heads/{branch}' if branch else \
+        _ci_remote_ref(repo, to_oid, from_oid)
     return [RefUpdate('HEAD', to_oid, remote_ref, from_oid)]
 
 

@@ -75,8 +75,9 @@ OPTIONS = (
     Option('--no-policy-from-ref', 'switch', "push stage in CI: judge by "
            "the checkout's own policy file", default=False),
     Option('--branch', 'value', 'push stage in CI: the branch name being '
-           'pushed (default: $GITHUB_HEAD_REF or the current branch)',
-           metavar='NAME'),
+           'pushed (default: $GITHUB_HEAD_REF, the current branch, or on a '
+           'detached checkout the one branch at HEAD that the base is not '
+           'at)', metavar='NAME'),
     Option('--remote', 'value', 'remote being pushed to', metavar='NAME'),
     Option('--policy', 'value', POLICY_HELP, metavar='PATH'),
     Option('--quiet', 'switch', 'print the findings only: no notes, no '

@@ -365,6 +365,25 @@ class Repo:
                        check=False)
         return decode(res.stdout).strip() or None
 
+    def branches_at(self, oid: str) -> set[str]:
+        """The names of the branches whose tip is ``oid``: local
+        branches, and remote-tracking ones without their remote's name
+        (``origin/x`` is ``x``)."""
+        remotes = self.remotes()
+        out = self.out('for-each-ref', '--points-at', oid,
+                       '--format=%(refname)', 'refs/heads/', 'refs/remotes/')
+        names = set()
+        for ref in out.splitlines():
+            if ref.startswith('refs/heads/'):
+                names.add(ref[11:])
+                continue
+            rest = ref[13:]
+            remote = next((r for r in remotes
+                           if rest.startswith(f'{r}/')), None)
+            if remote is not None and rest != f'{remote}/HEAD':
+                names.add(rest[len(remote) + 1:])
+        return names
+
     def is_ancestor(self, ancestor: str, descendant: str) -> bool:
         res = self.git('merge-base', '--is-ancestor', ancestor, descendant,
                        check=False)

@@ -568,6 +568,32 @@ def test_ci_branch_name_sources(plain_repo: RepoHandle,
         .remote_ref == 'refs/heads/b'
 
 
+def test_ci_detached_head_is_the_one_branch_at_it(
+        plain_repo: RepoHandle, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A detached CI checkout of a branch's tip (the README's "anywhere"
+    command, no --branch): the branch at HEAD that is not the base's."""
+    for var in ('GITHUB_HEAD_REF', 'GITHUB_REF', 'CI_COMMIT_BRANCH',
+                'CI_MERGE_REQUEST_SOURCE_BRANCH_NAME'):
+        monkeypatch.delenv(var, raising=False)
+    r = plain_repo
+    r.git('switch', '-q', '-c', 'issue-9-ci')
+    r.commit('ci', files={'ci.txt': 'ci\n'})
+    r.git('push', '-q', 'origin', 'issue-9-ci')
+    r.git('switch', '-q', '--detach', 'origin/issue-9-ci')
+    r.git('remote', 'set-head', 'origin', 'main')  # origin/HEAD: no branch
+    repo = Repo.discover(str(r.path))
+
+    def ref() -> str:
+        return hookinput.updates_from_refs(repo, 'origin/main', 'HEAD',
+                                           None)[0].remote_ref
+
+    assert ref() == 'refs/heads/issue-9-ci'
+    r.git('branch', 'issue-10-twin')   # a second branch at the same commit
+    with pytest.raises(GuardError, match='issue-10-twin, issue-9-ci point '
+                                         'at it'):
+        ref()
+
+
 # -- shallow clones ------------------------------------------------------------------------------
 
 def test_shallow_clone_follows_when_unreachable(plain_repo: RepoHandle,
