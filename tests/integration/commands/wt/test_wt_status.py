@@ -125,7 +125,8 @@ def test_status_hooks_checks(plain_repo: RepoHandle, wt: Run,
     w = work(plain_repo, 'issue-1-a', {'a.txt': 'a\n'})
     r = wt(plain_repo.path, 'status')
     hooks = os.path.join(os.path.realpath(plain_repo.path), '.git', 'hooks')
-    assert f'issue-1-a: hooks: no pre-commit hook in {hooks}' in r.out
+    assert f'issue-1-a: hooks: no pre-commit or pre-push hook in {hooks}' \
+        in r.out
     hook = Path(hooks) / 'pre-commit'
     hook.write_text('#!/bin/sh\nexit 0\n')
     hook.chmod(0o755)
@@ -137,7 +138,7 @@ def test_status_hooks_checks(plain_repo: RepoHandle, wt: Run,
     (plain_repo.path / '.githooks').mkdir()
     shutil.copy(hook, plain_repo.path / '.githooks' / 'pre-commit')
     r = wt(plain_repo.path, 'status')
-    assert f'no pre-commit hook in {w}/.githooks' in r.out
+    assert f'no pre-commit or pre-push hook in {w}/.githooks' in r.out
 
 
 def test_status_pre_commit_hooks(precommit_repo: RepoHandle,
