@@ -38,6 +38,39 @@ repos:
 """
 
 
+# What `init --install-pre-commit` writes when there is no config yet: the
+# hooks of .pre-commit-hooks.yaml, run by the worktree-guard on PATH
+# (`language: system`), so the first run works before anyone has chosen
+# where to pin the hook repository.
+LOCAL_PRE_COMMIT_CONFIG = """\
+# Written by `worktree-guard init --install-pre-commit`: runs the
+# worktree-guard installed on each machine (on PATH).  To pin the hook
+# repository instead, replace `repo: local` and its hooks with the snippet
+# `worktree-guard init` prints (repo: <url>, rev: <sha>).
+minimum_pre_commit_version: 3.2.0
+default_install_hook_types: [pre-commit, pre-merge-commit, pre-push]
+repos:
+  - repo: local
+    hooks:
+      - id: worktree-guard-commit
+        name: worktree-guard (commit rules)
+        entry: worktree-guard check --hook worktree-guard-commit --stage commit
+        language: system
+        pass_filenames: true
+        types: []
+        require_serial: true
+        always_run: true
+        stages: [pre-commit, pre-merge-commit]
+      - id: worktree-guard-push
+        name: worktree-guard (push rules)
+        entry: worktree-guard check --hook worktree-guard-push --stage push
+        language: system
+        pass_filenames: false
+        always_run: true
+        stages: [pre-push]
+"""
+
+
 def policy_template() -> str:
     """A commented policy: every key, with its default, commented out."""
     from worktree_guard.policy import DEFAULTS
@@ -133,7 +166,7 @@ def init(force: bool = False, run_pre_commit: bool = False,
     new = adoption_branch(repo, issue, branch, ask)
     stay = None   # the protected branch the files are written on
     if new is not None:
-        res = spawn(['git', '-C', repo.root, 'switch', '-c', new])
+        res = repo.git('switch', '-c', new, check=False)
         if res.returncode != 0:
             raise GuardError(
                 f'git switch -c {new} failed: '
@@ -167,15 +200,13 @@ def init(force: bool = False, run_pre_commit: bool = False,
         print("    git commit -m 'Adopt worktree-guard'")
         print(f'    git push -u origin {adopt}')
     if run_pre_commit:
-        if not os.path.isfile(os.path.join(repo.root, PRE_COMMIT_CONFIG)):
+        config = os.path.join(repo.root, PRE_COMMIT_CONFIG)
+        if not os.path.lexists(config):
             # pre-commit's hooks fail every commit without a config.
-            raise GuardError(
-                f'no {PRE_COMMIT_CONFIG} in {repo.root}: pre-commit install '
-                'would make every commit fail; not installing',
-                f'save the snippet printed above as {PRE_COMMIT_CONFIG} '
-                '(fill in repo and rev), then run: pre-commit install '
-                '--hook-type pre-commit --hook-type pre-push',
-            )
+            with open(config, 'x', encoding='utf-8') as f:
+                f.write(LOCAL_PRE_COMMIT_CONFIG)
+            print(f'wrote {config} (repo: local, the worktree-guard on '
+                  'PATH; commit it with the policy)')
         res = spawn(['pre-commit', 'install', '--hook-type', 'pre-commit',
                      '--hook-type', 'pre-merge-commit',
                      '--hook-type', 'pre-push'])

@@ -1,5 +1,5 @@
 """`worktree-guard init`, proved on real repositories: what it writes, and
-what it refuses (a pre-commit install without a config)."""
+what it refuses."""
 from __future__ import annotations
 
 import json
@@ -18,50 +18,40 @@ from worktree_guard.commands import doctor
 from worktree_guard import policy as P
 
 
-def test_init_install_pre_commit_refuses_without_config(
-        plain_repo: RepoHandle, hook_repo: tuple[Path, str],
-        precommit_template: Path) -> None:
+def test_init_install_pre_commit_works_on_a_first_run(
+        plain_repo: RepoHandle) -> None:
+    """No config yet: init writes one that runs the worktree-guard on PATH
+    (repo: local), installs pre-commit, and the hooks really judge."""
     r = plain_repo
+    r.git('switch', '-q', '-c', 'issue-1-adopt')
     hooks = r.path / '.git' / 'hooks'
     proc = wg('init', '--install-pre-commit', cwd=r.path)
-    assert proc.returncode == 2, proc
-    assert_no_traceback(proc)
-    assert 'no .pre-commit-config.yaml in' in proc.stderr
-    assert 'would make every commit fail' in proc.stderr
-    assert 'save the snippet printed above as .pre-commit-config.yaml' \
-        in proc.stderr
-    # The policy is written and the snippet printed, but nothing installed.
-    assert (r.path / '.worktree-guard.yaml').exists()
-    assert 'id: worktree-guard-commit' in proc.stdout
-    assert not (hooks / 'pre-commit').exists()
-    assert not (hooks / 'pre-push').exists()
-    r.git('switch', '-q', '-c', 'issue-1-still-commits')
-    assert r.commit('a', files={'a.txt': 'a\n'}).returncode == 0
-    # Once the config exists, it installs, and the hooks really judge.
-    r.write('.pre-commit-config.yaml',
-            precommit_config(hook_repo, 'id: worktree-guard-commit'))
-    r.git('add', '.pre-commit-config.yaml')
-    proc = wg('init', '--force', '--install-pre-commit', cwd=r.path)
     assert proc.returncode == 0, proc
+    assert_no_traceback(proc)
+    config = yaml.safe_load((r.path / '.pre-commit-config.yaml').read_text())
+    assert config['repos'][0]['repo'] == 'local'
+    ids = [h['id'] for h in config['repos'][0]['hooks']]
+    assert ids == ['worktree-guard-commit', 'worktree-guard-push']
     assert 'pre-commit installed at .git/hooks/pre-commit' in proc.stdout
     assert doctor._hook_kind(str(hooks / 'pre-commit')) == 'pre-commit'
-    assert r.commit('b', files={'b.txt': 'b\n'}).returncode == 0
+    r.git('add', '.pre-commit-config.yaml', '.worktree-guard.yaml')
+    assert r.commit('adopt').returncode == 0
     r.git('switch', '-q', '-c', 'feature/bad-name')
     proc = r.commit('c', files={'c.txt': 'c\n'})
     assert proc.returncode == 1 and 'branch-name' in proc.output, proc
 
 
-def test_init_checks_the_config_of_its_own_worktree(
-        precommit_repo: RepoHandle) -> None:
-    """The config pre-commit reads is the one in the worktree it runs in."""
-    r = precommit_repo
-    wt = r.worktree('issue-2-no-config')
-    os.remove(wt / '.pre-commit-config.yaml')
-    proc = wg('init', '--install-pre-commit', cwd=wt)
-    assert proc.returncode == 2
-    assert f'no .pre-commit-config.yaml in {wt}' in proc.stderr
+def test_init_keeps_an_existing_config(
+        plain_repo: RepoHandle, hook_repo: tuple[Path, str]) -> None:
+    """A config that exists is the team's: init installs with it and never
+    rewrites it."""
+    r = plain_repo
+    text = precommit_config(hook_repo, 'id: worktree-guard-commit')
+    r.write('.pre-commit-config.yaml', text)
     proc = wg('init', '--install-pre-commit', cwd=r.path)
     assert proc.returncode == 0, proc
+    assert (r.path / '.pre-commit-config.yaml').read_text() == text
+    assert 'repo: local' not in proc.stdout
 
 
 def test_init_template_schema_instructions_work(
