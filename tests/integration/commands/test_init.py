@@ -3,7 +3,6 @@ what it refuses."""
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import jsonschema
