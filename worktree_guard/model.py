@@ -7,9 +7,10 @@ than the whole branch check on the commit path (ARCHITECTURE.md, start-up).
 """
 from __future__ import annotations
 
-# The base class and the agent hook's checkout records live in ``records``
-# (the agent hook imports only them); they are part of the model, and the
+# The base class, the checkout records and the agent hook's facts live in
+# ``records`` (the agent hook imports only them); they are part of the model, and the
 # aliases re-export them (mypy --strict).
+from worktree_guard.records import Checkout as Checkout  # noqa: PLC0414
 from worktree_guard.records import CheckoutMap as CheckoutMap  # noqa: PLC0414
 from worktree_guard.records import Record as Record  # noqa: PLC0414
 from worktree_guard.records import RepoCheckout as RepoCheckout  # noqa: PLC0414
@@ -284,27 +285,6 @@ class SyncFacts(Record):
         on the server)."""
         return self.base if self.source == 'local' else \
             f'{self.remote}/{self.base}'
-
-
-class Checkout(Record):
-    """A checkout of the repository, for worktree-paths (issue 3).
-
-    ``kind`` is ``current`` (the worktree the hook runs in), ``main`` (the
-    main checkout) or ``worktree`` (another linked worktree).  ``forms`` are
-    the absolute spellings of its root that content may use: the path git
-    lists, its realpath, the shell's logical ``$PWD`` form.  ``name`` is the
-    path below ``worktrees.root`` (``issue-46-docs``) when it lives there.
-    """
-
-    __slots__ = ('kind', 'path', 'forms', 'name', 'branch')
-
-    def __init__(self, kind: str, path: str, forms: list[str],
-                 name: str | None = None, branch: str | None = None) -> None:
-        self.kind = kind
-        self.path = path
-        self.forms = forms
-        self.name = name
-        self.branch = branch
 
 
 class PathChange(Record):

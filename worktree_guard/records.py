@@ -1,4 +1,4 @@
-"""The records' base class and the checkout records of the agent hook.
+"""The records' base class, the checkout records and the agent hook's facts.
 
 ``model`` holds every record and re-exports these; they live here so that
 the agent hook, which runs before every tool call an agent makes, imports
@@ -56,3 +56,43 @@ class CheckoutMap(Record):
     @property
     def linked(self) -> list[RepoCheckout]:
         return [c for c in self.checkouts if c.kind == 'worktree']
+
+
+class Checkout(Record):
+    """A checkout of the repository, for worktree-paths (issue 3).
+
+    ``kind`` is ``current`` (the worktree the hook runs in), ``main`` (the
+    main checkout) or ``worktree`` (another linked worktree).  ``forms`` are
+    the absolute spellings of its root that content may use: the path git
+    lists, its realpath, the shell's logical ``$PWD`` form.  ``name`` is the
+    path below ``worktrees.root`` (``issue-46-docs``) when it lives there.
+    """
+
+    __slots__ = ('kind', 'path', 'forms', 'name', 'branch')
+
+    def __init__(self, kind: str, path: str, forms: list[str],
+                 name: str | None = None, branch: str | None = None) -> None:
+        self.kind = kind
+        self.path = path
+        self.forms = forms
+        self.name = name
+        self.branch = branch
+
+
+class AgentFacts(Record):
+    """What the agent hook reads besides the checkouts (issue 22), for
+    rules/agent_guard.py: ``hooks``, the folders git runs hooks from
+    (``<common>/hooks``, ``core.hooksPath``); ``policy_files``, policy
+    files named outside the usual place (``--policy`` in the pre-commit
+    configuration); ``temp_dirs``, the scratch folders writes may use
+    (``/tmp``, ``/var/tmp``, ``$TMPDIR``, as real paths)."""
+
+    __slots__ = ('hooks', 'policy_files', 'temp_dirs')
+
+    def __init__(self, hooks: list[str] | None = None,
+                 policy_files: list[str] | None = None,
+                 temp_dirs: list[str] | None = None) -> None:
+        self.hooks = hooks if hooks is not None else []
+        self.policy_files = policy_files if policy_files is not None else []
+        self.temp_dirs = temp_dirs if temp_dirs is not None else \
+            ['/tmp', '/var/tmp']

@@ -62,24 +62,29 @@ git_dir=None, home=None)``
 The confidence model (what is an error, what is a warning, and why) is in
 docs/paths.md.
 """
-from __future__ import annotations
-
-from worktree_guard.pathengine.engine import Engine
-from worktree_guard.pathengine.places import Context
-from worktree_guard.pathengine.places import Place
-
+# Every name loads its module on first use (PEP 562): the agent hook
+# imports ``pathengine.places`` alone (no ``engine``, no ``patterns``), and
 # ``findings`` (with ``sites``, ``tokens`` and ``lines``) loads when the
 # engine first judges a hit: a change that holds none of the literals, the
-# usual commit or push, never needs it (PEP 562).
+# usual commit or push, never needs it.  No ``from __future__`` here: the
+# agent hook's path does not pay for it.
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # pragma: no cover (typing only)
+    from worktree_guard.pathengine.engine import Engine
     from worktree_guard.pathengine.findings import Finding
+    from worktree_guard.pathengine.places import Context
+    from worktree_guard.pathengine.places import Place
 
 __all__ = ['Context', 'Engine', 'Finding', 'Place']
 
+_LAZY = {'Context': 'places', 'Place': 'places', 'Engine': 'engine',
+         'Finding': 'findings'}
+
 
 def __getattr__(name: str) -> object:
-    if name == 'Finding':
-        from worktree_guard.pathengine.findings import Finding
-        return Finding
-    raise AttributeError(f'module {__name__!r} has no attribute {name!r}')
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(
+            f'module {__name__!r} has no attribute {name!r}')
+    return getattr(__import__(f'{__name__}.{module}', fromlist=[name]),
+                   name)

@@ -3,21 +3,25 @@
 ``Context`` is what the caller knows (checkouts, root, policy);
 ``Places`` is built from it once per engine and answers, without I/O,
 which checkout an absolute path lies in, how to name it to the user,
-which paths the policy allows, and where one typed path lands
-(``judge``, for the agent guard).  Committed symlinks are followed
+which paths the policy allows, and where a path lands: ``place`` for an
+absolute path, ``judge`` for one typed in a folder.  This is the one
+answer to "where does this path land": the content scanner asks it, and
+so does the agent guard (rules/agent_guard.py, which resolves symlinks on
+disk first and then asks ``place``).  Committed symlinks are followed
 component by component (``follow``).
+
+The agent hook imports this module before every tool call: no ``os``
+(``lightpath``), no ``typing``, no ``from __future__`` (annotations naming
+``TYPE_CHECKING`` types are quoted).
 """
-from __future__ import annotations
-
-import posixpath
-
+from worktree_guard import lightpath
 from worktree_guard.pathengine import text
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # pragma: no cover (typing only)
     from typing import Any
 
-    from worktree_guard.model import Checkout
+    from worktree_guard.records import Checkout
 
 
 class Context:
@@ -39,10 +43,10 @@ class Context:
                  'branch_re', 'container_users', 'symlinks', 'git_dir',
                  'home')
 
-    def __init__(self, checkouts: list[Checkout] | None = None,
+    def __init__(self, checkouts: 'list[Checkout] | None' = None,
                  root: str | None = None, wroot: str = 'trees',
                  resolve: str = 'file', allow: list[str] | None = None,
-                 branch_re: Any = None,
+                 branch_re: 'Any' = None,
                  container_users: frozenset[str] | None = None,
                  symlinks: dict[str, str] | None = None,
                  git_dir: str | None = None,
@@ -73,7 +77,7 @@ class Place:
 
     def __init__(self, where: str, path: str | None = None,
                  rel: str | None = None,
-                 checkout: Checkout | None = None) -> None:
+                 checkout: 'Checkout | None' = None) -> None:
         self.where = where
         self.path = path
         self.rel = rel
@@ -117,7 +121,7 @@ class Places:
                 return True
         return any(r.search(n) for r in self.allow_regex)
 
-    def checkout_of(self, abspath: str) -> tuple[Checkout, str] | None:
+    def checkout_of(self, abspath: str) -> 'tuple[Checkout, str] | None':
         """The checkout an absolute path lies in, and the path inside it."""
         for form, co in self.forms:
             if abspath == form:
@@ -134,7 +138,7 @@ class Places:
             return head == 'issue' and num.isdigit()
         return bool(br.match(name))
 
-    def describe(self, co: Checkout, rel: str = '') -> str:
+    def describe(self, co: 'Checkout', rel: str = '') -> str:
         if co.kind == 'main' and (rel == '.git' or rel.startswith('.git/')):
             return "the repository's git dir"
         if co.kind == 'current':
@@ -145,7 +149,7 @@ class Places:
         return f'worktree {label}' + (f' (branch {co.branch})'
                                       if co.branch else '')
 
-    def in_tree(self, co: Checkout, rel: str) -> str | None:
+    def in_tree(self, co: 'Checkout', rel: str) -> str | None:
         """The in-tree path when the target maps back into this tree."""
         if co.kind in ('current', 'main') and not rel.startswith('.git') \
                 and not (co.kind == 'main' and (
@@ -166,27 +170,36 @@ class Places:
             p = self.ctx.home + p[1:]
         if p.startswith(('$', '~', '%')):
             return Place('unknown')
-        target = text.norm(posixpath.join(cwd, p))
+        target = text.norm(lightpath.join(cwd, p))
         root = self.ctx.root
         if root is not None and self.ctx.symlinks:
             rootn = text.norm(root)
             if target.startswith(rootn + '/'):
                 rel = self.follow(target[len(rootn) + 1:])
-                target = text.norm(posixpath.join(rootn, rel))
+                target = text.norm(lightpath.join(rootn, rel))
+        return self.place(target)
+
+    def place(self, target: str) -> Place:
+        """Where the normalised absolute path ``target`` lands: the
+        deepest of the common git dir and the checkouts that hold it (a
+        checkout inside the git dir, ``<common>/trees/main``, is that
+        checkout)."""
+        hit = self.checkout_of(target)
         git_dir = self.ctx.git_dir
         if git_dir is not None:
             g = text.norm(git_dir)
             if target == g or target.startswith(g + '/'):
-                return Place('git-dir', target, target[len(g) + 1:])
-        hit = self.checkout_of(target)
+                # The checkout's root is as long as the target without
+                # its path inside it.
+                inside = hit is not None and \
+                    len(target) - len(hit[1]) - bool(hit[1]) > len(g)
+                if not inside:
+                    return Place('git-dir', target, target[len(g) + 1:])
         if hit is not None:
             co, rel = hit
-            if co.kind != 'current' and (
-                    rel == '.git' or rel.startswith('.git/')):
+            if rel == '.git' or rel.startswith('.git/'):
                 return Place('git-dir', target, rel, co)
             if co.kind == 'current':
-                if rel == '.git' or rel.startswith('.git/'):
-                    return Place('git-dir', target, rel, co)
                 return Place('inside', target, rel, co)
             if co.kind == 'main':
                 head = rel.split('/', 2)

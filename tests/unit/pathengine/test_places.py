@@ -86,3 +86,22 @@ def test_nested_checkouts() -> None:
         'trees', 'trees/issue-46-docs/x', 'other/y', 'src/x')] == [
         'trees', 'trees/issue-46-docs', 'other', None]
     assert Engine(Context()).worktree_key('other/y') is None
+
+
+def test_place_a_checkout_inside_the_git_dir() -> None:
+    """The bare layout: <common>/trees/main and <common>/trees/issue-<N>
+    are checkouts, the rest of the common dir is the git dir (issue 22:
+    the agent guard asks ``place`` too)."""
+    common = '/w/repo.git'
+    cos = [Checkout('current', f'{common}/trees/issue-1-a',
+                    [f'{common}/trees/issue-1-a'], None, 'issue-1-a'),
+           Checkout('worktree', f'{common}/trees/main',
+                    [f'{common}/trees/main'], None, 'main')]
+    places = Places(Context(cos, cos[0].path, git_dir=common))
+    assert places.place(f'{common}/trees/issue-1-a/x').where == 'inside'
+    assert places.place(f'{common}/trees/issue-1-a').where == 'inside'
+    assert places.place(f'{common}/trees/main/x').where == 'sibling'
+    assert places.place(f'{common}/hooks/x').where == 'git-dir'
+    assert places.place(common).where == 'git-dir'
+    assert places.place(f'{common}/trees/issue-1-a/.git').where == \
+        'git-dir'
