@@ -16,7 +16,10 @@ import pytest
 from worktree_guard import policy as P
 from worktree_guard.model import CheckoutMap
 from worktree_guard.model import RepoCheckout as Checkout
+from worktree_guard.records import AgentFacts
 from worktree_guard.rules import agent_guard as G
+from worktree_guard.rules import agent_shell as S
+from worktree_guard.shell import parse
 
 HOME = '/home/ann'
 MAIN = Checkout('/r', 'main', 'main', '/r/.git')
@@ -43,14 +46,17 @@ def policy(text: str = '') -> P.Policy:
 
 def run(kind: str, what: str | list[str], cwd: str = WT1.root,
         current: Checkout | None = WT1, pol: P.Policy | None = None,
-        contents: list[tuple[str, str]] | None = None) -> G.Verdict:
+        contents: list[tuple[str, str]] | None = None,
+        facts: AgentFacts | None = None,
+        where: CheckoutMap | None = None) -> G.Verdict:
     if kind == 'bash':
         call = G.AgentCall('Bash', 'bash', cwd, command=str(what))
     else:
         paths = [what] if isinstance(what, str) else what
         call = G.AgentCall('Tool', kind, cwd, paths=paths,
                            contents=contents)
-    return G.judge(call, cmap(current), pol or policy(), resolve)
+    return G.judge(call, where or cmap(current), pol or policy(), resolve,
+                   facts)
 
 
 WRITES = [
@@ -62,7 +68,7 @@ WRITES = [
     ('../../README.md', 'the main checkout', '/r/trees/issue-1-a/README.md'),
     ('src/../../../README.md', 'the main checkout', ''),
     ('~/notes.txt', 'outside the repository', 'keep your work inside'),
-    ('/r/.git/hooks/pre-commit', 'the git dir (/r/.git)', ''),
+    ('/r/.git/objects/ab/cd', 'the git dir (/r/.git)', ''),
     ('/r/.git/worktrees/issue-1-a/HEAD', 'the git dir', ''),
     ('.git', 'the git dir of /r/trees/issue-1-a', ''),
     ('/r/trees/issue-3-c/x', 'the main checkout', 'keep your work'),
@@ -110,10 +116,11 @@ def test_write_outside_setting(setting: str, decision: str,
      '/r/trees/shared/cache/x'),
     ("agents:\n  allow-paths: ['~/.cache/**']\n", '~/.cache/pip/x'),
     ("agents:\n  allow-paths: ['/opt/cache/*/data']\n", '/opt/cache/a/data'),
-    ("paths:\n  allow: ['/r/src/gen']\n", '/r/src/gen/x.py'),
-    ("paths:\n  allow: ['re:^/r/vendor/']\n", '/r/vendor/lib.py'),
-    ("paths:\n  allow: ['re:^/x', '/x', '/r/gen']\n", '/r/gen/a'),
-    ("paths:\n  allow: ['/x', 're:^/x', 're:^/r/v']\n", '/r/v/a'),
+    ("paths:\n  allow: ['/opt/gen']\n", '/opt/gen/x.py'),
+    ("paths:\n  allow: ['re:^/opt/vendor/']\n", '/opt/vendor/lib.py'),
+    ("paths:\n  allow: ['re:^/x', '/x', '/opt/gen']\n", '/opt/gen/a'),
+    ("paths:\n  allow: ['/x', 're:^/x', 're:^/opt/v']\n", '/opt/v/a'),
+    ('', '/tmp/scratch.txt'), ('', '/var/tmp/build/x'), ('', '/tmp'),
 ])
 def test_allowed_paths_pass(allow: str, target: str) -> None:
     v = run('write', target, pol=policy(allow))
@@ -149,10 +156,12 @@ def test_reads(setting: str, target: str, decision: str,
         assert 'looks into' in v.warnings[0]
 
 
-def test_read_of_an_allowed_path_says_nothing() -> None:
-    v = run('read', '/r/src/gen/x',
-            pol=policy("paths:\n  allow: ['/r/src/gen']\n"))
-    assert (v.decision, v.warnings) == ('allow', [])
+def test_reads_are_never_denied_by_default() -> None:
+    for target in ('/r/src/gen/x', '/r/.git/config', '/etc/passwd',
+                   '/r/trees/issue-2-b/.worktree-guard.yaml'):
+        v = run('read', target,
+                pol=policy("paths:\n  allow: ['/r/src/gen']\n"))
+        assert v.decision == 'allow', v
 
 
 # -- content ----------------------------------------------------------------------------
@@ -231,10 +240,12 @@ DENIED_BASH = [
     ('FOO=1 sudo -E rm /r/x', ['rm /r/x']),
     ('/bin/rm ~/x', ['rm ~/x']),
     ('rm ../../src/*.py', ['rm ../../src/']),
-    ('git -C /r status', ['git -C /r runs git in the main checkout']),
-    ('git -C ../issue-2-b log', ['git -C ../issue-2-b runs git in worktree']),
-    ('git --git-dir=/r/.git status', ['git --git-dir /r/.git points git']),
-    ('git --work-tree /r status', ['git --work-tree /r points git']),
+    ('git -C /r commit -m x', ['git -C /r runs git in the main checkout']),
+    ('git -C ../issue-2-b add .', ['git -C ../issue-2-b runs git in '
+                                   'worktree']),
+    ('git --git-dir=/r/.git commit', ['git --git-dir /r/.git points git']),
+    ('git --work-tree /r checkout -- .', ['git --work-tree /r points git']),
+    ('git -C /r branch -D x', ['git -C /r runs git']),
     ('git worktree remove ../issue-2-b', ['would remove worktree '
                                           '/r/trees/issue-2-b']),
     ('git worktree remove --force /r/trees/issue-2-b', ['would remove']),
@@ -389,3 +400,207 @@ def test_spec_is_built_on_first_read() -> None:
                                             'bash', 'allow-paths'}
     with pytest.raises(AttributeError, match="no attribute 'NOPE'"):
         G.NOPE  # noqa: B018
+
+
+# -- the guard's own files: a human changes them (issue 22) ---------------------------
+
+PROTECTED = [
+    ('.worktree-guard.yaml', 'the worktree-guard policy file'),
+    ('/r/trees/issue-1-a/.worktree-guard.yaml', 'policy file'),
+    ('/r/.worktree-guard.yaml', 'policy file'),
+    ('/r/trees/issue-2-b/.worktree-guard.yaml', 'policy file'),
+    ('.worktree-guard-baseline.json', 'the worktree-guard baseline file'),
+    ('.claude/settings.json', "the coding agent's settings"),
+    ('.claude/settings.local.json', "agent's settings"),
+    ('.cursor/hooks.json', "agent's settings"),
+    ('.gemini/settings.json', "agent's settings"),
+    ('.codex/config.toml', "agent's settings"),
+    ('.claude', "agent's settings"),
+    ('/r/.git/config', "the repository's git config (/r/.git/config)"),
+    ('/r/.git/config.worktree', 'git config'),
+    ('/r/.git/worktrees/issue-1-a/config.worktree', 'git config'),
+    ('/r/.git/hooks/pre-commit', 'the git hooks folder (/r/.git/hooks)'),
+    ('/r/.git/hooks', 'hooks folder'),
+    ('../../.git/hooks/pre-push', 'hooks folder'),
+]
+
+
+@pytest.mark.parametrize(('target', 'what'), PROTECTED)
+@pytest.mark.parametrize('level', ['deny', 'warn', 'off'])
+def test_the_guards_own_files_are_for_a_human(target: str, what: str,
+                                              level: str) -> None:
+    """Denied whatever `agents.write-outside` says (and allow-paths)."""
+    pol = policy(f"agents:\n  write-outside: {level}\n"
+                 "  allow-paths: ['/**']\n")
+    v = run('write', target, pol=pol)
+    assert v.decision == 'deny', v
+    assert what in v.reasons[0] and 'a human must change it' in \
+        v.reasons[0], v.reasons[0]
+    assert len(v.reasons) == 1
+
+
+@pytest.mark.parametrize(('command', 'what'), [
+    ('echo x > .worktree-guard.yaml', 'redirection > .worktree-guard.yaml'),
+    ("sed -i 's/deny/off/' .worktree-guard.yaml", 'sed'),
+    ('rm -rf .claude', 'rm .claude'),
+    ('cp /tmp/s.json .claude/settings.local.json', 'cp'),
+    ('tee ../../.git/hooks/pre-commit < x', 'tee'),
+    ('echo "[core]" >> /r/.git/config', 'redirection >>'),
+])
+def test_shell_writes_to_the_guards_files_are_denied(command: str,
+                                                     what: str) -> None:
+    v = run('bash', command)
+    assert v.decision == 'deny' and what in v.reasons[0], v
+    assert 'a human must change it' in v.reasons[0]
+
+
+def test_the_guards_files_named_by_the_facts_and_the_policy() -> None:
+    facts = AgentFacts(hooks=['/r/.git/hooks', '/r/trees/issue-1-a/.hooks'],
+                       policy_files=['/r/trees/issue-1-a/ci/wg.yaml'])
+    for target, what in [('.hooks/pre-commit', 'hooks folder'),
+                         ('ci/wg.yaml', 'policy file'),
+                         ('/r/.git/hooks/x', 'hooks folder')]:
+        v = run('write', target, facts=facts)
+        assert what in v.reasons[0], v
+    pol = policy('paths:\n  baseline: ci/./accepted.json\n')
+    assert 'baseline file' in run('write', 'ci/accepted.json',
+                                  pol=pol).reasons[0]
+    assert run('write', '.worktree-guard-baseline.json',
+               pol=pol).decision == 'allow'
+
+
+def test_the_guards_files_open_when_the_hook_is_off() -> None:
+    off = policy('agents:\n  write-outside: off\n  bash: off\n')
+    for target in ('.worktree-guard.yaml', '/r/.git/config'):
+        assert run('write', target, pol=off).decision == 'allow'
+    only_files = policy('agents:\n  bash: off\n')
+    assert run('write', '.claude/settings.json',
+               pol=only_files).decision == 'deny'
+
+
+@pytest.mark.parametrize('target', [
+    '.claude/agents/helper.md', '.worktree-guard.yaml.bak',
+    'docs/.worktree-guard.yaml', '.codex/notes.md', 'src/config',
+])
+def test_files_near_the_guards_own_are_ordinary(target: str) -> None:
+    assert run('write', target).decision == 'allow'
+
+
+# -- allow-paths never open a checkout or a git dir (issue 22) ------------------------
+
+TMAIN = Checkout('/tmp/r', 'main', 'main', '/tmp/r/.git')
+TWT1 = Checkout('/tmp/r/trees/issue-1-a', 'worktree', 'issue-1-a',
+                '/tmp/r/.git/worktrees/issue-1-a')
+TWT2 = Checkout('/tmp/r/trees/issue-2-b', 'worktree', 'issue-2-b',
+                '/tmp/r/.git/worktrees/issue-2-b')
+IN_TMP = CheckoutMap(TWT1, [TMAIN, TWT1, TWT2], '/tmp/r/.git')
+
+
+@pytest.mark.parametrize('allow', [
+    "agents:\n  allow-paths: ['/tmp/**']\n",
+    "agents:\n  allow-paths: ['/**', '**', 'trees/**', '../**']\n",
+    "paths:\n  allow: ['/tmp', '/tmp/r', 're:.*']\n",
+    '',
+])
+@pytest.mark.parametrize(('target', 'where'), [
+    ('/tmp/r/src/app.py', 'the main checkout'),
+    ('/tmp/r/trees/issue-2-b/x', 'worktree /tmp/r/trees/issue-2-b'),
+    ('/tmp/r/.git/objects/x', 'the git dir'),
+    ('/tmp/r/trees/issue-1-a/.git', 'the git dir'),
+    ('/tmp/r/trees/issue-9-ghost/x', 'the main checkout'),
+])
+def test_allow_paths_never_open_a_checkout_or_a_git_dir(
+        allow: str, target: str, where: str) -> None:
+    """The docs' example ('/tmp/**') with the repository under /tmp."""
+    v = run('write', target, cwd=TWT1.root, where=IN_TMP,
+            pol=policy(allow) if allow else None)
+    assert v.decision == 'deny' and where in v.reasons[0], v
+    hooks = run('write', '/tmp/r/.git/hooks/x', cwd=TWT1.root, where=IN_TMP,
+                pol=policy(allow) if allow else None)
+    assert 'hooks folder' in hooks.reasons[0]
+
+
+def test_allow_paths_open_a_folder_of_the_worktrees_root() -> None:
+    """trees/shared-cache is no worktree: allow-paths may open it (and
+    only allow-paths: it is the main checkout's folder)."""
+    pol = policy("agents:\n  allow-paths: ['trees/shared-cache/**']\n")
+    assert run('write', '/r/trees/shared-cache/x',
+               pol=pol).decision == 'allow'
+    assert run('write', '/r/trees/shared-cache/x').decision == 'deny'
+    assert run('write', '/r/trees/issue-2-b/x', pol=policy(
+        "agents:\n  allow-paths: ['trees/**']\n")).decision == 'deny'
+
+
+@pytest.mark.parametrize(('target', 'decision'), [
+    ('/tmp/x.txt', 'allow'), ('/var/tmp/y', 'allow'),
+    ('/scratch/session/z', 'allow'), ('/tmp/r/src/x', 'deny'),
+    ('/tmp/r/trees/issue-2-b/x', 'deny'), ('/tmpx/y', 'deny'),
+    ('/scratch/other', 'deny'),
+])
+def test_scratch_folders_pass_outside_the_repository(
+        target: str, decision: str) -> None:
+    facts = AgentFacts(temp_dirs=['/scratch/session'])
+    v = run('write', target, cwd=TWT1.root, where=IN_TMP, facts=facts)
+    assert v.decision == decision, v
+    assert run('bash', f'cd /tmp && echo x > {target}', cwd=TWT1.root,
+               where=IN_TMP, facts=facts).decision == decision
+
+
+# -- read-only git elsewhere is a read (issue 22) ---------------------------------------
+
+READ_ONLY_GIT = [
+    'git -C /r status', 'git -C ../.. log --oneline -5',
+    'git -C /r diff HEAD~1', 'git -C /r show HEAD:README.md',
+    'git -C /r rev-parse HEAD', 'git -C /r ls-files', 'git -C /r blame x',
+    'git -C /r grep foo', 'git -C /r branch --list', 'git -C /r branch',
+    'git -C /r branch -a -v', 'git -C /r branch --merged main',
+    'git -C /r branch --show-current', 'git -C /r tag', 'git -C /r tag -l',
+    'git -C /r config --get user.name', 'git -C /r config user.name',
+    'git -C /r config get user.name', 'git -C /r stash list',
+    'git -C /r worktree list', 'git -C /r remote -v', 'git -C /r remote',
+    'git -C /r reflog', 'git -C /r symbolic-ref HEAD',
+    'git -C /r --no-pager log', 'git -C ../issue-2-b status',
+    'git --git-dir=/r/.git log', 'git --work-tree /r status',
+    'git -C /r -c core.pager=cat log', 'git -C /r/trees/issue-2-b diff',
+    'git --git-dir=src log',
+]
+
+
+@pytest.mark.parametrize('command', READ_ONLY_GIT)
+def test_read_only_git_elsewhere_is_a_read(command: str) -> None:
+    v = run('bash', command)
+    assert v.decision == 'allow', v
+    assert 'read-only git command' in v.warnings[0], v.warnings
+    quiet = run('bash', command,
+                pol=policy('agents:\n  read-outside: allow\n'))
+    assert (quiet.decision, quiet.warnings) == ('allow', [])
+    strict = run('bash', command,
+                 pol=policy('agents:\n  read-outside: deny\n'))
+    assert strict.decision == 'deny'
+
+
+@pytest.mark.parametrize('command', [
+    'git -C /r commit -m x', 'git -C /r branch new', 'git -C /r branch -d x',
+    'git -C /r branch --set-upstream-to=o/m', 'git -C /r tag v1',
+    'git -C /r tag -a v1 -m x', 'git -C /r config user.name x',
+    'git -C /r config --unset x', 'git -C /r config set x y',
+    'git -C /r stash', 'git -C /r stash pop', 'git -C /r remote add o u',
+    'git -C /r remote -x', 'git -C /r symbolic-ref HEAD refs/heads/x',
+    'git -C /r symbolic-ref -d HEAD', 'git -C /r log --output=/r/x',
+    'git -C /r fetch', 'git -C /r reflog expire', 'git -C /r checkout -- x',
+    'git -C /r worktree add x', 'git -C /r add .',
+])
+def test_git_that_may_write_elsewhere_is_denied(command: str) -> None:
+    assert run('bash', command).decision == 'deny'
+
+
+@pytest.mark.parametrize(('command', 'reads'), [
+    ('git status', True), ('git', True), ('git --version', True),
+    ('sudo git -C x log', True), ('ls', False), ('git commit', False),
+    ('git tag -l -d x', False), ('git branch --list -D x', False),
+    ('git config -l', True), ('git config --add a b', False),
+    ('git submodule status', True), ('git notes show', True),
+    ('git branch -- x', False), ('git branch --contains', True),
+])
+def test_git_reads_only(command: str, reads: bool) -> None:
+    assert S.git_reads_only(parse(command)[0]) is reads

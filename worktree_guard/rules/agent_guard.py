@@ -30,8 +30,12 @@ if TYPE_CHECKING:  # pragma: no cover (typing only)
 
     from worktree_guard.rules.spec import RuleSpec
 
+    from worktree_guard.pathengine.places import Place
+    from worktree_guard.pathengine.places import Places
+    from worktree_guard.records import AgentFacts
+    from worktree_guard.records import Checkout
     from worktree_guard.records import CheckoutMap
-    from worktree_guard.records import RepoCheckout as Checkout
+    from worktree_guard.records import RepoCheckout
     from worktree_guard.model import Violation
     from worktree_guard.policy import Policy
     from worktree_guard.shell import Command
@@ -121,18 +125,21 @@ class AgentCall:
     folder (absolute).
     """
 
-    __slots__ = ('tool', 'kind', 'paths', 'contents', 'command', 'cwd')
+    __slots__ = ('tool', 'kind', 'paths', 'contents', 'command', 'cwd',
+                 'sandboxed')
 
     def __init__(self, tool: str, kind: str, cwd: str,
                  paths: list[str] | None = None,
                  contents: list[tuple[str, str]] | None = None,
-                 command: str | None = None) -> None:
+                 command: str | None = None,
+                 sandboxed: bool = False) -> None:
         self.tool = tool
         self.kind = kind
         self.cwd = cwd
         self.paths = paths if paths is not None else []
         self.contents = contents if contents is not None else []
         self.command = command
+        self.sandboxed = sandboxed
 
     def __repr__(self) -> str:
         return f'AgentCall({self.tool!r}, {self.kind!r}, {self.paths!r})'
@@ -157,12 +164,15 @@ class Verdict:
 
 
 def judge(call: AgentCall, cmap: 'CheckoutMap', policy: 'Policy',
-          resolve: 'Callable[[str, str], str]') -> Verdict:
-    """The verdict on one tool call."""
+          resolve: 'Callable[[str, str], str]',
+          facts: 'AgentFacts | None' = None) -> Verdict:
+    """The verdict on one tool call.  ``policy`` is the trusted one (the
+    policy committed on the base: gitctx/trust.py), ``facts`` what the
+    hook read besides the checkouts (hooks folders, scratch folders)."""
     verdict = Verdict()
     if cmap.current is None:
         return verdict
-    judge_ = _Judge(cmap, policy, resolve, verdict)
+    judge_ = _Judge(cmap, policy, resolve, verdict, facts)
     if call.kind == 'write':
         for raw in call.paths:
             judge_.write(raw, call.cwd, f'{call.tool} of')
@@ -174,6 +184,34 @@ def judge(call: AgentCall, cmap: 'CheckoutMap', policy: 'Policy',
     elif call.kind == 'bash' and call.command is not None:
         judge_.bash(call.command, call.cwd, 0)
     return verdict
+
+
+def fact_checkouts(cmap: 'CheckoutMap', wroot: str) -> 'list[Checkout]':
+    """The checkouts as the path engine's records: kind ``current`` for
+    the one holding the session, ``name`` below ``worktrees.root``."""
+    from worktree_guard.records import Checkout
+    main = cmap.main
+    out = []
+    for c in cmap.checkouts:
+        name = None
+        if main is not None and c.kind == 'worktree' and \
+                c.root.startswith(f'{main.root}/{wroot}/'):
+            name = c.root[len(main.root) + len(wroot) + 2:]
+        kind = 'current' if c is cmap.current else c.kind
+        out.append(Checkout(kind, c.root, [c.root], name, c.branch))
+    return out
+
+
+def places(cmap: 'CheckoutMap', wroot: str) -> 'Places':
+    """The path engine's ``Places`` of the checkouts: where a path lands
+    (``Places.place``) is the engine's answer, here as in the content
+    scanner."""
+    from worktree_guard.pathengine.places import Context
+    from worktree_guard.pathengine.places import Places
+    cur = cmap.current
+    return Places(Context(fact_checkouts(cmap, wroot),
+                          cur.root if cur is not None else None, wroot,
+                          git_dir=cmap.common_dir))
 
 
 def write_severity(policy: 'Policy', kind: str) -> str:
@@ -203,70 +241,93 @@ def scan_content(text: str, rel_path: str, cmap: 'CheckoutMap',
                  for c in cmap.checkouts]
     if not any(lit in data for lit in literals):
         return []   # nothing the scanner could find: skip its import
-    from worktree_guard.model import Checkout as FactCheckout
     from worktree_guard.model import PathChange
     from worktree_guard.model import PathFacts
     from worktree_guard.rules import worktree_paths
-    main = cmap.main
-    checkouts = []
-    for c in cmap.checkouts:
-        name = None
-        if main is not None and c.kind == 'worktree' and \
-                c.root.startswith(f'{main.root}/{wroot}/'):
-            name = c.root[len(main.root) + len(wroot) + 2:]
-        kind = 'current' if c is cur else c.kind
-        checkouts.append(FactCheckout(kind, c.root, [c.root], name,
-                                      c.branch))
+    checkouts = fact_checkouts(cmap, wroot)
     change = PathChange(None, [], data, [(0, len(data), rel_path)], False)
     facts = PathFacts(cur.root, checkouts, [change])
     return worktree_paths.check(facts, policy)
 
 
+# An agent's own settings files, per agent (a human changes them): the
+# hook itself is installed there.
+SETTINGS_FILES = ('.claude/settings.json', '.claude/settings.local.json',
+                  '.cursor/hooks.json', '.gemini/settings.json',
+                  '.codex/config.toml')
+_SETTINGS_DIRS = ('.claude', '.cursor', '.gemini', '.codex')
+# The scratch folders every system has; ``AgentFacts.temp_dirs`` adds
+# ``$TMPDIR`` and the real paths.
+TEMP_DIRS = ('/tmp', '/var/tmp')
+
+
 class _Judge:
     def __init__(self, cmap: 'CheckoutMap', policy: 'Policy',
                  resolve: 'Callable[[str, str], str]',
-                 verdict: Verdict) -> None:
+                 verdict: Verdict, facts: 'AgentFacts | None') -> None:
+        from worktree_guard.records import AgentFacts
         self.cmap = cmap
         self.policy = policy
         self.resolve = resolve
         self.verdict = verdict
-        self.cur: Checkout = cmap.current  # type: ignore[assignment]
+        self.facts = facts if facts is not None else AgentFacts()
+        self.cur: RepoCheckout = cmap.current  # type: ignore[assignment]
         self.agents: dict[str, Any] = policy['agents']
         self.wroot = str(policy['worktrees']['root']).strip('/')
+        self.places = places(cmap, self.wroot)
         main = cmap.main
         self.base = main.root if main is not None else self.cur.root
+        # The guard's own files: off only when the hook is off.
+        self.guarding = self.agents['write-outside'] != 'off' or \
+            self.agents['bash'] != 'off'
 
     # -- where a path lies ---------------------------------------------------
 
     def locate(self, p: str) -> tuple[str, str] | None:
         """``None`` inside this worktree, else (kind, description): kind is
         ``main``, ``worktree``, ``git-dir`` or ``outside``."""
-        common = self.cmap.common_dir
-        if _within(p, common) or _within(p, self.cur.git_dir):
-            return 'git-dir', f'the git dir ({common})'
-        best: Checkout | None = None
-        for c in self.cmap.checkouts:
-            if _within(p, c.root) and (best is None or
-                                       len(c.root) > len(best.root)):
-                best = c
-        if best is None:
-            return 'outside', 'outside the repository'
-        rel = p[len(best.root) + 1:]
-        if rel == '.git' or rel.startswith('.git/'):
-            return 'git-dir', f'the git dir of {best.root}'
-        if best is self.cur:
+        return self.where(self.places.place(p))
+
+    def where(self, place: 'Place') -> tuple[str, str] | None:
+        """``locate`` of a ``Place`` the path engine gave."""
+        w = place.where
+        co = place.checkout
+        if w == 'inside':
             return None
-        return best.kind, self.describe(best)
+        if w == 'git-dir':
+            if co is None:
+                return 'git-dir', f'the git dir ({self.cmap.common_dir})'
+            return 'git-dir', f'the git dir of {co.path}'
+        if co is None:   # outside, home
+            return 'outside', 'outside the repository'
+        # A sibling the engine names by its folder alone (no worktree
+        # there) is still the main checkout's folder.
+        kind = 'main' if co.kind == 'main' else 'worktree'
+        return kind, self.describe(co.kind, co.path, co.branch)
 
-    def describe(self, c: 'Checkout') -> str:
-        if c.kind == 'main':
-            return f'the main checkout ({c.root})'
-        branch = f', branch {c.branch}' if c.branch else ''
-        return f'worktree {c.root}{branch}'
+    def describe(self, kind: str, root: str, branch: str | None) -> str:
+        if kind == 'main':
+            return f'the main checkout ({root})'
+        return f'worktree {root}' + (f', branch {branch}' if branch else '')
 
-    def allowed(self, raw: str, p: str) -> bool:
+    def allowed(self, raw: str, p: str, place: 'Place') -> bool:
+        """Does a write (or a cd) to ``p`` outside this worktree pass?
+        Devices always; then only places outside every checkout and git
+        dir: the scratch folders, ``agents.allow-paths`` and
+        ``paths.allow``.  Those may also open a folder of the main
+        checkout's worktrees root that is no worktree
+        (``trees/shared-cache``); never a checkout, a sibling worktree or
+        a git dir, whatever they say."""
         if raw in _DEVICES or p in _DEVICES or raw.startswith('/dev/fd/'):
             return True
+        co = place.checkout
+        if co is None and place.where != 'git-dir':
+            temps = (*TEMP_DIRS, *self.facts.temp_dirs)
+            if any(_within(p, t) for t in temps):
+                return True
+        elif not (place.where == 'main' and place.rel is not None and
+                  place.rel.startswith(self.wroot + '/')):
+            return False
         for entry in self.policy['paths']['allow']:
             if entry.startswith('re:'):
                 from worktree_guard.policy import compile_regex
@@ -287,6 +348,33 @@ class _Judge:
             if match_path(pattern, p):
                 return True
         return False
+
+    def protected(self, p: str, place: 'Place') -> str | None:
+        """What ``p`` is when it is one of the guard's own files, which a
+        human must change: the policy and baseline files of a checkout,
+        the agents' settings files, the repository's config files and
+        the folders its hooks run from."""
+        common = self.cmap.common_dir
+        if p in (f'{common}/config', f'{common}/config.worktree') or any(
+                p == f'{c.git_dir}/config.worktree'
+                for c in self.cmap.checkouts):
+            return f"the repository's git config ({p})"
+        for hooks in self.facts.hooks or [f'{common}/hooks']:
+            if _within(p, hooks):
+                return f'the git hooks folder ({hooks})'
+        if p in self.facts.policy_files:
+            return 'the worktree-guard policy file'
+        rel = place.rel
+        if place.checkout is None or place.where == 'git-dir' or rel is None:
+            return None
+        from worktree_guard import lightpath
+        if rel == '.worktree-guard.yaml':
+            return 'the worktree-guard policy file'
+        if rel == lightpath.normpath(str(self.policy['paths']['baseline'])):
+            return 'the worktree-guard baseline file'
+        if rel in SETTINGS_FILES or rel in _SETTINGS_DIRS:
+            return "the coding agent's settings"
+        return None
 
     def fix(self, kind: str, p: str) -> str:
         if kind == 'main':
@@ -312,11 +400,18 @@ class _Judge:
     def write(self, raw: str, cwd: str, what: str,
               level: str | None = None) -> None:
         p = self.resolve(raw, cwd)
-        where = self.locate(p)
-        if where is None or self.allowed(raw, p):
+        place = self.places.place(p)
+        shown = raw if raw == p else f'{raw} (= {p})'
+        guarded = self.protected(p, place) if self.guarding else None
+        if guarded is not None:
+            self.flag('deny', f'{what} {shown} changes {guarded}: a human '
+                              'must change it, not a coding agent; ask the '
+                              'user to make this change')
+            return
+        where = self.where(place)
+        if where is None or self.allowed(raw, p, place):
             return
         kind, desc = where
-        shown = raw if raw == p else f'{raw} (= {p})'
         self.flag(level or self.agents['write-outside'],
                   f'{what} {shown} writes in {desc}, outside this worktree '
                   f'({self.cur.root}); {self.fix(kind, p)}')
@@ -327,7 +422,7 @@ class _Judge:
             return
         p = self.resolve(raw, cwd)
         where = self.locate(p)
-        if where is None or where[0] == 'outside' or self.allowed(raw, p):
+        if where is None or where[0] == 'outside':
             return
         self.flag(level, f'{tool} of {raw} looks into {where[1]}, not this '
                          f'worktree ({self.cur.root}): what you read there '
@@ -382,9 +477,10 @@ class _Judge:
             elif kind == S.CD:
                 cwd = self.cd(word, cwd, level)
             elif kind == S.GIT_C:
-                gcwd = self.git_c(word, gcwd, level)
+                gcwd = self.git_c(word, gcwd, level, S.git_reads_only(cmd))
             elif kind in (S.GIT_DIR, S.WORK_TREE):
-                self.git_location(kind, word, gcwd, level)
+                self.git_location(kind, word, gcwd, level,
+                                  S.git_reads_only(cmd))
             elif kind == S.SWITCH:
                 self.branch_switch(word.text, gcwd, level)
             elif kind == S.REMOVE:
@@ -397,31 +493,53 @@ class _Judge:
 
     def cd(self, dest: 'Word', cwd: str, level: str) -> str:
         p = self.resolve(dest.text, cwd)
-        where = self.locate(p)
-        if where is not None and not self.allowed(dest.text, p):
+        place = self.places.place(p)
+        where = self.where(place)
+        if where is not None and not self.allowed(dest.text, p, place):
             self.flag(level, f'cd {dest.text} leaves this worktree for '
                              f'{where[1]}; stay in {self.cur.root}')
         return p
 
-    def git_c(self, value: 'Word', gcwd: str, level: str) -> str:
+    def git_c(self, value: 'Word', gcwd: str, level: str,
+              reads_only: bool = False) -> str:
         gcwd = self.resolve(value.text, gcwd)
-        where = self.locate(gcwd)
-        if where is not None and not self.allowed(value.text, gcwd):
-            self.flag(level, f'git -C {value.text} runs git in '
-                             f'{where[1]}, not this worktree '
-                             f'({self.cur.root})')
+        place = self.places.place(gcwd)
+        where = self.where(place)
+        if where is None or self.allowed(value.text, gcwd, place):
+            return gcwd
+        if reads_only:
+            self.git_read(f'git -C {value.text}', where)
+            return gcwd
+        self.flag(level, f'git -C {value.text} runs git in '
+                         f'{where[1]}, not this worktree '
+                         f'({self.cur.root})')
         return gcwd
 
+    def git_read(self, what: str, where: tuple[str, str]) -> None:
+        """A read-only git command pointed elsewhere: judged as a read
+        (``agents.read-outside``), like a file tool's."""
+        level = self.agents['read-outside']
+        if where[0] != 'outside' and level != 'allow':
+            self.flag(level, f'{what} (a read-only git command) looks into '
+                             f'{where[1]}, not this worktree '
+                             f'({self.cur.root})')
+
     def git_location(self, opt: str, value: 'Word', cwd: str,
-                     level: str) -> None:
+                     level: str, reads_only: bool = False) -> None:
         p = self.resolve(value.text, cwd)
+        place = self.places.place(p)
         if opt == '--git-dir':
             ok = p in (self.cur.git_dir, f'{self.cur.root}/.git')
         else:
-            ok = self.locate(p) is None
-        if not ok and not self.allowed(value.text, p):
-            self.flag(level, f'git {opt} {value.text} points git at '
-                             f'{p}, not this worktree ({self.cur.root})')
+            ok = self.where(place) is None
+        if ok or self.allowed(value.text, p, place):
+            return
+        if reads_only:
+            self.git_read(f'git {opt} {value.text}',
+                          self.where(place) or ('git-dir', p))
+            return
+        self.flag(level, f'git {opt} {value.text} points git at '
+                         f'{p}, not this worktree ({self.cur.root})')
 
     def branch_switch(self, sub: str, gcwd: str, level: str) -> None:
         main = self.cmap.main
@@ -442,9 +560,10 @@ class _Judge:
         p = self.resolve(word.text, cwd)
         victim = next((c for c in self.cmap.linked if c.root == p), None)
         if victim is not None and victim is not self.cur:
+            what = self.describe(victim.kind, victim.root, victim.branch)
             self.flag(level, f'git worktree remove {word.text} would remove '
-                             f'{self.describe(victim)}, another issue\'s '
-                             'work; leave it to its agent')
+                             f"{what}, another issue's work; leave it to "
+                             'its agent')
 
 
 def _within(p: str, root: str) -> bool:

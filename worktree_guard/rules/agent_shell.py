@@ -246,3 +246,106 @@ def _switches_branch(sub: str, args: list[str]) -> bool:
     if sub == 'reset':
         return '--hard' in args
     return False
+
+
+# -- read-only git commands (issue 22) ---------------------------------------------
+
+# git subcommands that only read, whatever their arguments (an output file,
+# `--output`, is checked apart).  `git -C <other checkout>` with one of
+# these is a read, judged as reads are (agents.read-outside), not as a
+# write.  Anything not listed here, or listed below with arguments that
+# write, is judged as a command that may write.
+GIT_READ_ONLY = frozenset((
+    'status', 'log', 'diff', 'show', 'rev-parse', 'ls-files', 'ls-tree',
+    'blame', 'annotate', 'grep', 'cat-file', 'rev-list', 'describe',
+    'shortlog', 'whatchanged', 'for-each-ref', 'show-ref', 'merge-base',
+    'name-rev', 'cherry', 'diff-tree', 'diff-index', 'diff-files',
+    'count-objects', 'var', 'help', 'version', 'check-ignore', 'check-attr',
+    'check-ref-format', 'check-mailmap', 'range-diff', 'show-branch',
+    'verify-commit', 'verify-tag', 'ls-remote'))
+# Subcommands that read with some arguments only: their reading forms.
+_BRANCH_WRITES = frozenset((
+    '-d', '-D', '--delete', '-m', '-M', '--move', '-c', '-C', '--copy',
+    '-f', '--force', '-u', '--set-upstream-to', '--unset-upstream',
+    '--edit-description', '-t', '--track', '--no-track', '--create-reflog'))
+_BRANCH_VALUES = frozenset(('--contains', '--no-contains', '--merged',
+                            '--no-merged', '--points-at', '--sort',
+                            '--format'))
+_TAG_WRITES = frozenset(('-d', '--delete', '-a', '--annotate', '-s',
+                         '--sign', '-u', '--local-user', '-f', '--force',
+                         '-m', '--message', '-F', '--file', '-e',
+                         '--edit', '--create-reflog'))
+_CONFIG_READS = frozenset(('--get', '--get-all', '--get-regexp',
+                           '--get-urlmatch', '--get-color',
+                           '--get-colorbool', '-l', '--list'))
+_CONFIG_WRITES = frozenset(('--add', '--unset', '--unset-all',
+                            '--replace-all', '--rename-section',
+                            '--remove-section', '-e', '--edit'))
+_SUB_READS = {'stash': ('list', 'show'), 'worktree': ('list',),
+              'notes': ('list', 'show'), 'reflog': ('show', 'exists'),
+              'remote': ('show', 'get-url'), 'submodule': ('status',),
+              'config': ('get', 'list')}
+
+
+def git_reads_only(cmd: 'Command') -> bool:
+    """``cmd`` is a git command that only reads (``GIT_READ_ONLY`` and
+    the reading forms of ``branch``, ``tag``, ``config``, ``stash``,
+    ``worktree``, ``notes``, ``reflog``, ``remote``, ``submodule``,
+    ``symbolic-ref``); an output file (``--output``) or a redirection
+    is judged on its own as a write."""
+    words = _strip_wrappers(cmd.words)
+    if not words or _basename(words[0].text) != 'git':
+        return False
+    args = [w.text for w in words[1:]]
+    i = 0
+    while i < len(args) and args[i].startswith('-'):
+        i += 2 if args[i] in _GIT_VALUE_OPTS else 1
+    if i >= len(args):
+        return True   # `git`, `git --version`
+    sub, rest = args[i], args[i + 1:]
+    if any(a.startswith('--output') for a in rest):
+        return False
+    if sub in GIT_READ_ONLY:
+        return True
+    options = [a for a in rest if a.startswith('-')]
+    operands = _git_operands(sub, rest)
+    if sub == 'branch':
+        if any(o.partition('=')[0] in _BRANCH_WRITES for o in options):
+            return False
+        return not operands or bool({'-l', '--list', '--show-current'}
+                                    & set(options))
+    if sub == 'tag':
+        if any(o.partition('=')[0] in _TAG_WRITES for o in options):
+            return False
+        return not operands or bool({'-l', '--list', '-v', '--verify'}
+                                    & set(options))
+    if sub == 'symbolic-ref':
+        return len(operands) == 1 and not {'-d', '--delete'} & set(options)
+    if sub == 'config' and operands[:1] not in (['get'], ['list']):
+        if any(o in _CONFIG_WRITES for o in options):
+            return False
+        return bool(_CONFIG_READS & set(options)) or len(operands) == 1
+    if not operands:   # `git reflog`, `git remote [-v]` list; `git stash`
+        return sub == 'reflog' or (sub == 'remote' and
+                                   options in ([], ['-v'], ['--verbose']))
+    return operands[0] in _SUB_READS.get(sub, ())
+
+
+def _git_operands(sub: str, rest: list[str]) -> list[str]:
+    """The words of a git subcommand that are no option (nor an option's
+    value, for ``branch``'s)."""
+    out: list[str] = []
+    i = 0
+    while i < len(rest):
+        a = rest[i]
+        if a == '--':
+            out += rest[i + 1:]
+            break
+        if a.startswith('-'):
+            if sub == 'branch' and a in _BRANCH_VALUES and \
+                    i + 1 < len(rest) and not rest[i + 1].startswith('-'):
+                i += 1
+        else:
+            out.append(a)
+        i += 1
+    return out
