@@ -3,8 +3,10 @@
 
 The agent runs this before every tool call with a JSON payload on stdin.
 This module reads the payload, turns it into an ``AgentCall``, gathers the
-checkouts from files (gitctx/checkouts.py, no git process), loads the policy
-(its cache, no yaml) and lets rules/agent_guard.py decide.  Then it prints
+checkouts from files (gitctx/checkouts.py, no git process), takes the
+policy committed on the protected base (gitctx/trust.py: its cache, no
+yaml, no git; never the agent's own working-tree file) and lets
+rules/agent_guard.py decide.  Then it prints
 the decision in the agent's own format (docs/agents.md cites each
 contract):
 
@@ -144,8 +146,11 @@ def failure(kind: str, error: Exception) -> 'Verdict':
 
 
 def evaluate(call: 'AgentCall') -> 'Verdict':
-    """Facts (files, no git), policy (cached), then the rule."""
-    from worktree_guard import policy as policy_mod
+    """Facts (files, no git), the trusted policy (the one committed on the
+    base, cached: gitctx/trust.py; never the worktree's own file), then
+    the rule."""
+    from worktree_guard.gitctx import trust
+    from worktree_guard.gitctx.checkouts import agent_facts
     from worktree_guard.gitctx.checkouts import checkout_map
     from worktree_guard.gitctx.checkouts import resolve_target
     from worktree_guard.rules.agent_guard import Verdict
@@ -153,9 +158,10 @@ def evaluate(call: 'AgentCall') -> 'Verdict':
     cmap = checkout_map(call.cwd)
     if cmap is None or cmap.current is None:
         return Verdict()   # not in a repository: nothing to guard
-    cur = cmap.current
-    pol = policy_mod.load(cur.root, None, cur.git_dir)
-    return judge(call, cmap, pol, resolve_target)
+    config = trust.read_config(cmap.common_dir)
+    pol = trust.trusted_policy(cmap.common_dir, config).policy
+    return judge(call, cmap, pol, resolve_target,
+                 agent_facts(cmap, config, cmap.current.root))
 
 
 def _debug() -> bool:

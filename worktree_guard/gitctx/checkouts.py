@@ -14,12 +14,15 @@ an absolute real path.  (The path engine of issue 12 will take it over.)
 No ``os`` here (``lightpath`` instead): this is the agent hook's path.
 """
 from worktree_guard import lightpath as P
+from worktree_guard.records import AgentFacts
 from worktree_guard.records import CheckoutMap
 from worktree_guard.records import RepoCheckout
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # pragma: no cover (typing only)
     from collections.abc import Mapping
+
+    from worktree_guard.gitctx.trust import Config
 
 
 def _read(path: str) -> str | None:
@@ -132,3 +135,51 @@ def resolve_target(path: str, cwd: str,
     if not P.isabs(path):
         path = P.join(cwd, path)
     return P.realpath(path)
+
+
+def _environ(name: str) -> str | None:
+    """An environment variable, without ``os`` (``posix.environ`` holds
+    bytes)."""
+    import posix
+    value = posix.environ.get(name.encode())
+    return value.decode('utf-8', 'surrogateescape') if value else None
+
+
+def policy_args(text: str) -> list[str]:
+    """The ``--policy`` values of a pre-commit configuration (YAML read
+    as words: ``args: [--policy, x]``, ``--policy=x``, ``- --policy``)."""
+    for c in '[],\'"':
+        text = text.replace(c, ' ')
+    words = [w for w in text.split() if w != '-']   # YAML list items
+    out = []
+    for i, w in enumerate(words):
+        if w.startswith('--policy='):
+            out.append(w[9:])
+        elif w == '--policy' and i + 1 < len(words):
+            out.append(words[i + 1])
+    return [w for w in out if w and not w.startswith('-')]
+
+
+def agent_facts(cmap: CheckoutMap, config: 'Config',
+                root: str) -> AgentFacts:
+    """What the agent guard needs besides the checkouts, read from files:
+    the folders git runs hooks from, the policy files the pre-commit
+    configuration of the worktree at ``root`` names with ``--policy``
+    (relative to that root, where pre-commit runs), and the scratch folders (``/tmp``,
+    ``/var/tmp``, ``$TMPDIR``) as real paths."""
+    from worktree_guard.gitctx.trust import hooks_dirs
+    roots = [c.root for c in cmap.checkouts]
+    hooks = hooks_dirs(cmap.common_dir, config, roots, _environ('HOME'))
+    policy_files = []
+    text = _read(P.join(root, '.pre-commit-config.yaml'))
+    if text is not None and '--policy' in text:
+        policy_files = [P.realpath(P.join(root, p))
+                        for p in policy_args(text)]
+    temps = ['/tmp', '/var/tmp']
+    tmpdir = _environ('TMPDIR')
+    if tmpdir and P.isabs(tmpdir):
+        temps.append(tmpdir)
+    real = [P.realpath(t) for t in temps]
+    return AgentFacts(hooks, policy_files,
+                      [t for t in real if t != '/'] +
+                      [t for t in temps if t not in real and t != '/'])

@@ -40,6 +40,14 @@ def repo2(plain_repo: RepoHandle) -> Repo2:
     return Repo2(plain_repo)
 
 
+def commit_policy(repo2: Repo2, text: str) -> None:
+    """Commit ``text`` as the policy on main and push it: the agent guard
+    trusts the policy on origin/main (gitctx/trust.py), never a
+    worktree's own file."""
+    repo2.r.commit('policy', files={'.worktree-guard.yaml': text})
+    repo2.r.git('push', '-q', 'origin', 'main')
+
+
 def ask(agent: str, payload: dict[str, Any] | str) -> Any:
     """The hook's answer, parsed ('' -> None)."""
     raw = payload if isinstance(payload, str) else A.text(payload)
@@ -316,18 +324,17 @@ def test_an_internal_error_denies_writes_and_lets_reads_through(
 
 
 def test_an_invalid_policy_denies_writes(repo2: Repo2) -> None:
-    (repo2.wt1 / '.worktree-guard.yaml').write_text('agents: [oops\n')
+    commit_policy(repo2, 'agents: [oops\n')
     cwd = str(repo2.wt1)
     answer = ask('claude', A.claude_write(cwd, 'src/x.py'))
     assert decision(answer) == 'deny'
-    assert '.worktree-guard.yaml:' in reason(answer)
+    assert 'origin/main:.worktree-guard.yaml:' in reason(answer)
     answer = ask('claude', A.claude_read(cwd, 'src/x.py'))
     assert decision(answer) == 'allow'
 
 
 def test_a_policy_file_is_read(repo2: Repo2) -> None:
-    (repo2.wt1 / '.worktree-guard.yaml').write_text(
-        'agents:\n  write-outside: warn\n')
+    commit_policy(repo2, 'agents:\n  write-outside: warn\n')
     cwd = str(repo2.wt1)
     for _ in range(2):   # the second run reads the cache
         answer = ask('claude', A.claude_write(cwd, str(repo2.main / 'x')))
@@ -787,14 +794,14 @@ def test_the_agent_hot_path_imports_nothing_it_does_not_use(
         return proc
 
     if tool == 'policy':
-        (repo2.wt1 / '.worktree-guard.yaml').write_text(
-            'agents:\n  read-outside: deny\n')
-        first = run()   # parses the file and writes the cache
-        assert 'yaml' in first.stderr.split()
+        commit_policy(repo2, 'agents:\n  read-outside: deny\n')
+    first = run()   # reads the committed policy and writes the cache
+    assert ('yaml' in first.stderr.split()) is (tool == 'policy')
     proc = run()
     loaded = set(proc.stderr.split())
     assert 'worktree_guard.rules.agent_guard' in loaded
-    assert ('worktree_guard.policy.cache' in loaded) is (tool == 'policy')
+    # The committed policy comes from the cache in the common git dir.
+    assert 'worktree_guard.policy.cache' in loaded
     assert not loaded & set(NOT_ON_THE_AGENT_PATH), \
         sorted(loaded & set(NOT_ON_THE_AGENT_PATH))
     assert ('worktree_guard.shell' in loaded) is (tool == 'bash')
