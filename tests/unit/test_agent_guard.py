@@ -604,3 +604,53 @@ def test_git_that_may_write_elsewhere_is_denied(command: str) -> None:
 ])
 def test_git_reads_only(command: str, reads: bool) -> None:
     assert S.git_reads_only(parse(command)[0]) is reads
+
+
+# -- ordinary calls are not denied (issue 22: 3.5% of 200 were, on 0.2) -----------------
+
+# What coding agents do all day in their worktree (/r/trees/issue-1-a):
+# (kind, path or command).  None of it may be denied by default.
+ORDINARY: list[tuple[str, str]] = [
+    ('write', 'src/app.py'), ('write', '/r/trees/issue-1-a/README.md'),
+    ('write', 'tests/test_app.py'), ('write', 'docs/guide.md'),
+    ('write', '/tmp/scratch.py'), ('write', '/tmp/claude/notes.md'),
+    ('write', '/var/tmp/out.json'), ('write', '.gitignore'),
+    ('write', 'pyproject.toml'), ('write', '.github/workflows/ci.yml'),
+    ('read', '/r/README.md'), ('read', '/r/src/app.py'),
+    ('read', '/r/trees/issue-2-b/src/app.py'), ('read', '/etc/os-release'),
+    ('read', '/usr/lib/python3/json/__init__.py'), ('read', '~/.gitconfig'),
+    ('read', '/r/.git/config'), ('read', 'src/app.py'),
+    ('bash', 'ls -la'), ('bash', 'git status'), ('bash', 'git diff'),
+    ('bash', 'git log --oneline -10'), ('bash', 'git add -A'),
+    ('bash', 'git commit -m "fix: x"'), ('bash', 'git push -u origin HEAD'),
+    ('bash', 'git fetch origin && git rebase origin/main'),
+    ('bash', 'python -m pytest -q tests/'), ('bash', 'pytest -x 2>&1 | tail'),
+    ('bash', 'npm test'), ('bash', 'npm install'), ('bash', 'make build'),
+    ('bash', 'pip install -e .'), ('bash', 'ruff check . > /tmp/ruff.txt'),
+    ('bash', 'mypy --strict src | tee /tmp/mypy.log'),
+    ('bash', 'mkdir -p /tmp/work && cd /tmp/work && touch a'),
+    ('bash', 'mktemp -d'), ('bash', 'cp src/app.py /tmp/app.py.bak'),
+    ('bash', 'rm -rf /tmp/work'), ('bash', 'echo done > /dev/null'),
+    ('bash', 'cat /r/README.md'), ('bash', 'grep -rn TODO /r/src'),
+    ('bash', 'find . -name "*.py" | xargs wc -l'),
+    ('bash', 'git -C /r status'), ('bash', 'git -C ../.. log -5'),
+    ('bash', 'git -C /r diff main...HEAD'), ('bash', 'git -C /r branch --list'),
+    ('bash', 'git -C /r rev-parse HEAD'), ('bash', 'git -C /r show HEAD:x'),
+    ('bash', 'git -C /r worktree list'), ('bash', 'git worktree list'),
+    ('bash', 'diff /r/src/app.py src/app.py'), ('bash', 'sed -i s/a/b/ x'),
+    ('bash', 'python - <<EOF\nprint(1)\nEOF'), ('bash', 'cd src && ls'),
+    ('bash', 'cd /r/trees/issue-1-a && make'), ('bash', 'cd /tmp'),
+    ('bash', 'curl -s https://example.com -o /tmp/page.html'),
+    ('bash', 'tar czf /tmp/dist.tgz dist'), ('bash', 'du -sh .'),
+    ('bash', 'head -n 20 /r/docs/guide.md'), ('bash', 'wc -l /r/src/*.py'),
+    ('bash', 'git stash list'), ('bash', 'git branch -a'),
+    ('bash', 'echo "$PATH"'), ('bash', 'which python'),
+    ('bash', 'TMP=$(mktemp) && echo x > "$TMP"'),
+]
+
+
+def test_ordinary_calls_are_not_denied() -> None:
+    facts = AgentFacts(temp_dirs=['/tmp', '/var/tmp'])
+    denied = [(kind, what) for kind, what in ORDINARY
+              if run(kind, what, facts=facts).decision == 'deny']
+    assert denied == []
