@@ -78,9 +78,14 @@ issue's worktree (`agents.bash`).  Read-only tools looking into another
 checkout get a note (`agents.read-outside`).  Written content goes through
 the worktree-paths scanner: its findings are warnings, or denials where the
 policy file sets that kind to error.  `agents.allow-paths` and
-`paths.allow` let paths through.  A bad payload or an internal error
-denies writes and shell commands and lets reads through, with a warning.
-See docs/agents.md.
+`paths.allow` let paths outside the repository through (never a checkout
+or a git dir); /tmp, /var/tmp and $TMPDIR pass.  The policy file, the
+baseline, the agents' settings, the git config and the hooks folders are
+for a human: writes to them are denied.  The policy is the one committed
+on the base (origin/main, or the local base branch), never the worktree's
+own file.  A bad payload or an internal error denies writes and shell
+commands and lets reads through, with a warning.  See docs/agents.md and
+docs/trust.md.
 
 Fix: write inside your own worktree (the reason names the path to use);
 leave other checkouts to their own agents.""",
