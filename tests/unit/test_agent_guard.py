@@ -199,6 +199,9 @@ def test_content_without_candidates_is_not_scanned() -> None:
 def test_content_of_a_denied_write_is_not_scanned_too() -> None:
     v = run('write', '/r/x.md', contents=[('/r/x.md', 'see ../../y')])
     assert len(v.reasons) == 1 and v.warnings == []
+    v = run('write', '.claude/settings.json',
+            contents=[('.claude/settings.json', 'see ../../y')])
+    assert len(v.reasons) == 1 and v.warnings == []
 
 
 @pytest.mark.parametrize(('text', 'kind', 'sev'), [
@@ -422,6 +425,11 @@ PROTECTED = [
     ('/r/.git/hooks/pre-commit', 'the git hooks folder (/r/.git/hooks)'),
     ('/r/.git/hooks', 'hooks folder'),
     ('../../.git/hooks/pre-push', 'hooks folder'),
+    ('.git/config', "the repository's git config "
+                    '(/r/trees/issue-1-a/.git/config)'),
+    ('.git/config.worktree', 'git config'),
+    ('.git/hooks/pre-commit', 'hooks folder'),
+    ('/r/trees/issue-2-b/.git/hooks', 'hooks folder'),
 ]
 
 

@@ -250,7 +250,7 @@ def _locate(common_dir: str, commit: str) -> tuple[str, bytes] | None:
     from worktree_guard.gitctx.process import spawn
     res = spawn(['git', '--git-dir', common_dir, 'cat-file', '--batch'],
                 input=f'{commit}^{{commit}}\n{commit}:{POLICY_FILE}\n'
-                .encode(), env=foreign_env())
+                .encode(), env=foreign_env(), timeout=30)
     out = res.stdout
     header, _, rest = out.partition(b'\n')
     parts = header.decode('utf-8', 'replace').split(' ')

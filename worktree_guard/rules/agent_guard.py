@@ -370,7 +370,15 @@ class _Judge:
         if p in self.facts.policy_files:
             return 'the worktree-guard policy file'
         rel = place.rel
-        if place.checkout is None or place.where == 'git-dir' or rel is None:
+        if place.checkout is None or rel is None:
+            return None
+        if place.where == 'git-dir':
+            # A checkout's `.git/...` as written (a linked worktree's
+            # `.git` is a file: git reads the common dir's config then).
+            if rel in ('.git/config', '.git/config.worktree'):
+                return f"the repository's git config ({p})"
+            if rel == '.git/hooks' or rel.startswith('.git/hooks/'):
+                return f'the git hooks folder ({p})'
             return None
         from worktree_guard import lightpath
         if rel == '.worktree-guard.yaml':
@@ -435,7 +443,9 @@ class _Judge:
 
     def content(self, raw: str, cwd: str, text: str) -> None:
         p = self.resolve(raw, cwd)
-        if self.locate(p) is not None:
+        place = self.places.place(p)
+        if self.where(place) is not None or (
+                self.guarding and self.protected(p, place) is not None):
             return   # the write itself is judged
         rel = p[len(self.cur.root) + 1:]
         for v in scan_content(text, rel, self.cmap, self.policy):
