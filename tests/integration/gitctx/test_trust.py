@@ -397,3 +397,24 @@ def test_scratch_folders(repo: Repo, tmp_path: Path,
     assert '/' not in agent_facts(cmap, {}, str(repo.wt)).temp_dirs
     answer = ask(A.claude_write(str(repo.wt), '/var/tmp/wg-scratch.txt'))
     assert decision(answer) == 'allow'
+
+
+def test_the_bare_layout_worktrees_inside_the_git_dir(tmp_path: Path) -> None:
+    """<common>/trees/main and <common>/trees/issue-1-a: the worktree is
+    the agent's, the rest of the common dir is the git dir (on 0.2 every
+    write in such a worktree was denied as a write in the git dir)."""
+    bare = tmp_path / 'repo.git'
+    git('init', '-q', '--bare', '-b', 'main', str(bare), cwd=tmp_path)
+    seed = tmp_path / 'seed'
+    git('clone', '-q', str(bare), str(seed), cwd=tmp_path)
+    (seed / 'a').write_text('a\n')
+    git('add', 'a', cwd=seed)
+    git('commit', '-q', '-m', 'a', cwd=seed)
+    git('push', '-q', 'origin', 'main', cwd=seed)
+    git('worktree', 'add', '-q', 'trees/main', 'main', cwd=bare)
+    git('worktree', 'add', '-q', '-b', 'issue-1-a', 'trees/issue-1-a', 'main',
+        cwd=bare)
+    wt = str((bare / 'trees' / 'issue-1-a').resolve())
+    assert decision(ask(A.claude_write(wt, f'{wt}/src/x.py'))) == 'allow'
+    for target in ('../main/a', '../../objects/x', '../../hooks/pre-commit'):
+        assert decision(ask(A.claude_write(wt, target))) == 'deny', target
