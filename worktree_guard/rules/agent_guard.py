@@ -19,8 +19,12 @@ What is judged:
   it cds, where it points git: its effects) and judged here one effect at
   a time, following ``cd`` (``agents.bash``).
 
-``agents.allow-paths`` and ``paths.allow`` let a path through everywhere.
-The rule runs at the ``agent`` stage only (the agent hook), never in the
+``agents.allow-paths`` and ``paths.allow`` let a path outside every
+checkout and git dir through (``/tmp``, ``/var/tmp`` and ``$TMPDIR`` pass
+anyway); the guard's own files (``protected``) are for a human whatever
+they say.  Where a path lands is the path engine's answer
+(``pathengine.places.Places.place``); the policy is the one committed on
+the base (gitctx/trust.py).  The rule runs at the ``agent`` stage only (the agent hook), never in the
 runner's commit or push stages.
 """
 TYPE_CHECKING = False
