@@ -662,3 +662,9 @@ def test_ordinary_calls_are_not_denied() -> None:
     denied = [(kind, what) for kind, what in ORDINARY
               if run(kind, what, facts=facts).decision == 'deny']
     assert denied == []
+
+
+def test_allowed_finds_the_place_itself() -> None:
+    judge_ = G._Judge(cmap(), policy(), resolve, G.Verdict(), None)
+    assert judge_.allowed('/tmp/x', '/tmp/x')
+    assert not judge_.allowed('/r/x', '/r/x')

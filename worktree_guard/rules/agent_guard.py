@@ -319,16 +319,19 @@ class _Judge:
             return f'the main checkout ({root})'
         return f'worktree {root}' + (f', branch {branch}' if branch else '')
 
-    def allowed(self, raw: str, p: str, place: 'Place') -> bool:
+    def allowed(self, raw: str, p: str,
+                place: 'Place | None' = None) -> bool:
         """Does a write (or a cd) to ``p`` outside this worktree pass?
         Devices always; then only places outside every checkout and git
         dir: the scratch folders, ``agents.allow-paths`` and
         ``paths.allow``.  Those may also open a folder of the main
         checkout's worktrees root that is no worktree
         (``trees/shared-cache``); never a checkout, a sibling worktree or
-        a git dir, whatever they say."""
+        a git dir, whatever they say.  ``place``: ``p``'s, when known."""
         if raw in _DEVICES or p in _DEVICES or raw.startswith('/dev/fd/'):
             return True
+        if place is None:
+            place = self.places.place(p)
         co = place.checkout
         if co is None and place.where != 'git-dir':
             temps = (*TEMP_DIRS, *self.facts.temp_dirs)
