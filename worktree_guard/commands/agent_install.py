@@ -1,15 +1,34 @@
 """``install --agent``, ``uninstall --agent`` and doctor's agent lines
-(issue 14).
+(issues 14 and 22).
 
-``install --agent claude|cursor|gemini`` merges the agent hook into the
-checkout's settings file (``.claude/settings.json``, ``.cursor/hooks.json``,
-``.gemini/settings.json``): every other key and hook stays, the file is
-written atomically (a temporary file, then a rename), and a second run
-changes nothing.  What the file held before is kept in the worktree's git
-dir (``worktree-guard/agents/<agent>/``), so ``uninstall --agent`` puts it
-back byte for byte (or removes it, if install created it); if the file
+``install --agent claude|codex|cursor|gemini`` merges the agent hook (and,
+where the agent has one, the settings of its own OS sandbox) into the
+checkout's settings files:
+
+- claude: ``.claude/settings.local.json``, Claude Code's own local,
+  untracked file (never the tracked ``.claude/settings.json``: the command
+  holds absolute paths, and a ``git add -A`` that staged it made our own
+  commit hook refuse the agent's commit): the ``PreToolUse`` hook with
+  ``onFailure: block``, and ``sandbox`` (enabled, fail if unavailable,
+  ``allowWrite`` for the git-dir paths a linked worktree's commits need,
+  ``denyWrite`` for the other checkouts and the shared hooks and config).
+  An older install's entry in ``.claude/settings.json`` is taken out;
+- codex: ``.codex/hooks.json`` (``PreToolUse``) and a marked block in
+  ``.codex/config.toml`` (``sandbox_mode = "workspace-write"`` with the
+  same git-dir paths as ``writable_roots``);
+- cursor: ``.cursor/hooks.json``, each entry ``failClosed: true``;
+- gemini: ``.gemini/settings.json`` (``BeforeTool``).
+
+Every other key and hook stays, each file is written atomically (a
+temporary file, then a rename), and a second run changes nothing.  What a
+file held before is kept in the worktree's git dir
+(``worktree-guard/agents/<agent>/<file>/``), so ``uninstall --agent`` puts
+it back byte for byte (or removes it, if install created it); if the file
 changed since install, uninstall removes only our entries, so those
-changes stay.
+changes stay.  A file install creates is listed in ``<common-dir>/info/
+exclude`` (shared by every worktree) unless a pattern there already names
+it; uninstall takes out only the lines install added, once no checkout
+has the file any more.
 
 The command the agent runs starts Python the way the native hooks do
 (install.py ``hook_script``): the interpreter that has worktree-guard, with
@@ -25,6 +44,7 @@ from worktree_guard.errors import GuardError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # pragma: no cover (typing only)
+    from collections.abc import Callable
     from collections.abc import Sequence
     from typing import Any
 
@@ -32,12 +52,21 @@ if TYPE_CHECKING:  # pragma: no cover (typing only)
 
 AGENT_MARKER = '#worktree-guard-agent-hook'
 STATE_DIR = os.path.join('worktree-guard', 'agents')
+EXCLUDE_NOTE = ('# worktree-guard install --agent: machine-specific agent '
+                'settings (uninstall removes the next line)')
+CLAUDE_MATCHER = 'Write|Edit|NotebookEdit|Bash|EnterWorktree|Read'
+CLAUDE_LEGACY = os.path.join('.claude', 'settings.json')
+CODEX_CONFIG = os.path.join('.codex', 'config.toml')
+TOML_BEGIN = ('# worktree-guard begin: install --agent codex (uninstall '
+              'removes this block)')
+TOML_END = '# worktree-guard end'
 
 # agent -> (settings file, {event: matcher or None})
 SETTINGS: dict[str, tuple[str, dict[str, str | None]]] = {
-    'claude': (os.path.join('.claude', 'settings.json'),
-               {'PreToolUse': 'Write|Edit|MultiEdit|NotebookEdit|Bash|Read|'
-                              'Grep|Glob'}),
+    'claude': (os.path.join('.claude', 'settings.local.json'),
+               {'PreToolUse': CLAUDE_MATCHER}),
+    'codex': (os.path.join('.codex', 'hooks.json'),
+              {'PreToolUse': 'Bash|apply_patch'}),
     'cursor': (os.path.join('.cursor', 'hooks.json'),
                {'preToolUse': None, 'beforeShellExecution': None,
                 'beforeReadFile': None}),
@@ -94,12 +123,18 @@ def _entries(agent: str, command: str) -> dict[str, dict[str, Any]]:
     out: dict[str, dict[str, Any]] = {}
     for event, matcher in events.items():
         if agent == 'cursor':
-            out[event] = {'command': command}
+            # Without failClosed a hook that crashes or times out lets the
+            # call through.
+            out[event] = {'command': command, 'failClosed': True}
         else:
             group: dict[str, Any] = {'matcher': matcher}
             hook: dict[str, Any] = {'type': 'command', 'command': command}
             if agent == 'gemini':
                 hook['name'] = 'worktree-guard'
+            if agent == 'claude':
+                # Claude Code 2.1.295+: a hook that cannot start, times out
+                # or exits oddly blocks the call instead of letting it run.
+                hook['onFailure'] = 'block'
             group['hooks'] = [hook]
             out[event] = group
     return out
@@ -220,24 +255,167 @@ def _checkout(repo: Repo) -> str:
     return repo.root
 
 
-def install_agent(agent: str, repo: Repo | None = None) -> int:
-    from worktree_guard.gitctx import Repo
-    from worktree_guard.commands.install import fast_start_paths
-    repo = repo or Repo.discover()
-    root = _checkout(repo)
-    rel, _ = SETTINGS[agent]
-    path = os.path.join(root, rel)
-    state = os.path.join(repo.git_dir, STATE_DIR, agent)
+# -- the agents' own sandboxes ------------------------------------------------------
+
+class Places:
+    """The paths the sandbox settings name, for the checkout at ``root``:
+    ``writable``, the git-dir paths a linked worktree's commits write (the
+    shared ``objects``, ``refs`` and ``logs``, and its own
+    ``worktrees/<name>``); ``denied``, the other checkouts and the shared
+    hooks and config."""
+
+    def __init__(self, writable: list[str], denied: list[str]) -> None:
+        self.writable = writable
+        self.denied = denied
+
+
+def places(root: str, git_dir: str) -> Places:
+    from worktree_guard.gitctx.checkouts import checkout_map
+    cmap = checkout_map(root)
+    assert cmap is not None   # install checked the checkout
+    common = cmap.common_dir
+    git_dir = os.path.realpath(git_dir)
+    writable = [os.path.join(common, d) for d in ('objects', 'refs', 'logs')]
+    if git_dir != common:
+        writable.append(git_dir)
+    me = os.path.realpath(root)
+    denied: list[str] = []
+    for c in cmap.checkouts:
+        if c.root == me:
+            continue
+        if not me.startswith(c.root.rstrip('/') + '/'):
+            denied.append(c.root)
+            continue
+        # The main checkout holds this worktree (trees/issue-N) and the
+        # common git dir: a rule on its root would cover them too, so the
+        # rule goes on each of its entries but those two (a snapshot:
+        # rerun install after adding top-level entries; the sandbox's
+        # default refuses writes outside the worktree anyway).
+        step = me[len(c.root) + 1:].split('/', 1)[0]
+        for name in sorted(os.listdir(c.root)):
+            if name not in (step, '.git'):
+                denied.append(os.path.join(c.root, name))
+    denied += [os.path.join(common, 'hooks'), os.path.join(common, 'config')]
+    return Places(writable, denied)
+
+
+def _abs(path: str) -> str:
+    """A path as Claude Code's sandbox settings take it: ``//`` is the
+    filesystem root in every version (a leading ``/`` alone has meant the
+    settings file's folder in some)."""
+    return '/' + path
+
+
+def merge_sandbox(data: dict[str, Any], where: Places) -> None:
+    """Claude Code's ``sandbox`` settings, merged into ``data``."""
+    box = data.get('sandbox')
+    if box is None:
+        box = data['sandbox'] = {'enabled': True, 'failIfUnavailable': True}
+    fs = box.get('filesystem') if isinstance(box, dict) else None
+    if fs is None and isinstance(box, dict):
+        fs = box['filesystem'] = {}
+    if not isinstance(box, dict) or not isinstance(fs, dict):
+        raise GuardError("the settings file's 'sandbox' (or "
+                         "sandbox.filesystem) is not an object",
+                         'fix it by hand, then rerun install --agent')
+    box['enabled'] = True
+    box['failIfUnavailable'] = True
+    for key, paths in (('allowWrite', where.writable),
+                       ('denyWrite', where.denied)):
+        have = fs.setdefault(key, [])
+        if not isinstance(have, list):
+            raise GuardError(f"the settings file's sandbox.filesystem.{key} "
+                             'is not a list', 'fix it by hand, then rerun '
+                                              'install --agent')
+        have += [_abs(p) for p in paths if _abs(p) not in have]
+
+
+def strip_sandbox(data: dict[str, Any], where: Places) -> bool:
+    """Take our paths out of ``data``'s sandbox, and the whole section when
+    nothing of the user's is left in it; True if anything went."""
+    box = data.get('sandbox')
+    if not isinstance(box, dict):
+        return False
+    fs = box.get('filesystem')
+    removed = False
+    if isinstance(fs, dict):
+        ours = {_abs(p) for p in where.writable + where.denied}
+        for key in ('allowWrite', 'denyWrite'):
+            have = fs.get(key)
+            if isinstance(have, list):
+                kept = [p for p in have if p not in ours]
+                removed |= len(kept) != len(have)
+                if kept:
+                    fs[key] = kept
+                else:
+                    del fs[key]
+        if not fs:
+            del box['filesystem']
+    if removed and set(box) <= {'enabled', 'failIfUnavailable'}:
+        del data['sandbox']
+    return removed
+
+
+def _toml_str(s: str) -> str:
+    return '"' + s.replace('\\', '\\\\').replace('"', '\\"') + '"'
+
+
+def codex_block(where: Places) -> str:
+    roots = ', '.join(_toml_str(p) for p in where.writable)
+    return (f'{TOML_BEGIN}\nsandbox_mode = "workspace-write"\n'
+            f'sandbox_workspace_write.writable_roots = [{roots}]\n'
+            f'{TOML_END}\n')
+
+
+def strip_toml(text: str) -> str:
+    """``text`` without our marked block."""
+    begin = text.find(TOML_BEGIN)
+    end = text.find(TOML_END, begin)
+    if begin < 0 or end < 0:
+        return text
+    return text[:begin] + text[end + len(TOML_END):].lstrip('\n')
+
+
+def merge_toml(path: str, text: str, where: Places) -> str:
+    """``text`` with our block first (its keys are top-level: before any
+    table); unchanged, with a note, when the file sets the sandbox itself."""
+    import tomllib
+    rest = strip_toml(text)
+    rel = os.path.relpath(path)
+    try:
+        mine = tomllib.loads(rest)
+    except tomllib.TOMLDecodeError as e:
+        raise GuardError(f'{rel}: invalid TOML: {e}',
+                         'fix it, then rerun install --agent codex'
+                         ) from None
+    if 'sandbox_mode' in mine or 'sandbox_workspace_write' in mine:
+        print(f'{rel} sets the sandbox itself; add these to its '
+              'sandbox_workspace_write.writable_roots for commits to work: '
+              + ', '.join(where.writable))
+        return rest
+    return codex_block(where) + rest
+
+
+# -- files, their state, and info/exclude -----------------------------------------
+
+def _state_of(git_dir: str, agent: str, rel: str) -> str:
+    return os.path.join(git_dir, STATE_DIR, agent, rel.replace(os.sep, '_'))
+
+
+def _remove(path: str) -> None:
+    try:
+        os.remove(path)
+    except FileNotFoundError:
+        pass
+
+
+def put_file(path: str, state: str, after: bytes, same: bool) -> bool:
+    """Write ``after`` to ``path`` keeping what was there before in
+    ``state``; ``same``: the file already says that (nothing written).
+    True when the file was written."""
+    if same:
+        return False
     before = _read(path)
-    data = _load(path, before)
-    command = agent_command(agent, sys.executable,
-                            fast_start_paths(sys.executable))
-    merge(agent, data, command)
-    after = _dump(data)
-    if before is not None and _load(path, before) == data:
-        print(f'{path}: the {agent} hook is already installed; nothing '
-              'changed')
-        return 0
     folder = os.path.dirname(path)
     created = not os.path.isdir(folder)
     os.makedirs(state, exist_ok=True)
@@ -253,26 +431,21 @@ def install_agent(agent: str, repo: Repo | None = None) -> int:
     elif written != before:
         # Edited since the last install: the old bytes would lose those
         # edits, so uninstall will remove only our entries.
-        for name in ('original', 'absent'):
-            try:
-                os.remove(os.path.join(state, name))
-            except FileNotFoundError:
-                pass
+        _remove(os.path.join(state, 'original'))
+        _remove(os.path.join(state, 'absent'))
     os.makedirs(folder, exist_ok=True)
     _write_atomic(path, after)
     _write_atomic(os.path.join(state, 'written'), after)
-    print(f'installed the {agent} hook in {path}')
-    print("run 'worktree-guard doctor' to see the worktrees where it fires")
-    return 0
+    return True
 
 
-def uninstall_agent(agent: str, repo: Repo | None = None) -> int:
-    from worktree_guard.gitctx import Repo
-    repo = repo or Repo.discover()
-    root = _checkout(repo)
-    rel, _ = SETTINGS[agent]
-    path = os.path.join(root, rel)
-    state = os.path.join(repo.git_dir, STATE_DIR, agent)
+def take_back(path: str, state: str,
+              strip_fn: Callable[[bytes], bytes | None],
+              keep_dir: bool = False) -> str:
+    """Undo ``put_file``: the file as it was, or only our entries out of it
+    (``strip_fn`` gives the new bytes, ``None`` when nothing of ours is
+    in it).  What was done, for the user."""
+    import shutil
     current = _read(path)
     written = _read(os.path.join(state, 'written'))
     original = _read(os.path.join(state, 'original'))
@@ -280,27 +453,196 @@ def uninstall_agent(agent: str, repo: Repo | None = None) -> int:
     unchanged = current is not None and current == written
     if unchanged and original is not None:
         _write_atomic(path, original)
-        print(f'restored {path} as it was before install')
+        said = f'restored {path} as it was before install'
     elif unchanged and absent:
         os.remove(path)
-        print(f'removed {path} (install created it)')
+        said = f'removed {path} (install created it)'
         folder = os.path.dirname(path)
-        if os.path.exists(os.path.join(state, 'created-dir')) and \
+        if not keep_dir and os.path.exists(
+                os.path.join(state, 'created-dir')) and \
                 not os.listdir(folder):
             os.rmdir(folder)
     elif current is not None:
-        data = _load(path, current)
-        if strip(agent, data):
-            _write_atomic(path, _dump(data))
-            print(f'removed the {agent} hook from {path} (the file changed '
-                  'since install, so only our entries went)')
+        new = strip_fn(current)
+        if new is not None:
+            _write_atomic(path, new)
+            said = (f'removed worktree-guard\'s entries from {path} (the '
+                    'file changed since install, so only ours went)')
         else:
-            print(f'nothing to remove: no worktree-guard hook in {path}')
+            said = f'nothing to remove: no worktree-guard entries in {path}'
     else:
-        print(f'nothing to remove: no {path}')
-    import shutil
+        said = f'nothing to remove: no {path}'
     shutil.rmtree(state, ignore_errors=True)
+    return said
+
+
+def _exclude_path(common: str) -> str:
+    return os.path.join(common, 'info', 'exclude')
+
+
+def exclude_add(common: str, rel: str) -> bool:
+    """List ``/rel`` in ``<common>/info/exclude`` unless a line there
+    already names it; True if added."""
+    path = _exclude_path(common)
+    text = (_read(path) or b'').decode('utf-8', 'surrogateescape')
+    pattern = '/' + rel.replace(os.sep, '/')
+    if any(line.strip() in (pattern, pattern[1:])
+           for line in text.splitlines()):
+        return False
+    if text and not text.endswith('\n'):
+        text += '\n'
+    text += f'{EXCLUDE_NOTE}\n{pattern}\n'
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    _write_atomic(path, text.encode('utf-8', 'surrogateescape'))
+    return True
+
+
+def exclude_remove(common: str, rel: str) -> bool:
+    """Take out the ``/rel`` line ``exclude_add`` put there (with its note);
+    a line the user wrote stays.  True if removed."""
+    path = _exclude_path(common)
+    raw = _read(path)
+    if raw is None:
+        return False
+    lines = raw.decode('utf-8', 'surrogateescape').splitlines(True)
+    pattern = '/' + rel.replace(os.sep, '/')
+    for i in range(len(lines) - 1):
+        if lines[i].rstrip('\n') == EXCLUDE_NOTE and \
+                lines[i + 1].rstrip('\n') == pattern:
+            del lines[i:i + 2]
+            _write_atomic(path, ''.join(lines).encode('utf-8',
+                                                      'surrogateescape'))
+            return True
+    return False
+
+
+def _still_used(root: str, rel: str) -> bool:
+    """Does any checkout of the repository still have ``rel``?"""
+    from worktree_guard.gitctx.checkouts import checkout_map
+    cmap = checkout_map(root)
+    assert cmap is not None
+    return any(os.path.lexists(os.path.join(c.root, rel))
+               for c in cmap.checkouts)
+
+
+# -- install and uninstall -----------------------------------------------------------
+
+def install_agent(agent: str, repo: Repo | None = None) -> int:
+    from worktree_guard.gitctx import Repo
+    from worktree_guard.commands.install import fast_start_paths
+    repo = repo or Repo.discover()
+    root = _checkout(repo)
+    where = places(root, repo.git_dir)
+    common = os.path.realpath(repo.common_dir)
+    rel, _ = SETTINGS[agent]
+    path = os.path.join(root, rel)
+    before = _read(path)
+    data = _load(path, before)
+    command = agent_command(agent, sys.executable,
+                            fast_start_paths(sys.executable))
+    merge(agent, data, command)
+    if agent == 'claude':
+        merge_sandbox(data, where)
+    same = before is not None and _load(path, before) == data
+    changed = False
+    if agent == 'claude':
+        said = _migrate_claude(root, repo.git_dir)
+        if said:
+            print(said)
+            changed = True
+    if put_file(path, _state_of(repo.git_dir, agent, rel), _dump(data),
+                same):
+        print(f'installed the {agent} hook in {path}')
+        changed = True
+        if before is None and exclude_add(common, rel):
+            print(f'listed {rel} in {_exclude_path(common)} (git ignores '
+                  'it in every worktree)')
+    if agent == 'codex':
+        changed |= _install_codex_config(root, repo.git_dir, common, where)
+    if not changed:
+        print(f'{path}: the {agent} hook is already installed; nothing '
+              'changed')
+        return 0
+    print("run 'worktree-guard doctor' to see the worktrees where it fires")
     return 0
+
+
+def _install_codex_config(root: str, git_dir: str, common: str,
+                          where: Places) -> bool:
+    path = os.path.join(root, CODEX_CONFIG)
+    raw = _read(path)
+    text = (raw or b'').decode('utf-8')
+    new = merge_toml(path, text, where)
+    written = put_file(path, _state_of(git_dir, 'codex', CODEX_CONFIG),
+                       new.encode(), new == text and raw is not None)
+    if written:
+        print(f'set the workspace-write sandbox in {path}')
+        if raw is None:
+            exclude_add(common, CODEX_CONFIG)
+        print('Codex reads a project\'s .codex/ only when the project is '
+              f'trusted: ~/.codex/config.toml needs [projects."{root}"] '
+              'trust_level = "trusted"')
+    return written
+
+
+def _migrate_claude(root: str, git_dir: str) -> str:
+    """An older install wrote ``.claude/settings.json``; take our entry out
+    of it (its state sits right under ``agents/claude``)."""
+    path = os.path.join(root, CLAUDE_LEGACY)
+    state = os.path.join(git_dir, STATE_DIR, 'claude')
+    raw = _read(path)
+    if raw is None or AGENT_MARKER.encode() not in raw:
+        return ''
+    legacy = os.path.join(state, 'legacy')
+    os.makedirs(legacy, exist_ok=True)
+    for name in ('written', 'original', 'absent', 'created-dir'):
+        if os.path.exists(os.path.join(state, name)):
+            os.replace(os.path.join(state, name), os.path.join(legacy, name))
+    said = take_back(path, legacy, lambda b: _strip_bytes('claude', path, b),
+                     keep_dir=True)
+    return f'{said} (an older install put the hook there)'
+
+
+def _strip_bytes(agent: str, path: str, raw: bytes,
+                 where: Places | None = None) -> bytes | None:
+    data = _load(path, raw)
+    removed = strip(agent, data)
+    if where is not None:
+        removed |= strip_sandbox(data, where)
+    return _dump(data) if removed else None
+
+
+def uninstall_agent(agent: str, repo: Repo | None = None) -> int:
+    from worktree_guard.gitctx import Repo
+    repo = repo or Repo.discover()
+    root = _checkout(repo)
+    where = places(root, repo.git_dir)
+    common = os.path.realpath(repo.common_dir)
+    rel, _ = SETTINGS[agent]
+    path = os.path.join(root, rel)
+    if agent == 'claude':
+        said = _migrate_claude(root, repo.git_dir)
+        if said:
+            print(said)
+    print(take_back(path, _state_of(repo.git_dir, agent, rel),
+                    lambda b: _strip_bytes(agent, path, b, where)))
+    if agent == 'codex':
+        cpath = os.path.join(root, CODEX_CONFIG)
+        print(take_back(cpath, _state_of(repo.git_dir, agent, CODEX_CONFIG),
+                        lambda b: _strip_toml_bytes(b)))
+    for name in (rel, CODEX_CONFIG) if agent == 'codex' else (rel,):
+        if not _still_used(root, name) and exclude_remove(common, name):
+            print(f'took {name} out of {_exclude_path(common)}')
+    import shutil
+    shutil.rmtree(os.path.join(repo.git_dir, STATE_DIR, agent),
+                  ignore_errors=True)
+    return 0
+
+
+def _strip_toml_bytes(raw: bytes) -> bytes | None:
+    text = raw.decode('utf-8', 'surrogateescape')
+    new = strip_toml(text)
+    return None if new == text else new.encode('utf-8', 'surrogateescape')
 
 
 # -- doctor -------------------------------------------------------------------------
@@ -314,7 +656,7 @@ def hook_status(agent: str, root: str) -> tuple[str, str] | None:
     rel, events = SETTINGS[agent]
     files = [rel]
     if agent == 'claude':
-        files.append(os.path.join('.claude', 'settings.local.json'))
+        files.append(CLAUDE_LEGACY)   # an older install's place
     found = None
     disabled = None
     for name in files:
@@ -384,7 +726,7 @@ def doctor_lines(paths: Sequence[str]) -> tuple[list[str], int]:
                 problems += st[0] != 'ok'
     if not found:
         return (['agent hooks: none installed (worktree-guard install '
-                 '--agent claude|cursor|gemini, in the worktree the agent '
+                 '--agent claude|codex|cursor|gemini, in the worktree the agent '
                  'works in)'], 0)
     lines = ['agent hooks (each worktree reads its own settings file):']
     agents = sorted({a for hits in found.values() for a, _, _ in hits})

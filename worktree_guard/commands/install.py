@@ -416,18 +416,19 @@ def add_parser(sub: Subparsers) -> None:
                    help='install the server-side pre-receive hook into a '
                         'bare repository')
     p.add_argument('--agent', choices=AGENT_NAMES,
-                   help="merge the agent hook into this checkout's "
-                        'settings file (.claude/settings.json, ...)')
+                   help="merge the agent hook (and its sandbox settings) "
+                        "into this checkout's settings files "
+                        '(.claude/settings.local.json, ...)')
     p.set_defaults(run=run)
     u = add_command(sub, 'uninstall', 'remove the native hooks that '
                                       'install put in place')
     u.add_argument('--server', metavar='BARE_REPO')
     u.add_argument('--agent', choices=AGENT_NAMES,
-                   help='undo install --agent (restores the settings file)')
+                   help='undo install --agent (restores the settings files)')
     u.set_defaults(run=run_uninstall)
 
 
-AGENT_NAMES = ('claude', 'cursor', 'gemini')
+AGENT_NAMES = ('claude', 'codex', 'cursor', 'gemini')
 
 
 def run(ns: argparse.Namespace) -> int:
