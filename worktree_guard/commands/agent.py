@@ -1,5 +1,5 @@
-"""``worktree-guard agent claude|cursor|gemini|check``: the coding-agent hook
-(issue 14).
+"""``worktree-guard agent claude|codex|cursor|gemini|check``: the coding-agent
+hook (issues 14 and 22).
 
 The agent runs this before every tool call with a JSON payload on stdin.
 This module reads the payload, turns it into an ``AgentCall``, gathers the
@@ -12,12 +12,24 @@ contract):
 
 - Claude Code ``PreToolUse``: ``hookSpecificOutput.permissionDecision:
   deny`` with ``permissionDecisionReason`` (the model reads it); warnings
-  go to ``hookSpecificOutput.additionalContext``; exit 0.
+  go to ``hookSpecificOutput.additionalContext``; exit 0.  A ``Bash`` call
+  that Claude Code's own sandbox does not cover is answered ``allow`` with
+  ``updatedInput``: the same call, its command run under ``worktree-guard
+  sandbox`` (when this machine has a sandbox engine: ``sandbox_engine``).
+- Codex ``PreToolUse`` (the same shape as Claude Code's; ``apply_patch``
+  names its files in the patch): the same denial; warnings in
+  ``systemMessage``.
 - Cursor (``beforeShellExecution``, ``beforeReadFile``, ``preToolUse``):
   ``{"permission": "deny"|"allow", "user_message", "agent_message"}``.
 - Gemini CLI ``BeforeTool``: ``{"decision": "deny", "reason"}``; warnings
   in ``systemMessage``.
 - ``check``: a JSON verdict for any other framework; exit 1 on deny.
+
+Any payload costs bounded time, memory and reply: at most ``MAX_PAYLOAD``
+is read, content is scanned up to ``MAX_CONTENT`` (a warning says the rest
+was not), a longer shell command than ``MAX_COMMAND`` is refused, and the
+reply lists at most ``MAX_ITEMS`` reasons and warnings of at most
+``MAX_LINE`` characters each.
 
 It never crashes.  A payload that is not what the contract documents, a
 policy that does not load, or any internal error ends in a deliberate
@@ -41,16 +53,21 @@ if TYPE_CHECKING:  # pragma: no cover (typing only)
     from worktree_guard.rules.agent_guard import AgentCall
     from worktree_guard.rules.agent_guard import Verdict
 
-AGENTS = ('claude', 'cursor', 'gemini')
-USAGE = ('usage: worktree-guard agent claude|cursor|gemini   (a hook: the '
+AGENTS = ('claude', 'codex', 'cursor', 'gemini')
+USAGE = ('usage: worktree-guard agent claude|codex|cursor|gemini   (a hook: '
+         'the '
          'payload on stdin)\n'
          '       worktree-guard agent check --path P [--path P...] '
          '[--cwd D] [--write] [--command CMD]')
 
 # Tool names -> kind, per agent.  Anything else is not judged.
+# (MultiEdit, Grep and Glob are gone from Claude Code 2.1.3xx; older
+# versions still send them.)
 CLAUDE_TOOLS = {'Write': 'write', 'Edit': 'write', 'MultiEdit': 'write',
                 'NotebookEdit': 'write', 'Bash': 'bash', 'Read': 'read',
-                'Grep': 'read', 'Glob': 'read'}
+                'Grep': 'read', 'Glob': 'read', 'EnterWorktree': 'enter'}
+CODEX_TOOLS = {'Bash': 'bash', 'apply_patch': 'write', 'Edit': 'write',
+               'Write': 'write'}
 CURSOR_TOOLS = {'Write': 'write', 'Edit': 'write', 'MultiEdit': 'write',
                 'StrReplace': 'write', 'Delete': 'write',
                 'EditNotebook': 'write', 'Shell': 'bash', 'Read': 'read',
@@ -65,6 +82,15 @@ _PATH_KEYS = ('file_path', 'notebook_path', 'path', 'absolute_path',
               'target_file', 'dir_path')
 _CONTENT_KEYS = ('content', 'new_string', 'new_source', 'contents',
                  'code_edit')
+# The bounds of one call (characters; the payload in bytes).
+MAX_PAYLOAD = 64 << 20
+MAX_CONTENT = 1 << 20
+MAX_COMMAND = 1 << 20
+MAX_ITEMS = 20
+MAX_LINE = 2000
+# The sandbox command a Bash call is wrapped in (issue 22; exits 2 with a
+# message when this machine has no engine).
+SANDBOX_ARGS = '-I -m worktree_guard sandbox --worktree'
 
 
 class PayloadError(ValueError):
@@ -86,7 +112,7 @@ def main(args: list[str]) -> int:
 
 def _stdin() -> str:
     try:
-        data = sys.stdin.buffer.read()
+        data = sys.stdin.buffer.read(MAX_PAYLOAD + 1)
     except (OSError, AttributeError, ValueError):
         return ''
     return data.decode('utf-8', 'surrogateescape')
@@ -96,7 +122,11 @@ def respond(agent: str, raw: str) -> tuple[str, int]:
     """The agent's answer to one payload, and the exit code."""
     event = ''
     kind = ''
+    wrapped = None
     try:
+        if len(raw) > MAX_PAYLOAD:
+            raise PayloadError(f'the payload is more than {MAX_PAYLOAD} '
+                               'bytes')
         payload = loads(raw)
         if not isinstance(payload, dict):
             raise PayloadError('the payload is not a JSON object')
@@ -105,12 +135,20 @@ def respond(agent: str, raw: str) -> tuple[str, int]:
         call = to_call(agent, payload)
         if call is None:
             return render(agent, event, None), 0
+        notes = bound(call)
+        if agent == 'claude' and call.tool == 'Bash':
+            wrapped = sandbox_wrap(call, payload['tool_input'])
         verdict = evaluate(call)
+        verdict.warnings += notes
+        if call.tool == 'EnterWorktree':
+            _enter_reasons(verdict, call)
+        if verdict.reasons:
+            wrapped = None
     except Exception as e:
         if _debug():
             raise
         verdict = failure(kind, e)
-    return render(agent, event, verdict), 0
+    return render(agent, event, verdict, wrapped), 0
 
 
 def kind_of(agent: str, payload: 'dict[str, Any]') -> str:
@@ -121,8 +159,8 @@ def kind_of(agent: str, payload: 'dict[str, Any]') -> str:
         return 'bash'
     if agent == 'cursor' and event == 'beforeReadFile':
         return 'read'
-    tools = {'claude': CLAUDE_TOOLS, 'cursor': CURSOR_TOOLS,
-             'gemini': GEMINI_TOOLS}[agent]
+    tools = {'claude': CLAUDE_TOOLS, 'codex': CODEX_TOOLS,
+             'cursor': CURSOR_TOOLS, 'gemini': GEMINI_TOOLS}[agent]
     return tools.get(_str(payload.get('tool_name')), '')
 
 
@@ -224,15 +262,27 @@ def to_call(agent: str, payload: 'dict[str, Any]') -> 'AgentCall | None':
     if not kind:
         return None
     ti = _tool_input(payload)
+    if kind == 'enter':
+        # EnterWorktree{path} moves the session: judged as a cd, so only a
+        # place inside this worktree passes.  Without a path Claude Code
+        # makes a new worktree of its own: nothing to judge.
+        path = ti.get('path')
+        if not isinstance(path, str) or not path:
+            return None
+        return AgentCall(tool, 'bash', cwd, command=f'cd {quote(path)}')
     if kind == 'bash':
         command = _need(ti, 'command')
-        directory = ti.get('directory') or ti.get('working_directory')
+        # Gemini's run_shell_command names its folder dir_path (directory
+        # in older releases), Cursor's Shell working_directory.
+        directory = ti.get('dir_path') or ti.get('directory') or \
+            ti.get('working_directory')
         if isinstance(directory, str) and directory:
             # Judged as a cd from the session's folder, which decides
             # the worktree.
-            quoted = "'" + directory.replace("'", "'\\''") + "'"
-            command = f'cd {quoted}\n{command}'
+            command = f'cd {quote(directory)}\n{command}'
         return AgentCall(tool, 'bash', cwd, command=command)
+    if tool == 'apply_patch':
+        return _patch_call(tool, cwd, ti)
     path = next((ti[k] for k in _PATH_KEYS if isinstance(ti.get(k), str)
                  and ti[k]), None)
     if path is None:
@@ -253,14 +303,210 @@ def to_call(agent: str, payload: 'dict[str, Any]') -> 'AgentCall | None':
     return call
 
 
+def quote(word: str) -> str:
+    """``word`` as one shell word (``shlex.quote`` imports ``re``)."""
+    return "'" + word.replace("'", "'\\''") + "'"
+
+
+_PATCH_HEADS = ('*** Add File: ', '*** Update File: ', '*** Delete File: ',
+                '*** Move to: ')
+
+
+def _patch_call(tool: str, cwd: str, ti: 'dict[str, Any]') -> 'AgentCall':
+    """Codex's ``apply_patch``: the files its patch names (``*** Add
+    File: <path>``...) and the lines it adds (``+...``)."""
+    from worktree_guard.rules.agent_guard import AgentCall
+    patch = next((ti[k] for k in ('command', 'patch', 'input')
+                  if isinstance(ti.get(k), str) and ti[k]), None)
+    if patch is None:
+        raise PayloadError(f'{tool} holds no patch (command)')
+    call = AgentCall(tool, 'write', cwd)
+    added: list[str] = []
+    for line in patch.splitlines():
+        head = next((h for h in _PATCH_HEADS if line.startswith(h)), None)
+        if head is not None:
+            _flush(call, added)
+            call.paths.append(line[len(head):].strip())
+        elif line.startswith('+') and call.paths:
+            added.append(line[1:])
+    _flush(call, added)
+    if not call.paths:
+        raise PayloadError(f'{tool} names no file (*** Update File: ...)')
+    return call
+
+
+def _flush(call: 'AgentCall', added: list[str]) -> None:
+    if added:
+        call.contents.append((call.paths[-1], '\n'.join(added) + '\n'))
+        added.clear()
+
+
+def bound(call: 'AgentCall') -> list[str]:
+    """Keep one call's cost bounded: content past ``MAX_CONTENT`` (over
+    all of the call's contents) is not scanned; a shell command longer
+    than ``MAX_COMMAND`` is refused.  The notes to pass on."""
+    if call.command is not None and len(call.command) > MAX_COMMAND:
+        raise PayloadError(f'the command is {len(call.command)} characters, '
+                           f'more than the {MAX_COMMAND} worktree-guard '
+                           'reads; write long content with a file tool')
+    notes = []
+    left = MAX_CONTENT
+    kept = []
+    for target, text in call.contents:
+        if len(text) > left:
+            notes.append(f'only the first {left} of the {len(text)} '
+                         f'characters written to {target} were scanned for '
+                         'worktree paths; the rest was not checked')
+        kept.append((target, text[:left]))
+        left -= len(kept[-1][1])
+    call.contents = kept
+    return notes
+
+
+def _enter_reasons(verdict: 'Verdict', call: 'AgentCall') -> None:
+    """The reasons of an EnterWorktree call, in its own words (it was
+    judged as a cd)."""
+    assert call.command is not None
+    path = call.command[3:]
+    plain = path[1:-1].replace("'\\''", "'")
+    verdict.reasons = [
+        r.replace(f'cd {plain} leaves this worktree for',
+                  f'EnterWorktree {plain} would move this session out of '
+                  'its worktree, to', 1) for r in verdict.reasons]
+
+
+# -- the sandboxes ------------------------------------------------------------
+
+def _json_file(path: str) -> 'Any':
+    try:
+        with open(path, encoding='utf-8') as f:
+            return loads(f.read())
+    except (OSError, ValueError):
+        return None
+
+
+def own_sandbox(root: str) -> bool:
+    """Does Claude Code's own sandbox run this worktree's Bash calls
+    (``sandbox.enabled`` in its project or local settings; the local file
+    wins)?"""
+    enabled = False
+    for name in ('settings.json', 'settings.local.json'):
+        data = _json_file(f'{root}/.claude/{name}')
+        box = data.get('sandbox') if isinstance(data, dict) else None
+        if isinstance(box, dict) and isinstance(box.get('enabled'), bool):
+            enabled = box['enabled']
+    return enabled
+
+
+ENGINE_FILE = 'worktree-guard/sandbox-engine'
+
+
+def sandbox_engine(common: str) -> str:
+    """The OS sandbox engine this machine has: ``landlock``, ``bwrap`` or
+    '' (none).  The probe (a Landlock syscall, ``bwrap`` on PATH) runs
+    once per kernel; its answer is kept in ``<common>/worktree-guard/
+    sandbox-engine``."""
+    import posix
+    release = posix.uname().release
+    cache = f'{common}/{ENGINE_FILE}'
+    try:
+        with open(cache, encoding='utf-8') as f:
+            kept, engine = (f.read().split('\n') + [''])[:2]
+        if kept == release:
+            return engine
+    except (OSError, ValueError):
+        pass
+    engine = _probe()
+    try:
+        posix.mkdir(f'{common}/worktree-guard')
+    except OSError:
+        pass
+    try:
+        tmp = f'{cache}.{posix.getpid()}'
+        with open(tmp, 'w', encoding='utf-8') as f:
+            f.write(f'{release}\n{engine}')
+        posix.rename(tmp, cache)
+    except OSError:
+        pass
+    return engine
+
+
+def _probe() -> str:
+    """Ask the kernel for Landlock's ABI version; else look for bwrap."""
+    try:
+        import ctypes
+        libc = ctypes.CDLL(None, use_errno=True)
+        # landlock_create_ruleset(NULL, 0, LANDLOCK_CREATE_RULESET_VERSION)
+        if libc.syscall(444, None, 0, 1) >= 1:
+            return 'landlock'
+    except (OSError, AttributeError):  # pragma: no cover (no libc)
+        pass
+    import os
+    for folder in os.environ.get('PATH', '').split(':'):
+        if folder and os.access(f'{folder}/bwrap', os.X_OK):
+            return 'bwrap'
+    return ''
+
+
+def sandbox_wrap(call: 'AgentCall',
+                 ti: 'dict[str, Any]') -> 'dict[str, Any] | None':
+    """For a Claude Code Bash call: the ``tool_input`` that runs it under
+    ``worktree-guard sandbox`` when Claude Code's own sandbox does not
+    (``None``: leave it as it is).  Marks the call ``sandboxed`` when one
+    of the two sandboxes runs it."""
+    from worktree_guard.gitctx.checkouts import find_root
+    found = find_root(call.cwd)
+    if found is None:
+        return None
+    root, git_dir = found
+    if own_sandbox(root) and ti.get('dangerouslyDisableSandbox') is not True:
+        call.sandboxed = True
+        return None
+    command = ti['command']
+    prefix = f'{quote(sys.executable)} {SANDBOX_ARGS} '
+    if command.startswith(prefix):
+        call.sandboxed = True   # wrapped already (a retried call)
+        return None
+    if not sandbox_engine(_common_dir(git_dir)):
+        return None
+    call.sandboxed = True
+    out = dict(ti)
+    out['command'] = (f'{prefix}{quote(root)} -- bash -c {quote(command)}')
+    return out
+
+
+def _common_dir(git_dir: str) -> str:
+    """The common git dir of a checkout's git dir (its ``commondir``)."""
+    try:
+        with open(f'{git_dir}/commondir', encoding='utf-8') as f:
+            rel = f.read().strip()
+    except OSError:
+        return git_dir
+    return lightpath.realpath(lightpath.join(git_dir, rel)) if rel else \
+        git_dir
+
+
 # -- answers ----------------------------------------------------------------------
 
 def _lines(title: str, items: list[str]) -> str:
-    return title + ''.join(f'\n- {i}' for i in items)
+    """A list for the agent: at most ``MAX_ITEMS`` items, each cut at
+    ``MAX_LINE`` characters, so no payload makes a reply of megabytes."""
+    shown = [i if len(i) <= MAX_LINE else
+             i[:MAX_LINE] + f'... ({len(i) - MAX_LINE} more characters)'
+             for i in items[:MAX_ITEMS]]
+    if len(items) > MAX_ITEMS:
+        shown.append(f'+{len(items) - MAX_ITEMS} more')
+    return title + ''.join(f'\n- {i}' for i in shown)
 
 
-def render(agent: str, event: str, verdict: 'Verdict | None') -> str:
-    """What the agent reads on stdout ('' for nothing)."""
+SANDBOXED = ('worktree-guard runs this command in the OS sandbox '
+             '(worktree-guard sandbox): it may write only in this worktree')
+
+
+def render(agent: str, event: str, verdict: 'Verdict | None',
+           wrapped: 'dict[str, Any] | None' = None) -> str:
+    """What the agent reads on stdout ('' for nothing); ``wrapped``: the
+    tool input that runs a Claude Code Bash call in the OS sandbox."""
     deny = verdict is not None and bool(verdict.reasons)
     warnings = verdict.warnings if verdict is not None else []
     reason = ''
@@ -271,24 +517,32 @@ def render(agent: str, event: str, verdict: 'Verdict | None') -> str:
             reason += '\n' + _lines('also:', warnings)
         reason += "\n(details: worktree-guard explain agent-guard)"
     note = _lines('worktree-guard:', warnings) if warnings else ''
+    if agent in ('claude', 'codex') and deny:
+        return dumps({'hookSpecificOutput': {
+            'hookEventName': 'PreToolUse', 'permissionDecision': 'deny',
+            'permissionDecisionReason': reason}})
     if agent == 'claude':
-        if deny:
-            return dumps({'hookSpecificOutput': {
-                'hookEventName': 'PreToolUse',
-                'permissionDecision': 'deny',
-                'permissionDecisionReason': reason}})
+        out: dict[str, object] = {'hookEventName': 'PreToolUse'}
+        if wrapped is not None:
+            # updatedInput takes effect with a decision: allow (the user's
+            # deny and ask rules still apply).
+            out['permissionDecision'] = 'allow'
+            out['permissionDecisionReason'] = SANDBOXED
+            out['updatedInput'] = wrapped
         if note:
-            return dumps({'hookSpecificOutput': {
-                'hookEventName': 'PreToolUse', 'additionalContext': note}})
-        return ''
+            out['additionalContext'] = note
+        return dumps({'hookSpecificOutput': out}) if len(out) > 1 else ''
+    if agent == 'codex':
+        return dumps({'systemMessage': note}) if note else ''
     if agent == 'cursor':
         if verdict is None:
             return '{}'
-        out: dict[str, object] = {'permission': 'deny' if deny else 'allow'}
+        answer: dict[str, object] = {'permission': 'deny' if deny else
+                                     'allow'}
         if event != 'beforeReadFile' and (deny or note):
-            out['user_message'] = reason or note
-            out['agent_message'] = reason or note
-        return dumps(out)
+            answer['user_message'] = reason or note
+            answer['agent_message'] = reason or note
+        return dumps(answer)
     # gemini
     if deny:
         return dumps({'decision': 'deny', 'reason': reason})
@@ -388,12 +642,17 @@ def loads(text: str) -> 'Any':
 
 
 def dumps(obj: object) -> str:
-    """Compact ASCII JSON of dicts, lists, strings, booleans and None."""
+    """Compact ASCII JSON of dicts, lists, strings, numbers, booleans and
+    None (anything else as its ``str``)."""
     import _json
     if isinstance(obj, str):
         return str(_json.encode_basestring_ascii(obj))
     if isinstance(obj, bool) or obj is None:
         return {True: 'true', False: 'false', None: 'null'}[obj]
+    if isinstance(obj, int):
+        return str(obj)
+    if isinstance(obj, float) and obj - obj == 0:   # finite
+        return repr(obj)
     if isinstance(obj, dict):
         return '{' + ', '.join(f'{dumps(str(k))}: {dumps(v)}'
                                for k, v in obj.items()) + '}'

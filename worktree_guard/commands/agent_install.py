@@ -378,21 +378,17 @@ def strip_toml(text: str) -> str:
 
 def merge_toml(path: str, text: str, where: Places) -> str:
     """``text`` with our block first (its keys are top-level: before any
-    table); unchanged, with a note, when the file sets the sandbox itself."""
-    import tomllib
+    table); unchanged, with a note, when the file sets the sandbox itself
+    (read line by line: Python 3.10 has no TOML parser)."""
     rest = strip_toml(text)
-    rel = os.path.relpath(path)
-    try:
-        mine = tomllib.loads(rest)
-    except tomllib.TOMLDecodeError as e:
-        raise GuardError(f'{rel}: invalid TOML: {e}',
-                         'fix it, then rerun install --agent codex'
-                         ) from None
-    if 'sandbox_mode' in mine or 'sandbox_workspace_write' in mine:
-        print(f'{rel} sets the sandbox itself; add these to its '
-              'sandbox_workspace_write.writable_roots for commits to work: '
-              + ', '.join(where.writable))
-        return rest
+    for line in rest.splitlines():
+        word = line.strip().lstrip('[').strip()
+        if word.startswith(('sandbox_mode', 'sandbox_workspace_write',
+                            '"sandbox_mode"', '"sandbox_workspace_write"')):
+            print(f'{os.path.relpath(path)} sets the sandbox itself; add '
+                  'these to its sandbox_workspace_write.writable_roots for '
+                  'commits to work: ' + ', '.join(where.writable))
+            return rest
     return codex_block(where) + rest
 
 
@@ -629,7 +625,7 @@ def uninstall_agent(agent: str, repo: Repo | None = None) -> int:
     if agent == 'codex':
         cpath = os.path.join(root, CODEX_CONFIG)
         print(take_back(cpath, _state_of(repo.git_dir, agent, CODEX_CONFIG),
-                        lambda b: _strip_toml_bytes(b)))
+                        _strip_toml_bytes))
     for name in (rel, CODEX_CONFIG) if agent == 'codex' else (rel,):
         if not _still_used(root, name) and exclude_remove(common, name):
             print(f'took {name} out of {_exclude_path(common)}')

@@ -134,14 +134,12 @@ class AgentCall:
     folder (absolute).
     """
 
-    __slots__ = ('tool', 'kind', 'paths', 'contents', 'command', 'cwd',
-                 'sandboxed')
+    __slots__ = ('tool', 'kind', 'paths', 'contents', 'command', 'cwd', 'sandboxed')
 
     def __init__(self, tool: str, kind: str, cwd: str,
                  paths: list[str] | None = None,
                  contents: list[tuple[str, str]] | None = None,
-                 command: str | None = None,
-                 sandboxed: bool = False) -> None:
+                 command: str | None = None, sandboxed: bool = False) -> None:
         self.tool = tool
         self.kind = kind
         self.cwd = cwd
