@@ -463,7 +463,7 @@ def take_back(path: str, state: str,
         if new is not None:
             _write_atomic(path, new)
             said = (f'removed worktree-guard\'s entries from {path} (the '
-                    'file changed since install, so only ours went)')
+                    'file changed since install, so only our entries went)')
         else:
             said = f'nothing to remove: no worktree-guard entries in {path}'
     else:

@@ -96,7 +96,11 @@ def test_done_when_claude(repo2: Repo2) -> None:
         '"hooks": [{"type": "command", "command": "true"}]}]}}\n')
     proc = wg('install', '--agent', 'claude', cwd=wt1)
     assert proc.returncode == 0, proc
-    command = hook_command(wt1 / '.claude' / 'settings.json')
+    # The tracked project file is left alone: the hook goes to the local one.
+    assert json.loads((wt1 / '.claude' / 'settings.json').read_text())[
+        'hooks']['PreToolUse'] == [{'matcher': 'Bash', 'hooks': [
+            {'type': 'command', 'command': 'true'}]}]
+    command = hook_command(wt1 / '.claude' / 'settings.local.json')
     wt1_cwd = str(wt1)
     cases = [
         (A.claude_write(wt1_cwd, str(main / 'src' / 'app.py')), 'deny',
@@ -135,7 +139,7 @@ def test_the_installed_command_without_coverage_takes_the_fast_start(
         repo2: Repo2) -> None:
     wt1 = repo2.wt1
     assert wg('install', '--agent', 'claude', cwd=wt1).returncode == 0
-    command = hook_command(wt1 / '.claude' / 'settings.json')
+    command = hook_command(wt1 / '.claude' / 'settings.local.json')
     assert ' -I -S -c ' in command
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(('COVERAGE_', 'WORKTREE_GUARD'))}
@@ -487,8 +491,10 @@ def test_deny_with_warnings_and_odd_edits(repo2: Repo2) -> None:
 def test_json_helpers() -> None:
     assert agent_cmd.loads(' {"a": [1, 2.5, null, true, "\\u00e9"]} ') == \
         {'a': [1, 2.5, None, True, 'é']}
-    assert agent_cmd.dumps({'a': ['é', None, False, 1]}) == \
-        '{"a": ["\\u00e9", null, false, "1"]}'
+    assert agent_cmd.dumps({'a': ['é', None, False, 1, 2.5]}) == \
+        '{"a": ["\\u00e9", null, false, 1, 2.5]}'
+    assert agent_cmd.dumps(float('nan')) == '"nan"'
+    assert agent_cmd.dumps(object).startswith('"<class')
     assert json.loads(agent_cmd.dumps(('x', 'y\n"'))) == ['x', 'y\n"']
     with pytest.raises(agent_cmd.PayloadError):
         agent_cmd.loads('{} {}')
@@ -506,7 +512,7 @@ SETTINGS = ('{\n  "permissions": {"allow": ["Bash(ls:*)"]},\n'
 def test_install_keeps_everything_and_uninstall_restores(
         repo2: Repo2) -> None:
     wt1 = repo2.wt1
-    path = wt1 / '.claude' / 'settings.json'
+    path = wt1 / '.claude' / 'settings.local.json'
     path.parent.mkdir()
     path.write_text(SETTINGS)
     os.chmod(path, 0o640)
@@ -518,8 +524,11 @@ def test_install_keeps_everything_and_uninstall_restores(
                                                  'command': 'x'}]}]
     pre = data['hooks']['PreToolUse']
     assert pre[0]['hooks'][0]['command'] == 'echo other'
-    assert pre[1]['matcher'] == 'Write|Edit|MultiEdit|NotebookEdit|Bash|' \
-                                'Read|Grep|Glob'
+    assert pre[1]['matcher'] == 'Write|Edit|NotebookEdit|Bash|' \
+                                'EnterWorktree|Read'
+    assert pre[1]['hooks'][0]['onFailure'] == 'block'
+    assert data['sandbox']['enabled'] is True
+    assert data['sandbox']['failIfUnavailable'] is True
     assert os.stat(path).st_mode & 0o777 == 0o640
     installed = path.read_bytes()
     proc = wg('install', '--agent', 'claude', cwd=wt1)
@@ -534,7 +543,7 @@ def test_install_keeps_everything_and_uninstall_restores(
 
 
 def test_reinstall_after_edits_keeps_the_first_original(repo2: Repo2) -> None:
-    path = repo2.wt1 / '.claude' / 'settings.json'
+    path = repo2.wt1 / '.claude' / 'settings.local.json'
     path.parent.mkdir()
     path.write_text('{"a": 1}')
     assert wg('install', '--agent', 'claude', cwd=repo2.wt1).returncode == 0
@@ -570,12 +579,12 @@ def test_install_into_an_existing_folder_leaves_the_folder(
     assert wg('uninstall', '--agent', 'claude',
               cwd=repo2.wt1).returncode == 0
     assert (repo2.wt1 / '.claude').is_dir()
-    assert not (repo2.wt1 / '.claude' / 'settings.json').exists()
+    assert not (repo2.wt1 / '.claude' / 'settings.local.json').exists()
 
 
 def test_install_into_no_file_and_uninstall_removes_it(repo2: Repo2) -> None:
     wt1 = repo2.wt1
-    for agent, rel in (('claude', '.claude/settings.json'),
+    for agent, rel in (('claude', '.claude/settings.local.json'),
                        ('cursor', '.cursor/hooks.json'),
                        ('gemini', '.gemini/settings.json')):
         assert wg('install', '--agent', agent, cwd=wt1).returncode == 0
@@ -585,8 +594,9 @@ def test_install_into_no_file_and_uninstall_removes_it(repo2: Repo2) -> None:
             assert set(data['hooks']) == {'preToolUse',
                                           'beforeShellExecution',
                                           'beforeReadFile'}
-            assert AI.AGENT_MARKER in data['hooks']['preToolUse'][0][
-                'command']
+            entry = data['hooks']['preToolUse'][0]
+            assert AI.AGENT_MARKER in entry['command']
+            assert entry['failClosed'] is True
         elif agent == 'gemini':
             hook = data['hooks']['BeforeTool'][0]
             assert 'write_file' in hook['matcher']
@@ -630,15 +640,16 @@ def test_uninstall_after_edits_removes_only_ours(repo2: Repo2) -> None:
 
 
 @pytest.mark.parametrize(('content', 'message'), [
-    ('{"a": ', 'settings.json:1:7: invalid JSON'),
-    ('[1]', 'settings.json:1:1: the settings file is not a JSON object'),
+    ('{"a": ', 'settings.local.json:1:7: invalid JSON'),
+    ('[1]', 'settings.local.json:1:1: the settings file is not a JSON '
+            'object'),
     ('{"hooks": []}', "the settings file's 'hooks' is not an object"),
     ('{"hooks": {"PreToolUse": {}}}', 'hooks.PreToolUse is not a list'),
     (b'\xff', 'not UTF-8'),
 ])
 def test_install_refuses_settings_it_cannot_read(
         repo2: Repo2, content: str | bytes, message: str) -> None:
-    path = repo2.wt1 / '.claude' / 'settings.json'
+    path = repo2.wt1 / '.claude' / 'settings.local.json'
     path.parent.mkdir()
     if isinstance(content, bytes):
         path.write_bytes(content)
@@ -677,12 +688,14 @@ def test_doctor_reports_agent_hooks_per_worktree(repo2: Repo2) -> None:
     assert wg('install', '--agent', 'claude', cwd=repo2.wt1).returncode == 0
     proc = wg('doctor', cwd=repo2.main)
     lines = proc.stdout.splitlines()
-    assert f'  {repo2.wt1}: claude=fires (.claude/settings.json)' in lines
+    assert f'  {repo2.wt1}: claude=fires (.claude/settings.local.json)' \
+        in lines
     assert f'  {repo2.wt2}: claude=not installed' in lines
     assert f'  {repo2.main}: claude=not installed' in lines
     local = repo2.wt2 / '.claude' / 'settings.local.json'
     local.parent.mkdir()
-    local.write_text((repo2.wt1 / '.claude' / 'settings.json').read_text())
+    local.write_text((repo2.wt1 / '.claude' / 'settings.local.json'
+                      ).read_text())
     (repo2.wt2 / '.claude' / 'settings.json').write_text(
         '{"disableAllHooks": true}')
     (repo2.main / '.cursor').mkdir()
@@ -698,7 +711,7 @@ def test_doctor_reports_agent_hooks_per_worktree(repo2: Repo2) -> None:
     assert 'claude=OFF (.claude/settings.json: disableAllHooks is true)' in \
         proc.stdout
     assert 'cursor=BROKEN' in proc.stdout
-    assert f'  {repo2.wt1}: claude=fires (.claude/settings.json), ' \
+    assert f'  {repo2.wt1}: claude=fires (.claude/settings.local.json), ' \
         'cursor=fires (.cursor/hooks.json)' in proc.stdout.splitlines()
 
 
@@ -760,6 +773,8 @@ NOT_ON_THE_AGENT_PATH = ('json', 're', 'typing', 'yaml', 'jsonschema',
                          'worktree_guard.errors',
                          # the rule's SPEC is built when read
                          'worktree_guard.rules.spec',
+                         # the sandbox probe runs once per kernel, cached
+                         'ctypes',
                          # no `from __future__ import annotations` on the
                          # agent path: its import costs ~0.15 ms
                          '__future__')
@@ -797,6 +812,10 @@ def test_the_agent_hot_path_imports_nothing_it_does_not_use(
         commit_policy(repo2, 'agents:\n  read-outside: deny\n')
     first = run()   # reads the committed policy and writes the cache
     assert ('yaml' in first.stderr.split()) is (tool == 'policy')
+    if tool == 'bash':
+        # the first run also probed the sandbox engine and cached it
+        assert (repo2.main / '.git' / 'worktree-guard' /
+                'sandbox-engine').is_file()
     proc = run()
     loaded = set(proc.stderr.split())
     assert 'worktree_guard.rules.agent_guard' in loaded
