@@ -97,3 +97,32 @@ def gemini(cwd: str, tool: str, tool_input: dict[str, Any]) -> dict[str, Any]:
 
 def text(payload: dict[str, Any]) -> str:
     return json.dumps(payload)
+
+
+# Issue 22.  Claude Code 2.1.3xx: EnterWorktree {path} moves the session;
+# Bash adds run_in_background and dangerouslyDisableSandbox.  Codex
+# (https://developers.openai.com/codex/hooks): the same common input as
+# Claude Code's; Bash {command}, apply_patch {command: the patch envelope,
+# "*** Update File: <path>" ...}.
+
+def claude_enter(cwd: str, path: str) -> dict[str, Any]:
+    return claude(cwd, 'EnterWorktree', {'path': path})
+
+
+def claude_bash_full(cwd: str, command: str,
+                     disable_sandbox: bool = False) -> dict[str, Any]:
+    return claude(cwd, 'Bash', {'command': command, 'timeout': 120000,
+                                'description': 'run a command',
+                                'run_in_background': False,
+                                'dangerouslyDisableSandbox': disable_sandbox})
+
+
+def codex(cwd: str, tool: str, tool_input: dict[str, Any]) -> dict[str, Any]:
+    return {'session_id': 'thread-1', 'transcript_path': None, 'cwd': cwd,
+            'hook_event_name': 'PreToolUse', 'model': 'gpt-5.6',
+            'tool_name': tool, 'tool_input': tool_input,
+            'tool_use_id': 'call_1'}
+
+
+def codex_patch(cwd: str, patch: str) -> dict[str, Any]:
+    return codex(cwd, 'apply_patch', {'command': patch})

@@ -139,7 +139,7 @@ def respond(agent: str, raw: str) -> tuple[str, int]:
         if agent == 'claude' and call.tool == 'Bash':
             wrapped = sandbox_wrap(call, payload['tool_input'])
         verdict = evaluate(call)
-        verdict.warnings += notes
+        verdict.warnings[:0] = notes   # first: the reply keeps MAX_ITEMS
         if call.tool == 'EnterWorktree':
             _enter_reasons(verdict, call)
         if verdict.reasons:
