@@ -594,6 +594,12 @@ def _migrate_claude(root: str, git_dir: str) -> str:
     for name in ('written', 'original', 'absent', 'created-dir'):
         if os.path.exists(os.path.join(state, name)):
             os.replace(os.path.join(state, name), os.path.join(legacy, name))
+    new = _state_of(git_dir, 'claude', SETTINGS['claude'][0])
+    if os.path.exists(os.path.join(legacy, 'created-dir')) and \
+            not os.path.exists(new):
+        # That install made .claude/: uninstall may take it away again.
+        os.makedirs(new)
+        _write_atomic(os.path.join(new, 'created-dir'), b'')
     said = take_back(path, legacy, lambda b: _strip_bytes('claude', path, b),
                      keep_dir=True)
     return f'{said} (an older install put the hook there)'
@@ -620,12 +626,12 @@ def uninstall_agent(agent: str, repo: Repo | None = None) -> int:
         said = _migrate_claude(root, repo.git_dir)
         if said:
             print(said)
-    print(take_back(path, _state_of(repo.git_dir, agent, rel),
-                    lambda b: _strip_bytes(agent, path, b, where)))
-    if agent == 'codex':
+    if agent == 'codex':   # first: hooks.json's state knows the folder
         cpath = os.path.join(root, CODEX_CONFIG)
         print(take_back(cpath, _state_of(repo.git_dir, agent, CODEX_CONFIG),
                         _strip_toml_bytes))
+    print(take_back(path, _state_of(repo.git_dir, agent, rel),
+                    lambda b: _strip_bytes(agent, path, b, where)))
     for name in (rel, CODEX_CONFIG) if agent == 'codex' else (rel,):
         if not _still_used(root, name) and exclude_remove(common, name):
             print(f'took {name} out of {_exclude_path(common)}')
