@@ -15,7 +15,7 @@ contract):
   go to ``hookSpecificOutput.additionalContext``; exit 0.  A ``Bash`` call
   that Claude Code's own sandbox does not cover is answered ``allow`` with
   ``updatedInput``: the same call, its command run under ``worktree-guard
-  sandbox`` (when this machine has a sandbox engine: ``sandbox_engine``).
+  sandbox`` when this machine has a sandbox engine (agent_wrap.py).
 - Codex ``PreToolUse`` (the same shape as Claude Code's; ``apply_patch``
   names its files in the patch): the same denial; warnings in
   ``systemMessage``.
@@ -88,9 +88,6 @@ MAX_CONTENT = 1 << 20
 MAX_COMMAND = 1 << 20
 MAX_ITEMS = 20
 MAX_LINE = 2000
-# The sandbox command a Bash call is wrapped in (issue 22; exits 2 with a
-# message when this machine has no engine).
-SANDBOX_ARGS = '-I -m worktree_guard sandbox --worktree'
 
 
 class PayloadError(ValueError):
@@ -137,6 +134,7 @@ def respond(agent: str, raw: str) -> tuple[str, int]:
             return render(agent, event, None), 0
         notes = bound(call)
         if agent == 'claude' and call.tool == 'Bash':
+            from worktree_guard.commands.agent_wrap import sandbox_wrap
             wrapped = sandbox_wrap(call, payload['tool_input'])
         verdict = evaluate(call)
         verdict.warnings[:0] = notes   # first: the reply keeps MAX_ITEMS
@@ -373,117 +371,6 @@ def _enter_reasons(verdict: 'Verdict', call: 'AgentCall') -> None:
         r.replace(f'cd {plain} leaves this worktree for',
                   f'EnterWorktree {plain} would move this session out of '
                   'its worktree, to', 1) for r in verdict.reasons]
-
-
-# -- the sandboxes ------------------------------------------------------------
-
-def _json_file(path: str) -> 'Any':
-    try:
-        with open(path, encoding='utf-8') as f:
-            return loads(f.read())
-    except (OSError, ValueError):
-        return None
-
-
-def own_sandbox(root: str) -> bool:
-    """Does Claude Code's own sandbox run this worktree's Bash calls
-    (``sandbox.enabled`` in its project or local settings; the local file
-    wins)?"""
-    enabled = False
-    for name in ('settings.json', 'settings.local.json'):
-        data = _json_file(f'{root}/.claude/{name}')
-        box = data.get('sandbox') if isinstance(data, dict) else None
-        if isinstance(box, dict) and isinstance(box.get('enabled'), bool):
-            enabled = box['enabled']
-    return enabled
-
-
-ENGINE_FILE = 'worktree-guard/sandbox-engine'
-
-
-def sandbox_engine(common: str) -> str:
-    """The OS sandbox engine this machine has: ``landlock``, ``bwrap`` or
-    '' (none).  The probe (a Landlock syscall, ``bwrap`` on PATH) runs
-    once per kernel; its answer is kept in ``<common>/worktree-guard/
-    sandbox-engine``."""
-    import posix
-    release = posix.uname().release
-    cache = f'{common}/{ENGINE_FILE}'
-    try:
-        with open(cache, encoding='utf-8') as f:
-            kept, engine = (f.read().split('\n') + [''])[:2]
-        if kept == release:
-            return engine
-    except (OSError, ValueError):
-        pass
-    engine = _probe()
-    try:
-        posix.mkdir(f'{common}/worktree-guard')
-    except OSError:
-        pass
-    try:
-        tmp = f'{cache}.{posix.getpid()}'
-        with open(tmp, 'w', encoding='utf-8') as f:
-            f.write(f'{release}\n{engine}')
-        posix.rename(tmp, cache)
-    except OSError:
-        pass
-    return engine
-
-
-def _probe() -> str:
-    """Ask the kernel for Landlock's ABI version; else look for bwrap."""
-    try:
-        import ctypes
-        libc = ctypes.CDLL(None, use_errno=True)
-        # landlock_create_ruleset(NULL, 0, LANDLOCK_CREATE_RULESET_VERSION)
-        if libc.syscall(444, None, 0, 1) >= 1:
-            return 'landlock'
-    except (OSError, AttributeError):  # pragma: no cover (no libc)
-        pass
-    import os
-    for folder in os.environ.get('PATH', '').split(':'):
-        if folder and os.access(f'{folder}/bwrap', os.X_OK):
-            return 'bwrap'
-    return ''
-
-
-def sandbox_wrap(call: 'AgentCall',
-                 ti: 'dict[str, Any]') -> 'dict[str, Any] | None':
-    """For a Claude Code Bash call: the ``tool_input`` that runs it under
-    ``worktree-guard sandbox`` when Claude Code's own sandbox does not
-    (``None``: leave it as it is).  Marks the call ``sandboxed`` when one
-    of the two sandboxes runs it."""
-    from worktree_guard.gitctx.checkouts import find_root
-    found = find_root(call.cwd)
-    if found is None:
-        return None
-    root, git_dir = found
-    if own_sandbox(root) and ti.get('dangerouslyDisableSandbox') is not True:
-        call.sandboxed = True
-        return None
-    command = ti['command']
-    prefix = f'{quote(sys.executable)} {SANDBOX_ARGS} '
-    if command.startswith(prefix):
-        call.sandboxed = True   # wrapped already (a retried call)
-        return None
-    if not sandbox_engine(_common_dir(git_dir)):
-        return None
-    call.sandboxed = True
-    out = dict(ti)
-    out['command'] = (f'{prefix}{quote(root)} -- bash -c {quote(command)}')
-    return out
-
-
-def _common_dir(git_dir: str) -> str:
-    """The common git dir of a checkout's git dir (its ``commondir``)."""
-    try:
-        with open(f'{git_dir}/commondir', encoding='utf-8') as f:
-            rel = f.read().strip()
-    except OSError:
-        return git_dir
-    return lightpath.realpath(lightpath.join(git_dir, rel)) if rel else \
-        git_dir
 
 
 # -- answers ----------------------------------------------------------------------

@@ -40,26 +40,35 @@ from __future__ import annotations
 import os
 import sys
 
+from worktree_guard.commands.agent_files import STATE_DIR
+from worktree_guard.commands.agent_files import read
+from worktree_guard.commands.agent_files import state_of
+from worktree_guard.commands.agent_files import still_used
+from worktree_guard.commands.agent_files import write_atomic
+from worktree_guard.commands.agent_files import exclude_add
+from worktree_guard.commands.agent_files import exclude_path
+from worktree_guard.commands.agent_files import exclude_remove
+from worktree_guard.commands.agent_files import put_file
+from worktree_guard.commands.agent_files import take_back
+from worktree_guard.commands.agent_settings import Places
+from worktree_guard.commands.agent_settings import merge_sandbox
+from worktree_guard.commands.agent_settings import merge_toml
+from worktree_guard.commands.agent_settings import places
+from worktree_guard.commands.agent_settings import strip_sandbox
+from worktree_guard.commands.agent_settings import strip_toml
 from worktree_guard.errors import GuardError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # pragma: no cover (typing only)
-    from collections.abc import Callable
     from collections.abc import Sequence
     from typing import Any
 
     from worktree_guard.gitctx import Repo
 
 AGENT_MARKER = '#worktree-guard-agent-hook'
-STATE_DIR = os.path.join('worktree-guard', 'agents')
-EXCLUDE_NOTE = ('# worktree-guard install --agent: machine-specific agent '
-                'settings (uninstall removes the next line)')
 CLAUDE_MATCHER = 'Write|Edit|NotebookEdit|Bash|EnterWorktree|Read'
 CLAUDE_LEGACY = os.path.join('.claude', 'settings.json')
 CODEX_CONFIG = os.path.join('.codex', 'config.toml')
-TOML_BEGIN = ('# worktree-guard begin: install --agent codex (uninstall '
-              'removes this block)')
-TOML_END = '# worktree-guard end'
 
 # agent -> (settings file, {event: matcher or None})
 SETTINGS: dict[str, tuple[str, dict[str, str | None]]] = {
@@ -223,302 +232,12 @@ def _dump(data: dict[str, Any]) -> bytes:
     return (json.dumps(data, indent=2, ensure_ascii=False) + '\n').encode()
 
 
-def _read(path: str) -> bytes | None:
-    try:
-        with open(path, 'rb') as f:
-            return f.read()
-    except FileNotFoundError:
-        return None
-
-
-def _write_atomic(path: str, data: bytes) -> None:
-    tmp = f'{path}.wg-tmp-{os.getpid()}'
-    mode = None
-    try:
-        mode = os.stat(path).st_mode & 0o7777
-    except FileNotFoundError:
-        pass
-    with open(tmp, 'wb') as f:
-        f.write(data)
-        f.flush()
-        os.fsync(f.fileno())
-    if mode is not None:
-        os.chmod(tmp, mode)
-    os.replace(tmp, path)
-
-
 def _checkout(repo: Repo) -> str:
     if repo.root is None:
         raise GuardError('install --agent needs a checkout, not a bare '
                          'repository', 'run it inside the worktree the '
                                        'agent works in')
     return repo.root
-
-
-# -- the agents' own sandboxes ------------------------------------------------------
-
-class Places:
-    """The paths the sandbox settings name, for the checkout at ``root``:
-    ``writable``, the git-dir paths a linked worktree's commits write (the
-    shared ``objects``, ``refs`` and ``logs``, and its own
-    ``worktrees/<name>``); ``denied``, the other checkouts and the shared
-    hooks and config."""
-
-    def __init__(self, writable: list[str], denied: list[str]) -> None:
-        self.writable = writable
-        self.denied = denied
-
-
-def places(root: str, git_dir: str) -> Places:
-    from worktree_guard.gitctx.checkouts import checkout_map
-    cmap = checkout_map(root)
-    assert cmap is not None   # install checked the checkout
-    common = cmap.common_dir
-    git_dir = os.path.realpath(git_dir)
-    writable = [os.path.join(common, d) for d in ('objects', 'refs', 'logs')]
-    if git_dir != common:
-        writable.append(git_dir)
-    me = os.path.realpath(root)
-    denied: list[str] = []
-    for c in cmap.checkouts:
-        if c.root == me:
-            continue
-        if not me.startswith(c.root.rstrip('/') + '/'):
-            denied.append(c.root)
-            continue
-        # The main checkout holds this worktree (trees/issue-N) and the
-        # common git dir: a rule on its root would cover them too, so the
-        # rule goes on each of its entries but those two (a snapshot:
-        # rerun install after adding top-level entries; the sandbox's
-        # default refuses writes outside the worktree anyway).
-        step = me[len(c.root) + 1:].split('/', 1)[0]
-        for name in sorted(os.listdir(c.root)):
-            if name not in (step, '.git'):
-                denied.append(os.path.join(c.root, name))
-    denied += [os.path.join(common, 'hooks'), os.path.join(common, 'config')]
-    return Places(writable, denied)
-
-
-def _abs(path: str) -> str:
-    """A path as Claude Code's sandbox settings take it: ``//`` is the
-    filesystem root in every version (a leading ``/`` alone has meant the
-    settings file's folder in some)."""
-    return '/' + path
-
-
-def merge_sandbox(data: dict[str, Any], where: Places) -> None:
-    """Claude Code's ``sandbox`` settings, merged into ``data``."""
-    box = data.get('sandbox')
-    if box is None:
-        box = data['sandbox'] = {'enabled': True, 'failIfUnavailable': True}
-    fs = box.get('filesystem') if isinstance(box, dict) else None
-    if fs is None and isinstance(box, dict):
-        fs = box['filesystem'] = {}
-    if not isinstance(box, dict) or not isinstance(fs, dict):
-        raise GuardError("the settings file's 'sandbox' (or "
-                         "sandbox.filesystem) is not an object",
-                         'fix it by hand, then rerun install --agent')
-    box['enabled'] = True
-    box['failIfUnavailable'] = True
-    for key, paths in (('allowWrite', where.writable),
-                       ('denyWrite', where.denied)):
-        have = fs.setdefault(key, [])
-        if not isinstance(have, list):
-            raise GuardError(f"the settings file's sandbox.filesystem.{key} "
-                             'is not a list', 'fix it by hand, then rerun '
-                                              'install --agent')
-        have += [_abs(p) for p in paths if _abs(p) not in have]
-
-
-def strip_sandbox(data: dict[str, Any], where: Places) -> bool:
-    """Take our paths out of ``data``'s sandbox, and the whole section when
-    nothing of the user's is left in it; True if anything went."""
-    box = data.get('sandbox')
-    if not isinstance(box, dict):
-        return False
-    fs = box.get('filesystem')
-    removed = False
-    if isinstance(fs, dict):
-        ours = {_abs(p) for p in where.writable + where.denied}
-        for key in ('allowWrite', 'denyWrite'):
-            have = fs.get(key)
-            if isinstance(have, list):
-                kept = [p for p in have if p not in ours]
-                removed |= len(kept) != len(have)
-                if kept:
-                    fs[key] = kept
-                else:
-                    del fs[key]
-        if not fs:
-            del box['filesystem']
-    if removed and set(box) <= {'enabled', 'failIfUnavailable'}:
-        del data['sandbox']
-    return removed
-
-
-def _toml_str(s: str) -> str:
-    return '"' + s.replace('\\', '\\\\').replace('"', '\\"') + '"'
-
-
-def codex_block(where: Places) -> str:
-    roots = ', '.join(_toml_str(p) for p in where.writable)
-    return (f'{TOML_BEGIN}\nsandbox_mode = "workspace-write"\n'
-            f'sandbox_workspace_write.writable_roots = [{roots}]\n'
-            f'{TOML_END}\n')
-
-
-def strip_toml(text: str) -> str:
-    """``text`` without our marked block."""
-    begin = text.find(TOML_BEGIN)
-    end = text.find(TOML_END, begin)
-    if begin < 0 or end < 0:
-        return text
-    return text[:begin] + text[end + len(TOML_END):].lstrip('\n')
-
-
-def merge_toml(path: str, text: str, where: Places) -> str:
-    """``text`` with our block first (its keys are top-level: before any
-    table); unchanged, with a note, when the file sets the sandbox itself
-    (read line by line: Python 3.10 has no TOML parser)."""
-    rest = strip_toml(text)
-    for line in rest.splitlines():
-        word = line.strip().lstrip('[').strip()
-        if word.startswith(('sandbox_mode', 'sandbox_workspace_write',
-                            '"sandbox_mode"', '"sandbox_workspace_write"')):
-            print(f'{os.path.relpath(path)} sets the sandbox itself; add '
-                  'these to its sandbox_workspace_write.writable_roots for '
-                  'commits to work: ' + ', '.join(where.writable))
-            return rest
-    return codex_block(where) + rest
-
-
-# -- files, their state, and info/exclude -----------------------------------------
-
-def _state_of(git_dir: str, agent: str, rel: str) -> str:
-    return os.path.join(git_dir, STATE_DIR, agent, rel.replace(os.sep, '_'))
-
-
-def _remove(path: str) -> None:
-    try:
-        os.remove(path)
-    except FileNotFoundError:
-        pass
-
-
-def put_file(path: str, state: str, after: bytes, same: bool) -> bool:
-    """Write ``after`` to ``path`` keeping what was there before in
-    ``state``; ``same``: the file already says that (nothing written).
-    True when the file was written."""
-    if same:
-        return False
-    before = _read(path)
-    folder = os.path.dirname(path)
-    created = not os.path.isdir(folder)
-    os.makedirs(state, exist_ok=True)
-    written = _read(os.path.join(state, 'written'))
-    if written is None:
-        # The first install keeps what was there before.
-        if before is not None:
-            _write_atomic(os.path.join(state, 'original'), before)
-        else:
-            _write_atomic(os.path.join(state, 'absent'), b'')
-        if created:
-            _write_atomic(os.path.join(state, 'created-dir'), b'')
-    elif written != before:
-        # Edited since the last install: the old bytes would lose those
-        # edits, so uninstall will remove only our entries.
-        _remove(os.path.join(state, 'original'))
-        _remove(os.path.join(state, 'absent'))
-    os.makedirs(folder, exist_ok=True)
-    _write_atomic(path, after)
-    _write_atomic(os.path.join(state, 'written'), after)
-    return True
-
-
-def take_back(path: str, state: str,
-              strip_fn: Callable[[bytes], bytes | None],
-              keep_dir: bool = False) -> str:
-    """Undo ``put_file``: the file as it was, or only our entries out of it
-    (``strip_fn`` gives the new bytes, ``None`` when nothing of ours is
-    in it).  What was done, for the user."""
-    import shutil
-    current = _read(path)
-    written = _read(os.path.join(state, 'written'))
-    original = _read(os.path.join(state, 'original'))
-    absent = os.path.exists(os.path.join(state, 'absent'))
-    unchanged = current is not None and current == written
-    if unchanged and original is not None:
-        _write_atomic(path, original)
-        said = f'restored {path} as it was before install'
-    elif unchanged and absent:
-        os.remove(path)
-        said = f'removed {path} (install created it)'
-        folder = os.path.dirname(path)
-        if not keep_dir and os.path.exists(
-                os.path.join(state, 'created-dir')) and \
-                not os.listdir(folder):
-            os.rmdir(folder)
-    elif current is not None:
-        new = strip_fn(current)
-        if new is not None:
-            _write_atomic(path, new)
-            said = (f'removed worktree-guard\'s entries from {path} (the '
-                    'file changed since install, so only our entries went)')
-        else:
-            said = f'nothing to remove: no worktree-guard entries in {path}'
-    else:
-        said = f'nothing to remove: no {path}'
-    shutil.rmtree(state, ignore_errors=True)
-    return said
-
-
-def _exclude_path(common: str) -> str:
-    return os.path.join(common, 'info', 'exclude')
-
-
-def exclude_add(common: str, rel: str) -> bool:
-    """List ``/rel`` in ``<common>/info/exclude`` unless a line there
-    already names it; True if added."""
-    path = _exclude_path(common)
-    text = (_read(path) or b'').decode('utf-8', 'surrogateescape')
-    pattern = '/' + rel.replace(os.sep, '/')
-    if any(line.strip() in (pattern, pattern[1:])
-           for line in text.splitlines()):
-        return False
-    if text and not text.endswith('\n'):
-        text += '\n'
-    text += f'{EXCLUDE_NOTE}\n{pattern}\n'
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    _write_atomic(path, text.encode('utf-8', 'surrogateescape'))
-    return True
-
-
-def exclude_remove(common: str, rel: str) -> bool:
-    """Take out the ``/rel`` line ``exclude_add`` put there (with its note);
-    a line the user wrote stays.  True if removed."""
-    path = _exclude_path(common)
-    raw = _read(path)
-    if raw is None:
-        return False
-    lines = raw.decode('utf-8', 'surrogateescape').splitlines(True)
-    pattern = '/' + rel.replace(os.sep, '/')
-    for i in range(len(lines) - 1):
-        if lines[i].rstrip('\n') == EXCLUDE_NOTE and \
-                lines[i + 1].rstrip('\n') == pattern:
-            del lines[i:i + 2]
-            _write_atomic(path, ''.join(lines).encode('utf-8',
-                                                      'surrogateescape'))
-            return True
-    return False
-
-
-def _still_used(root: str, rel: str) -> bool:
-    """Does any checkout of the repository still have ``rel``?"""
-    from worktree_guard.gitctx.checkouts import checkout_map
-    cmap = checkout_map(root)
-    assert cmap is not None
-    return any(os.path.lexists(os.path.join(c.root, rel))
-               for c in cmap.checkouts)
 
 
 # -- install and uninstall -----------------------------------------------------------
@@ -532,7 +251,7 @@ def install_agent(agent: str, repo: Repo | None = None) -> int:
     common = os.path.realpath(repo.common_dir)
     rel, _ = SETTINGS[agent]
     path = os.path.join(root, rel)
-    before = _read(path)
+    before = read(path)
     data = _load(path, before)
     command = agent_command(agent, sys.executable,
                             fast_start_paths(sys.executable))
@@ -546,12 +265,12 @@ def install_agent(agent: str, repo: Repo | None = None) -> int:
         if said:
             print(said)
             changed = True
-    if put_file(path, _state_of(repo.git_dir, agent, rel), _dump(data),
+    if put_file(path, state_of(repo.git_dir, agent, rel), _dump(data),
                 same):
         print(f'installed the {agent} hook in {path}')
         changed = True
         if before is None and exclude_add(common, rel):
-            print(f'listed {rel} in {_exclude_path(common)} (git ignores '
+            print(f'listed {rel} in {exclude_path(common)} (git ignores '
                   'it in every worktree)')
     if agent == 'codex':
         changed |= _install_codex_config(root, repo.git_dir, common, where)
@@ -566,10 +285,10 @@ def install_agent(agent: str, repo: Repo | None = None) -> int:
 def _install_codex_config(root: str, git_dir: str, common: str,
                           where: Places) -> bool:
     path = os.path.join(root, CODEX_CONFIG)
-    raw = _read(path)
+    raw = read(path)
     text = (raw or b'').decode('utf-8')
     new = merge_toml(path, text, where)
-    written = put_file(path, _state_of(git_dir, 'codex', CODEX_CONFIG),
+    written = put_file(path, state_of(git_dir, 'codex', CODEX_CONFIG),
                        new.encode(), new == text and raw is not None)
     if written:
         print(f'set the workspace-write sandbox in {path}')
@@ -586,7 +305,7 @@ def _migrate_claude(root: str, git_dir: str) -> str:
     of it (its state sits right under ``agents/claude``)."""
     path = os.path.join(root, CLAUDE_LEGACY)
     state = os.path.join(git_dir, STATE_DIR, 'claude')
-    raw = _read(path)
+    raw = read(path)
     if raw is None or AGENT_MARKER.encode() not in raw:
         return ''
     legacy = os.path.join(state, 'legacy')
@@ -594,12 +313,12 @@ def _migrate_claude(root: str, git_dir: str) -> str:
     for name in ('written', 'original', 'absent', 'created-dir'):
         if os.path.exists(os.path.join(state, name)):
             os.replace(os.path.join(state, name), os.path.join(legacy, name))
-    new = _state_of(git_dir, 'claude', SETTINGS['claude'][0])
+    new = state_of(git_dir, 'claude', SETTINGS['claude'][0])
     if os.path.exists(os.path.join(legacy, 'created-dir')) and \
             not os.path.exists(new):
         # That install made .claude/: uninstall may take it away again.
         os.makedirs(new)
-        _write_atomic(os.path.join(new, 'created-dir'), b'')
+        write_atomic(os.path.join(new, 'created-dir'), b'')
     said = take_back(path, legacy, lambda b: _strip_bytes('claude', path, b),
                      keep_dir=True)
     return f'{said} (an older install put the hook there)'
@@ -628,13 +347,13 @@ def uninstall_agent(agent: str, repo: Repo | None = None) -> int:
             print(said)
     if agent == 'codex':   # first: hooks.json's state knows the folder
         cpath = os.path.join(root, CODEX_CONFIG)
-        print(take_back(cpath, _state_of(repo.git_dir, agent, CODEX_CONFIG),
+        print(take_back(cpath, state_of(repo.git_dir, agent, CODEX_CONFIG),
                         _strip_toml_bytes))
-    print(take_back(path, _state_of(repo.git_dir, agent, rel),
+    print(take_back(path, state_of(repo.git_dir, agent, rel),
                     lambda b: _strip_bytes(agent, path, b, where)))
     for name in (rel, CODEX_CONFIG) if agent == 'codex' else (rel,):
-        if not _still_used(root, name) and exclude_remove(common, name):
-            print(f'took {name} out of {_exclude_path(common)}')
+        if not still_used(root, name) and exclude_remove(common, name):
+            print(f'took {name} out of {exclude_path(common)}')
     import shutil
     shutil.rmtree(os.path.join(repo.git_dir, STATE_DIR, agent),
                   ignore_errors=True)
@@ -663,7 +382,7 @@ def hook_status(agent: str, root: str) -> tuple[str, str] | None:
     disabled = None
     for name in files:
         path = os.path.join(root, name)
-        raw = _read(path)
+        raw = read(path)
         if raw is None:
             continue
         try:

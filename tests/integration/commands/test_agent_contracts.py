@@ -18,6 +18,7 @@ import pytest
 from tests import agent_payloads as A
 from tests.helpers import RepoHandle
 from worktree_guard.commands import agent as agent_cmd
+from worktree_guard.commands import agent_wrap as W
 from worktree_guard.rules.agent_guard import AgentCall
 
 
@@ -215,34 +216,34 @@ def test_claude_codes_own_sandbox_marks_the_call(repo2: Repo2) -> None:
         '{"sandbox": {"enabled": true}}')
     ti = {'command': 'ls'}
     call = call_of(repo2)
-    assert agent_cmd.sandbox_wrap(call, ti) is None and call.sandboxed
+    assert W.sandbox_wrap(call, ti) is None and call.sandboxed
     # ... unless the call disables it.
     call = call_of(repo2)
-    assert agent_cmd.sandbox_wrap(
+    assert W.sandbox_wrap(
         call, {**ti, 'dangerouslyDisableSandbox': True}) is not None
     assert call.sandboxed
     # The local file wins over the project file.
     (claude / 'settings.local.json').write_text(
         '{"sandbox": {"enabled": false}}')
     call = call_of(repo2)
-    assert agent_cmd.sandbox_wrap(call, ti) is not None and call.sandboxed
+    assert W.sandbox_wrap(call, ti) is not None and call.sandboxed
     # Shapes that say nothing leave it off.
     for text in ('[1]', '{"sandbox": 1}', '{"sandbox": {"enabled": "yes"}}',
                  '{not json'):
         (claude / 'settings.local.json').write_text(text)
         (claude / 'settings.json').write_text(text)
-        assert agent_cmd.own_sandbox(str(repo2.wt1)) is False, text
+        assert W.own_sandbox(str(repo2.wt1)) is False, text
     assert ask('claude', A.claude_bash_full(str(repo2.wt1), 'ls')) is not None
 
 
 def test_no_engine_no_wrap(repo2: Repo2, tmp_path: Path) -> None:
     engine(repo2, '')
     call = call_of(repo2)
-    assert agent_cmd.sandbox_wrap(call, {'command': 'ls'}) is None
+    assert W.sandbox_wrap(call, {'command': 'ls'}) is None
     assert not call.sandboxed
     assert ask('claude', A.claude_bash_full(str(repo2.wt1), 'ls')) is None
     outside = AgentCall('Bash', 'bash', str(tmp_path), command='ls')
-    assert agent_cmd.sandbox_wrap(outside, {'command': 'ls'}) is None
+    assert W.sandbox_wrap(outside, {'command': 'ls'}) is None
 
 
 def test_the_engine_probe_is_cached_per_kernel(
@@ -251,10 +252,10 @@ def test_the_engine_probe_is_cached_per_kernel(
     common = str(repo2.common)
     cache = repo2.common / 'worktree-guard' / 'sandbox-engine'
     engine(repo2, 'bwrap', release='an-older-kernel')
-    probed = agent_cmd.sandbox_engine(common)   # a new kernel: probed again
+    probed = W.sandbox_engine(common)   # a new kernel: probed again
     assert cache.read_text() == f'{posix.uname().release}\n{probed}'
     engine(repo2, 'cached')
-    assert agent_cmd.sandbox_engine(common) == 'cached'
+    assert W.sandbox_engine(common) == 'cached'
 
     import ctypes
 
@@ -270,22 +271,22 @@ def test_the_engine_probe_is_cached_per_kernel(
     bwrap.write_text('#!/bin/sh\n')
     bwrap.chmod(0o755)
     monkeypatch.setenv('PATH', f'::{tmp_path / "none"}:{bwrap.parent}')
-    assert agent_cmd._probe() == 'bwrap'
+    assert W._probe() == 'bwrap'
     monkeypatch.setenv('PATH', str(tmp_path / 'none'))
-    assert agent_cmd._probe() == ''
+    assert W._probe() == ''
     # A git dir it cannot write: probed every time, still answered.
     cache.unlink()
     cache.parent.rmdir()
     cache.parent.write_text('not a folder')
-    assert agent_cmd.sandbox_engine(common) == ''
+    assert W.sandbox_engine(common) == ''
 
 
 def test_common_dir(repo2: Repo2, tmp_path: Path) -> None:
     wt_git = repo2.common / 'worktrees' / 'issue-1-a'
-    assert agent_cmd._common_dir(str(wt_git)) == str(repo2.common)
-    assert agent_cmd._common_dir(str(repo2.common)) == str(repo2.common)
+    assert W._common_dir(str(wt_git)) == str(repo2.common)
+    assert W._common_dir(str(repo2.common)) == str(repo2.common)
     (tmp_path / 'commondir').write_text('\n')
-    assert agent_cmd._common_dir(str(tmp_path)) == str(tmp_path)
+    assert W._common_dir(str(tmp_path)) == str(tmp_path)
 
 
 # -- bounds ---------------------------------------------------------------------------

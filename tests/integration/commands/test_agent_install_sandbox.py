@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import os
-import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +14,9 @@ import pytest
 from tests.helpers import RepoHandle
 from tests.helpers import git
 from tests.helpers import wg
+from worktree_guard.commands import agent_files as F
 from worktree_guard.commands import agent_install as AI
+from worktree_guard.commands import agent_settings as S
 from worktree_guard.errors import GuardError
 
 
@@ -36,6 +37,11 @@ def repo2(plain_repo: RepoHandle) -> Repo2:
 
 def local(root: Path) -> Path:
     return root / '.claude' / 'settings.local.json'
+
+
+def toml(text: str) -> Any:
+    tomllib = pytest.importorskip('tomllib')   # Python 3.11+
+    return tomllib.loads(text)
 
 
 def status(root: Path) -> str:
@@ -86,7 +92,7 @@ def test_claude_writes_local_settings_git_ignores(repo2: Repo2) -> None:
     proc = wg('uninstall', '--agent', 'claude', cwd=wt2)
     assert 'took .claude/settings.local.json out of' in proc.stdout
     assert 'settings.local.json' not in repo2.exclude.read_text()
-    assert AI.EXCLUDE_NOTE not in repo2.exclude.read_text()
+    assert F.EXCLUDE_NOTE not in repo2.exclude.read_text()
     assert not (repo2.wt1.parent.parent.parent / '.git' / 'worktree-guard'
                 / 'agents').exists()
 
@@ -98,7 +104,7 @@ def test_a_users_exclude_line_is_theirs(repo2: Repo2) -> None:
     assert wg('uninstall', '--agent', 'claude',
               cwd=repo2.wt1).returncode == 0
     assert repo2.exclude.read_text() == '# mine\n.claude/settings.local.json'
-    assert AI.exclude_remove(str(repo2.common / 'nowhere'), 'x') is False
+    assert F.exclude_remove(str(repo2.common / 'nowhere'), 'x') is False
 
 
 def test_exclude_without_info_folder_or_final_newline(
@@ -106,12 +112,12 @@ def test_exclude_without_info_folder_or_final_newline(
     common = str(repo2.common)
     repo2.exclude.unlink()
     repo2.exclude.parent.rmdir()
-    assert AI.exclude_add(common, '.x/y') is True
-    assert repo2.exclude.read_text() == f'{AI.EXCLUDE_NOTE}\n/.x/y\n'
+    assert F.exclude_add(common, '.x/y') is True
+    assert repo2.exclude.read_text() == f'{F.EXCLUDE_NOTE}\n/.x/y\n'
     repo2.exclude.write_text('a')
-    assert AI.exclude_add(common, '.x/y') is True
-    assert AI.exclude_add(common, '.x/y') is False
-    assert AI.exclude_remove(common, '.x/y') is True
+    assert F.exclude_add(common, '.x/y') is True
+    assert F.exclude_add(common, '.x/y') is False
+    assert F.exclude_remove(common, '.x/y') is True
     assert repo2.exclude.read_text() == 'a\n'
 
 
@@ -120,13 +126,13 @@ def test_the_main_checkout_and_a_worktree_outside_it(
     outside = (tmp_path / 'elsewhere').resolve()
     git('worktree', 'add', '-q', str(outside), '-b', 'issue-3-c',
         cwd=repo2.main)
-    where = AI.places(str(repo2.main), str(repo2.common))
+    where = S.places(str(repo2.main), str(repo2.common))
     common = str(repo2.common)
     assert where.writable == [f'{common}/objects', f'{common}/refs',
                               f'{common}/logs']
     assert where.denied == [str(outside), str(repo2.wt1), str(repo2.wt2),
                             f'{common}/hooks', f'{common}/config']
-    where = AI.places(str(outside), str(repo2.common / 'worktrees' /
+    where = S.places(str(outside), str(repo2.common / 'worktrees' /
                                         'elsewhere'))
     assert where.denied[0] == str(repo2.main)   # not above it: all of it
 
@@ -162,18 +168,18 @@ def test_merge_keeps_the_users_sandbox(repo2: Repo2) -> None:
 
 
 def test_strip_sandbox_shapes() -> None:
-    where = AI.Places(['/a'], ['/b'])
-    assert AI.strip_sandbox({}, where) is False
-    assert AI.strip_sandbox({'sandbox': {'enabled': True}}, where) is False
+    where = S.Places(['/a'], ['/b'])
+    assert S.strip_sandbox({}, where) is False
+    assert S.strip_sandbox({'sandbox': {'enabled': True}}, where) is False
     data: dict[str, Any] = {'sandbox': {'enabled': True, 'filesystem': {
         'allowWrite': ['//a'], 'denyWrite': 'x'}}}
-    assert AI.strip_sandbox(data, where) is True
+    assert S.strip_sandbox(data, where) is True
     assert data == {'sandbox': {'enabled': True,
                                 'filesystem': {'denyWrite': 'x'}}}
     data = {'sandbox': {'enabled': True, 'failIfUnavailable': True,
                         'filesystem': {'allowWrite': ['//a'],
                                        'denyWrite': ['//b']}}}
-    assert AI.strip_sandbox(data, where) is True and data == {}
+    assert S.strip_sandbox(data, where) is True and data == {}
 
 
 @pytest.mark.parametrize(('sandbox', 'message'), [
@@ -186,7 +192,7 @@ def test_merge_sandbox_refuses_odd_shapes(sandbox: object,
                                           message: str) -> None:
     with pytest.raises(GuardError, match=message.replace('(', r'\(')
                        .replace(')', r'\)')):
-        AI.merge_sandbox({'sandbox': sandbox}, AI.Places(['/a'], ['/b']))
+        S.merge_sandbox({'sandbox': sandbox}, S.Places(['/a'], ['/b']))
 
 
 def legacy_install(repo: Repo2, original: str | None) -> Path:
@@ -252,7 +258,7 @@ def test_codex(repo2: Repo2) -> None:
     assert group['matcher'] == 'Bash|apply_patch'
     assert group['hooks'][0]['type'] == 'command'
     assert 'agent codex' in group['hooks'][0]['command']
-    config = tomllib.loads((wt1 / '.codex' / 'config.toml').read_text())
+    config = toml((wt1 / '.codex' / 'config.toml').read_text())
     common = repo2.common
     assert config == {'sandbox_mode': 'workspace-write',
                       'sandbox_workspace_write': {'writable_roots': [
@@ -279,8 +285,8 @@ def test_codex_config_of_the_user(repo2: Repo2) -> None:
     path.write_text(TOML)
     assert wg('install', '--agent', 'codex', cwd=repo2.wt1).returncode == 0
     text = path.read_text()
-    assert text.startswith(AI.TOML_BEGIN) and text.endswith(TOML)
-    config = tomllib.loads(text)
+    assert text.startswith(S.TOML_BEGIN) and text.endswith(TOML)
+    config = toml(text)
     assert config['model'] == 'gpt-5.6' and config['profiles'] == {
         'a': {'model': 'o4'}}
     assert config['sandbox_mode'] == 'workspace-write'
@@ -312,13 +318,13 @@ def test_codex_config_that_sets_the_sandbox(repo2: Repo2, line: str) -> None:
 
 
 def test_strip_toml() -> None:
-    assert AI.strip_toml('a = 1\n') == 'a = 1\n'
-    block = AI.codex_block(AI.Places(['/x"y'], []))
-    assert tomllib.loads(block)['sandbox_workspace_write'] == {
+    assert S.strip_toml('a = 1\n') == 'a = 1\n'
+    block = S.codex_block(S.Places(['/x"y'], []))
+    assert toml(block)['sandbox_workspace_write'] == {
         'writable_roots': ['/x"y']}
-    assert AI.strip_toml(block + 'b = 2\n') == 'b = 2\n'
-    assert AI.strip_toml(AI.TOML_BEGIN + '\nno end') == \
-        AI.TOML_BEGIN + '\nno end'
+    assert S.strip_toml(block + 'b = 2\n') == 'b = 2\n'
+    assert S.strip_toml(S.TOML_BEGIN + '\nno end') == \
+        S.TOML_BEGIN + '\nno end'
 
 
 def test_cursor_fails_closed(repo2: Repo2) -> None:
@@ -331,7 +337,7 @@ def test_cursor_fails_closed(repo2: Repo2) -> None:
 
 def test_still_used_reads_every_checkout(repo2: Repo2) -> None:
     rel = os.path.join('.gemini', 'settings.json')
-    assert AI._still_used(str(repo2.wt1), rel) is False
+    assert F.still_used(str(repo2.wt1), rel) is False
     (repo2.main / '.gemini').mkdir()
     (repo2.main / rel).write_text('{}')
-    assert AI._still_used(str(repo2.wt1), rel) is True
+    assert F.still_used(str(repo2.wt1), rel) is True
