@@ -42,7 +42,8 @@ def run(opts: Options) -> list[Row]:
             'main', cwd=repo)
     wt = repo / 'trees' / 'issue-1-a'
     sh([PYTHON, '-m', 'worktree_guard', 'install', '--agent', 'claude'], wt)
-    settings = json.loads((wt / '.claude' / 'settings.json').read_text())
+    settings = json.loads(
+        (wt / '.claude' / 'settings.local.json').read_text())
     command = settings['hooks']['PreToolUse'][-1]['hooks'][0]['command']
     paths = fast_start_paths(PYTHON)
     if paths is None:
