@@ -113,7 +113,10 @@ def sandbox_wrap(call: 'AgentCall',
     if command.startswith(prefix):
         call.sandboxed = True   # wrapped already (a retried call)
         return None
-    if not sandbox_engine(_common_dir(git_dir)):
+    common = _common_dir(git_dir)
+    if common == git_dir:
+        return None   # the main checkout: the sandbox confines worktrees
+    if not sandbox_engine(common):
         return None
     call.sandboxed = True
     out = dict(ti)

@@ -244,6 +244,12 @@ def test_no_engine_no_wrap(repo2: Repo2, tmp_path: Path) -> None:
     assert ask('claude', A.claude_bash_full(str(repo2.wt1), 'ls')) is None
     outside = AgentCall('Bash', 'bash', str(tmp_path), command='ls')
     assert W.sandbox_wrap(outside, {'command': 'ls'}) is None
+    # The main checkout holds the git dir and every worktree: `worktree-guard
+    # sandbox` confines linked worktrees only, so it is never wrapped.
+    engine(repo2, 'landlock')
+    main = AgentCall('Bash', 'bash', str(repo2.main), command='ls')
+    assert W.sandbox_wrap(main, {'command': 'ls'}) is None
+    assert not main.sandboxed
 
 
 def test_the_engine_probe_is_cached_per_kernel(
