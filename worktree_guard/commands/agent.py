@@ -135,7 +135,7 @@ def respond(agent: str, raw: str) -> tuple[str, int]:
         notes = bound(call)
         if agent == 'claude' and call.tool == 'Bash':
             from worktree_guard.commands.agent_wrap import sandbox_wrap
-            wrapped = sandbox_wrap(call, payload['tool_input'])
+            wrapped = sandbox_wrap(call, _tool_input(payload))
         verdict = evaluate(call)
         verdict.warnings[:0] = notes   # first: the reply keeps MAX_ITEMS
         if call.tool == 'EnterWorktree':

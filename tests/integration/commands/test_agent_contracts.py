@@ -173,6 +173,9 @@ def test_bash_is_wrapped_when_claude_code_sandbox_is_off(repo2: Repo2) -> None:
     # Warnings ride along with the wrap.
     both = spec(ask('claude', A.claude_bash_full(cwd, 'echo x > $OUT')))
     assert 'updatedInput' in both and '$OUT' in both['additionalContext']
+    # A tool_input sent as JSON text is read, and wrapped, the same way.
+    as_text = dict(payload, tool_input=json.dumps(payload['tool_input']))
+    assert spec(ask('claude', as_text))['updatedInput'] == wrapped
     # Cursor's and Gemini's shell calls are never wrapped.
     assert ask('gemini', A.gemini(cwd, 'run_shell_command',
                                   {'command': 'ls'})) == {}
