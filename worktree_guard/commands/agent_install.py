@@ -25,10 +25,11 @@ file held before is kept in the worktree's git dir
 (``worktree-guard/agents/<agent>/<file>/``), so ``uninstall --agent`` puts
 it back byte for byte (or removes it, if install created it); if the file
 changed since install, uninstall removes only our entries, so those
-changes stay.  A file install creates is listed in ``<common-dir>/info/
-exclude`` (shared by every worktree) unless a pattern there already names
-it; uninstall takes out only the lines install added, once no checkout
-has the file any more.
+changes stay.  Claude Code's local file, and any file install creates, is
+listed in ``<common-dir>/info/exclude`` (shared by every worktree) unless
+a line there already names it; uninstall takes out only the lines install
+added, once no checkout has the file any more.  (The files' state and the
+exclude lines: agent_files.py; the sandbox settings: agent_settings.py.)
 
 The command the agent runs starts Python the way the native hooks do
 (install.py ``hook_script``): the interpreter that has worktree-guard, with
@@ -269,7 +270,10 @@ def install_agent(agent: str, repo: Repo | None = None) -> int:
                 same):
         print(f'installed the {agent} hook in {path}')
         changed = True
-        if before is None and exclude_add(common, rel):
+        # Claude Code's local file is never meant for git; another
+        # agent's file only when install made it.
+        if (before is None or agent == 'claude') and \
+                exclude_add(common, rel):
             print(f'listed {rel} in {exclude_path(common)} (git ignores '
                   'it in every worktree)')
     if agent == 'codex':

@@ -146,7 +146,9 @@ def test_merge_keeps_the_users_sandbox(repo2: Repo2) -> None:
     path = local(repo2.wt1)
     path.parent.mkdir()
     path.write_text(json.dumps(SETTINGS))
+    assert status(repo2.wt1) == '?? .claude/settings.local.json\n'
     assert wg('install', '--agent', 'claude', cwd=repo2.wt1).returncode == 0
+    assert status(repo2.wt1) == ''   # an existing local file is ignored too
     data = json.loads(path.read_text())
     fs = data['sandbox']['filesystem']
     assert fs['allowWrite'][0] == '//opt/cache' and len(fs['allowWrite']) == 5
