@@ -29,7 +29,7 @@ Any payload costs bounded time, memory and reply: at most ``MAX_PAYLOAD``
 is read, content is scanned up to ``MAX_CONTENT`` (a warning says the rest
 was not), a longer shell command than ``MAX_COMMAND`` is refused, and the
 reply lists at most ``MAX_ITEMS`` reasons and warnings of at most
-``MAX_LINE`` characters each.
+``MAX_LINE`` characters each, and its message is cut at ``MAX_TEXT``.
 
 It never crashes.  A payload that is not what the contract documents, a
 policy that does not load, or any internal error ends in a deliberate
@@ -87,7 +87,8 @@ MAX_PAYLOAD = 64 << 20
 MAX_CONTENT = 1 << 20
 MAX_COMMAND = 1 << 20
 MAX_ITEMS = 20
-MAX_LINE = 2000
+MAX_LINE = 1000
+MAX_TEXT = 16000
 
 
 class PayloadError(ValueError):
@@ -386,6 +387,13 @@ def _lines(title: str, items: list[str]) -> str:
     return title + ''.join(f'\n- {i}' for i in shown)
 
 
+def _cut(text: str) -> str:
+    """The whole message, cut at ``MAX_TEXT`` characters."""
+    if len(text) <= MAX_TEXT:
+        return text
+    return text[:MAX_TEXT] + f'... ({len(text) - MAX_TEXT} more characters)'
+
+
 SANDBOXED = ('worktree-guard runs this command in the OS sandbox '
              '(worktree-guard sandbox): it may write only in this worktree')
 
@@ -402,8 +410,9 @@ def render(agent: str, event: str, verdict: 'Verdict | None',
                         verdict.reasons)
         if warnings:
             reason += '\n' + _lines('also:', warnings)
-        reason += "\n(details: worktree-guard explain agent-guard)"
-    note = _lines('worktree-guard:', warnings) if warnings else ''
+        reason = _cut(reason) + \
+            '\n(details: worktree-guard explain agent-guard)'
+    note = _cut(_lines('worktree-guard:', warnings)) if warnings else ''
     if agent in ('claude', 'codex') and deny:
         return dumps({'hookSpecificOutput': {
             'hookEventName': 'PreToolUse', 'permissionDecision': 'deny',

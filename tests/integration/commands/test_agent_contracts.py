@@ -319,7 +319,8 @@ def test_ten_megabytes_of_content_get_a_small_answer(repo2: Repo2) -> None:
     assert note.endswith('more')
 
 
-def test_long_lines_and_many_items_are_cut(repo2: Repo2) -> None:
+def test_long_lines_and_many_items_are_cut(
+        repo2: Repo2, monkeypatch: pytest.MonkeyPatch) -> None:
     cwd = str(repo2.wt1)
     var = '$' + 'A' * 3000
     answer = spec(ask('claude', A.claude_bash(cwd, f'echo > {var}')))
@@ -327,6 +328,11 @@ def test_long_lines_and_many_items_are_cut(repo2: Repo2) -> None:
     line = next(x for x in note.split('\n- ') if 'AAAA' in x)
     assert len(line) < agent_cmd.MAX_LINE + 50
     assert 'more characters)' in line
+    monkeypatch.setattr(agent_cmd, 'MAX_TEXT', 100)
+    cut = spec(ask('claude', A.claude_bash(cwd, f'echo > {var}')))
+    assert cut['additionalContext'].endswith('more characters)')
+    assert len(cut['additionalContext']) < 150
+    monkeypatch.undo()
     many = ' '.join(f'../w{i}/x' for i in range(30))
     denied = spec(ask('claude', A.claude_bash(cwd, f'rm {many}')))
     text = denied['permissionDecisionReason']
