@@ -414,6 +414,9 @@ def hook_status(agent: str, root: str) -> tuple[str, str] | None:
         return 'OFF', (f'{name}: neither {python or "its interpreter"} nor '
                        'worktree-guard on PATH can run it: worktree-guard '
                        f'install --agent {agent}')
+    if name == CLAUDE_LEGACY and agent == 'claude':
+        return 'ok', (f'{name}, an older install: worktree-guard install '
+                      '--agent claude moves it to settings.local.json')
     return 'ok', name
 
 

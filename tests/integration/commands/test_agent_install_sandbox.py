@@ -221,6 +221,10 @@ def legacy_install(repo: Repo2, original: str | None) -> Path:
 
 def test_an_older_install_is_migrated(repo2: Repo2) -> None:
     path = legacy_install(repo2, None)
+    status_ = AI.hook_status('claude', str(repo2.wt1))
+    assert status_ is not None and status_[0] == 'ok'
+    assert 'an older install: worktree-guard install --agent claude moves ' \
+        'it to settings.local.json' in status_[1]
     proc = wg('install', '--agent', 'claude', cwd=repo2.wt1)
     assert proc.returncode == 0, proc
     assert f'removed {path} (install created it) (an older install put ' \
