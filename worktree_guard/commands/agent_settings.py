@@ -46,17 +46,18 @@ def places(root: str, git_dir: str) -> Places:
     for c in cmap.checkouts:
         if c.root == me:
             continue
-        if not me.startswith(c.root.rstrip('/') + '/'):
+        # A checkout that holds this worktree (trees/issue-N) or the common
+        # git dir: a rule on its root would cover them too, so the rule
+        # goes on each of its entries but the ones toward those two (a
+        # snapshot: rerun install after adding top-level entries; the
+        # sandbox's default refuses writes outside the worktree anyway).
+        steps = {p[len(c.root) + 1:].split('/', 1)[0] for p in (me, common)
+                 if p.startswith(c.root.rstrip('/') + '/')}
+        if not steps:
             denied.append(c.root)
             continue
-        # The main checkout holds this worktree (trees/issue-N) and the
-        # common git dir: a rule on its root would cover them too, so the
-        # rule goes on each of its entries but those two (a snapshot:
-        # rerun install after adding top-level entries; the sandbox's
-        # default refuses writes outside the worktree anyway).
-        step = me[len(c.root) + 1:].split('/', 1)[0]
         for name in sorted(os.listdir(c.root)):
-            if name not in (step, '.git'):
+            if name not in steps:
                 denied.append(os.path.join(c.root, name))
     denied += [os.path.join(common, 'hooks'), os.path.join(common, 'config')]
     return Places(writable, denied)

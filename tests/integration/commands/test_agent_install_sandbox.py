@@ -134,7 +134,13 @@ def test_the_main_checkout_and_a_worktree_outside_it(
                             f'{common}/hooks', f'{common}/config']
     where = S.places(str(outside), str(repo2.common / 'worktrees' /
                                         'elsewhere'))
-    assert where.denied[0] == str(repo2.main)   # not above it: all of it
+    # The main checkout holds the common git dir, not this worktree: every
+    # entry but .git (trees/ too, and each sibling in it).
+    names = sorted(p.name for p in repo2.main.iterdir() if p.name != '.git')
+    assert 'trees' in names
+    assert where.denied == [str(repo2.main / n) for n in names] + [
+        str(repo2.wt1), str(repo2.wt2), f'{common}/hooks', f'{common}/config']
+    assert f'{common}/worktrees/elsewhere' in where.writable
 
 
 SETTINGS = {'model': 'opus', 'sandbox': {
