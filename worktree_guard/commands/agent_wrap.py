@@ -31,17 +31,22 @@ def _json_file(path: str) -> 'Any':
         return None
 
 
-def own_sandbox(root: str) -> bool:
-    """Does Claude Code's own sandbox run this worktree's Bash calls
-    (``sandbox.enabled`` in its project or local settings; the local file
-    wins)?"""
-    enabled = False
+def own_sandbox(root: str, disable: bool = False) -> bool:
+    """Does Claude Code's own sandbox run this Bash call
+    (``sandbox.enabled`` in the worktree's project or local settings, the
+    local file winning; ``disable``: the call asks to run outside it, which
+    ``allowUnsandboxedCommands: false`` refuses)?"""
+    box: dict[str, object] = {}
     for name in ('settings.json', 'settings.local.json'):
         data = _json_file(f'{root}/.claude/{name}')
-        box = data.get('sandbox') if isinstance(data, dict) else None
-        if isinstance(box, dict) and isinstance(box.get('enabled'), bool):
-            enabled = box['enabled']
-    return enabled
+        found = data.get('sandbox') if isinstance(data, dict) else None
+        if isinstance(found, dict):
+            box.update((k, v) for k, v in found.items()
+                       if k in ('enabled', 'allowUnsandboxedCommands')
+                       and isinstance(v, bool))
+    if box.get('enabled') is not True:
+        return False
+    return not disable or box.get('allowUnsandboxedCommands') is False
 
 
 ENGINE_FILE = 'worktree-guard/sandbox-engine'
@@ -105,7 +110,7 @@ def sandbox_wrap(call: 'AgentCall',
     if found is None:
         return None
     root, git_dir = found
-    if own_sandbox(root) and ti.get('dangerouslyDisableSandbox') is not True:
+    if own_sandbox(root, ti.get('dangerouslyDisableSandbox') is True):
         call.sandboxed = True
         return None
     command = ti['command']

@@ -225,6 +225,13 @@ def test_claude_codes_own_sandbox_marks_the_call(repo2: Repo2) -> None:
     assert W.sandbox_wrap(
         call, {**ti, 'dangerouslyDisableSandbox': True}) is not None
     assert call.sandboxed
+    # ... unless Claude Code refuses to run calls outside it.
+    (claude / 'settings.json').write_text(
+        '{"sandbox": {"enabled": true, "allowUnsandboxedCommands": false}}')
+    call = call_of(repo2)
+    assert W.sandbox_wrap(
+        call, {**ti, 'dangerouslyDisableSandbox': True}) is None
+    assert call.sandboxed
     # The local file wins over the project file.
     (claude / 'settings.local.json').write_text(
         '{"sandbox": {"enabled": false}}')
