@@ -56,7 +56,7 @@ def _git_environment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]
     for var in list(os.environ):
         # GITHUB_ACTIONS=true would switch check's output to annotations.
         if var.startswith(('GIT_', 'PRE_COMMIT')) or var in (
-                'SKIP', 'GITHUB_ACTIONS'):
+                'SKIP', 'GITHUB_ACTIONS', 'XDG_DATA_HOME', 'XDG_CACHE_HOME'):
             del os.environ[var]
     os.environ['GIT_CONFIG_GLOBAL'] = str(cfg)
     os.environ['GIT_CONFIG_NOSYSTEM'] = '1'

@@ -365,6 +365,12 @@ class Repo:
                        check=False)
         return decode(res.stdout).strip() or None
 
+    def blob_text(self, rev: str, path: str) -> str | None:
+        """The text of ``path`` as committed at ``rev``; ``None`` when it
+        has no such file."""
+        res = self.git('cat-file', 'blob', f'{rev}:{path}', check=False)
+        return decode(res.stdout) if res.returncode == 0 else None
+
     def branches_at(self, oid: str) -> set[str]:
         """The names of the branches whose tip is ``oid``: local
         branches, and remote-tracking ones without their remote's name

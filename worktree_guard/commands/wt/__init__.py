@@ -55,6 +55,8 @@ _COMMANDS: dict[str, tuple[str, str]] = {
     'plan': ('plan', 'cmd_plan'),
     'sync': ('sync', 'cmd_sync'),
     'rescue': ('rescue', 'cmd_rescue'),
+    'trust': ('consent', 'cmd_trust'),
+    'setup': ('consent', 'cmd_setup'),
 }
 
 
@@ -162,6 +164,16 @@ def _fill(p: argparse.ArgumentParser) -> None:
     from worktree_guard.commands import rescue
     rescue.add_parser(add)
 
+    tr = add('trust', "show the commands and copies the base's committed "
+                      'policy runs in new worktrees (worktrees.setup, '
+                      'teardown, include, bootstrap), and approve them on '
+                      'this machine')
+    tr.add_argument('--yes', action='store_true',
+                    help='approve without asking (after reading the list)')
+    se = add('setup', "run the approved bootstrap, include and setup of "
+                      "the base's policy in an issue's existing worktree")
+    se.add_argument('issue', help='issue number')
+
 
 def main(argv: Sequence[str]) -> int:
     """``worktree-guard wt ARGS`` (the central CLI hands over the rest of
@@ -198,6 +210,7 @@ class Context:
         from worktree_guard.gitctx import Repo
         from worktree_guard.gitctx import worktrees
         self.repo: Repo = Repo.discover()
+        self.policy_path = policy_path
         self.policy: Policy = policy_mod.load(self.repo.root, policy_path,
                                               self.repo.git_dir)
         self.main_real, self.root_dir = worktrees.layout_context(

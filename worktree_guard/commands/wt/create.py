@@ -11,14 +11,12 @@ from worktree_guard.errors import GuardError
 if TYPE_CHECKING:  # pragma: no cover (typing only)
     import argparse
     from collections.abc import Callable
-    from collections.abc import Iterable
 
     from worktree_guard.commands.wt import Context
 
 from worktree_guard.commands.wt import Refused
 from worktree_guard.commands.wt import _issue_number
-from worktree_guard.commands.wt.provision import copy_included
-from worktree_guard.commands.wt.provision import run_commands
+from worktree_guard.commands.wt.provision import provision
 
 
 def _gh_title(issue: int) -> str:
@@ -110,42 +108,6 @@ def _ensure_ignored(ctx: Context, branch: str,
         'that line)')
 
 
-def _copy_new(src: str, dst: str) -> str:
-    """copytree's copy function: never overwrite what the checkout has."""
-    import shutil
-    if not os.path.lexists(dst):
-        shutil.copy2(src, dst, follow_symlinks=False)
-    return dst
-
-
-def _bootstrap(entries: Iterable[str], src_root: str | None, dest: str,
-               say: Callable[[str], None]) -> None:
-    import shutil
-    for entry in entries:
-        rel = os.path.normpath(entry.rstrip('/'))
-        if os.path.isabs(rel) or rel == '..' or rel.startswith('../'):
-            say(f'bootstrap: skipped {entry!r}: not a path inside the '
-                'checkout')
-            continue
-        if src_root is None:
-            say(f'bootstrap: skipped {entry!r}: no checkout to copy it from')
-            continue
-        src = os.path.join(src_root, rel)
-        dst = os.path.join(dest, rel)
-        if not os.path.lexists(src):
-            say(f'bootstrap: skipped {entry!r}: not found in {src_root}')
-        elif os.path.isdir(src) and not os.path.islink(src):
-            shutil.copytree(src, dst, symlinks=True, dirs_exist_ok=True,
-                            copy_function=_copy_new)
-            say(f'bootstrap: copied {rel}/')
-        elif os.path.lexists(dst):
-            say(f'bootstrap: kept {rel}: the new worktree already has it')
-        else:
-            os.makedirs(os.path.dirname(dst), exist_ok=True)
-            shutil.copy2(src, dst, follow_symlinks=False)
-            say(f'bootstrap: copied {rel}')
-
-
 def cmd_create(ns: argparse.Namespace, ctx: Context) -> int:
     from worktree_guard.slug import slugify
 
@@ -197,11 +159,7 @@ def cmd_create(ns: argparse.Namespace, ctx: Context) -> int:
         origin = f'new branch from {desc} at {oid[:12]}'
     say(f'created worktree {ctx.show(path)}')
     say(f'  branch {branch} ({origin})')
-    src_root = ctx.main_real if ctx.nested else ctx.repo.root
-    _bootstrap(policy['worktrees']['bootstrap'], src_root, path, say)
-    copy_included(ctx, src_root, path, say)
-    ok = run_commands('setup', policy['worktrees']['setup'], path,
-                      policy['worktrees']['setup-timeout'], say)
+    ok = provision(ctx, path, say)
     if ns.print_path:
         print(path)
     else:

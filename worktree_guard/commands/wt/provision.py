@@ -1,4 +1,10 @@
-"""Setting a worktree up and tearing it down (issue 15).
+"""Setting a worktree up and tearing it down (issue 15), with the commands
+and copies of the policy committed on the base, once the local user
+approved them (``consent``, issue 23).
+
+- ``worktrees.bootstrap``: files or folders of the main checkout copied
+  into a new worktree, never from outside it (a symlinked folder that
+  leads out is skipped).
 
 - ``worktrees.include`` names a file (default ``.worktreeinclude``, the
   cross-tool convention) in gitignore syntax: the *ignored* files of the
@@ -16,26 +22,83 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # pragma: no cover (typing only)
     from collections.abc import Callable
+    from collections.abc import Iterable
 
     from worktree_guard.commands.wt import Context
 
 
-def copy_included(ctx: Context, src_root: str | None, dest: str,
-                  say: Callable[[str], None]) -> int:
-    """Copy the ignored files ``worktrees.include`` lists; how many went."""
+def provision(ctx: Context, path: str, say: Callable[[str], None]) -> bool:
+    """Bootstrap copies, include copies and setup commands for the new
+    worktree at ``path``, as the base's committed policy says, once the
+    local user approved them; ``False`` when a setup command failed."""
+    from worktree_guard.commands.wt import consent
+    found = consent.commands(ctx)
+    if found.empty:
+        return True
+    if not found.approved:
+        say(consent.refusal(found))
+        return True
+    src_root = ctx.main_real if ctx.nested else ctx.repo.root
+    bootstrap(found.bootstrap, src_root, path, say)
+    copy_included(ctx, found.include_lines or [], src_root, path, say)
+    return run_commands('setup', found.setup, path,
+                        found.policy['worktrees']['setup-timeout'], say)
+
+
+def _copy_new(src: str, dst: str) -> str:
+    """copytree's copy function: never overwrite what the checkout has."""
+    import shutil
+    if not os.path.lexists(dst):
+        shutil.copy2(src, dst, follow_symlinks=False)
+    return dst
+
+
+def _inside(path: str, root: str) -> bool:
+    real, top = os.path.realpath(path), os.path.realpath(root)
+    return real == top or real.startswith(top.rstrip('/') + '/')
+
+
+def bootstrap(entries: Iterable[str], src_root: str | None, dest: str,
+              say: Callable[[str], None]) -> None:
+    """Copy ``worktrees.bootstrap``'s entries from the checkout."""
+    import shutil
+    for entry in entries:
+        rel = os.path.normpath(entry.rstrip('/'))
+        if os.path.isabs(rel) or rel == '..' or rel.startswith('../'):
+            say(f'bootstrap: skipped {entry!r}: not a path inside the '
+                'checkout')
+            continue
+        if src_root is None:
+            say(f'bootstrap: skipped {entry!r}: no checkout to copy it from')
+            continue
+        src = os.path.join(src_root, rel)
+        dst = os.path.join(dest, rel)
+        if not os.path.lexists(src):
+            say(f'bootstrap: skipped {entry!r}: not found in {src_root}')
+        elif not _inside(os.path.dirname(src), src_root):
+            say(f'bootstrap: skipped {entry!r}: a symlinked folder leads '
+                'out of the checkout')
+        elif os.path.isdir(src) and not os.path.islink(src):
+            shutil.copytree(src, dst, symlinks=True, dirs_exist_ok=True,
+                            copy_function=_copy_new)
+            say(f'bootstrap: copied {rel}/')
+        elif os.path.lexists(dst):
+            say(f'bootstrap: kept {rel}: the new worktree already has it')
+        else:
+            os.makedirs(os.path.dirname(dst), exist_ok=True)
+            shutil.copy2(src, dst, follow_symlinks=False)
+            say(f'bootstrap: copied {rel}')
+
+
+def copy_included(ctx: Context, lines: list[str], src_root: str | None,
+                  dest: str, say: Callable[[str], None]) -> int:
+    """Copy the ignored files the include listing ``lines`` (gitignore
+    syntax, as committed on the base) matches; how many went."""
     import shutil
 
     import pathspec
 
-    from worktree_guard.commands.wt.create import _copy_new
-    name = ctx.policy['worktrees']['include']
-    if not name or src_root is None:
-        return 0
-    listing = os.path.join(src_root, name)
-    try:
-        with open(listing, encoding='utf-8') as f:
-            lines = f.read().splitlines()
-    except FileNotFoundError:
+    if not lines or src_root is None:
         return 0
     spec = pathspec.GitIgnoreSpec.from_lines(lines)
     skip = {os.path.realpath(ctx.root_dir)} if ctx.root_dir else set()

@@ -55,11 +55,15 @@ def cmd_remove(ns: argparse.Namespace, ctx: Context) -> int:
     if w.locked and not ns.force:
         raise Refused(f'{where} is locked ({w.locked}); nothing was removed',
                       'git worktree unlock <path>, or rerun with --force')
-    teardown = ctx.policy['worktrees']['teardown']
+    from worktree_guard.commands.wt import consent
+    cmds = consent.commands(ctx)
+    teardown = cmds.teardown if cmds.approved else []
+    if cmds.teardown and not cmds.approved:
+        print(consent.refusal(cmds))
     if teardown:
         from worktree_guard.commands.wt.provision import run_commands
         ok = run_commands('teardown', teardown, w.path,
-                          ctx.policy['worktrees']['setup-timeout'], print)
+                          cmds.policy['worktrees']['setup-timeout'], print)
         if not ok and not ns.force:
             raise Refused(f'teardown failed in {where}; nothing was removed',
                           'fix it and rerun, or rerun with --force to '

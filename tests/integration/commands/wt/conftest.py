@@ -11,6 +11,9 @@ import pytest
 from tests.helpers import RepoHandle
 from tests.integration.commands.wt.test_wt import Out
 from tests.integration.commands.wt.test_wt import make_runner
+from tests.integration.commands.wt.test_wt import publish_policy
+
+__all__ = ['Work', 'commit_work', 'publish_policy']
 
 Work = Callable[..., Path]
 
@@ -39,3 +42,4 @@ def commit_work(repo: RepoHandle, branch: str, files: dict[str, str],
 def work() -> Work:
     """``work(repo, branch, files, path=None)``: ``commit_work``."""
     return commit_work
+

@@ -53,6 +53,27 @@ def wt(monkeypatch: pytest.MonkeyPatch,
     return make_runner(monkeypatch, capsys)
 
 
+def publish_policy(main: Path, text: str | None = None,
+                   approve: bool = True) -> None:
+    """Write the policy (``text``), commit it and the include listing on
+    main and push them (wt's commands come from the base's committed
+    policy only), then approve its commands on this machine
+    (``wt trust --yes``)."""
+    if text is not None:
+        (main / '.worktree-guard.yaml').write_text(text)
+    git('add', '-A', '--', '.worktree-guard.yaml', cwd=main)
+    if (main / '.worktreeinclude').exists():
+        git('add', '--', '.worktreeinclude', cwd=main)
+    git('-c', 'core.hooksPath=/dev/null', 'commit', '-q', '--allow-empty',
+        '-m', 'policy', cwd=main)
+    git('-c', 'core.hooksPath=/dev/null', 'pull', '-q', '--rebase',
+        '--autostash', 'origin', 'main', cwd=main)
+    git('push', '-q', 'origin', 'main', cwd=main)
+    if approve:
+        proc = wg('wt', 'trust', '--yes', cwd=main)
+        assert proc.returncode in (0, 2), proc
+
+
 def _branch(path: Path) -> str:
     return git('branch', '--show-current', cwd=path).strip()
 
@@ -326,7 +347,7 @@ def test_no_title_and_no_gh(plain_repo: RepoHandle, wt: Run, tmp_path: Path,
 
 def test_bootstrap_files(plain_repo: RepoHandle, wt: Run) -> None:
     main = plain_repo.path
-    (main / '.worktree-guard.yaml').write_text(
+    publish_policy(main,
         'worktrees:\n  bootstrap: [CLAUDE.md, .claude/, missing.txt, '
         '../escape, /etc/passwd, README.md, link]\n')
     (main / 'CLAUDE.md').write_text('local notes\n')
@@ -356,8 +377,7 @@ def test_bootstrap_files(plain_repo: RepoHandle, wt: Run) -> None:
 def test_bootstrap_directory_keeps_tracked_files(plain_repo: RepoHandle,
                                                  wt: Run) -> None:
     main = plain_repo.path
-    (main / '.worktree-guard.yaml').write_text(
-        'worktrees:\n  bootstrap: [docs]\n')
+    publish_policy(main, 'worktrees:\n  bootstrap: [docs]\n')
     (main / 'docs' / 'guide.md').write_text('local edit\n')
     (main / 'docs' / 'extra.md').write_text('extra\n')
     assert wt(main, 'create', '5', 'x').code == 0
@@ -450,7 +470,11 @@ def test_bare_layout(tmp_path: Path, wt: Run) -> None:
     pol.write_text('worktrees:\n  layout: bare\n  bootstrap: [x]\n')
     r = wt(bare, 'create', '1', 'x', '--policy', str(pol))
     assert r.code == 0, r
+    assert 'not approved on this machine' in r.out
     first = bare / 'trees' / 'issue-1-x'
+    assert wt(bare, 'trust', '--yes', '--policy', str(pol)).code == 0
+    r = wt(bare, 'setup', '1', '--policy', str(pol))
+    assert r.code == 0, r
     assert first.is_dir()
     assert "bootstrap: skipped 'x': no checkout to copy it from" in r.out
     r = wt(first, 'create', '2', 'y', '--policy', str(pol))

@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import RepoHandle
+from tests.helpers import git
+from tests.integration.commands.wt.conftest import publish_policy
 from tests.integration.commands.wt.test_wt import Out
 
 Run = Callable[..., Out]
@@ -15,7 +17,7 @@ Run = Callable[..., Out]
 
 
 def _policy(main: Path, text: str) -> None:
-    (main / '.worktree-guard.yaml').write_text(text)
+    publish_policy(main, text)
 
 
 def test_worktreeinclude_copies_only_ignored_listed_files(
@@ -34,6 +36,7 @@ def test_worktreeinclude_copies_only_ignored_listed_files(
     (main / 'tracked.local').write_text('ignored too\n')
     (main / '.worktreeinclude').write_text(
         '# comment\n.env\n*.local\nsecrets/\nREADME.md\n')
+    _policy(main, '{}\n')
     r = wt(main, 'create', '1', 'include')
     assert r.code == 0, r
     new = main / 'trees' / 'issue-1-include'
@@ -48,8 +51,8 @@ def test_worktreeinclude_copies_only_ignored_listed_files(
     # Nothing under trees/ (ignored too) is copied into itself.
     assert not (new / 'trees').exists()
     # An existing file in the checkout is kept, not overwritten.
-    _policy(main, 'worktrees:\n  setup:\n    - echo mine > .env\n')
     (main / '.worktreeinclude').write_text('.env\n')
+    _policy(main, 'worktrees:\n  setup:\n    - echo mine > .env\n')
     r = wt(main, 'create', '2', 'kept')
     assert (main / 'trees' / 'issue-2-kept' / '.env').read_text() == 'mine\n'
     # Switched off, or no list: nothing copied.
@@ -57,6 +60,7 @@ def test_worktreeinclude_copies_only_ignored_listed_files(
     r = wt(main, 'create', '3', 'off')
     assert not (main / 'trees' / 'issue-3-off' / '.env').exists()
     (main / '.worktreeinclude').unlink()
+    git('rm', '-q', '--cached', '.worktreeinclude', cwd=main)
     _policy(main, '{}\n')
     r = wt(main, 'create', '4', 'none')
     assert r.code == 0 and 'include:' not in r.out

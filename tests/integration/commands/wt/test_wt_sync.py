@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import RepoHandle
+from tests.integration.commands.wt.conftest import publish_policy
 from tests.helpers import git
 from tests.helpers import repo_state
 from tests.helpers import wg
@@ -131,9 +132,9 @@ def test_done_when(plain_repo: RepoHandle) -> None:
     (main / 'build').mkdir()
     (main / 'build' / 'big.bin').write_text('not copied\n')
     (main / '.worktreeinclude').write_text('.env\n')
-    (main / '.worktree-guard.yaml').write_text(
-        'worktrees:\n  setup:\n    - echo set up in $(basename $PWD) '
-        '> setup.log\n')
+    publish_policy(main,
+                   'worktrees:\n  setup:\n    - echo set up in $(basename '
+                   '$PWD) > setup.log\n')
     proc = wg('wt', 'create', '5', 'Ünïcode setup', cwd=main)
     assert proc.returncode == 0, proc
     new = main / 'trees' / 'issue-5-unicode-setup'
