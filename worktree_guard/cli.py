@@ -3,7 +3,8 @@
 The hook-like commands are routed before argparse is imported: ``hook``
 (the native git hooks), ``check`` as pre-commit runs it, ``pre-receive``
 and ``update`` (which print their own errors, with GitLab's prefix when
-asked) and ``wt`` (its own parser).  Everything else goes through the one
+asked), ``wt`` (its own parser) and ``sandbox`` (once per agent shell
+command; its options are parsed by hand).  Everything else goes through the one
 parser that ``parser()`` builds from the modules in ``commands/``.  Every
 error ends with exit code 2 and a message, never a traceback.
 """
@@ -71,6 +72,10 @@ def _route(args: list[str]) -> int:
         # Before every coding-agent tool call: no argparse.
         from worktree_guard.commands import agent
         return agent.main(args[1:])
+    if command == ['sandbox']:
+        # Once per shell command an agent runs: no argparse.
+        from worktree_guard.commands import sandbox
+        return sandbox.main(args[1:])
     p = parser()
     if not args:
         p.print_help()
@@ -127,6 +132,9 @@ def parser(full: bool = False) -> argparse.ArgumentParser:
     add_command(sub, 'agent', 'coding-agent hook: claude, cursor or gemini '
                               '(payload on stdin), or check --path P '
                               '[--cwd D] [--write] (docs/agents.md)')
+    add_command(sub, 'sandbox', 'run a command that the kernel lets write '
+                                'only in its worktree (docs/sandbox.md; '
+                                "see 'worktree-guard sandbox --help')")
     server.add_parser(sub)
     return p
 
