@@ -40,7 +40,7 @@ when no engine can sandbox here (CMD is then not run).
 
 See docs/sandbox.md.'''
 ENGINES = ('auto', 'landlock', 'bwrap')
-# Set to 1: `auto` behaves as if the kernel had no Landlock (for tests).
+# Set to 1: as if the kernel had no Landlock (tests; docs/sandbox.md).
 NO_LANDLOCK_ENV = 'WORKTREE_GUARD_SANDBOX_NO_LANDLOCK'
 PREFIX = 'worktree-guard sandbox: '
 
@@ -128,7 +128,7 @@ def choose(wanted: str, env: dict[str, str], probe: bool) -> Engine:
     abi = landlock.abi()
     if wanted in ('auto', 'landlock'):
         why = landlock.unusable(abi)
-        if wanted == 'auto' and env.get(NO_LANDLOCK_ENV) == '1':
+        if env.get(NO_LANDLOCK_ENV) == '1':
             why = f'{NO_LANDLOCK_ENV}=1 (as if the kernel had none)'
         if why is None:
             return Engine('landlock', abi, None, [])

@@ -112,11 +112,12 @@ def _fail(what: str) -> LandlockError:
 
 
 class Ruleset:
-    """A Landlock ruleset allowing ``handled(abi)`` beneath each root (a
-    file root gets the file rights only; a missing one is skipped).  Its
-    ``fd`` stays open, close-on-exec, until ``close``."""
+    """A Landlock ruleset allowing ``handled(abi)`` (or ``rights``) beneath
+    each root (a file root gets the file rights only; a missing one is
+    skipped).  Its ``fd`` stays open, close-on-exec, until ``close``."""
 
-    def __init__(self, abi: int, roots: list[str]) -> None:
+    def __init__(self, abi: int, roots: list[str],
+                 rights: int | None = None) -> None:
         import ctypes
 
         class Attr(ctypes.Structure):
@@ -128,7 +129,7 @@ class Ruleset:
                         ('parent_fd', ctypes.c_int32)]
 
         syscall = _syscall()
-        self.rights = handled(abi)
+        self.rights = handled(abi) if rights is None else rights
         attr = Attr(self.rights)
         fd = int(syscall(ctypes.c_long(SYS_CREATE_RULESET),
                          ctypes.byref(attr), ctypes.c_size_t(
