@@ -70,6 +70,9 @@ SCENARIOS: dict[str, tuple[str, str, str]] = {
                  'wt status for 1,000 worktrees and 200 sharing one file'),
     'agent': ('agent', 'run',
               'the coding-agent hook per tool call vs python -I -S -c pass'),
+    'sandbox': ('sandbox', 'run',
+                'worktree-guard sandbox -- true vs true and python -I -c '
+                'pass'),
     'reftx': ('reftx', 'run',
               'reference-transaction hook: added time per ref update'),
     'server': ('server', 'run',
