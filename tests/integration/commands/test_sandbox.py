@@ -218,6 +218,20 @@ def test_the_worktree_commits_rebases_and_fetches(lay: Layout,
     assert lay.snapshot() == before
 
 
+def test_our_own_native_hooks_run_under_the_sandbox(lay: Layout) -> None:
+    """worktree-guard's git hooks (pre-commit, commit-msg,
+    reference-transaction) run inside the sandbox with a commit, and need
+    to write nothing outside it."""
+    installed = run(['worktree-guard', 'install', '--force'], cwd=lay.main)
+    assert installed.returncode == 0, installed
+    proc = sandbox('--', 'bash', '-c',
+                   'echo x > a.txt && git add a.txt && env -u '
+                   'COVERAGE_PROCESS_START -u COVERAGE_PROCESS_CONFIG '
+                   'git commit -q -m "add a"', cwd=lay.wt)
+    assert (proc.returncode, proc.stderr) == (0, ''), proc
+    assert git('log', '-1', '--format=%s', cwd=lay.wt) == 'add a\n'
+
+
 @pytest.mark.parametrize('engine', ENGINES)
 def test_exit_code_and_the_hint(lay: Layout, engine: str) -> None:
     ok = sh(lay, engine, 'echo out')
