@@ -90,7 +90,9 @@ def test_plan_under_dev() -> None:
     """A repository under /dev (/dev/shm): /dev goes too."""
     p = plan(cmap(root='/dev/shm/r'), temps=['/tmp'], tmpdir_set=False,
              caches=[], extra=[], hooks_paths=[])
-    assert '/dev' not in [r.path for r in p.roots]
+    assert [r.path for r in p.roots if r.why == 'devices'] == [
+        '/dev/null', '/dev/zero', '/dev/full', '/dev/random', '/dev/urandom',
+        '/dev/tty', '/dev/ptmx', '/dev/pts']
     assert ('/dev', 'it holds /dev/shm/r') in [
         (r.path, why) for r, why in p.dropped]
 
@@ -245,10 +247,12 @@ def test_bwrap_argv(tmp_path: os.PathLike[str]) -> None:
     here = str(tmp_path)
     argv = bwrap.argv('/usr/bin/bwrap', [here, '/dev', f'{here}/missing'],
                       7, ['sh', '-c', 'true'])
-    assert argv == ['/usr/bin/bwrap', '--ro-bind', '/', '/', '--dev-bind',
-                    '/dev', '/dev', '--bind', here, here,
-                    '--die-with-parent', '--json-status-fd', '7', '--',
-                    'sh', '-c', 'true']
+    assert argv == ['/usr/bin/bwrap', '--ro-bind', '/', '/', '--bind', here,
+                    here, '--dev-bind', '/dev', '/dev', '--die-with-parent',
+                    '--json-status-fd', '7', '--', 'sh', '-c', 'true']
+    narrow = bwrap.argv('bwrap', ['/dev/null', '/dev/pts'], 3, ['true'])
+    assert narrow[4:10] == ['--dev-bind', '/dev/null', '/dev/null',
+                            '--dev-bind', '/dev/pts', '/dev/pts']
     assert bwrap.ran(b'{ "child-pid": 3 }\n{ "exit-code": 1 }\n')
     assert not bwrap.ran(b'{ "child-pid": 3 }\n')
 

@@ -22,6 +22,10 @@ if TYPE_CHECKING:  # pragma: no cover (typing only)
     from worktree_guard.records import CheckoutMap
 
 GIT_SUBDIRS = ('objects', 'refs', 'logs')
+# What stays writable of /dev when /dev itself cannot be allowed.
+# (bubblewrap also needs them listed to read them: /dev/urandom.)
+DEVICES = ('/dev/null', '/dev/zero', '/dev/full', '/dev/random',
+           '/dev/urandom', '/dev/tty', '/dev/ptmx', '/dev/pts')
 
 
 def inside(path: str, root: str) -> bool:
@@ -151,7 +155,10 @@ def plan(cmap: 'CheckoutMap', *, temps: list[str], tmpdir_set: bool,
             roots.append(Root(path, 'cache'))
     why = conflict('/dev', protected, exempt)
     if why:
+        # (a repository under /dev/shm) the devices a command needs only
         dropped.append((Root('/dev', 'devices'), why))
+        roots += [Root(d, 'devices') for d in DEVICES
+                  if not conflict(d, protected, exempt)]
     else:
         roots.append(Root('/dev', 'devices'))
     tmpdir, parent = _temp(temps, kept_temps, tmpdir_set, protected)

@@ -307,6 +307,29 @@ def test_a_repository_under_tmp_gets_a_private_temp(tmp_path: Path) -> None:
         os.rmdir(private)
 
 
+@pytest.mark.skipif(not os.access('/dev/shm', os.W_OK),
+                    reason='no writable /dev/shm here')
+@pytest.mark.parametrize('engine', ENGINES)
+def test_a_repository_under_dev_shm_narrows_dev(engine: str) -> None:
+    """/dev would hold the repository: only its device files stay
+    writable."""
+    base = Path(tempfile.mkdtemp(prefix='wg-sandbox-', dir='/dev/shm'))
+    try:
+        lay = Layout(base)
+        check = sandbox('--check', '--engine', engine, cwd=lay.wt)
+        assert f'  /dev  (devices: it holds {lay.main})' in check.stdout
+        assert '  /dev/null  (devices)' in check.stdout
+        before = lay.snapshot()
+        proc = sh(lay, engine, f'echo > /dev/null && touch {lay.main}/x')
+        assert proc.returncode == 1
+        assert lay.snapshot() == before
+        good = sh(lay, engine, 'echo > /dev/null && git commit -q '
+                               '--allow-empty -m ok')
+        assert good.returncode == 0, good
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
+
+
 def test_a_cache_or_hooks_folder_that_would_open_a_checkout(
         lay: Layout) -> None:
     home = os.environ['HOME']
