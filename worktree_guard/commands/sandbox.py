@@ -246,9 +246,10 @@ def _prepare(plan: 'Plan', env: dict[str, str]) -> str | None:
     which the sandbox would refuse), and the private temp folder; set
     ``TMPDIR`` in ``env``.  The private folder's path, if any."""
     from worktree_guard.oslimit.facts import caches
-    made = (caches(env)[0],)
+    cache_home = caches(env)[0]
     for r in plan.roots:
-        if r.path == made[0] or (r.why == 'git' and r.path.endswith('/logs')):
+        if r.path == cache_home or (r.why == 'git'
+                                    and r.path.endswith('/logs')):
             os.makedirs(r.path, exist_ok=True)
     private = None
     if plan.private_parent is not None:
