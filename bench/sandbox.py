@@ -29,17 +29,21 @@ def run(opts: Options) -> list[Row]:
     wt = repo / 'trees' / 'issue-1-a'
     git('worktree', 'add', '-q', '-b', 'issue-1-a', str(wt), 'main',
         cwd=repo)
+    # The scratch folder is under /tmp, so /tmp holds the repository: a
+    # TMPDIR beside it keeps the sandbox from making a private one there.
+    (base / 'tmp').mkdir()
+    tmp = {'TMPDIR': str(base / 'tmp')}
     engine = sandbox.choose('auto', {}, probe=True)
     wrap = [PYTHON, '-I', '-m', 'worktree_guard', 'sandbox', '--worktree',
             str(wt)]
     cmds = [Cmd('true', ['true'], wt),
             Cmd('pyI', [PYTHON, '-I', '-c', 'pass'], wt)]
     if engine.name == 'landlock':
-        cmds.append(Cmd('landlock', [*wrap, '--', 'true'], wt))
+        cmds.append(Cmd('landlock', [*wrap, '--', 'true'], wt, env=tmp))
     bwrap = sandbox.choose('bwrap', {'PATH': '/usr/bin:/bin'}, probe=True)
     if bwrap.name == 'bwrap':
         cmds.append(Cmd('bwrap', [*wrap, '--engine', 'bwrap', '--', 'true'],
-                        wt))
+                        wt, env=tmp))
     if len(cmds) == 2:
         raise Unavailable('no sandbox engine on this machine')
     m = measure(cmds, opts.runs)
