@@ -130,8 +130,12 @@ def outside() -> Iterator[Path]:
 
 
 @pytest.fixture
-def lay(outside: Path) -> Layout:
-    return Layout(outside)
+def lay(outside: Path) -> Iterator[Layout]:
+    layout = Layout(outside)
+    yield layout
+    # A test that protects a path under /tmp makes the private temp folder.
+    shutil.rmtree(private_name('/tmp', os.getuid(), str(layout.wt)),
+                  ignore_errors=True)
 
 
 def sandbox(*args: str, cwd: Path, env: dict[str, str] | None = None) -> Proc:
