@@ -221,6 +221,40 @@ class LayoutFacts(Record):
         self.ignored = ignored
 
 
+class Replay(Record):
+    """What ``git rebase <onto>`` would do to one branch (``gitctx.replay``).
+
+    ``state``: ``up to date`` (``onto`` is in the branch: nothing to
+    replay), ``clean`` (every commit applies; ``tree`` is the result),
+    ``conflict`` (the rebase would stop at commit ``step`` of ``commits``,
+    ``at``, in ``files``), ``landed`` (its work is in ``onto`` already:
+    ``how`` is ``fast-forward``, ``cherry-pick`` (every commit's patch-id
+    is upstream) or ``squash`` (the commits replay to nothing, or the
+    branch's combined patch-id is upstream)), ``empty`` (no commit of its
+    own) or ``unknown`` (a root commit to replay: git would need
+    ``--root``).  ``commits`` counts what the rebase would replay, after
+    ``dropped`` commits whose patch-id is upstream.
+    """
+
+    __slots__ = ('tip', 'onto', 'state', 'how', 'commits', 'dropped',
+                 'tree', 'files', 'at', 'step')
+
+    def __init__(self, tip: str, onto: str, state: str, how: str | None = None,
+                 commits: int = 0, dropped: int = 0, tree: str | None = None,
+                 files: list[str] | None = None, at: str | None = None,
+                 step: int = 0) -> None:
+        self.tip = tip
+        self.onto = onto
+        self.state = state
+        self.how = how
+        self.commits = commits
+        self.dropped = dropped
+        self.tree = tree
+        self.files = files or []
+        self.at = at
+        self.step = step
+
+
 class SyncTarget(Record):
     """One pushed branch that sync-before-push judges (issue 4).
 

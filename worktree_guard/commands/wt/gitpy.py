@@ -124,7 +124,8 @@ class WtGit:
 
 # -- uncommitted work -------------------------------------------------------------------
 
-def snapshot(path: str, head: str, exclude: Sequence[str] = ()) -> str | None:
+def snapshot(path: str, head: str, exclude: Sequence[str] = (),
+             objects: dict[str, str] | None = None) -> str | None:
     """A commit of everything uncommitted in the worktree at ``path`` (staged,
     unstaged and untracked files that are not ignored) on top of ``head``;
     ``None`` when there is nothing.
@@ -132,8 +133,11 @@ def snapshot(path: str, head: str, exclude: Sequence[str] = ()) -> str | None:
     Like ``git stash create`` but with untracked files: ``git add -A`` into
     a copy of the worktree's index (``GIT_INDEX_FILE``), ``write-tree``,
     ``commit-tree``.  The user's index, work tree, refs and stash are not
-    touched; the only trace is unreferenced objects that ``git gc`` drops.
-    ``exclude``: paths left out (bootstrap copies, not the user's work).
+    touched.  ``objects``: the variables of a scratch object directory
+    (``gitctx.replay.scratch_objects``) that receives the objects, so the
+    repository keeps none (without it: unreferenced objects that ``git gc``
+    drops).  ``exclude``: paths left out (bootstrap copies, not the user's
+    work).
     """
     import shutil
     import tempfile
@@ -144,7 +148,8 @@ def snapshot(path: str, head: str, exclude: Sequence[str] = ()) -> str | None:
         temp_index = os.path.join(tmp, 'index')
         if os.path.exists(index):
             shutil.copyfile(index, temp_index)
-        env = {'GIT_INDEX_FILE': temp_index, **_SNAPSHOT_ENV}
+        env = {'GIT_INDEX_FILE': temp_index, **_SNAPSHOT_ENV,
+               **(objects or {})}
         try:
             g.execute(['git', '--no-optional-locks', 'add', '-A', '--', '.',
                        *(f':(exclude,top){e}' for e in exclude)], env=env)

@@ -15,6 +15,8 @@ from worktree_guard.commands.wt import _is_bootstrap
 from worktree_guard.commands.wt import _name
 from worktree_guard.commands.wt import _parallel
 from worktree_guard.commands.wt import _table
+from worktree_guard.commands.wt import forecast
+from worktree_guard.commands.wt.forecast import DONE
 from worktree_guard.commands.wt.listing import _collect
 
 # More branches than this changing one file: their pairs are not forecast
@@ -43,7 +45,18 @@ def cmd_status(ns: argparse.Namespace, ctx: Context) -> int:
 
 
 def gather(ctx: Context, fetch: bool, dirty: bool) -> dict[str, Any]:
-    """Everything the dashboard shows, as JSON-ready data."""
+    """Everything the dashboard shows, as JSON-ready data.  What git writes
+    meanwhile (snapshots, forecasts) goes to a scratch object directory,
+    removed at the end (``gitctx.replay.scratch_objects``)."""
+    from worktree_guard.gitctx.replay import scratch_objects
+    notes: list[str] = []
+    label, base = ctx.base_tip(fetch, notes)  # a fetch keeps its objects
+    with scratch_objects(ctx.repo) as scratch:
+        return _gather(ctx, label, base, notes, dirty, scratch)
+
+
+def _gather(ctx: Context, label: str, base: str | None, notes: list[str],
+            dirty: bool, scratch: dict[str, str]) -> dict[str, Any]:
     from worktree_guard.model import BranchFacts
     from worktree_guard.model import BranchTarget
     from worktree_guard.gitctx import worktrees
@@ -52,8 +65,6 @@ def gather(ctx: Context, fetch: bool, dirty: bool) -> dict[str, Any]:
     from worktree_guard.commands.wt.plan import landing_order
     from worktree_guard.commands.wt.plan import pairs_of
     repo, policy = ctx.repo, ctx.policy
-    notes: list[str] = []
-    label, base = ctx.base_tip(fetch, notes)
     all_wts = repo.worktrees()
     for w in all_wts:
         if w.prunable:
@@ -64,7 +75,7 @@ def gather(ctx: Context, fetch: bool, dirty: bool) -> dict[str, Any]:
          and w.branch != ctx.base_branch),
         key=lambda w: (min(ctx.issues_of(w), default=0), w.path))
     rows = _collect(ctx, active, base, dirty=dirty, files=True)
-    _uncommitted(ctx, rows, base, dirty)
+    _uncommitted(ctx, rows, base, dirty, scratch)
     layout = worktrees.layout_facts_all(repo, policy, active)
     hooks = hook_states(repo, [w.path for w in active])
     remote_refs = set(repo.out(
@@ -95,42 +106,43 @@ def gather(ctx: Context, fetch: bool, dirty: bool) -> dict[str, Any]:
             notes.append(f'{_name(r)} shares no history with {label}')
         problems += bool(checks)
 
+    verdicts_known = forecast.verdicts(ctx, rows, base)
+    waiting = [r for r in rows if r.get('state') not in forecast.DONE]
     pairs, shared, hot, cut, hot_only = _overlap(rows)
-    # Forecast: the overlapping pairs, and each branch the base moved under.
-    against_base = [i for i, r in enumerate(rows)
-                    if base is not None and r['behind'] and r['files']]
-    jobs = [(rows[a]['tip'], rows[b]['tip']) for a, b in pairs] + \
-        [(rows[i]['tip'], base) for i in against_base]
-    forecast = worktrees.merge_conflicts_many(repo, jobs) if jobs else []
-    if forecast is None:
+    both = forecast.pairs(ctx, rows, base, pairs) \
+        if pairs and base is not None and verdicts_known else None
+    known = both is not None or (verdicts_known and not pairs)
+    if base is not None and not known:
         notes.append('git is older than 2.38 (no merge-tree --write-tree): '
                      'no conflict forecast, overlap only')
     overlaps = []
     conflicts = 0
-    for n, (a, b) in enumerate(pairs):
-        res = forecast[n] if forecast is not None else None
-        conflicts += bool(res)
+    for a, b in pairs:
+        res = both[(a, b)] if both is not None else None
+        first, second = (res or ([], []))
+        union = sorted(set(first) | set(second))
+        conflicts += bool(union)
         overlaps.append({
             'branches': [_name(rows[a]), _name(rows[b])],
             'files': shared[(a, b)],
-            'conflict': None if res is None else bool(res),
-            'conflict_files': res,
+            'conflict': None if res is None else bool(union),
+            'conflict_files': None if res is None else union,
+            # Which rebase stops: the second branch's, after the first lands.
+            'rebase': None if res is None else [
+                {'lands': _name(rows[a]), 'rebased': _name(rows[b]),
+                 'conflict_files': first},
+                {'lands': _name(rows[b]), 'rebased': _name(rows[a]),
+                 'conflict_files': second}],
         })
     for (a, b), files in cut.items():
         overlaps.append({'branches': [_name(rows[a]), _name(rows[b])],
                          'files': files, 'conflict': None,
                          'conflict_files': None, 'cut': True})
-    known = forecast is not None and base is not None
     for r in rows:
-        # Up to date with the base (or no changes): nothing to conflict.
-        r['base_conflict'] = False if known else None
-        r['base_conflict_files'] = [] if known else None
-    if forecast is not None:
-        for n, i in enumerate(against_base):
-            res = forecast[len(pairs) + n]
-            rows[i]['base_conflict'] = bool(res)
-            rows[i]['base_conflict_files'] = res
-            conflicts += bool(res)
+        r.pop('result_tree', None)
+        if not verdicts_known:
+            r['base_conflict'] = r['base_conflict_files'] = None
+        conflicts += bool(r['base_conflict'])
     hotspots = [{'file': f, 'branches': [_name(rows[i]) for i in idx]}
                 for f, idx in sorted(hot.items())]
     for h in hotspots:
@@ -142,16 +154,20 @@ def gather(ctx: Context, fetch: bool, dirty: bool) -> dict[str, Any]:
         notes.append(f'forecast cut: {len(pairs)} of {len(pairs) + len(cut)}'
                      f' overlapping pairs forecast (at most {PAIR_BOUND}); '
                      'the rest are listed as overlap only')
+    directed = {(o['rebase'][k]['lands'], o['rebase'][k]['rebased']):
+                o['rebase'][k]['conflict_files']
+                for o in overlaps if o.get('rebase') for k in (0, 1)
+                if o['rebase'][k]['conflict_files']}
     order = landing_order(
         [{'name': _name(r), 'issue': r['issue'], 'behind': r['behind'],
           'base_conflict': r['base_conflict'],
-          'uncommitted': r['uncommitted']} for r in rows],
+          'uncommitted': r['uncommitted']} for r in waiting],
         pairs_of(overlaps) | {
             frozenset((_name(rows[a]), _name(rows[b]))): ('cut', files)
-            for (a, b), files in hot_only.items()})
+            for (a, b), files in hot_only.items()}, directed)
     return {
         'base': {'ref': label, 'oid': base},
-        'forecast': forecast is not None,
+        'forecast': known,
         'uncommitted': dirty,
         'worktrees': rows, 'overlaps': overlaps, 'hotspots': hotspots,
         'landing_order': order, 'notes': notes,
@@ -162,7 +178,7 @@ def gather(ctx: Context, fetch: bool, dirty: bool) -> dict[str, Any]:
 
 
 def _uncommitted(ctx: Context, rows: list[dict[str, Any]], base: str | None,
-                 dirty: bool) -> None:
+                 dirty: bool, scratch: dict[str, str]) -> None:
     """Each row's ``dirty`` count, and for a dirty worktree a snapshot
     commit of its uncommitted work (``commands.wt.gitpy.snapshot``: nothing is
     touched) whose files and forecasts replace the branch's own."""
@@ -182,7 +198,8 @@ def _uncommitted(ctx: Context, rows: list[dict[str, Any]], base: str | None,
         return
     from worktree_guard.gitctx import fleet
     from worktree_guard.commands.wt.gitpy import snapshot
-    snaps = _parallel(lambda r: snapshot(r['path'], r['head'], boot), todo)
+    snaps = _parallel(
+        lambda r: snapshot(r['path'], r['head'], boot, scratch), todo)
     facts = fleet.branch_facts(ctx.repo, base, [s for s in snaps if s]) \
         if base is not None else {}
     for r, snap in zip(todo, snaps, strict=True):
@@ -204,6 +221,8 @@ def _overlap(rows: list[dict[str, Any]]) -> tuple[
     files), pairs with their shared files."""
     by_file: dict[str, list[int]] = {}
     for i, r in enumerate(rows):
+        if r.get('state') in DONE:
+            continue  # landed or empty: not a step of the plan
         for f in r['files'] or ():
             by_file.setdefault(f, []).append(i)
     hot = {f: idx for f, idx in by_file.items() if len(idx) > GROUP_BOUND}
@@ -219,6 +238,28 @@ def _overlap(rows: list[dict[str, Any]]) -> tuple[
     ranked = sorted(shared, key=lambda p: (-len(shared[p]), p))
     cut = {pair: shared.pop(pair) for pair in ranked[PAIR_BOUND:]}
     return sorted(shared), shared, hot, cut, hot_only
+
+
+_VERDICT = {'up to date': 'clean', 'clean': 'clean', 'conflict': 'CONFLICT',
+            'landed': 'LANDED', 'empty': 'empty'}
+_HOW = {'fast-forward': 'fast-forwarded into', 'cherry-pick':
+        'cherry-picked into', 'squash': 'squash-merged into'}
+
+
+def _pair_forecast(o: dict[str, Any]) -> list[str]:
+    """What rebasing one of a pair after the other lands would do."""
+    if o['conflict'] is None:
+        return []
+    if not o['conflict']:
+        return ['    forecast: they rebase cleanly, in either order']
+    one, two = o['rebase']
+    if one['conflict_files'] and two['conflict_files']:
+        return ['    forecast: rebasing either after the other lands would '
+                'CONFLICT in ' + ', '.join(o['conflict_files'])]
+    stop, clean = (one, two) if one['conflict_files'] else (two, one)
+    return [f"    forecast: rebasing {stop['rebased']} after {stop['lands']}"
+            ' lands would CONFLICT in ' + ', '.join(stop['conflict_files'])
+            + f"; {clean['rebased']} after {clean['lands']}: clean"]
 
 
 def render(ctx: Context, data: dict[str, Any], fetch: bool) -> str:
@@ -239,10 +280,9 @@ def render(ctx: Context, data: dict[str, Any], fetch: bool) -> str:
         out.append('no active worktrees')
     else:
         table = [('ISSUE', 'BRANCH', 'DIRTY', 'BEHIND', 'AHEAD', 'FILES',
-                  'MERGE', 'CHECKS')]
+                  'REBASE', 'CHECKS')]
         for r in rows:
-            merge = {None: '?', False: 'clean', True: 'CONFLICT'}[
-                r['base_conflict']]
+            merge = _VERDICT.get(r['state'], '?')
             table.append((
                 '-' if r['issue'] is None else str(r['issue']),
                 _name(r) + ('*' if r['uncommitted'] else ''),
@@ -262,8 +302,17 @@ def render(ctx: Context, data: dict[str, Any], fetch: bool) -> str:
         out.extend(f'  {_name(r)}: {c}' for c in r['checks'])
     for r in rows:
         if r['base_conflict']:
-            out.append(f'  {_name(r)}: merging {label} would CONFLICT in '
-                       + ', '.join(r['base_conflict_files']))
+            rp = r['replay']
+            out.append(f'  {_name(r)}: rebasing onto {label} would CONFLICT '
+                       'in ' + ', '.join(r['base_conflict_files'])
+                       + f" (commit {rp['step']} of {rp['commits']}, "
+                       f"{rp['at'][:12]})")
+        elif r['state'] in DONE:
+            what = f"LANDED ({_HOW[r['how']]} {label})" \
+                if r['state'] == 'landed' else 'no commits of its own'
+            issue = r['issue'] if r['issue'] is not None else '<N>'
+            out.append(f'  {_name(r)}: {what}: not a step of the plan; '
+                       f'worktree-guard wt remove {issue}')
     out.append('')
     out.append('overlap (branches that change the same files):')
     in_pair: set[str] = set()
@@ -272,11 +321,7 @@ def render(ctx: Context, data: dict[str, Any], fetch: bool) -> str:
         a, b = o['branches']
         in_pair.update((a, b))
         out.append(f'  {a} + {b}: ' + ', '.join(o['files']))
-        if o['conflict'] is True:
-            out.append('    forecast: merging them would CONFLICT in '
-                       + ', '.join(o['conflict_files']))
-        elif o['conflict'] is False:
-            out.append('    forecast: they merge cleanly')
+        out.extend(_pair_forecast(o))
     skipped = len(overlaps) - len(shown)
     if skipped:
         out.append(f'  ... and {skipped} more pairs, not forecast (see the '

@@ -109,7 +109,7 @@ def test_three_parallel_issues(plain_repo: RepoHandle) -> None:
     assert proc.returncode == 1, proc  # a conflict is forecast
     assert 'issue-45-add-rust-sdk-support + issue-47-fix-performance-bug: ' \
         'src/app.py' in proc.stdout
-    assert 'merging them would CONFLICT in src/app.py' in proc.stdout
+    assert 'would CONFLICT in src/app.py' in proc.stdout
     assert 'no overlap: issue-46-update-documentation' in proc.stdout
     data = json.loads(wg('wt', 'status', '--json', cwd=main).stdout)
     (pair,) = data['overlaps']

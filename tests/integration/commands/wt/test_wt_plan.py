@@ -82,7 +82,7 @@ def test_render_summarises_many() -> None:
     assert steps[0]['branch'] == 'b01'
     assert '  then rebase 10 branches (shares files, not forecast): ' \
         'b03, b04, b05, ...' in text
-    assert 'then rebase b02: shares files, merges cleanly' in text
+    assert 'then rebase b02: shares files, rebases cleanly' in text
 
 
 def test_pairs_of() -> None:

@@ -43,10 +43,10 @@ def test_status_forecasts(native_repo: RepoHandle, wt: Run,
     assert r.code == 1, r
     out = r.out
     assert 'issue-1-a + issue-2-b: src/app.py' in out
-    assert 'merging them would CONFLICT in src/app.py' in out
+    assert 'would CONFLICT in src/app.py' in out
     assert 'issue-1-a + issue-4-d: shared.txt' in out
-    assert 'forecast: they merge cleanly' in out
-    assert 'merging origin/main would CONFLICT in docs/guide.md' in out
+    assert 'forecast: they rebase cleanly' in out
+    assert 'rebasing onto origin/main would CONFLICT in docs/guide.md' in out
     rows = {ln.split()[1]: ln.split() for ln in out.splitlines()[2:6]}
     # ISSUE BRANCH DIRTY BEHIND AHEAD FILES MERGE CHECKS
     assert rows['issue-3-c'] == ['3', 'issue-3-c', '0', '1', '1', '1',
@@ -233,13 +233,14 @@ def test_status_with_git_without_merge_tree_stdin(
     _conflicting_pair(native_repo, work, tmp_path, monkeypatch, '--stdin')
     r = wt(native_repo.path, 'status')
     assert r.code == 1
-    assert 'merging them would CONFLICT in src/app.py' in r.out
+    assert 'would CONFLICT in src/app.py' in r.out
 
 
 def test_status_batches_git_calls(native_repo: RepoHandle,
                                   tmp_path: Path, work: Work) -> None:
-    """One merge-tree for every forecast, a fixed number of git processes
-    per worktree (no pair-by-pair or file-by-file calls)."""
+    """One merge-tree per replay round (each branch has one commit: one
+    round against the base) and one for every pair, a fixed number of git
+    processes per worktree (no pair-by-pair or file-by-file calls)."""
     n = 8
     for i in range(1, n + 1):
         work(native_repo, f'issue-{i}-x', {'src/app.py': f'print({i})\n',
@@ -252,8 +253,9 @@ def test_status_batches_git_calls(native_repo: RepoHandle,
     assert proc.stdout.count('CONFLICT in src/app.py') == n * (n - 1) // 2 + n
     calls = [ln for ln in trace.read_text().splitlines()
              if 'trace: built-in: git' in ln]
-    assert sum('git merge-tree' in c for c in calls) == 1
-    assert len(calls) <= 2 * n + 12, len(calls)
+    assert sum('git merge-tree' in c for c in calls) == 2
+    # + one rev-list per branch (what its rebase replays)
+    assert len(calls) <= 3 * n + 16, len(calls)
 
 
 # -- merge_conflicts (the function the sync rule uses too) ------------------------------

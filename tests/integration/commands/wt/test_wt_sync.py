@@ -79,7 +79,7 @@ def test_done_when(plain_repo: RepoHandle) -> None:
     assert row[2] == '2'  # DIRTY: the edit and the untracked file
     assert 'includes uncommitted work' in out
     assert 'issue-1-land-me + issue-2-dirty: src/lines.txt' in out
-    assert 'merging them would CONFLICT in src/lines.txt' in out
+    assert 'would CONFLICT in src/lines.txt' in out
     assert 'landing order' in out
     data = json.loads(wg('wt', 'status', '--json', cwd=main).stdout)
     order = [s['branch'] for s in data['landing_order']]

@@ -1,0 +1,121 @@
+"""The rebase forecasts of ``wt status`` and ``wt plan`` (issue 25).
+
+The workflow rebases, so each branch is forecast the way ``git rebase``
+would treat it (``gitctx.replay``: commit by commit, patch-id aware):
+
+- against the base: ``up to date``, ``clean``, ``conflict`` (blamed on the
+  base, with the commit that stops the rebase), ``landed`` (fast-forward,
+  cherry-pick or squash) or ``empty`` (no commit of its own).  A branch
+  whose tip is in the base is ``landed`` when its reflog shows it moved
+  since it was created, else ``empty``;
+- each overlapping pair, both ways: the rebase of one onto the base with
+  the other landed (the other's replayed result, a commit in the scratch
+  object directory).  ``conflict[(a, b)]``: the files that stop the rebase
+  of ``b`` after ``a`` lands.  When one of the two conflicts with the base
+  already (its result is unknown), the pair falls back to a merge of the
+  two (``merge-tree``), and files that only the base makes conflict are
+  not blamed on the partner.
+"""
+from __future__ import annotations
+
+from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # pragma: no cover (typing only)
+    from collections.abc import Sequence
+
+    from worktree_guard.commands.wt import Context
+
+# Verdicts whose branch is not a step of the plan.
+DONE = ('landed', 'empty')
+# Verdicts whose rebased result is known.
+KNOWN = ('up to date', 'clean')
+
+
+def verdicts(ctx: Context, rows: list[dict[str, Any]],
+             base: str | None) -> bool:
+    """Each row's ``state``/``how``/``replay`` and ``base_conflict``
+    (``None`` when unknown); ``False`` when git cannot forecast."""
+    from worktree_guard.gitctx import replay
+    todo = []
+    for r in rows:
+        r['state'] = r['how'] = r['replay'] = None
+        r['base_conflict'] = r['base_conflict_files'] = None
+        if base is None or r['tip'] is None or r['files'] is None or \
+                r['ahead'] is None:
+            continue
+        if r['ahead'] == 0 and not r['uncommitted']:
+            created = replay.created_at(ctx.repo, r['branch']) \
+                if r['branch'] else None
+            landed = created is not None and created != r['head']
+            r['state'] = 'landed' if landed else 'empty'
+            r['how'] = 'fast-forward' if landed else None
+        elif not r['behind']:
+            r['state'] = 'up to date'
+        else:
+            todo.append(r)
+            continue
+        r['base_conflict'], r['base_conflict_files'] = False, []
+    got = replay.replay_onto(ctx.repo, base, [r['tip'] for r in todo]) \
+        if todo and base is not None else {}
+    if got is None:
+        return False
+    for r in todo:
+        rp = got[r['tip']]
+        r['state'], r['how'] = rp.state, rp.how
+        r['replay'] = {'commits': rp.commits, 'dropped': rp.dropped,
+                       'step': rp.step, 'at': rp.at}
+        r['result_tree'] = rp.tree
+        if rp.state in ('conflict', 'clean', 'landed'):
+            r['base_conflict'] = rp.state == 'conflict'
+            r['base_conflict_files'] = rp.files if r['base_conflict'] \
+                else []
+    return True
+
+
+def pairs(ctx: Context, rows: Sequence[dict[str, Any]], base: str,
+          todo: Sequence[tuple[int, int]]) -> dict[
+              tuple[int, int], tuple[list[str], list[str]]] | None:
+    """For each pair ``(a, b)``: (files that stop ``b``'s rebase after
+    ``a`` lands, files that stop ``a``'s after ``b``).  ``None`` when git
+    cannot forecast."""
+    from worktree_guard.gitctx import replay
+    from worktree_guard.gitctx import worktrees
+    repo = ctx.repo
+    members = sorted({i for p in todo for i in p})
+    exact = {i for i in members if rows[i]['state'] in KNOWN}
+    results = replay.result_commits(repo, base, {
+        i: rows[i]['result_tree'] for i in exact
+        if rows[i]['state'] == 'clean'})
+    landed = {i: results.get(i, rows[i]['tip']) for i in exact}
+    tree_of = replay.trees(repo, list(landed.values()))
+    commits = {i: replay.commits_of(repo, base, rows[i]['tip'])
+               for i in exact}
+    jobs: list[replay.Job] = []
+    exact_pairs = [p for p in todo if p[0] in exact and p[1] in exact]
+    for a, b in exact_pairs:
+        for x, y in ((a, b), (b, a)):
+            jobs.append(replay.Job(landed[x], tree_of[landed[x]],
+                                   commits[y].todo, commits[y].own))
+    done = replay.replay_many(repo, jobs)
+    if done is None:
+        return None
+    out: dict[tuple[int, int], tuple[list[str], list[str]]] = {}
+    for n, p in enumerate(exact_pairs):
+        out[p] = (done[2 * n][1], done[2 * n + 1][1])
+    rest = [p for p in todo if p not in out]
+    side = {i: landed.get(i, rows[i]['tip']) for i in members}
+    merged = worktrees.merge_conflicts_many(
+        repo, [(side[a], side[b]) for a, b in rest])
+    if merged is None:
+        return None
+    for (a, b), files in zip(rest, merged, strict=True):
+        # Files the base alone makes conflict are not the partner's doing
+        # when the partner's side holds the base.
+        drop: set[str] = set()
+        for x, y in ((a, b), (b, a)):
+            if y in landed:
+                drop.update(rows[x]['base_conflict_files'] or ())
+        files = [f for f in files if f not in drop]
+        out[(a, b)] = (files, files)
+    return out
