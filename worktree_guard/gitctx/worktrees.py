@@ -292,3 +292,52 @@ def changed_files(repo: Repo, base: str, tip: str) -> list[str] | None:
     if res.returncode != 0:
         return None
     return [f for f in decode(res.stdout).split('\0') if f]
+
+
+def added_files(repo: Repo, old: str, new: str) -> list[str]:
+    """Files ``new`` has and ``old`` does not (``git diff --diff-filter=A``)."""
+    text = decode(repo.git('diff', '--name-only', '--no-renames',
+                           '--diff-filter=A', '-z', old, new).stdout)
+    return [f for f in text.split('\0') if f]
+
+
+# -- wt land ---------------------------------------------------------------------------
+
+def push(path: str, remote: str, src: str, dst: str,
+         timeout: float | None = None) -> tuple[bool, str]:
+    """``git push <remote> <src>:<dst>`` from the checkout at ``path``: a
+    plain push, so the hooks (pre-push here, the server's there) judge
+    it.  (ok, git's message)."""
+    res = git_at(path, 'push', '--porcelain', remote, f'{src}:{dst}',
+                 timeout=timeout)
+    text = decode(res.stdout + res.stderr).strip()
+    return res.returncode == 0 and not res.timed_out, text
+
+
+def staged(path: str) -> bool:
+    """Does the index of the checkout at ``path`` differ from its HEAD?"""
+    return git_at(path, 'diff', '--cached', '--quiet').returncode != 0
+
+
+def fast_forward(path: str, target: str) -> str | None:
+    """``git merge --ff-only <target>`` in the clean checkout at ``path``;
+    ``None`` when done, else why not.  When it fails after staging the new
+    files (a hook refused the ref update: the native hooks do so for a
+    branch the remote lacks), ``git reset --merge`` puts the index and the
+    files back, so nothing is left staged."""
+    res = git_at(path, 'merge', '--ff-only', '--quiet', target)
+    if res.returncode == 0:
+        return None
+    why = stderr_tail(res)
+    if staged(path):
+        git_at(path, 'reset', '--merge')
+        why += '; its staged result was undone (git reset --merge)'
+    return why
+
+
+def move_branch(repo: Repo, branch: str, new: str, old: str) -> str | None:
+    """Move a branch no checkout has out from ``old`` to ``new``
+    (``git update-ref``, which checks ``old``); ``None`` when done."""
+    res = repo.git('update-ref', '-m', 'wt land: fast-forward',
+                   f'refs/heads/{branch}', new, old, check=False)
+    return None if res.returncode == 0 else stderr_tail(res)

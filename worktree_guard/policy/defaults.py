@@ -9,7 +9,7 @@ if TYPE_CHECKING:  # pragma: no cover (typing only)
 
 # Part of the policy cache key: a cache written for other defaults
 # or another schema is never read.
-DIGEST = '22fe67776d836ecf'
+DIGEST = '6786f154cf2f8ca6'
 
 DEFAULTS: 'dict[str, dict[str, Any]]' = {
     'base': {
@@ -63,6 +63,10 @@ DEFAULTS: 'dict[str, dict[str, Any]]' = {
         'allow-skip': [],
         'allowed-refs': [],
         'policy-admins': [],
+    },
+    'land': {
+        'test': None,
+        'test-timeout': 1800,
     },
     'rules': {
         'branch-name': 'error',

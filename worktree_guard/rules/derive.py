@@ -55,7 +55,17 @@ def core_sections(registry: Registry) -> tuple[list[Section], list[Section]]:
     server = Section('server', {'allow-skip': allow_skip,
                                 'allowed-refs': allowed_refs,
                                 'policy-admins': admins})
-    return [base], [server]
+    # wt land (issue 25; docs/wt.md): read from the base's committed
+    # policy only, never from a branch's working tree.
+    land = Section('land', {
+        'test': key(None, "Shell command 'wt land' runs in the rebased "
+                    'worktree before it pushes; a failure stops the land. '
+                    "Read from the base branch's committed policy only.",
+                    type=['string', 'null'], min_length=1),
+        'test-timeout': key(1800, "Seconds 'land.test' may run.",
+                            type='number', exclusive_minimum=0),
+    }, "'worktree-guard wt land': what must pass before a branch lands.")
+    return [base], [server, land]
 
 
 def build_schema(registry: Registry) -> dict[str, Any]:

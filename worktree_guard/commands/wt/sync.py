@@ -2,11 +2,15 @@
 
 Fetch the base once, then for each named worktree, one at a time:
 
-- dirty (uncommitted changes, bootstrap copies aside), detached, or in the
-  middle of a rebase or merge: skipped with the reason.  Never stashed.
+- dirty (uncommitted changes to tracked files, bootstrap copies aside),
+  detached, or in the middle of a rebase or merge: skipped with the
+  reason.  Never stashed.  Untracked files are treated as ``git rebase``
+  treats them: they stay, unless the base adds a file of the same name
+  (then skipped, naming them).
 - already based on the fresh tip: up to date.
-- a merge of the base would conflict (``merge-tree``, nothing touched):
-  conflict, with the files; the worktree is not touched at all.
+- the rebase would stop on a conflict (``gitctx.replay``: the commits
+  replayed one by one, as ``git rebase`` does; nothing touched): conflict,
+  with the files and the commit; the worktree is not touched at all.
 - otherwise ``git rebase --no-autostash <base tip>``; if it stops anyway
   (an intermediate commit conflicts, a hook refuses), it is aborted at
   once: the branch, HEAD, index and files are as they were, and the
@@ -65,37 +69,13 @@ def _targets(ns: argparse.Namespace, ctx: Context) -> list[WorktreeInfo]:
 
 
 def cmd_sync(ns: argparse.Namespace, ctx: Context) -> int:
-    from worktree_guard.gitctx import Repo
-    from worktree_guard.gitctx import worktrees
     targets = _targets(ns, ctx)
     notes: list[str] = []
     label, base = ctx.base_tip(True, notes)
     if base is None:
         raise GuardError(f'no {label} to sync onto',
                          'check base.remote/base.branch in the policy')
-    boot = ctx.policy['worktrees']['bootstrap']
-    rows: list[dict[str, Any]] = []
-    for w in targets:
-        issues = sorted(ctx.issues_of(w))
-        row: dict[str, Any] = {
-            'issue': issues[0] if issues else None, 'branch': w.branch,
-            'path': w.path, 'result': 'skipped', 'detail': '',
-            'files': [], 'old': w.head, 'new': None}
-        rows.append(row)
-        head = Repo.discover(w.path).head()
-        work = [x for x in worktrees.changes(w.path)
-                if not _is_bootstrap(x, boot)]
-        if head.operation is not None:
-            row['detail'] = f'a {head.operation} is in progress there'
-        elif w.branch is None or w.head is None:
-            row['detail'] = 'detached HEAD: no branch to rebase'
-        elif work:
-            row['detail'] = (f'uncommitted changes ({len(work)}): commit '
-                             'first (wt sync never stashes)')
-        elif ctx.repo.is_ancestor(base, w.head):
-            row['result'] = 'up to date'
-        else:
-            _rebase(row, ctx, w.head, base)
+    rows = [sync_one(ctx, w, base) for w in targets]
     if ns.json:
         import json
         print(json.dumps({'base': {'ref': label, 'oid': base},
@@ -106,15 +86,68 @@ def cmd_sync(ns: argparse.Namespace, ctx: Context) -> int:
                     for r in rows) else 1
 
 
+def sync_one(ctx: Context, w: WorktreeInfo, base: str) -> dict[str, Any]:
+    """Rebase one worktree onto ``base`` when it is safe (the table in the
+    module's docstring); its row."""
+    from worktree_guard.gitctx import Repo
+    from worktree_guard.gitctx import worktrees
+    boot = ctx.policy['worktrees']['bootstrap']
+    issues = sorted(ctx.issues_of(w))
+    row: dict[str, Any] = {
+        'issue': issues[0] if issues else None, 'branch': w.branch,
+        'path': w.path, 'result': 'skipped', 'detail': '',
+        'files': [], 'old': w.head, 'new': None}
+    head = Repo.discover(w.path).head()
+    lines = [x for x in worktrees.changes(w.path)
+             if not _is_bootstrap(x, boot)]
+    # Untracked files stay, as with git rebase, unless the rebase would
+    # write a file of the same name.
+    work = [x for x in lines if not x.startswith('?? ')]
+    in_way = [] if work or w.head is None else _overwritten(
+        ctx, w.head, base, [x[3:] for x in lines if x.startswith('?? ')])
+    if head.operation is not None:
+        row['detail'] = f'a {head.operation} is in progress there'
+    elif w.branch is None or w.head is None:
+        row['detail'] = 'detached HEAD: no branch to rebase'
+    elif work:
+        row['detail'] = (f'uncommitted changes ({len(work)}): commit '
+                         'first (wt sync never stashes)')
+    elif in_way:
+        row['detail'] = ('untracked files the rebase would overwrite: '
+                         + ', '.join(in_way) + ' (move them away first)')
+    elif ctx.repo.is_ancestor(base, w.head):
+        row['result'] = 'up to date'
+    else:
+        _rebase(row, ctx, w.head, base)
+    return row
+
+
+def _overwritten(ctx: Context, head: str, base: str,
+                 untracked: list[str]) -> list[str]:
+    """The untracked paths (a folder ends with ``/``) that the base adds
+    over ``head``: a rebase would have to overwrite them."""
+    if not untracked:
+        return []
+    from worktree_guard.gitctx import worktrees
+    added = worktrees.added_files(ctx.repo, head, base)
+    return sorted(u for u in untracked
+                  if any(a == u or (u.endswith('/') and a.startswith(u))
+                         for a in added))
+
+
 def _rebase(row: dict[str, Any], ctx: Context, head: str,
             base: str) -> None:
-    from worktree_guard.gitctx import worktrees
+    from worktree_guard.gitctx import replay
     from worktree_guard.commands.wt.gitpy import rebase
-    forecast = worktrees.merge_conflicts(ctx.repo, head, base)
-    if forecast:
+    with replay.scratch_objects(ctx.repo):
+        forecast = (replay.replay_onto(ctx.repo, base, [head]) or {}).get(
+            head)
+    if forecast is not None and forecast.state == 'conflict':
         row['result'] = 'conflict'
-        row['files'] = forecast
-        row['detail'] = 'forecast by merge-tree: not touched'
+        row['files'] = forecast.files
+        row['detail'] = (f'forecast: commit {forecast.step} of '
+                         f'{forecast.commits} ({str(forecast.at)[:12]}) '
+                         'stops the rebase; not touched')
         return
     done = rebase(row['path'], base)
     if done.new is None:

@@ -4,6 +4,7 @@ edit, ``wt sync --all`` rebasing, aborting and skipping."""
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from tests.helpers import git
 from tests.helpers import repo_state
 from tests.helpers import wg
 from tests.integration.commands.wt.test_wt import Out
+from tests.integration.commands.wt.test_wt_status import _old_git
 
 Run = Callable[..., Out]
 
@@ -146,10 +148,13 @@ def test_done_when(plain_repo: RepoHandle) -> None:
     assert 'setup: ok' in proc.stdout
 
 
-def test_sync_aborts_a_rebase_that_stops(plain_repo: RepoHandle,
-                                         wt: Run) -> None:
-    """merge-tree says clean (the branch's net change is nil) but the first
-    replayed commit conflicts: the rebase is aborted, nothing changed."""
+def test_sync_forecasts_and_aborts_a_rebase_that_stops(
+        plain_repo: RepoHandle, wt: Run, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A merge would be clean (the branch's net change is nil) but the
+    first replayed commit conflicts: the replay forecast says so and
+    nothing is touched; with a git that cannot forecast, the rebase stops
+    and is aborted: nothing changed either way."""
     r = plain_repo
     _base_file(r)
     w = r.worktree('issue-1-back-and-forth')
@@ -163,10 +168,47 @@ def test_sync_aborts_a_rebase_that_stops(plain_repo: RepoHandle,
     (row,) = json.loads(res.out)['worktrees']
     assert row['result'] == 'conflict'
     assert row['files'] == ['src/lines.txt']
+    assert row['detail'].startswith('forecast: commit 1 of 2 (')
+    assert row['detail'].endswith('stops the rebase; not touched')
+    assert _state(w) == before
+    monkeypatch.setenv('PATH', _old_git(tmp_path, '--write-tree|--stdin')
+                       + os.pathsep + os.environ['PATH'])
+    res = wt(r.path, 'sync', '1', '--json')
+    (row,) = json.loads(res.out)['worktrees']
+    assert row['result'] == 'conflict'
+    assert row['files'] == ['src/lines.txt']
     assert 'aborted' in row['detail']
     assert _state(w) == before
     assert not (Path(r.git('rev-parse', '--git-dir', cwd=w).strip())
                 / 'rebase-merge').exists()
+
+
+def test_sync_keeps_untracked_files_as_git_rebase_does(
+        plain_repo: RepoHandle, wt: Run) -> None:
+    """Issue 25: an untracked file (a setup marker) does not stop a sync;
+    one the base adds under the same name does, and is named."""
+    r = plain_repo
+    w = r.worktree('issue-1-setup-ran')
+    _commit(r, w, {'mine.txt': '1\n'})
+    (w / '.setup-ran').write_text('ok\n')
+    (w / 'cache').mkdir()
+    (w / 'cache' / 'a.bin').write_text('x\n')
+    _commit(r, r.path, {'new/added.txt': 'base\n'}, 'base')
+    r.git('push', '-q', '--no-verify', 'origin', 'main')
+    res = wt(r.path, 'sync', '1')
+    assert res.code == 0 and 'synced' in res.out, res
+    assert (w / '.setup-ran').read_text() == 'ok\n'
+    assert (w / 'new' / 'added.txt').read_text() == 'base\n'
+    # The base adds cache/a.bin and other.txt: both are in the way.
+    _commit(r, r.path, {'cache/a.bin': 'y\n', 'other.txt': 'o\n'}, 'more')
+    r.git('push', '-q', '--no-verify', 'origin', 'main')
+    (w / 'other.txt').write_text('mine\n')
+    before = _state(w)
+    res = wt(r.path, 'sync', '1')
+    assert res.code == 1, res
+    assert 'untracked files the rebase would overwrite: cache/, ' \
+        'other.txt' in res.out
+    assert _state(w) == before
 
 
 def test_sync_skips_and_targets(plain_repo: RepoHandle, wt: Run) -> None:
