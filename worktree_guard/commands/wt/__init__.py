@@ -38,8 +38,8 @@ if TYPE_CHECKING:  # pragma: no cover (typing only)
 _ISSUE_NAME = re.compile(r'^issue-([1-9][0-9]*)(?:-|$)')
 _ISSUE_ARG = re.compile(r'^#?([1-9][0-9]{0,8})$')
 
-HELP = 'create, list, remove, sync and watch issue worktrees'
-DESCRIPTION = ('Create, list, remove, sync and watch issue worktrees '
+HELP = 'create, list, remove, sync, land and watch issue worktrees'
+DESCRIPTION = ('Create, list, remove, sync, land and watch issue worktrees '
                '(<worktrees.root>/issue-<N>-<slug> on branch '
                'issue-<N>-<slug>).')
 
@@ -54,6 +54,8 @@ _COMMANDS: dict[str, tuple[str, str]] = {
     'status': ('status', 'cmd_status'),
     'plan': ('plan', 'cmd_plan'),
     'sync': ('sync', 'cmd_sync'),
+    'land': ('land', 'cmd_land'),
+    'path': ('listing', 'cmd_path'),
     'rescue': ('rescue', 'cmd_rescue'),
     'trust': ('consent', 'cmd_trust'),
     'setup': ('consent', 'cmd_setup'),
@@ -126,7 +128,11 @@ def _fill(p: argparse.ArgumentParser) -> None:
 
     pr = add('prune', 'drop the metadata of worktrees whose folder is gone')
     pr.add_argument('--dry-run', action='store_true',
-                    help='only say what would be pruned')
+                    help='only say what would be pruned (or removed)')
+    pr.add_argument('--merged', action='store_true',
+                    help='also remove the clean worktrees whose branch has '
+                         'landed (fast-forwarded, cherry-picked or '
+                         'squash-merged), and those branches')
 
     def dashboard(sp: argparse.ArgumentParser) -> None:
         sp.add_argument('--json', action='store_true')
@@ -160,6 +166,18 @@ def _fill(p: argparse.ArgumentParser) -> None:
     sy.add_argument('--all', action='store_true',
                     help='every issue worktree')
     sy.add_argument('--json', action='store_true')
+
+    la = add('land', 'land the next issue of the plan (or the ones named): '
+                     'rebase it onto the fetched base, run land.test, push '
+                     'it to the base, sync the others')
+    la.add_argument('issues', nargs='*', metavar='N',
+                    help='issue numbers (default: the next in the plan); '
+                         "they land in the plan's order")
+    la.add_argument('--dry-run', action='store_true',
+                    help='say what would be done; change nothing')
+
+    pa = add('path', "print an issue worktree's path (for cd: see docs/wt.md)")
+    pa.add_argument('issue', help='issue number')
 
     from worktree_guard.commands import rescue
     rescue.add_parser(add)

@@ -85,9 +85,9 @@ def pairs(ctx: Context, rows: Sequence[dict[str, Any]], base: str,
     members = sorted({i for p in todo for i in p})
     exact = {i for i in members if rows[i]['state'] in KNOWN}
     results = replay.result_commits(repo, base, {
-        i: rows[i]['result_tree'] for i in exact
+        str(i): rows[i]['result_tree'] for i in exact
         if rows[i]['state'] == 'clean'})
-    landed = {i: results.get(i, rows[i]['tip']) for i in exact}
+    landed = {i: results.get(str(i), rows[i]['tip']) for i in exact}
     tree_of = replay.trees(repo, list(landed.values()))
     commits = {i: replay.commits_of(repo, base, rows[i]['tip'])
                for i in exact}
@@ -116,6 +116,6 @@ def pairs(ctx: Context, rows: Sequence[dict[str, Any]], base: str,
         for x, y in ((a, b), (b, a)):
             if y in landed:
                 drop.update(rows[x]['base_conflict_files'] or ())
-        files = [f for f in files if f not in drop]
-        out[(a, b)] = (files, files)
+        mine = [f for f in files if f not in drop]
+        out[(a, b)] = (mine, mine)
     return out

@@ -112,15 +112,6 @@ class WtGit:
             raise GitError(f'cannot delete branch {branch}: {_why(e)}') \
                 from None
 
-    def is_merged(self, tip: str, base: str) -> bool:
-        """Is ``tip`` in ``base``, or are all its commits there as
-        equivalent patches (a rebase merge)?"""
-        if self.repo.is_ancestor(self.repo.commit(tip),
-                                 self.repo.commit(base)):
-            return True
-        marks = self.repo.git.cherry(base, tip).split()
-        return bool(marks) and all(x != '+' for x in marks[::2])
-
 
 # -- uncommitted work -------------------------------------------------------------------
 

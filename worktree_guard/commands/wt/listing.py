@@ -108,3 +108,21 @@ def cmd_list(ns: argparse.Namespace, ctx: Context) -> int:
     for n in notes:
         print(f'note: {n}')
     return 0
+
+
+def cmd_path(ns: argparse.Namespace, ctx: Context) -> int:
+    """``wt path N``: the worktree of issue ``N`` (matched exactly), for a
+    shell function to ``cd`` into."""
+    from worktree_guard.errors import GuardError
+    from worktree_guard.commands.wt import _issue_number
+    from worktree_guard.commands.wt import _linked
+    issue = _issue_number(ns.issue)
+    found = [w for w in _linked(ctx) if issue in ctx.issues_of(w)]
+    if len(found) != 1:
+        raise GuardError(
+            f'no worktree for issue {issue}' if not found else
+            f'issue {issue} has {len(found)} worktrees: '
+            + ', '.join(w.path for w in found),
+            "'worktree-guard wt list' shows the worktrees")
+    print(os.path.realpath(found[0].path))
+    return 0

@@ -121,16 +121,32 @@ def _remove_branch(ctx: Context, w: WorktreeInfo, keep: bool,
     notes: list[str] = []
     label, base = ctx.base_tip(True, notes)
     out = [f'  note: {n}' for n in notes]
-    merged = base is not None and ctx.gp.is_merged(tip, base)
+    how = landed(ctx, tip, base) if base is not None else None
+    merged = how is not None
     if not merged and not force:
         out.append(f'  kept branch {branch}: not merged into {label} '
                    f'(--force deletes it, or: git branch -D {branch})')
         return out
     ctx.gp.delete_branch(branch)
-    why = f'merged into {label}' if merged else 'NOT merged: --force'
+    why = f'{how} into {label}' if how else 'NOT merged: --force'
     out.append(f'  deleted branch {branch} (was {tip[:12]}; {why}; '
                f'restore with: git branch {branch} {tip[:12]})')
     return out
+
+
+def landed(ctx: Context, tip: str, base: str) -> str | None:
+    """How ``tip`` has landed in ``base`` (``merged``, ``cherry-picked``
+    or ``squash-merged``: ``gitctx.replay``, patch-id aware), or
+    ``None``."""
+    if ctx.repo.is_ancestor(tip, base):
+        return 'merged'
+    from worktree_guard.gitctx import replay
+    with replay.scratch_objects(ctx.repo):
+        got = (replay.replay_onto(ctx.repo, base, [tip]) or {}).get(tip)
+    if got is None or got.state != 'landed':
+        return None
+    return {'cherry-pick': 'cherry-picked'}.get(str(got.how),
+                                                'squash-merged')
 
 
 def cmd_prune(ns: argparse.Namespace, ctx: Context) -> int:
@@ -139,4 +155,38 @@ def cmd_prune(ns: argparse.Namespace, ctx: Context) -> int:
         print('nothing to prune: every worktree folder exists')
     for line in lines:
         print(('would prune: ' if ns.dry_run else 'pruned: ') + line)
-    return 0
+    if not ns.merged:
+        return 0
+    return _prune_merged(ns, ctx)
+
+
+def _prune_merged(ns: argparse.Namespace, ctx: Context) -> int:
+    """``--merged``: remove each clean issue worktree whose branch landed
+    (``wt remove`` for each: teardown, the branch goes, its restore line)."""
+    import argparse as argparse_mod
+    notes: list[str] = []
+    label, base = ctx.base_tip(True, notes)
+    for n in notes:
+        print(f'note: {n}')
+    if base is None:
+        print(f'no {label}: cannot tell which branches landed')
+        return 1
+    code = 0
+    for w in _linked(ctx):
+        issues = sorted(ctx.issues_of(w))
+        if w.prunable or w.branch is None or w.head is None or not issues:
+            continue
+        how = landed(ctx, w.head, base)
+        if how is None:
+            continue
+        if ns.dry_run:
+            print(f'would remove: {ctx.show(w.path)} ({w.branch}, {how} '
+                  f'into {label})')
+            continue
+        try:
+            cmd_remove(argparse_mod.Namespace(
+                issue=str(issues[0]), keep_branch=False, force=False), ctx)
+        except GuardError as e:
+            code = 1
+            print(f'kept {ctx.show(w.path)}: {e.message}')
+    return code

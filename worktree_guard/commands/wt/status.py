@@ -115,7 +115,7 @@ def _gather(ctx: Context, label: str, base: str | None, notes: list[str],
     if base is not None and not known:
         notes.append('git is older than 2.38 (no merge-tree --write-tree): '
                      'no conflict forecast, overlap only')
-    overlaps = []
+    overlaps: list[dict[str, Any]] = []
     conflicts = 0
     for a, b in pairs:
         res = both[(a, b)] if both is not None else None
