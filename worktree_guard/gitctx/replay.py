@@ -29,6 +29,7 @@ was.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import os
 import shutil
 import tempfile
@@ -199,11 +200,7 @@ def _one_by_one(repo: Repo, pairs: Sequence[tuple[str, str]]) -> list[
         fields = decode(res.stdout).split('\0')
         if res.returncode not in (0, 1) or len(fields) < 2:
             raise GitError(f'cannot forecast the rebase: {stderr_tail(res)}')
-        files = []
-        for f in fields[1:]:
-            if not f:
-                break
-            files.append(f)
+        files = list(itertools.takewhile(bool, fields[1:]))
         out.append((fields[0], files if res.returncode else []))
     return out
 

@@ -143,8 +143,8 @@ def _dry_run(ctx: Context, targets: list[WorktreeInfo],
     for k, w in enumerate(targets, 1):
         r = rows[str(w.branch)]
         rp = dict(r.get('replay') or {})
-        if r['uncommitted'] and rp:
-            rp['commits'] -= 1  # the snapshot of the uncommitted work
+        if r['uncommitted'] and rp:  # the snapshot of the uncommitted work
+            rp['commits'] -= 1
         state = r['state']
         if state == 'conflict':
             what = (f"rebase onto {label} would STOP at commit {rp['step']} "
@@ -175,9 +175,8 @@ def _land_one(ctx: Context, w: WorktreeInfo, base: str, label: str,
     from worktree_guard.gitctx import worktrees
     from worktree_guard.commands.wt.sync import sync_one
     where = ctx.show(w.path)
-    fresh = next((x for x in _linked(ctx) if x.path == w.path), None)
-    if fresh is None or fresh.branch != w.branch or fresh.head is None:
-        raise Stop(f'{where} is no longer on {w.branch}; nothing changed')
+    _reread(ctx)
+    fresh = next(x for x in _linked(ctx) if x.path == w.path)
     row = sync_one(ctx, fresh, base)
     undo: list[str] = []
     if row['result'] == 'skipped':
@@ -223,6 +222,12 @@ def _land_one(ctx: Context, w: WorktreeInfo, base: str, label: str,
     return new
 
 
+def _reread(ctx: Context) -> None:
+    """Forget what was read of the worktrees (their HEADs moved)."""
+    from worktree_guard.gitctx import Repo
+    ctx.repo = Repo.discover(ctx.main_real or ctx.repo.common_dir)
+
+
 def _undo(undo: list[str]) -> str:
     return ('; undo its rebase: ' + ' && '.join(undo)) if undo else ''
 
@@ -265,6 +270,7 @@ def _local_base(ctx: Context, new: str) -> str:
 def _sync_others(ctx: Context, landed: WorktreeInfo, new: str,
                  label: str) -> None:
     from worktree_guard.commands.wt.sync import sync_one
+    _reread(ctx)
     others = [w for w in _linked(ctx)
               if not w.prunable and w.path != landed.path and
               ctx.issues_of(w)]

@@ -62,6 +62,7 @@ def _gather(ctx: Context, label: str, base: str | None, notes: list[str],
     from worktree_guard.gitctx import worktrees
     from worktree_guard.commands.doctor import hook_states
     from worktree_guard.runner import evaluate
+    from worktree_guard.commands.wt.plan import conflicted_rebases
     from worktree_guard.commands.wt.plan import landing_order
     from worktree_guard.commands.wt.plan import pairs_of
     repo, policy = ctx.repo, ctx.policy
@@ -171,6 +172,8 @@ def _gather(ctx: Context, label: str, base: str | None, notes: list[str],
         'uncommitted': dirty,
         'worktrees': rows, 'overlaps': overlaps, 'hotspots': hotspots,
         'landing_order': order, 'notes': notes,
+        'conflicted_rebases': conflicted_rebases(
+            [s['branch'] for s in order], directed),
         'exit_code': 1 if problems or conflicts else 0,
         'fetched': ctx.fetched,
         'fetched_label': f'{ctx.remote}/{ctx.base_branch}',
