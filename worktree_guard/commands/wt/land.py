@@ -206,11 +206,8 @@ def _land_one(ctx: Context, w: WorktreeInfo, base: str, label: str,
                    f'unchanged:\n{shown}' + _undo(undo))
     print(f'  pushed: git push {ctx.remote} {w.branch}:{ctx.base_branch} '
           f'({base[:12]}..{tip[:12]})')
-    notes: list[str] = []
-    label, new = ctx.base_tip(True, notes)
-    for n in notes:
-        print(f'  note: {n}')
-    new = new or tip
+    ctx.base_tip(True, [])  # the push moved the tracking ref already
+    new = tip
     print(f'  undo the land (a force push: the server may refuse it): git '
           f'push --force-with-lease={ctx.base_branch}:{new[:12]} '
           f'{ctx.remote} {base}:refs/heads/{ctx.base_branch}')
@@ -241,8 +238,6 @@ def _local_base(ctx: Context, new: str) -> str:
     local = ctx.repo.ref_oid(f'refs/heads/{branch}')
     if local is None:
         return f'no local {branch} to update'
-    if local == new:
-        return f'local {branch} is at {new[:12]} already'
     if not ctx.repo.is_ancestor(local, new):
         return (f'local {branch} has commits {tracking} lacks: not moved '
                 f'(see git log {tracking}..{branch})')
@@ -250,10 +245,10 @@ def _local_base(ctx: Context, new: str) -> str:
                    if x.branch == branch and not x.bare), None)
     if holder is None:
         err = worktrees.move_branch(ctx.repo, branch, new, local)
-        if err is None:
-            return f'local {branch}: {local[:12]} -> {new[:12]} (update-ref)'
-        return f'local {branch} not moved ({err}): git fetch && git ' \
-            f'branch -f {branch} {tracking}'
+        if err is not None:  # pragma: no cover (the branch moved meanwhile)
+            return f'local {branch} not moved ({err}): git branch -f ' \
+                f'{branch} {tracking}'
+        return f'local {branch}: {local[:12]} -> {new[:12]} (update-ref)'
     where = 'the main checkout' if holder.is_main else ctx.show(holder.path)
     tracked = [x for x in worktrees.changes(holder.path)
                if not x.startswith('?? ')]

@@ -156,7 +156,7 @@ def landing_order(rows: Sequence[dict[str, Any]], pairs: Pairs,
             if name in (a, b):
                 o = b if a == name else a
                 if o in waiting:
-                    net[o] += 1 if o == a else -1
+                    net[o] += -1 if o == a else 1
                     heapq.heappush(heap, (score(o), o))
         still = {k: sorted(o for o in links[k] if o in waiting)
                  for k in kinds}

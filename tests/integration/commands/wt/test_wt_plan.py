@@ -1,10 +1,14 @@
 """The landing order (``commands.wt.plan``): pure logic, no git."""
 from __future__ import annotations
 
+import itertools
+import random
 from typing import Any
 
 import pytest
 
+from worktree_guard.commands.wt import plan
+from worktree_guard.commands.wt.plan import conflicted_rebases
 from worktree_guard.commands.wt.plan import landing_order
 from worktree_guard.commands.wt.plan import pairs_of
 from worktree_guard.commands.wt.plan import render
@@ -100,3 +104,65 @@ def test_pairs_of() -> None:
                    frozenset('ac'): ('clean', ['g']),
                    frozenset('bc'): ('overlap', ['h']),
                    frozenset('cd'): ('cut', ['i'])}
+
+
+# -- the fewest conflicted rebases (issue 25) -------------------------------------------
+
+def _random_case(rng: random.Random, n: int, p: float) -> tuple[
+        list[dict[str, Any]], dict[frozenset[str], tuple[str, list[str]]],
+        dict[tuple[str, str], list[str]]]:
+    """``n`` branches; each directed pair conflicts with chance ``p``
+    (rebasing the second after the first lands)."""
+    names = [f'b{i}' for i in range(n)]
+    directed = {(a, b): ['f.py'] for a in names for b in names
+                if a != b and rng.random() < p}
+    pairs = {frozenset(k): ('conflict', ['f.py']) for k in directed}
+    rows = [_row(name, i + 1, behind=rng.randint(0, 1))
+            for i, name in enumerate(names)]
+    return rows, pairs, directed
+
+
+def test_exact_order_matches_brute_force() -> None:
+    rng = random.Random(25)
+    for _ in range(400):
+        rows, pairs, directed = _random_case(rng, rng.randint(1, 7),
+                                             rng.choice((0.2, 0.4, 0.7)))
+        steps = landing_order(rows, pairs, directed)
+        order = [s['branch'] for s in steps]
+        assert sorted(order) == sorted(r['name'] for r in rows)
+        best = min(conflicted_rebases(p, directed)
+                   for p in itertools.permutations(order))
+        assert conflicted_rebases(order, directed) == best
+        assert sum(len(s['hand_resolve']) for s in steps) == best
+
+
+def test_greedy_above_the_exact_bound(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Above ``EXACT_MAX`` branches the greedy order is never better than
+    the optimum (a check of the cost function), and finds it on a chain
+    of one-way conflicts (each branch's rebase after the previous one
+    stops)."""
+    monkeypatch.setattr(plan, 'EXACT_MAX', 0)
+    rng = random.Random(7)
+    for _ in range(100):
+        rows, pairs, directed = _random_case(rng, rng.randint(2, 6), 0.4)
+        order = [s['branch'] for s in landing_order(rows, pairs, directed)]
+        best = min(conflicted_rebases(p, directed)
+                   for p in itertools.permutations(order))
+        assert conflicted_rebases(order, directed) >= best
+    names = [f'c{i}' for i in range(5)]
+    chain = {(names[i], names[i + 1]): ['f.py'] for i in range(4)}
+    rows = [_row(n, 9 - i) for i, n in enumerate(names)]
+    order = [s['branch'] for s in landing_order(
+        rows, {frozenset(k): ('conflict', ['f.py']) for k in chain}, chain)]
+    assert conflicted_rebases(order, chain) == 0
+    assert order == names[::-1]
+
+
+def test_one_way_conflict_lands_the_sensitive_branch_first() -> None:
+    """b's intermediate commit stops its rebase after a lands; a rebases
+    cleanly after b: b goes first whatever the issue numbers say."""
+    rows = [_row('a', 1), _row('b', 2)]
+    pairs = {frozenset('ab'): ('conflict', ['f.py'])}
+    steps = landing_order(rows, pairs, {('a', 'b'): ['f.py']})
+    assert [s['branch'] for s in steps] == ['b', 'a']
+    assert steps[0]['hand_resolve'] == []
