@@ -216,3 +216,179 @@ def test_acceptance(native_repo: RepoHandle, wt: Run, tmp_path: Path) -> None:
     assert run(['git', 'fsck', '--no-progress'], cwd=main).returncode == 0
     assert tip5 in git('reflog', 'show', '--format=%H', 'issue-5-behind',
                        cwd=main)
+
+
+# -- wt land's edges (no hooks: each refusal is wt land's own) ------------------------
+
+def _wt_with(r: RepoHandle, branch: str, files: dict[str, str],
+             base: str = 'main') -> Path:
+    w = r.worktree(branch, base=base)
+    _commit(w, files, branch)
+    return w
+
+
+def test_land_refuses(plain_repo: RepoHandle, wt: Run) -> None:
+    r = plain_repo
+    main = r.path
+    res = wt(main, 'land')
+    assert res.code == 1 and 'nothing to land' in res.err, res
+    res = wt(main, 'land', '9')
+    assert res.code == 2 and 'no worktree for issue 9' in res.err
+    r.worktree('issue-1-empty')
+    res = wt(main, 'land', '1')
+    assert res.code == 1, res
+    assert 'issue 1 (issue-1-empty): nothing to land: it has no commits ' \
+        'of its own' in res.err
+    w2 = _wt_with(r, 'issue-2-landed', {'two.txt': '2\n'})
+    git('push', '-q', 'origin', 'issue-2-landed:main', cwd=w2)
+    res = wt(main, 'land', '2')
+    assert res.code == 1 and 'it has landed already' in res.err, res
+    (main / '.worktree-guard.yaml').write_text('base:\n  branch: trunk\n')
+    res = wt(main, 'land')
+    assert res.code == 2 and 'no origin/trunk to land on' in res.err, res
+    (main / '.worktree-guard.yaml').unlink()
+
+
+def test_land_stops(plain_repo: RepoHandle, wt: Run, tmp_path: Path) -> None:
+    r = plain_repo
+    main = r.path
+    _land_by_hand(r, {'src/lines.txt': LINES}, 'lines')
+    w3 = _wt_with(r, 'issue-3-clash', {'src/lines.txt': _edit(LINES, 3, 'x')})
+    w4 = _wt_with(r, 'issue-4-fine', {'four.txt': '4\n'})
+    _wt_with(r, 'issue-5-later', {'five.txt': '5\n'})
+    _land_by_hand(r, {'src/lines.txt': _edit(LINES, 3, 'y')}, 'base')
+    git(*OFF, 'pull', '-q', 'origin', 'main', cwd=main)
+    # A dry run: the conflict, the uncommitted change, the way through.
+    (w4 / 'four.txt').write_text('edited\n')
+    res = wt(main, 'land', '--dry-run', '3', '4', '5')
+    assert res.code == 0, res
+    assert 'issue-3-clash: rebase onto origin/main would STOP at commit 1 ' \
+        'of 1 in src/lines.txt' in res.out
+    assert '1 uncommitted change to tracked files: it would stop here' \
+        in res.out
+    assert 'issue-4-fine: rebase onto origin/main: 1 commit to replay' \
+        in res.out
+    assert 'git push origin issue-5-later:main' in res.out
+    # Dirty: it waits for the others in the plan, then stops.
+    res = wt(main, 'land', '4', '5')
+    assert res.code == 1, res
+    assert 'landing issue-5-later (1 of 2)' in res.out
+    assert 'STOPPED: issue-4-fine: uncommitted changes (1)' in res.out
+    git('checkout', '--', 'four.txt', cwd=w4)
+    # A conflict with the base: stopped, nothing changed.
+    before = git('rev-parse', 'HEAD', cwd=w3)
+    res = wt(main, 'land', '3')
+    assert res.code == 1 and 'conflicts in src/lines.txt' in res.out, res
+    assert git('rev-parse', 'HEAD', cwd=w3) == before
+    # land.test comes from the base's committed policy, not from the
+    # working tree of the checkout wt runs in.
+    _land_by_hand(r, {'.worktree-guard.yaml':
+                      'land:\n  test: "echo testing; exit 3"\n'}, 'policy')
+    (main / '.worktree-guard.yaml').write_text('land:\n  test: "true"\n')
+    old4 = git('rev-parse', 'HEAD', cwd=w4).strip()
+    res = wt(main, 'land', '3', '4')
+    assert res.code == 1, res
+    assert 'not landed: issue-3-clash' in res.out
+    assert 'land.test: echo testing; exit 3  (from origin/main:' \
+        '.worktree-guard.yaml)' in res.out
+    assert '| testing' in res.out and 'land.test: FAILED (exit 3)' in res.out
+    assert 'STOPPED: issue-4-fine: land.test failed; the base is ' \
+        'unchanged; undo its rebase: git -C trees/issue-4-fine reset --keep ' \
+        f'{old4[:12]}' in res.out
+    git('checkout', '--', '.worktree-guard.yaml', cwd=main)
+    _land_by_hand(r, {'.worktree-guard.yaml': 'land:\n  test: "true"\n'},
+                  'policy')
+    # A refused push (the remote is gone): stopped, the way back shown.
+    git('remote', 'set-url', 'origin', str(tmp_path / 'gone.git'), cwd=main)
+    res = wt(main, 'land', '4')
+    assert res.code == 1, res
+    assert '(cached: the fetch failed)' in res.out
+    assert 'note: could not fetch origin/main' in res.out
+    assert 'git push origin issue-4-fine:main was refused; the base is ' \
+        'unchanged' in res.out
+    git('remote', 'set-url', 'origin', str(r.remote), cwd=main)
+
+
+def test_land_leaves_the_local_base_safe(plain_repo: RepoHandle, wt: Run
+                                         ) -> None:
+    r = plain_repo
+    main = r.path
+    hook = Path(git('rev-parse', '--git-path', 'hooks', cwd=main).strip())
+    if not hook.is_absolute():
+        hook = main / hook
+    for n in range(1, 6):
+        _wt_with(r, f'issue-{n}-n{n}', {f'n{n}.txt': f'{n}\n'})
+    # The main checkout has uncommitted changes: not touched.
+    (main / 'README.md').write_text('edited\n')
+    res = wt(main, 'land', '1')
+    assert res.code == 0, res
+    assert 'the main checkout (on main) has uncommitted changes: not ' \
+        'touched; when it is clean: git -C ' in res.out
+    git('checkout', '--', 'README.md', cwd=main)
+    # An untracked file the fast-forward would overwrite: not moved.
+    (main / 'n2.txt').write_text('mine\n')
+    res = wt(main, 'land', '2')
+    assert res.code == 0, res
+    assert 'the main checkout (on main) not fast-forwarded (' in res.out
+    (main / 'n2.txt').unlink()
+    # A hook that refuses moving main after git staged the merge: the
+    # staged files are undone (git reset --merge), nothing is left staged.
+    hook.mkdir(exist_ok=True)
+    script = hook / 'reference-transaction'
+    script.write_text('#!/bin/sh\n[ "$1" = prepared ] || exit 0\n'
+                      'grep -q " refs/heads/main$" && exit 1\nexit 0\n')
+    script.chmod(0o755)
+    res = wt(main, 'land', '3')
+    assert res.code == 0, res
+    assert 'its staged result was undone (git reset --merge)' in res.out
+    assert git('status', '--porcelain', '--untracked-files=no', cwd=main
+               ) == ''
+    script.unlink()
+    # Local main has a commit of its own: not moved.
+    _commit(main, {'local.txt': 'l\n'}, 'local only')
+    res = wt(main, 'land', '4')
+    assert 'local main has commits origin/main lacks: not moved' in res.out
+    git('reset', '-q', '--keep', 'HEAD~1', cwd=main)
+    # main checked out nowhere: moved with update-ref; then no main.
+    git('switch', '-q', '-c', 'side', cwd=main)
+    old = git('rev-parse', 'main', cwd=main).strip()
+    res = wt(main, 'land', '5')
+    assert res.code == 0, res
+    assert f'local main: {old[:12]} -> ' in res.out
+    assert git('rev-parse', 'main', cwd=main) == git(
+        'rev-parse', 'origin/main', cwd=main)
+    git('branch', '-D', 'main', cwd=main)
+    _wt_with(r, 'issue-6-n6', {'n6.txt': '6\n'}, base='origin/main')
+    res = wt(main, 'land', '6')
+    assert res.code == 0 and 'no local main to update' in res.out, res
+
+
+def test_path(plain_repo: RepoHandle, wt: Run) -> None:
+    r = plain_repo
+    w = r.worktree('issue-4-four')
+    r.worktree('issue-42-answer')
+    res = wt(r.path, 'path', '4')
+    assert res.code == 0 and res.out == f'{w.resolve()}\n'
+    res = wt(r.path, 'path', '7')
+    assert res.code == 2 and 'no worktree for issue 7' in res.err
+    git('worktree', 'add', '-q', '--detach',
+        str(r.path / 'trees' / 'issue-4-again'), cwd=r.path)
+    res = wt(r.path, 'path', '4')
+    assert res.code == 2 and 'issue 4 has 2 worktrees' in res.err
+
+
+def test_prune_merged_edges(plain_repo: RepoHandle, wt: Run) -> None:
+    r = plain_repo
+    main = r.path
+    w1 = _wt_with(r, 'issue-1-landed', {'one.txt': '1\n'})
+    git('push', '-q', 'origin', 'issue-1-landed:main', cwd=w1)
+    _wt_with(r, 'issue-2-open', {'two.txt': '2\n'})
+    (w1 / 'scratch.txt').write_text('mine\n')  # untracked: kept
+    res = wt(main, 'prune', '--merged')
+    assert res.code == 1, res
+    assert 'kept trees/issue-1-landed: trees/issue-1-landed has 1 ' \
+        'uncommitted change' in res.out
+    assert 'issue-2-open' not in res.out
+    (main / '.worktree-guard.yaml').write_text('base:\n  branch: trunk\n')
+    res = wt(main, 'prune', '--merged')
+    assert res.code == 1 and 'no origin/trunk: cannot tell' in res.out
