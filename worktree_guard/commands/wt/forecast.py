@@ -66,10 +66,10 @@ def verdicts(ctx: Context, rows: list[dict[str, Any]],
         r['replay'] = {'commits': rp.commits, 'dropped': rp.dropped,
                        'step': rp.step, 'at': rp.at}
         r['result_tree'] = rp.tree
-        if rp.state in ('conflict', 'clean', 'landed'):
-            r['base_conflict'] = rp.state == 'conflict'
-            r['base_conflict_files'] = rp.files if r['base_conflict'] \
-                else []
+        known = rp.state != 'unknown'  # a root commit to replay
+        r['base_conflict'] = rp.state == 'conflict' if known else None
+        r['base_conflict_files'] = (rp.files if r['base_conflict'] else []) \
+            if known else None
     return True
 
 

@@ -384,6 +384,8 @@ def test_prune_merged_edges(plain_repo: RepoHandle, wt: Run) -> None:
     git('push', '-q', 'origin', 'issue-1-landed:main', cwd=w1)
     _wt_with(r, 'issue-2-open', {'two.txt': '2\n'})
     (w1 / 'scratch.txt').write_text('mine\n')  # untracked: kept
+    git('worktree', 'add', '-q', '--detach',
+        str(main / 'trees' / 'issue-3-detached'), cwd=main)
     res = wt(main, 'prune', '--merged')
     assert res.code == 1, res
     assert 'kept trees/issue-1-landed: trees/issue-1-landed has 1 ' \
