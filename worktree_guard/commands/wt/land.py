@@ -75,7 +75,7 @@ def _plan(ctx: Context, wanted: list[int]) -> tuple[
     data = gather(ctx, False, dirty=True)
     rows = {r['branch']: r for r in data['worktrees'] if r['branch']}
     linked = {w.branch: w for w in _linked(ctx) if w.branch}
-    order = [s['branch'] for s in data['landing_order']]
+    order = [s['branch'] for s in data['landing_order'] if not s['remote']]
     if not wanted:
         if not order:
             raise Refused('nothing to land: no issue worktree has work '

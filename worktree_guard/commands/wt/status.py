@@ -10,6 +10,7 @@ if TYPE_CHECKING:  # pragma: no cover (typing only)
     import argparse
 
     from worktree_guard.commands.wt import Context
+    from worktree_guard.model import WorktreeInfo
 
 from worktree_guard.commands.wt import _is_bootstrap
 from worktree_guard.commands.wt import _name
@@ -79,9 +80,11 @@ def _gather(ctx: Context, label: str, base: str | None, notes: list[str],
     _uncommitted(ctx, rows, base, dirty, scratch)
     layout = worktrees.layout_facts_all(repo, policy, active)
     hooks = hook_states(repo, [w.path for w in active])
-    remote_refs = set(repo.out(
-        'for-each-ref', '--format=%(refname)',
-        f'refs/remotes/{ctx.remote}/').split())
+    tracking = f'refs/remotes/{ctx.remote}/'
+    remote_oids = dict(line.split(' ', 1)[::-1] for line in repo.out(
+        'for-each-ref', '--format=%(objectname) %(refname)',
+        tracking).splitlines())
+    remote_refs = set(remote_oids)
     problems = 0
     for w, r in zip(active, rows, strict=True):
         checks: list[str] = []
@@ -106,6 +109,7 @@ def _gather(ctx: Context, label: str, base: str | None, notes: list[str],
         elif r['files'] is None:
             notes.append(f'{_name(r)} shares no history with {label}')
         problems += bool(checks)
+    rows += _pushed_elsewhere(ctx, base, all_wts, remote_oids)
 
     verdicts_known = forecast.verdicts(ctx, rows, base)
     waiting = [r for r in rows if r.get('state') not in forecast.DONE]
@@ -159,13 +163,20 @@ def _gather(ctx: Context, label: str, base: str | None, notes: list[str],
                 o['rebase'][k]['conflict_files']
                 for o in overlaps if o.get('rebase') for k in (0, 1)
                 if o['rebase'][k]['conflict_files']}
-    order = landing_order(
+    order: list[dict[str, Any]] = landing_order(
         [{'name': _name(r), 'issue': r['issue'], 'behind': r['behind'],
           'base_conflict': r['base_conflict'],
           'uncommitted': r['uncommitted']} for r in waiting],
         pairs_of(overlaps) | {
             frozenset((_name(rows[a]), _name(rows[b]))): ('cut', files)
             for (a, b), files in hot_only.items()}, directed)
+    remote = {_name(r) for r in rows if r.get('remote')}
+    for step in order:
+        step['remote'] = step['branch'] in remote
+        if step['remote']:
+            step['ready'] = False
+            step['before'].insert(0, 'pushed from another clone: it lands '
+                                  'there (read-only here)')
     return {
         'base': {'ref': label, 'oid': base},
         'forecast': known,
@@ -178,6 +189,32 @@ def _gather(ctx: Context, label: str, base: str | None, notes: list[str],
         'fetched': ctx.fetched,
         'fetched_label': f'{ctx.remote}/{ctx.base_branch}',
     }
+
+
+def _pushed_elsewhere(ctx: Context, base: str | None,
+                      wts: list[WorktreeInfo],
+                      remote_oids: dict[str, str]) -> list[dict[str, Any]]:
+    """Rows for the ``issue-*`` branches on the remote that no worktree
+    here has (other clones pushed them): forecast, marked ``remote``,
+    read-only (no checks, no uncommitted work)."""
+    from worktree_guard.model import WorktreeInfo
+    from worktree_guard.commands.wt import _ISSUE_NAME
+    prefix = f'refs/remotes/{ctx.remote}/'
+    here = {w.branch for w in wts if w.branch}
+    found = []
+    for ref, oid in sorted(remote_oids.items()):
+        name = ref[len(prefix):]
+        m = _ISSUE_NAME.match(name)
+        if m is not None and name not in here:
+            found.append((int(m.group(1)), f'{ctx.remote}/{name}', oid))
+    rows = _collect(ctx, [WorktreeInfo('', name, oid)
+                          for _, name, oid in found], base, dirty=False,
+                    files=True)
+    for (issue, _, _), r in zip(found, rows, strict=True):
+        r.update(issue=issue, path=None, remote=True, checks=[], dirty=None,
+                 uncommitted=False, snapshot=None, tip=r['head'])
+        r.setdefault('files', None)
+    return rows
 
 
 def _uncommitted(ctx: Context, rows: list[dict[str, Any]], base: str | None,
@@ -301,6 +338,10 @@ def render(ctx: Context, data: dict[str, Any], fetch: bool) -> str:
                        'was changed)')
         elif not data['uncommitted']:
             out.append('(committed work only: --committed)')
+        pushed = [_name(r) for r in rows if r.get('remote')]
+        if pushed:
+            out.append(f"{', '.join(pushed)}: pushed from another clone, "
+                       'no worktree here (forecast, read-only)')
     for r in rows:
         out.extend(f'  {_name(r)}: {c}' for c in r['checks'])
     for r in rows:
@@ -310,7 +351,7 @@ def render(ctx: Context, data: dict[str, Any], fetch: bool) -> str:
                        'in ' + ', '.join(r['base_conflict_files'])
                        + f" (commit {rp['step']} of {rp['commits']}, "
                        f"{rp['at'][:12]})")
-        elif r['state'] in DONE:
+        elif r['state'] in DONE and not r.get('remote'):
             what = f"LANDED ({_HOW[r['how']]} {label})" \
                 if r['state'] == 'landed' else 'no commits of its own'
             issue = r['issue'] if r['issue'] is not None else '<N>'

@@ -113,7 +113,8 @@ def test_acceptance(native_repo: RepoHandle, wt: Run, tmp_path: Path) -> None:
     _land_by_hand(r, {'src/lines.txt': _edit(
         _edit(_edit(LINES, 10, 'three'), 18, 'two'), 5, 'theirs')}, 'base')
 
-    res = wt(main, 'status', '--json', '--fetch')
+    git('fetch', '-q', 'origin', cwd=main)  # the other clone's branch too
+    res = wt(main, 'status', '--json')
     data = json.loads(res.out)
     by = {w['branch']: w for w in data['worktrees']}
     got = {b: (w['state'], w['how']) for b, w in by.items()}
@@ -123,13 +124,23 @@ def test_acceptance(native_repo: RepoHandle, wt: Run, tmp_path: Path) -> None:
         'issue-3-squashed': ('landed', 'squash'),
         'issue-4-intermediate': ('conflict', None),
         'issue-5-behind': ('clean', None),
+        'origin/issue-6-elsewhere': ('clean', None),
     }, got
+    six = by['origin/issue-6-elsewhere']
+    assert (six['remote'], six['issue'], six['path']) == (True, 6, None)
     four = by['issue-4-intermediate']
     assert four['base_conflict_files'] == ['src/lines.txt']
     assert (four['replay']['step'], four['replay']['commits']) == (1, 2)
-    assert [s['branch'] for s in data['landing_order']] == [
-        'issue-5-behind', 'issue-4-intermediate']
+    steps = {s['branch']: s for s in data['landing_order']}
+    assert sorted(steps) == ['issue-4-intermediate', 'issue-5-behind',
+                             'origin/issue-6-elsewhere']
+    assert steps['origin/issue-6-elsewhere']['before'][0].startswith(
+        'pushed from another clone')
+    assert steps['issue-4-intermediate']['step'] > steps['issue-5-behind'][
+        'step']
     text = wt(main, 'status').out
+    assert 'origin/issue-6-elsewhere: pushed from another clone, no ' \
+        'worktree here (forecast, read-only)' in text
     assert 'issue-3-squashed: LANDED (squash-merged into origin/main)' in text
     assert 'rebasing onto origin/main would CONFLICT in src/lines.txt ' \
         '(commit 1 of 2, ' in text
