@@ -14,6 +14,7 @@ from tests.helpers import git
 from worktree_guard.errors import GitError
 from worktree_guard.gitctx import Repo
 from worktree_guard.gitctx import replay
+from worktree_guard.gitctx import worktrees
 
 OFF = ('-c', 'core.hooksPath=/dev/null')
 
@@ -30,7 +31,7 @@ def _commit(where: Path, files: dict[str, str], msg: str) -> str:
 def _old_git(tmp_path: Path, reject: str) -> str:
     real = shutil.which('git')
     bindir = tmp_path / 'oldgit'
-    bindir.mkdir()
+    bindir.mkdir(parents=True)
     script = bindir / 'git'
     script.write_text(
         '#!/bin/sh\n'
@@ -81,7 +82,14 @@ def test_edges(plain_repo: RepoHandle, tmp_path: Path,
                       [(tip, base)], {tip})
     with replay.scratch_objects(repo):
         (done,) = replay.replay_many(repo, [good]) or []
-    assert done[0] is not None and done[1] == []
+        assert done[0] is not None and done[1] == []
+        # The pair fallback of wt status, one merge-tree per pair.
+        assert worktrees.merge_conflicts_many(repo, [(base, tip)]) == [[]]
+    monkeypatch.setenv('PATH', _old_git(tmp_path / 'older',
+                                        '--write-tree|--stdin')
+                       + os.pathsep + os.environ['PATH'])
+    assert worktrees.merge_conflicts_many(repo, [(base, tip)]) is None
+    assert replay.replay_many(repo, [good]) is None
 
 
 def test_scratch_objects_are_removed(plain_repo: RepoHandle,
