@@ -113,27 +113,71 @@ class Commits:
         self.forks: set[str] = set()
 
 
-def commits_of(repo: Repo, onto: str, tip: str) -> Commits:
-    """What a rebase of ``tip`` onto ``onto`` replays (one ``rev-list``)."""
-    text = repo.out('rev-list', '--reverse', '--topo-order', '--right-only',
-                    '--cherry-mark', '--parents', f'{onto}...{tip}', '--')
-    out = Commits()
-    parents_of: dict[str, list[str]] = {}
-    for line in text.splitlines():
-        mark, (oid, *parents) = line[0], line[1:].split()
-        out.own.add(oid)
-        parents_of[oid] = parents
-        if len(parents) > 1:
-            continue  # a merge: rebase leaves it out
-        if mark == '=':
-            out.dropped += 1
-        elif not parents:
-            out.root = True
-        else:
-            out.todo.append((oid, parents[0]))
-    out.forks = {p for ps in parents_of.values() for p in ps
-                 if p not in out.own}
+def commits_many(repo: Repo, onto: str, tips: Sequence[str]) -> dict[
+        str, Commits]:
+    """What a rebase of each tip onto ``onto`` replays, for every tip at
+    once: six git processes whatever their number (``git rebase`` asks
+    ``rev-list --cherry-mark --right-only onto...tip`` per tip).
+
+    One ``rev-list --topo-order --reverse --parents tips --not onto`` gives
+    the commits the tips have and ``onto`` lacks; each tip's are those it
+    reaches, in that order (for a linear branch, git's order).  A commit
+    drops out when its patch-id is that of a commit ``onto`` has above the
+    floor of them all (``merge-base --octopus``): ``git patch-id
+    --stable`` of one ``diff-tree --stdin -p`` and of one ``log -p``."""
+    wanted = sorted(set(tips))
+    if not wanted:
+        return {}
+    text = repo.out('rev-list', '--topo-order', '--reverse', '--parents',
+                    *wanted, '--not', onto, '--')
+    parents: dict[str, list[str]] = {}
+    pos: dict[str, int] = {}
+    for n, line in enumerate(text.splitlines()):
+        oid, *ps = line.split()
+        parents[oid] = ps
+        pos[oid] = n
+    out: dict[str, Commits] = {}
+    for tip in wanted:
+        c = out[tip] = Commits()
+        todo = [tip] if tip in parents else []
+        while todo:
+            x = todo.pop()
+            if x not in c.own:
+                c.own.add(x)
+                todo.extend(p for p in parents[x] if p in parents)
+        c.forks = {p for x in c.own for p in parents[x] if p not in c.own}
+    upstream = _upstream_marks(repo, onto, wanted, sorted(
+        x for x, ps in parents.items() if len(ps) == 1))
+    for c in out.values():
+        for oid in sorted(c.own, key=pos.__getitem__):
+            ps = parents[oid]
+            if len(ps) > 1:
+                continue  # a merge: rebase leaves it out
+            if oid in upstream:
+                c.dropped += 1
+            elif not ps:
+                c.root = True
+            else:
+                c.todo.append((oid, ps[0]))
     return out
+
+
+def _upstream_marks(repo: Repo, onto: str, tips: Sequence[str],
+                    mine: Sequence[str]) -> set[str]:
+    """The commits of ``mine`` whose patch-id is a commit's of ``onto``
+    above the floor of ``onto`` and ``tips``."""
+    if not mine:
+        return set()
+    res = repo.git('merge-base', '--octopus', onto, *tips, check=False)
+    floor = decode(res.stdout).split()
+    theirs = patch_ids(repo, 'log', '-p', '--no-merges', '--format=%H',
+                       onto, *(f'^{f}' for f in floor[:1]), '--')
+    upstream = {pid for ids in theirs.values() for pid in ids}
+    if not upstream:
+        return set()
+    ours = patch_ids(repo, 'diff-tree', '--stdin', '-p',
+                     input=''.join(f'{x}\n' for x in mine).encode())
+    return {x for x in mine if ours.get(x, set()) & upstream}
 
 
 def _stand_ins(repo: Repo, wanted: Sequence[tuple[str, str]]) -> list[str]:
@@ -318,9 +362,9 @@ def replay_onto(repo: Repo, onto: str, tips: Sequence[str]) -> dict[
     base_tree = trees(repo, [onto])[onto]
     jobs: list[Job] = []
     job_tips: list[str] = []
-    found: dict[str, Commits] = {}
+    found = commits_many(repo, onto, wanted)
     for tip in wanted:
-        c = found[tip] = commits_of(repo, onto, tip)
+        c = found[tip]
         if c.root:
             out[tip] = Replay(tip, onto, 'unknown', commits=len(c.todo),
                               dropped=c.dropped)

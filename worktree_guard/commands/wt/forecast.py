@@ -89,8 +89,8 @@ def pairs(ctx: Context, rows: Sequence[dict[str, Any]], base: str,
         if rows[i]['state'] == 'clean'})
     landed = {i: results.get(str(i), rows[i]['tip']) for i in exact}
     tree_of = replay.trees(repo, list(landed.values()))
-    commits = {i: replay.commits_of(repo, base, rows[i]['tip'])
-               for i in exact}
+    found = replay.commits_many(repo, base, [rows[i]['tip'] for i in exact])
+    commits = {i: found[rows[i]['tip']] for i in exact}
     jobs: list[replay.Job] = []
     exact_pairs = [p for p in todo if p[0] in exact and p[1] in exact]
     for a, b in exact_pairs:
