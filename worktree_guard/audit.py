@@ -39,7 +39,7 @@ if TYPE_CHECKING:  # pragma: no cover (typing only)
         def __call__(self, argv: Sequence[str] | None = None) -> int: ...
 
 # Commands that judge a repository and must leave it as it was (and ``wt
-# list``/``wt status``/``wt plan``).  ``init``, ``install``, the other ``wt`` commands
+# list``/``wt status``/``wt plan``/``wt path``).  ``init``, ``install``, the other ``wt`` commands
 # and ``demo`` change things on purpose.
 AUDITED = ('hook', 'check', 'policy', 'doctor', 'pre-receive', 'update',
            'agent')
@@ -58,7 +58,8 @@ def audited(main: Main) -> Main:
         args = list(sys.argv[1:] if argv is None else argv)
         if not os.environ.get('WORKTREE_GUARD_AUDIT') or not args or not (
                 args[0] in AUDITED or (args[0] == 'wt' and list(args[1:2])
-                                       in (['list'], ['status'], ['plan']))):
+                                       in (['list'], ['status'], ['plan'],
+                                           ['path']))):
             return main(args)
         return _audited(args, main)
     return run

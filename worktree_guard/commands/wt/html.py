@@ -50,11 +50,12 @@ def render(data: dict[str, Any]) -> str:
            f"<code>{_e((base['oid'] or '')[:12])}</code></p>",
            '<h2>Worktrees</h2>', '<table id="worktrees"><tr>']
     heads = ('issue', 'branch', 'dirty', 'behind', 'ahead', 'files',
-             'merge with base', 'checks')
+             'rebase onto base', 'checks')
     out.append(''.join(f'<th>{h}</th>' for h in heads) + '</tr>')
     for r in rows:
-        merge = {None: '?', False: 'clean', True: 'CONFLICT'}[
-            r['base_conflict']]
+        merge = {'landed': 'LANDED', 'empty': 'empty'}.get(
+            str(r.get('state')), {None: '?', False: 'clean', True: 'CONFLICT'}[
+                r['base_conflict']])
         cells = (r['issue'] if r['issue'] is not None else '-',
                  _name(r) + (' *' if r['uncommitted'] else ''),
                  '-' if r['dirty'] is None else r['dirty'],
