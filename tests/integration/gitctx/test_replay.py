@@ -57,6 +57,16 @@ def test_edges(plain_repo: RepoHandle, tmp_path: Path,
     git(*OFF, 'merge', '-q', '--allow-unrelated-histories', '-m', 'join',
         root, cwd=main)
     tip = git('rev-parse', 'HEAD', cwd=main).strip()
+    # A branch with a merge of its own lines (a diamond over its commits):
+    # the merge is left out, its two sides replayed once each.
+    git('switch', '-q', '-c', 'issue-2-diamond', base, cwd=main)
+    fork = _commit(main, {'a.txt': 'a\n'}, 'a')
+    _commit(main, {'b.txt': 'b\n'}, 'b')
+    git('switch', '-q', '-c', 'side', fork, cwd=main)
+    _commit(main, {'c.txt': 'c\n'}, 'c')
+    git('switch', '-q', 'issue-2-diamond', cwd=main)
+    git(*OFF, 'merge', '-q', '-m', 'join', 'side', cwd=main)
+    diamond = git('rev-parse', 'HEAD', cwd=main).strip()
     git('switch', '-q', 'main', cwd=main)
     monkeypatch.chdir(main)
     repo = Repo.discover()
@@ -64,6 +74,8 @@ def test_edges(plain_repo: RepoHandle, tmp_path: Path,
         assert env['GIT_ALTERNATE_OBJECT_DIRECTORIES'].endswith('objects')
         got = replay.replay_onto(repo, base, [tip])
         assert got is not None and got[tip].state == 'unknown'
+        (c,) = replay.commits_many(repo, base, [diamond]).values()
+        assert len(c.own) == 4 and len(c.todo) == 3 and c.forks == {base}
         assert replay.replay_onto(repo, base, []) == {}
         # Nothing between two equal revisions: no patch.
         assert replay.patch_ids(repo, 'log', '-p', f'{base}..{base}') == {}

@@ -209,7 +209,7 @@ def _land_one(ctx: Context, w: WorktreeInfo, base: str, label: str,
     ctx.base_tip(True, [])  # the push moved the tracking ref already
     new = tip
     print(f'  undo the land (a force push: the server may refuse it): git '
-          f'push --force-with-lease={ctx.base_branch}:{new[:12]} '
+          f'push --force-with-lease={ctx.base_branch}:{new} '
           f'{ctx.remote} {base}:refs/heads/{ctx.base_branch}')
     print(f'  {_local_base(ctx, new)}')
     _sync_others(ctx, w, new, label)

@@ -306,6 +306,9 @@ def test_land_stops(plain_repo: RepoHandle, wt: Run, tmp_path: Path) -> None:
     assert 'STOPPED: issue-4-fine: land.test failed; the base is ' \
         'unchanged; undo its rebase: git -C trees/issue-4-fine reset --keep ' \
         f'{old4[:12]}' in res.out
+    undo = res.out.split('undo its rebase: ')[1].splitlines()[0]
+    assert run(undo.split(), cwd=main).returncode == 0
+    assert git('rev-parse', 'HEAD', cwd=w4).strip() == old4
     git('checkout', '--', '.worktree-guard.yaml', cwd=main)
     _land_by_hand(r, {'.worktree-guard.yaml': 'land:\n  test: "true"\n'},
                   'policy')
@@ -331,10 +334,18 @@ def test_land_leaves_the_local_base_safe(plain_repo: RepoHandle, wt: Run
         _wt_with(r, f'issue-{n}-n{n}', {f'n{n}.txt': f'{n}\n'})
     # The main checkout has uncommitted changes: not touched.
     (main / 'README.md').write_text('edited\n')
+    before = git('rev-parse', 'origin/main', cwd=main).strip()
     res = wt(main, 'land', '1')
     assert res.code == 0, res
     assert 'the main checkout (on main) has uncommitted changes: not ' \
         'touched; when it is clean: git -C ' in res.out
+    # The printed way back of the land itself works (no server hook here
+    # to refuse the force push).
+    undo = res.out.split('undo the land (a force push: the server may '
+                         'refuse it): ')[1].splitlines()[0]
+    assert run(undo.split(), cwd=main).returncode == 0
+    assert git('ls-remote', str(r.remote), 'refs/heads/main',
+               cwd=main).split()[0] == before
     git('checkout', '--', 'README.md', cwd=main)
     # An untracked file the fast-forward would overwrite: not moved.
     (main / 'n2.txt').write_text('mine\n')
