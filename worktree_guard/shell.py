@@ -17,8 +17,11 @@ in tests/unit/test_shell.py checks that plain words split exactly as
 ``shlex.split`` splits them.
 
 Anything this lexer cannot read (an unterminated quote, a substitution
-that never closes) raises ``ShellSyntaxError``; the guard then allows the
-command with a warning.  Pure: no I/O.
+that never closes) raises ``ShellSyntaxError``.  ``split`` is the agent
+guard's entry: it returns ``None`` for a command line that needs bash's
+grammar (compound commands, subshells, functions, brace expansion,
+``$'...'``), which rules/shell_tree.py then reads with tree-sitter.
+Pure: no I/O.
 """
 # Longest first, so '>>' wins over '>'.
 _REDIRS = ('&>>', '<<<', '<<-', '>>', '>|', '>&', '<<', '<&', '<>', '&>',
@@ -27,6 +30,10 @@ _OPS = ('&&', '||', ';;', '|&', ';', '|', '&', '(', ')', '\n')
 _META = frozenset(' \t\n;&|()<>')
 _DIGITS = frozenset('0123456789')
 _GLOB = frozenset('*?[')
+# Words that start a compound command (or end one) in command position.
+RESERVED = frozenset(('if', 'then', 'elif', 'else', 'fi', 'for', 'while',
+                      'until', 'do', 'done', 'case', 'esac', 'select',
+                      'function', 'coproc', '!', '{', '}', '[[', ']]'))
 
 
 class ShellSyntaxError(ValueError):
@@ -36,15 +43,17 @@ class ShellSyntaxError(ValueError):
 class Word:
     """One word, quotes removed.  ``dynamic``: it holds an expansion the
     shell resolves at run time (``$X``, ``$(...)``, backticks); ``glob``:
-    an unquoted ``*``, ``?`` or ``[``."""
+    an unquoted ``*``, ``?`` or ``[``; ``body``: a here-document's body,
+    on its delimiter word."""
 
-    __slots__ = ('text', 'dynamic', 'glob')
+    __slots__ = ('text', 'dynamic', 'glob', 'body')
 
     def __init__(self, text: str, dynamic: bool = False,
                  glob: bool = False) -> None:
         self.text = text
         self.dynamic = dynamic
         self.glob = glob
+        self.body: str | None = None
 
     def __repr__(self) -> str:
         return f'Word({self.text!r}{", dynamic" if self.dynamic else ""})'
@@ -52,13 +61,15 @@ class Word:
 
 class Command:
     """One simple command: its words and its redirections ``(operator,
-    target)`` (``target`` is ``None`` for ``>&2`` style duplications)."""
+    target)`` (``target`` is ``None`` for ``>&2`` style duplications);
+    ``pipe_in``: the command whose output it reads (``a | b``)."""
 
-    __slots__ = ('words', 'redirs')
+    __slots__ = ('words', 'redirs', 'pipe_in')
 
     def __init__(self) -> None:
         self.words: list[Word] = []
         self.redirs: list[tuple[str, Word | None]] = []
+        self.pipe_in: Command | None = None
 
     @property
     def argv(self) -> list[str]:
@@ -73,12 +84,43 @@ def tokens(line: str) -> list[tuple[str, object]]:
     return _Lexer(line).run()
 
 
+def split(line: str) -> list[Command] | None:
+    """The simple commands of ``line``, or ``None`` when it needs bash's
+    grammar: a compound command (``if``, ``for``, ``{ ...; }``, ``!``...),
+    a subshell, a function, brace expansion or ``$'...'`` quoting, or a
+    line this lexer cannot read."""
+    lexer = _Lexer(line)
+    try:
+        toks = lexer.run()
+    except ShellSyntaxError:
+        return None
+    if lexer.grammar:
+        return None
+    cmds = _commands(toks)
+    for cmd in cmds:
+        for w in cmd.words:
+            if w.text in RESERVED:
+                return None
+            if not _is_assignment(w.text):
+                break
+    return cmds
+
+
+def _is_assignment(t: str) -> bool:
+    head, eq, _ = t.partition('=')
+    return bool(eq and head) and (head[0].isalpha() or head[0] == '_') and \
+        all(c.isalnum() or c == '_' for c in head)
+
+
 def parse(line: str) -> list[Command]:
     """The simple commands of ``line`` in order (pipelines, lists and
     subshells flattened; an empty command is dropped)."""
+    return _commands(tokens(line))
+
+
+def _commands(toks: list[tuple[str, object]]) -> list[Command]:
     out: list[Command] = []
     cur = Command()
-    toks = tokens(line)
     i = 0
     while i < len(toks):
         kind, val = toks[i]
@@ -99,9 +141,12 @@ def parse(line: str) -> list[Command]:
             else:
                 cur.redirs.append((op, target))
         else:
-            if cur.words or cur.redirs:
-                out.append(cur)
+            prev = cur if cur.words or cur.redirs else None
+            if prev is not None:
+                out.append(prev)
             cur = Command()
+            if val in ('|', '|&'):
+                cur.pipe_in = prev
         i += 1
     if cur.words or cur.redirs:
         out.append(cur)
@@ -113,8 +158,9 @@ class _Lexer:
         self.s = s
         self.i = 0
         self.out: list[tuple[str, object]] = []
-        self.heredocs: list[tuple[str, bool]] = []
+        self.heredocs: list[tuple[Word, bool]] = []
         self.want_delim: bool | None = None   # strip tabs (<<-)?
+        self.grammar = False   # seen something only bash's grammar reads
 
     def run(self) -> list[tuple[str, object]]:
         s = self.s
@@ -154,6 +200,8 @@ class _Lexer:
                 return
         for op in _OPS:
             if s.startswith(op, i):
+                if op in ('(', ')', ';;'):
+                    self.grammar = True
                 self.emit_op(op)
                 self.i = i + len(op)
                 return
@@ -191,16 +239,19 @@ class _Lexer:
             else:
                 if c in _GLOB:
                     glob = True
+                elif c in '{}':
+                    self.grammar = True
                 buf.append(c)
                 self.i += 1
         text = ''.join(buf)
         if self.i < n and s[self.i] in '<>' and not quoted and text and \
                 _DIGITS.issuperset(text) and self.i - start == len(text):
             return   # an fd number: the redirection operator follows
+        word = Word(text, dynamic, glob)
         if self.want_delim is not None:
-            self.heredocs.append((text, self.want_delim))
+            self.heredocs.append((word, self.want_delim))
             self.want_delim = None
-        self.out.append(('w', Word(text, dynamic, glob)))
+        self.out.append(('w', word))
 
     def double(self, buf: list[str]) -> bool:
         """A double-quoted part; True if it expands something."""
@@ -239,6 +290,8 @@ class _Lexer:
             self.i = i + 1
             return s[start:self.i]
         nxt = s[start + 1:start + 2]
+        if nxt == "'":
+            self.grammar = True   # $'...': bash decodes it
         if nxt in ('(', '{'):
             close = ')' if nxt == '(' else '}'
             depth = 0
@@ -276,7 +329,9 @@ class _Lexer:
         """After a newline: skip the bodies of pending here-documents."""
         s = self.s
         while self.heredocs:
-            delim, strip = self.heredocs.pop(0)
+            word, strip = self.heredocs.pop(0)
+            delim = word.text
+            body: list[str] = []
             while True:
                 if self.i >= len(s):
                     raise ShellSyntaxError(
@@ -284,5 +339,9 @@ class _Lexer:
                 end = s.find('\n', self.i)
                 line = s[self.i:] if end < 0 else s[self.i:end]
                 self.i = len(s) if end < 0 else end + 1
-                if (line.lstrip('\t') if strip else line) == delim:
+                if strip:
+                    line = line.lstrip('\t')
+                if line == delim:
                     break
+                body.append(line + '\n')
+            word.body = ''.join(body)

@@ -297,9 +297,9 @@ def test_bash_allowed(command: str) -> None:
     assert (v.decision, v.warnings) == ('allow', []), v
 
 
-@pytest.mark.parametrize(('command', 'warning'), [
-    ("echo 'unterminated", 'could not parse this command (unterminated '
-                           'single quote)'),
+@pytest.mark.parametrize(('command', 'reason'), [
+    ("echo 'unterminated", 'this command could not be read (bash would '
+                           'not parse it)'),
     ('echo x > $OUT', 'redirection > $OUT depends on the shell'),
     ('cd "$DIR"', 'cd $DIR depends'),
     ('cd -', 'cd - depends'),
@@ -308,19 +308,30 @@ def test_bash_allowed(command: str) -> None:
     ('git worktree remove $W', 'git worktree remove $W depends'),
     ('bash -c "$SCRIPT"', 'the script $SCRIPT depends'),
     ('rm `cat list`', 'rm `cat list` depends'),
-    ('cat <<EOF\nno end', 'here-document not closed'),
+    ('cat <<EOF\nno end', 'could not be read'),
 ])
-def test_bash_that_cannot_be_judged_passes_with_a_warning(
-        command: str, warning: str) -> None:
+def test_bash_that_cannot_be_judged_needs_a_sandbox(
+        command: str, reason: str) -> None:
+    """Denied when no OS sandbox confines the command; inside one,
+    allowed with a note."""
     v = run('bash', command)
-    assert v.decision == 'allow'
-    assert warning in v.warnings[0], v.warnings
+    assert v.decision == 'deny'
+    assert reason in v.reasons[0], v.reasons
+    assert 'no OS sandbox confines it' in v.reasons[0]
+    call = G.AgentCall('Bash', 'bash', WT1.root, command=command,
+                       sandboxed=True)
+    boxed = G.judge(call, cmap(), policy(), resolve)
+    assert boxed.decision == 'allow'
+    assert reason in boxed.warnings[0]
+    assert 'the OS sandbox keeps its writes inside' in boxed.warnings[0]
+    warned = run('bash', command, pol=policy('agents:\n  bash: warn\n'))
+    assert (warned.decision, len(warned.warnings)) == ('allow', 1)
 
 
 def test_nested_shells_stop_at_a_depth() -> None:
     v = run('bash', "sh -c \"sh -c 'sh -c \\\"sh -c ls\\\"'\"")
-    assert v.decision == 'allow'
-    assert any('depends on the shell' in w for w in v.warnings)
+    assert v.decision == 'deny'
+    assert 'the script (ls) may write anywhere' in v.reasons[0]
 
 
 MAIN_BASH = [

@@ -189,6 +189,7 @@ def judge(call: AgentCall, cmap: 'CheckoutMap', policy: 'Policy',
         for raw in call.paths:
             judge_.read(raw, call.cwd, call.tool)
     elif call.kind == 'bash' and call.command is not None:
+        judge_.sandboxed = call.sandboxed
         judge_.bash(call.command, call.cwd, 0)
     return verdict
 
@@ -464,38 +465,112 @@ class _Judge:
 
     # -- shell commands -----------------------------------------------------------
 
+    # What the shell knows so far in one command line: whether an OS
+    # sandbox confines it (``AgentCall.sandboxed``), the links it made
+    # (name -> (target, hard)), the variables it set.
+    sandboxed = False
+    links: dict[str, tuple[str, bool]]
+    variables: 'dict[str, Word]'
+    # Files the line wrote -> their text when the line holds it (a script
+    # written and then run), else None.
+    files: dict[str, str | None]
+
     def bash(self, command: str, cwd: str, depth: int) -> None:
         level = self.agents['bash']
         if level == 'off':
             return
-        from worktree_guard.shell import ShellSyntaxError
-        from worktree_guard.shell import parse
-        try:
-            commands = parse(command)
-        except ShellSyntaxError as e:
-            self.verdict.warnings.append(
-                f'worktree-guard could not parse this command ({e}); it was '
-                'not checked against the worktree boundary')
-            return
-        for cmd in commands:
-            cwd = self.simple(cmd, cwd, level, depth)
+        if depth == 0:
+            self.links = {}
+            self.variables = {}
+            self.files = {}
+        from worktree_guard.shell import split
+        simple = split(command)
+        items: list[Command | str]
+        if simple is not None:
+            items = list(simple)
+        else:   # compound: bash's grammar, read by tree-sitter
+            from worktree_guard.rules import shell_tree
+            try:
+                items = shell_tree.parse(command)
+            except shell_tree.GrammarError as e:
+                self.cannot(f'this command could not be read ({e})', level)
+                return
+        scopes: list[str] = []   # a subshell's cd ends with it
+        for item in items:
+            if isinstance(item, str):
+                if item == '(':
+                    scopes.append(cwd)
+                else:
+                    cwd = scopes.pop()
+            else:
+                cwd = self.simple(item, cwd, level, depth)
 
-    def unknown(self, word: 'Word', what: str) -> None:
-        self.verdict.warnings.append(
-            f'{what} {word.text} depends on the shell at run time; '
-            'worktree-guard could not check it: keep it inside this worktree')
+    def cannot(self, what: str, level: str) -> None:
+        """A part of a command that cannot be checked: allowed with a note
+        inside an OS sandbox, else refused (``agents.bash``)."""
+        if self.sandboxed:
+            self.verdict.warnings.append(
+                f'{what}; worktree-guard could not check it: allowed, as '
+                'the OS sandbox keeps its writes inside this worktree')
+        else:
+            self.flag(level, f'{what}; worktree-guard could not check it, '
+                             'and no OS sandbox confines it: spell the '
+                             'paths out, or run it under `worktree-guard '
+                             'sandbox`')
+
+    def unknown(self, word: 'Word', what: str, level: str = 'deny') -> None:
+        text = ' '.join(word.text.split())   # one line (the hook cuts it)
+        if word.dynamic:
+            self.cannot(f'{what} {text} depends on the shell at run time',
+                        level)
+        else:
+            self.cannot(f'{what} ({text}) may write anywhere', level)
+
+    def known(self, cwd: str) -> 'dict[str, Word]':
+        """The variables ``agent_shell.expand`` may replace in ``cwd``."""
+        from worktree_guard.shell import Word
+        out = {'PWD': Word(cwd), 'HOME': Word('~'), 'TMPDIR': Word('/tmp'),
+               'mktemp': Word('/tmp/tmp.XXXXXXXXXX')}
+        if _within(cwd, self.cur.root):
+            out['toplevel'] = Word(self.cur.root)
+        out.update(self.variables)
+        return out
 
     def simple(self, cmd: 'Command', cwd: str, level: str, depth: int) -> str:
         """Judge one simple command run in ``cwd``; the cwd after it."""
         from worktree_guard.rules import agent_shell as S
+        cmd = S.expand(cmd, self.known(cwd))
         gcwd = cwd   # where git runs: `git -C` moves it
-        for kind, word, what in S.effects(cmd):
-            if word.dynamic:
-                self.unknown(word, what)
+        effects = S.effects(cmd)
+        texts = {w.text for k, w, _ in effects if k == S.FILE_TEXT}
+        for kind, word, what in effects:
+            if kind == S.ASSIGN:
+                name, _, value = word.text.partition('=')
+                self.variables.pop(name, None)
+                if not word.dynamic:
+                    self.variables[name] = _word(value, word.glob)
+            elif word.dynamic or kind == S.UNKNOWN:
+                self.unknown(word, what, level)
             elif kind == S.WRITE:
-                self.write(word.text, cwd, what, level)
+                raw, _, shown = self.through_links(word.text, cwd, what)
+                self.write(raw, cwd, shown, level)
+                if what not in ('chmod', 'chown', 'chgrp', 'touch') and \
+                        word.text not in texts:
+                    self.files[self.resolve(raw, cwd)] = None
+            elif kind == S.FILE_TEXT:
+                p = self.resolve(self.through_links(word.text, cwd, '')[0],
+                                 cwd)
+                before = self.files.get(p) if what == '>>' else ''
+                self.files[p] = None if before is None or word.body is None \
+                    else before + word.body
+            elif kind == S.RUN:
+                self.run_file(word, cwd, what, level, depth)
+            elif kind == S.LINK:
+                self.link(word, cwd)
             elif kind == S.CD:
                 cwd = self.cd(word, cwd, level)
+            elif kind == S.CHDIR:   # env -C: this command's folder only
+                self.cd(word, cwd, level, what)
             elif kind == S.GIT_C:
                 gcwd = self.git_c(word, gcwd, level, S.git_reads_only(cmd))
             elif kind in (S.GIT_DIR, S.WORK_TREE):
@@ -505,19 +580,109 @@ class _Judge:
                 self.branch_switch(word.text, gcwd, level)
             elif kind == S.REMOVE:
                 self.worktree_remove(word, gcwd, level)
+            elif kind == S.GIT_CONFIG:
+                self.write(f'{self.cmap.common_dir}/config', gcwd, what,
+                           level)
+            elif kind in (S.SOURCE, S.CODE_PATH):
+                self.foreign(word, cwd, what, level)
             elif depth >= _MAX_DEPTH:   # S.SCRIPT
-                self.unknown(word, what)
+                self.unknown(word, what, level)
             else:
                 self.bash(word.text, cwd, depth + 1)
         return cwd
 
-    def cd(self, dest: 'Word', cwd: str, level: str) -> str:
-        p = self.resolve(dest.text, cwd)
+    def run_file(self, word: 'Word', cwd: str, lang: str, level: str,
+                 depth: int) -> None:
+        """A script file run: judged by its text when the line wrote
+        it; a file from before the line is a program like any other."""
+        from worktree_guard.rules import agent_shell as S
+        p = self.resolve(self.through_links(word.text, cwd, '')[0], cwd)
+        if p not in self.files:
+            return
+        text = self.files[p]
+        if text is None:
+            self.cannot(f'{word.text} runs a file this command line '
+                        'changed', level)
+            return
+        first = text.split('\n', 1)[0] if text.startswith('#!') else ''
+        if any(x in first for x in ('python', 'perl', 'ruby', 'node')) or \
+                (lang not in ('sh', 'exec') and not first):
+            for kind, w, what in S.code(text, f'the script {word.text}'):
+                if kind == S.UNKNOWN:
+                    self.unknown(w, what, level)
+                else:
+                    self.foreign(w, cwd, what, level)
+        elif depth >= _MAX_DEPTH:
+            self.unknown(word, 'the script', level)
+        else:
+            self.bash(text, cwd, depth + 1)
+
+    def through_links(self, raw: str, cwd: str,
+                      what: str) -> tuple[str, str, str]:
+        """``(raw, cwd, what)`` for ``write``: a path that passes through
+        a link made earlier in the line is the path it leads to (walked a
+        folder at a time, as the kernel walks it: ``t/..`` through the
+        link ``t`` is the parent of ``t``'s target)."""
+        if not self.links:
+            return raw, cwd, what
+        start = self.resolve(raw, cwd) if raw.startswith('~') else \
+            raw if raw.startswith('/') else f'{cwd}/{raw}'
+        parts = [x for x in start.split('/') if x not in ('', '.')]
+        cur = ''
+        via: list[str] = []
+        hops = 0
+        while parts:
+            part = parts.pop(0)
+            if part == '..':
+                cur = cur.rsplit('/', 1)[0]
+                continue
+            cur = f'{cur}/{part}'
+            link = self.links.get(cur)
+            if link is None or (link[1] and parts) or hops >= 40:
+                continue
+            hops += 1
+            via.append(cur)
+            target, hard = link
+            if hard:
+                cur = target
+            else:   # a symlink: its target's folders are walked again
+                parts = [x for x in target.split('/') if x] + parts
+                cur = ''
+        if not via:
+            return raw, cwd, what
+        p = cur or '/'
+        return p, cwd, f'{what} {raw} (through the link ' \
+                       f'{", ".join(via)})'
+
+    def link(self, word: 'Word', cwd: str) -> None:
+        from worktree_guard.rules.agent_shell import Link
+        assert isinstance(word, Link)
+        name = self.through_links(word.text, cwd, '')[0]
+        name = self.resolve(name, cwd)
+        # A symlink's target is relative to the link's folder.
+        base = cwd if word.hard else name.rsplit('/', 1)[0] or '/'
+        target = self.through_links(word.target.text, base, '')[0]
+        self.links[name] = (self.resolve(target, base), word.hard)
+
+    def foreign(self, word: 'Word', cwd: str, what: str, level: str) -> None:
+        """A script sourced, or a path in inline code: unknown when it lies
+        in another checkout or the git dir."""
+        p = self.resolve(word.text, cwd)
+        where = self.locate(p)
+        if where is not None and where[0] != 'outside' and \
+                not self.allowed(word.text, p):
+            self.cannot(f'{what} {word.text} is in {where[1]}', level)
+
+    def cd(self, dest: 'Word', cwd: str, level: str,
+           what: str | None = None) -> str:
+        raw, _, _ = self.through_links(dest.text, cwd, '')
+        p = self.resolve(raw, cwd)
         place = self.places.place(p)
         where = self.where(place)
         if where is not None and not self.allowed(dest.text, p, place):
-            self.flag(level, f'cd {dest.text} leaves this worktree for '
-                             f'{where[1]}; stay in {self.cur.root}')
+            self.flag(level, f'{what or "cd " + dest.text} leaves this '
+                             f'worktree for {where[1]}; stay in '
+                             f'{self.cur.root}')
         return p
 
     def git_c(self, value: 'Word', gcwd: str, level: str,
@@ -584,6 +749,11 @@ class _Judge:
             self.flag(level, f'git worktree remove {word.text} would remove '
                              f"{what}, another issue's work; leave it to "
                              'its agent')
+
+
+def _word(text: str, glob: bool) -> 'Word':
+    from worktree_guard.shell import Word
+    return Word(text, False, glob)
 
 
 def _within(p: str, root: str) -> bool:
