@@ -481,7 +481,14 @@ def test_deny_with_warnings_and_odd_edits(repo2: Repo2) -> None:
     cwd = str(repo2.wt1)
     answer = ask('claude', A.claude_bash(cwd, 'rm /r/x > $OUT'))
     text = reason(answer)
-    assert 'refused' in text and '\nalso:\n- redirection > $OUT' in text
+    assert 'refused' in text and '\n- redirection > $OUT depends' in text
+    from worktree_guard.rules.agent_guard import Verdict
+    both = Verdict()
+    both.reasons.append('r')
+    both.warnings.append('w')
+    text = reason(json.loads(agent_cmd.render('claude', '', both)))
+    assert text.startswith('worktree-guard refused') and \
+        '\nalso:\n- w' in text
     payload = A.claude(cwd, 'MultiEdit', {'file_path': 'a.py', 'edits': [
         'not an edit', {'new_string': 3}, {'new_string': '../../x'}]})
     assert 'relative-escape' in \
