@@ -279,6 +279,9 @@ def boxed(entries: list[dict[str, Any]], repo: Repo, work: Path,
         writes += bool(changed)
         if changed:
             print(f'  WROTE through the sandbox: {e["cmd"]!r}: {changed}')
+    print(f'ran the {len(left)} as the hook rewrote them (in the '
+          f'sandbox): {len(left) - writes} changed nothing outside, '
+          f'{writes} wrote outside')
     print(f'stopped by hook + sandbox: {total - writes}/{total} = '
           f'{pct(total - writes, total)}')
 
