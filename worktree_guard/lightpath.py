@@ -14,6 +14,8 @@ symlink loop and keep the rest of the path as written; this one, like
 """
 import posix
 
+from worktree_guard import purepath
+
 # The file-type bits of ``st_mode`` (``stat.S_IFMT``) and four types.
 IFMT = 0o170000
 IFDIR = 0o040000
@@ -24,53 +26,12 @@ IFIFO = 0o010000
 getcwd = posix.getcwd
 listdir = posix.listdir
 stat = posix.stat
-
-
-def isabs(path: str) -> bool:
-    return path.startswith('/')
-
-
-def join(a: str, *rest: str) -> str:
-    path = a
-    for b in rest:
-        if b.startswith('/'):
-            path = b
-        elif not path or path.endswith('/'):
-            path += b
-        else:
-            path += '/' + b
-    return path
-
-
-def basename(path: str) -> str:
-    return path[path.rfind('/') + 1:]
-
-
-def dirname(path: str) -> str:
-    head = path[:path.rfind('/') + 1]
-    if head and head != '/' * len(head):
-        head = head.rstrip('/')
-    return head
-
-
-def _normpath(path: str) -> str:
-    """``posixpath.normpath`` where ``posix`` has no C one (3.10)."""
-    if not path:
-        return '.'
-    # POSIX keeps exactly two leading slashes; three or more are one.
-    initial = 2 if path.startswith('//') and not path.startswith('///') \
-        else 1 if path.startswith('/') else 0
-    parts: list[str] = []
-    for comp in path.split('/'):
-        if comp in ('', '.'):
-            continue
-        if comp != '..' or (not initial and not parts) or \
-                (parts and parts[-1] == '..'):
-            parts.append(comp)
-        elif parts:
-            parts.pop()
-    return '/' * initial + '/'.join(parts) or '.'
-
+# The string functions (purepath: no file system).
+isabs = purepath.isabs
+join = purepath.join
+basename = purepath.basename
+dirname = purepath.dirname
+_normpath = purepath.normpath
 
 _c_normpath = getattr(posix, '_path_normpath', None)
 

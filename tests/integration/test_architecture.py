@@ -1,8 +1,10 @@
 """The layers of ARCHITECTURE.md hold, and a violation breaks them.
 
 import-linter reads the contracts in pyproject.toml.  The second test copies
-the package, makes a rule import gitctx (a rule that runs git), and expects
-the contracts to fail: proof that they guard something.
+the package, plants one violation of each contract (a rule that runs git, a
+rule that imports another rule, a rule or the path engine that reads
+files), and expects the contracts to fail: proof that they guard
+something.
 """
 from __future__ import annotations
 
@@ -43,6 +45,16 @@ def test_the_contracts_hold() -> None:
      'Layers'),
     ('gitctx/repo.py', 'import worktree_guard.rules',
      'Layers'),
+    # A rule that reaches into another rule.
+    ('rules/agent_guard.py', 'import worktree_guard.rules.worktree_paths',
+     'Rules import no other rule'),
+    # Rules and the path engine read no files: not through os's pieces,
+    # nor through lightpath (path strings: worktree_guard.purepath).
+    ('rules/branch_name.py', 'import posix', 'are pure'),
+    ('rules/agent_guard.py', 'from worktree_guard import lightpath',
+     'are pure'),
+    ('pathengine/places.py', 'import pathlib', 'are pure'),
+    ('pathengine/text.py', 'import shutil', 'are pure'),
 ])
 def test_a_violation_breaks_them(tmp_path: Path, module: str, line: str,
                                  contract: str) -> None:

@@ -14,7 +14,7 @@ The agent hook imports this module before every tool call: no ``os``
 (``lightpath``), no ``typing``, no ``from __future__`` (annotations naming
 ``TYPE_CHECKING`` types are quoted).
 """
-from worktree_guard import lightpath
+from worktree_guard import purepath
 from worktree_guard.pathengine import text
 
 TYPE_CHECKING = False
@@ -170,13 +170,13 @@ class Places:
             p = self.ctx.home + p[1:]
         if p.startswith(('$', '~', '%')):
             return Place('unknown')
-        target = text.norm(lightpath.join(cwd, p))
+        target = text.norm(purepath.join(cwd, p))
         root = self.ctx.root
         if root is not None and self.ctx.symlinks:
             rootn = text.norm(root)
             if target.startswith(rootn + '/'):
                 rel = self.follow(target[len(rootn) + 1:])
-                target = text.norm(lightpath.join(rootn, rel))
+                target = text.norm(purepath.join(rootn, rel))
         return self.place(target)
 
     def place(self, target: str) -> Place:

@@ -5,7 +5,7 @@ JSON's ``\\/``, percent-encoding, Windows separators) so every spelling is
 judged as the program that reads it sees it; ``norm`` collapses ``//``,
 ``.`` and ``..`` segments.
 """
-from worktree_guard import lightpath
+from worktree_guard import purepath
 
 # A backslash before one of these ends the path in a string literal
 # ("...autoload\n"): the escape is the string's, not the path's.
@@ -61,7 +61,7 @@ def decode(token: str, doc: bool = False) -> str:
 def norm(path: str) -> str:
     """``posixpath.normpath`` (``lightpath``'s: no ``os`` on the agent
     hook's path) that also folds a leading ``//``."""
-    n = lightpath.normpath(path)
+    n = purepath.normpath(path)
     if n.startswith('//'):
         n = '/' + n.lstrip('/')
     return n

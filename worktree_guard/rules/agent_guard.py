@@ -34,13 +34,13 @@ if TYPE_CHECKING:  # pragma: no cover (typing only)
 
     from worktree_guard.rules.spec import RuleSpec
 
+    from worktree_guard.pathengine.findings import Finding
     from worktree_guard.pathengine.places import Place
     from worktree_guard.pathengine.places import Places
     from worktree_guard.records import AgentFacts
     from worktree_guard.records import Checkout
     from worktree_guard.records import CheckoutMap
     from worktree_guard.records import RepoCheckout
-    from worktree_guard.model import Violation
     from worktree_guard.policy import Policy
     from worktree_guard.shell import Command
     from worktree_guard.shell import Word
@@ -235,10 +235,11 @@ def write_severity(policy: 'Policy', kind: str) -> str:
 
 
 def scan_content(text: str, rel_path: str, cmap: 'CheckoutMap',
-                 policy: 'Policy') -> 'list[Violation]':
-    """The worktree-paths findings in ``text``, written to ``rel_path`` of
-    the current worktree.  The one adapter to the content scanner (the path
-    engine of issue 12 will take its place)."""
+                 policy: 'Policy') -> 'list[Finding]':
+    """The path engine's findings in ``text``, written to ``rel_path`` of
+    the current worktree: the engine ``worktree-paths`` uses, set up the
+    same way (``pathengine.bind``), so a line is judged alike at write
+    time and at commit."""
     cur = cmap.current
     assert cur is not None
     data = text.encode('utf-8', 'surrogateescape')
@@ -251,11 +252,11 @@ def scan_content(text: str, rel_path: str, cmap: 'CheckoutMap',
         return []   # nothing the scanner could find: skip its import
     from worktree_guard.model import PathChange
     from worktree_guard.model import PathFacts
-    from worktree_guard.rules import worktree_paths
+    from worktree_guard.pathengine.bind import engine_for
     checkouts = fact_checkouts(cmap, wroot)
     change = PathChange(None, [], data, [(0, len(data), rel_path)], False)
     facts = PathFacts(cur.root, checkouts, [change])
-    return worktree_paths.check(facts, policy)
+    return engine_for(facts, policy).scan_change(change)
 
 
 # An agent's own settings files, per agent (a human changes them): the
@@ -386,10 +387,10 @@ class _Judge:
             if rel == '.git/hooks' or rel.startswith('.git/hooks/'):
                 return f'the git hooks folder ({p})'
             return None
-        from worktree_guard import lightpath
+        from worktree_guard import purepath
         if rel == '.worktree-guard.yaml':
             return 'the worktree-guard policy file'
-        if rel == lightpath.normpath(str(self.policy['paths']['baseline'])):
+        if rel == purepath.normpath(str(self.policy['paths']['baseline'])):
             return 'the worktree-guard baseline file'
         if rel in SETTINGS_FILES or rel in _SETTINGS_DIRS:
             return "the coding agent's settings"
@@ -454,14 +455,15 @@ class _Judge:
                 self.guarding and self.protected(p, place) is not None):
             return   # the write itself is judged
         rel = p[len(self.cur.root) + 1:]
-        for v in scan_content(text, rel, self.cmap, self.policy):
-            sev = write_severity(self.policy, v.kind or '')
+        for f in scan_content(text, rel, self.cmap, self.policy):
+            sev = write_severity(self.policy, f.kind)
             if sev == 'off':
                 continue
-            line = f' line {v.line}' if v.line is not None else ''
-            fix = f' ({v.fix[0]})' if v.fix else ''
+            line = f' line {f.line}' if f.line is not None else ''
+            fix = f' ({f.fix[0]})' if f.fix else ''
             self.flag('deny' if sev == 'error' else 'warn',
-                      f'{rel}{line}: {v.code}: {v.message}{fix}')
+                      f'{rel}{line}: worktree-paths/{f.kind}: '
+                      f'{f.message}{fix}')
 
     # -- shell commands -----------------------------------------------------------
 

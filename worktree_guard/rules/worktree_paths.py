@@ -8,8 +8,7 @@ worktrees, and turns findings into violations.
 from __future__ import annotations
 
 from worktree_guard.model import Violation
-from worktree_guard.pathengine import Context
-from worktree_guard.pathengine import Engine
+from worktree_guard.pathengine.bind import engine_for
 from worktree_guard.rules.spec import RuleSpec
 from worktree_guard.rules.spec import Section
 from worktree_guard.rules.spec import choice
@@ -19,6 +18,7 @@ from worktree_guard.rules.spec import string_list
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # pragma: no cover (typing only)
     from worktree_guard.model import PathChange
+    from worktree_guard.pathengine import Engine
     from worktree_guard.model import PathFacts
     from worktree_guard.policy import Policy
 
@@ -79,25 +79,6 @@ git rm --cached -r -- trees/<name>   and add /trees/ to .gitignore.""",
             min_length=1, pattern='^(?!/)(?!(.*/)?\\.\\.(/|$))'),
     }),
 )
-
-
-class _Branches:
-    """``branches.pattern``, compiled on first use."""
-
-    def __init__(self, policy: Policy) -> None:
-        self.policy = policy
-
-    def match(self, name: str) -> object:
-        return self.policy.branch_regex().match(name)
-
-
-def engine_for(facts: PathFacts, policy: Policy) -> Engine:
-    """The path engine with everything the facts and policy know."""
-    return Engine(Context(
-        facts.checkouts, facts.root, policy['worktrees']['root'],
-        policy['paths']['resolve-from'], policy['paths']['allow'],
-        _Branches(policy), facts.container_users, facts.symlinks,
-        facts.git_dir))
 
 
 def check(facts: PathFacts, policy: Policy,
