@@ -309,7 +309,8 @@ def test_ci_mode(plain_repo: RepoHandle, tmp_path: Path) -> None:
     proc = wg(*args, cwd=wt, env=env)
     assert proc.returncode == 0, proc
     # A detached CI checkout names the branch with --branch or the CI's
-    # variables; with neither it is a usage error, not a guess.
+    # variables; with neither, the one branch at HEAD (the base's aside);
+    # two such branches are a usage error, not a guess.
     r.git('switch', '-q', '--detach', cwd=wt)
     proc = wg(*args, '--branch', 'issue-3-ci', cwd=wt, env=env)
     assert proc.returncode == 0, proc
@@ -318,8 +319,11 @@ def test_ci_mode(plain_repo: RepoHandle, tmp_path: Path) -> None:
     proc = wg(*args, cwd=wt, env={**env, 'GITHUB_REF': '',
                                  'CI_COMMIT_BRANCH': 'issue-3-ci'})
     assert proc.returncode == 0, proc
-    proc = wg(*args, cwd=wt, env={**env, 'GITHUB_REF': '',
-                                 'CI_COMMIT_BRANCH': ''})
+    bare = {**env, 'GITHUB_REF': '', 'CI_COMMIT_BRANCH': ''}
+    proc = wg(*args, cwd=wt, env=bare)
+    assert proc.returncode == 0, proc   # issue-3-ci is at HEAD
+    r.git('branch', 'issue-4-twin', cwd=wt)
+    proc = wg(*args, cwd=wt, env=bare)
     assert proc.returncode == 2
     assert '--branch' in proc.stderr
     assert_no_traceback(proc)
