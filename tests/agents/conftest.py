@@ -1,0 +1,150 @@
+"""Fixtures for driving real agent CLIs: a repository with a main checkout
+and two linked worktrees, the agent hook installed by the real
+``worktree-guard install --agent``, and a scripted fake model."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.agents.clients import CLAUDE_PACKAGE
+from tests.agents.clients import NeedsFeature
+from tests.agents.clients import Session
+from tests.agents.clients import clean_env
+from tests.agents.clients import cli_path
+from tests.agents.clients import run_session
+from tests.agents.clients import state_diff
+from tests.agents.clients import tree_state
+from tests.agents.clients import why_missing
+from tests.agents.fake_model import FakeModel
+from tests.agents.fake_model import Turn
+from tests.helpers import RepoHandle
+from tests.helpers import git
+from tests.helpers import run
+
+
+@pytest.fixture(scope='session')
+def claude_cli() -> Path:
+    path = cli_path(CLAUDE_PACKAGE, 'claude')
+    if path is None:
+        pytest.skip(why_missing(CLAUDE_PACKAGE))
+    return path
+
+
+class AgentRepo:
+    """``main`` (the main checkout), ``wt`` (``trees/issue-1-x``, where the
+    agent works), ``sibling`` (``trees/issue-2-y``), ``common`` (the git
+    dir they share)."""
+
+    def __init__(self, repo: RepoHandle, home: Path) -> None:
+        self.repo = repo
+        self.main = repo.path
+        self.wt = repo.worktree('issue-1-x')
+        self.sibling = repo.worktree('issue-2-y')
+        self.sibling.joinpath('notes.md').write_text('sibling work\n')
+        self.common = self.main / '.git'
+        self.home = home
+
+    # -- the hook and the settings --------------------------------------
+
+    def install(self, agent: str) -> None:
+        """The real ``worktree-guard install --agent``, run in the agent's
+        worktree with this checkout's interpreter."""
+        run([sys.executable, '-m', 'worktree_guard', 'install', '--agent',
+             agent], cwd=self.wt, check=True)
+
+    def settings(self) -> dict[str, Any]:
+        """Claude Code's project settings of the worktree, the local file
+        over the shared one (one level deep: enough for ``sandbox``)."""
+        merged: dict[str, Any] = {}
+        for name in ('settings.json', 'settings.local.json'):
+            path = self.wt / '.claude' / name
+            if path.exists():
+                for key, value in json.loads(path.read_text()).items():
+                    if isinstance(value, dict) and \
+                            isinstance(merged.get(key), dict):
+                        merged[key] = {**merged[key], **value}
+                    else:
+                        merged[key] = value
+        return merged
+
+    def disable_claude_sandbox(self) -> None:
+        """Turn Claude Code's own sandbox off in the local settings file
+        (whatever install wrote there stays)."""
+        path = self.wt / '.claude' / 'settings.local.json'
+        data = json.loads(path.read_text()) if path.exists() else {}
+        sandbox = data.get('sandbox')
+        data['sandbox'] = {**(sandbox if isinstance(sandbox, dict) else {}),
+                           'enabled': False}
+        path.parent.mkdir(exist_ok=True)
+        path.write_text(json.dumps(data, indent=2) + '\n')
+
+    def require_claude_sandbox(self) -> None:
+        """The settings ``install --agent claude`` wrote turn Claude Code's
+        sandbox on; and bubblewrap and socat are here to run it."""
+        sandbox = self.settings().get('sandbox')
+        if not (isinstance(sandbox, dict) and sandbox.get('enabled') is True):
+            raise NeedsFeature('install --agent claude wrote no '
+                               f'sandbox.enabled: {self.settings()}')
+        missing = [t for t in ('bwrap', 'socat') if shutil.which(t) is None]
+        if missing:
+            pytest.skip(f'Claude Code sandbox needs {" and ".join(missing)} '
+                        '(Debian: bubblewrap, socat)')
+
+    # -- what must not change -------------------------------------------
+
+    def outside(self) -> dict[str, Any]:
+        """Everything outside the agent's worktree: the main checkout with
+        its whole git dir (config, hooks, refs, objects, the sibling's
+        admin folder) and the sibling worktree, hashed.  Only the agent's
+        own worktree and its admin folder are left out."""
+        main = tree_state(self.main, skip=(
+            'trees', os.path.join('.git', 'worktrees', 'issue-1-x')))
+        sibling = tree_state(self.sibling)
+        return {**{f'main/{k}': v for k, v in main.items()},
+                **{f'sibling/{k}': v for k, v in sibling.items()}}
+
+    def assert_outside_unchanged(self, before: dict[str, Any],
+                                 session: Session) -> None:
+        after = self.outside()
+        diff = state_diff(before, after)
+        assert not diff, (f'changed outside the worktree: {diff}\n'
+                          f'{session!r}')
+
+    # -- a session ------------------------------------------------------
+
+    def claude(self, cli: Path, script: list[Turn],
+               prompt: str = 'do the task') -> tuple[Session, FakeModel]:
+        """One headless Claude Code session in the worktree, the fake
+        model answering with ``script``."""
+        with FakeModel(script) as model:
+            env = clean_env(self.home, {
+                'ANTHROPIC_BASE_URL': model.url,
+                'ANTHROPIC_API_KEY': 'test',
+                # bypassPermissions is refused to root without it.
+                'IS_SANDBOX': '1'})
+            session = run_session(
+                [str(cli), '-p', prompt, '--output-format', 'stream-json',
+                 '--verbose', '--permission-mode', 'bypassPermissions'],
+                cwd=self.wt, env=env)
+        assert session.result is not None, f'no result event: {session!r}'
+        assert model.finished, (f'the CLI stopped before the script ended '
+                                f'({len(model.requests)} requests): '
+                                f'{session!r}')
+        return session, model
+
+    def branch_log(self, branch: str) -> list[str]:
+        return git('log', '--format=%s', branch, cwd=self.main).splitlines()
+
+
+@pytest.fixture
+def agent_repo(plain_repo: RepoHandle, tmp_path: Path) -> Iterator[AgentRepo]:
+    home = tmp_path / 'agent-home'
+    home.mkdir()
+    yield AgentRepo(plain_repo, home)

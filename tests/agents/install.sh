@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Install the pinned coding-agent CLIs the tests in tests/agents/ drive,
+# into a cache folder outside the repository:
+#   ${XDG_CACHE_HOME:-$HOME/.cache}/worktree-guard/agents/<pkg>@<version>
+# Idempotent: a package already installed (its stamp file is there) costs
+# nothing.  Called by ./dev test and .ci/run when npm is on PATH; a
+# failure (no registry) only prints a note: the tests then skip, naming why.
+#   tests/agents/install.sh [--print-root]
+set -uo pipefail
+ROOT="${WORKTREE_GUARD_AGENTS:-${XDG_CACHE_HOME:-$HOME/.cache}/worktree-guard/agents}"
+if [ "${1:-}" = "--print-root" ]; then
+    echo "$ROOT"
+    exit 0
+fi
+# Keep in step with tests/agents/clients.py.
+PACKAGES=(
+    "@anthropic-ai/claude-code@2.1.337"
+)
+if ! command -v npm >/dev/null 2>&1; then
+    echo "note: npm not found; the agent CLI tests skip" >&2
+    exit 0
+fi
+# Claude Code's own sandbox runs Bash under bubblewrap, with socat for its
+# proxy (Linux).
+if [ "$(uname -s)" = Linux ] && { ! command -v bwrap >/dev/null 2>&1 || ! command -v socat >/dev/null 2>&1; } \
+        && command -v apt-get >/dev/null 2>&1; then
+    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bubblewrap socat; } >/dev/null 2>&1 \
+        || echo "note: could not install bubblewrap and socat; the sandboxed agent tests skip" >&2
+fi
+rc=0
+for spec in "${PACKAGES[@]}"; do
+    dest="$ROOT/$spec"
+    [ -f "$dest/.wg-installed" ] && continue
+    mkdir -p "$dest"
+    log="$dest/.npm-install.log"
+    if npm install --prefix "$dest" --no-audit --no-fund --no-save \
+            --loglevel=error "$spec" >"$log" 2>&1; then
+        touch "$dest/.wg-installed"
+        echo "installed $spec into $dest" >&2
+    else
+        echo "note: npm install $spec failed (log: $log); its tests skip" >&2
+        rc=1
+    fi
+done
+exit "$rc"

@@ -1,0 +1,187 @@
+"""The real Claude Code CLI (pinned, tests/agents/install.sh), headless,
+against a scripted fake model: the agent hook that ``worktree-guard
+install --agent claude`` writes must keep the agent's writes inside its
+worktree, tell the model why, and let ordinary work through.
+
+Tests for behaviour whose feature branch is not merged yet are marked
+``xfail(strict=True)`` naming the branch; a precondition that only the
+branch provides raises ``NeedsFeature`` (``raises=`` keeps every other
+failure a failure).  Once the branch lands they XPASS, which fails the
+run: remove the marker then.
+"""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.agents.clients import NeedsFeature
+from tests.agents.conftest import AgentRepo
+from tests.agents.fake_model import Text
+from tests.agents.fake_model import ToolUse
+from tests.helpers import run
+
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(400)]
+
+CONTRACTS = 'issue-22-agent-contracts'
+TRUST = 'issue-22-agent-trust'
+GRAMMAR = 'issue-22-shell-grammar'
+SANDBOX = 'issue-22-sandbox'
+# Claude Code's sandbox on: the settings install --agent claude writes.
+NEEDS_SANDBOX_SETTINGS = pytest.mark.xfail(
+    strict=True, raises=NeedsFeature,
+    reason=f'needs {CONTRACTS} (install --agent claude writes sandbox '
+           'settings to .claude/settings.local.json)')
+
+
+def deny_reason(repo: AgentRepo, tool: str, tool_input: dict[str, str]) -> str:
+    """The reason the hook gives for this call, asked directly (the
+    payload Claude Code sends, docs/agents.md)."""
+    payload = {'session_id': 's', 'transcript_path': '/dev/null',
+               'cwd': str(repo.wt), 'permission_mode': 'bypassPermissions',
+               'hook_event_name': 'PreToolUse', 'tool_name': tool,
+               'tool_input': tool_input, 'tool_use_id': 't'}
+    proc = run([sys.executable, '-m', 'worktree_guard', 'agent', 'claude'],
+               cwd=repo.wt, input=json.dumps(payload))
+    out = json.loads(proc.stdout)['hookSpecificOutput']
+    assert out['permissionDecision'] == 'deny', proc
+    return str(out['permissionDecisionReason'])
+
+
+def test_write_into_main_checkout_is_denied(agent_repo: AgentRepo,
+                                            claude_cli: Path) -> None:
+    agent_repo.install('claude')
+    write = {'file_path': str(agent_repo.main / 'README.md'),
+             'content': 'written by the agent\n'}
+    before = agent_repo.outside()
+    session, model = agent_repo.claude(claude_cli, [
+        [ToolUse('Write', write)], Text('done')])
+    agent_repo.assert_outside_unchanged(before, session)
+    call, text, is_error = model.result_for(0)
+    assert call.name == 'Write'
+    assert is_error, text
+    # The hook's own reason reached the model, word for word.
+    assert deny_reason(agent_repo, 'Write', write) in text, text
+
+
+@pytest.mark.xfail(strict=True, reason=f'needs {TRUST} (a worktree cannot '
+                   'switch its own guard off)')
+def test_policy_file_cannot_switch_the_guard_off(agent_repo: AgentRepo,
+                                                 claude_cli: Path) -> None:
+    agent_repo.install('claude')
+    policy = agent_repo.wt / '.worktree-guard.yaml'
+    before = agent_repo.outside()
+    session, model = agent_repo.claude(claude_cli, [
+        [ToolUse('Write', {'file_path': str(policy),
+                           'content': 'agents:\n  write-outside: off\n'})],
+        [ToolUse('Write', {'file_path': str(agent_repo.main / 'README.md'),
+                           'content': 'written by the agent\n'})],
+        Text('done')])
+    agent_repo.assert_outside_unchanged(before, session)
+    _, text, is_error = model.result_for(0)
+    assert is_error, f'the switch-off was written: {text}'
+    assert not policy.exists()
+
+
+# Shell commands that write outside the worktree, each with the branch
+# whose feature makes the hook deny it (or wrap it in ``worktree-guard
+# sandbox``) when Claude Code's own sandbox is off; None: denied today.
+BASH_ESCAPES = {
+    'braces': ('{ touch ../../x; }', GRAMMAR),
+    'if-redirect': ('if true; then echo hi > ../../README.md; fi', None),
+    'symlink': ('ln -s ../.. up && touch up/x', f'{CONTRACTS} + {SANDBOX}'),
+    'python': ("python3 -c \"open('{main}/leak', 'w')\"",
+               f'{CONTRACTS} + {SANDBOX}'),
+    'git-config': ('git config core.hooksPath /dev/null',
+                   f'{CONTRACTS} + {SANDBOX}'),
+    'git-dir-env': ('GIT_DIR={common} GIT_WORK_TREE={main} '
+                    'git commit --allow-empty -m x', GRAMMAR),
+    'env-chdir': ('env -C ../.. touch x', GRAMMAR),
+    'heredoc-shell': ('bash <<EOF\ntouch {main}/y\nEOF', GRAMMAR),
+}
+
+
+def _bash_cases() -> list[object]:
+    cases: list[object] = []
+    for name, (_, branch) in BASH_ESCAPES.items():
+        cases.append(pytest.param(name, 'sandbox', id=f'{name}-sandbox',
+                                  marks=NEEDS_SANDBOX_SETTINGS))
+        marks = [] if branch is None else [pytest.mark.xfail(
+            strict=True, reason=f'needs {branch}: the hook must deny it or '
+                                'wrap it in worktree-guard sandbox')]
+        cases.append(pytest.param(name, 'no-sandbox', marks=marks,
+                                  id=f'{name}-no-sandbox'))
+    return cases
+
+
+def _settings(repo: AgentRepo, mode: str) -> None:
+    repo.install('claude')
+    if mode == 'sandbox':
+        repo.require_claude_sandbox()
+    else:
+        repo.disable_claude_sandbox()
+
+
+@pytest.mark.parametrize(('name', 'mode'), _bash_cases())
+def test_bash_cannot_write_outside(agent_repo: AgentRepo, claude_cli: Path,
+                                   name: str, mode: str) -> None:
+    _settings(agent_repo, mode)
+    command = BASH_ESCAPES[name][0].format(main=agent_repo.main,
+                                           common=agent_repo.common)
+    before = agent_repo.outside()
+    session, model = agent_repo.claude(claude_cli, [
+        [ToolUse('Bash', {'command': command, 'description': name})],
+        Text('done')])
+    agent_repo.assert_outside_unchanged(before, session)
+    model.result_for(0)   # the call was made and answered
+
+
+@NEEDS_SANDBOX_SETTINGS
+def test_bash_cannot_leave_the_sandbox(agent_repo: AgentRepo,
+                                       claude_cli: Path) -> None:
+    """Claude Code lets the model ask to run a command outside its sandbox
+    (``dangerouslyDisableSandbox``); under bypassPermissions nobody is
+    asked.  ``sandbox.allowUnsandboxedCommands: false`` in the settings,
+    or the hook, must stop that."""
+    _settings(agent_repo, 'sandbox')
+    before = agent_repo.outside()
+    session, model = agent_repo.claude(claude_cli, [
+        [ToolUse('Bash', {'command': 'ln -s ../.. up && touch up/escaped',
+                          'description': 'escape',
+                          'dangerouslyDisableSandbox': True})],
+        Text('done')])
+    agent_repo.assert_outside_unchanged(before, session)
+    model.result_for(0)
+
+
+@pytest.mark.parametrize('mode', [
+    pytest.param('sandbox', marks=NEEDS_SANDBOX_SETTINGS),
+    'no-sandbox'])
+def test_ordinary_work_goes_through(agent_repo: AgentRepo, claude_cli: Path,
+                                    mode: str) -> None:
+    _settings(agent_repo, mode)
+    notes = agent_repo.wt / 'notes.txt'
+    before = agent_repo.outside()
+    session, model = agent_repo.claude(claude_cli, [
+        [ToolUse('Write', {'file_path': str(notes),
+                           'content': 'written by the agent\n'})],
+        [ToolUse('Bash', {'command': 'git add . && git commit -m x',
+                          'description': 'commit'})],
+        Text('done')])
+    for i in range(2):
+        call, text, is_error = model.result_for(i)
+        assert not is_error, f'{call}: {text}'
+    assert notes.read_text() == 'written by the agent\n'
+    assert agent_repo.branch_log('issue-1-x')[0] == 'x'
+    assert agent_repo.branch_log('main') == ['initial']
+    # The commit added objects and moved the worktree's branch; the rest
+    # of the shared git dir and the other checkouts stayed as they were.
+    after = agent_repo.outside()
+    changed = [k for k in (before.keys() | after.keys())
+               if before.get(k) != after.get(k)
+               and not k.startswith(('main/.git/objects/',
+                                     'main/.git/refs/heads/issue-1-x',
+                                     'main/.git/logs/refs/heads/issue-1-x'))]
+    assert not changed, f'{sorted(changed)}\n{session!r}'
