@@ -23,6 +23,8 @@ from tests.agents.clients import state_diff
 from tests.agents.clients import tree_state
 from tests.agents.clients import why_missing
 from tests.agents.fake_model import FakeModel
+from tests.agents.fake_model import Text
+from tests.agents.fake_model import ToolUse
 from tests.agents.fake_model import Turn
 from tests.helpers import RepoHandle
 from tests.helpers import git
@@ -109,6 +111,21 @@ class AgentRepo:
         sibling = tree_state(self.sibling)
         return {**{f'main/{k}': v for k, v in main.items()},
                 **{f'sibling/{k}': v for k, v in sibling.items()}}
+
+    def baseline(self, cli: Path) -> dict[str, Any]:
+        """``outside()`` before the session under test.  With Claude
+        Code's sandbox on, a harmless session runs first: its sandbox
+        (2.1.337, here as root) leaves empty mount points behind in the
+        main checkout and the shared git dir on its first session
+        (``.claude/.cc-writes``, ``.git/config.worktree``,
+        ``.git/objects/info/alternates``, ``.git/glab-cli``, ...); the
+        session under test must change nothing beyond those."""
+        sandbox = self.settings().get('sandbox')
+        if isinstance(sandbox, dict) and sandbox.get('enabled') is True:
+            self.claude(cli, [[ToolUse('Bash', {'command': 'true',
+                                                'description': 'warm up'})],
+                              Text('done')])
+        return self.outside()
 
     def assert_outside_unchanged(self, before: dict[str, Any],
                                  session: Session) -> None:

@@ -55,7 +55,7 @@ def test_write_into_main_checkout_is_denied(agent_repo: AgentRepo,
     agent_repo.install('claude')
     write = {'file_path': str(agent_repo.main / 'README.md'),
              'content': 'written by the agent\n'}
-    before = agent_repo.outside()
+    before = agent_repo.baseline(claude_cli)
     session, model = agent_repo.claude(claude_cli, [
         [ToolUse('Write', write)], Text('done')])
     agent_repo.assert_outside_unchanged(before, session)
@@ -72,7 +72,7 @@ def test_policy_file_cannot_switch_the_guard_off(agent_repo: AgentRepo,
                                                  claude_cli: Path) -> None:
     agent_repo.install('claude')
     policy = agent_repo.wt / '.worktree-guard.yaml'
-    before = agent_repo.outside()
+    before = agent_repo.baseline(claude_cli)
     session, model = agent_repo.claude(claude_cli, [
         [ToolUse('Write', {'file_path': str(policy),
                            'content': 'agents:\n  write-outside: off\n'})],
@@ -85,29 +85,37 @@ def test_policy_file_cannot_switch_the_guard_off(agent_repo: AgentRepo,
     assert not policy.exists()
 
 
-# Shell commands that write outside the worktree, each with the branch
-# whose feature makes the hook deny it (or wrap it in ``worktree-guard
-# sandbox``) when Claude Code's own sandbox is off; None: denied today.
+# Shell commands that write outside the worktree: (the command, the
+# branch that makes the hook deny it or wrap it in ``worktree-guard
+# sandbox`` when Claude Code's own sandbox is off (None: denied today),
+# the branch it needs beyond the sandbox settings when the sandbox is on).
+BOTH = f'{CONTRACTS} + {SANDBOX}'
 BASH_ESCAPES = {
-    'braces': ('{ touch ../../x; }', GRAMMAR),
-    'if-redirect': ('if true; then echo hi > ../../README.md; fi', None),
-    'symlink': ('ln -s ../.. up && touch up/x', f'{CONTRACTS} + {SANDBOX}'),
-    'python': ("python3 -c \"open('{main}/leak', 'w')\"",
-               f'{CONTRACTS} + {SANDBOX}'),
-    'git-config': ('git config core.hooksPath /dev/null',
-                   f'{CONTRACTS} + {SANDBOX}'),
+    'braces': ('{ touch ../../x; }', GRAMMAR, None),
+    'if-redirect': ('if true; then echo hi > ../../README.md; fi', None,
+                    None),
+    'symlink': ('ln -s ../.. up && touch up/x', BOTH, None),
+    'python': ("python3 -c \"open('{main}/leak', 'w')\"", BOTH, None),
+    'git-config': ('git config core.hooksPath /dev/null', BOTH, None),
+    # Claude Code's sandbox (2.1.337) leaves a linked worktree's shared
+    # git dir writable but for config and hooks: this commit lands on
+    # main under it too.
     'git-dir-env': ('GIT_DIR={common} GIT_WORK_TREE={main} '
-                    'git commit --allow-empty -m x', GRAMMAR),
-    'env-chdir': ('env -C ../.. touch x', GRAMMAR),
-    'heredoc-shell': ('bash <<EOF\ntouch {main}/y\nEOF', GRAMMAR),
+                    'git commit --allow-empty -m x', GRAMMAR, GRAMMAR),
+    'env-chdir': ('env -C ../.. touch x', GRAMMAR, None),
+    'heredoc-shell': ('bash <<EOF\ntouch {main}/y\nEOF', GRAMMAR, None),
 }
 
 
 def _bash_cases() -> list[object]:
     cases: list[object] = []
-    for name, (_, branch) in BASH_ESCAPES.items():
+    for name, (_, branch, also) in BASH_ESCAPES.items():
+        mark = NEEDS_SANDBOX_SETTINGS if also is None else pytest.mark.xfail(
+            strict=True, reason=f'needs {CONTRACTS} (sandbox settings) and '
+                                f'{also}: Claude Code\'s sandbox lets it '
+                                'through')
         cases.append(pytest.param(name, 'sandbox', id=f'{name}-sandbox',
-                                  marks=NEEDS_SANDBOX_SETTINGS))
+                                  marks=mark))
         marks = [] if branch is None else [pytest.mark.xfail(
             strict=True, reason=f'needs {branch}: the hook must deny it or '
                                 'wrap it in worktree-guard sandbox')]
@@ -128,9 +136,10 @@ def _settings(repo: AgentRepo, mode: str) -> None:
 def test_bash_cannot_write_outside(agent_repo: AgentRepo, claude_cli: Path,
                                    name: str, mode: str) -> None:
     _settings(agent_repo, mode)
-    command = BASH_ESCAPES[name][0].format(main=agent_repo.main,
-                                           common=agent_repo.common)
-    before = agent_repo.outside()
+    command = BASH_ESCAPES[name][0].replace(
+        '{main}', str(agent_repo.main)).replace(
+        '{common}', str(agent_repo.common))
+    before = agent_repo.baseline(claude_cli)
     session, model = agent_repo.claude(claude_cli, [
         [ToolUse('Bash', {'command': command, 'description': name})],
         Text('done')])
@@ -146,7 +155,7 @@ def test_bash_cannot_leave_the_sandbox(agent_repo: AgentRepo,
     asked.  ``sandbox.allowUnsandboxedCommands: false`` in the settings,
     or the hook, must stop that."""
     _settings(agent_repo, 'sandbox')
-    before = agent_repo.outside()
+    before = agent_repo.baseline(claude_cli)
     session, model = agent_repo.claude(claude_cli, [
         [ToolUse('Bash', {'command': 'ln -s ../.. up && touch up/escaped',
                           'description': 'escape',
@@ -161,9 +170,15 @@ def test_bash_cannot_leave_the_sandbox(agent_repo: AgentRepo,
     'no-sandbox'])
 def test_ordinary_work_goes_through(agent_repo: AgentRepo, claude_cli: Path,
                                     mode: str) -> None:
+    """A write and a commit in the worktree work, with the sandbox and
+    without.  Known (2.1.337): Claude Code's sandbox masks dotfiles it
+    protects (``.bashrc``, ``.gitconfig``, ``.mcp.json``, ``.vscode``,
+    ``.claude/agents``, ...) in the cwd with /dev/null devices, so ``git
+    add .`` fails there ("can only add regular files") unless git ignores
+    those names; the sandbox settings must take care of that."""
     _settings(agent_repo, mode)
     notes = agent_repo.wt / 'notes.txt'
-    before = agent_repo.outside()
+    before = agent_repo.baseline(claude_cli)
     session, model = agent_repo.claude(claude_cli, [
         [ToolUse('Write', {'file_path': str(notes),
                            'content': 'written by the agent\n'})],
