@@ -21,6 +21,7 @@ AGENTS_ROOT = Path(os.environ.get('WORKTREE_GUARD_AGENTS') or os.path.join(
     os.environ.get('XDG_CACHE_HOME') or os.path.expanduser('~/.cache'),
     'worktree-guard', 'agents'))
 CLAUDE_PACKAGE = '@anthropic-ai/claude-code@2.1.337'
+GEMINI_PACKAGE = '@google/gemini-cli@0.61.0'
 INSTALL = Path(__file__).resolve().parent / 'install.sh'
 
 # What a hung CLI gets before its process group is killed (pytest-timeout
@@ -118,10 +119,11 @@ class Session:
 
 
 def clean_env(home: Path, extra: dict[str, str]) -> dict[str, str]:
-    """The test environment without the developer's Anthropic or Claude
-    settings, with its own ``HOME``."""
+    """The test environment without the developer's Anthropic, Claude,
+    Gemini or Google settings, with its own ``HOME``."""
     env = {k: v for k, v in os.environ.items()
-           if not k.startswith(('ANTHROPIC_', 'CLAUDE_', 'CLAUDECODE'))}
+           if not k.startswith(('ANTHROPIC_', 'CLAUDE_', 'CLAUDECODE',
+                                'GEMINI_', 'GOOGLE_'))}
     env.update({'HOME': str(home), 'XDG_CONFIG_HOME': str(home / '.config'),
                 'XDG_CACHE_HOME': str(home / '.cache'),
                 'XDG_DATA_HOME': str(home / '.local' / 'share'),

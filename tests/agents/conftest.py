@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from tests.agents.clients import CLAUDE_PACKAGE
+from tests.agents.clients import GEMINI_PACKAGE
 from tests.agents.clients import NeedsFeature
 from tests.agents.clients import Session
 from tests.agents.clients import clean_env
@@ -39,6 +40,14 @@ def claude_cli() -> Path:
     return path
 
 
+@pytest.fixture(scope='session')
+def gemini_cli() -> Path:
+    path = cli_path(GEMINI_PACKAGE, 'gemini')
+    if path is None:
+        pytest.skip(why_missing(GEMINI_PACKAGE))
+    return path
+
+
 class AgentRepo:
     """``main`` (the main checkout), ``wt`` (``trees/issue-1-x``, where the
     agent works), ``sibling`` (``trees/issue-2-y``), ``common`` (the git
@@ -52,6 +61,11 @@ class AgentRepo:
         self.sibling.joinpath('notes.md').write_text('sibling work\n')
         self.common = self.main / '.git'
         self.home = home
+        # The identity in the repository's own config: Gemini CLI's shell
+        # (0.61.0) runs git with GIT_CONFIG_GLOBAL=/dev/null (and
+        # core.hooksPath empty: no git hooks run for its commits).
+        repo.git('config', 'user.name', 'Agent')
+        repo.git('config', 'user.email', 'agent@example.invalid')
 
     # -- the hook and the settings --------------------------------------
 
@@ -128,9 +142,15 @@ class AgentRepo:
         return self.outside()
 
     def assert_outside_unchanged(self, before: dict[str, Any],
-                                 session: Session) -> None:
-        after = self.outside()
-        diff = state_diff(before, after)
+                                 session: Session,
+                                 commits: bool = False) -> None:
+        """Nothing outside the worktree changed; with ``commits``, but
+        for what a commit on the worktree's branch writes: new objects,
+        the branch and its reflog."""
+        allowed = ('main/.git/objects/', 'main/.git/refs/heads/issue-1-x',
+                   'main/.git/logs/refs/heads/issue-1-x') if commits else ()
+        diff = [d for d in state_diff(before, self.outside())
+                if not d[2:].startswith(allowed)]
         assert not diff, (f'changed outside the worktree: {diff}\n'
                           f'{session!r}')
 
@@ -149,6 +169,33 @@ class AgentRepo:
             session = run_session(
                 [str(cli), '-p', prompt, '--output-format', 'stream-json',
                  '--verbose', '--permission-mode', 'bypassPermissions'],
+                cwd=self.wt, env=env)
+        assert session.result is not None, f'no result event: {session!r}'
+        assert model.finished, (f'the CLI stopped before the script ended '
+                                f'({len(model.requests)} requests): '
+                                f'{session!r}')
+        return session, model
+
+    def gemini(self, cli: Path, script: list[Turn],
+               prompt: str = 'do the task') -> tuple[Session, FakeModel]:
+        """One headless Gemini CLI session in the worktree, the fake model
+        answering with ``script``."""
+        settings = self.home / '.gemini' / 'settings.json'
+        settings.parent.mkdir(exist_ok=True)
+        settings.write_text(json.dumps({
+            'privacy': {'usageStatisticsEnabled': False},
+            'security': {'auth': {'selectedType': 'gemini-api-key'}}}))
+        with FakeModel(script) as model:
+            env = clean_env(self.home, {
+                'GOOGLE_GEMINI_BASE_URL': model.url,
+                'GEMINI_API_KEY': 'test',
+                # 0.61.0 reads the worktree's .gemini/settings.json (our
+                # hook) headless only with this; --skip-trust does not.
+                'GEMINI_CLI_TRUST_WORKSPACE': 'true'})
+            # A named model: "auto" first asks a router model for JSON.
+            session = run_session(
+                [str(cli), '-p', prompt, '--output-format', 'stream-json',
+                 '--approval-mode', 'yolo', '--model', 'gemini-2.5-pro'],
                 cwd=self.wt, env=env)
         assert session.result is not None, f'no result event: {session!r}'
         assert model.finished, (f'the CLI stopped before the script ended '

@@ -83,16 +83,29 @@ class FakeModel:
                     body = json.loads(raw or b'{}')
                 except ValueError:
                     body = {}
+                if not isinstance(body, dict):
+                    body = {}
+                if ':countTokens' in path:
+                    self._json({'totalTokens': 100})
+                    return
+                if ':generateContent' in path or \
+                        ':streamGenerateContent' in path:
+                    blocks = model.answer(gemini_request(body))
+                    reply = gemini_reply(blocks)
+                    if ':stream' in path:
+                        self._sse([reply])
+                    else:
+                        self._json(reply)
+                    return
                 if path.endswith('/v1/messages/count_tokens'):
                     self._json({'input_tokens': 100})
                     return
-                if not path.endswith('/v1/messages') or \
-                        not isinstance(body, dict):
+                if not path.endswith('/v1/messages'):
                     self._json({})
                     return
                 blocks = model.answer(body)
                 if body.get('stream'):
-                    self._stream(body, blocks)
+                    self._sse(sse_events(body, blocks), named=True)
                 else:
                     self._json(message(body, blocks))
 
@@ -104,18 +117,19 @@ class FakeModel:
                 self.end_headers()
                 self.wfile.write(out)
 
-            def _stream(self, body: dict[str, Any],
-                        blocks: list[dict[str, Any]]) -> None:
+            def _sse(self, events: list[dict[str, Any]],
+                     named: bool = False) -> None:
+                """Server-sent events, the connection closed after."""
                 self.send_response(200)
                 self.send_header('Content-Type', 'text/event-stream')
                 self.send_header('Cache-Control', 'no-cache')
                 self.send_header('Connection', 'close')
                 self.end_headers()
                 self.close_connection = True
-                for event in sse_events(body, blocks):
+                for event in events:
+                    name = f'event: {event["type"]}\n' if named else ''
                     self.wfile.write(
-                        f'event: {event["type"]}\n'
-                        f'data: {json.dumps(event)}\n\n'.encode())
+                        f'{name}data: {json.dumps(event)}\n\n'.encode())
                 self.wfile.flush()
 
         self._server = ThreadingHTTPServer(('127.0.0.1', 0), Handler)
@@ -259,3 +273,43 @@ def sse_events(body: dict[str, Any],
          'usage': {'output_tokens': 10}},
         {'type': 'message_stop'}]
     return events
+
+
+# -- the Gemini API (generateContent), for the Gemini CLI ------------------------
+
+def gemini_request(body: dict[str, Any]) -> dict[str, Any]:
+    """A Gemini request in the shape ``answer`` reads: ``tools`` when it
+    declares functions, and its ``contents`` as ``messages`` whose
+    ``functionResponse`` parts become ``tool_result`` blocks."""
+    tools = [d for t in body.get('tools') or [] if isinstance(t, dict)
+             for d in t.get('functionDeclarations') or []]
+    messages = []
+    for content in body.get('contents') or []:
+        blocks = []
+        for part in (content or {}).get('parts') or []:
+            resp = part.get('functionResponse') if isinstance(part, dict) \
+                else None
+            if isinstance(resp, dict):
+                blocks.append({'type': 'tool_result',
+                               'tool_use_id': resp.get('id'),
+                               'content': json.dumps(resp.get('response')),
+                               'is_error': 'error' in (
+                                   resp.get('response') or {})})
+        messages.append({'role': content.get('role'), 'content': blocks})
+    return {'tools': tools, 'messages': messages, 'gemini': body}
+
+
+def gemini_reply(blocks: list[dict[str, Any]]) -> dict[str, Any]:
+    parts: list[dict[str, Any]] = []
+    for b in blocks:
+        if b['type'] == 'text':
+            parts.append({'text': b['text']})
+        else:
+            parts.append({'functionCall': {'id': b['id'], 'name': b['name'],
+                                           'args': b['input']}})
+    return {'candidates': [{'content': {'role': 'model', 'parts': parts},
+                            'finishReason': 'STOP', 'index': 0}],
+            'usageMetadata': {'promptTokenCount': 100,
+                              'candidatesTokenCount': 10,
+                              'totalTokenCount': 110},
+            'modelVersion': 'fake'}

@@ -15,6 +15,7 @@ fi
 # Keep in step with tests/agents/clients.py.
 PACKAGES=(
     "@anthropic-ai/claude-code@2.1.337"
+    "@google/gemini-cli@0.61.0"
 )
 if ! command -v npm >/dev/null 2>&1; then
     echo "note: npm not found; the agent CLI tests skip" >&2
