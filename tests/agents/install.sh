@@ -5,14 +5,11 @@
 # Idempotent: a package already installed (its stamp file is there) costs
 # nothing.  Called by ./dev test and .ci/run when npm is on PATH; a
 # failure (no registry) only prints a note: the tests then skip, naming why.
-#   tests/agents/install.sh [--print-root]
+# (.ci/run also installs bubblewrap and socat, for Claude Code's sandbox.)
 set -uo pipefail
 ROOT="${WORKTREE_GUARD_AGENTS:-${XDG_CACHE_HOME:-$HOME/.cache}/worktree-guard/agents}"
-if [ "${1:-}" = "--print-root" ]; then
-    echo "$ROOT"
-    exit 0
-fi
-# Keep in step with tests/agents/clients.py.
+# Keep in step with tests/agents/clients.py (one folder each, so a new pin
+# installs beside the old one).
 PACKAGES=(
     "@anthropic-ai/claude-code@2.1.337"
     "@google/gemini-cli@0.61.0"
@@ -20,13 +17,6 @@ PACKAGES=(
 if ! command -v npm >/dev/null 2>&1; then
     echo "note: npm not found; the agent CLI tests skip" >&2
     exit 0
-fi
-# Claude Code's own sandbox runs Bash under bubblewrap, with socat for its
-# proxy (Linux).
-if [ "$(uname -s)" = Linux ] && { ! command -v bwrap >/dev/null 2>&1 || ! command -v socat >/dev/null 2>&1; } \
-        && command -v apt-get >/dev/null 2>&1; then
-    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bubblewrap socat; } >/dev/null 2>&1 \
-        || echo "note: could not install bubblewrap and socat; the sandboxed agent tests skip" >&2
 fi
 rc=0
 for spec in "${PACKAGES[@]}"; do
