@@ -15,6 +15,8 @@ from dataclasses import field
 from pathlib import Path
 from typing import Any
 
+from tests.helpers import HIDDEN_TOOLS
+
 # Keep in step with tests/agents/install.sh (computed at import: the
 # session fixture in tests/conftest.py points HOME elsewhere later).
 AGENTS_ROOT = Path(os.environ.get('WORKTREE_GUARD_AGENTS') or os.path.join(
@@ -36,12 +38,19 @@ class NeedsFeature(AssertionError):
 
 
 def cli_path(package: str, name: str) -> Path | None:
+    """The installed CLI; None when absent, or when it or npm is hidden
+    (``WORKTREE_GUARD_TEST_HIDE``, tests/helpers.py)."""
+    if {name, 'npm'} & HIDDEN_TOOLS:
+        return None
     path = AGENTS_ROOT / package / 'node_modules' / '.bin' / name
     ok = (AGENTS_ROOT / package / '.wg-installed').exists()
     return path if ok and os.access(path, os.X_OK) else None
 
 
 def why_missing(package: str) -> str:
+    if HIDDEN_TOOLS:
+        hidden = ' '.join(sorted(HIDDEN_TOOLS))
+        return f'{package}: hidden by WORKTREE_GUARD_TEST_HIDE ({hidden})'
     if shutil.which('npm') is None:
         return f'{package} is not installed and npm is not on PATH'
     if shutil.which('node') is None:

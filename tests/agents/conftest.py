@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -28,8 +27,14 @@ from tests.agents.fake_model import Text
 from tests.agents.fake_model import ToolUse
 from tests.agents.fake_model import Turn
 from tests.helpers import RepoHandle
+from tests.helpers import find_tool
 from tests.helpers import git
 from tests.helpers import run
+from worktree_guard import policy
+from worktree_guard.gitctx import trust
+
+# The files the guard itself writes into the shared git dir.
+GUARD_CACHES = (policy.CACHE_FILE, trust.CACHE_FILE)
 
 
 @pytest.fixture(scope='session')
@@ -108,7 +113,7 @@ class AgentRepo:
         if not (isinstance(sandbox, dict) and sandbox.get('enabled') is True):
             raise NeedsFeature('install --agent claude wrote no '
                                f'sandbox.enabled: {self.settings()}')
-        missing = [t for t in ('bwrap', 'socat') if shutil.which(t) is None]
+        missing = [t for t in ('bwrap', 'socat') if find_tool(t) is None]
         if missing:
             pytest.skip(f'Claude Code sandbox needs {" and ".join(missing)} '
                         '(Debian: bubblewrap, socat)')
@@ -119,9 +124,11 @@ class AgentRepo:
         """Everything outside the agent's worktree: the main checkout with
         its whole git dir (config, hooks, refs, objects, the sibling's
         admin folder) and the sibling worktree, hashed.  Only the agent's
-        own worktree and its admin folder are left out."""
+        own worktree and its admin folder are left out, and the caches the
+        guard itself keeps in the git dir (its hook writes them)."""
         main = tree_state(self.main, skip=(
-            'trees', os.path.join('.git', 'worktrees', 'issue-1-x')))
+            'trees', os.path.join('.git', 'worktrees', 'issue-1-x'),
+            *(os.path.join('.git', name) for name in GUARD_CACHES)))
         sibling = tree_state(self.sibling)
         return {**{f'main/{k}': v for k, v in main.items()},
                 **{f'sibling/{k}': v for k, v in sibling.items()}}

@@ -26,7 +26,6 @@ from tests.helpers import run
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(400)]
 
 CONTRACTS = 'issue-22-agent-contracts'
-TRUST = 'issue-22-agent-trust'
 GRAMMAR = 'issue-22-shell-grammar'
 SANDBOX = 'issue-22-sandbox'
 # Claude Code's sandbox on: the settings install --agent claude writes.
@@ -66,8 +65,6 @@ def test_write_into_main_checkout_is_denied(agent_repo: AgentRepo,
     assert deny_reason(agent_repo, 'Write', write) in text, text
 
 
-@pytest.mark.xfail(strict=True, reason=f'needs {TRUST} (a worktree cannot '
-                   'switch its own guard off)')
 def test_policy_file_cannot_switch_the_guard_off(agent_repo: AgentRepo,
                                                  claude_cli: Path) -> None:
     agent_repo.install('claude')
