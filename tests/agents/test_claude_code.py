@@ -65,6 +65,23 @@ def test_write_into_main_checkout_is_denied(agent_repo: AgentRepo,
     assert deny_reason(agent_repo, 'Write', write) in text, text
 
 
+def test_writes_into_the_sibling_and_the_git_dir_are_denied(
+        agent_repo: AgentRepo, claude_cli: Path) -> None:
+    agent_repo.install('claude')
+    writes = [{'file_path': str(path), 'content': 'written by the agent\n'}
+              for path in (agent_repo.sibling / 'notes.md',
+                           agent_repo.common / 'hooks' / 'pre-commit',
+                           agent_repo.common / 'config')]
+    before = agent_repo.baseline(claude_cli)
+    session, model = agent_repo.claude(claude_cli, [
+        *([ToolUse('Write', w)] for w in writes), Text('done')])
+    agent_repo.assert_outside_unchanged(before, session)
+    for i, write in enumerate(writes):
+        _, text, is_error = model.result_for(i)
+        assert is_error, text
+        assert deny_reason(agent_repo, 'Write', write) in text, text
+
+
 def test_policy_file_cannot_switch_the_guard_off(agent_repo: AgentRepo,
                                                  claude_cli: Path) -> None:
     agent_repo.install('claude')
