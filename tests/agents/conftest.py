@@ -31,10 +31,13 @@ from tests.helpers import find_tool
 from tests.helpers import git
 from tests.helpers import run
 from worktree_guard import policy
+from worktree_guard.commands import agent_wrap
 from worktree_guard.gitctx import trust
 
-# The files the guard itself writes into the shared git dir.
-GUARD_CACHES = (policy.CACHE_FILE, trust.CACHE_FILE)
+# The files the guard itself writes into the shared git dir (the hook
+# writes the trusted policy's cache and the sandbox probe's answer).
+GUARD_CACHES = (policy.CACHE_FILE, trust.CACHE_FILE,
+                agent_wrap.ENGINE_FILE, os.path.dirname(agent_wrap.ENGINE_FILE))
 
 
 @pytest.fixture(scope='session')
@@ -128,7 +131,8 @@ class AgentRepo:
         guard itself keeps in the git dir (its hook writes them)."""
         main = tree_state(self.main, skip=(
             'trees', os.path.join('.git', 'worktrees', 'issue-1-x'),
-            *(os.path.join('.git', name) for name in GUARD_CACHES)))
+            *(os.path.normpath(os.path.join('.git', name))
+              for name in GUARD_CACHES)))
         sibling = tree_state(self.sibling)
         return {**{f'main/{k}': v for k, v in main.items()},
                 **{f'sibling/{k}': v for k, v in sibling.items()}}

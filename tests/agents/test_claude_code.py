@@ -3,11 +3,9 @@ against a scripted fake model: the agent hook that ``worktree-guard
 install --agent claude`` writes must keep the agent's writes inside its
 worktree, tell the model why, and let ordinary work through.
 
-Tests for behaviour whose feature branch is not merged yet are marked
-``xfail(strict=True)`` naming the branch; a precondition that only the
-branch provides raises ``NeedsFeature`` (``raises=`` keeps every other
-failure a failure).  Once the branch lands they XPASS, which fails the
-run: remove the marker then.
+Tests for behaviour that a branch not merged yet provides are marked
+``xfail(strict=True)`` naming it; once it lands they XPASS, which fails
+the run: remove the marker then.
 """
 from __future__ import annotations
 
@@ -17,7 +15,6 @@ from pathlib import Path
 
 import pytest
 
-from tests.agents.clients import NeedsFeature
 from tests.agents.conftest import AgentRepo
 from tests.agents.fake_model import Text
 from tests.agents.fake_model import ToolUse
@@ -25,14 +22,8 @@ from tests.helpers import run
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(400)]
 
-CONTRACTS = 'issue-22-agent-contracts'
 GRAMMAR = 'issue-22-shell-grammar'
 SANDBOX = 'issue-22-sandbox'
-# Claude Code's sandbox on: the settings install --agent claude writes.
-NEEDS_SANDBOX_SETTINGS = pytest.mark.xfail(
-    strict=True, raises=NeedsFeature,
-    reason=f'needs {CONTRACTS} (install --agent claude writes sandbox '
-           'settings to .claude/settings.local.json)')
 
 
 def deny_reason(repo: AgentRepo, tool: str, tool_input: dict[str, str]) -> str:
@@ -99,42 +90,39 @@ def test_policy_file_cannot_switch_the_guard_off(agent_repo: AgentRepo,
     assert not policy.exists()
 
 
-# Shell commands that write outside the worktree: (the command, the
-# branch that makes the hook deny it or wrap it in ``worktree-guard
-# sandbox`` when Claude Code's own sandbox is off (None: denied today),
-# the branch it needs beyond the sandbox settings when the sandbox is on).
-BOTH = f'{CONTRACTS} + {SANDBOX}'
+# Shell commands that write outside the worktree: (the command, what the
+# hook still needs to stop it when Claude Code's own sandbox is off (None:
+# it does today), what it still needs with the sandbox on).  With the
+# sandbox off, main's hook wraps a call it lets through in ``worktree-guard
+# sandbox``, a command only issue-22-sandbox adds: until it lands, the
+# wrapped call fails to start.
+WRAP = f'{SANDBOX} (the hook wraps the call in worktree-guard sandbox)'
 BASH_ESCAPES = {
-    'braces': ('{ touch ../../x; }', GRAMMAR, None),
+    'braces': ('{ touch ../../x; }', WRAP, None),
     'if-redirect': ('if true; then echo hi > ../../README.md; fi', None,
                     None),
-    'symlink': ('ln -s ../.. up && touch up/x', BOTH, None),
-    'python': ("python3 -c \"open('{main}/leak', 'w')\"", BOTH, None),
-    'git-config': ('git config core.hooksPath /dev/null', BOTH, None),
+    'symlink': ('ln -s ../.. up && touch up/x', WRAP, None),
+    'python': ("python3 -c \"open('{main}/leak', 'w')\"", WRAP, None),
+    'git-config': ('git config core.hooksPath /dev/null', WRAP, None),
     # Claude Code's sandbox (2.1.337) leaves a linked worktree's shared
     # git dir writable but for config and hooks: this commit lands on
-    # main under it too.
+    # main under it, unless the hook reads the assignments.
     'git-dir-env': ('GIT_DIR={common} GIT_WORK_TREE={main} '
-                    'git commit --allow-empty -m x', GRAMMAR, GRAMMAR),
-    'env-chdir': ('env -C ../.. touch x', GRAMMAR, None),
-    'heredoc-shell': ('bash <<EOF\ntouch {main}/y\nEOF', GRAMMAR, None),
+                    'git commit --allow-empty -m x', WRAP,
+                    f'{GRAMMAR} (GIT_DIR=/GIT_WORK_TREE= before git)'),
+    'env-chdir': ('env -C ../.. touch x', WRAP, None),
+    'heredoc-shell': ('bash <<EOF\ntouch {main}/y\nEOF', WRAP, None),
 }
 
 
 def _bash_cases() -> list[object]:
     cases: list[object] = []
-    for name, (_, branch, also) in BASH_ESCAPES.items():
-        mark = NEEDS_SANDBOX_SETTINGS if also is None else pytest.mark.xfail(
-            strict=True, reason=f'needs {CONTRACTS} (sandbox settings) and '
-                                f'{also}: Claude Code\'s sandbox lets it '
-                                'through')
-        cases.append(pytest.param(name, 'sandbox', id=f'{name}-sandbox',
-                                  marks=mark))
-        marks = [] if branch is None else [pytest.mark.xfail(
-            strict=True, reason=f'needs {branch}: the hook must deny it or '
-                                'wrap it in worktree-guard sandbox')]
-        cases.append(pytest.param(name, 'no-sandbox', marks=marks,
-                                  id=f'{name}-no-sandbox'))
+    for name, (_, off, on) in BASH_ESCAPES.items():
+        for mode, needs in (('sandbox', on), ('no-sandbox', off)):
+            marks = [] if needs is None else [pytest.mark.xfail(
+                strict=True, reason=f'needs {needs}')]
+            cases.append(pytest.param(name, mode, marks=marks,
+                                      id=f'{name}-{mode}'))
     return cases
 
 
@@ -158,10 +146,12 @@ def test_bash_cannot_write_outside(agent_repo: AgentRepo, claude_cli: Path,
         [ToolUse('Bash', {'command': command, 'description': name})],
         Text('done')])
     agent_repo.assert_outside_unchanged(before, session)
-    model.result_for(0)   # the call was made and answered
+    _, text, _ = model.result_for(0)
+    # Stopped by the hook or by a sandbox, not by a wrapper that could
+    # not start.
+    assert 'usage: worktree-guard' not in text, text
 
 
-@NEEDS_SANDBOX_SETTINGS
 def test_bash_cannot_leave_the_sandbox(agent_repo: AgentRepo,
                                        claude_cli: Path) -> None:
     """Claude Code lets the model ask to run a command outside its sandbox
@@ -180,8 +170,13 @@ def test_bash_cannot_leave_the_sandbox(agent_repo: AgentRepo,
 
 
 @pytest.mark.parametrize('mode', [
-    pytest.param('sandbox', marks=NEEDS_SANDBOX_SETTINGS),
-    'no-sandbox'])
+    pytest.param('sandbox', marks=pytest.mark.xfail(
+        strict=True, reason='git add . fails under Claude Code\'s sandbox: '
+        'it puts /dev/null devices on the dotfiles it protects (.bashrc, '
+        '.mcp.json, .claude/agents, ...) in the cwd; nothing excludes them '
+        'yet (no branch)')),
+    pytest.param('no-sandbox', marks=pytest.mark.xfail(
+        strict=True, reason=f'needs {WRAP}'))])
 def test_ordinary_work_goes_through(agent_repo: AgentRepo, claude_cli: Path,
                                     mode: str) -> None:
     """A write and a commit in the worktree work, with the sandbox and
