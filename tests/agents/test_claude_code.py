@@ -95,23 +95,26 @@ def test_policy_file_cannot_switch_the_guard_off(agent_repo: AgentRepo,
 # it does today), what it still needs with the sandbox on).  With the
 # sandbox off, main's hook wraps a call it lets through in ``worktree-guard
 # sandbox``, a command only issue-22-sandbox adds: until it lands, the
-# wrapped call fails to start.
+# wrapped call fails to start.  Checked by merging each branch on top
+# (not committed): the shell grammar alone denies all but ``python``; the
+# sandbox alone confines all of them.
 WRAP = f'{SANDBOX} (the hook wraps the call in worktree-guard sandbox)'
+EITHER = f'{SANDBOX} (the wrap) or {GRAMMAR} (the hook denies it)'
 BASH_ESCAPES = {
-    'braces': ('{ touch ../../x; }', WRAP, None),
+    'braces': ('{ touch ../../x; }', EITHER, None),
     'if-redirect': ('if true; then echo hi > ../../README.md; fi', None,
                     None),
-    'symlink': ('ln -s ../.. up && touch up/x', WRAP, None),
+    'symlink': ('ln -s ../.. up && touch up/x', EITHER, None),
     'python': ("python3 -c \"open('{main}/leak', 'w')\"", WRAP, None),
-    'git-config': ('git config core.hooksPath /dev/null', WRAP, None),
+    'git-config': ('git config core.hooksPath /dev/null', EITHER, None),
     # Claude Code's sandbox (2.1.337) leaves a linked worktree's shared
     # git dir writable but for config and hooks: this commit lands on
     # main under it, unless the hook reads the assignments.
     'git-dir-env': ('GIT_DIR={common} GIT_WORK_TREE={main} '
-                    'git commit --allow-empty -m x', WRAP,
+                    'git commit --allow-empty -m x', EITHER,
                     f'{GRAMMAR} (GIT_DIR=/GIT_WORK_TREE= before git)'),
-    'env-chdir': ('env -C ../.. touch x', WRAP, None),
-    'heredoc-shell': ('bash <<EOF\ntouch {main}/y\nEOF', WRAP, None),
+    'env-chdir': ('env -C ../.. touch x', EITHER, None),
+    'heredoc-shell': ('bash <<EOF\ntouch {main}/y\nEOF', EITHER, None),
 }
 
 
