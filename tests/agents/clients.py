@@ -24,6 +24,7 @@ AGENTS_ROOT = Path(os.environ.get('WORKTREE_GUARD_AGENTS') or os.path.join(
     'worktree-guard', 'agents'))
 CLAUDE_PACKAGE = '@anthropic-ai/claude-code@2.1.337'
 GEMINI_PACKAGE = '@google/gemini-cli@0.61.0'
+CODEX_PACKAGE = '@openai/codex@0.171.0'
 INSTALL = Path(__file__).resolve().parent / 'install.sh'
 
 # What a hung CLI gets before its process group is killed (pytest-timeout
@@ -123,16 +124,20 @@ class Session:
 
     @property
     def result(self) -> dict[str, Any] | None:
+        """The session's last event that ends it (``result``; Codex:
+        ``turn.completed``)."""
         return next((e for e in reversed(self.events)
-                     if e.get('type') == 'result'), None)
+                     if e.get('type') in ('result', 'turn.completed')),
+                    None)
 
 
 def clean_env(home: Path, extra: dict[str, str]) -> dict[str, str]:
     """The test environment without the developer's Anthropic, Claude,
-    Gemini or Google settings, with its own ``HOME``."""
+    Gemini, Google, Codex or OpenAI settings, with its own ``HOME``."""
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(('ANTHROPIC_', 'CLAUDE_', 'CLAUDECODE',
-                                'GEMINI_', 'GOOGLE_'))}
+                                'GEMINI_', 'GOOGLE_', 'CODEX_',
+                                'OPENAI_'))}
     env.update({'HOME': str(home), 'XDG_CONFIG_HOME': str(home / '.config'),
                 'XDG_CACHE_HOME': str(home / '.cache'),
                 'XDG_DATA_HOME': str(home / '.local' / 'share'),

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import sys
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -13,6 +15,7 @@ from typing import Any
 import pytest
 
 from tests.agents.clients import CLAUDE_PACKAGE
+from tests.agents.clients import CODEX_PACKAGE
 from tests.agents.clients import GEMINI_PACKAGE
 from tests.agents.clients import NeedsFeature
 from tests.agents.clients import Session
@@ -26,6 +29,7 @@ from tests.agents.fake_model import FakeModel
 from tests.agents.fake_model import Text
 from tests.agents.fake_model import ToolUse
 from tests.agents.fake_model import Turn
+from tests.helpers import CACHE_ROOT
 from tests.helpers import RepoHandle
 from tests.helpers import find_tool
 from tests.helpers import git
@@ -53,6 +57,14 @@ def gemini_cli() -> Path:
     path = cli_path(GEMINI_PACKAGE, 'gemini')
     if path is None:
         pytest.skip(why_missing(GEMINI_PACKAGE))
+    return path
+
+
+@pytest.fixture(scope='session')
+def codex_cli() -> Path:
+    path = cli_path(CODEX_PACKAGE, 'codex')
+    if path is None:
+        pytest.skip(why_missing(CODEX_PACKAGE))
     return path
 
 
@@ -214,6 +226,38 @@ class AgentRepo:
                                 f'{session!r}')
         return session, model
 
+    def codex(self, cli: Path, script: list[Turn],
+              prompt: str = 'do the task') -> tuple[Session, FakeModel]:
+        """One headless Codex session (``codex exec``) in the worktree, the
+        fake model answering with ``script`` through a custom provider.
+        The worktree is trusted in the user config (Codex reads a
+        project's ``.codex/`` only then), and ``--dangerously-bypass-hook-
+        trust`` runs project hooks nobody has reviewed in a TUI."""
+        codex_home = self.home / '.codex'
+        codex_home.mkdir(exist_ok=True)
+        with FakeModel(script) as model:
+            (codex_home / 'config.toml').write_text(
+                'model = "gpt-5-codex"\n'
+                'model_provider = "fake"\n'
+                '[model_providers.fake]\n'
+                'name = "fake"\n'
+                f'base_url = "{model.url}/v1"\n'
+                'wire_api = "responses"\n'
+                'env_key = "FAKE_MODEL_KEY"\n'
+                f'[projects.{json.dumps(str(self.wt))}]\n'
+                'trust_level = "trusted"\n')
+            env = clean_env(self.home, {'CODEX_HOME': str(codex_home),
+                                        'FAKE_MODEL_KEY': 'test'})
+            session = run_session(
+                [str(cli), 'exec', '--json',
+                 '--dangerously-bypass-hook-trust', prompt],
+                cwd=self.wt, env=env)
+        assert session.result is not None, f'no result event: {session!r}'
+        assert model.finished, (f'the CLI stopped before the script ended '
+                                f'({len(model.requests)} requests): '
+                                f'{session!r}')
+        return session, model
+
     def branch_log(self, branch: str) -> list[str]:
         return git('log', '--format=%s', branch, cwd=self.main).splitlines()
 
@@ -223,3 +267,20 @@ def agent_repo(plain_repo: RepoHandle, tmp_path: Path) -> Iterator[AgentRepo]:
     home = tmp_path / 'agent-home'
     home.mkdir()
     yield AgentRepo(plain_repo, home)
+
+
+@pytest.fixture
+def agent_repo_outside_tmp(plain_repo: RepoHandle) -> Iterator[AgentRepo]:
+    """``agent_repo``, but the repository and the agent's home live
+    outside ``/tmp``: Codex's workspace-write sandbox lets every command
+    write the temp folders, and it refuses a ``CODEX_HOME`` under ``/tmp``
+    (its sandbox helper is not put there)."""
+    (CACHE_ROOT / 'agents').mkdir(parents=True, exist_ok=True)
+    base = Path(tempfile.mkdtemp(dir=CACHE_ROOT / 'agents', prefix='repo-'))
+    try:
+        shutil.copytree(plain_repo.path, base / 'repo', symlinks=True)
+        (base / 'home').mkdir()
+        yield AgentRepo(RepoHandle(base / 'repo', plain_repo.remote),
+                        base / 'home')
+    finally:
+        shutil.rmtree(base, ignore_errors=True)

@@ -97,6 +97,10 @@ class FakeModel:
                     else:
                         self._json(reply)
                     return
+                if path.endswith('/responses'):
+                    blocks = model.answer(responses_request(body))
+                    self._sse(responses_events(blocks), named=True)
+                    return
                 if path.endswith('/v1/messages/count_tokens'):
                     self._json({'input_tokens': 100})
                     return
@@ -313,3 +317,53 @@ def gemini_reply(blocks: list[dict[str, Any]]) -> dict[str, Any]:
                               'candidatesTokenCount': 10,
                               'totalTokenCount': 110},
             'modelVersion': 'fake'}
+
+
+# -- the OpenAI Responses API, for the Codex CLI ---------------------------------
+
+def responses_request(body: dict[str, Any]) -> dict[str, Any]:
+    """A Responses API request in the shape ``answer`` reads: its
+    ``*_call_output`` input items become ``tool_result`` blocks."""
+    blocks = []
+    for item in body.get('input') or []:
+        if isinstance(item, dict) and str(item.get('type', '')).endswith(
+                'call_output'):
+            out = item.get('output')
+            blocks.append({'type': 'tool_result',
+                           'tool_use_id': item.get('call_id'),
+                           'content': out if isinstance(out, str)
+                           else json.dumps(out)})
+    return {'tools': body.get('tools') or [],
+            'messages': [{'role': 'user', 'content': blocks}],
+            'responses': body}
+
+
+def responses_events(blocks: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One streamed response: each tool call as a ``function_call`` item
+    (a ``custom_tool_call`` when its input is ``{"input": <text>}``, the
+    form of a freeform tool such as ``apply_patch``), text as a message."""
+    rid = f'resp_wg_{next(_ids)}'
+    events: list[dict[str, Any]] = [
+        {'type': 'response.created', 'response': {'id': rid}}]
+    for i, b in enumerate(blocks):
+        if b['type'] == 'text':
+            item: dict[str, Any] = {
+                'type': 'message', 'role': 'assistant', 'id': f'msg_{i}',
+                'content': [{'type': 'output_text', 'text': b['text']}]}
+        elif set(b['input']) == {'input'}:
+            item = {'type': 'custom_tool_call', 'id': f'ctc_{i}',
+                    'call_id': b['id'], 'name': b['name'],
+                    'input': b['input']['input']}
+        else:
+            item = {'type': 'function_call', 'id': f'fc_{i}',
+                    'call_id': b['id'], 'name': b['name'],
+                    'arguments': json.dumps(b['input'])}
+        events.append({'type': 'response.output_item.done',
+                       'output_index': i, 'item': item})
+    events.append({'type': 'response.completed', 'response': {
+        'id': rid, 'usage': {'input_tokens': 100, 'output_tokens': 10,
+                             'total_tokens': 110,
+                             'input_tokens_details': {'cached_tokens': 0},
+                             'output_tokens_details': {
+                                 'reasoning_tokens': 0}}}})
+    return events

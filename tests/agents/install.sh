@@ -13,6 +13,7 @@ ROOT="${WORKTREE_GUARD_AGENTS:-${XDG_CACHE_HOME:-$HOME/.cache}/worktree-guard/ag
 PACKAGES=(
     "@anthropic-ai/claude-code@2.1.337"
     "@google/gemini-cli@0.61.0"
+    "@openai/codex@0.171.0"
 )
 if ! command -v npm >/dev/null 2>&1; then
     echo "note: npm not found; the agent CLI tests skip" >&2
