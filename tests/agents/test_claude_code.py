@@ -3,9 +3,8 @@ against a scripted fake model: the agent hook that ``worktree-guard
 install --agent claude`` writes must keep the agent's writes inside its
 worktree, tell the model why, and let ordinary work through.
 
-Tests for behaviour that a branch not merged yet provides are marked
-``xfail(strict=True)`` naming it; once it lands they XPASS, which fails
-the run: remove the marker then.
+A test for behaviour nothing provides yet is a strict xfail naming why:
+once it passes it XPASSes, which fails the run: remove the marker then.
 """
 from __future__ import annotations
 
@@ -21,10 +20,6 @@ from tests.agents.fake_model import ToolUse
 from tests.helpers import run
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(400)]
-
-GRAMMAR = 'issue-22-shell-grammar'
-SANDBOX = 'issue-22-sandbox'
-
 
 def deny_reason(repo: AgentRepo, tool: str, tool_input: dict[str, str]) -> str:
     """The reason the hook gives for this call, asked directly (the
@@ -90,43 +85,22 @@ def test_policy_file_cannot_switch_the_guard_off(agent_repo: AgentRepo,
     assert not policy.exists()
 
 
-# Shell commands that write outside the worktree: (the command, what the
-# hook still needs to stop it when Claude Code's own sandbox is off (None:
-# it does today), what it still needs with the sandbox on).  With the
-# sandbox off, main's hook wraps a call it lets through in ``worktree-guard
-# sandbox``, a command only issue-22-sandbox adds: until it lands, the
-# wrapped call fails to start.  Checked by merging each branch on top
-# (not committed): the shell grammar alone denies all but ``python``; the
-# sandbox alone confines all of them.
-WRAP = f'{SANDBOX} (the hook wraps the call in worktree-guard sandbox)'
-EITHER = f'{SANDBOX} (the wrap) or {GRAMMAR} (the hook denies it)'
+# Shell commands that write outside the worktree.  With Claude Code's own
+# sandbox off, the hook denies them or wraps them in ``worktree-guard
+# sandbox``; with it on, the hook still has to read ``git-dir-env``:
+# Claude Code's sandbox (2.1.337) leaves a linked worktree's shared git dir
+# writable but for config and hooks, so that commit would land on main.
 BASH_ESCAPES = {
-    'braces': ('{ touch ../../x; }', EITHER, None),
-    'if-redirect': ('if true; then echo hi > ../../README.md; fi', None,
-                    None),
-    'symlink': ('ln -s ../.. up && touch up/x', EITHER, None),
-    'python': ("python3 -c \"open('{main}/leak', 'w')\"", WRAP, None),
-    'git-config': ('git config core.hooksPath /dev/null', EITHER, None),
-    # Claude Code's sandbox (2.1.337) leaves a linked worktree's shared
-    # git dir writable but for config and hooks: this commit lands on
-    # main under it, unless the hook reads the assignments.
+    'braces': '{ touch ../../x; }',
+    'if-redirect': 'if true; then echo hi > ../../README.md; fi',
+    'symlink': 'ln -s ../.. up && touch up/x',
+    'python': "python3 -c \"open('{main}/leak', 'w')\"",
+    'git-config': 'git config core.hooksPath /dev/null',
     'git-dir-env': ('GIT_DIR={common} GIT_WORK_TREE={main} '
-                    'git commit --allow-empty -m x', EITHER,
-                    f'{GRAMMAR} (GIT_DIR=/GIT_WORK_TREE= before git)'),
-    'env-chdir': ('env -C ../.. touch x', EITHER, None),
-    'heredoc-shell': ('bash <<EOF\ntouch {main}/y\nEOF', EITHER, None),
+                    'git commit --allow-empty -m x'),
+    'env-chdir': 'env -C ../.. touch x',
+    'heredoc-shell': 'bash <<EOF\ntouch {main}/y\nEOF',
 }
-
-
-def _bash_cases() -> list[object]:
-    cases: list[object] = []
-    for name, (_, off, on) in BASH_ESCAPES.items():
-        for mode, needs in (('sandbox', on), ('no-sandbox', off)):
-            marks = [] if needs is None else [pytest.mark.xfail(
-                strict=True, reason=f'needs {needs}')]
-            cases.append(pytest.param(name, mode, marks=marks,
-                                      id=f'{name}-{mode}'))
-    return cases
 
 
 def _settings(repo: AgentRepo, mode: str) -> None:
@@ -137,11 +111,12 @@ def _settings(repo: AgentRepo, mode: str) -> None:
         repo.disable_claude_sandbox()
 
 
-@pytest.mark.parametrize(('name', 'mode'), _bash_cases())
+@pytest.mark.parametrize('mode', ['sandbox', 'no-sandbox'])
+@pytest.mark.parametrize('name', list(BASH_ESCAPES))
 def test_bash_cannot_write_outside(agent_repo: AgentRepo, claude_cli: Path,
                                    name: str, mode: str) -> None:
     _settings(agent_repo, mode)
-    command = BASH_ESCAPES[name][0].replace(
+    command = BASH_ESCAPES[name].replace(
         '{main}', str(agent_repo.main)).replace(
         '{common}', str(agent_repo.common))
     before = agent_repo.baseline(claude_cli)
@@ -178,8 +153,7 @@ def test_bash_cannot_leave_the_sandbox(agent_repo: AgentRepo,
         'it puts /dev/null devices on the dotfiles it protects (.bashrc, '
         '.mcp.json, .claude/agents, ...) in the cwd; nothing excludes them '
         'yet (no branch)')),
-    pytest.param('no-sandbox', marks=pytest.mark.xfail(
-        strict=True, reason=f'needs {WRAP}'))])
+    'no-sandbox'])
 def test_ordinary_work_goes_through(agent_repo: AgentRepo, claude_cli: Path,
                                     mode: str) -> None:
     """A write and a commit in the worktree work, with the sandbox and
