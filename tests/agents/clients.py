@@ -33,9 +33,9 @@ SESSION_LIMIT = 240
 
 
 class NeedsFeature(AssertionError):
-    """A precondition of the target behaviour that a feature branch not
-    merged yet provides (the tests mark these xfail with ``raises``, so
-    any other failure still fails)."""
+    """A precondition of the behaviour under test is missing (say, the
+    settings ``install --agent claude`` writes do not turn Claude Code's
+    sandbox on): the test fails saying so, before any session runs."""
 
 
 def cli_path(package: str, name: str) -> Path | None:
