@@ -1,6 +1,8 @@
 """The coding-agent hook (issue 14): its cost per tool call against the
 interpreter's own start-up, ``python -I -S -c pass``, in the same run.
-Target: <= 1.5x.
+Targets (issue 22): <= 1.5x for the file tools, <= 3x for a shell
+command (it may read the command with the grammar and wrap it in the OS
+sandbox).
 
 The repo has ``trees/issue-1-a`` and ``trees/issue-2-b``; the hook is put
 in place by ``worktree-guard install --agent claude`` in issue-1-a, and fed
@@ -25,6 +27,7 @@ from common import measure
 from common import run as sh
 
 TARGET = 1.5
+TARGET_BASH = 3.0
 
 
 def run(opts: Options) -> list[Row]:
@@ -80,7 +83,7 @@ def run(opts: Options) -> list[Row]:
         Row('agent', 'agent hook, Write into the main checkout (denied)',
             m['write'], base_label, m['pyIS'], TARGET),
         Row('agent', 'agent hook, Bash cd && ls | grep > f && git status',
-            m['bash'], base_label, m['pyIS'], TARGET),
+            m['bash'], base_label, m['pyIS'], TARGET_BASH),
         Row('agent', 'agent hook, Edit, the settings command via sh -c',
             m['edit-sh'], 'sh -c "exec python -I -S -c pass"', m['sh'],
             TARGET),

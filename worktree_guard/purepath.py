@@ -51,3 +51,12 @@ def normpath(path: str) -> str:
         elif parts:
             parts.pop()
     return '/' * initial + '/'.join(parts) or '.'
+
+
+def norm(path: str) -> str:
+    """``normpath`` that also folds a leading ``//`` (the path engine's
+    one spelling of an absolute path)."""
+    n = normpath(path)
+    if n.startswith('//'):
+        n = '/' + n.lstrip('/')
+    return n

@@ -15,7 +15,6 @@ The agent hook imports this module before every tool call: no ``os``
 ``TYPE_CHECKING`` types are quoted).
 """
 from worktree_guard import purepath
-from worktree_guard.pathengine import text
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # pragma: no cover (typing only)
@@ -95,7 +94,7 @@ class Places:
         self.wroot = ctx.wroot
         self.current = next((c for c in ctx.checkouts
                              if c.kind == 'current'), None)
-        self.forms = sorted(((text.norm(f), c)
+        self.forms = sorted(((purepath.norm(f), c)
                              for c in ctx.checkouts for f in c.forms),
                             key=lambda fc: -len(fc[0]))
         self.names = sorted((c.name for c in ctx.checkouts if c.name),
@@ -107,7 +106,7 @@ class Places:
                 from worktree_guard.policy import compile_regex
                 self.allow_regex.append(compile_regex(entry[3:]))
             else:
-                self.allow_literal.append(text.norm(entry))
+                self.allow_literal.append(purepath.norm(entry))
         # The root-relative folders a relative path resolves from (None:
         # the file's own folder).
         self.bases = {'file': None, 'root': ('',),
@@ -115,7 +114,7 @@ class Places:
         self.nested = self._nested_worktrees()
 
     def allowed(self, token: str) -> bool:
-        n = text.norm(token) if token else token
+        n = purepath.norm(token) if token else token
         for lit in self.allow_literal:
             if n == lit or n.startswith(lit.rstrip('/') + '/'):
                 return True
@@ -161,6 +160,7 @@ class Places:
         """Where ``path`` (as typed in a shell or a tool call) lands when
         seen from the absolute folder ``cwd``.  No I/O: symlinks on disk
         are not followed, committed ones (``Context.symlinks``) are."""
+        from worktree_guard.pathengine import text
         p = text.decode(path.strip())
         if p.startswith('file://'):
             p = p[7:]
@@ -170,13 +170,13 @@ class Places:
             p = self.ctx.home + p[1:]
         if p.startswith(('$', '~', '%')):
             return Place('unknown')
-        target = text.norm(purepath.join(cwd, p))
+        target = purepath.norm(purepath.join(cwd, p))
         root = self.ctx.root
         if root is not None and self.ctx.symlinks:
-            rootn = text.norm(root)
+            rootn = purepath.norm(root)
             if target.startswith(rootn + '/'):
                 rel = self.follow(target[len(rootn) + 1:])
-                target = text.norm(purepath.join(rootn, rel))
+                target = purepath.norm(purepath.join(rootn, rel))
         return self.place(target)
 
     def place(self, target: str) -> Place:
@@ -187,7 +187,7 @@ class Places:
         hit = self.checkout_of(target)
         git_dir = self.ctx.git_dir
         if git_dir is not None:
-            g = text.norm(git_dir)
+            g = purepath.norm(git_dir)
             if target == g or target.startswith(g + '/'):
                 # The checkout's root is as long as the target without
                 # its path inside it.
@@ -208,6 +208,7 @@ class Places:
                     return Place('sibling', target, rel, co)
                 return Place('main', target, rel, co)
             return Place('sibling', target, rel, co)
+        from worktree_guard.pathengine import text
         user = text.home_user(target)
         if user is not None:
             return Place('home', target)
@@ -236,7 +237,7 @@ class Places:
                 hops += 1
                 stack.pop()
                 if target.startswith('/'):
-                    return text.norm('/'.join([target, *parts[i:]]))
+                    return purepath.norm('/'.join([target, *parts[i:]]))
                 parts = [q for q in target.split('/')
                          if q not in ('', '.')] + parts[i:]
                 i = 0

@@ -58,13 +58,9 @@ def decode(token: str, doc: bool = False) -> str:
     return token
 
 
-def norm(path: str) -> str:
-    """``posixpath.normpath`` (``lightpath``'s: no ``os`` on the agent
-    hook's path) that also folds a leading ``//``."""
-    n = purepath.normpath(path)
-    if n.startswith('//'):
-        n = '/' + n.lstrip('/')
-    return n
+# ``normpath`` that also folds a leading ``//`` (``purepath``'s, shared
+# with ``places``, which the agent hook loads without this module).
+norm = purepath.norm
 
 
 def escapes(norm_path: str) -> bool:
