@@ -170,16 +170,21 @@ class BranchFacts(Record):
     At commit: the branch being committed on (none on a detached HEAD, then
     ``detached``), and ``committing`` false under ``--all-files``, where
     nothing is being committed.  At push: every pushed branch, deletions
-    included, with ``fast_forward`` filled in for protected ones.
+    included, with ``fast_forward`` filled in for protected ones, and
+    ``merges``: per pushed protected ref that fast-forwards, the merge
+    commits it brings (at most ``MERGES_SHOWN``; only when
+    ``server.allow-merges`` is false).
     """
 
-    __slots__ = ('targets', 'detached', 'committing')
+    __slots__ = ('targets', 'detached', 'committing', 'merges')
 
     def __init__(self, targets: list[BranchTarget] | None = None,
-                 detached: bool = False, committing: bool = True) -> None:
+                 detached: bool = False, committing: bool = True,
+                 merges: dict[str, list[str]] | None = None) -> None:
         self.targets = targets if targets is not None else []
         self.detached = detached
         self.committing = committing
+        self.merges = merges or {}
 
 
 class LayoutFacts(Record):

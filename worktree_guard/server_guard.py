@@ -42,7 +42,8 @@ OPEN_NAMESPACES = ('refs/heads/', 'refs/tags/')
 class TrustedPolicy(Record):
     """The policy a push is judged by, and where it came from."""
 
-    __slots__ = ('policy', 'ref', 'source', 'first_push', 'pusher')
+    __slots__ = ('policy', 'ref', 'source', 'first_push', 'pusher',
+                 'chain')
 
     def __init__(self, policy: Policy, ref: str | None, source: str,
                  first_push: bool = False) -> None:
@@ -51,6 +52,14 @@ class TrustedPolicy(Record):
         self.source = source  # for messages
         self.first_push = first_push  # an empty repository's first push
         self.pusher: str | None = None
+        # Every ref read to find the policy (HEAD's branch or --policy-ref,
+        # then the branch its base.branch names), with the policy each
+        # holds now: a push to any of them is a policy change.
+        self.chain: dict[str, Policy] = {} if ref is None else {ref: policy}
+
+    def is_admin(self) -> bool:
+        return self.pusher is not None and \
+            self.pusher in self.policy['server']['policy-admins']
 
 
 def pusher(environ: Mapping[str, str]) -> str | None:
@@ -108,7 +117,11 @@ def load(repo: Repo, policy_ref: str | None,
         commit = repo.ref_oid(ref)
         if commit is None:
             return _missing(repo, ref, f'base.branch in {trusted.source}')
+        first = trusted
         trusted = _read(repo, ref, commit)
+        # The branch that names the policy branch is a policy ref too: a
+        # push there can move where the policy comes from.
+        trusted.chain = {**first.chain, **trusted.chain}
     return trusted
 
 
@@ -224,28 +237,46 @@ def _from_blob(repo: Repo, display: str, oid: str,
 
 def policy_change(repo: Repo, trusted: TrustedPolicy,
                   u: RefUpdate) -> list[Violation]:
-    """A push that updates the policy ref: the new policy must be valid
-    (else every later push, its fix included, would be refused), and may
-    not loosen the old one unless the pusher is a policy admin."""
+    """A push that updates a policy ref (``trusted.chain``): the new policy
+    must be a regular file that parses (else every later push, its fix
+    included, would be refused, or a client would read another file), and
+    may not loosen the one the ref holds now, nor change a key only
+    admins may change (``policy.diff``), unless the pusher is a policy
+    admin."""
     from worktree_guard import policy as policy_mod
     from worktree_guard.gitctx import receive
-    blob = receive.read_blob(repo, u.local_oid, policy_mod.POLICY_FILE)
+    from worktree_guard.rules import server_policy
     name = policy_mod.POLICY_FILE
     try:
+        blob = receive.read_policy_blob(repo, u.local_oid, name)
         new = policy_mod.default_policy() if blob is None else \
-            policy_mod.parse(blob[1], name)
+            policy_mod.parse(blob, name)
     except PolicyError as e:
-        from worktree_guard.rules import server_policy
         return [server_policy.invalid_policy(u.remote_ref, name, e.message,
                                              e.hint)]
     if trusted.first_push:
         return []
     from worktree_guard.policy.diff import loosenings
-    from worktree_guard.rules import server_policy
-    loose = loosenings(trusted.policy, new)
+    old = trusted.chain.get(u.remote_ref, trusted.policy)
+    loose = loosenings(old, new)
     if not loose:
         return []
-    who = trusted.pusher
-    admin = who is not None and who in trusted.policy['server'][
-        'policy-admins']
-    return [server_policy.loosened(u.remote_ref, name, loose, who, admin)]
+    return [server_policy.loosened(u.remote_ref, name, loose,
+                                   trusted.pusher, trusted.is_admin())]
+
+
+def policy_ref_moves(repo: Repo, trusted: TrustedPolicy,
+                     u: RefUpdate) -> list[Violation]:
+    """A policy ref is protected whatever ``branches.protected`` says: no
+    deletion (every later push would be refused) and no force push
+    (which would rewrite the policy's history); an admin does either on
+    the server.  The first push into an empty repository creates it."""
+    from worktree_guard.rules import server_policy
+    if u.remote_ref not in trusted.chain or trusted.first_push:
+        return []
+    if u.is_delete:
+        return [server_policy.policy_ref_moved(u.remote_ref, 'deleted')]
+    if not repo.is_ancestor(u.remote_oid, u.local_oid):
+        return [server_policy.policy_ref_moved(u.remote_ref,
+                                               'force-pushed')]
+    return []

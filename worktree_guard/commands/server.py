@@ -18,9 +18,13 @@ any other ref is refused.
 Trust (``server_guard``): the policy is read from the server's copy of the
 policy ref (``base.branch``, else ``--policy-ref``, else the branch HEAD
 names), never from the pushed commits; ``--policy`` names a file on the
-server.  A push that updates the policy branch must carry a valid policy
-that loosens nothing, unless the pusher is in ``server.policy-admins``; a
-policy ref outside ``refs/heads/`` can only be changed on the server.
+server.  A push that updates a policy branch (any branch read to find the
+policy: HEAD's or ``--policy-ref``, and the one its ``base.branch``
+names) must carry a valid, regular policy file that loosens nothing and
+changes no admin-only key, unless the pusher is in
+``server.policy-admins``; a policy branch is never deleted nor
+force-pushed by a push; a policy ref outside ``refs/heads/`` can only be
+changed on the server.
 
 Exit codes: 0 accept, 1 refused, 2 broken environment or server policy (git
 refuses the push on any non-zero exit).  Messages go to stderr, which git
@@ -296,8 +300,10 @@ def judge_refs(repo: Repo, trusted: TrustedPolicy,
     for i, result in zip(judged, results, strict=True):
         u = updates[i]
         found = list(result.violations)
-        if u.remote_ref == trusted.ref and u.is_branch and not u.is_delete:
+        if u.remote_ref in trusted.chain and u.is_branch \
+                and not u.is_delete:
             found += server_guard.policy_change(repo, trusted, u)
+        found += server_guard.policy_ref_moves(repo, trusted, u)
         verdicts[i] = (found, result.notes)
     return verdicts
 
@@ -310,7 +316,7 @@ def _job(repo: Repo, trusted: TrustedPolicy, u: RefUpdate, skips: set[str],
     from worktree_guard import server_guard
     from worktree_guard.model import StageInput
     from worktree_guard.rules import PUSH_RULES
-    if u.remote_ref == trusted.ref and not u.is_branch:
+    if u.remote_ref in trusted.chain and not u.is_branch:
         from worktree_guard.rules import server_policy
         return [server_policy.policy_ref_written(u.remote_ref)]
     refused = server_guard.namespace_violation(u, trusted.policy)

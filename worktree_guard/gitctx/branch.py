@@ -12,15 +12,31 @@ if TYPE_CHECKING:  # pragma: no cover (typing only)
     from worktree_guard.policy import Policy
 
 
+MERGES_SHOWN = 5   # merge commits named per refused ref
+
+
 def branch_facts(repo: Repo, policy: Policy, inp: StageInput) -> BranchFacts:
     if inp.stage == 'commit':
         return _commit(repo, policy, committing=not inp.all_files)
     targets = [BranchTarget(u.branch, 'push', u.is_new, u, remote=inp.remote)
                for u in inp.updates if u.is_branch]
-    repo.fill_fast_forward([
-        t.update for t in targets
-        if t.update and policy.matches('branches', 'protected', t.name)])
-    return BranchFacts(targets)
+    protected = [t.update for t in targets
+                 if t.update and policy.matches('branches', 'protected',
+                                                t.name)]
+    repo.fill_fast_forward(protected)
+    merges: dict[str, list[str]] = {}
+    if not policy['server']['allow-merges']:
+        # A protected branch keeps a linear history: the merge commits a
+        # fast-forward brings (one rev-list per protected ref pushed).
+        for u in protected:
+            if u.fast_forward:
+                out = repo.git('rev-list', '--merges',
+                               f'--max-count={MERGES_SHOWN}',
+                               f'{u.remote_oid}..{u.local_oid}',
+                               '--').stdout.decode('ascii', 'replace')
+                if out.split():
+                    merges[u.remote_ref] = out.split()
+    return BranchFacts(targets, merges=merges)
 
 
 def _commit(repo: Repo, policy: Policy, committing: bool) -> BranchFacts:

@@ -9,7 +9,7 @@ if TYPE_CHECKING:  # pragma: no cover (typing only)
 
 # Part of the policy cache key: a cache written for other defaults
 # or another schema is never read.
-DIGEST = '6786f154cf2f8ca6'
+DIGEST = 'acd42202a1d7136e'
 
 DEFAULTS: 'dict[str, dict[str, Any]]' = {
     'base': {
@@ -63,6 +63,7 @@ DEFAULTS: 'dict[str, dict[str, Any]]' = {
         'allow-skip': [],
         'allowed-refs': [],
         'policy-admins': [],
+        'allow-merges': False,
     },
     'land': {
         'test': None,
@@ -75,6 +76,7 @@ DEFAULTS: 'dict[str, dict[str, Any]]' = {
         'protected-branch/commit': 'error',
         'protected-branch/delete': 'error',
         'protected-branch/force-push': 'error',
+        'protected-branch/merge': 'error',
         'worktree-layout': 'error',
         'worktree-layout/location': 'error',
         'worktree-layout/not-ignored': 'error',

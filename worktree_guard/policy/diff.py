@@ -7,10 +7,12 @@ anything unless the pusher is in ``server.policy-admins``; CI prints the
 same list as a note on a pull request that changes the policy.
 
 Loosening means: a weaker severity (``error`` -> ``warn`` -> ``off``) of a
-rule or kind; a widened list of exemptions, allowances or exclusions; a
-narrowed list of what is protected or checked; a larger limit; a check
-switched off; and any change of what the policy is anchored to (the base,
-the branch pattern, the worktree root).  Tightening is never reported.
+rule or kind; a widened list of allowances or exclusions; a larger limit;
+a check switched off; and any change at all of a key only
+``server.policy-admins`` may change (``ADMIN``: what the policy is
+anchored to, where the baseline comes from, what ``wt`` runs, what is
+exempt or protected, the agent rules).  A tightening of a compared key is
+never reported.
 """
 from __future__ import annotations
 
@@ -23,22 +25,52 @@ if TYPE_CHECKING:  # pragma: no cover (typing only)
 
 _RANK = {'off': 0, 'warn': 1, 'error': 2}
 
-# (section, key, how a change loosens).  ``widen``: a new item; ``shrink``:
-# an item gone; ``include``: paths.include, where [] means everything;
-# ``more``: a larger number, size or duration; ``off``: true -> false;
-# ``on``: false -> true; ``order``: later in the listed order is looser;
-# ``change``: any change.
-CHECKS: tuple[tuple[str, str, str], ...] = (
-    ('base', 'remote', 'change'),
-    ('base', 'branch', 'change'),
-    ('branches', 'pattern', 'change'),
-    ('branches', 'exempt', 'widen'),
-    ('branches', 'protected', 'shrink'),
+# Every key of the schema is in exactly one class (issue 23: one trust
+# model; tests/unit/test_policy_diff.py walks the schema and fails for a
+# key that is in none):
+#
+# * ``ADMIN``: any change needs ``server.policy-admins``: the key moves
+#   where the policy or the baseline comes from (``base.*``,
+#   ``paths.baseline``), makes ``wt`` run commands or copy files
+#   (``worktrees.*``, ``land.*``), decides what is exempt or protected,
+#   or judges agents;
+# * ``COMPARE``: (section, key, how a change loosens), compared, so a
+#   tightening passes: ``widen``: a new item; ``shrink``: an item gone;
+#   ``include``: paths.include, where [] means everything; ``more``: a
+#   larger number, size or duration; ``less``: a smaller one; ``off``:
+#   true -> false; ``on``: false -> true; ``order``: later in the listed
+#   order is looser; ``change``: any change;
+# * ``FREE``: no change loosens a check.
+#
+# ``rules.*`` are severities, compared.  A key in no class (a new key
+# nobody classified) counts as ``ADMIN``: it fails closed.
+ADMIN: tuple[tuple[str, str], ...] = (
+    ('base', 'remote'),
+    ('base', 'branch'),
+    ('branches', 'pattern'),
+    ('branches', 'exempt'),
+    ('branches', 'protected'),
+    ('worktrees', 'root'),
+    ('worktrees', 'layout'),
+    ('worktrees', 'bootstrap'),
+    ('worktrees', 'include'),
+    ('worktrees', 'setup'),
+    ('worktrees', 'teardown'),
+    ('worktrees', 'setup-timeout'),
+    ('worktrees', 'freeze-main-checkout'),
+    ('paths', 'baseline'),
+    ('sync', 'exempt'),
+    ('agents', 'write-outside'),
+    ('agents', 'read-outside'),
+    ('agents', 'bash'),
+    ('agents', 'allow-paths'),
+    ('land', 'test'),
+    ('land', 'test-timeout'),
+)
+COMPARE: tuple[tuple[str, str, str], ...] = (
     ('branches', 'check', 'order:all,new'),
     ('branches', 'allow-detached', 'on'),
     ('branches', 'slug-max-length', 'more'),
-    ('worktrees', 'root', 'change'),
-    ('worktrees', 'layout', 'change'),
     ('paths', 'scope', 'order:all,added'),
     ('paths', 'resolve-from', 'change'),
     ('paths', 'include', 'include'),
@@ -46,15 +78,36 @@ CHECKS: tuple[tuple[str, str, str], ...] = (
     ('paths', 'allow', 'widen'),
     ('paths', 'max-file-size', 'more:size'),
     ('sync', 'fetch', 'off'),
+    ('sync', 'fetch-timeout', 'less'),
     ('sync', 'when-unreachable', 'order:block,warn'),
     ('sync', 'max-staleness', 'more:duration'),
     ('sync', 'max-behind', 'more'),
     ('sync', 'require-linear', 'off'),
-    ('sync', 'exempt', 'widen'),
+    ('sync', 'warn-overlap', 'off'),
     ('server', 'allow-skip', 'widen'),
     ('server', 'allowed-refs', 'widen'),
     ('server', 'policy-admins', 'widen'),
+    ('server', 'allow-merges', 'on'),
 )
+FREE: tuple[tuple[str, str], ...] = (
+    ('version', ''),
+)
+# Kept for callers of 0.2: the compared keys.
+CHECKS = COMPARE
+_HOW = {(s, k): how for s, k, how in COMPARE}
+_ADMIN = frozenset(ADMIN)
+
+
+def classify(section: str, key: str) -> str:
+    """``admin``, ``compare`` or ``free`` (``severity`` for ``rules``);
+    an unknown key is ``admin``."""
+    if section == 'rules':
+        return 'severity'
+    if (section, key) in _HOW:
+        return 'compare'
+    if (section, key) in FREE:
+        return 'free'
+    return 'admin'
 
 
 def _amount(unit: str, value: Any) -> float:
@@ -91,6 +144,8 @@ def compare_value(how: str, old: Any, new: Any) -> bool:
     if how.startswith('more'):
         unit = how.partition(':')[2]
         return _amount(unit, new) > _amount(unit, old)
+    if how == 'less':
+        return _amount('', new) < _amount('', old)
     if how == 'off':
         return bool(old) and not new
     if how == 'on':
@@ -103,11 +158,23 @@ def loosenings(old: Policy, new: Policy) -> list[str]:
     """Every way ``new`` is looser than ``old``, one line each (empty when
     ``new`` is as strict or stricter)."""
     out = []
-    for section, key, how in CHECKS:
-        a = old[section].get(key)
-        b = new[section].get(key)
-        if compare_value(how, a, b):
-            out.append(f'{section}.{key}: {_show(a)} -> {_show(b)}')
+    sections = list(old.data) + [s for s in new.data if s not in old.data]
+    for section in sections:
+        if section == 'rules' or not isinstance(
+                old.data.get(section, {}), dict):
+            continue
+        a_sec = old.data.get(section) or {}
+        b_sec = new.data.get(section) or {}
+        for key in list(a_sec) + [k for k in b_sec if k not in a_sec]:
+            a = a_sec.get(key)
+            b = b_sec.get(key)
+            kind = classify(section, key)
+            if kind == 'admin' and a != b:
+                out.append(f'{section}.{key}: {_show(a)} -> {_show(b)} '
+                           '(only server.policy-admins change it)')
+            elif kind == 'compare' and \
+                    compare_value(_HOW[section, key], a, b):
+                out.append(f'{section}.{key}: {_show(a)} -> {_show(b)}')
     names = list(old['rules']) + [k for k in new['rules']
                                   if k not in old['rules']]
     said: dict[str, tuple[str, str]] = {}

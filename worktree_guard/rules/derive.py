@@ -52,9 +52,14 @@ def core_sections(registry: Registry) -> tuple[list[Section], list[Section]]:
         'Pushers (GL_USERNAME, GITEA_PUSHER_NAME, REMOTE_USER or GL_USER '
         'on the server) who may push a change that loosens this policy.')
     admins['maxItems'] = 100
+    merges = key(False, 'Let a protected branch take merge commits (a '
+                 "fast-forward push that brings one); false: a protected "
+                 'branch keeps a linear history, on the server and in CI.',
+                 type='boolean')
     server = Section('server', {'allow-skip': allow_skip,
                                 'allowed-refs': allowed_refs,
-                                'policy-admins': admins})
+                                'policy-admins': admins,
+                                'allow-merges': merges})
     # wt land (issue 25; docs/wt.md): read from the base's committed
     # policy only, never from a branch's working tree.
     land = Section('land', {

@@ -15,13 +15,16 @@ FACTS = 'branch'
 SPEC = RuleSpec(
     RULE, hook_id='check-protected-branch', stages=('commit', 'push'),
     facts=FACTS,
-    kinds={'commit': 'error', 'delete': 'error', 'force-push': 'error'},
+    kinds={'commit': 'error', 'delete': 'error', 'force-push': 'error',
+           'merge': 'error'},
     summary='no direct commits, force pushes or deletions on protected '
             'branches',
     explain="""\
 Branches matching `branches.protected` (default main, master) take no
 direct commits (a repository's very first commit is allowed).  At push, a non-fast-forward update or a deletion of a
-protected branch is refused; fast-forward pushes (merges) pass.
+protected branch is refused, and so is a fast-forward that brings a merge
+commit (a protected branch keeps a linear history) unless the policy sets
+server.allow-merges: true.
 
 Fix: worktree-guard wt create <N> <title> && worktree-guard wt rescue <N>
 (moves the uncommitted work into the issue's own worktree, keeping a copy
@@ -79,6 +82,18 @@ def check(facts: BranchFacts, policy: Policy,
                 fix=[f'git fetch {target.remote or "<remote>"} && git rebase '
                      f'{target.remote or "<remote>"}/{name}  '
                      '(then push without --force)'],
+            ))
+        elif update.remote_ref in facts.merges:
+            found = facts.merges[update.remote_ref]
+            out.append(Violation(
+                RULE,
+                f"protected branch '{name}' keeps a linear history: the "
+                f'push brings merge commit{"s" * (len(found) > 1)} '
+                f"{', '.join(m[:12] for m in found)}",
+                kind='merge', ref=update.remote_ref, token=name,
+                fix=[f'git rebase {target.remote or "<remote>"}/{name}  '
+                     '(replay the work without its merges, then push)',
+                     'or a policy admin sets server.allow-merges: true'],
             ))
         elif update.fast_forward is None and not update.is_new:
             # The remote's tip was never fetched: nothing proves this is a

@@ -22,8 +22,13 @@ a valid .worktree-guard.yaml (an invalid one would refuse every later push,
 its own fix included), and a push may not write a --policy-ref outside
 refs/heads/: admins change that ref on the server with git update-ref.
 A push may write only refs/heads/* and refs/tags/* (plus the globs of
-server.allowed-refs).  A change that loosens the policy (a weaker severity,
-a widened exempt/allow/exclude list, ...) needs a pusher listed in
+server.allowed-refs).  Every policy ref (the branch HEAD names or
+--policy-ref, and the branch its base.branch names) is protected: no
+deletion, no force push.  The pushed policy must be a regular file (no
+symlink, folder or submodule).  A change that loosens the policy (a weaker
+severity, a widened allow/exclude list, ...) or changes a key only admins
+may change (base.*, branches.exempt/protected/pattern, sync.exempt,
+worktrees.*, agents.*, paths.baseline) needs a pusher listed in
 server.policy-admins.
 
 Fix: worktree-guard policy validate   (before pushing)""",
@@ -89,4 +94,17 @@ def loosened(ref: str, filename: str, changes: list[str],
         fix=['push the policy change as a tightening only, or ask a policy '
              'admin to push it',
              'the policy in force lists admins under server.policy-admins'],
+    )
+
+
+def policy_ref_moved(ref: str, how: str) -> Violation:
+    """A push deletes or rewrites a policy ref."""
+    return Violation(
+        RULE,
+        f"{ref} holds the server's policy, so it may not be {how} by a "
+        'push (it is protected whatever branches.protected says)',
+        kind='policy-ref', ref=ref,
+        fix=['push a fast-forward instead',
+             f'or an admin moves it on the server: git update-ref {ref} '
+             '<commit>'],
     )
