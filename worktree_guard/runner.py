@@ -57,9 +57,13 @@ def _split(value: str) -> list[str]:
 def run(repo: Repo, policy: Policy, inp: StageInput,
         rules: Sequence[str] | None = None,
         environ: dict[str, str] | None = None,
-        baseline: bool = True) -> Result:
+        baseline: bool | str = True) -> Result:
     """Judge ``inp`` by ``rules`` (default: the stage's).  ``baseline``
-    applies ``paths.baseline`` (the server has none: it has no checkout)."""
+    applies ``paths.baseline`` as committed in a revision: ``True`` means
+    ``HEAD`` (the local hooks), a string names the revision (CI: the base
+    ref, where its policy comes from), ``False`` none (the server has no
+    checkout; ``worktree-guard baseline`` writes it).  The working tree's
+    copy is never read: an uncommitted baseline applies once committed."""
     if inp.stage == 'commit' and repo.root is None:
         from worktree_guard.errors import GuardError
         raise GuardError(
@@ -76,8 +80,21 @@ def run(repo: Repo, policy: Policy, inp: StageInput,
     if baseline and (result.violations or inp.all_files) \
             and repo.root is not None and not inp.server:
         from worktree_guard.report.baseline import apply
-        apply(result, repo.root, policy, inp.all_files, inp.files)
+        apply(result, committed_baseline(repo, 'HEAD' if baseline is True
+                                         else str(baseline)),
+              policy, inp.all_files, inp.files)
     return result
+
+
+def committed_baseline(repo: Repo, rev: str) -> Any:
+    """A baseline reader of the blob committed in ``rev``: a regular file
+    of at most ``MAX_BYTES`` (``gitctx.blobs.committed_file``)."""
+    from worktree_guard.gitctx.blobs import committed_file
+    from worktree_guard.report.baseline import MAX_BYTES
+
+    def read(rel: str) -> bytes | None:
+        return committed_file(repo, rev, rel, MAX_BYTES, 'the baseline')
+    return read
 
 
 def run_many(repo: Repo, policy: Policy,

@@ -82,7 +82,7 @@ def test_apply_counts_occurrences_and_finds_stale(tmp_path: Path) -> None:
     _write(tmp_path, {'a.md': entry(a1, 2), 'c.md': entry(gone, 1),
                       'd.md': {'f': {'code': 'branch-name', 'count': 1}}})
     r = _result(a1, a2, a3, other, Violation('branch-name', 'b', token='x'))
-    B.apply(r, str(tmp_path), default_policy(), whole=True)
+    B.apply(r, B.from_dir(str(tmp_path)), default_policy(), whole=True)
     assert r.suppressed == [a1, a2]
     assert [v.path for v in r.violations] == ['a.md', 'b.md', None]
     assert r.baseline == REL
@@ -99,7 +99,7 @@ def test_apply_lists_at_most_three_stale_entries(tmp_path: Path) -> None:
     gone = [esc(f'{n}.md') for n in range(5)]
     _write(tmp_path, {v.path: entry(v, 1) for v in gone if v.path})
     r = _result()
-    B.apply(r, str(tmp_path), default_policy(), whole=True)
+    B.apply(r, B.from_dir(str(tmp_path)), default_policy(), whole=True)
     assert len(r.stale) == 5
     assert r.notes == [f'{REL}: 5 baseline entries no longer found: '
                        '0.md (worktree-paths/relative-escape x1), '
@@ -114,16 +114,32 @@ def test_apply_reads_nothing_without_findings_in_files(
     (tmp_path / REL).write_text('not json')  # never read
     r = _result(Violation('branch-name', 'b', token='x'),
                 esc('/abs/path.md'), esc(REL))
-    B.apply(r, str(tmp_path), default_policy(), whole=False)
-    # The finding in the baseline file itself is dropped.
-    assert [v.path for v in r.violations] == [None, '/abs/path.md']
+    B.apply(r, B.from_dir(str(tmp_path)), default_policy(), whole=False)
+    # A finding in the baseline file itself is a finding (issue 23: only a
+    # fingerprint accepts one), and it cannot be recorded.
+    assert [v.path for v in r.violations] == [None, '/abs/path.md', REL]
     assert r.baseline is None
-    B.apply(r, str(tmp_path / 'none'), default_policy(), whole=False)
+    B.apply(r, B.from_dir(str(tmp_path / 'none')), default_policy(),
+            whole=False)
+
+
+def test_a_baseline_named_after_another_file_drops_nothing(
+        tmp_path: Path) -> None:
+    """paths.baseline: src/run.sh dropped every finding in run.sh (0.2);
+    now the file must be a baseline, else the run stops."""
+    pol = default_policy()
+    pol['paths']['baseline'] = 'run.sh'
+    (tmp_path / 'run.sh').write_text('cd ../../other && make\n')
+    r = _result(esc('run.sh'), esc('a.md'))
+    with pytest.raises(GuardError) as e:
+        B.apply(r, B.from_dir(str(tmp_path)), pol, whole=False)
+    assert e.value.message.startswith('run.sh:1: the baseline is not valid '
+                                      'JSON')
 
 
 def test_apply_without_a_baseline_file(tmp_path: Path) -> None:
     r = _result(esc())
-    B.apply(r, str(tmp_path), default_policy(), whole=True)
+    B.apply(r, B.from_dir(str(tmp_path)), default_policy(), whole=True)
     assert r.violations and not r.suppressed and r.baseline is None
     assert r.notes == []
 
@@ -131,7 +147,7 @@ def test_apply_without_a_baseline_file(tmp_path: Path) -> None:
 def test_apply_on_a_change_does_not_judge_staleness(tmp_path: Path) -> None:
     _write(tmp_path, {'c.md': entry(esc('c.md'), 1)})
     r = _result(esc())
-    B.apply(r, str(tmp_path), default_policy(), whole=False)
+    B.apply(r, B.from_dir(str(tmp_path)), default_policy(), whole=False)
     assert r.stale == [] and r.notes == [] and r.baseline == REL
 
 
@@ -152,7 +168,40 @@ def test_load_reports_an_unreadable_file(tmp_path: Path) -> None:
     (tmp_path / REL).mkdir()
     with pytest.raises(GuardError) as e:
         B.load(str(tmp_path), REL)
-    assert e.value.message.startswith(f'{REL}:1: cannot read the baseline')
+    assert e.value.message == f'{REL}:1: the baseline is not a regular file'
+
+
+@pytest.mark.timeout(20)
+def test_load_never_blocks_on_a_fifo(tmp_path: Path) -> None:
+    import os
+    os.mkfifo(tmp_path / REL)
+    with pytest.raises(GuardError) as e:
+        B.load(str(tmp_path), REL)
+    assert e.value.message == f'{REL}:1: the baseline is not a regular file'
+
+
+def test_load_never_follows_a_symlink(tmp_path: Path) -> None:
+    (tmp_path / 'real.json').write_text('{"version": 1, "files": {}}')
+    (tmp_path / REL).symlink_to('real.json')
+    with pytest.raises(GuardError) as e:
+        B.load(str(tmp_path), REL)
+    assert e.value.message == (f'{REL}:1: cannot read the baseline: it is a '
+                               'symlink')
+    (tmp_path / REL).unlink()
+    (tmp_path / 'sub').write_text('')
+    with pytest.raises(GuardError) as e:
+        B.load(str(tmp_path), 'sub/x.json')
+    assert e.value.message == ('sub/x.json:1: cannot read the baseline: Not '
+                               'a directory')
+
+
+def test_load_is_bounded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                         ) -> None:
+    monkeypatch.setattr(B, 'MAX_BYTES', 10)
+    (tmp_path / REL).write_text('{"version": 1, "files": {}}')
+    with pytest.raises(GuardError) as e:
+        B.load(str(tmp_path), REL)
+    assert e.value.message == f'{REL}:1: the baseline is larger than 10 bytes'
 
 
 def test_write_round_trips_odd_names(tmp_path: Path) -> None:

@@ -245,7 +245,11 @@ def run(ns: argparse.Namespace | CheckArgs) -> int:
             )
     assert pol is not None  # from_base implies the push stage
     try:
-        result = runner.run(repo, pol, inp, rules)
+        # The baseline comes from where the policy does: the base in CI
+        # (a pull request cannot baseline its own findings), else HEAD's
+        # committed copy.
+        result = runner.run(repo, pol, inp, rules,
+                            baseline=str(ns.from_ref) if from_base else True)
     finally:
         if progress is not None:
             progress.close()

@@ -23,6 +23,58 @@ if TYPE_CHECKING:  # pragma: no cover (typing only)
     from worktree_guard.gitctx import Repo
     from worktree_guard.gitctx.pipes import Started
 
+# A policy or baseline file is a regular file: no symlink (120000), no
+# folder (040000), no submodule (160000).
+FILE_MODES = ('100644', '100755')
+_MODE_NAMES = {'120000': 'a symlink', '040000': 'a folder',
+               '160000': 'a submodule'}
+
+
+def mode_name(mode: str) -> str:
+    return _MODE_NAMES.get(mode, f'mode {mode}')
+
+
+def tree_entry(repo: Repo, commit: str, path: str,
+               ) -> tuple[str, str, int] | None:
+    """``(mode, oid, size)`` of ``path`` in ``commit`` (``None`` when it
+    has none); one ``git ls-tree -l``.  The size is -1 for no blob."""
+    from worktree_guard.gitctx.process import decode
+    out = repo.git('ls-tree', '-l', '-z', '--full-tree', commit, '--',
+                   path).stdout
+    head, tab, name = out.rstrip(b'\0').partition(b'\t')
+    parts = decode(head).split()
+    if not tab or len(parts) != 4 or decode(name) != path:
+        return None
+    mode, _, oid, size = parts
+    return mode, oid, int(size) if size.isdigit() else -1
+
+
+def committed_file(repo: Repo, rev: str, path: str, max_bytes: int,
+                   what: str) -> bytes | None:
+    """The content of ``path`` as committed in ``rev`` (``None`` when
+    ``rev`` is unborn or has no such file): never the working tree, so no
+    FIFO, no symlink and no file changed under the run.  A symlink, folder
+    or submodule there, or a blob larger than ``max_bytes``, is an error
+    (``what`` names the file in it)."""
+    from worktree_guard.errors import GuardError
+    commit = repo.rev_parse(rev)
+    if commit is None:
+        return None
+    entry = tree_entry(repo, commit, path)
+    if entry is None:
+        return None
+    mode, oid, size = entry
+    if mode not in FILE_MODES:
+        raise GuardError(f'{path}:1: {what} is {mode_name(mode)} in {rev}, '
+                         'not a regular file',
+                         f'commit {path} as a plain file')
+    if size > max_bytes:
+        raise GuardError(f'{path}:1: {what} is larger than {max_bytes} '
+                         f'bytes in {rev}', f'{what} is at most that size')
+    out: bytes = repo.git('cat-file', 'blob', oid).stdout
+    return out
+
+
 # git's own binary test: a NUL in the first 8000 bytes (FIRST_FEW_BYTES).
 BINARY_PROBE = 8000
 # The progress line moves on every this many blobs.

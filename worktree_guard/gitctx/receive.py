@@ -114,39 +114,21 @@ def read_blob(repo: Repo, commit: str, path: str) -> tuple[str, bytes] | None:
     return _blob(commit, path, res.stdout)
 
 
-# A policy or baseline file is a regular file: no symlink (120000), no
-# folder (040000), no submodule (160000).
-FILE_MODES = ('100644', '100755')
-
-
-def tree_entry(repo: Repo, commit: str, path: str,
-               ) -> tuple[str, str, int] | None:
-    """``(mode, oid, size)`` of ``path`` in ``commit`` (``None`` when it
-    has none); one ``git ls-tree -l``.  The size is -1 for no blob."""
-    out = repo.git('ls-tree', '-l', '-z', '--full-tree', commit, '--',
-                   path).stdout
-    head, tab, name = out.rstrip(b'\0').partition(b'\t')
-    parts = decode(head).split()
-    if not tab or len(parts) != 4 or decode(name) != path:
-        return None
-    mode, _, oid, size = parts
-    return mode, oid, int(size) if size.isdigit() else -1
-
-
 def read_policy_blob(repo: Repo, commit: str, path: str) -> bytes | None:
     """The content of the policy ``path`` in ``commit`` (``None``: none),
     refused (``PolicyError``) when it is no regular file or larger than a
     policy may be: every client would refuse it, or read another file."""
     from worktree_guard.errors import PolicyError
+    from worktree_guard.gitctx.blobs import FILE_MODES
+    from worktree_guard.gitctx.blobs import mode_name
+    from worktree_guard.gitctx.blobs import tree_entry
     from worktree_guard.policy.bounds import MAX_POLICY_BYTES
     entry = tree_entry(repo, commit, path)
     if entry is None:
         return None
     mode, oid, size = entry
     if mode not in FILE_MODES:
-        what = {'120000': 'a symlink', '040000': 'a folder',
-                '160000': 'a submodule'}.get(mode, f'mode {mode}')
-        raise PolicyError(f'{path} is {what}, not a regular file',
+        raise PolicyError(f'{path} is {mode_name(mode)}, not a regular file',
                           'commit the policy as a plain file')
     if size > MAX_POLICY_BYTES:
         raise PolicyError(f'{path} is larger than {MAX_POLICY_BYTES} bytes',

@@ -20,6 +20,14 @@ are recorded; findings about branches are about the change at hand.
 The file is only read when a run found something (or judged every file),
 so a clean commit pays nothing for it.  ``worktree-guard baseline``
 (``commands/baseline.py``) writes it.
+
+Trust (issue 23): a run reads the baseline through ``read`` (the runner
+gives it the committed blob: CI the base ref's, the local hooks HEAD's),
+never the working tree; the bytes must have the baseline's shape, and a
+finding is accepted only by its fingerprint (a finding in the file that
+``paths.baseline`` names is a finding like any other).  Only ``worktree-
+guard baseline`` reads the working-tree file (``from_dir``): bounded, no
+FIFO, no symlink, at most ``MAX_BYTES``.
 """
 from __future__ import annotations
 
@@ -30,6 +38,7 @@ from worktree_guard.errors import GuardError
 # `typing` costs start-up time; mypy reads this name as True.
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # pragma: no cover (typing only)
+    from collections.abc import Callable
     from collections.abc import Sequence
     from typing import Any
 
@@ -38,6 +47,8 @@ if TYPE_CHECKING:  # pragma: no cover (typing only)
     from worktree_guard.model import Violation
 
 VERSION = 1
+# The largest baseline read (a working-tree file or a committed blob).
+MAX_BYTES = 16 << 20
 # The rules whose findings sit in files of the tree.
 CONTENT_RULES = ('worktree-paths',)
 NOTE = ('Findings accepted when worktree-guard was adopted: per file, the '
@@ -62,15 +73,45 @@ def recordable(v: Violation, rel: str) -> bool:
 
 
 def load(root: str, rel: str) -> Entries | None:
-    """The baseline at ``root/rel``, or ``None`` when there is none."""
-    try:
-        with open(os.path.join(root, rel), 'rb') as f:
-            raw = f.read()
-    except FileNotFoundError:
-        return None
-    except OSError as e:
-        raise GuardError(f'{rel}:1: cannot read the baseline: {e.strerror}',
-                         'check its permissions') from None
+    """The working-tree baseline at ``root/rel`` (``baseline --update``),
+    or ``None`` when there is none."""
+    raw = from_dir(root)(rel)
+    return None if raw is None else parse_bytes(raw, rel)
+
+
+def from_dir(root: str) -> Callable[[str], bytes | None]:
+    """A reader of the working-tree file: bounded (never a FIFO, which
+    would hang the run, never through a symlink, at most ``MAX_BYTES``)."""
+    def read(rel: str) -> bytes | None:
+        import stat
+        flags = os.O_RDONLY | getattr(os, 'O_NOFOLLOW', 0) | \
+            getattr(os, 'O_NONBLOCK', 0)
+        try:
+            fd = os.open(os.path.join(root, rel), flags)
+        except FileNotFoundError:
+            return None
+        except OSError as e:
+            why = 'it is a symlink' if os.path.islink(
+                os.path.join(root, rel)) else e.strerror
+            raise GuardError(f'{rel}:1: cannot read the baseline: {why}',
+                             'the baseline is a regular file; check its '
+                             'permissions') from None
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            os.close(fd)
+            raise GuardError(f'{rel}:1: the baseline is not a regular file',
+                             FIX)
+        with os.fdopen(fd, 'rb') as f:
+            raw = f.read(MAX_BYTES + 1)
+        if len(raw) > MAX_BYTES:
+            raise GuardError(f'{rel}:1: the baseline is larger than '
+                             f'{MAX_BYTES} bytes', FIX)
+        return raw
+    return read
+
+
+def parse_bytes(raw: bytes, rel: str) -> Entries:
+    """A baseline file's bytes, checked: ``GuardError`` if they are not a
+    baseline (``paths.baseline`` naming a script, a broken file)."""
     import json
     try:
         data = json.loads(raw)
@@ -107,19 +148,20 @@ def parse(data: Any, rel: str) -> Entries:
     return out
 
 
-def apply(result: Result, root: str, policy: Policy, whole: bool,
+def apply(result: Result, read: Callable[[str], bytes | None],
+          policy: Policy, whole: bool,
           files: Sequence[str] | None = None) -> None:
     """Move the findings the baseline accepts to ``result.suppressed``;
     with ``whole`` (every file judged) list the stale entries, only of
-    ``files`` when the run judged those alone (pre-commit's names)."""
+    ``files`` when the run judged those alone (pre-commit's names).
+    ``read`` gives the baseline's bytes (the runner's trusted source)."""
     rel = file_name(policy)
-    # The baseline is the tool's own data: what it holds is not a finding.
-    result.violations = [v for v in result.violations if v.path != rel]
     if not whole and not any(recordable(v, rel) for v in result.violations):
         return
-    entries = load(root, rel)
-    if entries is None:
+    raw = read(rel)
+    if raw is None:
         return
+    entries = parse_bytes(raw, rel)
     result.baseline = rel
     left = {(path, fp): n for path, es in entries.items()
             for fp, (_, n) in es.items()}

@@ -34,6 +34,12 @@ def _json(r: RepoHandle, *args: str) -> dict[str, Any]:
     return data
 
 
+def _commit_baseline(r: RepoHandle, name: str = FILE) -> None:
+    r.git('add', '--', name)
+    r.git('-c', 'core.hooksPath=/dev/null', 'commit', '-q', '-m', 'baseline',
+          '--', name)
+
+
 def test_adopt_with_a_baseline(plain_repo: RepoHandle) -> None:
     r = plain_repo
     _legacy_main(r)
@@ -47,6 +53,9 @@ def test_adopt_with_a_baseline(plain_repo: RepoHandle) -> None:
     counts = {path: sorted(e['count'] for e in es.values())
               for path, es in data['files'].items()}
     assert counts == {'docs/old.md': [2], 'src/old.py': [1]}
+    # Only a committed baseline applies (never the working tree's copy).
+    assert wg('check', '--all-files', cwd=r.path).returncode == 1
+    _commit_baseline(r)
     # Accepted findings: not shown in text, suppressed in JSON and SARIF.
     proc = wg('check', '--all-files', cwd=r.path)
     assert proc.returncode == 0, proc
@@ -81,6 +90,7 @@ def test_baseline_refuses_to_overwrite_then_update_and_force(
     assert proc.returncode == 2
     assert f'{FILE}: there is no baseline to update' in proc.stderr
     assert wg('baseline', cwd=r.path).returncode == 0
+    _commit_baseline(r)
     proc = wg('baseline', cwd=r.path)
     assert proc.returncode == 2
     assert f'{FILE} exists' in proc.stderr and '--update' in proc.stderr
@@ -106,6 +116,7 @@ def test_baseline_refuses_to_overwrite_then_update_and_force(
     assert proc.returncode == 0, proc
     assert f'{FILE}: dropped 2 fixed findings, kept 1' in proc.stdout
     assert '1 finding not in the baseline still fails' in proc.stdout
+    _commit_baseline(r)
     found = _json(r, '--all-files')
     assert found['stale_baseline'] == []
     assert [v['path'] for v in found['violations']] == ['new.md']
@@ -114,6 +125,7 @@ def test_baseline_refuses_to_overwrite_then_update_and_force(
     proc = wg('baseline', '--force', cwd=r.path)
     assert proc.returncode == 0
     assert 'recorded 2 findings in 2 files' in proc.stdout
+    _commit_baseline(r)
     assert _json(r, '--all-files')['violations'] == []
     proc = wg('baseline', '--update', cwd=r.path)
     assert proc.stdout == f'{FILE}: dropped 0 fixed findings, kept 2\n'
@@ -141,24 +153,38 @@ def test_commits_keep_passing_while_new_findings_fail(
 
 
 def test_ci_push_stage_applies_the_baseline(plain_repo: RepoHandle) -> None:
+    """CI reads the baseline where it reads the policy: at the base.  A
+    pull request cannot baseline its own new finding (issue 23)."""
     r = plain_repo
-    r.git('switch', '-q', '-c', 'issue-10-adopt')
     for rel, text in LEGACY.items():
         r.write(rel, text)
     r.git('add', '-A')  # baseline judges tracked files, as staged
     assert wg('baseline', cwd=r.path).returncode == 0
     r.git('add', '-A')
-    r.git('commit', '-q', '-m', 'legacy and its baseline')
+    r.git('-c', 'core.hooksPath=/dev/null', 'commit', '-q', '-m',
+          'legacy and its baseline')
+    r.git('push', '-q', '--no-verify', 'origin', 'main')
+    r.git('switch', '-q', '-c', 'issue-10-adopt')
     args = ('check', '--stage', 'push', '--from-ref', 'origin/main',
             '--to-ref', 'HEAD')
+    # Touching a legacy line brings it again: the base's baseline accepts.
+    r.write('src/old.py', 'p = "../../outside/b"  # kept\n')
+    r.git('commit', '-q', '-am', 'reword')
     proc = wg(*args, cwd=r.path)
     assert proc.returncode == 0, proc
-    assert '3 findings accepted' in proc.stdout
+    assert '1 finding accepted' in proc.stdout
     r.write('src/old.py', 'p = "../../outside/b"\nq = "../../new"\n')
     r.git('commit', '-q', '-am', 'a new one')
     proc = wg(*args, cwd=r.path)
     assert proc.returncode == 1
     assert 'src/old.py:2:6' in proc.stdout and ':1:' not in proc.stdout
+    # The pull request records its new finding in its own baseline: CI
+    # still judges by the base's.
+    assert wg('baseline', '--force', cwd=r.path).returncode == 0
+    r.git('commit', '-q', '-am', 'baseline my own escape')
+    proc = wg(*args, cwd=r.path)
+    assert proc.returncode == 1, proc
+    assert 'src/old.py:2:6' in proc.stdout
 
 
 def test_paths_baseline_names_the_file(plain_repo: RepoHandle) -> None:
@@ -173,13 +199,18 @@ def test_paths_baseline_names_the_file(plain_repo: RepoHandle) -> None:
     assert proc.returncode == 0, proc
     assert proc.stdout.startswith('ci/wg.json: recorded 1 finding in 1 file')
     assert 'note: worktree-paths: skipped 1 binary file' in proc.stdout
-    # What the baseline file itself holds is never a finding.
-    data = json.loads((r.path / 'ci/wg.json').read_text())
-    data['note'] = 'moved from ../old-repo/'
-    (r.path / 'ci/wg.json').write_text(json.dumps(data))
-    r.git('add', '-A')
+    _commit_baseline(r, 'ci/wg.json')
     proc = wg('check', '--all-files', cwd=r.path)
     assert proc.returncode == 0, proc
+    # What the baseline file holds is judged like any file (issue 23):
+    # only a fingerprint accepts a finding.
+    data = json.loads((r.path / 'ci/wg.json').read_text())
+    data['note'] = 'moved from ../../old-repo/'
+    (r.path / 'ci/wg.json').write_text(json.dumps(data))
+    _commit_baseline(r, 'ci/wg.json')
+    proc = wg('check', '--all-files', cwd=r.path)
+    assert proc.returncode == 1, proc
+    assert 'ci/wg.json:1:' in proc.stdout
     r.write('.worktree-guard.yaml', 'paths:\n  baseline: ../outside.json\n')
     proc = wg('policy', 'validate', cwd=r.path)
     assert proc.returncode == 2
@@ -189,9 +220,10 @@ def test_paths_baseline_names_the_file(plain_repo: RepoHandle) -> None:
 def test_a_broken_baseline_stops_the_run(plain_repo: RepoHandle) -> None:
     r = plain_repo
     r.git('switch', '-q', '-c', 'issue-12-adopt')
+    r.write(FILE, '{"version": 1,\n "files": [}\n')
+    _commit_baseline(r)
     r.write('x.md', 'see ../y\n')
     r.git('add', '-A')
-    r.write(FILE, '{"version": 1,\n "files": [}\n')
     proc = wg('check', cwd=r.path)
     assert proc.returncode == 2, proc
     assert proc.stderr.startswith(f'worktree-guard: error: {FILE}:2: '
@@ -199,6 +231,7 @@ def test_a_broken_baseline_stops_the_run(plain_repo: RepoHandle) -> None:
     assert 'worktree-guard baseline --force' in proc.stderr
     assert 'Traceback' not in proc.output
     assert wg('baseline', '--force', cwd=r.path).returncode == 0
+    _commit_baseline(r)
     assert wg('check', cwd=r.path).returncode == 0
 
 

@@ -155,6 +155,10 @@ def test_given_files_with_a_baseline(plain_repo: RepoHandle) -> None:
     _commit_unhooked(repo, {'a.md': ESCAPE, 'b.md': ESCAPE})
     proc = wg('baseline', cwd=repo.path)
     assert proc.returncode == 0, proc.output
+    # The committed baseline applies (issue 23: never the working tree's).
+    assert wg('check', 'a.md', 'b.md', cwd=repo.path).returncode == 1
+    baseline = '.worktree-guard-baseline.json'
+    _commit_unhooked(repo, {baseline: (repo.path / baseline).read_text()})
     proc = wg('check', 'a.md', 'b.md', cwd=repo.path)
     assert proc.returncode == 0, proc.output
     assert '2 findings accepted by the baseline' in proc.output
