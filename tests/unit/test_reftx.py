@@ -129,24 +129,29 @@ def test_every_name_the_glob_matches_the_pattern_matches(
 
 
 def test_the_cache_text() -> None:
-    assert cache_text('/w/t', True, ['main', 'release/*', 'main/']) == (
-        f'{cache_stamp()}\n/w/t\nyes\nmain\nrelease/*\n'.encode())
-    assert cache_text('/w/t', False, []) == \
-        f'{cache_stamp()}\n/w/t\nno\n'.encode()
+    deps = ['/g/packed-refs', '/g/refs/remotes/origin/main']
+    assert cache_text('/w/t', deps, ['main', 'release/*', 'main/']) == (
+        f'{cache_stamp()}\n/w/t\n2\n/g/packed-refs\n'
+        '/g/refs/remotes/origin/main\nmain\nrelease/*\n'.encode())
+    assert cache_text('/w/t', [], []) == \
+        f'{cache_stamp()}\n/w/t\n0\n'.encode()
 
 
 def test_write_cache_is_best_effort(tmp_path: Path) -> None:
     import os
-    assert write_cache(str(tmp_path), '/w', False, ['main'], 1000.0)
+    assert write_cache(str(tmp_path), '/w', ['/d'], ['main'], 1000.0)
     path = tmp_path / CACHE_FILE
     assert path.stat().st_mtime == 1000.0
-    assert path.read_bytes().endswith(b'\nno\nmain\n')
-    # A root git cannot have on one line, and a git dir we cannot write.
-    assert not write_cache(str(tmp_path), '/w\nx', False, [], 1000.0)
-    assert not write_cache(str(tmp_path / 'gone'), '/w', False, [], 1000.0)
+    assert path.read_bytes().endswith(b'\n1\n/d\nmain\n')
+    # A root or a file git cannot have on one line, more files than the
+    # script reads, and a git dir we cannot write.
+    assert not write_cache(str(tmp_path), '/w\nx', [], [], 1000.0)
+    assert not write_cache(str(tmp_path), '/w', ['/d\rx'], [], 1000.0)
+    assert not write_cache(str(tmp_path), '/w', ['/d'] * 10, [], 1000.0)
+    assert not write_cache(str(tmp_path / 'gone'), '/w', [], [], 1000.0)
     # The temporary file is removed when the rename fails.
     os.remove(path)
     path.mkdir()
     (path / 'x').write_text('')
-    assert not write_cache(str(tmp_path), '/w', False, [], 1000.0)
+    assert not write_cache(str(tmp_path), '/w', [], [], 1000.0)
     assert sorted(p.name for p in tmp_path.iterdir()) == [CACHE_FILE]

@@ -222,7 +222,30 @@ def doctor(policy_path: str | None = None) -> int:
         if advice:
             print(advice)
     problems += _agent_lines(repo, pol, list(states))
+    for line in skip_lines(repo):
+        print(line)
     return 1 if problems else 0
+
+
+def skip_lines(repo: Repo) -> list[str]:
+    """The protected-branch skips the reference-transaction hook logged
+    (issue 23: a skip is never silent), per git dir: how many, and the
+    newest three."""
+    import glob
+
+    from worktree_guard.commands.reftx import read_skips
+    common = os.path.realpath(repo.common_dir)
+    out = []
+    for git_dir in [common, *sorted(glob.glob(os.path.join(
+            glob.escape(common), 'worktrees', '*')))]:
+        found = read_skips(git_dir)
+        if found:
+            out.append(f'skips: {len(found)} protected-branch '
+                       f"skip{'s' * (len(found) != 1)} logged in "
+                       f'{os.path.join(git_dir, "worktree-guard", "skips.log")}'
+                       ', the newest:')
+            out += [f'    {line}' for line in found[-3:]]
+    return out
 
 
 def _agent_lines(repo: Repo, pol: Policy | None, paths: list[str]) -> int:

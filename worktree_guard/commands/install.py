@@ -121,8 +121,9 @@ WG_EOF
 # patterns that over-approximate the protected branches in the worktree's
 # git dir (``reftx.write_cache``).  They are trusted only in the plain set-up
 # they were written for (the cwd is the worktree root they name; GIT_DIR or
-# .git says where the git dir is) while neither the policy file nor the
-# package is newer.  Anything else: Python decides, as before.
+# .git says where the git dir is) while neither the package nor a file the
+# cache lists (the loose ref files the committed policy was read through,
+# and their folders) is newer.  Anything else: Python decides, as before.
 _REFTX_CACHE = """\
 wg_unprotected() {
     [ -z "$WORKTREE_GUARD_PYTHON$GIT_COMMON_DIR" ] || return 1
@@ -139,22 +140,22 @@ wg_unprotected() {
         fi
     fi
     c=$g/worktree-guard-reftx
-    f=.worktree-guard.yaml
-    [ -f "$c" ] && [ -r "$c" ] && [ ! -L "$f" ] || return 1
+    [ -f "$c" ] && [ -r "$c" ] || return 1
     for p in @PACKAGE@; do
         [ -f "$p" ] && [ ! "$p" -nt "$c" ] || return 1
     done
     {
-        IFS= read -r s && IFS= read -r r && IFS= read -r p || return 1
+        IFS= read -r s && IFS= read -r r && IFS= read -r n || return 1
+        case "$n" in [0-9]) ;; *) return 1 ;; esac
+        while [ "$n" -gt 0 ]; do
+            IFS= read -r d || return 1
+            [ ! "$d" -nt "$c" ] || return 1
+            n=$((n - 1))
+        done
         pats=
         while IFS= read -r q; do pats="$pats $q"; done
     } <"$c"
     [ "$s" = @STAMP@ ] && [ "$r" = "$PWD" ] || return 1
-    case "$p" in
-        yes) [ -f "$f" ] && [ -r "$f" ] && [ ! "$f" -nt "$c" ] || return 1 ;;
-        no) [ ! -e "$f" ] || return 1 ;;
-        *) return 1 ;;
-    esac
     set -f
     while read -r o n ref; do
         case "$ref" in refs/heads/?*) ;; *) continue ;; esac

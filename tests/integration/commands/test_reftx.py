@@ -172,11 +172,24 @@ def test_what_the_shell_filter_lets_through(native_repo: RepoHandle,
                  f'{main} {side} refs/tags/x\n') == 0
     assert _main(monkeypatch, r.path, ['prepared'], move) == 1
     assert _main(monkeypatch, r.remote, ['prepared'], move) == 0
+    # A skip lets the move through, never silently (issue 23).
     monkeypatch.setenv('WORKTREE_GUARD_SKIP', 'protected-branch')
     assert _main(monkeypatch, r.path, ['prepared'], move) == 0
     monkeypatch.delenv('WORKTREE_GUARD_SKIP')
     monkeypatch.setenv('SKIP', 'worktree-guard-commit')
     assert _main(monkeypatch, r.path, ['prepared'], move) == 0
     monkeypatch.delenv('SKIP')
+    log = (r.path / '.git' / 'worktree-guard' / 'skips.log').read_text()
+    assert [ln.split(' ', 2)[1] for ln in log.splitlines()] == [
+        'WORKTREE_GUARD_SKIP=protected-branch:',
+        'SKIP=worktree-guard-commit:']
+    assert REFUSED in log
+    # The working tree's policy is not the one that judges (issue 23)...
     r.write('.worktree-guard.yaml', 'rules:\n  protected-branch: off\n')
+    assert _main(monkeypatch, r.path, ['prepared'], move) == 1
+    # ...what the remote base has committed is.
+    r.git('add', '.worktree-guard.yaml')
+    tree = r.git('write-tree').strip()
+    off = r.git('commit-tree', '-m', 'off', '-p', main, tree).strip()
+    r.git('update-ref', 'refs/remotes/origin/main', off)
     assert _main(monkeypatch, r.path, ['prepared'], move) == 0

@@ -1,6 +1,9 @@
 """The reference-transaction hook's shell filter and its cache (issue 17):
 Python starts only when a moved branch may be protected, and protected
-branches hold exactly as before.
+branches hold exactly as before.  Since issue 23 the policy is the one
+committed on the remote base (refs/remotes/origin/main), so the cache
+depends on that ref's loose file and packed-refs, not on the working
+tree's policy file.
 
 Each test installs the hook with a wrapper as its interpreter, which logs
 every start of Python, so the tests count starts rather than time them.
@@ -73,13 +76,50 @@ def counted(request: pytest.FixtureRequest, native_repo: RepoHandle,
     return _install(native_repo, tmp_path, request.param)
 
 
+def _common(c: Counted) -> Path:
+    return (c.repo.path / '.git').resolve()
+
+
+def _age_refs(c: Counted) -> None:
+    """The clone's ref files are long past (the cache trusts none written
+    within 2 s before it)."""
+    common = _common(c)
+    for f in (common / 'refs' / 'remotes' / 'origin',
+              common / 'refs' / 'remotes' / 'origin' / 'main'):
+        if f.exists():
+            c.age(str(f), 60)
+
+
 def _warm(c: Counted, branch: str = 'issue-1-work') -> None:
     """Move to an issue branch: Python runs once and writes the cache."""
+    _age_refs(c)
     c.repo.git('switch', '-q', '-c', branch)
     assert c.starts() == 1
-    assert c.cache().read_text().split('\n')[:5] == [
-        reftx.cache_stamp(), str(c.repo.path.resolve()), 'no', 'main',
+    common = _common(c)
+    assert c.cache().read_text().split('\n')[:7] == [
+        reftx.cache_stamp(), str(c.repo.path.resolve()), '2',
+        str(common / 'refs' / 'remotes' / 'origin'),
+        str(common / 'refs' / 'remotes' / 'origin' / 'main'), 'main',
         'master']
+
+
+def _patterns(c: Counted) -> list[str]:
+    lines = c.cache().read_text().split('\n')
+    return [x for x in lines[3 + int(lines[2]):] if x]
+
+
+def _publish(c: Counted, policy: str) -> None:
+    """The remote's main gets ``policy`` committed, and it is fetched."""
+    r = c.repo
+    base = r.git('rev-parse', 'origin/main').strip()
+    blob = r.run_git('hash-object', '-w', '--stdin',
+                     input=policy).stdout.strip()
+    tree = r.run_git('mktree', input=f'100644 blob {blob}\t{POLICY}\n'
+                     ).stdout.strip()
+    oid = r.git('commit-tree', '-m', 'policy', '-p', base, tree).strip()
+    r.git('push', '-q', '--no-verify', 'origin', f'{oid}:refs/heads/main')
+    r.git('fetch', '-q', 'origin')
+    assert (_common(c) / 'refs' / 'remotes' / 'origin' / 'main').exists()
 
 
 def test_issue_branch_commits_start_no_python(counted: Counted) -> None:
@@ -91,7 +131,9 @@ def test_issue_branch_commits_start_no_python(counted: Counted) -> None:
     # From a subdirectory: git runs the hook at the worktree root.
     c.repo.git('update-ref', 'refs/heads/issue-2-other', head,
                cwd=c.repo.path / 'src')
+    assert c.starts() == 1
     c.repo.git('branch', '-q', '-D', 'issue-2-other')
+    assert c.starts() == 1
     c.repo.git('fetch', '-q')            # no branch moves: the old filter
     assert c.starts() == 1
     assert c.repo.git('log', '--format=%s', '-3').split() == ['x'] * 3
@@ -120,28 +162,35 @@ def test_protected_branches_still_run_python_and_are_refused(
     assert c.repo.git('rev-parse', 'issue-1-work').strip() == side
 
 
+def test_a_working_tree_policy_edit_does_not_count(counted: Counted) -> None:
+    """Protecting the branch we are on in the working tree changes
+    nothing: the committed policy of the remote base judges."""
+    c = counted
+    _warm(c)
+    c.repo.write(POLICY, 'branches:\n  protected: [main, issue-1-work]\n')
+    assert c.commit() == 0
+    assert c.starts() == 1
+
+
 @pytest.mark.parametrize('same_second', [False, True])
-def test_a_policy_edit_counts_on_the_next_transaction(
+def test_a_fetched_policy_counts_on_the_next_transaction(
         counted: Counted, same_second: bool) -> None:
     c = counted
     _warm(c)
-    # Protect the branch we are on, right after the cache was written.
-    c.repo.write(POLICY, 'branches:\n  protected: [main, issue-1-work]\n')
-    if same_second:   # as a file system with 1 s timestamps records it
-        now = int(time.time())
-        os.utime(c.repo.path / POLICY, (now, now))
-    assert c.starts() == 1
+    _publish(c, 'branches:\n  protected: [main, issue-1-work]\n')
+    if not same_second:   # the fetch long past; the cache still older
+        ref = _common(c) / 'refs' / 'remotes' / 'origin' / 'main'
+        when = time.time() - 1
+        os.utime(ref, (when, when))
     assert c.commit() != 0
     assert c.starts() == 2
-    assert c.cache().read_text().split('\n')[2:5] == [
-        'yes', 'issue-1-work', 'main']
+    assert _patterns(c) == ['issue-1-work', 'main']
     # A glob: release/* is protected from the next transaction on.
-    c.repo.write(POLICY, 'branches:\n  protected: [main, "release/*"]\n')
+    _publish(c, 'branches:\n  protected: [main, "release/*"]\n')
     c.repo.git('branch', 'release/2.0')  # created: the remote lacks it, ok
     assert c.starts() == 3
-    assert c.cache().read_text().split('\n')[2:5] == ['yes', 'main',
-                                                     'release/*']
-    c.age(POLICY)     # the edit is long past; the cache was written since
+    assert _patterns(c) == ['main', 'release/*']
+    _age_refs(c)
     assert c.commit() == 0               # issue-1-work: no Python
     assert c.starts() == 3
     c.repo.git('switch', '-q', 'release/2.0')
@@ -158,50 +207,39 @@ def _good(c: Counted) -> str:
 
 @pytest.mark.parametrize('bad', [
     'foreign-stamp', 'old-format', 'empty', 'garbled', 'stamp-only',
-    'other-root', 'odd-policy-line', 'policy-appeared', 'package-newer',
-    'policy-symlink', 'policy-gone',
+    'other-root', 'odd-count-line', 'ref-moved', 'package-newer',
 ])
 def test_an_untrusted_cache_starts_python(counted: Counted,
                                           bad: str) -> None:
     c = counted
-    if bad in ('policy-symlink', 'policy-gone'):
-        c.repo.write(POLICY, 'branches:\n  protected: [main]\n')
-        c.age(POLICY, 120)
-        c.repo.git('switch', '-q', '-c', 'issue-1-work')
-    else:
-        _warm(c)
+    _warm(c)
     first = c.starts()
     good = _good(c)
     lines = good.split('\n')
     text = {
         'foreign-stamp': '\n'.join([lines[0] + '.dev1', *lines[1:]]),
-        'old-format': '\n'.join(['worktree-guard-reftx-cache 0 0.1.0',
+        'old-format': '\n'.join(['worktree-guard-reftx-cache 1 0.1.0',
                                  *lines[1:]]),
         'empty': '',
         'garbled': '\x00\x01 junk\n',
         'stamp-only': lines[0] + '\n',
         'other-root': '\n'.join([lines[0], '/elsewhere', *lines[2:]]),
-        'odd-policy-line': '\n'.join([*lines[:2], 'maybe', *lines[3:]]),
+        'odd-count-line': '\n'.join([*lines[:2], 'maybe', *lines[3:]]),
     }.get(bad, good)
     c.cache().write_text(text)
     c.age(str(c.cache()), 30)
-    if bad == 'policy-appeared':
-        c.repo.write(POLICY, 'branches:\n  protected: [main]\n')
-        c.age(POLICY, 120)
+    if bad == 'ref-moved':     # a fetch (or a forger) moved origin/main
+        c.repo.git('update-ref', 'refs/remotes/origin/main',
+                   c.repo.git('rev-parse', 'origin/main').strip())
+        ref = _common(c) / 'refs' / 'remotes' / 'origin' / 'main'
+        os.utime(ref)
     elif bad == 'package-newer':     # written before this package was
         os.utime(c.cache(), (0, 0))
-    elif bad == 'policy-symlink':
-        (c.repo.path / 'p.yaml').write_text(
-            'branches:\n  protected: [main]\n')
-        os.remove(c.repo.path / POLICY)
-        os.symlink('p.yaml', c.repo.path / POLICY)
-    elif bad == 'policy-gone':
-        os.remove(c.repo.path / POLICY)
     assert c.commit() == 0
     assert c.starts() == first + 1
-    if bad != 'policy-symlink':       # Python wrote a good cache again
-        assert c.commit() == 0
-        assert c.starts() == first + 1
+    _age_refs(c)
+    assert c.commit() == 0           # Python wrote a good cache again
+    assert c.starts() == first + 1
 
 
 @pytest.mark.parametrize('how', ['WORKTREE_GUARD_PYTHON', 'GIT_COMMON_DIR',
@@ -242,12 +280,10 @@ def test_linked_worktrees_keep_their_own_cache(counted: Counted) -> None:
     assert c.starts() == n        # the worktree's own cache
     assert c.commit() == 0
     assert c.starts() == n        # and the main checkout's
-    # The linked worktree protects its own branch: only it runs Python.
+    # A policy edit in the linked worktree's files counts for nothing.
     (wt / POLICY).write_text('branches:\n  protected: [main, issue-2-wt]\n')
-    assert c.commit(wt) != 0
-    assert c.starts() == n + 1
-    assert c.commit() == 0
-    assert c.starts() == n + 1
+    assert c.commit(wt) == 0
+    assert c.starts() == n
 
 
 def test_a_bare_repository_runs_python(native_repo: RepoHandle,
