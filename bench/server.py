@@ -7,7 +7,11 @@ the hook, in the same run:
 - throughput: 20 pushes at once (20 branches of 10 commits each);
   target: >= 0.6x the pushes a second of the hook-less server;
 - scale (full runs only: it takes minutes to build): 10,000 commits over
-  100,000 files.
+  100,000 files;
+- a costly policy (issue 23): the worst a valid policy may ask of the glob
+  matcher (256 wildcards in 8 protected globs of 255 characters, and 990
+  plain names) and a 240-character branch name, against the same push
+  judged by the built-in policy; target <= 2x.
 
 Each timed push goes to a fresh copy of the bare repository (the copy is not
 timed), so every push receives the same new commits.  The hooked copy holds
@@ -189,6 +193,50 @@ def _latency_row(label: str, w: Stat, wo: Stat) -> Row:
                     'bare push; target <= 1.5x')
 
 
+# The worst a valid policy may ask of the glob matcher (policy.validate):
+# 8 globs of 32 wildcards (256 in all) and 255 characters, 990 names.
+COSTLY_POLICY = 'version: 1\nbranches:\n  protected:\n' + ''.join(
+    f"    - '{'*a' * 32}{'x' * 188}{i:03d}'\n" for i in range(8)) + ''.join(
+    f'    - name-{i}\n' for i in range(990))
+LONG_BRANCH = 'issue-9-' + 'a' * 232
+
+
+def _costly_policy_row(opts: Options) -> Row:
+    """One push judged by COSTLY_POLICY against the same push judged by
+    the built-in policy, both warm (the policy parsed and cached)."""
+    client, _, hooked = build(opts, 'server-globs', 50, 5)
+    costly = hooked.parent / 'costly.git'
+    shutil.copytree(hooked, costly, symlinks=True)
+    git('checkout', '-q', '-B', 'policy', 'main', cwd=client)
+    (client / '.worktree-guard.yaml').write_text(COSTLY_POLICY)
+    git('add', '.worktree-guard.yaml', cwd=client)
+    git('commit', '-q', '-m', 'costly policy', cwd=client)
+    # An admin's policy: planted on the server, as no push may bring it.
+    for bare in (costly, hooked):
+        git('--git-dir', str(bare), 'fetch', '-q', str(client),
+            'policy:main' if bare == costly else 'policy:refs/x/p',
+            cwd=client)
+    git('checkout', '-q', '-B', LONG_BRANCH, 'policy', cwd=client)
+    (client / 'x.md').write_text('a change\n')
+    git('add', 'x.md', cwd=client)
+    git('commit', '-q', '-m', 'work', cwd=client)
+    with_costly, with_default = _Target(costly), _Target(hooked)
+    for t in (with_costly, with_default):
+        t.prepare()
+        rc, err = _push(client, t.path, LONG_BRANCH, check=False)
+        if rc != 0:
+            raise RuntimeError(f'the costly-policy push failed: {err}')
+        for cache in t.path.glob('worktree-guard-*'):
+            shutil.copy2(cache, t.template / cache.name)
+    w, wo = _pair(opts.runs, client, with_costly, with_default,
+                  lambda c, t: _push(c, t, LONG_BRANCH))
+    return Row('server', 'push judged by the costliest valid glob policy '
+               '(a 240-character branch)', w,
+               'the same push judged by the built-in policy', wo, target=2.0,
+               note='issue 23: a policy cannot make a push slow; target '
+                    '<= 2x')
+
+
 def run(opts: Options) -> list[Row]:
     files, commits = (500, 50) if opts.quick else (2000, 200)
     client, plain, hooked = build(opts, 'server', files, commits,
@@ -206,6 +254,7 @@ def run(opts: Options) -> list[Row]:
         note=f'{LOAD_PUSHES * 1000 / w:.1f} vs '
              f'{LOAD_PUSHES * 1000 / wo:.1f} pushes/s = {wo / w:.2f}x the '
              'throughput; target >= 0.60x'))
+    rows.append(_costly_policy_row(opts))
     if opts.quick:
         return rows
     # 10,000 commits over 100,000 files: minutes to build, so full runs only.

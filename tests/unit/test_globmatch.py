@@ -120,3 +120,94 @@ PROPERTY_EXAMPLES = int(os.environ.get('WORKTREE_GUARD_FUZZ_EXAMPLES', '150'))
 def test_match_path_agrees_with_the_recursive_matcher(pattern: str,
                                                       path: str) -> None:
     assert match_path(pattern, path) is _reference(pattern, path)
+
+
+# -- issue 23: bounded cost ------------------------------------------------------
+
+_GLOB_ALPHABET = st.sampled_from(['a', 'b', '/', '.', '0', '*', '**', '?',
+                                  '[ab]', '[!a]', '[!-0]', '[--0]', '[/]',
+                                  '\\*', '[a'])
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(_GLOB_ALPHABET, max_size=8).map(''.join),
+       st.text(alphabet='ab/.0*-', max_size=12))
+def test_re2_agrees_with_the_python_steps(pattern: str, name: str) -> None:
+    from worktree_guard.policy import globmatch
+    nfa = compile_glob(pattern)(name)
+    try:
+        globmatch.NFA_BUDGET = -1     # every match goes to RE2
+        assert compile_glob(pattern)(name) is nfa, globmatch.to_regex(pattern)
+    finally:
+        globmatch.NFA_BUDGET = 4096
+
+
+def test_long_names_go_to_re2(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A pusher's long name against a glob of many stars: RE2 (compiled
+    once per glob), not len(name) x states Python steps."""
+    from worktree_guard.policy import match
+    compiled = []
+    real = match.compile_regex
+
+    def counting(pattern: str) -> object:
+        compiled.append(pattern)
+        return real(pattern)
+    monkeypatch.setattr(match, 'compile_regex', counting)
+    glob = compile_glob('*a' * 32 + 'b')
+    assert not glob('a' * 200_000)
+    assert glob('a' * 200_000 + 'b')
+    assert len(compiled) == 1
+    # Short names, and names shorter than the glob's fixed characters,
+    # never compile anything.
+    assert not compile_glob('*a' * 32)('issue-1-x')
+    assert compile_glob('re*se/*')('release/1')
+    assert len(compiled) == 1
+
+
+def test_a_pattern_re2_cannot_take_falls_back() -> None:
+    from worktree_guard.policy import globmatch
+    glob = compile_glob('*\udcff*')
+    other = compile_glob('a*')
+    try:
+        globmatch.NFA_BUDGET = -1
+        assert glob('a\udcffb')
+        assert not glob('ab')
+        assert other('a\udcff') and other('ab')
+    finally:
+        globmatch.NFA_BUDGET = 4096
+
+
+def test_wildcards() -> None:
+    from worktree_guard.policy.globmatch import wildcards
+    assert wildcards('release/*') == 1
+    assert wildcards('a**b?[xy]\\*') == 3
+    assert wildcards('main') == 0
+
+
+def test_validation_caps_wildcards() -> None:
+    from worktree_guard.errors import PolicyError
+    from worktree_guard.policy import parse
+    ok = '*a' * 32
+    parse(f"branches:\n  protected: ['{ok}']\n")
+    with pytest.raises(PolicyError) as e:
+        parse(f"branches:\n  protected: [main, '{ok}*']\n")
+    assert ("'branches.protected' pattern 2 holds 33 wildcards; a branch or "
+            'ref glob holds at most 32') in e.value.message
+    with pytest.raises(PolicyError) as e:
+        parse("server:\n  allowed-refs: ['" + 'refs/*' * 40 + "']\n")
+    assert "'server.allowed-refs' pattern 1 holds 40 wildcards" in \
+        e.value.message
+    with pytest.raises(PolicyError) as e:
+        parse("branches:\n  exempt: ['" + 'x' * 256 + "']\n")
+    assert ("'branches.exempt' pattern 1 is 256 characters long; a branch "
+            'or ref glob is at most 255') in e.value.message
+    many = ''.join(f"    - 'r{i}/*'\n" for i in range(257))
+    with pytest.raises(PolicyError) as e:
+        parse('sync:\n  exempt:\n' + many)
+    assert e.value.message.count('\n') <= 2   # one message, not 257
+    assert ("'sync.exempt' pattern 257 brings the wildcards of the branch "
+            'and ref globs to 257; together they hold at most 256') in \
+        e.value.message
+    # Plain names cost nothing: any number of them.
+    parse('branches:\n  protected:\n' + ''.join(
+        f'    - p{i}\n' for i in range(1000)))

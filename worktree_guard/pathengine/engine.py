@@ -118,8 +118,13 @@ class Engine:
         regions = change.regions
         patch = change.patch
         lines = _tokens.LineCounter(data, patch)
+        heads = _tokens.Heads(data)
         ri, nreg = 0, len(regions)
         rs, rend, path = regions[0]
+        # The current line [ls, le) and whether it is suppressed: a line's
+        # hits share them, so a line of many hits is read once (issue 23).
+        ls = le = -1
+        quiet: bool | None = None
         for m in pat.finditer(data):
             pos, end = m.span()
             if pos >= rend:
@@ -129,9 +134,15 @@ class Engine:
                 if ri == nreg:
                     return
                 rs, rend, path = regions[ri]
+                ls = le = -1
             if pos < rs:
                 continue
-            ls = data.rfind(b'\n', rs, pos) + 1 or rs
+            if not ls <= pos < le:
+                ls = data.rfind(b'\n', max(rs, le), pos) + 1 or rs
+                le = data.find(b'\n', pos, rend)
+                if le == -1:
+                    le = rend
+                quiet = None
             if patch:
                 if data[ls] != _PLUS:
                     continue   # context or removed line, or a hunk header
@@ -142,14 +153,11 @@ class Engine:
                 span: tuple[int, int] | None = _tokens.trim(
                     data, m.start(1), m.end(1))
             else:
-                span = _tokens.token(data, cs, pos, end, tag)
+                span = _tokens.token(data, cs, pos, end, tag, heads)
             if span is None or span[0] in seen:
                 continue
             ts, te = span
             seen.add(ts)
-            le = data.find(b'\n', pos, rend)
-            if le == -1:
-                le = rend
             raw = data[ts:te]
             site = site_of(places, change, ri, rs, rend, path, cs, ts, le,
                            tag, models)
@@ -170,13 +178,15 @@ class Engine:
                     tag)
             if verdict is None:
                 continue
-            if _tokens.suppressed(data, rs, ls, cs, le, patch):
+            if quiet is None:
+                quiet = _tokens.suppressed(data, rs, ls, cs, le, patch)
+            if quiet:
                 continue
             kind, msg, fix, severity, reason, repl = verdict
             token = raw.decode('utf-8', 'surrogateescape')
             if tag == 3 and site[5]:
                 token = site[5]
-            col = len(data[cs:ts].decode('utf-8', 'surrogateescape')) + 1
+            col = _sites.column(models, data, cs, le, ts)
             found.append((ts, _findings.Finding(
                 kind, msg, path=path, line=lines.line(ri, rs, ls), col=col,
                 token=token, severity=severity, reason=reason, fix=fix,

@@ -16,7 +16,9 @@ import posixpath
 from worktree_guard.pathengine import lines as _lines
 from worktree_guard.pathengine import text
 from worktree_guard.pathengine.patterns import FILE_DIR
+from worktree_guard.pathengine.patterns import JOIN
 from worktree_guard.pathengine.patterns import rx
+from worktree_guard.pathengine.tokens import first_cd_end
 from worktree_guard.pathengine.tokens import joined as _joined
 
 TYPE_CHECKING = False
@@ -42,6 +44,65 @@ _CONSOLE = frozenset(('console', 'shell-session', 'shellsession',
 _PROMPTS = ('$', '#', '%', '>', 'PS', '\u276f', '(')
 # A token right after these is relative to a variable: ${root}/..
 _VARIABLE_END = frozenset(b')}')
+# How much of the text before a token the checks of its place read: the
+# expression right before it.  What needs the whole line before it (the
+# backticks, a link's ``](``, the character offset) is counted as the
+# tokens of a line go by, so a line of many tokens is judged in linear
+# time (issue 23).
+WINDOW = 256
+_LINE = -1   # the key of the current line's facts in ``models``
+
+
+class _Line:
+    """One line's facts, computed once, and running counts up to the
+    last token judged on it (``pos``): characters and backticks before
+    it."""
+
+    __slots__ = ('cs', 'le', 'text', 'stripped', 'gitdir', 'linking',
+                 'bracket', 'pos', 'chars', 'ticks', 'joins', 'cd_end',
+                 'cmds', 'symlinks')
+
+    def __init__(self, data: bytes, cs: int, le: int) -> None:
+        self.cs = cs
+        self.le = le
+        text = self.text = data[cs:le].decode('utf-8', 'surrogateescape')
+        self.stripped = text.lstrip()
+        self.gitdir = 'gitdir:' in text or 'gitdir =' in text
+        self.linking = 'ln ' in text or 'cp ' in text or 'symlink' in text
+        self.bracket = data.find(b'](', cs, le)
+        self.pos = cs
+        self.chars = 0
+        self.ticks = 0
+        self.joins: list[Any] | None = None
+        self.cd_end = first_cd_end(text)
+        self.cmds: tuple[list[int], list[tuple[int, str]]] | None = None
+        self.symlinks: tuple[Any, Any] | None = None
+
+    def advance(self, data: bytes, ts: int) -> None:
+        """Count what lies between the last token and ``ts`` (a token
+        starts after an ASCII delimiter, so no character is split)."""
+        if ts < self.pos:
+            self.pos, self.chars, self.ticks = self.cs, 0, 0
+        chunk = data[self.pos:ts]
+        self.chars += len(chunk.decode('utf-8', 'surrogateescape'))
+        self.ticks += chunk.count(b'`')
+        self.pos = ts
+
+
+def line_facts(models: dict[int, Any], data: bytes, cs: int, le: int,
+               ts: int) -> _Line:
+    """The facts of the line ``[cs, le)``, counted up to ``ts``."""
+    lc = models.get(_LINE)
+    if lc is None or lc.cs != cs or lc.le != le:
+        lc = models[_LINE] = _Line(data, cs, le)
+    lc.advance(data, ts)
+    return lc
+
+
+def column(models: dict[int, Any], data: bytes, cs: int, le: int,
+           ts: int) -> int:
+    """The 1-based character column of ``ts`` on the line ``[cs, le)``."""
+    return line_facts(models, data, cs, le, ts).chars + 1
 
 
 def site(places: Places, change: PathChange, ri: int, rs: int, rend: int,
@@ -58,19 +119,22 @@ def site(places: Places, change: PathChange, ri: int, rs: int, rend: int,
     if model is None:
         model = models[ri] = _region(places, change, rs, rend, path)
     kind, bases, mdl, is_test, folder = model
-    line = data[cs:le].decode('utf-8', 'surrogateescape')
-    prefix = data[cs:ts].decode('utf-8', 'surrogateescape')
+    lc = line_facts(models, data, cs, le, ts)
+    prefix = data[max(cs, ts - WINDOW):ts].decode('utf-8',
+                                                  'surrogateescape')
     joined = ''
     call = 0
     if tag == 3:
-        joined_s = _joined(line, len(prefix) - 1)
+        if lc.joins is None:
+            lc.joins = list(rx(JOIN).finditer(lc.text))
+        joined_s = _joined(lc.text, lc.chars - 1, lc.joins, lc.cd_end)
         if joined_s is None:
             return None
         jbase, joined, call = joined_s
         if jbase == 'file':
             bases = (folder,)
     after_variable = ts > cs and data[ts - 1] in _VARIABLE_END
-    where = _where(kind, bases, folder, path, line, prefix,
+    where = _where(kind, bases, folder, path, lc, prefix,
                    mdl.at(ts) if mdl is not None else (None, None),
                    tag, after_variable)
     if where is None:
@@ -117,11 +181,13 @@ def _region(places: Places, change: PathChange, rs: int, rend: int,
 
 
 def _where(kind: str, bases: tuple[str, ...], folder: str, path: str,
-           line: str, prefix: str, state: tuple[str | None, str | None],
+           lc: _Line, prefix: str, state: tuple[str | None, str | None],
            tag: int, after_variable: bool) -> tuple[
         int, tuple[str, ...] | None, str, bool] | None:
-    """(strength, bases, reason, anchored) of one place in a file."""
-    stripped = line.lstrip()
+    """(strength, bases, reason, anchored) of one place in a file;
+    ``prefix`` is the ``WINDOW`` before the token."""
+    stripped = lc.stripped
+    line = lc.text
     if kind == text.GITMODULES:
         if stripped.startswith('url'):
             return None   # relative to the remote's URL
@@ -132,7 +198,7 @@ def _where(kind: str, bases: tuple[str, ...], folder: str, path: str,
                                                   text.CODE):
         return (QUIET, None, 'an alias, run later from the folder the '
                 'user is in', False)
-    if 'gitdir:' in line or 'gitdir =' in line:
+    if lc.gitdir:
         return (QUIET, bases, 'a gitdir string (relative to the git '
                 'dir, not to this file)', False)
     # `__dirname + '/../x'`, `$(git rev-parse --show-toplevel)/..`
@@ -145,7 +211,7 @@ def _where(kind: str, bases: tuple[str, ...], folder: str, path: str,
             if cwd is None or cwd == _lines.UNKNOWN:
                 return (QUIET, None, 'a command for the reader after a '
                         'cd to an unknown folder', False)
-            return (QUIET, _link(line, prefix, (cwd,)),
+            return (QUIET, _link(lc, (cwd,)),
                     'a command for the reader, run from a folder this '
                     'file does not know', False)
         if block is not None:
@@ -161,13 +227,13 @@ def _where(kind: str, bases: tuple[str, ...], folder: str, path: str,
                              'literalinclude::', 'figure::'))
         if kind == text.CHANGELOG and not link:
             return (QUIET, bases, 'quoted text in a changelog', False)
-        if not link and prefix.count('`') % 2 == 1:
+        if not link and lc.ticks % 2 == 1:
             return (WEAK, bases, 'inline code in a doc', False)
         return (STRONG, bases, 'a link target' if link else
                 'a path the doc refers to', False)
     if stripped.startswith('#' if kind == text.SHELL else _COMMENT):
         if kind != text.SHELL and (prefix.rstrip().endswith(
-                _LINK_BEFORE) or '](' in prefix):
+                _LINK_BEFORE) or 0 <= lc.bracket <= lc.pos - 2):
             return (QUIET, (folder,), 'a doc link in a code comment '
                     '(relative to the rendered page)', False)
         return (WEAK, bases, 'a comment', False)
@@ -182,11 +248,11 @@ def _where(kind: str, bases: tuple[str, ...], folder: str, path: str,
         if cwd is None or cwd == _lines.UNKNOWN:
             return (QUIET, None, 'after a cd to an unknown folder',
                     False)
-        return (STRONG, _link(line, prefix, (cwd,)),
+        return (STRONG, _link(lc, (cwd,)),
                 'a path the script uses', anchor == 'cwd')
     if anchor == 'cwd':
         return (STRONG, bases, 'a path from the current folder', True)
-    return (STRONG, _link(line, prefix, bases),
+    return (STRONG, _link(lc, bases),
             'a config value' if kind == text.CONFIG
             else 'a path the code uses', False)
 
@@ -214,31 +280,50 @@ def _anchor(prefix: str) -> str | None:
     return None
 
 
-def _link(line: str, prefix: str,
-          bases: tuple[str, ...]) -> tuple[str, ...]:
+def _link(lc: _Line, bases: tuple[str, ...]) -> tuple[str, ...]:
     """Bases for a symlink-making command's target: the link's folder."""
-    if 'ln ' in line or 'cp ' in line or 'symlink' in line:
-        link = _link_folder(line, len(prefix))
+    if lc.linking:
+        link = _link_folder(lc, lc.chars)
         if link is not None:
             return tuple(text.norm(posixpath.join(b or '.', link))
                          for b in bases)
     return bases
 
 
-def _link_folder(line: str, at: int) -> str | None:
+def _link_folder(lc: _Line, at: int) -> str | None:
     """When the word at ``at`` is the target of a symlink-making command
     (``ln -s``, ``cp -s``, ``os.symlink``, ``symlink_to``,
     ``fs.symlink``), the folder of the link it makes, relative to where
-    the command runs."""
-    if 'symlink' in line:
-        m = rx(r'symlink(?:Sync)?\(\s*([\'"])(.*?)\1\s*,\s*([\'"])(.*?)\3'
-               ).search(line)
-        if m and m.start(2) <= at <= m.end(2):
-            return posixpath.dirname(m.group(4)) or '.'
-        m = rx(r'Path\(\s*([\'"])(.*?)\1\s*\)\.symlink_to\(\s*([\'"])'
-               ).search(line)
-        if m and at >= m.end(3):
-            return posixpath.dirname(m.group(2)) or '.'
+    the command runs.  The line's searches run once per line."""
+    line = lc.text
+    if lc.symlinks is None:
+        lc.symlinks = (
+            rx(r'symlink(?:Sync)?\(\s*([\'"])(.*?)\1\s*,\s*([\'"])(.*?)\3'
+               ).search(line),
+            rx(r'Path\(\s*([\'"])(.*?)\1\s*\)\.symlink_to\(\s*([\'"])'
+               ).search(line)) if 'symlink' in line else (None, None)
+    m, m2 = lc.symlinks
+    if m and m.start(2) <= at <= m.end(2):
+        return posixpath.dirname(m.group(4)) or '.'
+    if m2 and at >= m2.end(3):
+        return posixpath.dirname(m2.group(2)) or '.'
+    cmds = lc.cmds
+    if cmds is None:
+        cmds = lc.cmds = _link_targets(line)
+    starts, spans = cmds
+    from bisect import bisect_right
+    i = bisect_right(starts, at) - 1
+    if i >= 0 and at < spans[i][0]:
+        return str(spans[i][1])
+    return None
+
+
+def _link_targets(line: str) -> tuple[list[int], list[tuple[int, str]]]:
+    """The targets of the line's ``ln -s``/``cp -s`` commands, once per
+    line: their starts, sorted, and per target its end and the folder of
+    the link it makes."""
+    starts: list[int] = []
+    spans: list[tuple[int, str]] = []
     for cmd in _lines.commands(line):
         if cmd[0][2] not in ('ln', 'cp'):
             continue
@@ -247,10 +332,14 @@ def _link_folder(line: str, at: int) -> str | None:
                    for o in opts):
             continue
         args = [w for w in cmd[1:] if not w[2].startswith('-')]
-        if not args or not any(w[0] <= at < w[1] for w in args[:-1]):
+        if len(args) < 2:
             continue
-        dest = args[-1][2] if len(args) > 1 else '.'
+        dest = args[-1][2]
         if dest.endswith('/') or len(args) > 2 or dest == '.':
-            return dest.rstrip('/') or '.'
-        return posixpath.dirname(dest) or '.'
-    return None
+            folder = dest.rstrip('/') or '.'
+        else:
+            folder = posixpath.dirname(dest) or '.'
+        for w in args[:-1]:
+            starts.append(w[0])
+            spans.append((w[1], folder))
+    return starts, spans

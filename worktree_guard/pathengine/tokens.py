@@ -12,6 +12,10 @@ from worktree_guard.pathengine.patterns import FILE_DIR
 from worktree_guard.pathengine.patterns import JOIN
 from worktree_guard.pathengine.patterns import rx
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # pragma: no cover (typing only)
+    from typing import Any
+
 _SUPPRESS = rb'worktree-guard:[ \t]*allow(-next-line)?'
 _HUNK = rb'@@ -[0-9]+(?:,[0-9]+)? \+([0-9]+)'
 # What ends a path token: blanks, quotes, brackets, separators.
@@ -29,11 +33,14 @@ def clean(t: str) -> str:
     return t
 
 
-def joined(line: str, at: int) -> tuple[str, str, int] | None:
+def joined(line: str, at: int, calls: list[Any] | None = None,
+           cd_end: int | None = None) -> tuple[str, str, int] | None:
     """For a quoted ``'..'`` at ``at``: (base, joined path) of the
     ``join(...)`` call it is an argument of; base ``file`` when the first
-    argument is this file's folder, else ``cwd``."""
-    for m in rx(JOIN).finditer(line):
+    argument is this file's folder, else ``cwd``.  ``calls`` (the line's
+    ``JOIN`` matches) and ``cd_end`` (``cd_end(line)``) are the line's,
+    when the caller has them."""
+    for m in (rx(JOIN).finditer(line) if calls is None else calls):
         if not m.start(1) <= at < m.end(1):
             continue
         args = _split_args(m.group(1))
@@ -48,9 +55,19 @@ def joined(line: str, at: int) -> tuple[str, str, int] | None:
             else:
                 return None   # a variable: relative to something unknown
         return base, '/'.join(parts), m.start(1)
-    if 'chdir(' in line[:at] or 'cd(' in line[:at]:
+    if cd_end is None:
+        cd_end = first_cd_end(line)
+    if 0 <= cd_end <= at:
         return 'cwd', '..', at
     return None
+
+
+def first_cd_end(line: str) -> int:
+    """Where the first ``chdir(`` or ``cd(`` of ``line`` ends (-1: none):
+    the text before ``at`` holds one when this is at most ``at``."""
+    ends = [i + len(word) for word in ('chdir(', 'cd(')
+            if (i := line.find(word)) >= 0]
+    return min(ends) if ends else -1
 
 
 def _split_args(s: str) -> list[str]:
@@ -83,13 +100,44 @@ def trim(data: bytes, ts: int, te: int) -> tuple[int, int] | None:
     return (ts, te) if te > ts else None
 
 
+class Heads:
+    """Where the tokens of a line's hits start, for hits in increasing
+    order (issue 23): each walk back stops at the previous hit, so a line
+    of many hits costs linear time, not one walk to the line's start per
+    hit.  ``find`` returns the first byte after the last delimiter before
+    the hit and the last ``:`` between the two (-1: none)."""
+
+    __slots__ = ('data', 'cs', 'pos', 'ts', 'colon')
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+        self.cs = self.pos = self.ts = self.colon = -1
+
+    def find(self, cs: int, pos: int) -> tuple[int, int]:
+        data = self.data
+        again = cs == self.cs and self.pos <= pos
+        lo = self.pos if again else cs
+        t = pos
+        while t > lo and data[t - 1] not in _DELIMS:
+            t -= 1
+        if t == lo and again:
+            # No delimiter since the last hit: the same token.
+            ts, colon = self.ts, max(self.colon, data.rfind(b':', lo, pos))
+        else:
+            ts, colon = t, data.rfind(b':', t, pos)
+        self.cs, self.pos, self.ts, self.colon = cs, pos, ts, colon
+        return ts, colon
+
+
 def token(data: bytes, cs: int, pos: int, te: int,
-          tag: int) -> tuple[int, int] | None:
+          tag: int, heads: Heads | None = None) -> tuple[int, int] | None:
     """The path token of a hit [pos, te): [start, end) in ``data``.
 
     The pattern matched the token's tail; here the head is found (a path
     may start before ``../``), colons split (`PATH=a:../b`, `file.py:12`),
     URLs are left alone except ``file://``, and trailing punctuation goes.
+    ``heads`` (one per pattern's hits) finds the head in linear time over
+    a line.
     """
     if tag == 1:
         # A Windows drive path: the drive letter starts the token.
@@ -98,20 +146,16 @@ def token(data: bytes, cs: int, pos: int, te: int,
                 ts > cs and data[ts - 1] not in _DELIMS):
             return None
     else:
-        ts = pos
-        while ts > cs and data[ts - 1] not in _DELIMS:
-            ts -= 1
-        if ts < pos:
-            colon = data.rfind(b':', ts, pos)
-            if colon != -1:
-                if data[colon + 1:colon + 3] == b'//':
-                    if data[colon - 4:colon].lower() != b'file':
-                        return None   # a URL (scheme://...): left alone
-                    if data[colon + 3:colon + 4] != b'/':
-                        return None   # file://host/...
-                    ts = colon + 3
-                else:
-                    ts = colon + 1
+        ts, colon = (heads or Heads(data)).find(cs, pos)
+        if colon != -1:   # ts <= colon < pos
+            if data[colon + 1:colon + 3] == b'//':
+                if data[colon - 4:colon].lower() != b'file':
+                    return None   # a URL (scheme://...): left alone
+                if data[colon + 3:colon + 4] != b'/':
+                    return None   # file://host/...
+                ts = colon + 3
+            else:
+                ts = colon + 1
     while ts < te and data[ts] == 0x2A and data[ts + 1:ts + 2] != b'/':
         ts += 1   # markdown emphasis, not a glob
     return trim(data, ts, te)

@@ -10,6 +10,14 @@ matches the *whole* name: ``release/*`` matches ``release/1.2``, not
 The matcher is a set-of-states simulation of the pattern (no
 backtracking): ``O(len(name) * len(pattern))`` whatever the input, so
 ``'a*' * 25 + 'b'`` against a long name costs microseconds, not hours.
+Issue 23 bounds it further, as a push's names and (on a first push) its
+policy are chosen by the pusher: a name shorter than the pattern's fixed
+characters is no match at once; a glob holds at most ``MAX_WILDCARDS``
+wildcards and ``MAX_GLOB_LENGTH`` characters, and a policy's branch and
+ref globs ``MAX_TOTAL_WILDCARDS`` together (``policy validate`` refuses
+more, before it compiles any glob); and when ``len(name)`` times
+the pattern's live states would exceed ``NFA_BUDGET`` the glob runs as one
+RE2 regex (linear, in C) instead of Python steps.
 
 ``match_path`` is the other dialect, for file paths (``agents.allow-paths``):
 ``*`` and ``?`` within one segment, ``**`` as a whole segment for any number
@@ -23,10 +31,26 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:  # pragma: no cover (typing only)
     from collections.abc import Callable
     from collections.abc import Sequence
+    from typing import Any
 
 # Token kinds: a literal character, '?', '*' (no slash), '**' (anything),
 # and a character class (its set and whether it is negated).
 _LIT, _ONE, _STAR, _ANY, _SET = range(5)
+# The most wildcards (``*``, ``**``, ``?``, ``[...]``) one glob may hold
+# (``policy.validate``).
+MAX_WILDCARDS = 32
+# ... and all the branch and ref globs of a policy together.
+MAX_TOTAL_WILDCARDS = 256
+# The longest branch or ref glob (``policy.validate``): a ref's component
+# is rarely longer than a file name.
+MAX_GLOB_LENGTH = 255
+# Python steps a match may take before the glob runs in RE2 instead.
+NFA_BUDGET = 4096
+
+
+def wildcards(pattern: str) -> int:
+    """How many wildcards ``pattern`` holds."""
+    return sum(1 for kind, _, _ in _tokens(pattern) if kind != _LIT)
 
 
 def _tokens(pattern: str) -> list[tuple[int, str, bool]]:
@@ -77,10 +101,79 @@ def _in_set(body: str, ch: str) -> bool:
     return False
 
 
+def to_regex(pattern: str) -> str:
+    """The RE2 regex that matches the whole names ``pattern`` does (no
+    wildcard but ``**`` crosses a ``/``)."""
+    out = ['(?s)^']
+    for kind, text, neg in _tokens(pattern):
+        if kind == _LIT:
+            out.append(_hex(text))
+        elif kind == _ONE:
+            out.append('[^/]')
+        elif kind == _STAR:
+            out.append('[^/]*')
+        elif kind == _ANY:
+            out.append('.*')
+        else:
+            out.append(_class(text, neg))
+    return ''.join(out) + '$'
+
+
+def _utf8(text: str) -> bool:
+    try:
+        text.encode('utf-8')
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _hex(ch: str) -> str:
+    return f'\\x{{{ord(ch):x}}}'
+
+
+def _class(body: str, neg: bool) -> str:
+    """A ``[...]`` set as an RE2 class that never holds ``/``."""
+    parts = []
+    i, n = 0, len(body)
+    while i < n:
+        if i + 2 < n and body[i + 1] == '-':
+            lo, hi = body[i], body[i + 2]
+            i += 3
+        else:
+            lo = hi = body[i]
+            i += 1
+        for a, b in ((lo, min(hi, '.')), (max(lo, '0'), hi)):
+            if a <= b:
+                parts.append(_hex(a) if a == b else f'{_hex(a)}-{_hex(b)}')
+    if neg:
+        return '[^/' + ''.join(parts) + ']'
+    return '[' + ''.join(parts) + ']' if parts else '[^\\x{0}-\\x{10ffff}]'
+
+
 def compile_glob(pattern: str) -> Callable[[str], bool]:
     """A predicate: does the whole ``name`` match ``pattern``?"""
     toks = _tokens(pattern)
     m = len(toks)
+    if all(kind == _LIT for kind, _, _ in toks):
+        literal = ''.join(text for _, text, _ in toks)
+        return literal.__eq__
+    # Every token but a star takes one character: a shorter name is none.
+    fixed = sum(1 for kind, _, _ in toks if kind not in (_STAR, _ANY))
+    width = 2 * sum(1 for kind, _, _ in toks if kind != _LIT) + 1
+    regex: list[Any] = []
+
+    def in_re2(name: str) -> bool | None:
+        """RE2's answer, or ``None`` when RE2 cannot take the pattern or
+        the name (a lone surrogate: an undecodable byte of a ref name, which
+        RE2's UTF-8 would read as U+FFFD): then the Python steps decide."""
+        if not _utf8(name):
+            return None
+        if not regex:
+            from worktree_guard.policy.match import compile_regex
+            regex.append(compile_regex(to_regex(pattern))
+                         if _utf8(pattern) else None)
+        return None if regex[0] is None else \
+            regex[0].search(name) is not None
 
     def closure(states: set[int]) -> set[int]:
         # A star may match nothing: a state before it also stands after it.
@@ -93,6 +186,12 @@ def compile_glob(pattern: str) -> Callable[[str], bool]:
         return states
 
     def match(name: str) -> bool:
+        if len(name) < fixed:
+            return False
+        if len(name) * width > NFA_BUDGET:
+            found = in_re2(name)
+            if found is not None:
+                return found
         states = closure({0})
         for ch in name:
             nxt: set[int] = set()

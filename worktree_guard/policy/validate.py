@@ -263,10 +263,12 @@ def _semantic_checks(data: dict[str, Any],
                 yield (f"{where}: 'branches.pattern' has no named group "
                        "'issue'",
                        'capture the issue number as (?P<issue>[0-9]+)')
+    costly = list(_glob_costs(data, at))
+    yield from costly
     for section, key, anchored in defaults.GLOB_KEYS:
         values = (data.get(section) or {}).get(key)
-        if not values:
-            continue
+        if not values or costly:
+            continue   # too costly to compile: refused above
         for i, pat in enumerate(values):
             if glob_to_regex(pat, anchored) is None:
                 yield (f"{at((section, key, i))}: '{section}.{key}' has an "
@@ -286,6 +288,41 @@ def _semantic_checks(data: dict[str, Any],
                        f'{entry!r} is not a valid regex: {regex_error(e)}',
                        "write 're:' followed by an RE2 regex, or a literal "
                        'path without the prefix')
+
+
+def _glob_costs(data: dict[str, Any],
+                at: Any) -> Iterator[tuple[str, str | None]]:
+    """Globs over names a pusher chooses (branches, refs) are compiled
+    and matched on every push: each is at most ``MAX_GLOB_LENGTH``
+    characters with at most ``MAX_WILDCARDS`` wildcards (issue 23: a
+    policy cannot make a push slow).  Checked before any glob is
+    compiled."""
+    from worktree_guard.policy.globmatch import MAX_GLOB_LENGTH
+    from worktree_guard.policy.globmatch import MAX_WILDCARDS
+    from worktree_guard.policy.globmatch import wildcards
+    from worktree_guard.policy.globmatch import MAX_TOTAL_WILDCARDS
+    keys = [(s, k) for s, k, anchored in defaults.GLOB_KEYS if anchored]
+    total = 0
+    for section, key in [*keys, ('server', 'allowed-refs')]:
+        for i, pat in enumerate((data.get(section) or {}).get(key) or []):
+            where = f"{at((section, key, i))}: '{section}.{key}' pattern {i + 1}"
+            if len(pat) > MAX_GLOB_LENGTH:
+                yield (f'{where} is {len(pat)} characters long; a branch '
+                       f'or ref glob is at most {MAX_GLOB_LENGTH}',
+                       'shorten it, or list the names it means')
+                continue
+            n = wildcards(pat)
+            total += n
+            if n > MAX_WILDCARDS:
+                yield (f'{where} holds {n} wildcards; a branch or ref glob '
+                       f'holds at most {MAX_WILDCARDS}',
+                       'split it, or list the names it means')
+            elif total > MAX_TOTAL_WILDCARDS:
+                yield (f'{where} brings the wildcards of the branch and ref '
+                       f'globs to {total}; together they hold at most '
+                       f'{MAX_TOTAL_WILDCARDS}',
+                       'list plain names: they cost nothing to match')
+                return
 
 
 def _duplicate_keys(node: Any, path: tuple[Any, ...]) -> Iterator[

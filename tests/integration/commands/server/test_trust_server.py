@@ -123,3 +123,20 @@ def test_a_merge_commit_onto_main_is_refused(repo: Repo) -> None:
     merged = git('rev-parse', 'HEAD', cwd=repo.work).strip()
     proc = repo.push(f'{merged}:refs/heads/main')
     assert proc.returncode == 0, proc
+
+
+def test_a_hostile_glob_policy_is_refused_at_validation(repo: Repo) -> None:
+    """0.2: 250 protected globs of '*a' repeated (1 MiB) cost 13-39 s per
+    push, most of it compiling the globs at validation.  Now a branch glob
+    is at most 255 characters with 32 wildcards, 256 in all, checked
+    before any glob compiles: the push that would install it is refused,
+    quickly, as an invalid policy."""
+    glob = '*a' * 2000
+    hostile = POLICY + 'branches:\n  protected:\n' + ''.join(
+        f"    - '{glob}{i}'\n" for i in range(250))
+    bad = repo.commit({'.worktree-guard.yaml': hostile})
+    proc = repo.push(f'{bad}:refs/heads/main')
+    refused(proc, 'refs/heads/main')
+    assert 'server-policy/invalid' in proc.stderr
+    assert ("'branches.protected' pattern 1 is 4001 characters long; a "
+            'branch or ref glob is at most 255') in proc.stderr
