@@ -119,13 +119,22 @@ def hook_states(repo: Repo,
     No process per worktree: ``core.hooksPath`` is read once (``hooks_dir``)
     and, when relative, resolved in each worktree as git resolves it there
     (hooks run at the worktree root); unset, every worktree shares
-    ``<git-common-dir>/hooks``.
+    ``<git-common-dir>/hooks``.  With ``extensions.worktreeConfig`` a
+    worktree may set its own (issue 23: ``/dev/null`` there means no hook
+    runs), so git is asked per worktree.
     """
+    commit_ids = _commit_hook_ids()
+    if (repo.config('extensions.worktreeConfig') or '').lower() in (
+            'true', 'yes', 'on', '1'):
+        # Each worktree may set its own core.hooksPath (git config
+        # --worktree): ask git where its hooks are, one process each.
+        from worktree_guard.gitctx.admin import hooks_dir_at
+        return {p: _hook_state(p, os.path.normpath(hooks_dir_at(p)),
+                               commit_ids) for p in paths}
     shared, configured = hooks_dir(repo)
     relative = None
     if configured and not os.path.isabs(os.path.expanduser(configured)):
         relative = os.path.expanduser(configured)
-    commit_ids = _commit_hook_ids()
     return {
         p: _hook_state(p, shared if relative is None else
                        os.path.normpath(os.path.join(p, relative)),

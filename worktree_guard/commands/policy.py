@@ -42,9 +42,18 @@ def run(ns: argparse.Namespace) -> int:
         if path is None:
             print('no .worktree-guard.yaml: the built-in defaults apply')
             return 0
-        with open(path, 'rb') as f:
-            policy_mod.parse(f.read(), os.path.relpath(path))
-        print(f'{os.path.relpath(path)}: valid')
+        rel = os.path.relpath(path)
+        from worktree_guard.errors import PolicyError
+        from worktree_guard.policy.bounds import MAX_POLICY_BYTES
+        try:
+            with open(path, 'rb') as f:   # one byte more says "too big"
+                raw = f.read(MAX_POLICY_BYTES + 1)
+        except OSError as e:
+            raise PolicyError(f'{rel}:1:1: cannot read the policy file: '
+                              f'{e.strerror}', 'check its permissions') \
+                from None
+        policy_mod.parse(raw, rel)
+        print(f'{rel}: valid')
         return 0
     pol = policy_mod.load(root, ns.policy)
     from worktree_guard.policy.show import render

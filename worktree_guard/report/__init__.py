@@ -17,6 +17,7 @@ from worktree_guard.term import paint
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # pragma: no cover (typing only)
     from collections.abc import Sequence
+    from typing import Any
 
 
 class Result:
@@ -86,8 +87,11 @@ def format_text(result: Result, quiet: bool = False,
 
 
 def format_json(result: Result) -> str:
+    """The result as JSON.  Undecodable bytes of paths, tokens and ref
+    names are spelled ``\\xNN`` (``formats.printable``): a lone surrogate
+    escape would make the document invalid for strict parsers."""
     import json
-    return json.dumps({
+    return json.dumps(_printable({
         'violations': [v.as_dict() for v in result.violations],
         'notes': result.notes,
         'rules': result.rules_run,
@@ -99,4 +103,18 @@ def format_json(result: Result) -> str:
             {'path': path, 'fingerprint': fp, 'code': code, 'count': n}
             for path, fp, code, n in result.stale],
         'exit_code': result.exit_code,
-    }, indent=2)
+    }), indent=2)
+
+
+def _printable(value: Any) -> Any:
+    """``value`` with every string made ``printable``."""
+    if isinstance(value, str):
+        if value.isascii():
+            return value
+        from worktree_guard.report.formats import printable
+        return printable(value)
+    if isinstance(value, dict):
+        return {_printable(k): _printable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_printable(v) for v in value]
+    return value
