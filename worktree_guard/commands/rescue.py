@@ -40,17 +40,66 @@ def run(main: str, target: str, shown: str, paths: Sequence[str]) -> int:
 
     from worktree_guard.gitctx import rescue as rescue_mod
     stamp = time.strftime('%Y%m%dT%H%M%SZ', time.gmtime())
-    ref, files = rescue_mod.rescue(main, target, paths, stamp)
-    print(f'moved {len(files)} changed file{"s" * (len(files) != 1)} from '
-          f'the main checkout into {shown}:')
-    for f in files:
-        print(f'  {f}')
-    quoted = ' '.join(shlex.quote(f) for f in files)
-    print(f"the main checkout's changes before the move are kept in {ref}")
-    print(f'  undo: git -C {shlex.quote(main)} diff --binary {ref}^1 {ref} '
-          f'-- {quoted} | git -C {shlex.quote(target)} apply -R --binary '
-          f'&& git -C {shlex.quote(main)} stash apply --index {ref}')
+    done = rescue_mod.rescue(main, target, paths, stamp)
+    q = shlex.quote
+    if done.ref is not None:
+        files = done.files
+        print(f'moved {len(files)} changed file{"s" * (len(files) != 1)} '
+              f'from the main checkout into {shown}:')
+        for f in files:
+            print(f'  {f}')
+        quoted = ' '.join(q(f) for f in files)
+        print("the main checkout's changes before the move are kept in "
+              f'{done.ref}')
+        print(f'  undo: git -C {q(main)} diff --binary {done.ref}^1 '
+              f'{done.ref} -- {quoted} | git -C {q(target)} apply -R '
+              f'--binary && git -C {q(main)} stash apply --index {done.ref}')
+    if done.untracked_ref is not None:
+        files = done.untracked
+        print(f'moved {len(files)} untracked file{"s" * (len(files) != 1)} '
+              f'from the main checkout into {shown}:')
+        for f in files:
+            print(f'  {f}')
+        quoted = ' '.join(q(f) for f in files)
+        print(f'a copy is kept in {done.untracked_ref}')
+        print(f'  undo: git -C {q(main)} restore --source='
+              f'{done.untracked_ref} --worktree -- {quoted} && (cd '
+              f'{q(target)} && rm -f -- {quoted})')
+    if done.commits_ref is not None:
+        n, up = done.commits, done.upstream or ''
+        print(f'undid {n} commit{"s" * (n != 1)} made on the main '
+              f"checkout's branch: it is back at its upstream "
+              f'({up[:12]}); the commits are kept in {done.commits_ref}')
+        print(f'  bring them to {shown}: git -C {q(target)} cherry-pick '
+              f'{up}..{done.commits_ref}')
+        print(f'  undo: git -C {q(main)} reset --keep {done.commits_ref}')
     return 0
+
+
+def leak_summary(main: str) -> list[str]:
+    """One line per kind of leak in the main checkout at ``main`` (for
+    ``wt status``): changed files, untracked files, commits on its branch
+    that its upstream lacks; none when it is clean."""
+    from worktree_guard.gitctx import rescue as rescue_mod
+    try:
+        changed = rescue_mod.leaked_files(main)
+    except GuardError:   # an unborn HEAD: nothing to compare with
+        return []
+    untracked = rescue_mod.leaked_untracked(main)
+    ahead = rescue_mod.unpushed(main)
+    out = []
+    for n, what in ((len(changed), 'changed file'),
+                    (len(untracked), 'untracked file')):
+        if n:
+            out.append(f'main checkout: {n} {what}{"s" * (n != 1)} while '
+                       'issue worktrees are active')
+    if ahead is not None:
+        n = ahead[2]
+        out.append(f"main checkout: {n} commit{'s' * (n != 1)} on its "
+                   'branch that its upstream lacks')
+    if out:
+        out[-1] += ' (move them: worktree-guard wt rescue <N>)'
+    return out
 
 
 def leak_lines(repo: Repo) -> tuple[list[str], int]:
@@ -66,13 +115,30 @@ def leak_lines(repo: Repo) -> tuple[list[str], int]:
         files = rescue_mod.leaked_files(main)
     except GuardError as e:   # an unborn HEAD: nothing to compare with
         return [f'main checkout: changes not checked ({e.message})'], 0
+    untracked = rescue_mod.leaked_untracked(main)
+    ahead = rescue_mod.unpushed(main)
+    lines = []
+    if untracked:
+        lines.append(f'main checkout: {len(untracked)} untracked file'
+                     f'{"s" * (len(untracked) != 1)} while issue worktrees '
+                     'are active (new files that belong in a worktree?):')
+        lines += [f'    {f}' for f in untracked[:20]]
+        if len(untracked) > 20:
+            lines.append(f'    ... and {len(untracked) - 20} more')
+    if ahead is not None:
+        upstream, _, n = ahead
+        lines.append(f"main checkout: its branch has {n} commit"
+                     f"{'s' * (n != 1)} that its upstream ({upstream[:12]}) "
+                     'lacks (a commit made on main?)')
     if not files:
-        return [], 0
+        if lines:
+            lines.append('    move them: worktree-guard wt rescue <N>')
+        return lines, int(bool(lines))
     branches = [w.branch for w in linked if w.branch]
     touched = rescue_mod.overlap(main, branches, files)
-    lines = [f'main checkout: {len(files)} uncommitted change'
-             f'{"s" * (len(files) != 1)} while issue worktrees are active '
-             '(edits that belong in a worktree?):']
+    lines.append(f'main checkout: {len(files)} uncommitted change'
+                 f'{"s" * (len(files) != 1)} while issue worktrees are '
+                 'active (edits that belong in a worktree?):')
     also = {f: [b for b, hits in touched.items() if f in hits]
             for f in files}
     files.sort(key=lambda f: not also[f])   # shared files first

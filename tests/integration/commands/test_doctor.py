@@ -124,6 +124,9 @@ def test_doctor_prints_the_command_for_a_relative_hooks_path(
         plain_repo: RepoHandle) -> None:
     r = plain_repo
     r.git('config', 'core.hooksPath', 'team hooks')
+    # (Kept out of git, so it is no untracked leak of the main checkout.)
+    with open(r.path / '.git' / 'info' / 'exclude', 'a') as f:
+        f.write('/team hooks/\n')
     proc = wg('install', cwd=r.path)
     assert proc.returncode == 0, proc
     shared = r.path / 'team hooks'

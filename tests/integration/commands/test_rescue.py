@@ -39,6 +39,7 @@ def leaky(plain_repo: RepoHandle) -> RepoHandle:
     (r.path / 'data.bin').write_bytes(BINARY)
     r.git('add', 'data.bin')
     r.git('commit', '-q', '--no-verify', '-m', 'binary')
+    r.git('push', '-q', 'origin', 'main')
     r.worktree('issue-1-a')
     r.worktree('issue-2-b')
     return r
@@ -51,7 +52,7 @@ def leak(r: RepoHandle) -> None:
     (r.path / 'docs' / 'new.md').write_text('a new file\n')
     r.git('add', 'docs/new.md')
     (r.path / 'data.bin').write_bytes(BINARY[::-1])
-    (r.path / 'notes.txt').write_text('untracked: stays\n')
+    (r.path / 'notes.txt').write_text('untracked: moves too\n')
 
 
 @pytest.mark.timeout(300)
@@ -68,15 +69,20 @@ def test_rescue_moves_the_edits_and_nothing_is_lost(leaky: RepoHandle
     for f in moved:
         assert f'  {f}\n' in proc.stdout
         assert files_of(wt1)[f] == main_before[f]
-    assert status(main) == '?? notes.txt\n'   # untracked files stay
+    # An untracked file an agent left is a leak too: it moves.
+    assert 'moved 1 untracked file' in proc.stdout
+    assert files_of(wt1)['notes.txt'] == b'untracked: moves too\n'
+    assert status(main) == ''
     assert files_of(main)['src/app.py'] == b'print("hello")\n'
     assert 'docs/new.md' not in files_of(main)
     refs = git('for-each-ref', '--format=%(refname)',
                'refs/worktree-guard/rescued/', cwd=main).split()
-    assert len(refs) == 1
-    # The printed undo puts both trees back, byte for byte.
-    undo = proc.stdout.split('undo: ', 1)[1].strip()
-    subprocess.run(['sh', '-c', undo], check=True, capture_output=True)
+    assert len(refs) == 2   # the tracked changes, the untracked files
+    # The printed undo lines put both trees back, byte for byte.
+    for line in proc.stdout.splitlines():
+        if 'undo: ' in line:
+            subprocess.run(['sh', '-c', line.split('undo: ', 1)[1]],
+                           check=True, capture_output=True)
     assert files_of(main) == main_before
     assert files_of(wt1) == wt_before
     assert status(main) == status_before
@@ -119,9 +125,8 @@ def test_rescue_refuses_when_the_patch_does_not_apply(
 
 
 @pytest.mark.parametrize(('args', 'message'), [
-    (['1'], 'nothing to rescue: no tracked changes'),
-    (['1', 'src'], 'nothing to rescue: no tracked changes in the main '
-                   'checkout under src'),
+    (['1'], 'nothing to rescue: no changed or untracked files'),
+    (['1', 'src'], "its upstream lacks under src"),
     (['9'], 'no worktree for issue 9'),
     (['x'], "'x' is not an issue number"),
 ])
@@ -215,3 +220,62 @@ def test_doctor_when_the_changes_cannot_be_read(
     assert problems == 0
     assert lines[0].startswith('main checkout: changes not checked '
                                '(cannot read the changes')
+
+
+def test_a_commit_made_on_main_is_undone_and_kept(leaky: RepoHandle
+                                                  ) -> None:
+    """An agent committed on main: doctor says so, rescue puts main back
+    at its upstream and keeps the commit, one cherry-pick from the issue
+    worktree; the printed undo restores main."""
+    r = leaky
+    upstream = r.head()
+    r.commit('agent on main', files={'src/app.py': 'print("agent")\n'},
+             env={'SKIP': 'worktree-guard-commit'})
+    tip = r.head()
+    proc = wg('doctor', cwd=r.path)
+    assert "its branch has 1 commit that its upstream" in proc.stdout
+    assert proc.returncode == 1
+    proc = wg('wt', 'rescue', '1', cwd=r.path)
+    assert proc.returncode == 0, proc
+    assert 'undid 1 commit made on the main checkout' in proc.stdout
+    assert r.head() == upstream
+    (ref,) = git('for-each-ref', '--format=%(refname)',
+                 'refs/worktree-guard/rescued/', cwd=r.path).split()
+    assert git('rev-parse', ref, cwd=r.path).strip() == tip
+    wt1 = r.path / 'trees' / 'issue-1-a'
+    pick = next(ln for ln in proc.stdout.splitlines() if 'cherry-pick' in ln)
+    subprocess.run(['sh', '-c', pick.split(': ', 1)[1]], check=True,
+                   capture_output=True)
+    assert (wt1 / 'src' / 'app.py').read_text() == 'print("agent")\n'
+    undo = next(ln for ln in proc.stdout.splitlines() if 'undo: ' in ln)
+    subprocess.run(['sh', '-c', undo.split('undo: ', 1)[1]], check=True,
+                   capture_output=True)
+    assert r.head() == tip
+
+
+def test_untracked_leaks_in_doctor_and_a_clash_refused(leaky: RepoHandle
+                                                       ) -> None:
+    r = leaky
+    (r.path / 'new.txt').write_text('agent wrote this\n')
+    proc = wg('doctor', cwd=r.path)
+    assert 'main checkout: 1 untracked file while issue worktrees' in \
+        proc.stdout
+    assert '    new.txt' in proc.stdout
+    for i in range(21):
+        (r.path / f'n{i:02}.log').write_text('x\n')
+    out = wg('doctor', cwd=r.path).stdout
+    assert 'main checkout: 22 untracked files' in out
+    assert '    ... and 2 more' in out
+    for i in range(21):
+        (r.path / f'n{i:02}.log').unlink()
+    wt2 = r.path / 'trees' / 'issue-2-b'
+    (wt2 / 'new.txt').write_text('already here\n')
+    proc = wg('wt', 'rescue', '2', cwd=r.path)
+    assert proc.returncode == 1, proc
+    assert 'already has 1 of the untracked files' in proc.stderr
+    assert (r.path / 'new.txt').read_text() == 'agent wrote this\n'
+    assert (wt2 / 'new.txt').read_text() == 'already here\n'
+    proc = wg('wt', 'rescue', '1', 'new.txt', cwd=r.path)
+    assert proc.returncode == 0, proc
+    assert not (r.path / 'new.txt').exists()
+    assert (r.path / 'trees' / 'issue-1-a' / 'new.txt').exists()

@@ -76,6 +76,12 @@ def _gather(ctx: Context, label: str, base: str | None, notes: list[str],
         (w for w in all_wts if not w.bare and not w.prunable
          and w.branch != ctx.base_branch),
         key=lambda w: (min(ctx.issues_of(w), default=0), w.path))
+    main = repo.main_root()
+    if dirty and main is not None and any(not w.is_main for w in active):
+        # Leaks into the main checkout (an agent's edit, new file or
+        # commit on main): doctor's check, one line per kind.
+        from worktree_guard.commands.rescue import leak_summary
+        notes.extend(leak_summary(main))
     rows = _collect(ctx, active, base, dirty=dirty, files=True)
     _uncommitted(ctx, rows, base, dirty, scratch)
     layout = worktrees.layout_facts_all(repo, policy, active)

@@ -294,3 +294,34 @@ def test_status_root_outside_the_checkout(native_repo: RepoHandle,
     r = wt(native_repo.path, 'status')
     assert 'issue-1-a: worktree-layout' not in r.out
     assert 'issue-2-b: worktree-layout/location' in r.out
+
+
+def test_status_shows_leaks_into_the_main_checkout(
+        plain_repo: RepoHandle, wt: Run, work: Work) -> None:
+    """An agent's edit, new file and commit in the main checkout show in
+    wt status (doctor's check), with the command that moves them."""
+    r = plain_repo
+    work(r, 'issue-1-a', {'a.txt': 'a\n'})
+    out = wt(r.path, 'status').out
+    assert 'main checkout:' not in out
+    (r.path / 'README.md').write_text('edited in main\n')
+    (r.path / 'new.txt').write_text('new\n')
+    out = wt(r.path, 'status').out
+    assert 'main checkout: 1 changed file while issue worktrees are ' \
+        'active' in out
+    assert 'main checkout: 1 untracked file while issue worktrees are ' \
+        'active (move them: worktree-guard wt rescue <N>)' in out
+    r.git('add', 'README.md', 'new.txt')
+    r.git('-c', 'core.hooksPath=/dev/null', 'commit', '-q', '-m', 'on main')
+    out = wt(r.path, 'status').out
+    assert 'main checkout: 1 commit on its branch that its upstream ' \
+        'lacks' in out
+    # --committed reads no working tree: no leak lines.
+    assert 'main checkout:' not in wt(r.path, 'status', '--committed').out
+
+
+def test_leak_summary_where_git_cannot_tell(tmp_path: Path) -> None:
+    """No repository to read (or an unborn one that git refuses): no
+    leak lines, never an error."""
+    from worktree_guard.commands.rescue import leak_summary
+    assert leak_summary(str(tmp_path)) == []
