@@ -110,7 +110,8 @@ def read_blob(repo: Repo, commit: str, path: str) -> tuple[str, bytes] | None:
     """``(blob oid, content)`` of ``path`` in ``commit``, or ``None`` when
     the commit has no such file.  One ``git cat-file --batch``, which sees
     quarantined objects like every other git child of the hook."""
-    res = repo.git('cat-file', '--batch', input=f'{commit}:{path}\n'.encode())
+    res = repo.git('cat-file', '--batch', input=f'{commit}:{path}\n'.encode(
+        'utf-8', 'surrogateescape'))
     return _blob(commit, path, res.stdout)
 
 
@@ -142,7 +143,8 @@ def locate_blob(repo: Repo, rev: str, path: str,
     ``read_blob``'s answer for ``path`` in it: one ``git cat-file --batch``
     for both."""
     res = repo.git('cat-file', '--batch',
-                   input=f'{rev}^{{commit}}\n{rev}:{path}\n'.encode())
+                   input=f'{rev}^{{commit}}\n{rev}:{path}\n'.encode(
+                       'utf-8', 'surrogateescape'))
     header, _, rest = res.stdout.partition(b'\n')
     parts = decode(header).split(' ')
     commit = None

@@ -193,7 +193,8 @@ def _stand_ins(repo: Repo, wanted: Sequence[tuple[str, str]]) -> list[str]:
                         f'committer {_IDENT}\n\nwt: replayed\n')
             paths.append(path)
         out = repo.out('hash-object', '-w', '-t', 'commit', '--stdin-paths',
-                       input=''.join(p + '\n' for p in paths).encode())
+                       input=''.join(p + '\n' for p in paths).encode(
+                           'utf-8', 'surrogateescape'))
     return out.split()
 
 

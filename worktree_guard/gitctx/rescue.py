@@ -71,7 +71,10 @@ def leaked_untracked(main_root: str) -> list[str]:
     if res.returncode != 0:  # pragma: no cover (leaked_files' status ran)
         raise GitError(f'cannot read the untracked files in {main_root}: '
                        f'{stderr_tail(res)}')
-    return sorted(e[3:] for e in _z(res.stdout) if e.startswith('?? '))
+    # A folder entry (``dir/``) is an embedded checkout, a worktree
+    # under an unignored root, say: its own layout problem, not a leak.
+    return sorted(e[3:] for e in _z(res.stdout)
+                  if e.startswith('?? ') and not e.endswith('/'))
 
 
 def unpushed(main_root: str) -> tuple[str, str, int] | None:

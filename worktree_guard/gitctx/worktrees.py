@@ -143,7 +143,8 @@ def ignored_in(main: str, rels: Sequence[str]) -> set[str] | None:
     worktrees next to it) or is unreadable.
     """
     res = git_at(main, 'check-ignore', '--no-index', '--stdin', '-z',
-                 input=''.join(r + '\0' for r in rels).encode())
+                 input=''.join(r + '\0' for r in rels).encode(
+                     'utf-8', 'surrogateescape'))
     if res.returncode in (0, 1):
         return {f for f in decode(res.stdout).split('\0') if f}
     return None

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 from typing import TYPE_CHECKING
 
 from worktree_guard.errors import GuardError
@@ -217,7 +218,48 @@ def run(ns: argparse.Namespace) -> int:
     module, func = _COMMANDS[ns.wt_command]
     handler: Callable[[argparse.Namespace, Context], int] = getattr(
         importlib.import_module(f'{__name__}.{module}'), func)
-    return handler(ns, Context(ns.policy))
+    out, err = sys.stdout, sys.stderr
+    # Branch and file names need not be UTF-8 (git keeps bytes): what wt
+    # prints spells such a byte \xNN instead of failing to encode it.
+    sys.stdout, sys.stderr = _Printable(out), _Printable(err)
+    try:
+        return handler(ns, Context(ns.policy))
+    finally:
+        sys.stdout, sys.stderr = out, err
+
+
+class _Printable:
+    """A text stream whose writes spell undecodable bytes ``\\xNN``."""
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        from worktree_guard.report.formats import printable
+        return int(self._stream.write(printable(text)))
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
+def json_text(data: object, **kw: Any) -> str:
+    """``json.dumps`` of ``data`` with every string made printable (a
+    name that is not UTF-8 is spelled ``\\xNN``, never a lone
+    surrogate)."""
+    import json
+
+    from worktree_guard.report.formats import printable
+
+    def clean(v: object) -> object:
+        if isinstance(v, str):
+            return printable(v)
+        if isinstance(v, dict):
+            return {clean(k): clean(x) for k, x in v.items()}
+        if isinstance(v, (list, tuple)):
+            return [clean(x) for x in v]
+        return v
+
+    return json.dumps(clean(data), **kw)
 
 
 class Context:

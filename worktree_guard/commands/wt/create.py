@@ -102,7 +102,7 @@ def _ensure_ignored(ctx: Context, branch: str,
         old = b''
     sep = b'' if not old or old.endswith(b'\n') else b'\n'
     with open(path, 'ab') as f:
-        f.write(sep + pattern.encode() + b'\n')
+        f.write(sep + pattern.encode('utf-8', 'surrogateescape') + b'\n')
     say(f"added '{pattern}' to {path} so the main checkout ignores its "
         'worktrees (local to this clone, nothing to commit; undo: delete '
         'that line)')

@@ -14,6 +14,7 @@ if TYPE_CHECKING:  # pragma: no cover (typing only)
     from worktree_guard.commands.wt import Context
     from worktree_guard.model import WorktreeInfo
 
+from worktree_guard.commands.wt import json_text
 from worktree_guard.commands.wt import _age
 from worktree_guard.commands.wt import _is_bootstrap
 from worktree_guard.commands.wt import _parallel
@@ -77,8 +78,7 @@ def cmd_list(ns: argparse.Namespace, ctx: Context) -> int:
         r['dirty'] = None if ch is None else bool(ch)
         r['changed'] = None if ch is None else len(ch)
     if ns.json:
-        import json
-        print(json.dumps({'base': {'ref': label, 'oid': base},
+        print(json_text({'base': {'ref': label, 'oid': base},
                           'worktrees': rows, 'notes': notes}, indent=2))
         return 0
     table = [('ISSUE', 'BRANCH', 'BEHIND', 'AHEAD', 'STATE', 'LAST', 'PATH')]

@@ -222,11 +222,11 @@ def render(steps: Sequence[dict[str, Any]], most: int = 8) -> list[str]:
 
 def cmd_plan(ns: argparse.Namespace, ctx: Context) -> int:
     """Only the landing order (``wt status`` shows it with the rest)."""
+    from worktree_guard.commands.wt import json_text
     from worktree_guard.commands.wt.status import gather
     data = gather(ctx, ns.fetch, dirty=not ns.committed)
     if ns.json:
-        import json
-        print(json.dumps({'base': data['base'],
+        print(json_text({'base': data['base'],
                           'landing_order': data['landing_order'],
                           'notes': data['notes']}, indent=2))
         return 0

@@ -12,6 +12,7 @@ if TYPE_CHECKING:  # pragma: no cover (typing only)
     from worktree_guard.commands.wt import Context
     from worktree_guard.model import WorktreeInfo
 
+from worktree_guard.commands.wt import json_text
 from worktree_guard.commands.wt import _is_bootstrap
 from worktree_guard.commands.wt import _name
 from worktree_guard.commands.wt import _parallel
@@ -36,8 +37,7 @@ def cmd_status(ns: argparse.Namespace, ctx: Context) -> int:
         from worktree_guard.commands.wt.html import write_page
         write_page(ns.html, data)
     if ns.json:
-        import json
-        print(json.dumps(data, indent=2))
+        print(json_text(data, indent=2))
     elif ns.html:
         print(f'wrote {ns.html}')
     else:

@@ -34,6 +34,7 @@ if TYPE_CHECKING:  # pragma: no cover (typing only)
     from worktree_guard.commands.wt import Context
     from worktree_guard.model import WorktreeInfo
 
+from worktree_guard.commands.wt import json_text
 from worktree_guard.commands.wt import _is_bootstrap
 from worktree_guard.commands.wt import _issue_number
 from worktree_guard.commands.wt import _linked
@@ -77,8 +78,7 @@ def cmd_sync(ns: argparse.Namespace, ctx: Context) -> int:
                          'check base.remote/base.branch in the policy')
     rows = [sync_one(ctx, w, base) for w in targets]
     if ns.json:
-        import json
-        print(json.dumps({'base': {'ref': label, 'oid': base},
+        print(json_text({'base': {'ref': label, 'oid': base},
                           'worktrees': rows, 'notes': notes}, indent=2))
     else:
         _print(ctx, label, base, rows, notes)

@@ -325,3 +325,26 @@ def test_leak_summary_where_git_cannot_tell(tmp_path: Path) -> None:
     leak lines, never an error."""
     from worktree_guard.commands.rescue import leak_summary
     assert leak_summary(str(tmp_path)) == []
+
+
+def test_status_with_a_branch_name_that_is_not_utf8(tmp_path: Path,
+                                                    wt: Run) -> None:
+    """A branch (and worktree folder) named with a byte that is not UTF-8:
+    status, its JSON and list work, never an internal error; an embedded
+    checkout under an unignored root is no untracked leak."""
+    repo = tmp_path / 'r'
+    git('init', '-q', '-b', 'main', str(repo), cwd=tmp_path)
+    git('commit', '-q', '--allow-empty', '-m', 'i', cwd=repo)
+    name = b'issue-1-a\xff'.decode('utf-8', 'surrogateescape')
+    git('worktree', 'add', '-q', '-b', name, f'trees/{name}', cwd=repo)
+    r = wt(repo, 'status')
+    assert 'internal error' not in r.err, r
+    assert 'issue-1-a' in r.out
+    assert 'note: main checkout:' not in r.out   # no untracked leak
+    assert 'issue-1-a\\xff' in r.out   # the byte, spelled
+    data = wt(repo, 'status', '--json')
+    assert 'internal error' not in data.err, data
+    parsed = json.loads(data.out)
+    assert 'issue-1-a\\xff' in {w['branch'] for w in parsed['worktrees']}
+    assert '\\ud' not in data.out   # no lone surrogate escapes
+    assert wt(repo, 'list').code == 0
