@@ -33,10 +33,10 @@ CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu',
                   '--hide-scrollbars']
 # What the transcript shows, run one by one in the issue worktree.
 STEPS = [
-    "echo 'Set-up: see [the README](../../../README.md).' > docs/login.md",
-    "git add docs/login.md && git commit -q -m 'Document the login'",
-    "echo 'Set-up: see [the README](../README.md).' > docs/login.md",
-    "git add docs/login.md && git commit -q -m 'Document the login'",
+    "echo 'cp ../../.env.example .env' > setup.sh",
+    "git add setup.sh && git commit -q -m 'Add the set-up script'",
+    "echo 'cp .env.example .env' > setup.sh",
+    "git add setup.sh && git commit -q -m 'Add the set-up script'",
     'git log --oneline -1',
 ]
 
