@@ -322,6 +322,8 @@ class Actions:
         if name == 'actions/setup-python@v5':
             # This machine's Python (>= 3.10) stands in for it.
             assert run_it is False or 'python-version' in given
+            if step.get('id') == 'setup-python':   # action.yml's own
+                assert given['update-environment'] == 'false', given
             if run_it and step.get('id') == 'setup-python':
                 pytest.skip('no python3 >= 3.10 on PATH: the action would '
                             'install one with actions/setup-python')
@@ -445,6 +447,23 @@ def _readme_pre_commit(fx: Fixtures, tmp_path: Path) -> None:
     assert 'worktree-guard (push rules)' in push.output, push
     # pre-merge-commit is installed too: a merge into main is judged.
     assert (repo.path / '.git' / 'hooks' / 'pre-merge-commit').exists()
+
+
+def _try_repo(fx: Fixtures, tmp_path: Path) -> None:
+    """pre-commit try-repo on the snapshot: a clean repository passes,
+    one with a file reaching out of it fails."""
+    repo: RepoHandle = fx['plain_repo']
+    path, _ = fx['hook_repo']
+    cmd = replace(snippet('readme-try-repo'),
+                  ('<path or URL of this repository>', str(path)))
+    good = bash(cmd, cwd=repo.path)
+    assert good.returncode == 0, good
+    repo.write('setup.sh', 'cp ../.env.example .env\n')
+    repo.git('add', 'setup.sh')
+    repo.git('-c', 'core.hooksPath=/dev/null', 'commit', '-q', '-m', 's')
+    bad = bash(cmd, cwd=repo.path)
+    assert bad.returncode == 1, bad
+    assert 'worktree-paths/relative-escape' in bad.output, bad
 
 
 def _verbose_hooks(fx: Fixtures, tmp_path: Path) -> None:
@@ -759,6 +778,7 @@ def _completion(fx: Fixtures, tmp_path: Path) -> None:
 RUNS: dict[str, tuple[Runner, list[str]]] = {
     'readme-pre-commit': (_readme_pre_commit, [
         'readme-pre-commit-config', 'readme-pre-commit-install']),
+    'try-repo': (_try_repo, ['readme-try-repo']),
     'verbose-hooks': (_verbose_hooks, ['output-verbose-hooks']),
     'hooks-pre-commit': (_hooks_pre_commit, ['hooks-pre-commit-config']),
     'sync-pre-commit': (_sync_pre_commit, ['sync-pre-commit-verbose']),
