@@ -150,6 +150,20 @@ def test_every_snippet_is_executed() -> None:
         f'executed but not marked: {sorted(set(covered) - set(names))}')
 
 
+def test_snippets_pin_a_sha_and_say_how_to_find_it() -> None:
+    """No release is tagged yet (the version lives only in
+    worktree_guard/__init__.py): a snippet that installs worktree-guard
+    pins ``<sha>`` and says how to find it, never a version or tag."""
+    pinned = [f for f in SNIPPETS.values() if '<sha>' in f.body]
+    assert len(pinned) >= 5
+    for f in pinned:
+        assert 'git ls-remote <url> main' in f.body, f.label
+    for f in SNIPPETS.values():
+        for m in re.finditer(r'worktree-guard(?:==|@v?)(\d[\w.]*)|'
+                             r'rev: (v?\d[\w.]*)', f.body):
+            assert (m[1] or m[2]).lstrip('v') == __version__, (f.label, m[0])
+
+
 # -- scripted repositories ---------------------------------------------
 
 @dataclass
@@ -945,3 +959,60 @@ def test_actionlint_flags_an_interpolated_ref(tmp_path: Path) -> None:
     path.write_text(SKELETON + '      - run: echo "${{ github.head_ref }}"\n')
     found = lint(cmd, [str(path)], tmp_path)
     assert any('untrusted' in f['message'] for f in found), found
+
+
+# -- action.yml beyond the snippets ------------------------------------
+
+ACTION_STEP = '<owner>/worktree-guard@<sha>'
+
+
+@pytest.mark.slow
+def test_the_action_keeps_its_inputs(make_repo: Callable[..., RepoHandle],
+                                     hook_repo: tuple[Path, str],
+                                     tmp_path: Path) -> None:
+    """base, head, branch, policy and package given explicitly; and no
+    base at all (a push event) is exit 2 with the reason."""
+    repo = make_repo()
+    pr = pull_request(repo, tmp_path, behind=True)
+    (pr.ci / 'strict.yaml').write_text('version: 1\n')
+    gh = Actions(pr, tmp_path, hook_repo)
+    path, _ = hook_repo
+    given = {'base': pr.base, 'head': pr.head, 'branch': HEAD_BRANCH,
+             'policy': 'strict.yaml', 'package': str(path)}
+    assert gh.job([{'uses': ACTION_STEP, 'with': given}]) is False
+    check = gh.procs[-1]
+    assert check.returncode == 1, check
+    assert '::error title=sync-before-push' in check.stdout, check
+    assert not gh.uploaded   # sarif defaults to 'false'
+    gh.github['event'] = {}   # not a pull request: no default base
+    assert gh.job([{'uses': ACTION_STEP}]) is False
+    assert gh.procs[-1].returncode == 2, gh.procs[-1]
+    assert 'no base or head commit' in gh.procs[-1].stderr
+
+
+def test_the_action_sets_up_python_only_without_one(
+        tmp_path: Path) -> None:
+    """Its first step finds a python3 >= 3.10 on PATH; with none (here
+    a python3 that is too old), setup-python's condition holds, and the
+    venv is made from the Python setup-python reports."""
+    meta = yaml.safe_load((PROJECT / 'action.yml').read_text())
+    find, setup, venv = meta['runs']['steps'][:3]
+    assert setup['uses'] == 'actions/setup-python@v5'
+    assert setup['with']['update-environment'] is False
+    assert setup['if'] == "steps.python.outputs.path == ''"
+    assert venv['env']['WG_PYTHON'] == (
+        '${{ steps.python.outputs.path || '
+        'steps.setup-python.outputs.python-path }}')
+    old = tmp_path / 'old-bin'
+    old.mkdir()
+    (old / 'python3').write_text('#!/bin/sh\nexit 1\n')   # "3.8"
+    (old / 'python3').chmod(0o755)
+    for path, found in ((os.environ['PATH'], True),
+                        (f'{old}{os.pathsep}/usr/bin:/bin', False)):
+        out = tmp_path / 'out'
+        out.write_text('')
+        proc = bash(find['run'], cwd=tmp_path,
+                    env={'PATH': path, 'GITHUB_OUTPUT': str(out)})
+        assert proc.returncode == 0, proc
+        (line,) = out.read_text().splitlines()
+        assert (line != 'path=') is found, line
