@@ -49,7 +49,7 @@ from worktree_guard import __version__
 PAGES = [PROJECT / 'README.md', *sorted((PROJECT / 'docs').glob('*.md'))]
 # Pages (or their parts) other work owns: their fences are not checked
 # for markers here (docs/server.md: only its CI section is this test's).
-NOT_CHECKED = {'agents.md': None, 'trust.md': None,
+NOT_CHECKED = {'agents.md': None, 'trust.md': None, 'sandbox.md': None,
                'server.md': '## CI: every pull request against its base'}
 RUNNABLE = {'', 'sh', 'bash', 'shell', 'console', 'yaml', 'yml'}
 FENCE = re.compile(r'^(?P<indent> *)```(?P<lang>[\w-]*)\n(?P<body>.*?)'
@@ -709,7 +709,7 @@ def _agent_install(fx: Fixtures, tmp_path: Path) -> None:
     proc = bash(snippet('readme-agent-install'), cwd=repo.path)
     assert proc.returncode == 0, proc
     settings = (repo.path / 'trees' / 'issue-46-update-docs' / '.claude' /
-                'settings.json')
+                'settings.local.json')
     assert 'worktree-guard' in settings.read_text()
 
 
@@ -741,7 +741,7 @@ def _protected_main(fx: Fixtures, tmp_path: Path) -> None:
 
 def _policies(fx: Fixtures, tmp_path: Path) -> None:
     for name in ('readme-policy', 'sync-policy', 'policy-modeline',
-                 'wt-setup-policy'):
+                 'wt-setup-policy', 'wt-land-policy'):
         policy = tmp_path / f'{name}.yaml'
         policy.write_text(snippet(name))
         proc = bash(f'worktree-guard policy validate --policy {policy}',
@@ -767,14 +767,63 @@ def _wt(fx: Fixtures, tmp_path: Path) -> None:
             tree = repo.path / 'trees' / 'issue-45-add-rust-sdk-support'
             if ' rescue ' in cmd:   # an edit leaked into the main checkout
                 repo.write('src/app.py', 'print("leaked")\n')
-            if ' remove ' in cmd and tree.exists():   # issue 45's work done
+            if ' land ' in cmd:     # issue 45 has work to land
+                repo.write('src/rust.py', 'sdk = 1\n', cwd=tree)
+            if ' land ' in cmd or ' remove ' in cmd:   # its work committed
                 repo.git('add', '-A', cwd=tree)
-                repo.git('commit', '-q', '-m', 'rescued', check=False,
+                repo.git('commit', '-q', '-m', 'work', check=False,
                          cwd=tree)
             proc = bash(cmd, cwd=repo.path)
             assert proc.returncode == 0, (cmd, proc)
         assert not (repo.path / 'trees' /
                     'issue-45-add-rust-sdk-support').exists()
+
+
+def _wt_trust(fx: Fixtures, tmp_path: Path) -> None:
+    """A committed worktrees.setup runs only once approved; then the
+    ``wt cd`` function goes to the worktree."""
+    repo: RepoHandle = fx['make_repo'](native=True)
+    repo.write('.worktree-guard.yaml', snippet('wt-setup-policy').replace(
+        'npm ci', 'echo set up > ran.txt'))
+    repo.git('add', '.worktree-guard.yaml')
+    repo.git('-c', 'core.hooksPath=/dev/null', 'commit', '-q', '-m', 'p')
+    repo.git('-c', 'core.hooksPath=/dev/null', 'push', '-q', 'origin', 'main')
+    env = {'XDG_DATA_HOME': str(tmp_path / 'data')}
+    made = bash('worktree-guard wt create 45 "Add Rust SDK support"',
+                cwd=repo.path, env=env)
+    assert made.returncode == 0 and 'not approved' in made.output, made
+    tree = repo.path / 'trees' / 'issue-45-add-rust-sdk-support'
+    assert not (tree / 'ran.txt').exists()
+    listed, approved, setup = (bash(cmd, cwd=repo.path, env=env)
+                               for cmd in lines(snippet('wt-trust')))
+    assert 'echo set up > ran.txt' in listed.output, listed
+    assert approved.returncode == 0, approved
+    assert (tree / 'ran.txt').exists(), setup
+    proc = bash(snippet('wt-cd-function') + 'wt cd 45 && pwd -P',
+                cwd=repo.path)
+    assert proc.returncode == 0, proc
+    assert proc.stdout.strip() == str(tree.resolve()), proc
+
+
+def _wt_by_hand(fx: Fixtures, tmp_path: Path) -> None:
+    """The local fast-forward of main is refused by the native hooks;
+    the way through the remote works."""
+    repo: RepoHandle = fx['make_repo'](native=True)
+    proc = bash('worktree-guard wt create 45 "Add Rust SDK support"',
+                cwd=repo.path)
+    assert proc.returncode == 0, proc
+    tree = repo.path / 'trees' / 'issue-45-add-rust-sdk-support'
+    assert repo.commit('sdk', cwd=tree, files={'sdk.py': 'x = 1\n'}
+                       ).returncode == 0
+    switch, merge = (bash(cmd, cwd=repo.path)
+                     for cmd in lines(snippet('wt-land-by-hand-fails')))
+    assert switch.returncode == 0, switch
+    assert merge.returncode != 0, merge
+    assert 'protected-branch' in merge.output, merge
+    proc = bash(snippet('wt-land-by-hand'), cwd=repo.path)
+    assert proc.returncode == 0, proc
+    assert repo.head() == repo.head(cwd=tree) == repo.git(
+        'rev-parse', 'origin/main').strip()
 
 
 def _completion(fx: Fixtures, tmp_path: Path) -> None:
@@ -812,9 +861,13 @@ RUNS: dict[str, tuple[Runner, list[str]]] = {
     'baseline': (_baseline, ['readme-baseline', 'baseline-workflow']),
     'protected-main': (_protected_main, ['readme-protected-main']),
     'policies': (_policies, ['readme-policy', 'sync-policy',
-                             'policy-modeline', 'wt-setup-policy']),
+                             'policy-modeline', 'wt-setup-policy',
+                             'wt-land-policy']),
     'unreachable': (_unreachable, ['sync-unreachable']),
     'wt': (_wt, ['readme-wt', 'wt-workflow']),
+    'wt-trust': (_wt_trust, ['wt-trust', 'wt-cd-function']),
+    'wt-land-by-hand': (_wt_by_hand, ['wt-land-by-hand-fails',
+                                      'wt-land-by-hand']),
     'completion': (_completion, ['cli-completion']),
 }
 
