@@ -100,6 +100,9 @@ def test_edges(plain_repo: RepoHandle, tmp_path: Path,
     monkeypatch.setenv('PATH', _old_git(tmp_path / 'older',
                                         '--write-tree|--stdin')
                        + os.pathsep + os.environ['PATH'])
+    # Discovered again, so its environment has the new PATH too (the
+    # subprocess fallback looks git up on the child's PATH).
+    repo = Repo.discover()
     assert worktrees.merge_conflicts_many(repo, [(base, tip)]) is None
     assert replay.replay_many(repo, [good]) is None
 
