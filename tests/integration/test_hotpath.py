@@ -359,7 +359,8 @@ def test_fast_discovery_leaves_the_unusual_to_git(
     ['--rule', 'branch-name'], ['--rule=a', '--rule', 'b', '--hook', 'h'],
     ['--from-ref', 'a', '--to-ref', 'b', '--branch', 'c', '--remote=o'],
     ['--hook', 'h', 'a.txt', 'b c'], ['--quiet', '--color', 'never', 'f'],
-    ['--color=always', 'a', 'b'],
+    ['--color=always', 'a', 'b'], ['-v'], ['--verbose', '--hook', 'h'],
+    ['--hook', 'h', '-v', 'f'],
 ])
 def test_fast_check_args_match_argparse(args: list[str]) -> None:
     """One declaration (check.OPTIONS), two readers that agree."""
@@ -378,7 +379,8 @@ def test_fast_check_args_match_argparse(args: list[str]) -> None:
     ['--hook'], ['--hook', '--stage', 'commit'], ['--stage', 'sideways'],
     ['--stage=sideways'], ['--hook', 'a', '--hook', 'b'], ['--all-files=1'],
     ['--hoo', 'x'], ['file.txt', '--stage', 'commit'], ['-h'],
-    ['a', '--quiet'], ['--color', 'sometimes'],
+    ['a', '--quiet'], ['--color', 'sometimes'], ['-vv'], ['-v', '--verbose'],
+    ['-v=1'], ['f', '-v'],
 ])
 def test_fast_check_args_leave_the_rest_to_argparse(args: list[str]) -> None:
     from worktree_guard.commands import check

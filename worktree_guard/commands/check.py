@@ -23,6 +23,8 @@ if TYPE_CHECKING:  # pragma: no cover (typing only)
     import argparse
 
     from worktree_guard.commands import Subparsers
+    from worktree_guard.gitctx import Repo
+    from worktree_guard.policy import Policy
     from worktree_guard.report import Result
 
 HELP = 'run the rules of a stage and report violations'
@@ -33,17 +35,24 @@ class Option(Record):
     one given), ``'append'`` (repeatable, a list) or ``'switch'`` (no
     value, True when given)."""
 
-    __slots__ = ('flag', 'kind', 'help', 'choices', 'default', 'metavar')
+    __slots__ = ('flag', 'kind', 'help', 'choices', 'default', 'metavar',
+                 'short')
 
     def __init__(self, flag: str, kind: str, help: str,
                  choices: tuple[str, ...] | None = None,
-                 default: object = None, metavar: str | None = None) -> None:
+                 default: object = None, metavar: str | None = None,
+                 short: str | None = None) -> None:
         self.flag = flag
         self.kind = kind
         self.help = help
         self.choices = choices
         self.default = default
         self.metavar = metavar
+        self.short = short   # a one-letter alias (``-v``)
+
+    @property
+    def flags(self) -> tuple[str, ...]:
+        return (self.flag,) if self.short is None else (self.short, self.flag)
 
     @property
     def dest(self) -> str:
@@ -82,6 +91,9 @@ OPTIONS = (
     Option('--policy', 'value', POLICY_HELP, metavar='PATH'),
     Option('--quiet', 'switch', 'print the findings only: no notes, no '
            'summary line', default=False),
+    Option('--verbose', 'switch', 'also say which policy judged (and where '
+           'it came from), which baseline applied and what it accepted, '
+           'and which rules ran or were skipped', default=False, short='-v'),
     Option('--color', 'value', 'colour the text output (auto: on a '
            'terminal; NO_COLOR, FORCE_COLOR and PRE_COMMIT_COLOR apply)',
            choices=('auto', 'always', 'never'), default='auto'),
@@ -93,7 +105,7 @@ class CheckArgs(Record):
 
     __slots__ = ('stage', 'hook', 'rule', 'all_files', 'format', 'from_ref',
                  'to_ref', 'policy_from_ref', 'no_policy_from_ref', 'branch',
-                 'remote', 'policy', 'quiet', 'color', 'files')
+                 'remote', 'policy', 'quiet', 'verbose', 'color', 'files')
     stage: str
     hook: str | None
     rule: list[str] | None
@@ -107,6 +119,7 @@ class CheckArgs(Record):
     remote: str | None
     policy: str | None
     quiet: bool
+    verbose: bool
     color: str
     files: list[str]
 
@@ -124,7 +137,7 @@ def fast_args(args: list[str]) -> CheckArgs | None:
     abbreviation, ``-h``, a value option given twice, a value that is not
     a choice) returns ``None``: argparse then decides, and words the
     error."""
-    by_flag = {opt.flag: opt for opt in OPTIONS}
+    by_flag = {flag: opt for opt in OPTIONS for flag in opt.flags}
     out = CheckArgs()
     seen: set[str] = set()
     i = 0
@@ -138,9 +151,9 @@ def fast_args(args: list[str]) -> CheckArgs | None:
             if any(a.partition('=')[0] in by_flag for a in out.files):
                 return None
             return out
-        if opt is None or (name in seen and opt.kind != 'append'):
+        if opt is None or (opt.flag in seen and opt.kind != 'append'):
             return None
-        seen.add(name)
+        seen.add(opt.flag)
         if opt.kind == 'switch':
             if eq:
                 return None
@@ -164,9 +177,9 @@ def add_parser(sub: Subparsers) -> None:
     p = add_command(sub, 'check', HELP)
     for opt in OPTIONS:
         if opt.kind == 'switch':
-            p.add_argument(opt.flag, action='store_true', help=opt.help)
+            p.add_argument(*opt.flags, action='store_true', help=opt.help)
         else:
-            p.add_argument(opt.flag, metavar=opt.metavar,
+            p.add_argument(*opt.flags, metavar=opt.metavar,
                            choices=opt.choices, default=opt.default,
                            help=opt.help,
                            action='append' if opt.kind == 'append'
@@ -258,8 +271,105 @@ def run(ns: argparse.Namespace | CheckArgs) -> int:
     if ns.format is None and 'GITHUB_ACTIONS' in env:  # not on the hot path
         from worktree_guard.report.formats import default_format
         fmt = default_format(env)
-    return emit(result, fmt, hook_id=ns.hook, quiet=ns.quiet,
+    if ns.verbose:
+        said = verbose_lines(repo, pol, ns, stage, rules, result, from_base)
+        if fmt == 'text' and not ns.quiet:
+            result.notes += said
+        else:   # stdout is the machine format's (or the findings only)
+            for line in said:
+                print(f'note: {line}', file=sys.stderr)
+    hint = None
+    if fmt == 'text' and not ns.quiet and inp.all_files and \
+            result.exit_code and result.baseline_read and \
+            result.baseline is None:
+        hint = legacy_hint(repo, pol, result)
+    code = emit(result, fmt, hook_id=ns.hook, quiet=ns.quiet,
                 color=ns.color)
+    if hint is not None:
+        print(hint)
+    return code
+
+
+def verbose_lines(repo: Repo, pol: Policy, ns: argparse.Namespace | CheckArgs,
+                  stage: str, rules: list[str] | None, result: Result,
+                  from_base: bool) -> list[str]:
+    """What ``check -v`` adds: the policy it judged by and where that came
+    from, the baseline applied and what it accepted, the rules that ran
+    and the ones that did not (and why)."""
+    from worktree_guard.policy import POLICY_FILE
+    from worktree_guard.report.baseline import file_name
+    from worktree_guard.runner import skipped_rules
+    from worktree_guard.runner import stage_rules
+    if from_base:
+        from worktree_guard.gitctx import receive
+        base = repo.rev_parse(str(ns.from_ref))
+        assert base is not None   # updates_from_refs resolved it already
+        where = (f"{ns.from_ref}:{POLICY_FILE}, the base commit's"
+                 if receive.read_blob(repo, base, POLICY_FILE) else
+                 f'the built-in defaults ({ns.from_ref} has no '
+                 f'{POLICY_FILE})') + \
+            ' (--policy-from-ref: a change is judged by its base\'s policy)'
+    elif ns.policy is not None:
+        where = f'{ns.policy} (--policy)'
+    elif pol.path is not None:
+        where = f"{os.path.relpath(pol.path)} (the working tree's file)"
+    else:
+        where = f'the built-in defaults (no {POLICY_FILE})'
+    rev = str(ns.from_ref) if from_base else 'HEAD'
+    rel = file_name(pol)
+    if result.baseline is not None:
+        n = len(result.suppressed)
+        said = (f'baseline: {rev}:{result.baseline} (the committed copy) '
+                f'accepted {n} finding{"s" * (n != 1)}')
+    elif result.baseline_read:
+        said = (f'baseline: none ({rev} has no committed {rel}; a '
+                'baseline applies once committed)')
+    else:
+        said = (f'baseline: not read (nothing was found in a file for '
+                f'{rev}:{rel} to accept)')
+    out = [f'policy: {where}', said,
+           f"rules run ({stage} stage): {', '.join(result.rules_run) or 'none'}"]
+    skips = skipped_rules(os.environ)
+    why = []
+    for rule in stage_rules(stage):
+        if rule in result.rules_run:
+            continue
+        if rules is not None and rule not in rules:
+            why.append(f'{rule} (not asked for: '
+                       + ('--rule)' if ns.rule else f'--hook {ns.hook})'))
+        elif rule in skips:
+            why.append(f'{rule} ({skips[rule]})')
+        else:
+            why.append(f'{rule} (off in the policy)')
+    if why:
+        out.append(f"rules not run: {', '.join(why)}")
+    return out
+
+
+# "Many": fewer legacy findings are quicker fixed than baselined.
+LEGACY_MIN = 3
+
+
+def legacy_hint(repo: Repo, pol: Policy, result: Result) -> str | None:
+    """How to adopt on a repository with history, when a whole-file run
+    with no baseline fails for ``LEGACY_MIN`` or more errors in files the
+    change (the staged one) does not touch; else ``None``."""
+    from worktree_guard.gitctx.paths import staged_paths
+    from worktree_guard.report.baseline import file_name
+    from worktree_guard.report.baseline import recordable
+    rel = file_name(pol)
+    touched = staged_paths(repo)
+    old = [v for v in result.errors
+           if recordable(v, rel) and v.path not in touched]
+    if len(old) < LEGACY_MIN:
+        return None
+    files = len({v.path for v in old})
+    return (f'hint: {len(old)} of these errors are in {files} '
+            f'file{"s" * (files != 1)} this change does not touch.  On a '
+            'repository with history, accept what is there today once and '
+            'fail only new findings: run `worktree-guard baseline`, then '
+            f'commit {rel} (runs read the committed copy; see '
+            'docs/baseline.md)')
 
 
 def emit(result: Result, fmt: str, hook_id: str | None = None,

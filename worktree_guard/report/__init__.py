@@ -27,7 +27,7 @@ class Result:
     longer found: ``(path, fingerprint, code, count)``."""
 
     __slots__ = ('violations', 'notes', 'rules_run', 'skipped', 'suppressed',
-                 'stale', 'baseline')
+                 'stale', 'baseline', 'baseline_read')
 
     def __init__(self) -> None:
         self.violations: list[Violation] = []
@@ -38,6 +38,8 @@ class Result:
         self.stale: list[tuple[str, str, str, int]] = []
         # The baseline file that was applied (relative to the root).
         self.baseline: str | None = None
+        # Whether the run looked for one (a clean change never reads it).
+        self.baseline_read = False
 
     @property
     def errors(self) -> list[Violation]:

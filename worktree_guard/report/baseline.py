@@ -158,6 +158,7 @@ def apply(result: Result, read: Callable[[str], bytes | None],
     rel = file_name(policy)
     if not whole and not any(recordable(v, rel) for v in result.violations):
         return
+    result.baseline_read = True
     raw = read(rel)
     if raw is None:
         return
