@@ -127,8 +127,8 @@ def test_legacy_hint_once_when_untouched_files_fail(
         assert 'hint:' not in wg('check', '--all-files', *extra,
                                  cwd=r.path).output
     # Findings in files the change touches are the change's own.
-    for rel in LEGACY:
-        r.write(rel, LEGACY[rel] + 'more\n')
+    for rel, text in LEGACY.items():
+        r.write(rel, text + 'more\n')
     r.git('add', '-A')
     proc = wg('check', '--all-files', cwd=r.path)
     assert proc.returncode == 1 and 'hint:' not in proc.output, proc
