@@ -419,6 +419,9 @@ def _protected_main(fx: Fixtures, tmp_path: Path) -> None:
     assert proc.returncode == 0, proc
     assert repo.git('ls-remote', 'origin',
                     'issue-12-adopt-worktree-guard').strip()
+    # The policy and the editor schema its modeline names, committed.
+    assert {'.worktree-guard.schema.json', '.worktree-guard.yaml'} <= set(
+        repo.git('ls-tree', '--name-only', 'HEAD').split())
     assert repo.git('rev-parse', 'main') == repo.git('rev-parse',
                                                      'origin/main')
 

@@ -198,6 +198,9 @@ def doctor(policy_path: str | None = None) -> int:
     try:
         pol = policy_mod.load(repo.root, policy_path)
         print(f"policy: {'valid: ' + pol.path if pol.path else 'no file, built-in defaults'}")
+        said = schema_line(repo.root, pol.path)
+        if said is not None:
+            print(f'  schema: {said}')
     except GuardError as e:
         problems += 1
         print('policy: INVALID')
@@ -234,6 +237,33 @@ def doctor(policy_path: str | None = None) -> int:
     for line in skip_lines(repo):
         print(line)
     return 1 if problems else 0
+
+
+def schema_line(root: str | None, policy_path: str | None) -> str | None:
+    """The editor schema's state: the file the policy's modeline
+    (``# yaml-language-server: $schema=...``, in its first lines) names,
+    else ``.worktree-guard.schema.json`` at the root when there is one.
+    ``None`` when there is none, or it names a URL."""
+    from worktree_guard.commands.policy import SCHEMA_FILE
+    from worktree_guard.commands.policy import schema_note
+    target = None
+    if policy_path is not None:
+        with open(policy_path, encoding='utf-8', errors='replace') as f:
+            for line in f.read(4096).splitlines()[:5]:
+                key, _, value = line.partition('$schema=')
+                if key.lstrip('# ').startswith('yaml-language-server:'):
+                    target = value.strip()
+                    break
+    if target is None:
+        if root is None or not os.path.isfile(os.path.join(root,
+                                                           SCHEMA_FILE)):
+            return None
+        path = os.path.join(root, SCHEMA_FILE)
+    elif '://' in target:
+        return None
+    else:
+        path = os.path.join(os.path.dirname(policy_path or ''), target)
+    return schema_note(path) or f'{os.path.relpath(path)}: current'
 
 
 def skip_lines(repo: Repo) -> list[str]:

@@ -77,12 +77,16 @@ def policy_template() -> str:
     from worktree_guard.policy import load_schema
     import yaml
     schema = load_schema()['properties']
+    from worktree_guard.commands.policy import MODELINE
+    from worktree_guard.commands.policy import SCHEMA_FILE
     out = [
-        '# Completion and checks in editors that use yaml-language-server',
-        '# (VS Code YAML, ...): run',
-        '#   worktree-guard policy schema > .worktree-guard.schema.json',
-        '# then put this line at the top of the file:',
-        '#   # yaml-language-server: $schema=./.worktree-guard.schema.json',
+        MODELINE,
+        '# The line above gives completion and checks in editors that use',
+        f'# yaml-language-server (VS Code YAML, ...) from {SCHEMA_FILE},',
+        '# written beside this file by `worktree-guard init`; commit both.',
+        '# `worktree-guard doctor` says when it is older than the installed',
+        '# worktree-guard; refresh it with',
+        f'#   worktree-guard policy schema > {SCHEMA_FILE}',
         '#',
         '# worktree-guard policy. Every key is optional: uncomment what you',
         '# change. `worktree-guard policy show` prints the effective policy.',
@@ -180,9 +184,16 @@ def init(force: bool = False, run_pre_commit: bool = False,
         if head is not None and policy_mod.load(repo.root).matches(
                 'branches', 'protected', head):
             stay = head
+    from worktree_guard.commands.policy import SCHEMA_FILE
+    from worktree_guard.commands.policy import schema_text
     with open(path, 'w', encoding='utf-8') as f:
         f.write(policy_template())
     print(f'wrote {path}')
+    # The schema the policy's modeline names: generated, so replaced.
+    schema = os.path.join(repo.root, SCHEMA_FILE)
+    with open(schema, 'w', encoding='utf-8') as f:
+        f.write(schema_text())
+    print(f'wrote {schema} (the JSON Schema editors check the policy with)')
     print()
     print(PRE_COMMIT_SNIPPET)
     adopt = new or f'issue-<N>-{ADOPT_SLUG}'
@@ -196,7 +207,7 @@ def init(force: bool = False, run_pre_commit: bool = False,
         print(f'then save the snippet above as {PRE_COMMIT_CONFIG} (or run: '
               'worktree-guard install), commit, push and merge through '
               'review:')
-        print(f'    git add {POLICY_FILE} {PRE_COMMIT_CONFIG}')
+        print(f'    git add {POLICY_FILE} {SCHEMA_FILE} {PRE_COMMIT_CONFIG}')
         print("    git commit -m 'Adopt worktree-guard'")
         print(f'    git push -u origin {adopt}')
     if run_pre_commit:

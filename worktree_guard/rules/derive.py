@@ -110,8 +110,8 @@ def build_schema(registry: Registry) -> dict[str, Any]:
     }
     return {
         '$schema': 'https://json-schema.org/draft/2020-12/schema',
-        '$id': 'https://worktree-guard.invalid/policy.schema.json',
-        'title': 'worktree-guard policy (.worktree-guard.yaml)',
+        '$id': 'urn:worktree-guard:policy:v1',
+        'title': 'worktree-guard policy, version 1 (.worktree-guard.yaml)',
         'description': 'Policy for worktree-guard. Every key is optional; '
                        'omitted keys take the built-in default.',
         'type': 'object',
