@@ -122,6 +122,15 @@ def test_legacy_hint_once_when_untouched_files_fail(
         'fail only new findings: run `worktree-guard baseline`, then commit '
         f'{BASELINE} (runs read the committed copy; see docs/baseline.md)']
     assert proc.stdout.rstrip().endswith(hints[0])
+    # What `pre-commit run --all-files` runs: the hook's entry and every
+    # tracked file's name; the hint comes once, after the bypass line.
+    proc = wg('check', '--hook', 'worktree-guard-commit', '--stage',
+              'commit', '-v', *sorted(LEGACY), 'README.md', cwd=r.path,
+              env={'PRE_COMMIT': '1'})
+    assert proc.returncode == 1, proc
+    out = proc.stdout.splitlines()
+    assert [ln for ln in out if ln.startswith('hint:')] == hints, proc
+    assert out[-2].startswith('  (to bypass once: SKIP='), proc
     # Not in machine formats, not with --quiet, not without --all-files.
     for extra in (['--format', 'json'], ['--quiet']):
         assert 'hint:' not in wg('check', '--all-files', *extra,
