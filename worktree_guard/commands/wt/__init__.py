@@ -142,6 +142,10 @@ def _fill(p: argparse.ArgumentParser) -> None:
         sp.add_argument('--committed', action='store_true',
                         help='leave uncommitted work out (no git status or '
                              'snapshot per worktree: faster)')
+        sp.add_argument('--budget', type=float, default=2.0, metavar='S',
+                        help='forecast overlapping pairs (most urgent '
+                             'first) for at most S seconds (default 2); '
+                             'the rest are listed as overlap only')
 
     st = add('status', 'parallel-work dashboard: checks, uncommitted work, '
                        'overlap, conflict forecast, landing order')

@@ -18,10 +18,12 @@ would treat it (``gitctx.replay``: commit by commit, patch-id aware):
 """
 from __future__ import annotations
 
+import math
 from typing import Any
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # pragma: no cover (typing only)
+    from collections.abc import Callable
     from collections.abc import Sequence
 
     from worktree_guard.commands.wt import Context
@@ -119,3 +121,43 @@ def pairs(ctx: Context, rows: Sequence[dict[str, Any]], base: str,
         mine = [f for f in files if f not in drop]
         out[(a, b)] = (mine, mine)
     return out
+
+
+# The first batch of pair forecasts; each next one doubles, up to
+# ``BATCH_MAX`` (one ``merge-tree --stdin`` per round of a batch: small
+# batches first, so a short budget still forecasts the most urgent pairs).
+BATCH_MIN = 16
+BATCH_MAX = 512
+
+
+def budgeted(todo: Sequence[tuple[int, int]],
+             run: Callable[[Sequence[tuple[int, int]]], dict[
+                 tuple[int, int], tuple[list[str], list[str]]] | None],
+             budget: float, clock: Callable[[], float]) -> tuple[
+                 dict[tuple[int, int], tuple[list[str], list[str]]] | None,
+                 list[tuple[int, int]]]:
+    """Forecast the pairs of ``todo`` (in priority order) in batches with
+    ``run`` until ``budget`` seconds of ``clock`` (monotonic) are spent:
+    (the forecasts, ``None`` when git cannot forecast; the pairs left
+    unforecast).  A batch that started finishes; none starts once the
+    budget is spent, so ``budget`` 0 forecasts no pair."""
+    done: dict[tuple[int, int], tuple[list[str], list[str]]] = {}
+    due = clock() + budget
+    pos, size = 0, BATCH_MIN
+    while pos < len(todo) and clock() < due:
+        got = run(todo[pos:pos + size])
+        if got is None:
+            return None, list(todo)
+        done.update(got)
+        pos += size
+        size = min(2 * size, BATCH_MAX)
+    return done, list(todo[pos:])
+
+
+def suggest(budget: float, total: int, done: int) -> int:
+    """The ``--budget`` to suggest when ``done`` of ``total`` pairs were
+    forecast in ``budget`` seconds: enough at the same pace, with a margin;
+    at least 10 s."""
+    if not done:
+        return max(10, math.ceil(5 * budget))
+    return max(10, math.ceil(1.5 * budget * total / done))

@@ -224,7 +224,7 @@ def cmd_plan(ns: argparse.Namespace, ctx: Context) -> int:
     """Only the landing order (``wt status`` shows it with the rest)."""
     from worktree_guard.commands.wt import json_text
     from worktree_guard.commands.wt.status import gather
-    data = gather(ctx, ns.fetch, dirty=not ns.committed)
+    data = gather(ctx, ns.fetch, dirty=not ns.committed, budget=ns.budget)
     if ns.json:
         print(json_text({'base': data['base'],
                           'landing_order': data['landing_order'],

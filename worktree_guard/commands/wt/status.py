@@ -21,18 +21,19 @@ from worktree_guard.commands.wt import forecast
 from worktree_guard.commands.wt.forecast import DONE
 from worktree_guard.commands.wt.listing import _collect
 
-# More branches than this changing one file: their pairs are not forecast
-# one by one (200 branches sharing a file make 19,900 pairs).
-GROUP_BOUND = 12
-# At most this many pairwise forecasts in one run.
-PAIR_BOUND = 400
+# The default ``--budget``: seconds spent forecasting overlapping pairs.
+BUDGET = 2.0
+# The one hard bound, for memory: a file changed by more than this many
+# branches is a hotspot whose pairs are not listed one by one (1,000
+# branches sharing a file would make 499,500 pairs, each a record).
+HOT_MAX = 300
 
 
 def cmd_status(ns: argparse.Namespace, ctx: Context) -> int:
     if ns.watch:
         from worktree_guard.commands.wt.watch import watch
         return watch(ns, ctx)
-    data = gather(ctx, ns.fetch, dirty=not ns.committed)
+    data = gather(ctx, ns.fetch, dirty=not ns.committed, budget=ns.budget)
     if ns.html:
         from worktree_guard.commands.wt.html import write_page
         write_page(ns.html, data)
@@ -45,19 +46,22 @@ def cmd_status(ns: argparse.Namespace, ctx: Context) -> int:
     return int(data['exit_code'])
 
 
-def gather(ctx: Context, fetch: bool, dirty: bool) -> dict[str, Any]:
+def gather(ctx: Context, fetch: bool, dirty: bool,
+           budget: float = BUDGET) -> dict[str, Any]:
     """Everything the dashboard shows, as JSON-ready data.  What git writes
     meanwhile (snapshots, forecasts) goes to a scratch object directory,
-    removed at the end (``gitctx.replay.scratch_objects``)."""
+    removed at the end (``gitctx.replay.scratch_objects``).  The pair
+    forecasts stop after ``budget`` seconds (``forecast.budgeted``)."""
     from worktree_guard.gitctx.replay import scratch_objects
     notes: list[str] = []
     label, base = ctx.base_tip(fetch, notes)  # a fetch keeps its objects
     with scratch_objects(ctx.repo) as scratch:
-        return _gather(ctx, label, base, notes, dirty, scratch)
+        return _gather(ctx, label, base, notes, dirty, scratch, budget)
 
 
 def _gather(ctx: Context, label: str, base: str | None, notes: list[str],
-            dirty: bool, scratch: dict[str, str]) -> dict[str, Any]:
+            dirty: bool, scratch: dict[str, str],
+            budget: float) -> dict[str, Any]:
     from worktree_guard.model import BranchFacts
     from worktree_guard.model import BranchTarget
     from worktree_guard.gitctx import worktrees
@@ -119,13 +123,20 @@ def _gather(ctx: Context, label: str, base: str | None, notes: list[str],
 
     verdicts_known = forecast.verdicts(ctx, rows, base)
     waiting = [r for r in rows if r.get('state') not in forecast.DONE]
-    pairs, shared, hot, cut, hot_only = _overlap(rows)
-    both = forecast.pairs(ctx, rows, base, pairs) \
-        if pairs and base is not None and verdicts_known else None
-    known = both is not None or (verdicts_known and not pairs)
+    ranked, shared, hot, hot_only = _overlap(rows)
+    both: dict[tuple[int, int], tuple[list[str], list[str]]] | None = None
+    left: list[tuple[int, int]] = []
+    if ranked and base is not None and verdicts_known:
+        import time
+        both, left = forecast.budgeted(
+            ranked, lambda batch: forecast.pairs(ctx, rows, base, batch),
+            budget, time.monotonic)
+    known = both is not None or (verdicts_known and not ranked)
     if base is not None and not known:
         notes.append('git is older than 2.38 (no merge-tree --write-tree): '
                      'no conflict forecast, overlap only')
+    cut = {p: shared[p] for p in left} if both is not None else {}
+    pairs = sorted(p for p in ranked if p not in cut)
     overlaps: list[dict[str, Any]] = []
     conflicts = 0
     for a, b in pairs:
@@ -159,12 +170,15 @@ def _gather(ctx: Context, label: str, base: str | None, notes: list[str],
     for h in hotspots:
         notes.append(
             f"forecast cut at {h['file']}: {len(h['branches'])} branches "
-            f'change it (more than {GROUP_BOUND}), so their pairs were not '
-            'forecast one by one; each was forecast against the base')
+            f'change it (more than {HOT_MAX}: too many pairs to hold), so '
+            'their pairs were not forecast one by one; each was forecast '
+            'against the base')
     if cut:
-        notes.append(f'forecast cut: {len(pairs)} of {len(pairs) + len(cut)}'
-                     f' overlapping pairs forecast (at most {PAIR_BOUND}); '
-                     'the rest are listed as overlap only')
+        more = forecast.suggest(budget, len(ranked), len(ranked) - len(cut))
+        notes.append(f'budget: {len(cut):,} of {len(ranked):,} overlapping '
+                     f'pairs not forecast in {budget:g} s (the pairs '
+                     'sharing the fewest files); they are listed as overlap '
+                     f'only; rerun with --budget {more}')
     directed = {(o['rebase'][k]['lands'], o['rebase'][k]['rebased']):
                 o['rebase'][k]['conflict_files']
                 for o in overlaps if o.get('rebase') for k in (0, 1)
@@ -259,31 +273,43 @@ def _uncommitted(ctx: Context, rows: list[dict[str, Any]], base: str | None,
 
 def _overlap(rows: list[dict[str, Any]]) -> tuple[
         list[tuple[int, int]], dict[tuple[int, int], list[str]],
-        dict[str, list[int]], dict[tuple[int, int], list[str]],
-        dict[tuple[int, int], list[str]]]:
-    """Branches grouped by the files they change: (pairs to forecast,
-    their shared files, the files changed by more than ``GROUP_BOUND``
-    branches, pairs cut by ``PAIR_BOUND``, pairs that share only such
-    files), pairs with their shared files."""
+        dict[str, list[int]], dict[tuple[int, int], list[str]]]:
+    """Branches grouped by the files they change: (the pairs to forecast,
+    most urgent first; their shared files; the files changed by more than
+    ``HOT_MAX`` branches; the pairs that share only such files, with
+    those files)."""
     by_file: dict[str, list[int]] = {}
     for i, r in enumerate(rows):
         if r.get('state') in DONE:
             continue  # landed or empty: not a step of the plan
         for f in r['files'] or ():
             by_file.setdefault(f, []).append(i)
-    hot = {f: idx for f, idx in by_file.items() if len(idx) > GROUP_BOUND}
+    hot = {f: idx for f, idx in by_file.items() if len(idx) > HOT_MAX}
     shared: dict[tuple[int, int], list[str]] = {}
-    hot_only: dict[tuple[int, int], list[str]] = {}
     for f, idx in sorted(by_file.items()):
-        into = hot_only if f in hot else shared
+        if f in hot:
+            continue
         for a in range(len(idx)):
             for b in range(a + 1, len(idx)):
-                into.setdefault((idx[a], idx[b]), []).append(f)
-    for pair in [p for p in hot_only if p in shared]:
-        shared[pair] += hot_only.pop(pair)  # also shares a file not cut
-    ranked = sorted(shared, key=lambda p: (-len(shared[p]), p))
-    cut = {pair: shared.pop(pair) for pair in ranked[PAIR_BOUND:]}
-    return sorted(shared), shared, hot, cut, hot_only
+                shared.setdefault((idx[a], idx[b]), []).append(f)
+    hot_only: dict[tuple[int, int], list[str]] = {}
+    for f, idx in sorted(hot.items()):
+        for a in range(len(idx)):
+            for b in range(a + 1, len(idx)):
+                if (idx[a], idx[b]) in shared:
+                    shared[(idx[a], idx[b])].append(f)
+                    shared[(idx[a], idx[b])].sort()
+                else:
+                    hot_only.setdefault((idx[a], idx[b]), []).append(f)
+    return priority(shared), shared, hot, hot_only
+
+
+def priority(shared: dict[tuple[int, int], list[str]]) -> list[
+        tuple[int, int]]:
+    """The pairs in the order their forecasts run: the pairs sharing the
+    most files first, then those of the rows nearest the front (rows are
+    sorted by issue number: the oldest work first)."""
+    return sorted(shared, key=lambda p: (-len(shared[p]), p[1], p[0]))
 
 
 _VERDICT = {'up to date': 'clean', 'clean': 'clean', 'conflict': 'CONFLICT',
@@ -366,16 +392,12 @@ def render(ctx: Context, data: dict[str, Any], fetch: bool) -> str:
     out.append('')
     out.append('overlap (branches that change the same files):')
     in_pair: set[str] = set()
-    shown = [o for o in overlaps if not o.get('cut')]
-    for o in shown:
+    for o in overlaps:
         a, b = o['branches']
         in_pair.update((a, b))
         out.append(f'  {a} + {b}: ' + ', '.join(o['files']))
-        out.extend(_pair_forecast(o))
-    skipped = len(overlaps) - len(shown)
-    if skipped:
-        out.append(f'  ... and {skipped} more pairs, not forecast (see the '
-                   'notes)')
+        out.extend(['    overlap only: not forecast (out of --budget)']
+                   if o.get('cut') else _pair_forecast(o))
     for h in data['hotspots']:
         names = h['branches']
         in_pair.update(names)

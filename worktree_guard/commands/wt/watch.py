@@ -58,7 +58,8 @@ def watch(ns: argparse.Namespace, ctx: Context) -> int:
     fetch = ns.fetch
     try:
         while True:
-            data = gather(ctx, fetch, dirty=not ns.committed)
+            data = gather(ctx, fetch, dirty=not ns.committed,
+                          budget=ns.budget)
             frame = render(ctx, data, fetch)
             sys.stdout.write(
                 f'{CLEAR}{frame}\n\nrefreshed {time.strftime("%H:%M:%S")}'

@@ -85,37 +85,94 @@ def test_watch_signature(plain_repo: RepoHandle, tmp_path: Path) -> None:
     assert signature(str(common)) != first
 
 
-def test_grouping_bounds_the_forecast(native_repo: RepoHandle, wt: Run,
-                                      monkeypatch: pytest.MonkeyPatch,
-                                      work: Work) -> None:
+def test_hot_files_and_the_budget(native_repo: RepoHandle, wt: Run,
+                                  monkeypatch: pytest.MonkeyPatch,
+                                  work: Work) -> None:
     r = native_repo
     for i in range(1, 6):
         work(r, f'issue-{i}-s', {'shared.txt': f'{i}\n',
                                  f'own{1 if i < 3 else i}.txt': 'x\n'})
     work(r, 'issue-6-t', {'two.txt': 'a\n', 'own1.txt': 'y\n'})
     work(r, 'issue-7-t', {'two.txt': 'b\n'})
-    monkeypatch.setattr(status_mod, 'GROUP_BOUND', 4)
-    res = wt(r.path, 'status')
+    # A large budget: every sharing pair is forecast, and no note.
+    data = json.loads(wt(r.path, 'status', '--json', '--budget', '600').out)
+    assert len(data['overlaps']) == 10 + 2 + 1  # 5 on shared.txt, own1, two
+    assert all(o['conflict'] is not None for o in data['overlaps'])
+    assert not any(o.get('cut') for o in data['overlaps'])
+    assert not any(n.startswith('budget:') for n in data['notes'])
+    assert data['hotspots'] == []
+    # The memory valve: a file changed by more than HOT_MAX branches.
+    monkeypatch.setattr(status_mod, 'HOT_MAX', 4)
+    res = wt(r.path, 'status', '--budget', '600')
     assert 'forecast cut at shared.txt: 5 branches change it' in res.out
     assert 'shared.txt: changed by 5 branches: issue-1-s' in res.out
     # issue-1-s and issue-6-t also share own1.txt: that pair is forecast.
     assert 'issue-1-s + issue-6-t: own1.txt' in res.out
-    data = json.loads(wt(r.path, 'status', '--json').out)
+    assert 'budget:' not in res.out
+    data = json.loads(wt(r.path, 'status', '--json', '--budget', '600').out)
     assert data['hotspots'][0]['file'] == 'shared.txt'
     order = data['landing_order']
     assert len(order) == 7
     step = next(s for s in order if s['branch'] == 'issue-2-s')
     assert set(step['unknown']) <= {f'issue-{i}-s' for i in range(1, 6)}
-    monkeypatch.setattr(status_mod, 'PAIR_BOUND', 1)
-    res = wt(r.path, 'status')
-    assert 'forecast cut: 1 of 4 overlapping pairs forecast' in res.out
-    assert '... and 3 more pairs, not forecast' in res.out
-    data = json.loads(wt(r.path, 'status', '--json').out)
-    assert [o.get('cut', False) for o in data['overlaps']] == [
-        False, True, True, True]
     # Sharing the hot file and another: forecast, both files listed.
     assert data['overlaps'][0]['branches'] == ['issue-1-s', 'issue-2-s']
     assert data['overlaps'][0]['files'] == ['own1.txt', 'shared.txt']
+    # No budget: no pair is forecast, each listed as overlap only.
+    res = wt(r.path, 'status', '--budget', '0')
+    assert 'note: budget: 4 of 4 overlapping pairs not forecast in 0 s' \
+        in res.out
+    assert 'rerun with --budget 10' in res.out
+    assert res.out.count('overlap only: not forecast (out of --budget)') \
+        == 4
+    data = json.loads(wt(r.path, 'plan', '--json', '--budget', '0').out)
+    assert any(n.startswith('budget: 4 of 4') for n in data['notes'])
+    assert data['landing_order'][0]['unknown']
+
+
+def _clock(ticks: list[float]) -> Callable[[], float]:
+    """A fake monotonic clock: each reading takes the next tick."""
+    return lambda: ticks.pop(0)
+
+
+def test_budget_batches_in_priority_order() -> None:
+    from worktree_guard.commands.wt import forecast
+    shared = {(0, 1): ['a'], (0, 2): ['a', 'b'], (1, 2): ['a'],
+              (3, 4): ['a', 'b', 'c'], (2, 3): ['a']}
+    ranked = status_mod.priority(shared)
+    assert ranked == [(3, 4), (0, 2), (0, 1), (1, 2), (2, 3)]
+    todo = [(i, i + 1) for i in range(100)]
+    seen: list[int] = []
+
+    def run(batch: object) -> dict[tuple[int, int],
+                                   tuple[list[str], list[str]]]:
+        assert isinstance(batch, list)
+        seen.append(len(batch))
+        return {p: ([], []) for p in batch}
+
+    # Budget 0: nothing is forecast.
+    got, left = forecast.budgeted(todo, run, 0, _clock([5.0, 5.0]))
+    assert got == {} and left == todo and seen == []
+    # Time for two batches: 16, then 32, in order; 52 left.
+    got, left = forecast.budgeted(todo, run, 10,
+                                  _clock([0.0, 1.0, 9.0, 10.0]))
+    assert seen == [16, 32] and list(got) == todo[:48]
+    assert left == todo[48:]
+    # Time enough: every pair; batches double up to BATCH_MAX.
+    seen.clear()
+    many = [(i, i + 1) for i in range(2000)]
+    got, left = forecast.budgeted(many, run, 10, lambda: 0.0)
+    assert seen == [16, 32, 64, 128, 256, 512, 512, 480] and not left
+    assert len(got) == 2000
+    # The budget to suggest: the same pace with a margin, at least 10 s.
+    assert forecast.suggest(0, 1086, 0) == 10
+    assert forecast.suggest(4, 1086, 0) == 20
+    assert forecast.suggest(2, 1086, 774) == 10
+    assert forecast.suggest(2, 1086, 100) == 33
+    # Git cannot forecast: nothing, and every pair is left.
+    got, left = forecast.budgeted(todo, lambda batch: None, 10,
+                                  lambda: 0.0)
+    assert got is None and left == todo
 
 
 def test_plan(native_repo: RepoHandle, wt: Run, work: Work) -> None:
