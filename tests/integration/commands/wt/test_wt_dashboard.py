@@ -11,6 +11,7 @@ import subprocess
 import threading
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -173,6 +174,63 @@ def test_budget_batches_in_priority_order() -> None:
     got, left = forecast.budgeted(todo, lambda batch: None, 10,
                                   lambda: 0.0)
     assert got is None and left == todo
+
+
+def _row(n: int, **kw: Any) -> dict[str, Any]:
+    row: dict[str, Any] = {
+        'issue': n, 'branch': f'issue-{n}-x', 'head': 'f' * 40,
+        'uncommitted': False, 'dirty': 0, 'behind': 0, 'ahead': 1,
+        'files': ['a'], 'state': 'up to date', 'checks': [],
+        'base_conflict': False}
+    row.update(kw)
+    return row
+
+
+def test_watch_frame_fits_the_terminal_by_urgency() -> None:
+    from worktree_guard.commands.wt.watch import frame
+    rows = [_row(i) for i in range(1, 201)]
+    rows[150].update(dirty=2, uncommitted=True)
+    rows[120].update(behind=3)
+    rows[90].update(checks=['hooks: not installed'])
+    rows[60].update(state='conflict', base_conflict=True)
+    data: dict[str, Any] = {
+        'base': {'ref': 'origin/main', 'oid': 'a' * 40},
+        'worktrees': rows,
+        'overlaps': [{'branches': ['issue-31-x', 'issue-200-x'],
+                      'conflict': True},
+                     {'branches': ['issue-1-x', 'issue-2-x'],
+                      'conflict': False}],
+        'landing_order': [{'branch': 'issue-1-x'}], 'notes': ['n']}
+    narrow = frame(data, 40, 24, 'Ctrl-C to stop').splitlines()
+    assert len(narrow) == 23 and all(len(ln) <= 40 for ln in narrow)
+    lines = frame(data, 100, 24, 'Ctrl-C to stop').splitlines()
+    assert len(lines) == 23
+    assert lines[0] == 'base: origin/main ' + 'a' * 12
+    assert lines[1].split()[:3] == ['ISSUE', 'BRANCH', 'DIRTY']
+    order = [ln.split()[1] for ln in lines[2:9]]
+    assert order == ['issue-61-x', 'issue-31-x', 'issue-200-x',
+                     'issue-91-x', 'issue-121-x', 'issue-151-x*',
+                     'issue-1-x']
+    assert 'CONFLICT with base' in lines[2]
+    assert 'CONFLICT with a branch' in lines[3]
+    assert lines[-5] == '+184 more (wt status for all)'
+    assert lines[-3].startswith('1 conflicting with the base, 1 conflicting'
+                                ' pairs, 1 notes; land next: issue-1-x')
+    assert lines[-1] == 'Ctrl-C to stop'
+    # A tall terminal: every row, no "more" line.
+    text = frame(data, 200, 300, 'x')
+    assert 'more (wt status for all)' not in text
+    assert len(text.splitlines()) == 1 + 1 + 200 + 4
+    # A tiny one: the table head and the "more" line only.
+    lines = frame(data, 200, 3, 'x').splitlines()
+    assert '+200 more (wt status for all)' in lines
+    # Nothing to show.
+    data.update(worktrees=[], overlaps=[], landing_order=[], notes=[])
+    data['base']['oid'] = None
+    lines = frame(data, 80, 24, 'x').splitlines()
+    assert lines[:2] == ['base: origin/main', 'no active worktrees']
+    assert lines[-3] == '0 conflicting with the base, 0 conflicting ' \
+        'pairs, 0 notes'
 
 
 def test_plan(native_repo: RepoHandle, wt: Run, work: Work) -> None:
