@@ -158,6 +158,9 @@ def _fill(p: argparse.ArgumentParser) -> None:
                          '(or every --interval seconds) until Ctrl-C')
     st.add_argument('--interval', type=float, default=5.0, metavar='S',
                     help='--watch: refresh at least this often (default 5)')
+    st.add_argument('--refresh', type=int, metavar='S',
+                    help='--html: the page reloads itself every S seconds '
+                         '(with --watch, default: --interval)')
 
     pl = add('plan', 'the landing order: which branch to land first, what '
                      'to rebase after each')

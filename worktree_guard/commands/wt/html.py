@@ -5,6 +5,10 @@ file with the network off.  Three parts: the worktree table, the overlap
 matrix (branches x branches, each cell coloured by its forecast: clean,
 overlap, conflict; grey where nothing is shared) and the landing order.
 Elements carry ids and ``data-forecast`` attributes for tests and tools.
+A hook problem every local worktree shares (``wt init`` never ran, say)
+shows once, above the table (``id="hooks"``), not on each row.  With
+``refresh`` the page reloads itself (``<meta http-equiv="refresh">``):
+``wt status --watch --html FILE`` rewrites the file on every refresh.
 """
 from __future__ import annotations
 
@@ -39,16 +43,31 @@ def _name(r: dict[str, Any]) -> str:
     return str(r['branch'] or f"(detached at {str(r['head'])[:12]})")
 
 
-def render(data: dict[str, Any]) -> str:
+def shared_hooks(rows: list[dict[str, Any]]) -> list[str]:
+    """The ``hooks:`` checks every local row has (remote rows have no
+    checks): shown once, above the table."""
+    local = [set(r['checks']) for r in rows if not r.get('remote')]
+    if not local:
+        return []
+    return sorted(c for c in set.intersection(*local)
+                  if c.startswith('hooks: '))
+
+
+def render(data: dict[str, Any], refresh: int | None = None) -> str:
     rows = data['worktrees']
     base = data['base']
-    out = ['<!DOCTYPE html>', '<html lang="en"><head><meta charset="utf-8">',
-           '<title>worktree-guard wt status</title>',
-           f'<style>{_STYLE}</style></head><body>',
-           '<h1>worktree-guard wt status</h1>',
-           f"<p>base: <code>{_e(base['ref'])}</code> "
-           f"<code>{_e((base['oid'] or '')[:12])}</code></p>",
-           '<h2>Worktrees</h2>', '<table id="worktrees"><tr>']
+    common = shared_hooks(rows)
+    out = ['<!DOCTYPE html>', '<html lang="en"><head><meta charset="utf-8">']
+    if refresh is not None:
+        out.append(f'<meta http-equiv="refresh" content="{int(refresh)}">')
+    out += ['<title>worktree-guard wt status</title>',
+            f'<style>{_STYLE}</style></head><body>',
+            '<h1>worktree-guard wt status</h1>',
+            f"<p>base: <code>{_e(base['ref'])}</code> "
+            f"<code>{_e((base['oid'] or '')[:12])}</code></p>"]
+    out += [f'<p id="hooks" class="CONFLICT">every worktree: {_e(c)}</p>'
+            for c in common]
+    out += ['<h2>Worktrees</h2>', '<table id="worktrees"><tr>']
     heads = ('issue', 'branch', 'dirty', 'behind', 'ahead', 'files',
              'rebase onto base', 'checks')
     out.append(''.join(f'<th>{h}</th>' for h in heads) + '</tr>')
@@ -62,7 +81,7 @@ def render(data: dict[str, Any]) -> str:
                  '-' if r['behind'] is None else r['behind'],
                  '-' if r['ahead'] is None else r['ahead'],
                  '-' if r['files'] is None else len(r['files']),
-                 merge, 'ok' if not r['checks'] else '; '.join(r['checks']))
+                 merge, _checks(r['checks'], common))
         out.append('<tr>' + ''.join(
             f'<td class="{_e(c)}">{_e(c)}</td>' if c == 'CONFLICT'
             else f'<td>{_e(c)}</td>' for c in cells) + '</tr>')
@@ -82,6 +101,15 @@ def render(data: dict[str, Any]) -> str:
     out += [f'<p class="note">note: {_e(n)}</p>' for n in data['notes']]
     out.append('</body></html>')
     return '\n'.join(out) + '\n'
+
+
+def _checks(checks: list[str], common: list[str]) -> str:
+    """A row's checks cell: the shared hook problems point above."""
+    if not checks:
+        return 'ok'
+    own = [c for c in checks if c not in common]
+    return '; '.join(own + (['hooks: see above'] if len(own) < len(checks)
+                            else []))
 
 
 def _matrix(rows: list[dict[str, Any]], overlaps: list[dict[str, Any]],
@@ -126,13 +154,15 @@ def _matrix(rows: list[dict[str, Any]], overlaps: list[dict[str, Any]],
     return out
 
 
-def write_page(path: str, data: dict[str, Any]) -> None:
-    """Write the page to ``path`` (atomically: a temp file, then rename)."""
+def write_page(path: str, data: dict[str, Any],
+               refresh: int | None = None) -> None:
+    """Write the page to ``path`` (atomically: a temp file, then rename);
+    with ``refresh``, it reloads itself every ``refresh`` seconds."""
     from worktree_guard.errors import GuardError
     tmp = f'{path}.tmp{os.getpid()}'
     try:
         with open(tmp, 'w', encoding='utf-8') as f:
-            f.write(render(data))
+            f.write(render(data, refresh))
         os.replace(tmp, path)
     except OSError as e:
         raise GuardError(f'cannot write {path}: {e.strerror}',

@@ -36,7 +36,7 @@ def cmd_status(ns: argparse.Namespace, ctx: Context) -> int:
     data = gather(ctx, ns.fetch, dirty=not ns.committed, budget=ns.budget)
     if ns.html:
         from worktree_guard.commands.wt.html import write_page
-        write_page(ns.html, data)
+        write_page(ns.html, data, ns.refresh)
     if ns.json:
         print(json_text(data, indent=2))
     elif ns.html:

@@ -14,6 +14,7 @@ all)``, a one-line summary and the refresh line.
 """
 from __future__ import annotations
 
+import math
 import os
 import shutil
 import sys
@@ -133,6 +134,9 @@ def watch(ns: argparse.Namespace, ctx: Context) -> int:
         while True:
             data = gather(ctx, fetch, dirty=not ns.committed,
                           budget=ns.budget)
+            if ns.html:
+                from worktree_guard.commands.wt.html import write_page
+                write_page(ns.html, data, ns.refresh or math.ceil(interval))
             size = shutil.get_terminal_size()
             footer = (f'Ctrl-C to stop; refreshed {time.strftime("%H:%M:%S")}'
                       f' on a ref or index change, at least every '

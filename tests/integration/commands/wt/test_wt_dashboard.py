@@ -252,11 +252,13 @@ def test_plan(native_repo: RepoHandle, wt: Run, work: Work) -> None:
 
 @pytest.mark.timeout(600)
 def test_watch_redraws_on_a_ref_change(native_repo: RepoHandle,
-                                       work: Work) -> None:
+                                       work: Work, tmp_path: Path) -> None:
     r = native_repo
     w = work(r, 'issue-1-a', {'a.txt': 'a\n'})
+    page = tmp_path / 'status.html'
     proc = subprocess.Popen(
-        ['worktree-guard', 'wt', 'status', '--watch', '--interval', '60'],
+        ['worktree-guard', 'wt', 'status', '--watch', '--interval', '60',
+         '--html', str(page)],
         cwd=r.path, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
         text=True,
         # A background `./dev test &` hands SIGINT ignored to its children:
@@ -288,6 +290,8 @@ def test_watch_redraws_on_a_ref_change(native_repo: RepoHandle,
         row = next(ln.split() for ln in first.splitlines()
                    if 'issue-1-a' in ln and ln[:1] == '1')
         assert row[4] == '1'  # AHEAD
+        # The page is rewritten on every frame and reloads itself.
+        assert '<meta http-equiv="refresh" content="60">' in page.read_text()
         r.write('b.txt', 'b\n', cwd=w)
         r.git('add', 'b.txt', cwd=w)
         r.git('-c', 'core.hooksPath=/dev/null', 'commit', '-q', '-m', 'b',

@@ -156,6 +156,33 @@ def test_page_without_a_browser(tmp_path: Path) -> None:
                         _data(1))
 
 
+def test_page_refresh_and_shared_hooks() -> None:
+    data = _data(3)
+    problem = 'hooks: not installed: worktree-guard init'
+    for r in data['worktrees']:
+        r['checks'] = [problem]
+    data['worktrees'][0]['checks'].insert(0, 'branch-name: bad name')
+    data['worktrees'].append(dict(data['worktrees'][1], branch='origin/x',
+                                  remote=True, checks=[]))
+    text = page.render(data)
+    assert 'http-equiv="refresh"' not in text
+    assert text.count('not installed: worktree-guard init') == 1
+    assert '<p id="hooks" class="CONFLICT">every worktree: hooks: not ' \
+        'installed' in text
+    assert text.index('id="hooks"') < text.index('id="worktrees"')
+    assert '<td>branch-name: bad name; hooks: see above</td>' in text
+    assert text.count('<td>hooks: see above</td>') == 3
+    assert '<meta http-equiv="refresh" content="7">' in page.render(data, 7)
+    # A problem one row lacks stays on the rows.
+    data['worktrees'][2]['checks'] = []
+    text = page.render(data)
+    assert 'id="hooks"' not in text
+    assert text.count('not installed: worktree-guard init') == 3
+    # Only remote rows: nothing to share.
+    data['worktrees'] = data['worktrees'][-1:]
+    assert 'id="hooks"' not in page.render(data)
+
+
 def test_status_json_and_html_together(native_repo: RepoHandle, wt: Run,
                                        tmp_path: Path, work: Work) -> None:
     work(native_repo, 'issue-1-a', {'a.txt': 'a\n'})
@@ -164,3 +191,6 @@ def test_status_json_and_html_together(native_repo: RepoHandle, wt: Run,
     assert r.code == 0, r
     assert json.loads(r.out)['landing_order'][0]['branch'] == 'issue-1-a'
     assert 'issue-1-a' in out.read_text()
+    assert 'http-equiv="refresh"' not in out.read_text()
+    r = wt(native_repo.path, 'status', '--html', str(out), '--refresh', '7')
+    assert '<meta http-equiv="refresh" content="7">' in out.read_text()
