@@ -233,6 +233,29 @@ def test_watch_frame_fits_the_terminal_by_urgency() -> None:
         'pairs, 0 notes'
 
 
+def test_watch_frame_in_a_small_terminal(native_repo: RepoHandle, wt: Run,
+                                         monkeypatch: pytest.MonkeyPatch,
+                                         work: Work) -> None:
+    """One frame of ``--watch`` (no --html), in process: the terminal's
+    size comes from COLUMNS and LINES; the wait for a change is cut."""
+    from worktree_guard.commands.wt import watch as watch_mod
+    for i in range(1, 5):
+        work(native_repo, f'issue-{i}-a', {f'f{i}.txt': 'x\n'})
+    monkeypatch.setenv('COLUMNS', '50')
+    monkeypatch.setenv('LINES', '9')
+
+    def stop(common_dir: str) -> tuple[tuple[str, int], ...]:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(watch_mod, 'signature', stop)
+    res = wt(native_repo.path, 'status', '--watch')
+    assert res.code == 0, res
+    lines = res.out.replace('\x1b[H\x1b[2J', '').splitlines()
+    assert all(len(ln) <= 50 for ln in lines)
+    assert '+3 more (wt status for all)' in lines
+    assert lines[-2].startswith('Ctrl-C to stop; refreshed')
+
+
 def test_plan(native_repo: RepoHandle, wt: Run, work: Work) -> None:
     r = native_repo
     work(r, 'issue-1-a', {'src/app.py': 'print("a")\n'})
