@@ -35,7 +35,8 @@ if TYPE_CHECKING:  # pragma: no cover (typing only)
     from worktree_guard.commands.wt import Context
 
 # A pair's relation: 'conflict', 'clean' (overlap, merges cleanly),
-# 'overlap' (no forecast: old git) or 'cut' (the forecast was bounded).
+# 'overlap' (no forecast: old git) or 'cut' (not forecast: out of the
+# ``--budget``, or a hotspot file).
 Pairs = dict[frozenset[str], tuple[str, 'list[str]']]
 # (lands, rebased after it) -> the files that stop that rebase.
 Directed = dict[tuple[str, str], 'list[str]']
