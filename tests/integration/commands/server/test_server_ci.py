@@ -3,6 +3,8 @@ against real repositories, as a CI job would run them."""
 from __future__ import annotations
 
 import re
+import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -28,7 +30,7 @@ def _step(step_id: str) -> dict[str, Any]:
 def test_action_is_a_composite_with_documented_inputs() -> None:
     assert ACTION['runs']['using'] == 'composite'
     assert set(ACTION['inputs']) == {'base', 'head', 'branch', 'policy',
-                                     'package', 'python-version'}
+                                     'package', 'python-version', 'sarif'}
     for name in ACTION['inputs']:
         assert f'`{name}`' in SECTION, name
     # Inputs reach the scripts through env only (no ${{ }} in a script).
@@ -42,6 +44,10 @@ def _run_check(repo: RepoHandle, inputs: dict[str, str]) -> Proc:
     step = _step('check')
     env = {}
     for var, expr in step['env'].items():
+        if expr == '${{ steps.venv.outputs.bin }}':
+            # The action's private venv: here, this test run's own.
+            env[var] = str(Path(sys.executable).parent)
+            continue
         m = re.fullmatch(r'\$\{\{ inputs\.([\w-]+) \}\}', expr)
         assert m, expr
         env[var] = inputs.get(m.group(1), '')
