@@ -86,7 +86,18 @@ class Engine:
         """Findings in the text regions of one change, in order."""
         if not change.regions:
             return []
-        found: list[tuple[int, Finding]] = []
+        if b'\\\n' in change.data:
+            # A shell script or Makefile recipe read as its logical lines.
+            from worktree_guard.pathengine import joins
+            joined = joins.join(change)
+            if joined is not None:
+                return joined.remap(self._scan(joined.change))
+        return [f for _, _, f in self._scan(change)]
+
+    def _scan(self, change: PathChange) -> list[tuple[int, int, Finding]]:
+        """The findings of ``scan_change``, each with its token's span
+        in ``change.data``, sorted."""
+        found: list[tuple[int, int, Finding]] = []
         seen: set[int] = set()
         memo: dict[tuple[Any, ...], Verdict | None] = {}
         data = change.data
@@ -100,11 +111,11 @@ class Engine:
                 pat = _patterns.pattern(literals, source, tag)
                 self._hits(change, pat, tag % 5, seen, memo, found, models)
         found.sort(key=lambda pv: pv[0])
-        return [f for _, f in found]
+        return found
 
     def _hits(self, change: PathChange, pat: Any, tag: int, seen: set[int],
               memo: dict[tuple[Any, ...], Verdict | None],
-              found: list[tuple[int, Finding]],
+              found: list[tuple[int, int, Finding]],
               models: dict[int, Any]) -> None:
         """Judge the tokens around each hit of one pattern."""
         # Loaded on the first pattern that runs (a buffer holds one of its
@@ -187,7 +198,7 @@ class Engine:
             if tag == 3 and site[5]:
                 token = site[5]
             col = _sites.column(models, data, cs, le, ts)
-            found.append((ts, _findings.Finding(
+            found.append((ts, te, _findings.Finding(
                 kind, msg, path=path, line=lines.line(ri, rs, ls), col=col,
                 token=token, severity=severity, reason=reason, fix=fix,
                 replacement=repl)))

@@ -150,13 +150,7 @@ def _region(places: Places, change: PathChange, rs: int, rend: int,
     folder) of one region, built on its first candidate."""
     data = change.data
     folder = posixpath.dirname(path)
-    head = data[rs:rs + 256]
-    if change.patch:
-        nl = head.find(b'\n')
-        first = head[:nl]
-        head = head[nl + 2:] if (b' +1,' in first
-                                 or b' +1 ' in first) else b''
-    kind = text.file_kind(path, head)
+    kind = text.file_kind(path, text.region_head(data, rs, change.patch))
     if places.ctx.resolve == 'both' and folder:
         bases: tuple[str, ...] = (folder, '')
     else:

@@ -170,6 +170,29 @@ def file_kind(path: str, head: bytes) -> str:
     return CODE
 
 
+_MAKEFILES = frozenset(('makefile', 'gnumakefile'))
+
+
+def is_makefile(path: str) -> bool:
+    """A Makefile (``Makefile``, ``GNUmakefile``, ``*.mk``): its recipe
+    lines are shell, continued with a backslash."""
+    low = path.rsplit('/', 1)[-1].lower()
+    return low in _MAKEFILES or low.endswith(('.mk', '.make'))
+
+
+def region_head(data: bytes, rs: int, patch: bool) -> bytes:
+    """The start of a region's file, for ``file_kind``'s shebang: a
+    patch's first line only when its hunk starts at the file's first
+    line, else nothing."""
+    head = data[rs:rs + 256]
+    if patch:
+        nl = head.find(b'\n')
+        first = head[:nl]
+        head = head[nl + 2:] if (b' +1,' in first
+                                 or b' +1 ' in first) else b''
+    return head
+
+
 def is_test(path: str) -> bool:
     """A test, fixture or snapshot file: its home paths are made up."""
     parts = path.lower().split('/')
