@@ -196,6 +196,18 @@ def test_content_without_candidates_is_not_scanned() -> None:
                           policy()) == []
 
 
+@pytest.mark.parametrize(('path', 'content', 'tokens'), [
+    # Issue 23: the escape shows only once the lines are joined.
+    ('a.sh', 'cp a ..\\\n/issue-2-b/x\n', ['../issue-2-b/x']),
+    ('Makefile', 'all:\n\tcp a ..\\\n\t/issue-2-b/x\n', ['../issue-2-b/x']),
+    ('a.c', '#define X ..\\\n/issue-2-b/x\n', []),   # no shell: not read
+])
+def test_content_continued_over_lines(path: str, content: str,
+                                      tokens: list[str]) -> None:
+    found = G.scan_content(content, path, cmap(), policy())
+    assert [f.token for f in found] == tokens
+
+
 def test_content_of_a_denied_write_is_not_scanned_too() -> None:
     v = run('write', '/r/x.md', contents=[('/r/x.md', 'see ../../y')])
     assert len(v.reasons) == 1 and v.warnings == []

@@ -248,7 +248,8 @@ def scan_content(text: str, rel_path: str, cmap: 'CheckoutMap',
                 (wroot + '/').encode()]
     literals += [c.root.encode('utf-8', 'surrogateescape')
                  for c in cmap.checkouts]
-    if not any(lit in data for lit in literals):
+    if not any(lit in data for lit in literals) and not (
+            b'\\\n' in data and _continued(rel_path, data)):
         return []   # nothing the scanner could find: skip its import
     from worktree_guard.model import PathChange
     from worktree_guard.model import PathFacts
@@ -257,6 +258,14 @@ def scan_content(text: str, rel_path: str, cmap: 'CheckoutMap',
     change = PathChange(None, [], data, [(0, len(data), rel_path)], False)
     facts = PathFacts(cur.root, checkouts, [change])
     return engine_for(facts, policy).scan_change(change)
+
+
+def _continued(rel_path: str, data: bytes) -> bool:
+    """A shell script or Makefile that continues a line: a literal may
+    show only once its lines are joined (``cp a ..\\`` + ``/x``)."""
+    from worktree_guard.pathengine import text
+    return text.is_makefile(rel_path) or text.file_kind(
+        rel_path, data[:256]) == text.SHELL
 
 
 # An agent's own settings files, per agent (a human changes them): the
