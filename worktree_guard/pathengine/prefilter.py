@@ -7,6 +7,15 @@ finding, and dropping it from the buffer loses none: ``gitctx.scan`` lets
 one ``git grep -l -F`` name the files that hold one, and only those are
 read.  ``tests/unit/pathengine/test_prefilter.py`` checks every spelling
 of the engine's tables against these terms.
+
+A shell script's or Makefile recipe's token is judged on its logical line
+(``joins``): a file keeps its place when a term survives the split on one
+line (``..\\`` + ``/x`` holds ``..\\``, ``../\\`` + ``../x`` holds
+``../``).  A continuation that splits every term (``.\\`` + ``./x``,
+``tre\\`` + ``es/x``) is found where the engine reads the whole change
+(a staged or pushed change of at most ``PREFILTER_MIN`` files, the agent
+guard, ``WORKTREE_GUARD_FULL_SCAN=1``), not where git grep picks the
+files: git grep matches within a line (docs/paths.md, Known limits).
 """
 from __future__ import annotations
 

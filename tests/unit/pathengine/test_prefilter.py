@@ -91,3 +91,15 @@ def test_terms_name_the_checkouts_and_the_worktrees_root() -> None:
     assert not [(a, b) for a in ts for b in ts if a != b and a in b]
     assert prefilter_terms([], 'wt') == terms_of(
         Engine(type(c)(checkouts=[], wroot='wt')).specs)
+
+
+@pytest.mark.parametrize('content', [
+    # Issue 23: split by a line continuation, a term survives on a line.
+    '#!/bin/sh\ncp a ..\\\n/issue-46-docs/x\n',
+    '#!/bin/sh\ncp a ../\\\n../main/x\n',
+    '#!/bin/sh\ncp a ../iss\\\nue-46-docs/x\n',
+])
+def test_a_continued_escape_keeps_its_file(content: str) -> None:
+    data = content.encode()
+    assert Engine(ctx()).scan('run', data)
+    assert any(t in line for line in data.split(b'\n') for t in terms())
