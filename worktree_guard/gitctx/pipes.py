@@ -2,11 +2,14 @@
 ``stream`` (yield output as it comes) and ``relay`` (one process's output
 fed, as it comes, to another's input).  A whole-file scan pipes ``git
 grep -l`` into ``cat-file --batch`` and judges while both run.
+``Logged`` runs a command that is not git (``wt``'s setup commands) with
+its output in a log file, followed line by line as it comes.
 """
 from __future__ import annotations
 
 import os
 import select
+import time
 
 from worktree_guard.errors import GitError
 from worktree_guard.gitctx import process
@@ -167,6 +170,142 @@ def relay(source: Started, argv: Sequence[str],
         raise
     _check(what, ProcResult(os.waitstatus_to_exitcode(
         os.waitpid(pid, 0)[1]), b'', b''.join(err)))
+
+class Logged:
+    """Run a command (``wt``'s setup commands: not git) with stdin from
+    ``/dev/null`` and stdout and stderr appended to the file ``log``;
+    ``lines()`` yields what it writes, line by line, as it comes.
+
+    The command's exit ends the run, not the end of its output: a process
+    it started in the background (a dev server) keeps the log open and
+    keeps running, writing there, without holding us up.  Once the command
+    has exited, what the log holds is read once more and the reading
+    stops; ``lingering`` then says whether processes of its group (it runs
+    in its own, ``pgid``) are still alive (or not reaped yet).  With a ``timeout`` the whole
+    group gets SIGTERM, then SIGKILL, and ``timed_out`` is set; closing
+    ``lines()`` early (an interruption) stops it the same way.  Without
+    ``posix_spawnp`` it starts through ``subprocess``."""
+
+    def __init__(self, argv: Sequence[str], log: str, *,
+                 env: dict[str, str] | None = None,
+                 timeout: float | None = None) -> None:
+        self.argv = list(argv)
+        self.log = log
+        self.env = env
+        self.timeout = timeout
+        self.returncode: int | None = None
+        self.timed_out = False
+        self.lingering = False
+        self.pgid = 0
+
+    def lines(self) -> Generator[bytes, None, None]:
+        fd = os.open(self.log, os.O_WRONLY | os.O_CREAT | os.O_APPEND
+                     | os.O_CLOEXEC, 0o600)
+        try:
+            start = os.fstat(fd).st_size
+            poll, stop = self._start(fd)
+        finally:
+            os.close(fd)
+        status: int | None = None
+        deadline = None if self.timeout is None \
+            else time.monotonic() + self.timeout
+        pending = b''
+        nap = 0.001
+        try:
+            with open(self.log, 'rb') as reader:
+                reader.seek(start)
+                while status is None:
+                    status = poll()  # first: then the read sees all of it
+                    data = reader.read()
+                    if data:
+                        *done, pending = (pending + data).split(b'\n')
+                        yield from done
+                        nap = 0.001
+                    if status is None:
+                        if deadline is not None and \
+                                time.monotonic() >= deadline:
+                            self.timed_out = True
+                            status = stop()
+                        else:
+                            time.sleep(nap)
+                            nap = min(nap * 2, 0.05)
+                # after a timeout, what it wrote meanwhile
+                pending += reader.read() if self.timed_out else b''
+            *done, last = pending.split(b'\n')
+            yield from done
+            if last:
+                yield last
+        finally:
+            if status is None:  # closed early or interrupted
+                status = stop()
+        self.returncode = status
+        self.lingering = not self.timed_out and _group_alive(self.pgid)
+
+    def _start(self, fd: int) -> tuple[Callable[[], int | None],
+                                      Callable[[], int]]:
+        """Start the command with ``fd`` as its stdout and stderr:
+        (a non-blocking poll for its exit code, a stop of its group)."""
+        if not _posix():
+            return self._start_subprocess(fd)
+        actions: list[tuple[int | str, ...]] = [
+            (os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0),
+            (os.POSIX_SPAWN_DUP2, fd, 1),
+            (os.POSIX_SPAWN_DUP2, fd, 2),
+        ]
+        environ = os.environ if self.env is None else self.env
+        try:
+            pid = os.posix_spawnp(self.argv[0], self.argv, environ,
+                                  file_actions=actions, setpgroup=0)
+        except OSError as e:
+            raise GitError(f'cannot run {self.argv[0]}: {e.strerror}'
+                           ) from None
+        self.pgid = pid
+
+        def poll() -> int | None:
+            done, st = os.waitpid(pid, os.WNOHANG)
+            return os.waitstatus_to_exitcode(st) if done else None
+
+        def stop() -> int:
+            return os.waitstatus_to_exitcode(_stop(pid, group=True))
+
+        return poll, stop
+
+    def _start_subprocess(self, fd: int) -> tuple[
+            Callable[[], int | None], Callable[[], int]]:
+        import subprocess
+        try:
+            proc = subprocess.Popen(
+                self.argv, stdin=subprocess.DEVNULL, stdout=fd, stderr=fd,
+                env=os.environ if self.env is None else self.env,
+                start_new_session=True)
+        except OSError as e:
+            raise GitError(f'cannot run {self.argv[0]}: {e.strerror}'
+                           ) from None
+        self.pgid = proc.pid
+
+        def stop() -> int:
+            import signal
+            for sig in (signal.SIGTERM, signal.SIGKILL):
+                os.killpg(proc.pid, sig)
+                try:
+                    return proc.wait(1.0)
+                except subprocess.TimeoutExpired:
+                    continue
+            return proc.wait()  # pragma: no cover (SIGKILL: at once)
+
+        return proc.poll, stop
+
+
+def _group_alive(pgid: int) -> bool:
+    """Does a process of the group ``pgid`` still run?"""
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # pragma: no cover (another user's, reused)
+        return True
+    return True
+
 
 def _check(what: str, res: ProcResult) -> None:
     if res.returncode != 0:

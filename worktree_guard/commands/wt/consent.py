@@ -205,4 +205,8 @@ def cmd_setup(ns: argparse.Namespace, ctx: Context) -> int:
     if not found.approved:
         print(refusal(found))
         return 1
-    return 0 if provision(ctx, w.path, print) else 1
+    return 0 if provision(ctx, w.path, _say) else 1
+
+
+def _say(msg: str) -> None:
+    print(msg, flush=True)

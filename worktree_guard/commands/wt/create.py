@@ -112,7 +112,9 @@ def cmd_create(ns: argparse.Namespace, ctx: Context) -> int:
     from worktree_guard.slug import slugify
 
     def say(msg: str) -> None:
-        print(msg, file=sys.stderr if ns.print_path else sys.stdout)
+        # flushed: setup's output is shown as it comes, even on a pipe
+        print(msg, file=sys.stderr if ns.print_path else sys.stdout,
+              flush=True)
 
     policy = ctx.policy
     issue = _issue_number(ns.issue)

@@ -11,8 +11,10 @@ approved them (``consent``, issue 23).
   main checkout that it matches are copied into a new worktree (``.env``,
   local config), never overwriting what the checkout has.
 - ``worktrees.setup``: shell commands run in the new worktree, in order,
-  each with ``worktrees.setup-timeout``; their output is shown.  The first
-  failure stops the list and is reported; the worktree is kept.
+  each with ``worktrees.setup-timeout``; their output is shown as it comes
+  (and kept in the worktree's git dir, ``wt-setup.log``).  A command ends
+  when it exits: what it leaves in the background keeps running.  The
+  first failure stops the list and is reported; the worktree is kept.
 - ``worktrees.teardown``: the same, in the worktree, before ``wt remove``.
 """
 from __future__ import annotations
@@ -144,24 +146,41 @@ def copy_included(ctx: Context, lines: list[str], src_root: str | None,
 
 
 def run_commands(kind: str, commands: list[str], cwd: str, timeout: float,
-                 say: Callable[[str], None]) -> bool:
-    """Run each shell command in ``cwd``; ``False`` at the first failure."""
+                 say: Callable[[str], None],
+                 env: dict[str, str] | None = None) -> bool:
+    """Run each shell command in ``cwd`` (with ``env`` added to the
+    environment), showing its output line by line as it comes; ``False``
+    at the first failure.
+
+    The output goes to ``<the worktree's git dir>/wt-<kind>.log``, which
+    is followed (``gitctx.pipes.Logged``): a command ends when it exits,
+    so a process it leaves in the background (``npm run dev &``) keeps
+    running and writing to that log without holding ``wt`` up."""
+    from worktree_guard.gitctx import Repo
     from worktree_guard.gitctx import decode
-    from worktree_guard.gitctx import spawn
+    from worktree_guard.gitctx.pipes import Logged
     if not commands:
         return True
+    log = os.path.join(Repo.discover(cwd).git_dir, f'wt-{kind}.log')
+    full = None if env is None else {**os.environ, **env}
     for cmd in commands:
         say(f'{kind}: $ {cmd}')
-        res = spawn(['sh', '-c', 'cd -- "$1" || exit 125; eval "$2"',
-                     f'wt-{kind}', cwd, cmd], timeout=timeout)
-        for line in decode(res.stdout + res.stderr).splitlines():
-            say(f'  | {line}')
-        if res.timed_out:
+        run = Logged(['sh', '-c', 'cd -- "$1" || exit 125; eval "$2"',
+                      f'wt-{kind}', cwd, cmd], log, env=full,
+                     timeout=timeout)
+        for line in run.lines():
+            say(f'  | {decode(line)}')
+        if run.lingering and not run.timed_out:
+            say(f'{kind}: it left a process running in the background '
+                f'(process group {run.pgid}; stop it: kill -- '
+                f'-{run.pgid}); its output goes to {log}')
+        if run.timed_out:
             say(f'{kind}: FAILED: timed out after {timeout:g} s '
-                '(worktrees.setup-timeout)')
+                f'(worktrees.setup-timeout); the output is in {log}')
             return False
-        if res.returncode != 0:
-            say(f'{kind}: FAILED (exit {res.returncode})')
+        if run.returncode != 0:
+            say(f'{kind}: FAILED (exit {run.returncode}); the output is in '
+                f'{log}')
             return False
     say(f'{kind}: ok')
     return True

@@ -2,7 +2,11 @@
 worktrees and real shell commands."""
 from __future__ import annotations
 
+import os
+import re
+import signal
 from collections.abc import Callable
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -90,7 +94,9 @@ def test_setup_commands_output_failure_and_timeout(plain_repo: RepoHandle,
     new = main / 'trees' / 'issue-1-fails'
     assert new.is_dir()  # kept
     assert '  | hello' in r.out and '  | oops' in r.out
-    assert 'setup: FAILED (exit 3)' in r.out
+    assert 'setup: FAILED (exit 3); the output is in ' in r.out
+    assert (main / '.git' / 'worktrees' / 'issue-1-fails' / 'wt-setup.log'
+            ).read_text() == 'hello\noops\n'
     assert not (new / 'never').exists()
     assert 'the worktree is kept' in r.out
     assert 'wt remove 1 --force' in r.out
@@ -99,6 +105,82 @@ def test_setup_commands_output_failure_and_timeout(plain_repo: RepoHandle,
     assert r.code == 1
     assert r.out.strip() == str(main / 'trees' / 'issue-2-slow')
     assert 'timed out after 0.5 s' in r.err
+
+
+@pytest.mark.timeout(120)
+def test_setup_output_is_shown_as_it_comes(plain_repo: RepoHandle,
+                                           wt: Run, tmp_path: Path) -> None:
+    """The command waits for a file made only once its first line was
+    shown: output held back until the command ends would never get there
+    (and the setup would time out)."""
+    from worktree_guard.commands.wt.provision import run_commands
+    main = plain_repo.path
+    assert wt(main, 'create', '1', 'live').code == 0
+    new = main / 'trees' / 'issue-1-live'
+    go = tmp_path / 'go'
+    shown: list[str] = []
+
+    def say(msg: str) -> None:
+        shown.append(msg)
+        if msg == '  | first':
+            go.touch()
+
+    cmd = f'echo first; while [ ! -e {go} ]; do sleep 0.01; done; echo second'
+    assert run_commands('setup', [cmd], str(new), 100, say)
+    assert shown == [f'setup: $ {cmd}', '  | first', '  | second',
+                     'setup: ok']
+    log = main / '.git' / 'worktrees' / 'issue-1-live' / 'wt-setup.log'
+    assert log.read_text() == 'first\nsecond\n'
+
+
+@pytest.fixture
+def groups() -> Iterator[list[int]]:
+    """Process groups a test leaves running on purpose: killed after it."""
+    found: list[int] = []
+    yield found
+    for pgid in found:
+        try:
+            os.killpg(pgid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f'/proc/{pid}/stat') as f:
+            return f.read().split(') ', 1)[1][0] != 'Z'
+    except FileNotFoundError:
+        return False
+
+
+@pytest.mark.timeout(120)
+def test_a_background_process_of_setup_does_not_block_create(
+        plain_repo: RepoHandle, wt: Run, tmp_path: Path,
+        groups: list[int]) -> None:
+    """`npm run dev &`: the command's exit ends the step (ok, not a
+    timeout); the dev server keeps running, writing to the log in the
+    worktree's git dir."""
+    main = plain_repo.path
+    pidfile = tmp_path / 'pid'
+    _policy(main, 'worktrees:\n  setup-timeout: 100\n  setup:\n'
+                  "    - '(while :; do echo tick; sleep 0.05; done) & "
+                  f"echo $! > {pidfile}'\n"
+                  '    - echo after\n')
+    r = wt(main, 'create', '1', 'dev server')
+    m = re.search(r'process group (\d+)', r.out)
+    if m:
+        groups.append(int(m.group(1)))
+    assert r.code == 0, r
+    assert 'setup: ok' in r.out and '  | after' in r.out
+    log = main / '.git' / 'worktrees' / 'issue-1-dev-server' / 'wt-setup.log'
+    assert m is not None and f'its output goes to {log}' in r.out
+    assert f'kill -- -{m.group(1)}' in r.out
+    pid = int(pidfile.read_text())
+    assert _alive(pid)
+    size = log.stat().st_size
+    while log.stat().st_size == size:  # it keeps writing there
+        pass
+    assert _alive(pid)
 
 
 def test_teardown_before_remove(plain_repo: RepoHandle, wt: Run,
