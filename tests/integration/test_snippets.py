@@ -490,6 +490,9 @@ def _wt_trust(fx: Fixtures, tmp_path: Path) -> None:
                 cwd=repo.path)
     assert proc.returncode == 0, proc
     assert proc.stdout.strip() == str(tree.resolve()), proc
+    proc = bash(snippet('wt-env'), cwd=repo.path)
+    assert proc.returncode == 0, proc
+    assert proc.stdout.strip() == f'{tree.resolve()} on port 3045', proc
 
 
 def _wt_by_hand(fx: Fixtures, tmp_path: Path) -> None:
@@ -552,7 +555,7 @@ RUNS: dict[str, tuple[Runner, list[str]]] = {
                              'wt-land-policy']),
     'unreachable': (_unreachable, ['sync-unreachable']),
     'wt': (_wt, ['readme-wt', 'wt-workflow']),
-    'wt-trust': (_wt_trust, ['wt-trust', 'wt-cd-function']),
+    'wt-trust': (_wt_trust, ['wt-trust', 'wt-cd-function', 'wt-env']),
     'wt-land-by-hand': (_wt_by_hand, ['wt-land-by-hand-fails',
                                       'wt-land-by-hand']),
     'completion': (_completion, ['cli-completion']),

@@ -9,7 +9,7 @@ if TYPE_CHECKING:  # pragma: no cover (typing only)
 
 # Part of the policy cache key: a cache written for other defaults
 # or another schema is never read.
-DIGEST = 'dc93c815bdcf2b7f'
+DIGEST = '4582481a7cf9d118'
 
 DEFAULTS: 'dict[str, dict[str, Any]]' = {
     'base': {
@@ -32,6 +32,7 @@ DEFAULTS: 'dict[str, dict[str, Any]]' = {
         'setup': [],
         'teardown': [],
         'setup-timeout': 600,
+        'port-base': 3000,
         'freeze-main-checkout': False,
     },
     'paths': {

@@ -57,6 +57,7 @@ ADMIN: tuple[tuple[str, str], ...] = (
     ('worktrees', 'setup'),
     ('worktrees', 'teardown'),
     ('worktrees', 'setup-timeout'),
+    ('worktrees', 'port-base'),
     ('worktrees', 'freeze-main-checkout'),
     ('paths', 'baseline'),
     ('sync', 'exempt'),

@@ -69,6 +69,12 @@ in the right place.""",
         'setup-timeout': key(
             600, 'Seconds each setup or teardown command may run.',
             type='number', exclusive_minimum=0),
+        # Issue 25: WT_PORT = port-base + the issue number (docs/wt.md).
+        'port-base': key(
+            3000, "The first of the ports 'wt' hands out: issue N's "
+            'setup commands and wt env get WT_PORT = port-base + N '
+            '(wrapped to stay below 65536).', type='integer', minimum=1024,
+            maximum=65535),
         # Issue 14; doctor says where git is too old for it.
         'freeze-main-checkout': key(
             False, 'Refuse a branch switch in the main checkout while issue '

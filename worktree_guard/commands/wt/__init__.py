@@ -57,6 +57,7 @@ _COMMANDS: dict[str, tuple[str, str]] = {
     'sync': ('sync', 'cmd_sync'),
     'land': ('land', 'cmd_land'),
     'path': ('listing', 'cmd_path'),
+    'env': ('env', 'cmd_env'),
     'rescue': ('rescue', 'cmd_rescue'),
     'trust': ('consent', 'cmd_trust'),
     'setup': ('consent', 'cmd_setup'),
@@ -186,6 +187,11 @@ def _fill(p: argparse.ArgumentParser) -> None:
 
     pa = add('path', "print an issue worktree's path (for cd: see docs/wt.md)")
     pa.add_argument('issue', help='issue number')
+
+    en = add('env', "print an issue worktree's variables (WT_ISSUE, "
+                    'WT_BRANCH, WT_PATH, WT_MAIN, WT_PORT) as export lines, '
+                    'for eval "$(worktree-guard wt env N)"')
+    en.add_argument('issue', help='issue number')
 
     from worktree_guard.commands import rescue
     rescue.add_parser(add)

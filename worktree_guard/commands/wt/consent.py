@@ -205,7 +205,7 @@ def cmd_setup(ns: argparse.Namespace, ctx: Context) -> int:
     if not found.approved:
         print(refusal(found))
         return 1
-    return 0 if provision(ctx, w.path, _say) else 1
+    return 0 if provision(ctx, w.path, _say, issue, w.branch) else 1
 
 
 def _say(msg: str) -> None:

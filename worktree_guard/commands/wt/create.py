@@ -161,7 +161,7 @@ def cmd_create(ns: argparse.Namespace, ctx: Context) -> int:
         origin = f'new branch from {desc} at {oid[:12]}'
     say(f'created worktree {ctx.show(path)}')
     say(f'  branch {branch} ({origin})')
-    ok = provision(ctx, path, say)
+    ok = provision(ctx, path, say, issue, branch)
     if ns.print_path:
         print(path)
     else:

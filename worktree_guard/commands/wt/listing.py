@@ -110,13 +110,13 @@ def cmd_list(ns: argparse.Namespace, ctx: Context) -> int:
     return 0
 
 
-def cmd_path(ns: argparse.Namespace, ctx: Context) -> int:
-    """``wt path N``: the worktree of issue ``N`` (matched exactly), for a
-    shell function to ``cd`` into."""
+def only_worktree(ctx: Context, text: str) -> tuple[WorktreeInfo, int]:
+    """The one linked worktree of the issue ``text`` names (matched
+    exactly), and its number; exit 2 when there is none, or more."""
     from worktree_guard.errors import GuardError
     from worktree_guard.commands.wt import _issue_number
     from worktree_guard.commands.wt import _linked
-    issue = _issue_number(ns.issue)
+    issue = _issue_number(text)
     found = [w for w in _linked(ctx) if issue in ctx.issues_of(w)]
     if len(found) != 1:
         raise GuardError(
@@ -124,5 +124,11 @@ def cmd_path(ns: argparse.Namespace, ctx: Context) -> int:
             f'issue {issue} has {len(found)} worktrees: '
             + ', '.join(w.path for w in found),
             "'worktree-guard wt list' shows the worktrees")
-    print(os.path.realpath(found[0].path))
+    return found[0], issue
+
+
+def cmd_path(ns: argparse.Namespace, ctx: Context) -> int:
+    """``wt path N``: the worktree of issue ``N`` (matched exactly), for a
+    shell function to ``cd`` into."""
+    print(os.path.realpath(only_worktree(ctx, ns.issue)[0].path))
     return 0

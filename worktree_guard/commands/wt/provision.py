@@ -29,10 +29,13 @@ if TYPE_CHECKING:  # pragma: no cover (typing only)
     from worktree_guard.commands.wt import Context
 
 
-def provision(ctx: Context, path: str, say: Callable[[str], None]) -> bool:
-    """Bootstrap copies, include copies and setup commands for the new
-    worktree at ``path``, as the base's committed policy says, once the
-    local user approved them; ``False`` when a setup command failed."""
+def provision(ctx: Context, path: str, say: Callable[[str], None],
+              issue: int, branch: str | None) -> bool:
+    """Bootstrap copies, include copies and setup commands for issue
+    ``issue``'s new worktree at ``path`` (on ``branch``), as the base's
+    committed policy says, once the local user approved them; ``False``
+    when a setup command failed.  The commands get the worktree's
+    variables (``commands.wt.env``: ``WT_PORT``...)."""
     from worktree_guard.commands.wt import consent
     found = consent.commands(ctx)
     if found.empty:
@@ -43,8 +46,10 @@ def provision(ctx: Context, path: str, say: Callable[[str], None]) -> bool:
     src_root = ctx.main_real if ctx.nested else ctx.repo.root
     bootstrap(found.bootstrap, src_root, path, say)
     copy_included(ctx, found.include_lines or [], src_root, path, say)
+    from worktree_guard.commands.wt.env import worktree_env
     return run_commands('setup', found.setup, path,
-                        found.policy['worktrees']['setup-timeout'], say)
+                        found.policy['worktrees']['setup-timeout'], say,
+                        worktree_env(ctx, found.policy, issue, branch, path))
 
 
 def _copy_new(src: str, dst: str) -> str:

@@ -61,9 +61,12 @@ def cmd_remove(ns: argparse.Namespace, ctx: Context) -> int:
     if cmds.teardown and not cmds.approved:
         print(consent.refusal(cmds))
     if teardown:
+        from worktree_guard.commands.wt.env import worktree_env
         from worktree_guard.commands.wt.provision import run_commands
         ok = run_commands('teardown', teardown, w.path,
-                          cmds.policy['worktrees']['setup-timeout'], print)
+                          cmds.policy['worktrees']['setup-timeout'], print,
+                          worktree_env(ctx, cmds.policy, issue, w.branch,
+                                       w.path))
         if not ok and not ns.force:
             raise Refused(f'teardown failed in {where}; nothing was removed',
                           'fix it and rerun, or rerun with --force to '

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import signal
+import subprocess
 from collections.abc import Callable
 from collections.abc import Iterator
 from pathlib import Path
@@ -181,6 +182,52 @@ def test_a_background_process_of_setup_does_not_block_create(
     while log.stat().st_size == size:  # it keeps writing there
         pass
     assert _alive(pid)
+
+
+@pytest.mark.timeout(120)
+def test_the_worktree_variables(plain_repo: RepoHandle, wt: Run,
+                                tmp_path: Path) -> None:
+    """Setup and teardown get WT_*; wt env prints them, shell-quoted."""
+    main = plain_repo.path
+    got = tmp_path / 'got'
+    _policy(main, 'worktrees:\n  setup:\n'
+                  f"    - 'env | grep ^WT_ | sort > {got}'\n"
+                  '  teardown:\n'
+                  f"    - 'echo down $WT_ISSUE $WT_PORT >> {got}'\n")
+    r = wt(main, 'create', '45', "it's here")
+    assert r.code == 0, r
+    new = (main / 'trees' / 'issue-45-its-here').resolve()
+    want = {'WT_ISSUE': '45', 'WT_BRANCH': 'issue-45-its-here',
+            'WT_PATH': str(new), 'WT_MAIN': str(main.resolve()),
+            'WT_PORT': '3045'}
+    assert got.read_text() == ''.join(f'{k}={v}\n'
+                                      for k, v in sorted(want.items()))
+    r = wt(main, 'env', '45')
+    assert r.code == 0, r
+    assert r.out.splitlines() == [f'export {k}={v}' for k, v in want.items()]
+    # Quoted for the shell: eval gives the values back.
+    r = wt(main, 'env', '#45')
+    script = r.out + 'printf "%s\\n" "$WT_ISSUE" "$WT_PATH"'
+    out = subprocess.run(['sh', '-c', script], capture_output=True,
+                         text=True, check=True).stdout
+    assert out == f'45\n{new}\n'
+    r = wt(main, 'remove', '45')
+    assert r.code == 0, r
+    assert got.read_text().endswith('down 45 3045\n')
+    assert wt(main, 'env', '45').code == 2
+
+
+@pytest.mark.parametrize(('base', 'issue', 'port'), [
+    (3000, 1, 3001), (3000, 62535, 65535), (3000, 62536, 3000),
+    (65000, 1000, 65464), (65535, 7, 65535), (1024, 999_999_999, 1024
+                                               + 999_999_999 % 64512)])
+def test_ports_stay_in_range(base: int, issue: int, port: int) -> None:
+    from worktree_guard.commands.wt.env import port as port_of
+    from worktree_guard.policy import default_policy
+    policy = default_policy()
+    policy.data['worktrees']['port-base'] = base
+    assert port_of(policy, issue) == port
+    assert 1024 <= port <= 65535
 
 
 def test_teardown_before_remove(plain_repo: RepoHandle, wt: Run,
