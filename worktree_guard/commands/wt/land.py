@@ -183,7 +183,8 @@ def _land_one(ctx: Context, w: WorktreeInfo, base: str, label: str,
         raise Stop(f"{w.branch}: {row['detail']}; nothing changed")
     if row['result'] == 'conflict':
         raise Stop(f"{w.branch}: rebasing onto {label} conflicts in "
-                   + ', '.join(row['files']) + f" ({row['detail']}); "
+                   + ', '.join(row['conflict_files'])
+                   + f" ({row['detail']}); "
                    'nothing changed. Resolve by hand: cd '
                    f'{where} && git rebase {label}')
     if row['result'] == 'synced':
@@ -273,7 +274,7 @@ def _sync_others(ctx: Context, landed: WorktreeInfo, new: str,
         row = sync_one(ctx, w, new)
         detail = row['detail']
         if row['result'] == 'conflict':
-            detail = ('conflict in ' + ', '.join(row['files'])
+            detail = ('conflict in ' + ', '.join(row['conflict_files'])
                       + f': resolve by hand: cd {ctx.show(w.path)} && git '
                       f'rebase {label}')
         print(f"  sync {w.branch}: {row['result']}"

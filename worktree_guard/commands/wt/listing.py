@@ -75,8 +75,8 @@ def cmd_list(ns: argparse.Namespace, ctx: Context) -> int:
         ch = r.pop('changes')
         if ch is not None:
             ch = [x for x in ch if not _is_bootstrap(x, boot)]
-        r['dirty'] = None if ch is None else bool(ch)
-        r['changed'] = None if ch is None else len(ch)
+        # The same shape as wt status: the number of changed paths.
+        r['dirty'] = None if ch is None else len(ch)
     if ns.json:
         print(json_text({'base': {'ref': label, 'oid': base},
                           'worktrees': rows, 'notes': notes}, indent=2))
@@ -88,7 +88,7 @@ def cmd_list(ns: argparse.Namespace, ctx: Context) -> int:
         elif r['prunable']:
             state = 'prunable'
         else:
-            state = f"dirty({r['changed']})" if r['dirty'] else 'clean'
+            state = f"dirty({r['dirty']})" if r['dirty'] else 'clean'
         if r['locked']:
             state += ',locked'
         table.append((

@@ -200,7 +200,7 @@ def _gather(ctx: Context, label: str, base: str | None, notes: list[str],
     return {
         'base': {'ref': label, 'oid': base},
         'forecast': known,
-        'uncommitted': dirty,
+        'committed_only': not dirty,
         'worktrees': rows, 'overlaps': overlaps, 'hotspots': hotspots,
         'landing_order': order, 'notes': notes,
         'conflicted_rebases': conflicted_rebases(
@@ -368,7 +368,7 @@ def render(ctx: Context, data: dict[str, Any], fetch: bool) -> str:
         if any(r['uncommitted'] for r in rows):
             out.append('* includes uncommitted work (a snapshot: nothing '
                        'was changed)')
-        elif not data['uncommitted']:
+        elif data['committed_only']:
             out.append('(committed work only: --committed)')
         pushed = [_name(r) for r in rows if r.get('remote')]
         if pushed:

@@ -96,10 +96,11 @@ def sync_one(ctx: Context, w: WorktreeInfo, base: str) -> dict[str, Any]:
     row: dict[str, Any] = {
         'issue': issues[0] if issues else None, 'branch': w.branch,
         'path': w.path, 'result': 'skipped', 'detail': '',
-        'files': [], 'old': w.head, 'new': None}
+        'conflict_files': [], 'old': w.head, 'new': None}
     head = Repo.discover(w.path).head()
     lines = [x for x in worktrees.changes(w.path)
              if not _is_bootstrap(x, boot)]
+    row['dirty'] = len(lines)  # as in wt status and wt list
     # Untracked files stay, as with git rebase, unless the rebase would
     # write a file of the same name.
     work = [x for x in lines if not x.startswith('?? ')]
@@ -144,7 +145,7 @@ def _rebase(row: dict[str, Any], ctx: Context, head: str,
             head)
     if forecast is not None and forecast.state == 'conflict':
         row['result'] = 'conflict'
-        row['files'] = forecast.files
+        row['conflict_files'] = forecast.files
         row['detail'] = (f'forecast: commit {forecast.step} of '
                          f'{forecast.commits} ({str(forecast.at)[:12]}) '
                          'stops the rebase; not touched')
@@ -152,7 +153,7 @@ def _rebase(row: dict[str, Any], ctx: Context, head: str,
     done = rebase(row['path'], base)
     if done.new is None:
         row['result'] = 'conflict'
-        row['files'] = done.conflicts
+        row['conflict_files'] = done.conflicts
         row['detail'] = f'rebase stopped ({done.error}); aborted: as it was'
         return
     row['result'] = 'synced'
@@ -173,8 +174,8 @@ def _print(ctx: Context, label: str, base: str,
         table = [('ISSUE', 'BRANCH', 'RESULT', 'DETAIL')]
         for r in rows:
             result = r['result']
-            if r['files']:
-                result += ' (' + ', '.join(r['files']) + ')'
+            if r['conflict_files']:
+                result += ' (' + ', '.join(r['conflict_files']) + ')'
             table.append(('-' if r['issue'] is None else str(r['issue']),
                           r['branch'] or '(detached)', result, r['detail']))
         print(_table(table))

@@ -422,8 +422,7 @@ def test_list(plain_repo: RepoHandle, wt: Run) -> None:
     data = json.loads(wt(main, 'list', '--json').out)
     by = {w['branch']: w for w in data['worktrees']}
     assert by['issue-45-rust']['ahead'] == 1
-    assert by['issue-46-docs']['dirty'] is True
-    assert by['issue-46-docs']['changed'] == 1
+    assert by['issue-46-docs']['dirty'] == 1
     assert by['issue-9-gone']['prunable']
     assert by['issue-9-gone']['dirty'] is None
     assert by[None]['locked'] == 'agent busy'
@@ -685,7 +684,7 @@ def test_renames_count_once(plain_repo: RepoHandle, wt: Run) -> None:
     plain_repo.git('mv', 'README.md', 'READ.md', cwd=w)
     data = json.loads(wt(plain_repo.path, 'list', '--json').out)
     (row,) = [x for x in data['worktrees'] if x['issue'] == 1]
-    assert row['changed'] == 1
+    assert row['dirty'] == 1
 
 
 def test_age() -> None:

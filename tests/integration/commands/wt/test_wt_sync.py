@@ -167,7 +167,7 @@ def test_sync_forecasts_and_aborts_a_rebase_that_stops(
     assert res.code == 1, res
     (row,) = json.loads(res.out)['worktrees']
     assert row['result'] == 'conflict'
-    assert row['files'] == ['src/lines.txt']
+    assert row['conflict_files'] == ['src/lines.txt']
     assert row['detail'].startswith('forecast: commit 1 of 2 (')
     assert row['detail'].endswith('stops the rebase; not touched')
     assert _state(w) == before
@@ -176,7 +176,7 @@ def test_sync_forecasts_and_aborts_a_rebase_that_stops(
     res = wt(r.path, 'sync', '1', '--json')
     (row,) = json.loads(res.out)['worktrees']
     assert row['result'] == 'conflict'
-    assert row['files'] == ['src/lines.txt']
+    assert row['conflict_files'] == ['src/lines.txt']
     assert 'aborted' in row['detail']
     assert _state(w) == before
     assert not (Path(r.git('rev-parse', '--git-dir', cwd=w).strip())
