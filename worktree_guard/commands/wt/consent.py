@@ -205,8 +205,5 @@ def cmd_setup(ns: argparse.Namespace, ctx: Context) -> int:
     if not found.approved:
         print(refusal(found))
         return 1
-    return 0 if provision(ctx, w.path, _say, issue, w.branch) else 1
-
-
-def _say(msg: str) -> None:
-    print(msg, flush=True)
+    from worktree_guard.commands.wt.provision import say_now
+    return 0 if provision(ctx, w.path, say_now, issue, w.branch) else 1

@@ -195,7 +195,7 @@ def _land_one(ctx: Context, w: WorktreeInfo, base: str, label: str,
     if test:
         from worktree_guard.commands.wt.provision import run_commands
         if not run_commands('land.test', [test], w.path, timeout,
-                            lambda s: print(f'  {s}')):
+                            lambda s: print(f'  {s}', flush=True)):
             raise Stop(f'{w.branch}: land.test failed; the base is '
                        'unchanged' + _undo(undo))
     ok, text = worktrees.push(w.path, ctx.remote, str(w.branch),

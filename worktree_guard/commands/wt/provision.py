@@ -150,6 +150,12 @@ def copy_included(ctx: Context, lines: list[str], src_root: str | None,
     return copied
 
 
+def say_now(msg: str) -> None:
+    """Print a line at once (flushed): command output shows as it comes,
+    on a pipe too."""
+    print(msg, flush=True)
+
+
 def run_commands(kind: str, commands: list[str], cwd: str, timeout: float,
                  say: Callable[[str], None],
                  env: dict[str, str] | None = None) -> bool:

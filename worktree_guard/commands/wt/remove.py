@@ -63,8 +63,9 @@ def cmd_remove(ns: argparse.Namespace, ctx: Context) -> int:
     if teardown:
         from worktree_guard.commands.wt.env import worktree_env
         from worktree_guard.commands.wt.provision import run_commands
+        from worktree_guard.commands.wt.provision import say_now
         ok = run_commands('teardown', teardown, w.path,
-                          cmds.policy['worktrees']['setup-timeout'], print,
+                          cmds.policy['worktrees']['setup-timeout'], say_now,
                           worktree_env(ctx, cmds.policy, issue, w.branch,
                                        w.path))
         if not ok and not ns.force:
