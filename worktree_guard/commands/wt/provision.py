@@ -150,6 +150,10 @@ def copy_included(ctx: Context, lines: list[str], src_root: str | None,
     return copied
 
 
+# The policy key that sets each kind's timeout, for the message.
+_TIMEOUT_KEY = {'land.test': 'land.test-timeout'}
+
+
 def say_now(msg: str) -> None:
     """Print a line at once (flushed): command output shows as it comes,
     on a pipe too."""
@@ -187,7 +191,8 @@ def run_commands(kind: str, commands: list[str], cwd: str, timeout: float,
                 f'-{run.pgid}); its output goes to {log}')
         if run.timed_out:
             say(f'{kind}: FAILED: timed out after {timeout:g} s '
-                f'(worktrees.setup-timeout); the output is in {log}')
+                f'({_TIMEOUT_KEY.get(kind, "worktrees.setup-timeout")}); '
+                f'the output is in {log}')
             return False
         if run.returncode != 0:
             say(f'{kind}: FAILED (exit {run.returncode}); the output is in '

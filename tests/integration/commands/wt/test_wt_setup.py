@@ -260,3 +260,13 @@ def test_schema_knows_the_keys(plain_repo: RepoHandle, wt: Run) -> None:
     _policy(plain_repo.path, 'worktrees:\n  setup-timeout: 0\n')
     r = wt(plain_repo.path, 'create', '1', 'x')
     assert r.code == 2 and 'setup-timeout' in r.err, r
+
+
+@pytest.mark.timeout(120)
+def test_a_timeout_names_its_own_key(plain_repo: RepoHandle) -> None:
+    """land.test's timeout is land.test-timeout, not setup's key."""
+    from worktree_guard.commands.wt.provision import run_commands
+    said: list[str] = []
+    assert not run_commands('land.test', ['sleep 30'], str(plain_repo.path),
+                            0.3, said.append)
+    assert any('(land.test-timeout)' in s for s in said), said
