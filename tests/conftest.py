@@ -192,3 +192,16 @@ def hooked_repo(request: pytest.FixtureRequest, templates: dict[str, Path],
 @pytest.fixture
 def project_root() -> Path:
     return PROJECT
+
+
+@pytest.fixture
+def groups() -> Iterator[list[int]]:
+    """Process groups a test leaves running on purpose: killed after it."""
+    import signal
+    found: list[int] = []
+    yield found
+    for pgid in found:
+        try:
+            os.killpg(pgid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass

@@ -307,3 +307,32 @@ def precommit_config(hook_repo: tuple[Path, str], *hooks: str) -> str:
     path, sha = hook_repo
     body = ''.join(f'  - {h}\n' for h in hooks)
     return f'repos:\n- repo: {path}\n  rev: {sha}\n  hooks:\n{body}'
+
+
+def old_git(where: Path, reject: str) -> str:
+    """A folder holding a ``git`` that behaves like an older release: the
+    ``merge-tree`` options matching ``reject`` (a shell case pattern) are
+    unknown (exit 129, like git's option parser); everything else runs the
+    real git.  Put it first on PATH."""
+    real = shutil.which('git')
+    bindir = where / 'oldgit'
+    bindir.mkdir(parents=True)
+    script = bindir / 'git'
+    script.write_text(
+        '#!/bin/sh\n'
+        'case " $* " in *" merge-tree "*) for a in "$@"; do\n'
+        f'  case "$a" in {reject}) echo "error: unknown option" >&2; '
+        'exit 129;; esac\n'
+        'done;; esac\n'
+        f'exec {real} "$@"\n')
+    script.chmod(0o755)
+    return str(bindir)
+
+
+def alive(pid: int) -> bool:
+    """Is process ``pid`` running (not gone, not a zombie)?"""
+    try:
+        with open(f'/proc/{pid}/stat') as f:
+            return f.read().split(') ', 1)[1][0] != 'Z'
+    except FileNotFoundError:
+        return False

@@ -62,6 +62,17 @@ def relpath(path: str, start: str = '.') -> str:
     return join(*rel_list) if rel_list else '.'
 
 
+def read_text(path: str) -> str | None:
+    """A small file's text (undecodable bytes kept as surrogate escapes);
+    ``None`` when it cannot be read.  git's own files (``HEAD``, refs,
+    ``config``, gitfiles) are read this way without starting git."""
+    try:
+        with open(path, encoding='utf-8', errors='surrogateescape') as f:
+            return f.read()
+    except OSError:
+        return None
+
+
 def filetype(path: str, follow: bool = True) -> int:
     """The file-type bits of ``path`` (``IFREG``, ``IFDIR``...); 0 when it
     cannot be stat'ed."""

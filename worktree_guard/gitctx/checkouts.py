@@ -25,16 +25,10 @@ if TYPE_CHECKING:  # pragma: no cover (typing only)
     from worktree_guard.gitctx.trust import Config
 
 
-def _read(path: str) -> str | None:
-    try:
-        with open(path, encoding='utf-8', errors='surrogateescape') as f:
-            return f.read()
-    except OSError:
-        return None
 
 
 def _branch(git_dir: str) -> str | None:
-    head = _read(P.join(git_dir, 'HEAD'))
+    head = P.read_text(P.join(git_dir, 'HEAD'))
     if head is None or not head.startswith('ref: refs/heads/'):
         return None
     return head[16:].strip() or None
@@ -44,7 +38,7 @@ def _gitfile(dot: str) -> str | None:
     """The git dir a ``.git`` (folder or gitfile) stands for."""
     if P.isdir(dot):
         return P.realpath(dot)
-    text = _read(dot)
+    text = P.read_text(dot)
     if text is None or not text.startswith('gitdir: '):
         return None
     return P.realpath(P.join(P.dirname(dot), text[8:].strip()))
@@ -68,14 +62,14 @@ def find_root(path: str) -> tuple[str, str] | None:
 
 
 def _common(git_dir: str) -> str:
-    rel = _read(P.join(git_dir, 'commondir'))
+    rel = P.read_text(P.join(git_dir, 'commondir'))
     if rel is None or not rel.strip():
         return git_dir
     return P.realpath(P.join(git_dir, rel.strip()))
 
 
 def _bare(common: str) -> bool:
-    config = _read(P.join(common, 'config')) or ''
+    config = P.read_text(P.join(common, 'config')) or ''
     for raw in config.lower().splitlines():
         line = raw.replace(' ', '').replace('\t', '')
         if line in {'bare', 'bare=true'}:
@@ -102,7 +96,7 @@ def checkout_map(path: str) -> CheckoutMap | None:
         names = []
     for name in names:
         wt_git = P.join(base, name)
-        target = _read(P.join(wt_git, 'gitdir'))
+        target = P.read_text(P.join(wt_git, 'gitdir'))
         if target is None or not target.strip():
             continue
         wt_root = P.realpath(P.dirname(target.strip()))
@@ -171,7 +165,7 @@ def agent_facts(cmap: CheckoutMap, config: 'Config',
     roots = [c.root for c in cmap.checkouts]
     hooks = hooks_dirs(cmap.common_dir, config, roots, _environ('HOME'))
     policy_files = []
-    text = _read(P.join(root, '.pre-commit-config.yaml'))
+    text = P.read_text(P.join(root, '.pre-commit-config.yaml'))
     if text is not None and '--policy' in text:
         policy_files = [P.realpath(P.join(root, p))
                         for p in policy_args(text)]

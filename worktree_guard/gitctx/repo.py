@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 
 from worktree_guard.errors import GitError
+from worktree_guard.lightpath import read_text
 from worktree_guard.gitctx.process import ProcResult
 from worktree_guard.gitctx.process import decode
 from worktree_guard.gitctx.process import foreign_env
@@ -38,12 +39,6 @@ READS = frozenset(('rev-list', 'diff-tree', 'cat-file', 'rev-parse',
 MEMO_BYTES = 64 << 20
 
 
-def _read(path: str) -> str | None:
-    try:
-        with open(path, encoding='utf-8', errors='surrogateescape') as f:
-            return f.read()
-    except OSError:
-        return None
 
 
 def dubious_ownership(err: str, path: str | None) -> GitError:
@@ -241,17 +236,17 @@ class Repo:
         if os.path.isdir(dot):
             git_dir = dot
         else:
-            text = _read(dot)
+            text = read_text(dot)
             if text is None or not text.startswith('gitdir: '):
                 return None
             git_dir = os.path.join(cwd, text[8:].rstrip('\r\n'))
         git_dir = os.path.realpath(git_dir)
         if not os.path.isfile(os.path.join(git_dir, 'HEAD')):
             return None
-        commondir = _read(os.path.join(git_dir, 'commondir'))
+        commondir = read_text(os.path.join(git_dir, 'commondir'))
         common = os.path.realpath(os.path.join(
             git_dir, commondir.rstrip('\r\n'))) if commondir else git_dir
-        config = _read(os.path.join(common, 'config'))
+        config = read_text(os.path.join(common, 'config'))
         if config is None:
             return None
         for raw in config.lower().splitlines():
@@ -265,7 +260,7 @@ class Repo:
 
     def head(self) -> Head:
         """Read HEAD (and any rebase/merge state) from files: no process."""
-        content = _read(os.path.join(self.git_dir, 'HEAD'))
+        content = read_text(os.path.join(self.git_dir, 'HEAD'))
         operation = self._operation()
         if content is None:
             raise GitError(f'cannot read {self.git_dir}/HEAD')
@@ -285,7 +280,7 @@ class Repo:
         branch: str | None = None
         if operation == 'rebase':
             for state in ('rebase-merge', 'rebase-apply'):
-                name = _read(os.path.join(self.git_dir, state, 'head-name'))
+                name = read_text(os.path.join(self.git_dir, state, 'head-name'))
                 if name and name.strip().startswith('refs/heads/'):
                     branch = name.strip()[11:]
                     break
@@ -305,25 +300,11 @@ class Repo:
         return None
 
     def ref_oid(self, ref: str) -> str | None:
-        """Resolve a full ref name from loose refs or packed-refs (no process)."""
-        for base in (self.git_dir, self.common_dir):
-            val = _read(os.path.join(base, ref))
-            if val is not None:
-                val = val.strip()
-                if val.startswith('ref: '):
-                    return self.ref_oid(val[5:])
-                return val or None
-        packed = _read(os.path.join(self.common_dir, 'packed-refs'))
-        if packed:
-            suffix = ' ' + ref
-            for line in packed.splitlines():
-                if line.endswith(suffix) and not line.startswith(('#', '^')):
-                    return line.split(' ', 1)[0]
-        if ref.startswith('refs/') and os.path.exists(
-                os.path.join(self.common_dir, 'reftable')):  # pragma: no cover (reftable repos: git >= 2.45)
-            res = self.git('rev-parse', '--verify', '-q', ref, check=False)
-            return decode(res.stdout).strip() or None
-        return None
+        """Resolve a shared ref (``refs/heads/``, ``refs/remotes/``, ...)
+        from its loose file or ``packed-refs``, with no process: the one
+        reader the agent hook uses too (``gitctx.trust.read_ref``)."""
+        from worktree_guard.gitctx.trust import read_ref
+        return read_ref(self.common_dir, ref)
 
     # -- worktrees -----------------------------------------------------------
 

@@ -93,12 +93,6 @@ class Trusted(Record):
         self.source = source
 
 
-def _read(path: str) -> str | None:
-    try:
-        with open(path, encoding='utf-8', errors='surrogateescape') as f:
-            return f.read()
-    except OSError:
-        return None
 
 
 def _is_oid(s: str) -> bool:
@@ -146,7 +140,7 @@ def read_config(common_dir: str) -> 'Config':
     ``=`` is ``true``; a later value wins."""
     out: Config = {}
     section: tuple[str, str | None] | None = None
-    for raw in (_read(P.join(common_dir, 'config')) or '').splitlines():
+    for raw in (P.read_text(P.join(common_dir, 'config')) or '').splitlines():
         line = raw.strip()
         if line.startswith('['):
             section = _header(line)
@@ -194,7 +188,7 @@ def read_ref(common_dir: str, ref: str,
     ``packed-refs``; no git (a reftable repository asks git once).
     ``packed``: a one-item list that keeps ``packed-refs`` between calls
     (read at most once)."""
-    loose = _read(P.join(common_dir, ref))
+    loose = P.read_text(P.join(common_dir, ref))
     if loose is not None:
         value = loose.strip()
         if value.startswith('ref: '):
@@ -204,7 +198,7 @@ def read_ref(common_dir: str, ref: str,
         packed = [None]
     text = packed[0]
     if text is None:
-        text = packed[0] = _read(P.join(common_dir, 'packed-refs')) or ''
+        text = packed[0] = P.read_text(P.join(common_dir, 'packed-refs')) or ''
     suffix = ' ' + ref
     for line in text.splitlines():
         if line.endswith(suffix) and not line.startswith(('#', '^')):

@@ -7,11 +7,11 @@ Every test runs twice: through ``posix_spawnp`` and through the
 from __future__ import annotations
 
 import os
-import signal
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from tests.helpers import alive
 
 import worktree_guard.gitctx.process as spawn_mod
 from worktree_guard.errors import GitError
@@ -26,26 +26,6 @@ def mode(request: pytest.FixtureRequest,
     else:
         monkeypatch.delenv('WORKTREE_GUARD_SPAWN', raising=False)
     return str(request.param)
-
-
-@pytest.fixture
-def groups() -> Iterator[list[int]]:
-    """Process groups a test leaves running on purpose: killed after it."""
-    found: list[int] = []
-    yield found
-    for pgid in found:
-        try:
-            os.killpg(pgid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-
-
-def _alive(pid: int) -> bool:
-    try:
-        with open(f'/proc/{pid}/stat') as f:
-            return f.read().split(') ', 1)[1][0] != 'Z'
-    except FileNotFoundError:
-        return False
 
 
 @pytest.mark.timeout(60)
@@ -82,12 +62,12 @@ def test_a_background_process_does_not_hold_the_run(
     assert lines[0] == b'started' and set(lines[1:]) <= {b'tick'}
     assert run.returncode == 0 and run.lingering and not run.timed_out
     pid = int((tmp_path / 'pid').read_text())
-    assert _alive(pid)
+    assert alive(pid)
     # It keeps writing, to the log (not to a closed pipe).
     size = log.stat().st_size
     while log.stat().st_size == size:
         pass
-    assert _alive(pid)
+    assert alive(pid)
     assert log.read_bytes().startswith(b'before\nstarted\n')
 
 
@@ -99,7 +79,7 @@ def test_a_timeout_stops_the_group(tmp_path: Path) -> None:
     assert list(run.lines()) == [b'waiting']
     assert run.timed_out and run.returncode != 0
     pid = int((tmp_path / 'pid').read_text())
-    while _alive(pid):
+    while alive(pid):
         pass
 
 
@@ -112,7 +92,7 @@ def test_a_group_ignoring_sigterm_gets_sigkill(tmp_path: Path) -> None:
     assert list(run.lines()) == [b'stubborn']
     assert run.timed_out and not run.lingering
     pid = int((tmp_path / 'pid').read_text())
-    while _alive(pid):
+    while alive(pid):
         pass
 
 
@@ -124,7 +104,7 @@ def test_closing_early_stops_the_command(tmp_path: Path) -> None:
     assert next(lines) == b'one'
     pgid = run.pgid
     lines.close()
-    assert not _alive(pgid)
+    assert not alive(pgid)
 
 
 def test_a_missing_program_is_a_clear_error(tmp_path: Path) -> None:

@@ -4,12 +4,12 @@ were."""
 from __future__ import annotations
 
 import os
-import shutil
 from pathlib import Path
 
 import pytest
 
 from tests.helpers import RepoHandle
+from tests.helpers import old_git
 from tests.helpers import git
 from worktree_guard.errors import GitError
 from worktree_guard.gitctx import Repo
@@ -26,22 +26,6 @@ def _commit(where: Path, files: dict[str, str], msg: str) -> str:
         git('add', '--', rel, cwd=where)
     git(*OFF, 'commit', '-q', '-m', msg, cwd=where)
     return git('rev-parse', 'HEAD', cwd=where).strip()
-
-
-def _old_git(tmp_path: Path, reject: str) -> str:
-    real = shutil.which('git')
-    bindir = tmp_path / 'oldgit'
-    bindir.mkdir(parents=True)
-    script = bindir / 'git'
-    script.write_text(
-        '#!/bin/sh\n'
-        'case " $* " in *" merge-tree "*) for a in "$@"; do\n'
-        f'  case "$a" in {reject}) echo "error: unknown option" >&2; '
-        'exit 129;; esac\n'
-        'done;; esac\n'
-        f'exec {real} "$@"\n')
-    script.chmod(0o755)
-    return str(bindir)
 
 
 def test_edges(plain_repo: RepoHandle, tmp_path: Path,
@@ -86,7 +70,7 @@ def test_edges(plain_repo: RepoHandle, tmp_path: Path,
     assert replay.trees(repo, []) == {}
     assert replay.squashed(repo, base, {}) == set()
     assert replay.created_at(repo, 'no-such-branch') is None
-    monkeypatch.setenv('PATH', _old_git(tmp_path, '--stdin')
+    monkeypatch.setenv('PATH', old_git(tmp_path, '--stdin')
                        + os.pathsep + os.environ['PATH'])
     with pytest.raises(GitError, match='cannot forecast the rebase'):
         replay.replay_many(repo, [job])
@@ -97,7 +81,7 @@ def test_edges(plain_repo: RepoHandle, tmp_path: Path,
         assert done[0] is not None and done[1] == []
         # The pair fallback of wt status, one merge-tree per pair.
         assert worktrees.merge_conflicts_many(repo, [(base, tip)]) == [[]]
-    monkeypatch.setenv('PATH', _old_git(tmp_path / 'older',
+    monkeypatch.setenv('PATH', old_git(tmp_path / 'older',
                                         '--write-tree|--stdin')
                        + os.pathsep + os.environ['PATH'])
     # Discovered again, so its environment has the new PATH too (the

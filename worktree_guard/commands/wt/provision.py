@@ -68,7 +68,6 @@ def _inside(path: str, root: str) -> bool:
 def bootstrap(entries: Iterable[str], src_root: str | None, dest: str,
               say: Callable[[str], None]) -> None:
     """Copy ``worktrees.bootstrap``'s entries from the checkout."""
-    import shutil
     for entry in entries:
         rel = os.path.normpath(entry.rstrip('/'))
         if os.path.isabs(rel) or rel == '..' or rel.startswith('../'):
@@ -85,23 +84,34 @@ def bootstrap(entries: Iterable[str], src_root: str | None, dest: str,
         elif not _inside(os.path.dirname(src), src_root):
             say(f'bootstrap: skipped {entry!r}: a symlinked folder leads '
                 'out of the checkout')
-        elif os.path.isdir(src) and not os.path.islink(src):
-            shutil.copytree(src, dst, symlinks=True, dirs_exist_ok=True,
-                            copy_function=_copy_new)
-            say(f'bootstrap: copied {rel}/')
-        elif os.path.lexists(dst):
-            say(f'bootstrap: kept {rel}: the new worktree already has it')
         else:
-            os.makedirs(os.path.dirname(dst), exist_ok=True)
-            shutil.copy2(src, dst, follow_symlinks=False)
-            say(f'bootstrap: copied {rel}')
+            _copy('bootstrap', src, dst, rel, say)
+
+
+def _copy(kind: str, src: str, dst: str, rel: str,
+          say: Callable[[str], None]) -> bool:
+    """Copy one file or folder of the checkout into the new worktree,
+    never overwriting what the worktree has; whether anything was
+    copied."""
+    import shutil
+    if os.path.isdir(src) and not os.path.islink(src):
+        shutil.copytree(src, dst, symlinks=True, dirs_exist_ok=True,
+                        copy_function=_copy_new)
+        say(f'{kind}: copied {rel}/')
+    elif os.path.lexists(dst):
+        say(f'{kind}: kept {rel}: the new worktree already has it')
+        return False
+    else:
+        os.makedirs(os.path.dirname(dst) or '.', exist_ok=True)
+        shutil.copy2(src, dst, follow_symlinks=False)
+        say(f'{kind}: copied {rel}')
+    return True
 
 
 def copy_included(ctx: Context, lines: list[str], src_root: str | None,
                   dest: str, say: Callable[[str], None]) -> int:
     """Copy the ignored files the include listing ``lines`` (gitignore
     syntax, as committed on the base) matches; how many went."""
-    import shutil
 
     import pathspec
 
@@ -116,19 +126,8 @@ def copy_included(ctx: Context, lines: list[str], src_root: str | None,
 
     def copy(rel: str) -> None:
         nonlocal copied
-        src, dst = os.path.join(src_root, rel), os.path.join(dest, rel)
-        if os.path.isdir(src) and not os.path.islink(src):
-            shutil.copytree(src, dst, symlinks=True, dirs_exist_ok=True,
-                            copy_function=_copy_new)
-            say(f'include: copied {rel}/')
-        elif os.path.lexists(dst):
-            say(f'include: kept {rel}: the new worktree already has it')
-            return
-        else:
-            os.makedirs(os.path.dirname(dst) or '.', exist_ok=True)
-            shutil.copy2(src, dst, follow_symlinks=False)
-            say(f'include: copied {rel}')
-        copied += 1
+        copied += _copy('include', os.path.join(src_root, rel),
+                        os.path.join(dest, rel), rel, say)
 
     for entry in ctx.gp.ignored_files():
         rel = entry.rstrip('/')

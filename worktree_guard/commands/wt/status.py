@@ -334,6 +334,23 @@ def _pair_forecast(o: dict[str, Any]) -> list[str]:
             + f"; {clean['rebased']} after {clean['lands']}: clean"]
 
 
+
+# The table's columns, for wt status and the --watch frame.
+HEADINGS = ('ISSUE', 'BRANCH', 'DIRTY', 'BEHIND', 'AHEAD', 'FILES', 'REBASE',
+            'CHECKS')
+
+
+def cells(r: dict[str, Any]) -> tuple[str, ...]:
+    """One worktree's row of the table (``-`` where a fact is unknown)."""
+    def num(v: object) -> str:
+        return '-' if v is None else str(v)
+    return (num(r['issue']), _name(r) + ('*' if r['uncommitted'] else ''),
+            num(r['dirty']), num(r['behind']), num(r['ahead']),
+            '-' if r['files'] is None else str(len(r['files'])),
+            _VERDICT.get(r['state'], '?'),
+            'ok' if not r['checks'] else 'FAIL')
+
+
 def render(ctx: Context, data: dict[str, Any], fetch: bool) -> str:
     """The dashboard as text."""
     from worktree_guard.commands.wt.plan import render as render_order
@@ -351,19 +368,7 @@ def render(ctx: Context, data: dict[str, Any], fetch: bool) -> str:
     if not rows:
         out.append('no active worktrees')
     else:
-        table = [('ISSUE', 'BRANCH', 'DIRTY', 'BEHIND', 'AHEAD', 'FILES',
-                  'REBASE', 'CHECKS')]
-        for r in rows:
-            merge = _VERDICT.get(r['state'], '?')
-            table.append((
-                '-' if r['issue'] is None else str(r['issue']),
-                _name(r) + ('*' if r['uncommitted'] else ''),
-                '-' if r['dirty'] is None else str(r['dirty']),
-                '-' if r['behind'] is None else str(r['behind']),
-                '-' if r['ahead'] is None else str(r['ahead']),
-                '-' if r['files'] is None else str(len(r['files'])), merge,
-                'ok' if not r['checks'] else 'FAIL',
-            ))
+        table = [HEADINGS] + [cells(r) for r in rows]
         out.append(_table(table))
         if any(r['uncommitted'] for r in rows):
             out.append('* includes uncommitted work (a snapshot: nothing '

@@ -54,9 +54,9 @@ def frame(data: dict[str, Any], columns: int, lines: int,
     """The dashboard in ``lines`` x ``columns`` (the last line stays free
     for the cursor): the base, the table sorted by urgency, cut with a
     ``+N more`` line, a summary, ``footer``."""
-    from worktree_guard.commands.wt import _name
     from worktree_guard.commands.wt import _table
-    from worktree_guard.commands.wt.status import _VERDICT
+    from worktree_guard.commands.wt.status import HEADINGS
+    from worktree_guard.commands.wt.status import cells
     rows = data['worktrees']
     paired = {n for o in data['overlaps'] if o['conflict']
               for n in o['branches']}
@@ -78,19 +78,9 @@ def frame(data: dict[str, Any], columns: int, lines: int,
         body.append('no active worktrees')
     else:
         shown = ranked if len(ranked) <= room else ranked[:max(0, room - 1)]
-        table = [('ISSUE', 'BRANCH', 'DIRTY', 'BEHIND', 'AHEAD', 'FILES',
-                  'REBASE', 'CHECKS', 'WHY')]
+        table: list[tuple[str, ...]] = [(*HEADINGS, 'WHY')]
         for _, r in shown:
-            table.append((
-                '-' if r['issue'] is None else str(r['issue']),
-                _name(r) + ('*' if r['uncommitted'] else ''),
-                '-' if r['dirty'] is None else str(r['dirty']),
-                '-' if r['behind'] is None else str(r['behind']),
-                '-' if r['ahead'] is None else str(r['ahead']),
-                '-' if r['files'] is None else str(len(r['files'])),
-                _VERDICT.get(r['state'], '?'),
-                'ok' if not r['checks'] else 'FAIL',
-                URGENCY[urgency(r, paired)]))
+            table.append((*cells(r), URGENCY[urgency(r, paired)]))
         body = _table(table).splitlines()
         if len(shown) < len(ranked):
             body.append(f'+{len(ranked) - len(shown)} more (wt status for '

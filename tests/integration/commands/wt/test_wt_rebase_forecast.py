@@ -17,7 +17,7 @@ from tests.integration.commands.wt.test_wt_land import LINES
 from tests.integration.commands.wt.test_wt_land import _commit
 from tests.integration.commands.wt.test_wt_land import _edit
 from tests.integration.commands.wt.test_wt_land import _land_by_hand
-from tests.integration.commands.wt.test_wt_status import _old_git
+from tests.helpers import old_git
 
 Run = Callable[..., Out]
 
@@ -66,7 +66,7 @@ def test_status_with_old_git_and_a_behind_branch(
     w = r.worktree('issue-1-behind')
     _commit(w, {'one.txt': '1\n'}, 'one')
     _land_by_hand(r, {'base.txt': 'b\n'}, 'base')
-    monkeypatch.setenv('PATH', _old_git(tmp_path, '--write-tree|--stdin')
+    monkeypatch.setenv('PATH', old_git(tmp_path, '--write-tree|--stdin')
                        + os.pathsep + os.environ['PATH'])
     res = wt(r.path, 'status')
     assert 'note: git is older than 2.38' in res.out

@@ -2,16 +2,14 @@
 worktrees and real shell commands."""
 from __future__ import annotations
 
-import os
 import re
-import signal
 import subprocess
 from collections.abc import Callable
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from tests.helpers import alive
 from tests.helpers import RepoHandle
 from tests.helpers import git
 from tests.integration.commands.wt.conftest import publish_policy
@@ -134,26 +132,6 @@ def test_setup_output_is_shown_as_it_comes(plain_repo: RepoHandle,
     assert log.read_text() == 'first\nsecond\n'
 
 
-@pytest.fixture
-def groups() -> Iterator[list[int]]:
-    """Process groups a test leaves running on purpose: killed after it."""
-    found: list[int] = []
-    yield found
-    for pgid in found:
-        try:
-            os.killpg(pgid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-
-
-def _alive(pid: int) -> bool:
-    try:
-        with open(f'/proc/{pid}/stat') as f:
-            return f.read().split(') ', 1)[1][0] != 'Z'
-    except FileNotFoundError:
-        return False
-
-
 @pytest.mark.timeout(120)
 def test_a_background_process_of_setup_does_not_block_create(
         plain_repo: RepoHandle, wt: Run, tmp_path: Path,
@@ -177,11 +155,11 @@ def test_a_background_process_of_setup_does_not_block_create(
     assert m is not None and f'its output goes to {log}' in r.out
     assert f'kill -- -{m.group(1)}' in r.out
     pid = int(pidfile.read_text())
-    assert _alive(pid)
+    assert alive(pid)
     size = log.stat().st_size
     while log.stat().st_size == size:  # it keeps writing there
         pass
-    assert _alive(pid)
+    assert alive(pid)
 
 
 @pytest.mark.timeout(120)

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import RepoHandle
+from tests.helpers import old_git
 from tests.helpers import git
 from tests.helpers import wg
 from tests.integration.commands.wt.conftest import Work
@@ -183,32 +184,13 @@ def test_status_notes_prunable(native_repo: RepoHandle, wt: Run,
     assert 'is prunable (' in r.out and 'worktree-guard wt prune' in r.out
 
 
-def _old_git(tmp_path: Path, reject: str) -> str:
-    """A git that behaves like an older release: the newest merge-tree
-    options are unknown (exit 129, like git's option parser); other
-    commands keep their (old) --stdin."""
-    real = shutil.which('git')
-    bindir = tmp_path / 'oldgit'
-    bindir.mkdir()
-    script = bindir / 'git'
-    script.write_text(
-        '#!/bin/sh\n'
-        'case " $* " in *" merge-tree "*) for a in "$@"; do\n'
-        f'  case "$a" in {reject}) echo "error: unknown option" >&2; '
-        'exit 129;; esac\n'
-        'done;; esac\n'
-        f'exec {real} "$@"\n')
-    script.chmod(0o755)
-    return str(bindir)
-
-
 def _conflicting_pair(repo: RepoHandle, work: Work, tmp_path: Path,
                       monkeypatch: pytest.MonkeyPatch, reject: str) -> None:
     """Two worktrees that change the same lines, and an older git on
     PATH that rejects the merge-tree options ``reject``."""
     work(repo, 'issue-1-a', {'src/app.py': 'print("a")\n'})
     work(repo, 'issue-2-b', {'src/app.py': 'print("b")\n'})
-    monkeypatch.setenv('PATH', _old_git(tmp_path, reject)
+    monkeypatch.setenv('PATH', old_git(tmp_path, reject)
                        + os.pathsep + os.environ['PATH'])
 
 

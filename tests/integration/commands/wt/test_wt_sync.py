@@ -16,7 +16,7 @@ from tests.helpers import git
 from tests.helpers import repo_state
 from tests.helpers import wg
 from tests.integration.commands.wt.test_wt import Out
-from tests.integration.commands.wt.test_wt_status import _old_git
+from tests.helpers import old_git
 
 Run = Callable[..., Out]
 
@@ -171,7 +171,7 @@ def test_sync_forecasts_and_aborts_a_rebase_that_stops(
     assert row['detail'].startswith('forecast: commit 1 of 2 (')
     assert row['detail'].endswith('stops the rebase; not touched')
     assert _state(w) == before
-    monkeypatch.setenv('PATH', _old_git(tmp_path, '--write-tree|--stdin')
+    monkeypatch.setenv('PATH', old_git(tmp_path, '--write-tree|--stdin')
                        + os.pathsep + os.environ['PATH'])
     res = wt(r.path, 'sync', '1', '--json')
     (row,) = json.loads(res.out)['worktrees']
