@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 
 from worktree_guard.errors import GitError
-from worktree_guard.lightpath import read_text
 from worktree_guard.gitctx.process import ProcResult
 from worktree_guard.gitctx.process import decode
 from worktree_guard.gitctx.process import foreign_env
@@ -39,6 +38,14 @@ READS = frozenset(('rev-list', 'diff-tree', 'cat-file', 'rev-parse',
 MEMO_BYTES = 64 << 20
 
 
+def _read(path: str) -> str | None:
+    # (lightpath.read_text is the agent hook's twin: the commit hooks do
+    # not load lightpath.)
+    try:
+        with open(path, encoding='utf-8', errors='surrogateescape') as f:
+            return f.read()
+    except OSError:
+        return None
 
 
 def dubious_ownership(err: str, path: str | None) -> GitError:
@@ -236,17 +243,17 @@ class Repo:
         if os.path.isdir(dot):
             git_dir = dot
         else:
-            text = read_text(dot)
+            text = _read(dot)
             if text is None or not text.startswith('gitdir: '):
                 return None
             git_dir = os.path.join(cwd, text[8:].rstrip('\r\n'))
         git_dir = os.path.realpath(git_dir)
         if not os.path.isfile(os.path.join(git_dir, 'HEAD')):
             return None
-        commondir = read_text(os.path.join(git_dir, 'commondir'))
+        commondir = _read(os.path.join(git_dir, 'commondir'))
         common = os.path.realpath(os.path.join(
             git_dir, commondir.rstrip('\r\n'))) if commondir else git_dir
-        config = read_text(os.path.join(common, 'config'))
+        config = _read(os.path.join(common, 'config'))
         if config is None:
             return None
         for raw in config.lower().splitlines():
@@ -260,7 +267,7 @@ class Repo:
 
     def head(self) -> Head:
         """Read HEAD (and any rebase/merge state) from files: no process."""
-        content = read_text(os.path.join(self.git_dir, 'HEAD'))
+        content = _read(os.path.join(self.git_dir, 'HEAD'))
         operation = self._operation()
         if content is None:
             raise GitError(f'cannot read {self.git_dir}/HEAD')
@@ -280,7 +287,7 @@ class Repo:
         branch: str | None = None
         if operation == 'rebase':
             for state in ('rebase-merge', 'rebase-apply'):
-                name = read_text(os.path.join(self.git_dir, state, 'head-name'))
+                name = _read(os.path.join(self.git_dir, state, 'head-name'))
                 if name and name.strip().startswith('refs/heads/'):
                     branch = name.strip()[11:]
                     break
@@ -300,11 +307,28 @@ class Repo:
         return None
 
     def ref_oid(self, ref: str) -> str | None:
-        """Resolve a shared ref (``refs/heads/``, ``refs/remotes/``, ...)
-        from its loose file or ``packed-refs``, with no process: the one
-        reader the agent hook uses too (``gitctx.trust.read_ref``)."""
-        from worktree_guard.gitctx.trust import read_ref
-        return read_ref(self.common_dir, ref)
+        """Resolve a full ref name from loose refs or packed-refs (no
+        process).  ``gitctx.trust.read_ref`` reads them the same way for
+        the agent hook, without this module (the commit hooks do not load
+        that one either)."""
+        for base in (self.git_dir, self.common_dir):
+            val = _read(os.path.join(base, ref))
+            if val is not None:
+                val = val.strip()
+                if val.startswith('ref: '):
+                    return self.ref_oid(val[5:])
+                return val or None
+        packed = _read(os.path.join(self.common_dir, 'packed-refs'))
+        if packed:
+            suffix = ' ' + ref
+            for line in packed.splitlines():
+                if line.endswith(suffix) and not line.startswith(('#', '^')):
+                    return line.split(' ', 1)[0]
+        if ref.startswith('refs/') and os.path.exists(
+                os.path.join(self.common_dir, 'reftable')):  # pragma: no cover (reftable repos: git >= 2.45)
+            res = self.git('rev-parse', '--verify', '-q', ref, check=False)
+            return decode(res.stdout).strip() or None
+        return None
 
     # -- worktrees -----------------------------------------------------------
 
