@@ -54,8 +54,9 @@ def test_a_background_process_does_not_hold_the_run(
         tmp_path: Path, groups: list[int]) -> None:
     log = tmp_path / 'log'
     log.write_bytes(b'before\n')  # appended to, and not shown again
-    run = Logged(['sh', '-c', 'while :; do echo tick; sleep 0.05; done & '
-                              f'echo $! > {tmp_path}/pid; echo started'],
+    # "started" comes first: the background loop starts after it.
+    run = Logged(['sh', '-c', 'echo started; while :; do echo tick; '
+                              f'sleep 0.05; done & echo $! > {tmp_path}/pid'],
                  str(log), timeout=50)
     lines = list(run.lines())
     groups.append(run.pgid)
