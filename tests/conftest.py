@@ -33,11 +33,42 @@ os.environ.setdefault('WORKTREE_GUARD_AUDIT', '')
 assert 'worktree_guard.cli' not in sys.modules, 'imported before the audit'
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+# .ci/run's second pass: the first runs the suite with the optional tools
+# hidden and writes the ids of the tests that skipped to the file named by
+# WORKTREE_GUARD_SKIPPED_OUT; the second runs only those
+# (WORKTREE_GUARD_ONLY_IDS names that file), with the tools in place.
+_SKIPPED: list[str] = []
+
+
+def pytest_collection_modifyitems(config: pytest.Config,
+                                  items: list[pytest.Item]) -> None:
     """The long tests (marked ``slow``) first: xdist hands tests out in
     this order, so a long one never starts while the other worker is
-    finishing the rest of the suite (the run's tail)."""
+    finishing the rest of the suite (the run's tail).  With
+    ``WORKTREE_GUARD_ONLY_IDS``, only the tests that file lists."""
+    only = os.environ.get('WORKTREE_GUARD_ONLY_IDS')
+    if only:
+        wanted = set(Path(only).read_text(encoding='utf-8').split('\n'))
+        keep = [item for item in items if item.nodeid in wanted]
+        config.hook.pytest_deselected(
+            items=[item for item in items if item.nodeid not in wanted])
+        items[:] = keep
     items.sort(key=lambda item: item.get_closest_marker('slow') is None)
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    """Remember a test that skipped (not an expected failure)."""
+    if report.skipped and not hasattr(report, 'wasxfail'):
+        _SKIPPED.append(report.nodeid)
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Write the skipped tests' ids (on xdist's controller, which sees
+    every worker's reports)."""
+    out = os.environ.get('WORKTREE_GUARD_SKIPPED_OUT')
+    if out and not hasattr(session.config, 'workerinput'):
+        Path(out).write_text(''.join(f'{n}\n' for n in sorted(set(_SKIPPED))),
+                             encoding='utf-8')
 
 
 @pytest.fixture(scope='session', autouse=True)
