@@ -46,6 +46,9 @@ SCENARIOS: dict[str, tuple[str, str, str]] = {
     'commit': ('commit_suite', 'run_native',
                'native pre-commit hook (4 rules, 10 files) vs '
                'no-commit-to-branch'),
+    'commit-whole': ('commit_whole', 'run',
+                     'a whole git commit of 1 file with every hook install '
+                     'puts in place vs no-commit-to-branch alone'),
     'pre-commit': ('commit_suite', 'run_pre_commit',
                    'the commit suite through pre-commit run'),
     'pre-commit-files': ('precommit_files', 'run',

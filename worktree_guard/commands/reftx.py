@@ -17,8 +17,9 @@ line names ``refs/heads/``; here, one policy load and one ``merge-base``
 per protected branch moved.
 
 Which policy (issue 23): the one *committed* on the base as the remote
-has it (``refs/remotes/<remote>/<base>:.worktree-guard.yaml``), else
-HEAD's committed copy, else the built-in one: never the working tree's
+has it (``refs/remotes/<remote>/<base>:.worktree-guard.yaml``), else the
+local base branch's committed copy (``refs/heads/<base>``), else HEAD's,
+else the built-in one: never the working tree's
 file, which any process in the worktree may rewrite before it moves
 ``main``.  What it cannot verify is said when it refuses: a forged
 ``refs/remotes/<remote>/<base>`` (``git update-ref``) cannot be told from a
@@ -177,8 +178,9 @@ class Source:
 def committed_policy(repo: Repo) -> tuple[Policy, Source]:
     """The policy committed on the remote base (``refs/remotes/<remote>/
     <base>``, the conventional base: upstream or origin, main or master;
-    one hop more when the policy found there names another), else HEAD's
-    committed policy, else the built-in one.  A remote base without the
+    one hop more when the policy found there names another), else the one
+    committed on the local base branch, else HEAD's committed policy, else
+    the built-in one.  A remote base without the
     file means the built-in policy (HEAD's is then never read)."""
     import os
 
@@ -186,13 +188,17 @@ def committed_policy(repo: Repo) -> tuple[Policy, Source]:
     common = os.path.realpath(repo.common_dir)
     deps: list[str] = []
 
-    def loose(ref: str) -> str:
+    def loose(ref: str, folder: bool = True) -> str:
         """The ref's loose file; its folder goes first, as git renames a
         new value into it (a fetch, an update, ``pack-refs``, a deletion
         all change the folder), while ``packed-refs`` is rewritten by
-        every branch deletion and is no dependency."""
+        every branch deletion and is no dependency.  Not the folder of
+        ``refs/heads/``, which every commit on any branch changes: a new
+        value of the base is a new loose file there, and a packed or
+        deleted base keeps the policy its last value committed."""
         path = os.path.join(common, *ref.split('/'))
-        deps.append(os.path.dirname(path))
+        if folder:
+            deps.append(os.path.dirname(path))
         return path
 
     remote, base = repo.resolve_base(None, None)
@@ -209,8 +215,18 @@ def committed_policy(repo: Repo) -> tuple[Policy, Source]:
                 ref = other
                 pol = _read(repo, ref) or policy_mod.default_policy()
         return pol, Source(ref, f'{ref}:{policy_mod.POLICY_FILE}', deps)
-    # No remote base here: HEAD's committed policy (the branch checked out
+    # No remote base here: the local base branch's committed policy (its
+    # ref file is the dependency: a commit on another branch keeps the
+    # shell cache valid, and that branch's author does not pick the
+    # policy); with no local base either, HEAD's (the branch checked out
     # decides, so HEAD and its ref are dependencies too).
+    local = f'refs/heads/{base}'
+    mark = len(deps)
+    deps.append(loose(local, folder=False))
+    if repo.ref_oid(local) is not None:
+        pol = _read(repo, local) or policy_mod.default_policy()
+        return pol, Source(local, f'{local}:{policy_mod.POLICY_FILE}', deps)
+    del deps[mark:]
     deps.append(os.path.join(os.path.realpath(repo.git_dir), 'HEAD'))
     head = repo.git('symbolic-ref', '-q', 'HEAD', check=False)
     target = head.stdout.decode('utf-8', 'surrogateescape').strip()

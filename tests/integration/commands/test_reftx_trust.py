@@ -69,17 +69,48 @@ def test_the_policy_comes_from_the_remote_base(
                                ' is a symlink, not a regular file')
 
 
-def test_without_a_remote_base_head_decides(
+def test_without_a_remote_base_the_local_base_decides(
         plain_repo: RepoHandle, monkeypatch: pytest.MonkeyPatch) -> None:
     r = plain_repo
     r.git('update-ref', '-d', 'refs/remotes/origin/main')
+    repo = _repo(r, monkeypatch)
+    pol, src = reftx.committed_policy(repo)
+    assert (src.ref, src.display) == (
+        'refs/heads/main', 'refs/heads/main:.worktree-guard.yaml')
+    heads = r.path / '.git' / 'refs' / 'heads'
+    assert src.deps[-2:] == [
+        str((r.path / '.git' / 'refs' / 'remotes' / 'origin' / 'main')
+            .resolve()),
+        str((heads / 'main').resolve())]
+    # A branch's own policy is not the one that judges, and the branch's
+    # ref is no dependency: its commits keep the shell cache valid.
+    r.git('switch', '-q', '-c', 'issue-3-x')
+    r.write(POLICY, 'branches:\n  protected: [main, x]\n')
+    r.git('add', POLICY)
+    r.git('-c', 'core.hooksPath=/dev/null', 'commit', '-q', '-m', 'p')
+    pol, src = reftx.committed_policy(repo)
+    assert src.ref == 'refs/heads/main'
+    assert pol['branches']['protected'] == ['main', 'master']
+    assert not any(d.endswith('issue-3-x') for d in src.deps)
+    # Landed on main, it judges.
+    r.git('switch', '-q', 'main')
+    r.git('merge', '-q', '--ff-only', 'issue-3-x')
+    assert reftx.committed_policy(repo)[0]['branches']['protected'] == [
+        'main', 'x']
+
+
+def test_without_any_base_head_decides(
+        plain_repo: RepoHandle, monkeypatch: pytest.MonkeyPatch) -> None:
+    r = plain_repo
+    r.git('update-ref', '-d', 'refs/remotes/origin/main')
+    r.git('branch', '-q', '-m', 'main', 'trunk')
     repo = _repo(r, monkeypatch)
     pol, src = reftx.committed_policy(repo)
     assert (src.ref, src.display) == (None, 'the built-in policy')
     assert src.deps[-3:] == [
         str((r.path / '.git' / 'HEAD').resolve()),
         str((r.path / '.git' / 'refs' / 'heads').resolve()),
-        str((r.path / '.git' / 'refs' / 'heads' / 'main').resolve())]
+        str((r.path / '.git' / 'refs' / 'heads' / 'trunk').resolve())]
     r.write(POLICY, 'branches:\n  protected: [main, x]\n')
     r.git('add', POLICY)
     r.git('-c', 'core.hooksPath=/dev/null', 'commit', '-q', '-m', 'p')
