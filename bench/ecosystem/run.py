@@ -226,20 +226,85 @@ class Finding:
         line = f':{self.line}' if self.line is not None else ''
         return f'{self.repo} {at}:{self.path}{line}'
 
+    def as_dict(self) -> dict[str, Any]:
+        return {'repo': self.repo, 'where': self.where, 'path': self.path,
+                'line': self.line, 'token': self.token, 'kind': self.kind,
+                'severity': self.severity, 'line_sha': self.line_sha,
+                'text': self.text,
+                'verdict': self.label['verdict'] if self.label else None}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Finding:
+        """The inverse of ``as_dict`` (``--from-json``)."""
+        return cls(d['repo'], d['where'], d, d.get('text', ''))
+
 
 class RepoResult:
-    def __init__(self, name: str) -> None:
+    def __init__(self, name: str, held_out: bool = False) -> None:
         self.name = name
+        self.held_out = held_out
         self.skipped: str | None = None
         self.files = 0
         self.all_files: list[Finding] = []
         self.protected: list[str] = []
+        # The latest first-parent commits replayed (exit 1 = a block).
         self.commits = 0
-        self.blocks: list[tuple[str, list[Finding]]] = []   # exit 1
+        self.blocks: list[tuple[str, list[Finding]]] = []
+        # The origin commits: those that introduced a finding's line
+        # (blame at the pinned commit), replayed the same way.
+        self.origin_commits = 0
+        self.origin_blocks: list[tuple[str, list[Finding]]] = []
+        self.origin_skipped = 0     # root commits, lines blame could not find
         self.replay: list[Finding] = []
         self.crashes: list[str] = []
         self.covered: set[str] = set()   # 'all-files' and commit oids
         self.seconds = 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        """Everything ``from_dict`` needs to recount against new
+        labels (``--from-json``)."""
+        return {
+            'name': self.name, 'held_out': self.held_out,
+            'skipped': self.skipped, 'files': self.files,
+            'all_files': [f.as_dict() for f in self.all_files],
+            'protected': self.protected, 'commits': self.commits,
+            'blocks': [[oid, [f.as_dict() for f in found]]
+                       for oid, found in self.blocks],
+            'origin_commits': self.origin_commits,
+            'origin_blocks': [[oid, [f.as_dict() for f in found]]
+                              for oid, found in self.origin_blocks],
+            'origin_skipped': self.origin_skipped,
+            'replay': [f.as_dict() for f in self.replay],
+            'crashes': self.crashes, 'covered': sorted(self.covered),
+            'seconds': self.seconds}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> RepoResult:
+        r = cls(d['name'], d.get('held_out', False))
+        r.skipped = d['skipped']
+        r.files = d['files']
+        r.all_files = [Finding.from_dict(f) for f in d['all_files']]
+        r.protected = d['protected']
+        r.commits = d['commits']
+        # A block's findings are the same objects as in replay, so a
+        # label set later reaches both.
+        replay = [Finding.from_dict(f) for f in d['replay']]
+        by_place = {(f.where, f.path, f.line, f.token): f for f in replay}
+
+        def blocks(rows: list[Any]) -> list[tuple[str, list[Finding]]]:
+            return [(oid, [by_place.get(
+                (f['where'], f['path'], f['line'], f['token']))
+                or Finding.from_dict(f) for f in found])
+                for oid, found in rows]
+        r.blocks = blocks(d['blocks'])
+        r.origin_commits = d.get('origin_commits', 0)
+        r.origin_blocks = blocks(d.get('origin_blocks', []))
+        r.origin_skipped = d.get('origin_skipped', 0)
+        r.replay = replay
+        r.crashes = d['crashes']
+        r.covered = set(d['covered'])
+        r.seconds = d.get('seconds', 0.0)
+        return r
 
 
 class Texts:
@@ -272,22 +337,26 @@ class Texts:
 
 
 def run_repo(entry: dict[str, Any], tool: Tool, mirror: Path,
-             workdir: Path, replay: int, log: Any) -> RepoResult:
+             workdir: Path, replay: int, log: Any,
+             labels: list[dict[str, Any]] | None = None,
+             origins: int = 0) -> RepoResult:
     name = entry['name']
-    result = RepoResult(name)
+    result = RepoResult(name, 'held-out' in entry.get('kinds', ()))
     src = mirror_git_dir(mirror, name)
+    flat = name.replace('/', '+')
     if src is None:
-        result.skipped = (f'no mirror under {mirror} (fetch it: see '
+        result.skipped = (f'no mirror <mirror>/{flat}[.git] (fetch it: see '
                           'bench/ecosystem/README.md)')
         return result
     commit = entry['commit']
     if subprocess.run(['git', 'cat-file', '-e', f'{commit}^{{commit}}'],
                       cwd=src, capture_output=True,
                       env=_git_env()).returncode != 0:
-        result.skipped = f'{src} lacks the pinned commit {commit[:12]}'
+        result.skipped = (f'the mirror of {name} lacks the pinned commit '
+                          f'{commit[:12]}')
         return result
     t0 = time.perf_counter()
-    clone = workdir / name.replace('/', '+')
+    clone = workdir / flat
     try:
         git(workdir, 'clone', '--quiet', '--no-local', '--no-checkout',
             str(src), str(clone))
@@ -327,34 +396,131 @@ def run_repo(entry: dict[str, Any], tool: Tool, mirror: Path,
     print(f'  {name}: all-files done ({result.files} files, '
           f'{len(result.all_files)} findings)', file=log, flush=True)
 
-    # (b) replay first-parent commits as pushes.
+    # (b) replay the latest first-parent commits as pushes.
     chain = git(clone, 'rev-list', '--first-parent', '--parents',
                 f'--max-count={replay}', commit).decode().split('\n')
+    latest: set[str] = set()
     for row in chain:
         oids = row.split()
         if len(oids) < 2:
             continue   # the root commit: nothing to push it onto
-        oid = oids[0]
-        try:
-            rc, out = tool.check(
-                clone, '--stage', 'push', '--from-ref', oids[1], '--to-ref',
-                oid, '--branch', REPLAY_BRANCH, '--rule', 'worktree-paths')
-        except ToolCrash as e:
-            result.crashes.append(f'replay {oid[:12]}: {e}')
-            continue
-        result.commits += 1
-        result.covered.add(oid)
-        found = [Finding(name, oid, v, texts.line(oid, v['path'], v['line']))
-                 for v in out['violations']]
-        result.replay.extend(found)
-        if rc == 1:
-            result.blocks.append((oid, found))
+        latest.add(oids[0])
+        found = _replay(result, tool, clone, texts, oids[0], oids[1])
+        if found is not None:
+            result.commits += 1
+            if found[0]:
+                result.blocks.append((oids[0], found[1]))
+
+    # (c) replay the commits that introduced the findings' lines.
+    if origins > 0:
+        targets = origin_targets(name, commit, result.all_files,
+                                 labels or [], texts)
+        found_origins, result.origin_skipped = origin_commits(
+            clone, targets, exclude=latest, limit=origins)
+        for oid, parent in found_origins:
+            found = _replay(result, tool, clone, texts, oid, parent)
+            if found is not None:
+                result.origin_commits += 1
+                if found[0]:
+                    result.origin_blocks.append((oid, found[1]))
     result.seconds = time.perf_counter() - t0
-    print(f'  {name}: replayed {result.commits} commits '
-          f'({len(result.blocks)} blocked) in {result.seconds:.0f} s',
-          file=log, flush=True)
+    print(f'  {name}: replayed {result.commits} latest commits '
+          f'({len(result.blocks)} blocked) and {result.origin_commits} '
+          f'origin commits ({len(result.origin_blocks)} blocked) in '
+          f'{result.seconds:.0f} s', file=log, flush=True)
     shutil.rmtree(clone, ignore_errors=True)
     return result
+
+
+def _replay(result: RepoResult, tool: Tool, clone: Path, texts: Texts,
+            oid: str, parent: str) -> tuple[bool, list[Finding]] | None:
+    """``oid`` pushed onto ``parent``: (blocked, findings), or None when
+    the tool crashed (recorded)."""
+    try:
+        rc, out = tool.check(
+            clone, '--stage', 'push', '--from-ref', parent, '--to-ref',
+            oid, '--branch', REPLAY_BRANCH, '--rule', 'worktree-paths')
+    except ToolCrash as e:
+        result.crashes.append(f'replay {oid[:12]}: {e}')
+        return None
+    result.covered.add(oid)
+    found = [Finding(result.name, oid, v,
+                     texts.line(oid, v['path'], v['line']))
+             for v in out['violations']]
+    result.replay.extend(found)
+    return rc == 1, found
+
+
+Target = tuple[str, str, int]   # (rev, path, line number at rev)
+
+
+def origin_targets(name: str, commit: str, findings: list[Finding],
+                   labels: list[dict[str, Any]], texts: Texts
+                   ) -> list[Target]:
+    """The lines whose origin commits are replayed: every finding of
+    ``--all-files`` (at the pinned commit), then every label of this repo,
+    found by its line hash in the file at the pinned commit, else at the
+    commit where it was seen.  A line found nowhere is left out."""
+    targets: list[Target] = []
+    keys: set[tuple[str, str]] = set()
+    for f in findings:
+        if (f.path, f.line_sha) not in keys:
+            keys.add((f.path, f.line_sha))
+            targets.append((commit, f.path, f.line or 1))
+    for lb in labels:
+        if lb['repo'] != name or (lb['path'], lb['line_sha']) in keys:
+            continue
+        keys.add((lb['path'], lb['line_sha']))
+        seen = lb.get('seen', '').split(':', 1)[0]
+        for rev in (commit, seen):
+            if rev in ('', 'all-files'):
+                continue
+            n = find_line(texts.blob(rev, lb['path']), lb['line_sha'])
+            if n is not None:
+                targets.append((rev, lb['path'], n))
+                break
+    return targets
+
+
+def find_line(data: bytes | None, sha: str) -> int | None:
+    """The first line (1-based) of ``data`` whose stripped text hashes to
+    ``sha``; a symlink's target is line 1."""
+    if data is None:
+        return None
+    if line_hash(data[:4096].decode('utf-8', 'surrogateescape')) == sha:
+        return 1
+    for n, raw in enumerate(data.split(b'\n'), 1):
+        if line_hash(raw.decode('utf-8', 'surrogateescape')) == sha:
+            return n
+    return None
+
+
+def origin_commits(clone: Path, targets: list[Target], exclude: set[str],
+                   limit: int) -> tuple[list[tuple[str, str]], int]:
+    """(origin, first parent) of each target line by ``git blame``, in
+    target order, without duplicates or ``exclude``, at most ``limit``;
+    and how many targets had none (a root commit, or blame failed)."""
+    out: list[tuple[str, str]] = []
+    seen = set(exclude)
+    missed = 0
+    for rev, path, n in targets:
+        if len(out) >= limit:
+            break
+        blame = git(clone, 'blame', '--porcelain', '-L', f'{n},{n}', rev,
+                    '--', path, check=False).split(b' ', 1)[0].decode()
+        if len(blame) != 40 or blame.strip('0') == '':
+            missed += 1
+            continue
+        if blame in seen:
+            continue
+        seen.add(blame)
+        parents = git(clone, 'rev-list', '--parents', '-n', '1',
+                      blame).decode().split()
+        if len(parents) < 2:
+            missed += 1     # a root commit: nothing to push it onto
+            continue
+        out.append((blame, parents[1]))
+    return out, missed
 
 
 # -- numbers ------------------------------------------------------------------------
@@ -369,9 +535,13 @@ class Stats:
         self.replay_errors = self.replay_warnings = 0
         self.commits = self.blocks = self.false_blocks = 0
         self.unknown_blocks = self.protected = self.crashes = 0
+        self.origin_commits = self.origin_blocks = 0
+        self.origin_false_blocks = self.origin_unknown_blocks = 0
+        self.repos = 0
         for r in results:
             if r.skipped:
                 continue
+            self.repos += 1
             self.files += r.files
             self.protected += len(r.protected)
             self.crashes += len(r.crashes)
@@ -393,14 +563,15 @@ class Stats:
                     self.replay_warnings += 1
             for _, found in r.blocks:
                 self.blocks += 1
-                verdicts = [f.label['verdict'] if f.label else None
-                            for f in found if f.is_error]
-                if True in verdicts:
-                    continue
-                if None in verdicts:
-                    self.unknown_blocks += 1
-                else:
-                    self.false_blocks += 1
+                what = block_verdict(found)
+                self.false_blocks += what == 'false'
+                self.unknown_blocks += what == 'unlabelled'
+            self.origin_commits += r.origin_commits
+            for _, found in r.origin_blocks:
+                self.origin_blocks += 1
+                what = block_verdict(found)
+                self.origin_false_blocks += what == 'false'
+                self.origin_unknown_blocks += what == 'unlabelled'
 
     @property
     def precision(self) -> float | None:
@@ -415,12 +586,36 @@ class Stats:
         return 1000 * self.false_blocks / self.commits if self.commits \
             else 0.0
 
+    @property
+    def origin_false_blocks_per_1k(self) -> float:
+        return 1000 * self.origin_false_blocks / self.origin_commits \
+            if self.origin_commits else 0.0
+
+    @property
+    def all_false_blocks_per_1k(self) -> float:
+        """Latest and origin commits together."""
+        n = self.commits + self.origin_commits
+        return 1000 * (self.false_blocks + self.origin_false_blocks) / n \
+            if n else 0.0
+
     def as_dict(self) -> dict[str, Any]:
         d = {k: v for k, v in vars(self).items()}
         d['precision'] = self.precision
         d['warnings_per_1k_files'] = self.warnings_per_1k
         d['false_blocks_per_1k_commits'] = self.false_blocks_per_1k
+        d['origin_false_blocks_per_1k_commits'] = \
+            self.origin_false_blocks_per_1k
+        d['all_false_blocks_per_1k_commits'] = self.all_false_blocks_per_1k
         return d
+
+
+def block_verdict(found: list[Finding]) -> str:
+    """'TRUE' when some error of a blocked commit is labelled true,
+    'unlabelled' when some is not labelled yet, else 'false'."""
+    verdicts = {f.label['verdict'] if f.label else None
+                for f in found if f.is_error}
+    return 'TRUE' if True in verdicts else \
+        'unlabelled' if None in verdicts else 'false'
 
 
 def _pct(x: float | None) -> str:
@@ -428,26 +623,41 @@ def _pct(x: float | None) -> str:
 
 
 _COLS = ('repo', 'files', 'err', 'warn', 'true err', 'precision',
-         'warn/1k files', 'commits', 'blocks', 'false', 'false/1k',
-         'replay err/warn', 'protected')
+         'warn/1k files', 'commits', 'false', 'false/1k',
+         'origin commits', 'origin false', 'replay err/warn', 'protected')
 
 
 def table_rows(results: list[RepoResult]) -> list[list[str]]:
+    """One row per repository, then the totals: of the tuned
+    repositories, of the held-out ones, and of all."""
     rows = []
-    for r in [*results, None]:
-        if r is not None and r.skipped:
+    for r in results:
+        if r.skipped:
             rows.append([r.name, 'skipped: ' + r.skipped])
-            continue
-        s = Stats(results if r is None else [r])
-        unl = (f' (+{s.unlabelled_errors}?)' if s.unlabelled_errors else '')
-        unb = (f' (+{s.unknown_blocks}?)' if s.unknown_blocks else '')
-        rows.append([
-            'TOTAL' if r is None else r.name, str(s.files), str(s.errors),
-            str(s.warnings), f'{s.true_errors}{unl}', _pct(s.precision),
-            f'{s.warnings_per_1k:.1f}', str(s.commits), str(s.blocks),
-            f'{s.false_blocks}{unb}', f'{s.false_blocks_per_1k:.1f}',
-            f'{s.replay_errors}/{s.replay_warnings}', str(s.protected)])
+        else:
+            rows.append(_row(r.name + (' (held out)' if r.held_out else ''),
+                             Stats([r])))
+    ran = [r for r in results if not r.skipped]
+    tuned = [r for r in ran if not r.held_out]
+    held = [r for r in ran if r.held_out]
+    if tuned and held:
+        rows.append(_row(f'TOTAL tuned ({len(tuned)})', Stats(tuned)))
+        rows.append(_row(f'TOTAL HELD OUT ({len(held)})', Stats(held)))
+    rows.append(_row(f'TOTAL ({len(ran)})', Stats(ran)))
     return rows
+
+
+def _row(name: str, s: Stats) -> list[str]:
+    unl = f' (+{s.unlabelled_errors}?)' if s.unlabelled_errors else ''
+    unb = f' (+{s.unknown_blocks}?)' if s.unknown_blocks else ''
+    uno = f' (+{s.origin_unknown_blocks}?)' if s.origin_unknown_blocks \
+        else ''
+    return [name, str(s.files), str(s.errors), str(s.warnings),
+            f'{s.true_errors}{unl}', _pct(s.precision),
+            f'{s.warnings_per_1k:.1f}', str(s.commits),
+            f'{s.false_blocks}{unb}', f'{s.false_blocks_per_1k:.1f}',
+            str(s.origin_commits), f'{s.origin_false_blocks}{uno}',
+            f'{s.replay_errors}/{s.replay_warnings}', str(s.protected)]
 
 
 def print_table(rows: list[list[str]], out: Any) -> None:
@@ -472,21 +682,43 @@ def _parser() -> argparse.ArgumentParser:
                     'precision, warnings and false blocks against '
                     'labels.json')
     p.add_argument('--mirror', default=DEFAULT_MIRROR, type=Path,
-                   help='where the mirrors are (default: %(default)s, or '
-                        '$WG_ECOSYSTEM_MIRROR)')
+                   help='where the mirrors are (default: '
+                        '$WG_ECOSYSTEM_MIRROR, else '
+                        '${XDG_CACHE_HOME:-~/.cache}/worktree-guard/'
+                        'ecosystem)')
     p.add_argument('--tool-checkout', type=Path, default=PROJECT,
                    help='checkout whose worktree_guard is measured '
-                        '(default: %(default)s)')
+                        '(default: the one holding this script)')
     p.add_argument('--python', default=sys.executable,
                    help='interpreter that runs the tool (needs its '
                         'dependencies; default: this one)')
     p.add_argument('--manifest', type=Path, default=MANIFEST)
     p.add_argument('--labels', type=Path, default=LABELS)
-    p.add_argument('--repo', action='append', metavar='OWNER/NAME',
-                   help='run only this repo (repeatable)')
+    p.add_argument('--repo', '--repos', action='append', metavar='OWNER/NAME',
+                   help='run only these repos (repeatable, or '
+                        'comma-separated)')
+    p.add_argument('--held-out', choices=('with', 'without', 'only'),
+                   default='with',
+                   help='the held-out repositories (kind held-out): run '
+                        'them too (default), leave them out, or run only '
+                        'them')
     p.add_argument('--replay', type=int, default=150, metavar='N',
-                   help='first-parent commits to replay per repo '
+                   help='latest first-parent commits to replay per repo '
                         '(default: %(default)s)')
+    p.add_argument('--origins', type=int, default=100, metavar='N',
+                   help='at most N origin commits per repo: those that '
+                        'introduced the lines of the findings and labels '
+                        '(git blame at the pinned commit), replayed too; '
+                        '0 = none (default: %(default)s)')
+    p.add_argument('--unlabelled', action='store_true',
+                   help='print only the findings without a label, each '
+                        'with the git command that shows its line')
+    p.add_argument('--from-json', type=Path, metavar='FILE',
+                   action='append',
+                   help='recount a --json-out of an earlier run against '
+                        'the labels as they are now (no repository is '
+                        'run; repeatable: runs of parts of the manifest '
+                        'add up)')
     p.add_argument('--write-missing', action='store_true',
                    help='append unlabelled findings to the labels file '
                         'with verdict null')
@@ -496,7 +728,7 @@ def _parser() -> argparse.ArgumentParser:
                    help='a --json-out of an earlier run (say, another '
                         'engine): print its totals next to this run')
     p.add_argument('--markdown', type=Path, metavar='FILE',
-                   help='also write the table as Markdown (RESULTS.md)')
+                   help='also append the table as Markdown (RESULTS.md)')
     p.add_argument('--workdir', type=Path,
                    help='where the throw-away clones go (default: a temp '
                         'dir, removed afterwards)')
@@ -518,25 +750,106 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
 
+def select(entries: list[dict[str, Any]], names: list[str] | None,
+           held_out: str) -> list[dict[str, Any]]:
+    """The manifest entries to run: ``names`` (each may hold several,
+    comma-separated) if given, then filtered by ``held_out`` ('with',
+    'without', 'only').  A name not in the manifest is a ValueError."""
+    if names:
+        wanted = {n.strip() for arg in names for n in arg.split(',')
+                  if n.strip()}
+        unknown = wanted - {e['name'] for e in entries}
+        if unknown:
+            raise ValueError(f'not in the manifest: '
+                             f'{", ".join(sorted(unknown))}')
+        entries = [e for e in entries if e['name'] in wanted]
+    if held_out != 'with':
+        keep = held_out == 'only'
+        entries = [e for e in entries
+                   if ('held-out' in e.get('kinds', ())) is keep]
+    return entries
+
+
 def _main(args: argparse.Namespace) -> int:
     manifest = json.loads(args.manifest.read_text(encoding='utf-8'))
-    entries = manifest['repos']
-    if args.repo:
-        unknown = set(args.repo) - {e['name'] for e in entries}
-        if unknown:
-            print(f'not in the manifest: {", ".join(sorted(unknown))}',
-                  file=sys.stderr)
-            return 2
-        entries = [e for e in entries if e['name'] in args.repo]
-    checkout = args.tool_checkout.resolve()
-    if not (checkout / 'worktree_guard' / '__main__.py').is_file():
-        print(f'{checkout}: no worktree_guard package there',
-              file=sys.stderr)
+    try:
+        entries = select(manifest['repos'], args.repo, args.held_out)
+    except ValueError as e:
+        print(e, file=sys.stderr)
         return 2
     labels = load_labels(args.labels)
     by_key = {label_key(lb): lb for lb in labels}
-    engine = _describe_engine(checkout)
-    print(f'engine: {engine}', flush=True)
+    if args.from_json:
+        by_name: dict[str, RepoResult] = {}
+        engines = []
+        for path in args.from_json:
+            old = json.loads(path.read_text(encoding='utf-8'))
+            engines.append(old['engine'])
+            for d in old['results']:
+                by_name[d['name']] = RepoResult.from_dict(d)
+        # In manifest order; a repo of no run is left out.
+        results = [by_name[e['name']] for e in entries
+                   if e['name'] in by_name]
+        engine = ', '.join(dict.fromkeys(engines))
+        runs_note = 'recounted from ' + ', '.join(
+            _rel(p) for p in args.from_json)
+    else:
+        checkout = args.tool_checkout.resolve()
+        if not (checkout / 'worktree_guard' / '__main__.py').is_file():
+            print(f'{_rel(checkout)}: no worktree_guard package there',
+                  file=sys.stderr)
+            return 2
+        engine = _describe_engine(checkout)
+        print(f'engine: {engine}', flush=True)
+        tool, results = _run_all(args, checkout, entries, labels)
+        runs_note = f'{tool.runs} runs, {tool.seconds:.0f} s in the tool'
+
+    findings = [f for r in results for f in (*r.all_files, *r.replay)]
+    for f in findings:
+        f.label = by_key.get(f.key)
+    for r in results:   # a block's findings may be copies (--from-json)
+        for _, found in (*r.blocks, *r.origin_blocks):
+            for f in found:
+                f.label = by_key.get(f.key)
+
+    out = sys.stdout
+    if args.unlabelled:
+        pins = {e['name']: e['commit'] for e in entries}
+        missing = _print_unlabelled(pins, findings, out)
+    else:
+        print(f'\n== worktree-paths on {len(results)} repositories, engine '
+              f'{engine} ({runs_note})', file=out)
+        rows = table_rows(results)
+        print_table(rows, out)
+        _print_summary(results, out)
+        _print_protected(results, out)
+        _print_blocks(results, out)
+        missing = _print_changes(results, findings, labels, out)
+    crashed = _print_crashes(results, out)
+    if args.compare:
+        _print_compare(args.compare, engine, results, by_key, out)
+    if args.write_missing and missing:
+        added: dict[Key, dict[str, Any]] = {}
+        for f in missing:
+            if f.key not in added:
+                added[f.key] = {
+                    'repo': f.repo, 'path': f.path, 'token': f.token,
+                    'line_sha': f.line_sha, 'verdict': None, 'reason': '',
+                    'kind': f.kind, 'severity': f.severity,
+                    'seen': _seen(f), 'engine': engine}
+        save_labels(args.labels, labels + list(added.values()))
+        print(f'\nwrote {len(added)} unlabelled findings to '
+              f'{_rel(args.labels)} (verdict null): label them', file=out)
+    if args.json_out:
+        _write_json(args.json_out, engine, results)
+    if args.markdown:
+        _write_markdown(args.markdown, engine, table_rows(results), results)
+    return 1 if crashed else 0
+
+
+def _run_all(args: argparse.Namespace, checkout: Path,
+             entries: list[dict[str, Any]], labels: list[dict[str, Any]]
+             ) -> tuple[Tool, list[RepoResult]]:
     own_tmp = args.workdir is None
     workdir = Path(tempfile.mkdtemp(prefix='wg-ecosystem-')) if own_tmp \
         else args.workdir
@@ -549,9 +862,11 @@ def _main(args: argparse.Namespace) -> int:
         for entry in entries:
             try:
                 r = run_repo(entry, tool, args.mirror, workdir,
-                             entry.get('replay', args.replay), sys.stdout)
+                             entry.get('replay', args.replay), sys.stdout,
+                             labels, args.origins)
             except RuntimeError as e:   # git failed on this mirror
-                r = RepoResult(entry['name'])
+                r = RepoResult(entry['name'],
+                               'held-out' in entry.get('kinds', ()))
                 r.skipped = f'git failed: {_short(str(e), 300)}'
             if r.skipped:
                 print(f'  {entry["name"]}: SKIPPED: {r.skipped}', flush=True)
@@ -559,51 +874,66 @@ def _main(args: argparse.Namespace) -> int:
     finally:
         if own_tmp:
             shutil.rmtree(workdir, ignore_errors=True)
+    return tool, results
 
-    findings = [f for r in results for f in (*r.all_files, *r.replay)]
-    for f in findings:
-        f.label = by_key.get(f.key)
 
-    out = sys.stdout
-    print(f'\n== worktree-paths on {len(entries)} repositories, engine '
-          f'{engine} ({tool.runs} runs, {tool.seconds:.0f} s in the tool)',
-          file=out)
-    rows = table_rows(results)
-    print_table(rows, out)
-    total = Stats(results)
-    print(f'\nprecision of errors (check --all-files): '
-          f'{_pct(total.precision)} ({total.true_errors} true of '
-          f'{total.errors}); warnings per 1,000 files: '
-          f'{total.warnings_per_1k:.1f}; false blocks per 1,000 replayed '
-          f'commits: {total.false_blocks_per_1k:.1f} ({total.false_blocks} '
-          f'of {total.commits})', file=out)
-    if total.unlabelled_errors or total.unknown_blocks:
-        print(f'  (+N?) = not labelled yet: {total.unlabelled_errors} '
-              f'errors, {total.unknown_blocks} blocks', file=out)
+def _rel(path: Path) -> str:
+    """``path`` relative to the project or the current folder when it is
+    under one of them, else its name: no machine's absolute paths in the
+    output."""
+    path = path.resolve()
+    for base in (PROJECT, Path.cwd()):
+        try:
+            return str(path.relative_to(base))
+        except ValueError:
+            continue
+    return path.name
 
-    _print_protected(results, out)
-    _print_blocks(results, out)
-    crashed = _print_crashes(results, out)
-    missing = _print_changes(results, findings, labels, out)
-    if args.compare:
-        _print_compare(args.compare, engine, results, out)
-    if args.write_missing and missing:
-        added: dict[Key, dict[str, Any]] = {}
-        for f in missing:
-            if f.key not in added:
-                added[f.key] = {
-                    'repo': f.repo, 'path': f.path, 'token': f.token,
-                    'line_sha': f.line_sha, 'verdict': None, 'reason': '',
-                    'kind': f.kind, 'severity': f.severity,
-                    'seen': _seen(f), 'engine': engine}
-        save_labels(args.labels, labels + list(added.values()))
-        print(f'\nwrote {len(added)} unlabelled findings to {args.labels} '
-              '(verdict null): label them', file=out)
-    if args.json_out:
-        _write_json(args.json_out, engine, results, findings)
-    if args.markdown:
-        _write_markdown(args.markdown, engine, rows, total)
-    return 1 if crashed else 0
+
+def _print_summary(results: list[RepoResult], out: Any) -> None:
+    ran = [r for r in results if not r.skipped]
+    parts = [('all', ran)]
+    held = [r for r in ran if r.held_out]
+    if held and len(held) < len(ran):
+        parts = [('tuned', [r for r in ran if not r.held_out]),
+                 ('HELD OUT', held), ('all', ran)]
+    for what, rs in parts:
+        t = Stats(rs)
+        print(f'\n{what} ({t.repos} repos, {t.files} files): precision of '
+              f'errors {_pct(t.precision)} ({t.true_errors} true of '
+              f'{t.errors}); warnings per 1,000 files '
+              f'{t.warnings_per_1k:.1f}; false blocks per 1,000 commits: '
+              f'latest {t.false_blocks_per_1k:.1f} ({t.false_blocks} of '
+              f'{t.commits}), origin {t.origin_false_blocks_per_1k:.1f} '
+              f'({t.origin_false_blocks} of {t.origin_commits}), both '
+              f'{t.all_false_blocks_per_1k:.1f}', file=out)
+        if t.unlabelled_errors or t.unknown_blocks \
+                or t.origin_unknown_blocks:
+            print(f'  (+N?) = not labelled yet: {t.unlabelled_errors} '
+                  f'errors, {t.unknown_blocks} latest and '
+                  f'{t.origin_unknown_blocks} origin blocks', file=out)
+
+
+def _print_unlabelled(pins: dict[str, str], findings: list[Finding],
+                      out: Any) -> list[Finding]:
+    """Each finding without a label (or with verdict null), once per
+    key, with the command that shows its line in the mirror."""
+    missing = [f for f in findings
+               if f.label is None or f.label['verdict'] is None]
+    done: set[Key] = set()
+    print(f'unlabelled findings: {len({f.key for f in missing})}', file=out)
+    for f in missing:
+        if f.key in done:
+            continue
+        done.add(f.key)
+        rev = pins.get(f.repo, 'HEAD')[:12] if f.where == 'all-files' \
+            else f.where[:12]
+        flat = f.repo.replace('/', '+')
+        print(f'{f.place()}: {f.severity} {f.kind} token {f.token!r}\n'
+              f'    line: {_short(f.text)}\n'
+              f'    git -C "$MIRROR/{flat}/repo" show {rev}:{f.path}',
+              file=out)
+    return [f for f in missing if f.label is None]
 
 
 def _seen(f: Finding) -> str:
@@ -641,18 +971,17 @@ def _print_blocks(results: list[RepoResult], out: Any) -> None:
     print('\nblocked replayed commits:', file=out)
     any_block = False
     for r in results:
-        for oid, found in r.blocks:
-            any_block = True
-            errs = [f for f in found if f.is_error]
-            verdicts = {f.label['verdict'] if f.label else None
-                        for f in errs}
-            what = 'TRUE' if True in verdicts else \
-                'unlabelled' if None in verdicts else 'false'
-            print(f'  {r.name} {oid[:12]}: {what} block '
-                  f'({len(errs)} error(s))', file=out)
-            for f in errs[:3]:
-                print(f'      {f.path}:{f.line} {f.kind} {f.token!r}',
-                      file=out)
+        for which, blocks in (('latest', r.blocks),
+                              ('origin', r.origin_blocks)):
+            for oid, found in blocks:
+                any_block = True
+                errs = [f for f in found if f.is_error]
+                print(f'  {r.name} {oid[:12]} ({which}): '
+                      f'{block_verdict(found)} block '
+                      f'({len(errs)} error(s))', file=out)
+                for f in errs[:3]:
+                    print(f'      {f.path}:{f.line} {f.kind} {f.token!r}',
+                          file=out)
     if not any_block:
         print('  none', file=out)
 
@@ -708,37 +1037,45 @@ def _verdict(label: dict[str, Any]) -> str:
     return 'unlabelled' if v is None else 'true' if v else 'false'
 
 
-def _write_json(path: Path, engine: str, results: list[RepoResult],
-                findings: list[Finding]) -> None:
+def _write_json(path: Path, engine: str,
+                results: list[RepoResult]) -> None:
+    ran = [r for r in results if not r.skipped]
     data = {
         'engine': engine,
-        'total': Stats(results).as_dict(),
-        'repos': {r.name: {'skipped': r.skipped,
+        'total': Stats(ran).as_dict(),
+        'total_tuned': Stats([r for r in ran if not r.held_out]).as_dict(),
+        'total_held_out': Stats([r for r in ran if r.held_out]).as_dict(),
+        'repos': {r.name: {'skipped': r.skipped, 'held_out': r.held_out,
                            **Stats([r]).as_dict(),
                            'protected_findings': r.protected,
                            'crashes': r.crashes}
                   for r in results},
-        'findings': [{
-            'repo': f.repo, 'where': f.where, 'path': f.path,
-            'line': f.line, 'token': f.token, 'kind': f.kind,
-            'severity': f.severity, 'line_sha': f.line_sha,
-            'verdict': f.label['verdict'] if f.label else None,
-        } for f in findings],
+        # Everything --from-json needs to recount against new labels.
+        'results': [r.as_dict() for r in results],
     }
     path.write_text(json.dumps(data, indent=1) + '\n', encoding='utf-8')
 
 
 def _write_markdown(path: Path, engine: str, rows: list[list[str]],
-                    total: Stats) -> None:
-    lines = [
-        f'## engine {engine}', '',
-        f'{time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}; precision '
-        f'of errors {_pct(total.precision)} ({total.true_errors} of '
-        f'{total.errors}), {total.warnings_per_1k:.1f} warnings per 1,000 '
-        f'files, {total.false_blocks_per_1k:.1f} false blocks per 1,000 '
-        f'commits ({total.false_blocks} of {total.commits}).', '',
-        '| ' + ' | '.join(_COLS) + ' |',
-        '|' + '---|' * len(_COLS)]
+                    results: list[RepoResult]) -> None:
+    ran = [r for r in results if not r.skipped]
+    lines = [f'## engine {engine}', '',
+             f'{time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}.', '']
+    for what, rs in (('Tuned', [r for r in ran if not r.held_out]),
+                     ('Held out', [r for r in ran if r.held_out]),
+                     ('All', ran)):
+        t = Stats(rs)
+        lines.append(
+            f'- {what} ({t.repos} repos, {t.files} files): precision of '
+            f'errors {_pct(t.precision)} ({t.true_errors} of {t.errors}), '
+            f'{t.warnings_per_1k:.1f} warnings per 1,000 files, false '
+            f'blocks per 1,000 commits {t.false_blocks_per_1k:.1f} latest '
+            f'({t.false_blocks} of {t.commits}), '
+            f'{t.origin_false_blocks_per_1k:.1f} origin '
+            f'({t.origin_false_blocks} of {t.origin_commits}), '
+            f'{t.all_false_blocks_per_1k:.1f} both.')
+    lines += ['', '| ' + ' | '.join(_COLS) + ' |',
+              '|' + '---|' * len(_COLS)]
     for r in rows:
         cells = r if len(r) == len(_COLS) else \
             [r[0], r[1], *[''] * (len(_COLS) - 2)]
@@ -749,31 +1086,51 @@ def _write_markdown(path: Path, engine: str, rows: list[list[str]],
 
 
 def _print_compare(path: Path, engine: str, results: list[RepoResult],
-                   out: Any) -> None:
+                   by_key: dict[Key, dict[str, Any]], out: Any) -> None:
+    """An earlier run's numbers (A) next to this one's (B), recounted
+    against today's labels when that run's JSON holds its findings."""
     old = json.loads(path.read_text(encoding='utf-8'))
+    names = {r.name for r in results if not r.skipped}
+    if 'results' in old:
+        a_results = [RepoResult.from_dict(d) for d in old['results']
+                     if d['name'] in names and not d['skipped']]
+        for r in a_results:
+            for f in (*r.all_files, *r.replay):
+                f.label = by_key.get(f.key)
+            for _, found in (*r.blocks, *r.origin_blocks):
+                for f in found:
+                    f.label = by_key.get(f.key)
+        a_stats = {r.name: Stats([r]).as_dict() for r in a_results}
+        a_total: dict[str, Any] | None = Stats(a_results).as_dict()
+    else:   # an older JSON: its own numbers, as labelled then
+        a_stats = old['repos']
+        a_total = old['total']
     print(f'\n== side by side: {old["engine"]} (A) vs {engine} (B)',
           file=out)
     cols = ('repo', 'errors A/B', 'precision A/B', 'warn/1k A/B',
-            'false blocks/1k A/B')
+            'false blocks/1k A/B', 'origin false blocks A/B')
     rows = []
-    for r in [*results, None]:
-        if r is not None and r.skipped:
+    for res in [*results, None]:
+        if res is not None and res.skipped:
             continue
-        name = 'TOTAL' if r is None else r.name
-        a = old['total'] if r is None else old['repos'].get(name)
+        name = 'TOTAL' if res is None else res.name
+        a = a_total if res is None else a_stats.get(name)
         if a is None or a.get('skipped'):
             continue
-        b = Stats(results if r is None else [r])
+        b = Stats(results if res is None else [res])
         rows.append((name, f'{a["errors"]}/{b.errors}',
                      f'{_pct(a["precision"])}/{_pct(b.precision)}',
                      f'{a["warnings_per_1k_files"]:.1f}/'
                      f'{b.warnings_per_1k:.1f}',
                      f'{a["false_blocks_per_1k_commits"]:.1f}/'
-                     f'{b.false_blocks_per_1k:.1f}'))
-    widths = [max(len(c), *(len(r[i]) for r in rows))
+                     f'{b.false_blocks_per_1k:.1f}',
+                     f'{a.get("origin_false_blocks", "-")}/'
+                     f'{b.origin_false_blocks}'))
+    widths = [max(len(c), *(len(row[i]) for row in rows))
               for i, c in enumerate(cols)]
-    for r in [cols, *rows]:
-        print('  '.join(c.ljust(w) for c, w in zip(r, widths, strict=True)),
+    for row in [cols, *rows]:
+        print('  '.join(c.ljust(w)
+                        for c, w in zip(row, widths, strict=True)),
               file=out)
 
 
