@@ -795,7 +795,7 @@ def _main(args: argparse.Namespace) -> int:
             return 2
         engine = _describe_engine(checkout)
         print(f'engine: {engine}', flush=True)
-        tool, results = _run_all(args, checkout, entries, labels)
+        tool, results = _run_all(args, checkout, engine, entries, labels)
         runs_note = f'{tool.runs} runs, {tool.seconds:.0f} s in the tool'
 
     findings = [f for r in results for f in (*r.all_files, *r.replay)]
@@ -841,7 +841,7 @@ def _main(args: argparse.Namespace) -> int:
     return 1 if crashed else 0
 
 
-def _run_all(args: argparse.Namespace, checkout: Path,
+def _run_all(args: argparse.Namespace, checkout: Path, engine: str,
              entries: list[dict[str, Any]], labels: list[dict[str, Any]]
              ) -> tuple[Tool, list[RepoResult]]:
     own_tmp = args.workdir is None
@@ -865,6 +865,10 @@ def _run_all(args: argparse.Namespace, checkout: Path,
             if r.skipped:
                 print(f'  {entry["name"]}: SKIPPED: {r.skipped}', flush=True)
             results.append(r)
+            if args.json_out:
+                # After each repository, so a long run interrupted (or
+                # watched) has what it did so far; the end rewrites it.
+                _write_json(args.json_out, engine, results)
     finally:
         if own_tmp:
             shutil.rmtree(workdir, ignore_errors=True)
