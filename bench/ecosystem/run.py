@@ -809,7 +809,7 @@ def _main(args: argparse.Namespace) -> int:
     out = sys.stdout
     if args.unlabelled:
         pins = {e['name']: e['commit'] for e in entries}
-        missing = _print_unlabelled(pins, findings, out)
+        missing = _print_unlabelled(pins, findings, out, args.mirror)
     else:
         print(f'\n== worktree-paths on {len(results)} repositories, engine '
               f'{engine} ({runs_note})', file=out)
@@ -913,9 +913,11 @@ def _print_summary(results: list[RepoResult], out: Any) -> None:
 
 
 def _print_unlabelled(pins: dict[str, str], findings: list[Finding],
-                      out: Any) -> list[Finding]:
+                      out: Any, mirror: Path | None = None) -> list[Finding]:
     """Each finding without a label (or with verdict null), once per
-    key, with the command that shows its line in the mirror."""
+    key, with the command that shows its line in the mirror (its folder
+    under ``$MIRROR``, the mirror root)."""
+    dirs: dict[str, str] = {}
     missing = [f for f in findings
                if f.label is None or f.label['verdict'] is None]
     done: set[Key] = set()
@@ -926,10 +928,13 @@ def _print_unlabelled(pins: dict[str, str], findings: list[Finding],
         done.add(f.key)
         rev = pins.get(f.repo, 'HEAD')[:12] if f.where == 'all-files' \
             else f.where[:12]
-        flat = f.repo.replace('/', '+')
+        if f.repo not in dirs:
+            src = mirror_git_dir(mirror, f.repo) if mirror else None
+            dirs[f.repo] = str(src.relative_to(mirror)) if src and mirror \
+                else f.repo.replace('/', '+') + '.git'
         print(f'{f.place()}: {f.severity} {f.kind} token {f.token!r}\n'
               f'    line: {_short(f.text)}\n'
-              f'    git -C "$MIRROR/{flat}/repo" show {rev}:{f.path}',
+              f'    git -C "$MIRROR/{dirs[f.repo]}" show {rev}:{f.path}',
               file=out)
     return [f for f in missing if f.label is None]
 

@@ -219,7 +219,20 @@ def test_unlabelled_listing_names_the_command_that_shows_the_line() -> None:
     assert missing == [bare, bare]      # --write-missing adds bare only
     text = out.getvalue()
     assert text.startswith('unlabelled findings: 2\n')
-    assert 'git -C "$MIRROR/o+r/repo" show ffffffffffff:f.sh' in text
+    # No mirror found: the name git clone --mirror gives.
+    assert 'git -C "$MIRROR/o+r.git" show ffffffffffff:f.sh' in text
     assert 'show c0ffeec0ffee:f.sh' in text
     assert "'../a'" not in text
     assert text.count("token '../c'") == 1
+
+
+def test_unlabelled_listing_names_the_snapshot_layout(tmp_path: Path) -> None:
+    snap = tmp_path / 'mirrors' / 'o+r' / 'repo'
+    snap.mkdir(parents=True)
+    git('init', '-q', '--bare', cwd=snap)
+    out = io.StringIO()
+    RUN._print_unlabelled({'o/r': 'f' * 40},
+                          [_finding('all-files', 'error', '../c')], out,
+                          tmp_path / 'mirrors')
+    assert 'git -C "$MIRROR/o+r/repo" show' in out.getvalue()
+    assert str(tmp_path) not in out.getvalue()
