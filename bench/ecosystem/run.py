@@ -37,6 +37,7 @@ import argparse
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -257,6 +258,8 @@ class RepoResult:
         self.origin_skipped = 0     # root commits, lines blame could not find
         self.replay: list[Finding] = []
         self.crashes: list[str] = []
+        # Commits not measured: the mirror lacks an object they need.
+        self.unreadable: list[str] = []
         self.covered: set[str] = set()   # 'all-files' and commit oids
         self.seconds = 0.0
 
@@ -275,7 +278,8 @@ class RepoResult:
                               for oid, found in self.origin_blocks],
             'origin_skipped': self.origin_skipped,
             'replay': [f.as_dict() for f in self.replay],
-            'crashes': self.crashes, 'covered': sorted(self.covered),
+            'crashes': self.crashes, 'unreadable': self.unreadable,
+            'covered': sorted(self.covered),
             'seconds': self.seconds}
 
     @classmethod
@@ -302,6 +306,7 @@ class RepoResult:
         r.origin_skipped = d.get('origin_skipped', 0)
         r.replay = replay
         r.crashes = d['crashes']
+        r.unreadable = d.get('unreadable', [])
         r.covered = set(d['covered'])
         r.seconds = d.get('seconds', 0.0)
         return r
@@ -435,7 +440,13 @@ def _replay(result: RepoResult, tool: Tool, clone: Path, texts: Texts,
             clone, '--stage', 'push', '--from-ref', parent, '--to-ref',
             oid, '--branch', REPLAY_BRANCH, '--rule', 'worktree-paths')
     except ToolCrash as e:
-        result.crashes.append(f'replay {oid[:12]}: {e}')
+        missing = missing_object(clone, str(e))
+        if missing:
+            # A snapshot without its largest blobs: the tool's exit 2 is
+            # the right answer there, and the commit is not measured.
+            result.unreadable.append(f'{oid[:12]} (needs {missing[:12]})')
+        else:
+            result.crashes.append(f'replay {oid[:12]}: {e}')
         return None
     result.covered.add(oid)
     found = [Finding(result.name, oid, v,
@@ -443,6 +454,20 @@ def _replay(result: RepoResult, tool: Tool, clone: Path, texts: Texts,
              for v in out['violations']]
     result.replay.extend(found)
     return rc == 1, found
+
+
+_UNREADABLE = re.compile(r'unable to read ([0-9a-f]{40})')
+
+
+def missing_object(clone: Path, message: str) -> str | None:
+    """The object a crash message says git could not read, when the
+    clone really lacks it (a snapshot without its largest blobs)."""
+    m = _UNREADABLE.search(message)
+    if m is None:
+        return None
+    have = subprocess.run(['git', 'cat-file', '-e', m.group(1)], cwd=clone,
+                          capture_output=True, env=_git_env())
+    return m.group(1) if have.returncode != 0 else None
 
 
 Target = tuple[str, str, int]   # (rev, path, line number at rev)
@@ -990,6 +1015,12 @@ def _print_blocks(results: list[RepoResult], out: Any) -> None:
 
 
 def _print_crashes(results: list[RepoResult], out: Any) -> bool:
+    unreadable = [(r.name, c) for r in results for c in r.unreadable]
+    if unreadable:
+        print(f'\ncommits not replayed, the mirror lacks an object they '
+              f'need: {len(unreadable)}', file=out)
+        for name, c in unreadable:
+            print(f'  {name}: {c}', file=out)
     crashes = [(r.name, c) for r in results for c in r.crashes]
     if crashes:
         print(f'\nTOOL CRASHES: {len(crashes)}', file=out)

@@ -236,3 +236,17 @@ def test_unlabelled_listing_names_the_snapshot_layout(tmp_path: Path) -> None:
                           tmp_path / 'mirrors')
     assert 'git -C "$MIRROR/o+r/repo" show' in out.getvalue()
     assert str(tmp_path) not in out.getvalue()
+
+
+def test_missing_object_tells_a_snapshot_gap_from_a_crash(
+        tmp_path: Path) -> None:
+    repo = tmp_path / 'r'
+    repo.mkdir()
+    git('init', '-q', cwd=repo)
+    have = _commit(repo, 'a', 'x\n', 'a')
+    absent = '104ce1ae20d08436e92e7f91d5a2cbcaab40a13a'
+    msg = "exit 2: 'git diff-tree' failed: fatal: unable to read {}"
+    assert RUN.missing_object(repo, msg.format(absent)) == absent
+    # An object the clone has: a real crash, not a gap of the snapshot.
+    assert RUN.missing_object(repo, msg.format(have)) is None
+    assert RUN.missing_object(repo, 'exit 2: Traceback ...') is None
