@@ -42,7 +42,9 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -160,6 +162,7 @@ class Tool:
         self.policy = policy
         self.runs = 0
         self.seconds = 0.0
+        self.lock = threading.Lock()
 
     def check(self, cwd: Path, *args: str) -> tuple[int, dict[str, Any]]:
         env = _git_env()
@@ -178,8 +181,9 @@ class Tool:
         except subprocess.TimeoutExpired as e:
             raise ToolCrash(f'timed out after {TOOL_TIMEOUT} s') from e
         finally:
-            self.runs += 1
-            self.seconds += time.perf_counter() - t0
+            with self.lock:     # --jobs: several repositories at once
+                self.runs += 1
+                self.seconds += time.perf_counter() - t0
         if res.returncode not in (0, 1):
             raise ToolCrash(f'exit {res.returncode}: '
                             + res.stderr.decode(errors='replace')[-500:])
@@ -748,6 +752,9 @@ def _parser() -> argparse.ArgumentParser:
                         'engine): print its totals next to this run')
     p.add_argument('--markdown', type=Path, metavar='FILE',
                    help='also append the table as Markdown (RESULTS.md)')
+    p.add_argument('--jobs', type=int, default=1, metavar='N',
+                   help='repositories run at once (default: %(default)s; '
+                        'the results are the same, in manifest order)')
     p.add_argument('--workdir', type=Path,
                    help='where the throw-away clones go (default: a temp '
                         'dir, removed afterwards)')
@@ -876,28 +883,37 @@ def _run_all(args: argparse.Namespace, checkout: Path, engine: str,
     policy = workdir / 'policy.yaml'
     policy.write_text(POLICY, encoding='utf-8')
     tool = Tool(checkout, args.python, policy)
-    results: list[RepoResult] = []
-    try:
-        for entry in entries:
-            try:
-                r = run_repo(entry, tool, args.mirror, workdir,
-                             entry.get('replay', args.replay), sys.stdout,
-                             labels, args.origins)
-            except RuntimeError as e:   # git failed on this mirror
-                r = RepoResult(entry['name'],
-                               'held-out' in entry.get('kinds', ()))
-                r.skipped = f'git failed: {_short(str(e), 300)}'
-            if r.skipped:
-                print(f'  {entry["name"]}: SKIPPED: {r.skipped}', flush=True)
-            results.append(r)
+    done: dict[str, RepoResult] = {}
+    lock = threading.Lock()
+
+    def one(entry: dict[str, Any]) -> None:
+        try:
+            r = run_repo(entry, tool, args.mirror, workdir,
+                         entry.get('replay', args.replay), sys.stdout,
+                         labels, args.origins)
+        except RuntimeError as e:   # git failed on this mirror
+            r = RepoResult(entry['name'],
+                           'held-out' in entry.get('kinds', ()))
+            r.skipped = f'git failed: {_short(str(e), 300)}'
+        if r.skipped:
+            print(f'  {entry["name"]}: SKIPPED: {r.skipped}', flush=True)
+        with lock:
+            done[entry['name']] = r
             if args.json_out:
                 # After each repository, so a long run interrupted (or
                 # watched) has what it did so far; the end rewrites it.
-                _write_json(args.json_out, engine, results)
+                _write_json(args.json_out, engine, [
+                    done[e['name']] for e in entries if e['name'] in done])
+
+    try:
+        # Threads are enough: the work is in git and tool subprocesses.
+        with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
+            for future in [pool.submit(one, e) for e in entries]:
+                future.result()
     finally:
         if own_tmp:
             shutil.rmtree(workdir, ignore_errors=True)
-    return tool, results
+    return tool, [done[e['name']] for e in entries]
 
 
 def _rel(path: Path) -> str:

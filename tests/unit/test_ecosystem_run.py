@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import importlib.util
 import io
+import json
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -250,3 +251,69 @@ def test_missing_object_tells_a_snapshot_gap_from_a_crash(
     # An object the clone has: a real crash, not a gap of the snapshot.
     assert RUN.missing_object(repo, msg.format(have)) is None
     assert RUN.missing_object(repo, 'exit 2: Traceback ...') is None
+
+
+def _mirror_with_a_home_symlink(root: Path, name: str) -> str:
+    """A repository whose second of three commits adds a symlink into a
+    home folder, cloned with --mirror under ``root``; returns its HEAD."""
+    src = root / 'src' / name
+    src.mkdir(parents=True)
+    git('init', '-q', '-b', 'main', cwd=src)
+    _commit(src, 'README.md', 'hi\n', 'one')
+    (src / 'link').symlink_to('/Users/someone/secret.txt')
+    git('add', 'link', cwd=src)
+    git('commit', '-qm', 'link home', cwd=src)
+    _commit(src, 'README.md', 'hi\nmore\n', 'three')
+    git('clone', '-q', '--mirror', str(src),
+        str(root / 'mirrors' / f'o+{name}.git'), cwd=root)
+    return git('rev-parse', 'HEAD', cwd=src).strip()
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(300)
+def test_a_run_replays_origin_commits_and_recounts_from_json(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """End to end on two tiny mirrors, two at once (--jobs 2): the
+    symlink's commit is not among the latest (--replay 1), so it comes
+    back as an origin commit, blocked; labelled false, the recount from
+    the JSON makes it a false block, held-out apart."""
+    manifest = {'repos': [
+        {'name': 'o/a', 'commit': _mirror_with_a_home_symlink(tmp_path, 'a'),
+         'branch': 'main', 'kinds': ['x'], 'why': 't'},
+        {'name': 'o/b', 'commit': _mirror_with_a_home_symlink(tmp_path, 'b'),
+         'branch': 'main', 'kinds': ['x', 'held-out'], 'why': 't'}]}
+    (tmp_path / 'manifest.json').write_text(json.dumps(manifest))
+    labels, out = tmp_path / 'labels.json', tmp_path / 'out.json'
+    common = ['--mirror', str(tmp_path / 'mirrors'),
+              '--manifest', str(tmp_path / 'manifest.json'),
+              '--labels', str(labels)]
+    assert RUN.main([*common, '--replay', '1', '--origins', '5',
+                     '--jobs', '2', '--json-out', str(out),
+                     '--write-missing']) == 0
+    data = json.loads(out.read_text())
+    assert [r['name'] for r in data['results']] == ['o/a', 'o/b']
+    for r in data['results']:
+        assert (r['commits'], r['origin_commits']) == (1, 1)
+        [(oid, found)] = r['origin_blocks']
+        assert [f['path'] for f in found] == ['link']
+        assert git('log', '-1', '--format=%s', oid,
+                   cwd=tmp_path / 'src' / r['name'][2:]).strip() \
+            == 'link home'
+    assert data['total_held_out']['repos'] == 1
+    # --write-missing left one label per repo to fill in.
+    written = json.loads(labels.read_text())['labels']
+    assert [(lb['repo'], lb['verdict']) for lb in written] == \
+        [('o/a', None), ('o/b', None)]
+    for lb in written:
+        lb['verdict'], lb['reason'] = False, 'test'
+    labels.write_text(json.dumps({'labels': written}))
+    capsys.readouterr()
+    assert RUN.main([*common, '--from-json', str(out),
+                     '--held-out', 'only']) == 0
+    text = capsys.readouterr().out
+    assert 'o/b (held out)' in text and 'o/a ' not in text
+    assert 'origin 1000.0 (1 of 1)' in text
+    assert str(tmp_path) not in text
+    capsys.readouterr()
+    assert RUN.main([*common, '--from-json', str(out), '--unlabelled']) == 0
+    assert capsys.readouterr().out.startswith('unlabelled findings: 0\n')
