@@ -88,7 +88,10 @@ def test_counts_blocks_and_changes_against_labels(eco: dict[str, Any]) -> None:
     proc = _run(eco, '--json-out', str(out_json))
     assert proc.returncode == 0, proc.stdout + proc.stderr
     out = proc.stdout
-    assert 'acme/absent: SKIPPED: no mirror under' in out
+    assert 'acme/absent: SKIPPED: no mirror <mirror>/acme+absent[.git]' \
+        in out
+    # No machine's absolute paths in the output.
+    assert str(eco['tmp']) not in out
     data = json.loads(out_json.read_text())
     demo = data['repos']['acme/demo']
     # Two errors in the pinned tree: one labelled false, one unlabelled.
@@ -106,7 +109,7 @@ def test_counts_blocks_and_changes_against_labels(eco: dict[str, Any]) -> None:
     assert 'unlabelled findings: 2 (+0 with verdict null)' in out
     assert ("acme/demo HEAD:b.sh:1: error relative-escape token "
             "'../../shared/lib.sh'") in out
-    assert f'acme/demo {eco["commits"][0][:12]}: false block' in out
+    assert f'acme/demo {eco["commits"][0][:12]} (latest): false block' in out
     assert "gone (label true: test) token '../gone'" in out
     assert 'TOOL CRASHES' not in out
 
