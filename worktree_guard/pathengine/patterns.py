@@ -19,9 +19,23 @@ if TYPE_CHECKING:  # pragma: no cover (typing only)
     Spec = tuple[tuple[bytes, ...], bytes | None, int, bytes | None]
 
 TAIL = rb'[^ \t\r\n\v\f"\'`()\[\]{}<>,;|=:]*'
+# `Path(__file__)...parents[n]` / `.parent.parent`, and a chain of
+# `dirname(` around `__file__`: each hit holds one of its spec's literals.
+_FILE = (rb'(?:(?:(?:os\.path\.)?(?:abspath|realpath)\(\s*__file__\s*\))'
+         rb'|__file__)')
+_STEP = rb'(?:\.parents\[\s*\d+\s*\]|\.parent(?![\w(]))'
+PATHLIB = (rb'(Path\(\s*' + _FILE + rb'\s*\)'
+           rb'(?:\.(?:resolve|absolute)\(\s*(?:strict\s*=\s*(?:True|False)'
+           rb'\s*)?\))*' + _STEP + rb'*(?:\.parents\[\s*\d+\s*\]'
+           rb'|\.parent\.parent(?![\w(]))' + _STEP + rb'*)')
+_DIR = rb'(?:(?:os\.)?path\.)?dirname\('
+DIRNAME = (rb'(dirname\(' + _DIR + rb'(?:' + _DIR + rb')*' + _FILE
+           + rb'(?:\s*\))+)')
 # (literals, pattern, tag, extra literal needed); tag: 0 generic token,
-# 1 Windows home, 2 token in group 1 after an anchor, 3 a quoted '..',
-# 4 `cd ..`, 5 a checkout's path with `//` or `/./` inside.
+# 1 Windows home, 2 token in group 1 after an anchor, 3 a computed path
+# (``computed``: a quoted '..' of a join(), a config's bare `..`, a
+# navigation from `__file__`, a home-relative path), 4 `cd ..`, 5 a
+# checkout's path with `//` or `/./` inside.
 FIXED: tuple[tuple[tuple[bytes, ...], bytes, int], ...] = (
     ((b'../',), rb'\.\./' + TAIL, 0),
     ((b'..\\',), rb'\.\.\\[^ \t\r\n"\'`\\]' + TAIL, 0),
@@ -35,6 +49,14 @@ FIXED: tuple[tuple[tuple[bytes, ...], bytes, int], ...] = (
      + rb')', 2),
     ((b"'..'", b'".."'), rb'[\'"](\.\.)[\'"]', 3),
     ((b'cd ..',), rb'(?<![\w.-])cd[ \t]+(\.\.)(?=[\s;&|)`"\']|$)', 4),
+    # A computed path (tag 3, issue 24; ``computed``): a bare `..` value
+    # of a config key that names a folder, and Python's navigation from
+    # `__file__` (``pyparents``).
+    ((b'directory: ..', b'context: ..'),
+     rb'(?:directory|context):[ \t]+(\.\.)(?![^ \t\r\n#])', 3),
+    ((b'parents[', b'.parent.parent'), PATHLIB, 3),
+    ((b'dirname(os.path.dirname(', b'dirname(path.dirname(',
+      b'dirname(dirname('), DIRNAME, 3),
 )
 # One byte every hit of a pattern holds: a memchr-fast scan (a hundred
 # times faster than a multi-byte search) rules the pattern out first.
@@ -80,19 +102,26 @@ def specs(wroot: str, forms: list[tuple[str, Checkout]]) -> list[Spec]:
     """The fixed spellings, then ``<wroot>/`` and each checkout's
     absolute path (plain, and with ``//`` or ``/./`` inside); a path
     inside another listed one is covered by it."""
-    out: list[Spec] = [(lits, pat, tag, None) for lits, pat, tag in FIXED]
+    out: list[Spec] = []
+    out += [(lits, pat, tag, None) for lits, pat, tag in FIXED]
     out.append(((wroot.encode() + b'/',), None, 0, None))
+    for form in _outer(forms):
+        lit = form.encode('utf-8', 'surrogateescape')
+        out.append(((lit,), None, 0, None))
+        parts = [p for p in form.split('/') if p]
+        need = max(parts, key=len).encode('utf-8', 'surrogateescape')
+        out.append(((b'//', b'/./'), lit, 5, need))
+    return out
+
+
+def _outer(forms: list[tuple[str, Checkout]]) -> list[str]:
+    """The checkout roots that lie in no other listed one."""
     seen: list[str] = []
     for form, _ in sorted(forms, key=lambda fc: len(fc[0])):
         if form != '/' and not any(form == s or form.startswith(s + '/')
                                    for s in seen):
             seen.append(form)
-            lit = form.encode('utf-8', 'surrogateescape')
-            out.append(((lit,), None, 0, None))
-            parts = [p for p in form.split('/') if p]
-            need = max(parts, key=len).encode('utf-8', 'surrogateescape')
-            out.append(((b'//', b'/./'), lit, 5, need))
-    return out
+    return seen
 
 
 def pattern(literals: tuple[bytes, ...], source: bytes | None,

@@ -18,8 +18,9 @@ from worktree_guard.pathengine import text
 from worktree_guard.pathengine.patterns import FILE_DIR
 from worktree_guard.pathengine.patterns import JOIN
 from worktree_guard.pathengine.patterns import rx
+from worktree_guard.pathengine import configs
+from worktree_guard.pathengine.computed import resolve as _computed
 from worktree_guard.pathengine.tokens import first_cd_end
-from worktree_guard.pathengine.tokens import joined as _joined
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # pragma: no cover (typing only)
@@ -127,7 +128,7 @@ def site(places: Places, change: PathChange, ri: int, rs: int, rend: int,
     if tag == 3:
         if lc.joins is None:
             lc.joins = list(rx(JOIN).finditer(lc.text))
-        joined_s = _joined(lc.text, lc.chars - 1, lc.joins, lc.cd_end)
+        joined_s = _computed(places, data[ts], lc, path)
         if joined_s is None:
             return None
         jbase, joined, call = joined_s
@@ -155,6 +156,10 @@ def _region(places: Places, change: PathChange, rs: int, rend: int,
         bases: tuple[str, ...] = (folder, '')
     else:
         bases = places.bases or (folder,)
+    # Agent, CI and compose configs: their tool's folder, and never
+    # test data (a workflow named test.yml runs; issue 24).
+    own = configs.bases(path)
+    bases = own or bases
     mdl = None
     if kind == text.SHELL or (
             kind in (text.DOC, text.CHANGELOG) and (
@@ -171,7 +176,7 @@ def _region(places: Places, change: PathChange, rs: int, rend: int,
                            path.endswith('.rst'),
                            path.endswith(('.adoc', '.asc', '.asciidoc')),
                            text.is_man_page(path))
-    return kind, bases, mdl, text.is_test(path), folder
+    return kind, bases, mdl, own is None and text.is_test(path), folder
 
 
 def _where(kind: str, bases: tuple[str, ...], folder: str, path: str,

@@ -1,0 +1,57 @@
+"""Configs whose relative paths resolve from a folder the file names by
+convention, not from the file's own folder.
+
+A tool reads these files from the folder it runs in (issue 24):
+
+- agent settings (``.claude/settings.json`` and ``settings.local.json``,
+  ``.gemini/settings.json``, ``.cursor/*.json``): ``additionalDirectories``,
+  ``includeDirectories``, an MCP server's ``args`` resolve from the
+  project folder, the one that holds ``.claude/``;
+- GitHub Actions workflows (``.github/workflows/*.yml``): a step's
+  ``working-directory`` and every path a step uses resolve from the
+  repository's root (``$GITHUB_WORKSPACE``);
+- Compose files (``docker-compose*.yml``, ``compose*.yaml``):
+  ``build.context``, ``build: <path>`` and volumes resolve from the
+  compose file's folder, whatever ``paths.resolve-from`` says.
+
+``bases`` names that folder; ``folder_value`` says whether a bare ``..``
+value (``"additionalDirectories": [".."]``, ``working-directory: ..``)
+names a folder there.  Pure string functions.
+"""
+from __future__ import annotations
+
+# Agent settings folders, and the files in them that hold paths.
+_AGENT = {
+    '.claude': ('settings.json', 'settings.local.json'),
+    '.gemini': ('settings.json',),
+    '.cursor': None,   # any of its .json files (mcp.json, environment.json)
+}
+_YAML = ('.yml', '.yaml')
+
+
+def _compose(name: str) -> bool:
+    return name.endswith(_YAML) and (
+        name.startswith('docker-compose') or name in (
+            'compose.yml', 'compose.yaml') or name.startswith('compose.'))
+
+
+def bases(path: str) -> tuple[str, ...] | None:
+    """The root-relative folder the file's relative paths resolve from,
+    when its tool decides it (None: the file is no such config)."""
+    parts = path.split('/')
+    name = parts[-1]
+    if len(parts) >= 2 and parts[-2] in _AGENT:
+        names = _AGENT[parts[-2]]
+        if (name in names) if names is not None else name.endswith('.json'):
+            return ('/'.join(parts[:-2]),)
+    if len(parts) == 3 and parts[0] == '.github' and \
+            parts[1] == 'workflows' and name.endswith(_YAML):
+        return ('',)
+    if _compose(name):
+        return ('/'.join(parts[:-1]),)
+    return None
+
+
+def folder_value(path: str) -> bool:
+    """A bare ``..`` in this file names a folder its tool uses."""
+    return bases(path) is not None
