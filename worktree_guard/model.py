@@ -374,11 +374,12 @@ class PathFacts(Record):
     (read only when the content holds a home path); ``symlinks`` maps
     every committed symlink of the judged tree to its target (read only
     when a change adds a symlink), for chains; ``git_dir`` is the common
-    git dir.
+    git dir; ``home`` the user's home (``~/`` and ``$HOME/`` paths into a
+    checkout are judged as the absolute paths they name).
     """
 
     __slots__ = ('root', 'checkouts', 'changes', 'skipped',
-                 'container_users', 'symlinks', 'git_dir')
+                 'container_users', 'symlinks', 'git_dir', 'home')
 
     def __init__(self, root: str | None = None,
                  checkouts: list[Checkout] | None = None,
@@ -386,7 +387,8 @@ class PathFacts(Record):
                  skipped: list[tuple[int, str, str]] | None = None,
                  container_users: frozenset[str] | None = None,
                  symlinks: dict[str, str] | None = None,
-                 git_dir: str | None = None) -> None:
+                 git_dir: str | None = None,
+                 home: str | None = None) -> None:
         self.root = root
         self.checkouts = checkouts if checkouts is not None else []
         self.changes = changes if changes is not None else []
@@ -394,6 +396,7 @@ class PathFacts(Record):
         self.container_users = container_users or frozenset()
         self.symlinks = symlinks if symlinks is not None else {}
         self.git_dir = git_dir
+        self.home = home
 
 
 class StageInput(Record):

@@ -105,7 +105,8 @@ def path_facts(repo: Repo, policy: Policy, inp: StageInput) -> PathFacts:
     files left unread (``facts.skipped``) are complete once it has."""
     collector = _Collector(repo, policy, inp)
     facts = PathFacts(repo.root, [] if inp.server else checkouts(repo, policy),
-                      git_dir=os.path.realpath(repo.common_dir))
+                      git_dir=os.path.realpath(repo.common_dir),
+                      home=os.environ.get('HOME'))
     tip: str | None = None
     collector.checkouts = facts.checkouts
     if inp.stage == 'push':

@@ -3,15 +3,18 @@ engine's tag 3, issue 24).
 
 ``resolve`` answers for a hit the ``sites`` module hands over: a quoted
 ``'..'`` argument of ``join(...)`` (``tokens.joined``), a bare ``..``
-value of a config key that names a folder (``configs``), or Python's
+value of a config key that names a folder (``configs``), a
+home-relative path into a known checkout (``homes``), or Python's
 navigation from ``__file__`` (``pyparents``).  The answer is (base,
 path, call): the path relative to ``base`` (``file``: the file's
-folder; ``cwd``: where the file's paths resolve from), and the
-character offset of the call or expression (one finding per call).
+folder; ``cwd``: where the file's paths resolve from; ``abs``: an
+absolute path), and the character offset of the call or expression
+(one finding per call).
 """
 from __future__ import annotations
 
 from worktree_guard.pathengine import configs
+from worktree_guard.pathengine import homes
 from worktree_guard.pathengine import pyparents
 from worktree_guard.pathengine.tokens import joined
 
@@ -22,6 +25,7 @@ if TYPE_CHECKING:  # pragma: no cover (typing only)
     from worktree_guard.pathengine.places import Places
 
 _DOT = 0x2E
+_HOME_HEADS = frozenset(b'~$"')
 
 
 def resolve(places: Places, head: int, lc: Any,
@@ -34,4 +38,6 @@ def resolve(places: Places, head: int, lc: Any,
         if found is None and configs.folder_value(path):
             return 'cwd', '..', lc.chars
         return found
+    if head in _HOME_HEADS:
+        return homes.expand(places, lc.text, lc.chars)
     return pyparents.resolve(lc.text, lc.chars)

@@ -46,7 +46,8 @@ class Engine:
         self.ctx = ctx
         self.places = places = Places(ctx)
         self.wroot = places.wroot
-        self.specs = _patterns.specs(places.wroot, places.forms)
+        self.specs = _patterns.specs(places.wroot, places.forms,
+                                     ctx.home)
 
     # -- places and symlinks ---------------------------------------------------
 

@@ -98,11 +98,18 @@ def _loose(form: bytes) -> bytes:
     return sep + sep.join(parts) + TAIL
 
 
-def specs(wroot: str, forms: list[tuple[str, Checkout]]) -> list[Spec]:
-    """The fixed spellings, then ``<wroot>/`` and each checkout's
-    absolute path (plain, and with ``//`` or ``/./`` inside); a path
-    inside another listed one is covered by it."""
+def specs(wroot: str, forms: list[tuple[str, Checkout]],
+          home: str | None = None) -> list[Spec]:
+    """Each checkout's path below ``home`` spelled from the home
+    (``homes``), the fixed spellings, then ``<wroot>/`` and each
+    checkout's absolute path (plain, and with ``//`` or ``/./`` inside);
+    a path inside another listed one is covered by it.  The home's run
+    first: the token ``~/x/trees/y`` is theirs, not ``trees/``'s."""
     out: list[Spec] = []
+    if home:
+        from worktree_guard.pathengine.homes import spellings
+        out += [(lits, pat, 3, None) for lits, pat in spellings(
+            home, _outer(forms))]
     out += [(lits, pat, tag, None) for lits, pat, tag in FIXED]
     out.append(((wroot.encode() + b'/',), None, 0, None))
     for form in _outer(forms):
