@@ -106,7 +106,7 @@ def path_facts(repo: Repo, policy: Policy, inp: StageInput) -> PathFacts:
     collector = _Collector(repo, policy, inp)
     facts = PathFacts(repo.root, [] if inp.server else checkouts(repo, policy),
                       git_dir=os.path.realpath(repo.common_dir),
-                      home=os.environ.get('HOME'))
+                      home=collector.home)
     tip: str | None = None
     collector.checkouts = facts.checkouts
     if inp.stage == 'push':
@@ -240,6 +240,8 @@ class _Collector:
         self.repo = repo
         self.policy = policy
         self.inp = inp
+        # ~/ and $HOME/ spellings of the checkouts are pre-filter terms.
+        self.home = os.environ.get('HOME')
         paths = policy['paths']
         self.size_text = str(paths['max-file-size'])
         self.max_size = parse_size(paths['max-file-size'])
@@ -448,7 +450,8 @@ class _Collector:
         plain = [c[4] for c in listed if c[0] in 'AMR' and c[2] in
                  _FILE_MODES and (c[0] == 'A' or c[1] in _FILE_MODES)]
         held = set(candidate_list(self.repo, scan_plan(
-            self.checkouts, self.policy['worktrees']['root'])[0], tree,
+            self.checkouts, self.policy['worktrees']['root'],
+            self.home)[0], tree,
             plain if len(plain) <= PATHSPEC_MAX else None))
         skip = set(plain) - held
         names = []
@@ -530,7 +533,8 @@ class _Collector:
                 from worktree_guard.gitctx.scan import start
                 from worktree_guard.pathengine.prefilter import scan_plan
                 terms, roots = scan_plan(
-                    self.checkouts, self.policy['worktrees']['root'])
+                    self.checkouts, self.policy['worktrees']['root'],
+                    self.home)
                 started = start(self.repo, terms, tree)
             out = self.repo.git(*listing).stdout
             dockerfiles = dockerish(out)
@@ -568,7 +572,8 @@ class _Collector:
             from worktree_guard.pathengine.prefilter import scan_plan
             few = [p for p, _ in files]
             held = set(candidate_list(self.repo, scan_plan(
-                self.checkouts, self.policy['worktrees']['root'])[0], tree,
+                self.checkouts, self.policy['worktrees']['root'],
+                self.home)[0], tree,
                 few if len(few) <= PATHSPEC_MAX else None))
             files = [f for f in files if f[0] in held]
         self._links(change, links)

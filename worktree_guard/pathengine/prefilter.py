@@ -59,16 +59,19 @@ def terms_of(specs: Iterable[tuple[tuple[bytes, ...], bytes | None, int,
     return sorted(kept)
 
 
-def prefilter_terms(checkouts: list[Checkout], wroot: str) -> list[bytes]:
+def prefilter_terms(checkouts: list[Checkout], wroot: str,
+                    home: str | None = None) -> list[bytes]:
     """The terms for a repository's checkouts and ``worktrees.root``."""
-    return scan_plan(checkouts, wroot)[0]
+    return scan_plan(checkouts, wroot, home)[0]
 
 
-def scan_plan(checkouts: list[Checkout],
-              wroot: str) -> tuple[list[bytes], list[str]]:
+def scan_plan(checkouts: list[Checkout], wroot: str,
+              home: str | None = None) -> tuple[list[bytes], list[str]]:
     """The terms, and the in-tree roots under which the engine judges a
     path by its place (``Engine.worktree_key``: ``worktrees.root`` and
     the checkouts nested in this one): a whole-file scan lists only the
-    entries under them, besides symlinks and gitlinks."""
-    engine = Engine(Context(checkouts=checkouts, wroot=wroot))
+    entries under them, besides symlinks and gitlinks.  With ``home``,
+    the terms hold each checkout's path below it as ``~/``, ``$HOME/``
+    and ``${HOME}/`` spell it (``homes``)."""
+    engine = Engine(Context(checkouts=checkouts, wroot=wroot, home=home))
     return terms_of(engine.specs), [engine.wroot, *engine.places.nested]
