@@ -116,8 +116,11 @@ class Machine:
     def values(self) -> dict[str, str]:
         return {'main': str(self.main), 'sib': str(self.sib)}
 
-    def attempt(self, entry: dict[str, Any], via: str) -> tuple[bool, str]:
-        """Stage one escape and commit it: (caught, the hook's output)."""
+    def attempt(self, entry: dict[str, Any], via: str,
+                filler: int = 0) -> tuple[bool, str]:
+        """Stage one escape and commit it: (caught, the hook's output).
+        ``filler`` harmless files staged with it make a change large
+        enough for the pre-filter (``gitctx.paths.PREFILTER_MIN``)."""
         tree = self.trees[entry.get('worktree', 'nested')]
         vals = self.values()
         self.git('reset', '-q', '--hard', 'main', cwd=tree)
@@ -130,13 +133,15 @@ class Machine:
                          cwd=tree)
             files = _fill(entry.get('files') or {}, vals)
             _write(tree, files)
+            _write(tree, {f'filler/f{i}.txt': f'line {i}\n'
+                          for i in range(filler)})
             links = _fill(entry.get('links') or {}, vals)
             for path, target in links.items():
                 (tree / path).parent.mkdir(parents=True, exist_ok=True)
                 os.symlink(target, tree / path)
             paths = list(files) + list(links)
             self.git('add', *(['-f'] if entry.get('force') else []), '--',
-                     *paths, cwd=tree)
+                     *paths, *(['filler'] if filler else []), cwd=tree)
             if via == 'check':
                 proc = self.run(WG, 'check', '--stage', 'commit',
                                 '--color', 'never', cwd=tree, check=False)
