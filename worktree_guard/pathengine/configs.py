@@ -16,7 +16,10 @@ A tool reads these files from the folder it runs in (issue 24):
 
 ``bases`` names that folder; ``folder_value`` says whether a bare ``..``
 value (``"additionalDirectories": [".."]``, ``working-directory: ..``)
-names a folder there.  Pure string functions.
+names a folder there; ``workflow`` whether the file is a workflow, which
+runs whatever its name (a settings or compose file in a test folder is
+a fixture; a workflow named ``test.yml`` is not).  Pure string
+functions.
 """
 from __future__ import annotations
 
@@ -44,12 +47,19 @@ def bases(path: str) -> tuple[str, ...] | None:
         names = _AGENT[parts[-2]]
         if (name in names) if names is not None else name.endswith('.json'):
             return ('/'.join(parts[:-2]),)
-    if len(parts) == 3 and parts[0] == '.github' and \
-            parts[1] == 'workflows' and name.endswith(_YAML):
+    if workflow(path):
         return ('',)
     if _compose(name):
         return ('/'.join(parts[:-1]),)
     return None
+
+
+def workflow(path: str) -> bool:
+    """A GitHub Actions workflow: it runs, whatever its name says (a
+    ``test.yml`` is no test data)."""
+    parts = path.split('/')
+    return len(parts) == 3 and parts[0] == '.github' and \
+        parts[1] == 'workflows' and parts[2].endswith(_YAML)
 
 
 def folder_value(path: str) -> bool:

@@ -156,10 +156,8 @@ def _region(places: Places, change: PathChange, rs: int, rend: int,
         bases: tuple[str, ...] = (folder, '')
     else:
         bases = places.bases or (folder,)
-    # Agent, CI and compose configs: their tool's folder, and never
-    # test data (a workflow named test.yml runs; issue 24).
-    own = configs.bases(path)
-    bases = own or bases
+    # Agent, CI and compose configs: their tool's folder (issue 24).
+    bases = configs.bases(path) or bases
     mdl = None
     if kind == text.SHELL or (
             kind in (text.DOC, text.CHANGELOG) and (
@@ -176,7 +174,8 @@ def _region(places: Places, change: PathChange, rs: int, rend: int,
                            path.endswith('.rst'),
                            path.endswith(('.adoc', '.asc', '.asciidoc')),
                            text.is_man_page(path))
-    return kind, bases, mdl, own is None and text.is_test(path), folder
+    return kind, bases, mdl, text.is_test(path) and not configs.workflow(
+        path), folder
 
 
 def _where(kind: str, bases: tuple[str, ...], folder: str, path: str,

@@ -38,6 +38,8 @@ BASES = [
 def test_bases(path: str, expected: tuple[str, ...] | None) -> None:
     assert configs.bases(path) == expected
     assert configs.folder_value(path) is (expected is not None)
+    assert configs.workflow(path) is (
+        path.startswith('.github/workflows/') and expected is not None)
 
 
 SIB = '../issue-46-docs'
@@ -73,6 +75,9 @@ SCANS = [
     # A workflow named test.yaml runs: it is no test data.
     ('.github/workflows/test.yaml', WORKFLOW % '../../docs',
      ['6:28 relative-escape error']),
+    # A compose file or agent settings in a test folder is a fixture.
+    ('tests/fixtures/docker-compose.yml', 'services:\n  a:\n'
+     '    build: ../../../x\n', []),
     ('mkdocs.yml', 'docs_directory: ..\n', []),
     # Compose: from the compose file's folder.
     ('docker/compose.yaml', 'services:\n  a:\n    build:\n'
