@@ -64,3 +64,37 @@ def test_new_forms_survive_the_prefilter(tmp_path: Path) -> None:
         'notes.md': 'see ~/.bashrc and Path(__file__).parent\n'}},
         'commit', filler=250)
     assert not caught and 'worktree-paths' not in out
+
+
+@pytest.mark.timeout(300)
+def test_a_home_above_the_checkouts_costs_no_re(tmp_path: Path) -> None:
+    # The engine is built on every commit, and its home spellings with
+    # it: `re` still loads only for content that holds a candidate.
+    import os
+    import subprocess
+    import sys
+    run = _runner()
+    machine = run.Machine(tmp_path)
+    machine.build()
+    tree = machine.trees['nested']
+    (tree / 'notes.md').write_text('plain text, src/app.py\n')
+    machine.git('add', 'notes.md', cwd=tree)
+    code = (
+        'import sys\n'
+        'from worktree_guard.gitctx import Repo, paths\n'
+        'from worktree_guard.policy import default_policy\n'
+        'from worktree_guard.rules import worktree_paths\n'
+        'from worktree_guard.model import StageInput\n'
+        'pol = default_policy()\n'
+        "facts = paths.path_facts(Repo.discover(), pol, StageInput('commit'))\n"
+        'assert facts.home and facts.changes[0].regions, facts\n'
+        'print(worktree_paths.check(facts, pol), "re" in sys.modules)\n'
+    )
+    env = {k: v for k, v in machine.env.items()
+           if k != 'WORKTREE_GUARD_SPAWN'}
+    out = subprocess.run([sys.executable, '-I', '-S', '-c',
+                          f'import sys; sys.path[:0] = {sys.path!r}\n' + code],
+                         cwd=tree, capture_output=True, text=True, env=env)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ['[]', 'False']
+    assert str(machine.main).startswith(os.path.realpath(env['HOME']))

@@ -34,7 +34,6 @@ def spellings(home: str | None, forms: list[str]) -> list[
     ``~/`` path would land in it)."""
     if not home:
         return []
-    import re
     h = purepath.norm(home).rstrip('/')
     out = []
     for form in forms:
@@ -43,10 +42,18 @@ def spellings(home: str | None, forms: list[str]) -> list[
         rel = form[len(h) + 1:].encode('utf-8', 'surrogateescape')
         lits = tuple(lit + rel for lit, _ in _HOMES)
         alts = b'|'.join(p for _, p in _HOMES)
-        out.append((lits, b'((?:' + alts + b')/' + re.escape(rel)
+        out.append((lits, b'((?:' + alts + b')/' + _escape(rel)
                     + rb'(?![^/ \t\r\n"\'`)\]},;:])[^ \t\r\n\v\f"\'`()\[\]'
                     rb'{}<>,;|=:]*)'))
     return out
+
+
+def _escape(lit: bytes) -> bytes:
+    """``re.escape`` without importing ``re`` (the engine is built on
+    every commit; ``re`` loads only for a candidate): an ASCII byte that
+    is no letter or digit is escaped, and such an escape is literal."""
+    return b''.join(b'\\' + bytes((c,)) if c < 128 and not
+                    chr(c).isalnum() else bytes((c,)) for c in lit)
 
 
 def expand(places: Places, line: str,

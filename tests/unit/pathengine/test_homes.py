@@ -80,3 +80,15 @@ def test_the_prefilter_keeps_every_file_with_a_finding() -> None:
         for f in engine.scan(path, data):
             assert f.line is not None
             assert any(t in lines[f.line - 1] for t in terms), (path, f)
+
+
+@pytest.mark.parametrize('rel', ['main', 'my proj.v2/a+b', 'x(1)[2]{3}$^|?*',
+                                 'caf\u00e9/tab\there'])
+def test_a_checkout_name_is_matched_literally(rel: str) -> None:
+    import re
+    ((lits, pat),) = homes.spellings('/h', [f'/h/{rel}'])
+    raw = rel.encode()
+    for head in ('~', '$HOME', '${HOME}', '"$HOME"'):
+        m = re.compile(pat).match(head.encode() + b'/' + raw + b'/x')
+        assert m is not None and m.group(1).endswith(b'/x'), head
+    assert re.compile(pat).match(b'~/' + raw + b'z') is None
