@@ -88,6 +88,7 @@ def test_a_checkout_name_is_matched_literally(rel: str) -> None:
     import re
     ((lits, pat),) = homes.spellings('/h', [f'/h/{rel}'])
     raw = rel.encode()
+    assert lits[0] == b'~/' + raw
     for head in ('~', '$HOME', '${HOME}', '"$HOME"'):
         m = re.compile(pat).match(head.encode() + b'/' + raw + b'/x')
         assert m is not None and m.group(1).endswith(b'/x'), head
