@@ -1,10 +1,10 @@
 """Python's navigation from ``__file__``: where a pathlib ``.parents[n]``
 or ``.parent`` chain, or an ``os.path.dirname`` chain, lands (issue 24).
 
-``Path(__file__).resolve().parents[3] / 'docs'`` and
+``Path(__file__).resolve().parents[2] / 'docs'`` and
 ``os.path.join(os.path.dirname(os.path.dirname(__file__)), 'x')`` name
 no ``../``; ``resolve`` turns them into the relative path they mean from
-the file's own folder (``../../../docs``, ``../x``), which the engine
+the file's own folder (``../../docs``, ``../x``), which the engine
 then judges like any other.  The scan finds them by the patterns
 ``patterns.PATHLIB`` and ``patterns.DIRNAME`` (their literals:
 ``parents[``, ``.parent.parent``, ``dirname(os.path.dirname(``, ...).
