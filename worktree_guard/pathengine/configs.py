@@ -7,14 +7,16 @@ A tool reads these files from the folder it runs in (issue 24):
   ``.gemini/settings.json``, ``.cursor/*.json``): ``additionalDirectories``,
   ``includeDirectories``, an MCP server's ``args`` resolve from the
   project folder, the one that holds ``.claude/``;
-- GitHub Actions workflows (``.github/workflows/*.yml``): a step's
-  ``working-directory`` and every path a step uses resolve from the
-  repository's root (``$GITHUB_WORKSPACE``);
+- GitHub Actions workflows (``.github/workflows/*.yml``): a step's or
+  the defaults' ``working-directory`` resolves from the repository's
+  root (``$GITHUB_WORKSPACE``); the rest keeps the file's folder (a
+  ``run:`` script's ``cd``s are not followed);
 - Compose files (``docker-compose*.yml``, ``compose*.yaml``):
   ``build.context``, ``build: <path>`` and volumes resolve from the
   compose file's folder, whatever ``paths.resolve-from`` says.
 
-``bases`` names that folder; ``folder_value`` says whether a bare ``..``
+``bases`` names that folder (``working_directory`` for a workflow's
+line); ``folder_value`` says whether a bare ``..``
 value (``"additionalDirectories": [".."]``, ``working-directory: ..``)
 names a folder there; ``workflow`` whether the file is a workflow, which
 runs whatever its name (a settings or compose file in a test folder is
@@ -47,8 +49,6 @@ def bases(path: str) -> tuple[str, ...] | None:
         names = _AGENT[parts[-2]]
         if (name in names) if names is not None else name.endswith('.json'):
             return ('/'.join(parts[:-2]),)
-    if workflow(path):
-        return ('',)
     if _compose(name):
         return ('/'.join(parts[:-1]),)
     return None
@@ -62,6 +62,17 @@ def workflow(path: str) -> bool:
         parts[1] == 'workflows' and parts[2].endswith(_YAML)
 
 
+def working_directory(path: str, stripped: str) -> tuple[str, ...] | None:
+    """The root (``('',)``) when the line ``stripped`` of ``path`` is a
+    workflow's ``working-directory:``; None for any other line: a step's
+    ``run:`` script ``cd``s where this engine does not follow
+    (``cd frontend`` ... ``cd ..``), so it keeps the file's folder."""
+    if stripped.startswith(('working-directory:', '- working-directory:')) \
+            and workflow(path):
+        return ('',)
+    return None
+
+
 def folder_value(path: str) -> bool:
     """A bare ``..`` in this file names a folder its tool uses."""
-    return bases(path) is not None
+    return bases(path) is not None or workflow(path)

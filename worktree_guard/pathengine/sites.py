@@ -121,6 +121,7 @@ def site(places: Places, change: PathChange, ri: int, rs: int, rend: int,
         model = models[ri] = _region(places, change, rs, rend, path)
     kind, bases, mdl, is_test, folder = model
     lc = line_facts(models, data, cs, le, ts)
+    bases = configs.working_directory(path, lc.stripped) or bases
     prefix = data[max(cs, ts - WINDOW):ts].decode('utf-8',
                                                   'surrogateescape')
     joined = ''

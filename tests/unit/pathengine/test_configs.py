@@ -19,8 +19,9 @@ BASES = [
     ('.gemini/extension.json', None),
     ('.cursor/mcp.json', ('',)),
     ('.cursor/rules.md', None),
-    ('.github/workflows/ci.yml', ('',)),
-    ('.github/workflows/test.yaml', ('',)),
+    # A workflow: only its working-directory lines (below).
+    ('.github/workflows/ci.yml', None),
+    ('.github/workflows/test.yaml', None),
     ('.github/workflows/README.md', None),
     ('.github/dependabot.yml', None),
     ('a/.github/workflows/ci.yml', None),
@@ -37,9 +38,22 @@ BASES = [
 @pytest.mark.parametrize(('path', 'expected'), BASES)
 def test_bases(path: str, expected: tuple[str, ...] | None) -> None:
     assert configs.bases(path) == expected
-    assert configs.folder_value(path) is (expected is not None)
-    assert configs.workflow(path) is (
-        path.startswith('.github/workflows/') and expected is not None)
+    assert configs.workflow(path) is (path.startswith(
+        '.github/workflows/') and path.endswith(('.yml', '.yaml')))
+    assert configs.folder_value(path) is (
+        expected is not None or configs.workflow(path))
+
+
+@pytest.mark.parametrize(('path', 'line', 'expected'), [
+    ('.github/workflows/ci.yml', 'working-directory: ../x', ('',)),
+    ('.github/workflows/ci.yml', '- working-directory: ..', ('',)),
+    ('.github/workflows/ci.yml', 'run: cd ..', None),
+    ('.github/workflows/ci.yml', 'docs-working-directory: ..', None),
+    ('ci.yml', 'working-directory: ../x', None),
+])
+def test_working_directory(path: str, line: str,
+                           expected: tuple[str, ...] | None) -> None:
+    assert configs.working_directory(path, line) == expected
 
 
 SIB = '../issue-46-docs'
@@ -78,6 +92,12 @@ SCANS = [
     # A compose file or agent settings in a test folder is a fixture.
     ('tests/fixtures/docker-compose.yml', 'services:\n  a:\n'
      '    build: ../../../x\n', []),
+    # A run: script cds where the engine does not follow: the file's
+    # folder, as before (no `cd frontend` ... `cd ..` false error).
+    ('.github/workflows/ci.yml', 'jobs:\n  b:\n    steps:\n'
+     '      - run: |\n          cd web\n          cd ..\n'
+     '          cp ../shared/a .\n      - run: cd .. && ls\n'
+     '        with:\n          docs_directory: ..\n', []),
     ('mkdocs.yml', 'docs_directory: ..\n', []),
     # Compose: from the compose file's folder.
     ('docker/compose.yaml', 'services:\n  a:\n    build:\n'
