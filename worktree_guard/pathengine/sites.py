@@ -124,7 +124,7 @@ def site(places: Places, change: PathChange, ri: int, rs: int, rend: int,
     bases = configs.working_directory(path, lc.stripped) or bases
     prefix = data[max(cs, ts - WINDOW):ts].decode('utf-8',
                                                   'surrogateescape')
-    joined = ''
+    joined = jbase = ''
     call = 0
     if tag == 3:
         if lc.joins is None:
@@ -142,6 +142,9 @@ def site(places: Places, change: PathChange, ri: int, rs: int, rend: int,
     if where is None:
         return None
     strength, wbases, reason, anchored = where
+    if jbase == 'abs' and strength == QUIET:
+        # `cd ~/proj` for the reader: a usual place, not this machine's.
+        return None
     return (strength, wbases, reason, folder, kind,
             'anchor' if anchored else joined, is_test, call)
 

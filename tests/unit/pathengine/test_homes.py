@@ -21,8 +21,12 @@ SCANS = [
     ('x.sh', 'cp "$HOME/main/docs/x.md" docs/\n', [f'1:5 {ABS}']),
     ('a.py', "D = os.path.expanduser('~/main/docs')\n", [f'1:25 {ABS}']),
     ('a.py', "D = '~/main'\n", [f'1:6 {ABS}']),
-    # A doc's command for the reader: a known place all the same.
-    ('README.md', '```sh\ncd ~/main/docs\n```\n', [f'2:4 {ABS}']),
+    # A doc's command for the reader: `git clone ... ~/main` names a
+    # usual place, not this machine's; the doc's own prose or link does.
+    ('README.md', '```sh\ncd ~/main/docs\n```\n', []),
+    ('README.md', '    $ cd ~/main/docs\n', []),
+    ('README.md', 'The notes are in ~/main/docs/x.md.\n', [f'1:18 {ABS}']),
+    ('README.md', '[x](~/main/docs/x.md)\n', [f'1:5 {ABS}']),
     # Not a checkout: another folder of the home, or a longer name.
     ('x.sh', 'cat ~/.bashrc ~/main2/x $HOME/other\n', []),
     ('x.sh', 'cat ~/main/../other/x\n', []),
