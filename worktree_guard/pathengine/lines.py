@@ -14,6 +14,10 @@ import posixpath
 
 from worktree_guard.pathengine import text
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # pragma: no cover (typing only)
+    from collections.abc import Iterator
+
 # The state of the shell's folder: a root-relative folder, or UNKNOWN
 # after `cd $VAR` (nothing relative is judged until a known cd).
 UNKNOWN = '\0'
@@ -130,26 +134,11 @@ class Model:
         return self.states[i] if i >= 0 else (None, None)
 
 
-def build(data: bytes, rs: int, rend: int, patch: bool, kind: str,
-          folder: str, bases: tuple[str, ...], rst: bool = False,
-          adoc: bool = False, roff: bool = False) -> Model:
-    """Walk the new-file lines of one region (see the module doc).
-    Docs: Markdown fences (```lang, ~~~), HTML ``<pre>``, with ``roff``
-    (man pages only) ``.nf``/``.EX`` blocks, with ``rst`` literal blocks (a paragraph ending
-    in ``::``, ``.. code-block:: lang``) and with ``adoc`` AsciiDoc
-    listing and literal blocks (``----``, ``....``, language from a
-    ``[source,lang]`` line before)."""
-    model = Model()
-    block: str | None = None
-    fence = ''
-    rst_indent = -1   # the indent of the rst directive of an open block
-    shell = kind == text.SHELL
-    cwd: str | None = (bases[0] if len(bases) == 1 else UNKNOWN) \
-        if shell else None
-    pending = ''   # a logical line continued with a backslash
-    pending_at = 0
-    closer = ''   # what ends an HTML, roff or AsciiDoc block
-    prev = ''     # the previous non-blank line (AsciiDoc's [source,lang])
+def new_lines(data: bytes, rs: int, rend: int,
+              patch: bool) -> Iterator[tuple[int, int, str]]:
+    """The new-file lines of a region: (line start, text start, text).
+    In a patch, removed lines, ``\\ No newline`` and hunk headers are
+    left out and the ``+``/`` `` column is not text."""
     pos = rs
     while pos < rend:
         le = data.find(b'\n', pos, rend)
@@ -161,70 +150,147 @@ def build(data: bytes, rs: int, rend: int, patch: bool, kind: str,
                 pos = le + 1
                 continue
             cs = pos + (first not in (b'\n', b''))
-        line = data[cs:le].decode('utf-8', 'surrogateescape').rstrip('\r')
-        model.starts.append(pos)
-        model.states.append((block, cwd))
-        if kind in (text.DOC, text.CHANGELOG):
-            stripped = line.lstrip()
-            indent = len(line) - len(stripped)
-            if rst_indent >= 0 and stripped and indent <= rst_indent:
-                block, cwd, rst_indent = None, None, -1
-                model.states[-1] = (None, None)
-            if rst and block is None and _rst_block(stripped) is not None:
-                rst_indent = indent
-                block = _rst_block(stripped)
-                cwd = bases[0] if block in SHELL_LANGS else None
-                pos = le + 1
-                continue
-            if closer:
-                if stripped == closer or (closer == '</pre'
-                                          and closer in stripped):
-                    block, cwd, closer = None, None, ''
-                    pos = le + 1
-                    continue
-            elif block is None and rst_indent < 0:
-                opened = _other_block(stripped, prev, adoc, roff)
-                if opened is not None:
-                    closer, block = opened
-                    cwd = bases[0] if block in SHELL_LANGS else None
-                    if closer == '</pre':   # <pre><code>$ x: in the block
-                        model.states[-1] = (block, cwd)
-                        if closer in stripped:
-                            block, cwd, closer = None, None, ''
-                    pos = le + 1
-                    continue
-            if stripped:
-                prev = stripped
-            if stripped.startswith(('```', '~~~')) and rst_indent < 0 \
-                    and not closer:
-                if block is None:
-                    fence = stripped[:3]
-                    info = stripped[3:].strip().lstrip('{.').split()
-                    block = (info[0].rstrip('}').lower() if info else '')
-                    cwd = (bases[0] if block in SHELL_LANGS else None)
-                    model.states[-1] = (None, None)
-                elif stripped.startswith(fence):
-                    block = None
-                    cwd = None
-                pos = le + 1
-                continue
-            if block is None or block not in SHELL_LANGS:
-                pos = le + 1
-                continue
-        # Shell text (a script, or a shell block of a doc): track cd through logical lines.
+        yield pos, cs, data[cs:le].decode('utf-8',
+                                          'surrogateescape').rstrip('\r')
+        pos = le + 1
+
+
+class Shell:
+    """The shell's folder through a shell text's logical lines (a line
+    ending in a backslash continues on the next)."""
+
+    __slots__ = ('folder', 'pending', 'pending_at')
+
+    def __init__(self, folder: str) -> None:
+        self.folder = folder
+        self.pending = ''
+        self.pending_at = 0
+
+    def feed(self, line: str, cs: int, cwd: str | None, block: str | None,
+             model: Model) -> str | None:
+        """The folder after ``line`` (text at ``cs``), its ``cd`` changes
+        recorded in ``model``; a doc's ``$ `` prompt is no command."""
         if line.endswith('\\'):
-            if not pending:
-                pending_at = cs
-            pending += line[:-1] + ' '
-            pos = le + 1
-            continue
-        logical = pending + line
-        base_off = pending_at if pending else cs
-        pending = ''
+            if not self.pending:
+                self.pending_at = cs
+            self.pending += line[:-1] + ' '
+            return cwd
+        logical = self.pending + line
+        base_off = self.pending_at if self.pending else cs
+        self.pending = ''
         if block is not None and logical.lstrip().startswith('$ '):
             logical = logical.replace('$ ', '  ', 1)
-        cwd = _track(logical, base_off, cwd, folder, model)
-        pos = le + 1
+        return _track(logical, base_off, cwd, self.folder, model)
+
+
+class _Blocks:
+    """The example blocks of a doc that is not Markdown (Markdown is
+    ``markdown``'s): fences, HTML ``<pre>``, rst literal blocks, AsciiDoc
+    listings, roff ``.nf``/``.EX``; ``block`` and ``cwd`` as in
+    ``Model``."""
+
+    __slots__ = ('base', 'rst', 'adoc', 'roff', 'block', 'cwd', 'fence',
+                 'rst_indent', 'closer', 'prev')
+
+    def __init__(self, base: str, rst: bool, adoc: bool, roff: bool) -> None:
+        self.base = base
+        self.rst, self.adoc, self.roff = rst, adoc, roff
+        self.block: str | None = None
+        self.cwd: str | None = None
+        self.fence = ''
+        self.rst_indent = -1   # the indent of an open rst block's directive
+        self.closer = ''   # what ends an HTML, roff or AsciiDoc block
+        self.prev = ''     # the previous non-blank line ([source,lang])
+
+    def _open(self, block: str) -> None:
+        self.block = block
+        self.cwd = self.base if block in SHELL_LANGS else None
+
+    def _close(self) -> None:
+        self.block = self.cwd = None
+        self.closer = ''
+
+    def line(self, line: str, model: Model) -> bool:
+        """Read one line (its state is ``model``'s last); True when it
+        is shell text inside a block."""
+        stripped = line.lstrip()
+        indent = len(line) - len(stripped)
+        if self.rst_indent >= 0 and stripped and indent <= self.rst_indent:
+            self._close()
+            self.rst_indent = -1
+            model.states[-1] = (None, None)
+        if self.rst and self.block is None:
+            lang = _rst_block(stripped)
+            if lang is not None:
+                self.rst_indent = indent
+                self._open(lang)
+                return False
+        if self.closer or (self.block is None and self.rst_indent < 0):
+            done = self._tagged(stripped, model)
+            if done is not None:
+                return done
+        if stripped:
+            self.prev = stripped
+        if stripped.startswith(('```', '~~~')) and self.rst_indent < 0 \
+                and not self.closer:
+            self._fence(stripped, model)
+            return False
+        return self.block is not None and self.block in SHELL_LANGS
+
+    def _tagged(self, stripped: str, model: Model) -> bool | None:
+        """An HTML, roff or AsciiDoc block's open or close line: False;
+        None for other lines."""
+        if self.closer:
+            if stripped == self.closer or (self.closer == '</pre'
+                                           and self.closer in stripped):
+                self._close()
+                return False
+            return None
+        opened = _other_block(stripped, self.prev, self.adoc, self.roff)
+        if opened is None:
+            return None
+        self.closer, block = opened
+        self._open(block)
+        if self.closer == '</pre':   # <pre><code>$ x: in the block
+            model.states[-1] = (self.block, self.cwd)
+            if self.closer in stripped:
+                self._close()
+        return False
+
+    def _fence(self, stripped: str, model: Model) -> None:
+        if self.block is None:
+            self.fence = stripped[:3]
+            info = stripped[3:].strip().lstrip('{.').split()
+            self._open(info[0].rstrip('}').lower() if info else '')
+            model.states[-1] = (None, None)
+        elif stripped.startswith(self.fence):
+            self._close()
+
+
+def build(data: bytes, rs: int, rend: int, patch: bool, kind: str,
+          folder: str, bases: tuple[str, ...], rst: bool = False,
+          adoc: bool = False, roff: bool = False) -> Model:
+    """Walk the new-file lines of one region (see the module doc).
+    Docs: Markdown fences (```lang, ~~~), HTML ``<pre>``, with ``roff``
+    (man pages only) ``.nf``/``.EX`` blocks, with ``rst`` literal blocks (a paragraph ending
+    in ``::``, ``.. code-block:: lang``) and with ``adoc`` AsciiDoc
+    listing and literal blocks (``----``, ``....``, language from a
+    ``[source,lang]`` line before)."""
+    model = Model()
+    shell = Shell(folder)
+    docs = _Blocks(bases[0], rst, adoc, roff) \
+        if kind in (text.DOC, text.CHANGELOG) else None
+    cwd: str | None = (bases[0] if len(bases) == 1 else UNKNOWN) \
+        if kind == text.SHELL else None
+    for pos, cs, line in new_lines(data, rs, rend, patch):
+        model.starts.append(pos)
+        if docs is None:
+            model.states.append((None, cwd))
+            cwd = shell.feed(line, cs, cwd, None, model)
+            continue
+        model.states.append((docs.block, docs.cwd))
+        if docs.line(line, model):
+            docs.cwd = shell.feed(line, cs, docs.cwd, docs.block, model)
     return model
 
 
