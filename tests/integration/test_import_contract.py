@@ -127,6 +127,8 @@ def test_commit_and_push_hooks_never_load_gitpython(
     assert rc == (0 if branch.isascii() else 1)
     assert 'worktree_guard.runner' in loaded
     assert 'git' not in loaded and 'worktree_guard.commands.wt.gitpy' not in loaded
+    # A doc without a candidate: the Markdown parser is not loaded.
+    assert 'markdown_it' not in loaded
     if branch.isascii():
         assert 'anyascii' not in loaded
     r.git('-c', 'core.hooksPath=/dev/null', 'commit', '-q', '-m', 'x')

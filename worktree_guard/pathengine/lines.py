@@ -21,6 +21,10 @@ if TYPE_CHECKING:  # pragma: no cover (typing only)
 # The state of the shell's folder: a root-relative folder, or UNKNOWN
 # after `cd $VAR` (nothing relative is judged until a known cd).
 UNKNOWN = '\0'
+# In a Markdown prose line parsed by ``markdown``, the place of the shell
+# folder holds the inline context: a code span (or HTML code), or prose.
+# None (the hand reading) leaves it to ``sites``, which counts backticks.
+CODE, PROSE = '\1code', '\1prose'
 SHELL_LANGS = frozenset(('sh', 'bash', 'zsh', 'shell', 'console',
                          'shell-session', 'shellsession', 'ksh', 'terminal',
                          ''))
@@ -180,7 +184,7 @@ class Shell:
         self.pending = ''
         if block is not None and logical.lstrip().startswith('$ '):
             logical = logical.replace('$ ', '  ', 1)
-        return _track(logical, base_off, cwd, self.folder, model)
+        return track(logical, base_off, cwd, self.folder, model)
 
 
 class _Blocks:
@@ -332,8 +336,10 @@ def _rst_block(stripped: str) -> str | None:
     return '' if stripped.endswith('::') else None
 
 
-def _track(line: str, off: int, cwd: str | None, folder: str,
-           model: Model) -> str | None:
+def track(line: str, off: int, cwd: str | None, folder: str,
+          model: Model) -> str | None:
+    """The folder after the commands of ``line`` (at ``off``) from
+    ``cwd``; each ``cd`` recorded in ``model`` at its end."""
     if 'cd' not in line and 'pushd' not in line:
         return cwd
     subshell = line.lstrip().startswith('(')

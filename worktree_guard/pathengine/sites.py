@@ -163,7 +163,12 @@ def _region(places: Places, change: PathChange, rs: int, rend: int,
     # Agent, CI and compose configs: their tool's folder (issue 24).
     bases = configs.bases(path) or bases
     mdl = None
-    if kind == text.SHELL or (
+    if kind in (text.DOC, text.CHANGELOG) and text.is_markdown(path):
+        # Markdown: contexts from a CommonMark parser, loaded only here.
+        from worktree_guard.pathengine import markdown
+        if markdown.markup(data, rs, rend):
+            mdl = markdown.build(data, rs, rend, change.patch, folder)
+    elif kind == text.SHELL or (
             kind in (text.DOC, text.CHANGELOG) and (
                 data.find(b'```', rs, rend) != -1
                 or data.find(b'~~~', rs, rend) != -1
@@ -229,7 +234,8 @@ def _where(kind: str, bases: tuple[str, ...], folder: str, path: str,
                              'literalinclude::', 'figure::'))
         if kind == text.CHANGELOG and not link:
             return (QUIET, bases, 'quoted text in a changelog', False)
-        if not link and lc.ticks % 2 == 1:
+        if cwd == _lines.CODE or (not link and cwd != _lines.PROSE
+                                  and lc.ticks % 2 == 1):
             return (WEAK, bases, 'inline code in a doc', False)
         return (STRONG, bases, 'a link target' if link else
                 'a path the doc refers to', False)

@@ -129,6 +129,13 @@ def is_man_page(path: str) -> bool:
     ``.nf``/``.EX`` blocks, which mean nothing in other files."""
     return path.rpartition('.')[2].lower() in _MAN_EXT
 
+def is_markdown(path: str) -> bool:
+    """A Markdown doc (``.md``, ``.markdown``, ``.mdown``): its contexts
+    come from a CommonMark parser (``pathengine.markdown``)."""
+    return path.rpartition('.')[2].lower() in _MARKDOWN_EXT
+
+
+_MARKDOWN_EXT = frozenset(('md', 'markdown', 'mdown'))
 _CONFIG_EXT = frozenset(('yml', 'yaml', 'toml', 'json', 'jsonc', 'json5',
                          'ini', 'cfg', 'conf', 'env', 'properties', 'xml',
                          'plist'))
