@@ -58,6 +58,9 @@ SCENARIOS: dict[str, tuple[str, str, str]] = {
     'paths': ('paths', 'run',
               'worktree-paths on 1k/5k/20k staged files vs git cat-file '
               '--batch, without escapes and with escapes in 1% of files'),
+    'markdown': ('md_contexts', 'run',
+                 'Markdown contexts from markdown-it-py vs the hand reading '
+                 'of the same real docs (Engine.scan, the commit hook)'),
     'scan': ('scan', 'run',
              'whole-file scan (check --all-files) of 5k/20k/80k files vs '
              'git grep --cached and git cat-file --batch; peak RSS'),

@@ -1,7 +1,9 @@
 """One path engine for every stage: commit, push, CI, server and agent hooks.
 
 Pure: no git, no I/O, no ``typing``/``dataclasses``; ``re`` is imported only
-when content holds a candidate.  ``gitctx`` gathers the facts, this package
+when content holds a candidate, and the Markdown parser (``markdown``:
+markdown-it-py, which loads ``typing`` and ``dataclasses``) only for a
+Markdown region that holds a candidate and markup.  ``gitctx`` gathers the facts, this package
 judges them; ``rules/worktree_paths.py`` adapts it to the policy and the
 report, and the agent guard calls it directly.
 

@@ -66,6 +66,14 @@ def _recording(rule: Any) -> Any:
     return rule_and_record
 
 
+def _same(url: str) -> str:
+    return url
+
+
+def _any(url: str) -> bool:
+    return True
+
+
 def _md() -> Any:
     """The parser, built once: CommonMark with raw HTML and GFM tables;
     inline text is parsed by ``build``, one inline token at a time."""
@@ -74,8 +82,13 @@ def _md() -> Any:
         from markdown_it import MarkdownIt
         from markdown_it.rules_inline import backtick
         from markdown_it.rules_inline import html_inline
-        md = MarkdownIt('commonmark', {'html': True}).enable('table')
-        md.disable(['inline', 'text_join'])
+        md: Any = MarkdownIt('commonmark', {'html': True}).enable('table')
+        # Only where code spans and raw HTML are counts: emphasis is not
+        # read, link targets are neither normalised nor validated (the
+        # link's extent is the same), inline text is parsed by ``build``.
+        md.disable(['inline', 'text_join', 'emphasis'])
+        md.normalizeLink = md.normalizeLinkText = _same
+        md.validateLink = _any
         md.inline.ruler.at('backticks', _recording(backtick))
         md.inline.ruler.at('html_inline', _recording(html_inline))
         _parser = md
@@ -236,13 +249,14 @@ def _place(spans: list[tuple[int, int, str]],
         ranges.append((l1, c1 + start - o1, l2, c2 + end - o2, kind))
 
 
-def _blocks(tokens: list[Any], texts: list[str], md: Any) -> tuple[
-        dict[int, str | None], list[tuple[int, int, int, int, str]]]:
+def _blocks(tokens: list[Any]) -> tuple[
+        dict[int, str | None], dict[tuple[int, int], list[tuple[Any, bool]]]]:
     """Per line, the code block it is in ('' for indented code; None:
-    a fence's own line) when it is in one; and the inline ranges."""
+    a fence's own line) when it is in one; and the units of inline text
+    (a paragraph, a heading, an HTML block, a table row's cells) that may
+    hold a span, by their lines, each token with whether it is a cell."""
     block: dict[int, str | None] = {}
-    ranges: list[tuple[int, int, int, int, str]] = []
-    cursor: dict[int, int] = {}
+    units: dict[tuple[int, int], list[tuple[Any, bool]]] = {}
     cell = False
     for tok in tokens:
         if tok.map is None:
@@ -258,24 +272,84 @@ def _blocks(tokens: list[Any], texts: list[str], md: Any) -> tuple[
         elif tok.type == 'code_block':
             for li in range(first, last):
                 block[li] = ''
-        elif tok.type in ('inline', 'html_block'):
-            spans = (_inline_spans(md, tok.content) if tok.type == 'inline'
-                     else _html_spans(tok.content))
-            if spans:
-                _place(spans, _align(tok.content, first, texts,
-                                     cursor if cell else None), ranges)
-    return block, ranges
+        elif tok.type in ('inline', 'html_block') and (
+                '`' in tok.content or '<' in tok.content):
+            units.setdefault((first, last), []).append((tok, cell))
+    return block, units
+
+
+def _ranges(md: Any, unit: list[tuple[Any, bool]], first: int,
+            texts: list[str]) -> list[tuple[int, int, int, int, str]]:
+    """The ranges of one unit, on its lines counted from ``first``."""
+    ranges: list[tuple[int, int, int, int, str]] = []
+    cursor: dict[int, int] = {}
+    for tok, cell in unit:
+        spans = (_inline_spans(md, tok.content) if tok.type == 'inline'
+                 else _html_spans(tok.content))
+        if spans:
+            _place(spans, _align(tok.content, first, texts,
+                                 cursor if cell else None), ranges)
+    ranges.sort()
+    return [(a - first, b, c - first, d, k) for a, b, c, d, k in ranges]
 
 
 def build(data: bytes, rs: int, rend: int, patch: bool,
           folder: str) -> _lines.Model:
-    """The line model of one Markdown region (see the module doc)."""
+    """The line model of one Markdown region (see the module doc): its
+    blocks now, the inline text of a unit when a token is first placed
+    in it (most of a doc's paragraphs hold no candidate)."""
     rows = list(_lines.new_lines(data, rs, rend, patch))
     texts = [r[2] for r in rows]
     md = _md()
-    block, ranges = _blocks(md.parse('\n'.join(texts) + '\n'), texts, md)
-    ranges.sort()
-    return _Walk(folder, None if patch else PROSE).run(rows, block, ranges)
+    block, units = _blocks(md.parse('\n'.join(texts) + '\n'))
+    model = _Lazy(rows, units, folder, None if patch else PROSE)
+    _Walk(model, folder, model.prose).run(rows, block, [])
+    return model
+
+
+class _Lazy(_lines.Model):
+    """A Markdown region's model whose inline units are parsed when a
+    token is first placed in one (``at``)."""
+
+    __slots__ = ('rows', 'line_starts', 'pending', 'folder', 'prose')
+
+    def __init__(self, rows: list[tuple[int, int, str]],
+                 units: dict[tuple[int, int], list[tuple[Any, bool]]],
+                 folder: str, prose: str | None) -> None:
+        super().__init__()
+        self.rows = rows
+        self.line_starts = [r[0] for r in rows]
+        self.folder = folder
+        self.prose = prose
+        self.pending: dict[int, tuple[int, int, list[tuple[Any, bool]]]] = {}
+        for (first, last), unit in units.items():
+            for li in range(first, last):
+                self.pending[li] = (first, last, unit)
+
+    def at(self, pos: int) -> tuple[str | None, str | None]:
+        if self.pending:
+            from bisect import bisect_right
+            unit = self.pending.get(bisect_right(self.line_starts, pos) - 1)
+            if unit is not None:
+                self._parse(*unit)
+        return super().at(pos)
+
+    def _parse(self, first: int, last: int,
+               unit: list[tuple[Any, bool]]) -> None:
+        """Lay one unit's ranges over its lines, in place of their plain
+        prose states."""
+        from bisect import bisect_left
+        for li in range(first, last):
+            del self.pending[li]
+        rows = self.rows[first:last]
+        part = _lines.Model()
+        _Walk(part, self.folder, self.prose).run(
+            rows, {}, _ranges(_md(), unit, first, [r[2] for r in self.rows]))
+        s0 = bisect_left(self.starts, rows[0][0])
+        s1 = bisect_left(self.starts, self.rows[last][0]) \
+            if last < len(self.rows) else len(self.starts)
+        self.starts[s0:s1] = part.starts
+        self.states[s0:s1] = part.states
 
 
 class _Walk:
@@ -283,12 +357,13 @@ class _Walk:
 
     __slots__ = ('model', 'shell', 'cwd', 'lang', 'at', 'prose')
 
-    def __init__(self, folder: str, prose: str | None) -> None:
+    def __init__(self, model: _lines.Model, folder: str,
+                 prose: str | None) -> None:
         # What prose outside a code span is: PROSE in a whole file; in a
         # hunk (None) a span may have opened above it, so the backticks
         # before a token on its line still count (``sites``).
         self.prose = prose
-        self.model = _lines.Model()
+        self.model = model
         self.shell = _lines.Shell(folder)
         self.cwd: str | None = None
         self.lang: str | None = None   # the code block of the line before

@@ -234,8 +234,7 @@ def _where(kind: str, bases: tuple[str, ...], folder: str, path: str,
                              'literalinclude::', 'figure::'))
         if kind == text.CHANGELOG and not link:
             return (QUIET, bases, 'quoted text in a changelog', False)
-        if cwd == _lines.CODE or (not link and cwd != _lines.PROSE
-                                  and lc.ticks % 2 == 1):
+        if _inline_code(link, cwd, lc):
             return (WEAK, bases, 'inline code in a doc', False)
         return (STRONG, bases, 'a link target' if link else
                 'a path the doc refers to', False)
@@ -263,6 +262,15 @@ def _where(kind: str, bases: tuple[str, ...], folder: str, path: str,
     return (STRONG, _link(lc, bases),
             'a config value' if kind == text.CONFIG
             else 'a path the code uses', False)
+
+
+def _inline_code(link: bool, cwd: str | None, lc: _Line) -> bool:
+    """Is a doc's token inline code: in a code span or HTML code by the
+    Markdown parser (link syntax there too), else, outside a link, after
+    an odd number of backticks on its line."""
+    if cwd in (_lines.CODE, _lines.PROSE):
+        return cwd == _lines.CODE
+    return not link and lc.ticks % 2 == 1
 
 
 def _anchor(prefix: str) -> str | None:

@@ -58,6 +58,8 @@ CONTEXTS = [
     (f'- Run ``cat\n  {OUT}/x`` first.\n', [f'2:3 {WARN}']),
     # After the span closes, the line is prose again.
     (f'Run `cat\nx` then see {OUT}\n', [f'2:13 {ERR}']),
+    # A link beside a code span is a link: an error.
+    (f'See [the guide]({OUT}/x) or `make`.\n', [f'1:17 {ERR}']),
     # Link syntax inside a code span is an example, not a link.
     (f'Write `[a]({OUT}/x)` for that.\n', [f'1:12 {WARN}']),
     # A backtick the parser does not pair (or an escaped one) opens no span.
@@ -122,8 +124,12 @@ def test_markup_gate_and_model() -> None:
     assert not markdown.markup(b'see ../x\n', 0, 9)
     for text in (b'`x`', b'<b>', b'~~~'):
         assert markdown.markup(text, 0, len(text))
-    data = b'a `b\nc` d <!-- cd x\ncd y -->\n'
+    data = b'a `b\nc` d <!-- cd x\ncd y -->\n\n`e`\n'
     model = markdown.build(data, 0, len(data), False, 'docs')
+    # Inline text is parsed when a token is first placed in it.
+    assert model.states == [(None, lines.PROSE)] * 5
+    assert model.at(data.index(b'`e`')) == (None, lines.CODE)
+    assert len(model.states) == 7
     assert model.at(0) == (None, lines.PROSE)
     assert model.at(data.index(b'c`')) == (None, lines.CODE)
     assert model.at(data.index(b' d')) == (None, lines.PROSE)
@@ -138,6 +144,7 @@ def test_unplaced_lines_keep_the_hand_reading() -> None:
     # that ends on it is left to the hand reading (the backtick count).
     data = b'- Run `cat\n\tb` now\n'
     model = markdown.build(data, 0, len(data), False, '')
+    assert model.at(data.index(b'b`')) == (None, lines.PROSE)
     assert (None, lines.CODE) not in model.states
 
 
