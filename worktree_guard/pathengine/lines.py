@@ -7,6 +7,10 @@ in (shell scripts and shell blocks of docs), with ``cd`` changes inside a
 line recorded at their offsets.  Patches are walked over their new-file
 lines (``+`` and context); lines before a hunk are unknown, so a hunk
 starts outside any block with no ``cd`` seen.
+
+Markdown docs are read by a CommonMark parser instead (``markdown``,
+which shares ``new_lines``, ``Shell`` and ``track``); the docs read here
+are the others: rst, AsciiDoc, man pages, text, MDX.
 """
 from __future__ import annotations
 

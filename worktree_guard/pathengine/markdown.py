@@ -23,7 +23,11 @@ cannot place keeps the hand reading (``sites`` counts backticks).
 
 markdown-it-py is loaded on the first Markdown region that holds a
 candidate and Markdown that matters here (a backtick, ``~~~`` or ``<``,
-``markup``); the others keep the plain reading.
+``markup``); the others keep the plain reading.  The blocks of such a
+region are parsed at once; the inline text of a paragraph, heading,
+HTML block or table row only when a token is first placed in it
+(``_Lazy.at``), since most of a doc's paragraphs hold no candidate.
+``markdown_it`` is imported here only (an import-linter contract).
 """
 from __future__ import annotations
 
