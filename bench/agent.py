@@ -33,7 +33,7 @@ TARGET_BASH = 3.0
 def run(opts: Options) -> list[Row]:
     try:
         from worktree_guard.commands import agent_install
-        from worktree_guard.commands.install import fast_start_paths
+        from worktree_guard.commands.faststart import fast_start_paths
     except ImportError as e:  # pragma: no cover (older checkout)
         raise Unavailable(str(e)) from None
     base = opts.workdir / 'agent'

@@ -6,7 +6,7 @@ its own process group, with its ``git-remote-http`` child) running for
 ever.  While worktree-guard runs, SIGTERM and SIGHUP raise ``Stopped``
 instead (SIGINT already raises ``KeyboardInterrupt``): the stack unwinds,
 and ``spawn`` stops its child's process group on the way out
-(``gitctx.process._stop``).  The exit status is then ``128 + signal``.
+(``gitctx.process.stop_child``).  The exit status is then ``128 + signal``.
 """
 from __future__ import annotations
 

@@ -18,6 +18,7 @@ from hypothesis import settings
 from hypothesis import strategies as st
 
 from tests.helpers import RepoHandle
+from worktree_guard.commands import faststart
 from worktree_guard.commands import install
 from worktree_guard import policy as P
 from worktree_guard.policy import match as M
@@ -143,7 +144,7 @@ def test_simple_glob_shapes(regex: str, shape: object) -> None:
 # -- the -I -S hook start-up ------------------------------------------------------------
 
 def test_fast_start_paths_find_the_package() -> None:
-    paths = install.fast_start_paths(sys.executable)
+    paths = faststart.fast_start_paths(sys.executable)
     assert paths is not None
     pkg_parent = str(Path(P.__file__).resolve().parents[2])
     assert any(os.path.realpath(p) == os.path.realpath(pkg_parent)
@@ -154,13 +155,13 @@ def test_fast_start_paths_find_the_package() -> None:
 
 
 def test_fast_start_paths_give_up_safely(tmp_path: Path) -> None:
-    assert install.fast_start_paths('/bin/false') is None
+    assert faststart.fast_start_paths('/bin/false') is None
     # A python that works with site but not without it.
     wrapper = tmp_path / 'py'
     wrapper.write_text('#!/bin/sh\ncase "$*" in *" -S "*) exit 3;; esac\n'
                        f'exec {sys.executable} "$@"\n')
     wrapper.chmod(0o755)
-    assert install.fast_start_paths(str(wrapper)) is None
+    assert faststart.fast_start_paths(str(wrapper)) is None
 
 
 def test_hook_script_shapes() -> None:
@@ -188,7 +189,7 @@ def test_fast_hook_runs_and_falls_back(plain_repo: RepoHandle, stale: bool,
     re-executes itself with -I."""
     r = plain_repo
     paths = ['/nonexistent/site-packages'] if stale else \
-        install.fast_start_paths(sys.executable)
+        faststart.fast_start_paths(sys.executable)
     hook = r.path / '.git' / 'hooks' / 'pre-commit'
     hook.write_text(install.hook_script('pre-commit', sys.executable,
                                         paths=paths))

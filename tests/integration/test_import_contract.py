@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import RepoHandle
-from worktree_guard.commands import install
+from worktree_guard.commands import faststart
 
 PKG = Path(__file__).resolve().parents[2] / 'worktree_guard'
 
@@ -99,7 +99,7 @@ def _clean_env() -> dict[str, str]:
 
 def _loaded(cwd: Path, call: str, stdin: str = '',
             env: dict[str, str] | None = None) -> tuple[int, set[str]]:
-    paths = install.fast_start_paths(sys.executable)
+    paths = faststart.fast_start_paths(sys.executable)
     assert paths is not None
     code = (
         'import sys\n'

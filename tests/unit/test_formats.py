@@ -14,7 +14,7 @@ from worktree_guard.report.formats import NAMES
 from worktree_guard.report.formats import default_format
 from worktree_guard.report.formats import details
 from worktree_guard.report.formats import occurrences
-from worktree_guard.report.formats import printable
+from worktree_guard.report import printable
 from worktree_guard.report.formats import render
 from worktree_guard.report import github
 from worktree_guard.report import gitlab

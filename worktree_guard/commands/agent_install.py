@@ -245,7 +245,7 @@ def _checkout(repo: Repo) -> str:
 
 def install_agent(agent: str, repo: Repo | None = None) -> int:
     from worktree_guard.gitctx import Repo
-    from worktree_guard.commands.install import fast_start_paths
+    from worktree_guard.commands.faststart import fast_start_paths
     repo = repo or Repo.discover()
     root = _checkout(repo)
     where = places(root, repo.git_dir)

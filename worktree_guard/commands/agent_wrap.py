@@ -9,8 +9,8 @@ answer cached in the common git dir.
 import sys
 
 from worktree_guard import lightpath
-from worktree_guard.commands.agent import loads
-from worktree_guard.commands.agent import quote
+from worktree_guard.commands.agent_io import loads
+from worktree_guard.commands.agent_io import quote
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # pragma: no cover (typing only)

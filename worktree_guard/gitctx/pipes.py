@@ -14,11 +14,11 @@ import time
 from worktree_guard.errors import GitError
 from worktree_guard.gitctx import process
 from worktree_guard.gitctx.process import ProcResult
-from worktree_guard.gitctx.process import _collect
-from worktree_guard.gitctx.process import _git_env
-from worktree_guard.gitctx.process import _spawn_subprocess
-from worktree_guard.gitctx.process import _start
-from worktree_guard.gitctx.process import _stop
+from worktree_guard.gitctx.process import collect
+from worktree_guard.gitctx.process import git_env
+from worktree_guard.gitctx.process import spawn_subprocess
+from worktree_guard.gitctx.process import start_piped
+from worktree_guard.gitctx.process import stop_child
 from worktree_guard.gitctx.process import serve
 from worktree_guard.gitctx.process import stderr_tail
 
@@ -30,7 +30,7 @@ if TYPE_CHECKING:  # pragma: no cover (typing only)
 
 
 def _posix() -> bool:
-    return process._POSIX and \
+    return process.POSIX_SPAWN and \
         os.environ.get('WORKTREE_GUARD_SPAWN') != 'subprocess'
 
 
@@ -44,19 +44,19 @@ class Started:
     def __init__(self, argv: Sequence[str],
                  env: dict[str, str] | None = None) -> None:
         self.argv = argv
-        self.env = _git_env(argv, env)
+        self.env = git_env(argv, env)
         self.fds: tuple[int, int, int, int] | None = None
         self.result: ProcResult | None = None
         if _posix():
-            self.fds = _start(argv, self.env, False)
+            self.fds = start_piped(argv, self.env, False)
 
     def wait(self) -> ProcResult:
         if self.result is None:
             if self.fds is None:
-                self.result = _spawn_subprocess(self.argv, None, self.env,
+                self.result = spawn_subprocess(self.argv, None, self.env,
                                                 None)
             else:
-                self.result = _collect(*self.fds, None, None)
+                self.result = collect(*self.fds, None, None)
         return self.result
 
 
@@ -69,13 +69,13 @@ def stream(argv: Sequence[str], *, input: bytes = b'',
     iterator early stops the child; ``what`` names the command in the
     error.  Without ``posix_spawnp`` (or with
     ``WORKTREE_GUARD_SPAWN=subprocess``) the output comes in one piece."""
-    env = _git_env(argv, env)
+    env = git_env(argv, env)
     if not _posix():
-        res = _spawn_subprocess(argv, input, env, None)
+        res = spawn_subprocess(argv, input, env, None)
         _check(what, res)
         yield res.stdout
         return
-    pid, in_w, out_r, err_r = _start(argv, env, False)
+    pid, in_w, out_r, err_r = start_piped(argv, env, False)
     err: list[bytes] = []
     reaped: int | None = None
     pipes = serve(in_w, out_r, err_r, input, None)
@@ -89,7 +89,7 @@ def stream(argv: Sequence[str], *, input: bytes = b'',
     finally:
         pipes.close()
         if reaped is None:  # closed early or interrupted: stop the child
-            _stop(pid, group=False)
+            stop_child(pid, group=False)
     _check(what, ProcResult(os.waitstatus_to_exitcode(reaped), b'',
                             b''.join(err)))
 
@@ -110,7 +110,7 @@ def relay(source: Started, argv: Sequence[str],
         return
     spid, s_in, s_out, s_err = source.fds
     os.close(s_in)
-    pid, in_w, out_r, err_r = _start(argv, _git_env(argv, env), False)
+    pid, in_w, out_r, err_r = start_piped(argv, git_env(argv, env), False)
     err: list[bytes] = []
     s_err_data: list[bytes] = []
     pending = bytearray()
@@ -164,9 +164,9 @@ def relay(source: Started, argv: Sequence[str],
     except BaseException:  # closed early or interrupted: stop both
         for fd in open_fds:
             os.close(fd)
-        _stop(pid, group=False)
+        stop_child(pid, group=False)
         if source.result is None:
-            _stop(spid, group=False)
+            stop_child(spid, group=False)
         raise
     _check(what, ProcResult(os.waitstatus_to_exitcode(
         os.waitpid(pid, 0)[1]), b'', b''.join(err)))
@@ -266,7 +266,7 @@ class Logged:
             return os.waitstatus_to_exitcode(st) if done else None
 
         def stop() -> int:
-            return os.waitstatus_to_exitcode(_stop(pid, group=True))
+            return os.waitstatus_to_exitcode(stop_child(pid, group=True))
 
         return poll, stop
 

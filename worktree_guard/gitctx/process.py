@@ -65,16 +65,16 @@ def spawn(
 
     Where ``os.posix_spawnp`` or ``select.poll`` is missing (Windows), or
     ``WORKTREE_GUARD_SPAWN=subprocess`` asks for it, ``subprocess`` does
-    the same job (``_spawn_subprocess``).
+    the same job (``spawn_subprocess``).
     """
-    env = _git_env(argv, env)
-    if not _POSIX or os.environ.get('WORKTREE_GUARD_SPAWN') == 'subprocess':
-        return _spawn_subprocess(argv, input, env, timeout)
-    pid, in_w, out_r, err_r = _start(argv, env, timeout is not None)
-    return _collect(pid, in_w, out_r, err_r, input, timeout)
+    env = git_env(argv, env)
+    if not POSIX_SPAWN or os.environ.get('WORKTREE_GUARD_SPAWN') == 'subprocess':
+        return spawn_subprocess(argv, input, env, timeout)
+    pid, in_w, out_r, err_r = start_piped(argv, env, timeout is not None)
+    return collect(pid, in_w, out_r, err_r, input, timeout)
 
 
-def _collect(pid: int, in_w: int, out_r: int, err_r: int,
+def collect(pid: int, in_w: int, out_r: int, err_r: int,
              input: bytes | None, timeout: float | None) -> ProcResult:
     """Feed ``input`` to a started child and collect its output."""
     chunks: dict[int, list[bytes]] = {out_r: [], err_r: []}
@@ -88,12 +88,12 @@ def _collect(pid: int, in_w: int, out_r: int, err_r: int,
                 timed_out = True
                 break
             chunks[fd].append(data)
-        reaped = _stop(pid, group=True) if timed_out \
+        reaped = stop_child(pid, group=True) if timed_out \
             else os.waitpid(pid, 0)[1]
     finally:
         pipes.close()
         if reaped is None:  # interrupted: stop the child, then re-raise
-            _stop(pid, group=timeout is not None)
+            stop_child(pid, group=timeout is not None)
     rc = os.waitstatus_to_exitcode(reaped)
     return ProcResult(rc, b''.join(chunks[out_r]), b''.join(chunks[err_r]),
                       timed_out)
@@ -153,7 +153,7 @@ def serve(in_w: int, out_r: int, err_r: int, input: bytes,
             os.close(fd)
 
 
-def _git_env(argv: Sequence[str],
+def git_env(argv: Sequence[str],
              env: dict[str, str] | None) -> dict[str, str] | None:
     """``env`` with ``GIT_NO_REPLACE_OBJECTS=1`` for a git process."""
     if argv[0] == 'git':
@@ -163,7 +163,7 @@ def _git_env(argv: Sequence[str],
     return env
 
 
-def _start(argv: Sequence[str], env: dict[str, str] | None,
+def start_piped(argv: Sequence[str], env: dict[str, str] | None,
            group: bool) -> tuple[int, int, int, int]:
     """Start ``argv`` with three pipes: (pid, stdin, stdout, stderr)."""
     in_r, in_w = os.pipe()
@@ -199,10 +199,10 @@ def _start(argv: Sequence[str], env: dict[str, str] | None,
     return pid, in_w, out_r, err_r
 
 
-_POSIX = hasattr(os, 'posix_spawnp') and hasattr(select, 'poll')
+POSIX_SPAWN = hasattr(os, 'posix_spawnp') and hasattr(select, 'poll')
 
 
-def _spawn_subprocess(argv: Sequence[str], input: bytes | None,
+def spawn_subprocess(argv: Sequence[str], input: bytes | None,
                       env: dict[str, str] | None,
                       timeout: float | None) -> ProcResult:
     """``spawn`` through ``subprocess``: for platforms without
@@ -247,7 +247,7 @@ def _spawn_subprocess(argv: Sequence[str], input: bytes | None,
     return ProcResult(proc.returncode, out, err)
 
 
-def _stop(pid: int, group: bool, grace: float = 1.0) -> int:
+def stop_child(pid: int, group: bool, grace: float = 1.0) -> int:
     """SIGTERM the child (its group when it has one), SIGKILL after
     ``grace`` seconds; return its wait status."""
     import signal

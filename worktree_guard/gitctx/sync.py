@@ -148,6 +148,20 @@ def fetch_base(repo: Repo, remote: str, base: str, timeout: float | None,
     return reason, False
 
 
+def fetch(repo: Repo, remote: str, branch: str,
+          timeout: float | None = None, cwd: str | None = None) -> str | None:
+    """Fetch one branch of ``remote`` into its remote-tracking ref, with the
+    push rules' careful fetch (``sync.fetch_base``).
+
+    ``cwd`` is where git runs (the main checkout: a relative remote URL is
+    resolved from there, whichever worktree ``wt`` runs in).  Returns
+    ``None`` on success, else a one-line reason."""
+    error, missing = fetch_base(repo, remote, branch, timeout, cwd)
+    if missing:
+        return f"couldn't find remote ref {branch}"
+    return error
+
+
 def ref_age(repo: Repo, ref: str, oid: str,
             now: float | None = None) -> float | None:
     """Seconds since ``ref`` last changed to ``oid``: its newest reflog

@@ -314,7 +314,7 @@ def _parse(found: tuple[str, bytes] | None,
     if found is None:
         return ('none',)
     from worktree_guard.errors import PolicyError
-    from worktree_guard.policy.validate import parse
+    from worktree_guard.policy import parse
     try:
         pol = parse(found[1], display)
     except PolicyError as e:

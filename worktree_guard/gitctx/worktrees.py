@@ -233,23 +233,6 @@ def layout_facts_all(repo: Repo, policy: Policy,
     }
 
 
-# -- wt create ---------------------------------------------------------------------------
-
-def fetch(repo: Repo, remote: str, branch: str,
-          timeout: float | None = None, cwd: str | None = None) -> str | None:
-    """Fetch one branch of ``remote`` into its remote-tracking ref, with the
-    push rules' careful fetch (``sync.fetch_base``).
-
-    ``cwd`` is where git runs (the main checkout: a relative remote URL is
-    resolved from there, whichever worktree ``wt`` runs in).  Returns
-    ``None`` on success, else a one-line reason."""
-    from worktree_guard.gitctx.sync import fetch_base
-    error, missing = fetch_base(repo, remote, branch, timeout, cwd)
-    if missing:
-        return f"couldn't find remote ref {branch}"
-    return error
-
-
 # -- wt list / status ------------------------------------------------------------------
 
 def changes(path: str) -> list[str]:

@@ -9,13 +9,18 @@ This package sits below ``gitctx`` and ``rules``; it imports neither.
   core sections by ``python -m worktree_guard.gen --write``
   (``./dev gen``); never edit them by hand.
 - ``match``: branch regexes (RE2), globs, sizes, durations.
-- ``validate``: ``parse`` (YAML node tree, JSON Schema, semantic checks,
-  ``file:line:col`` errors) and ``load_schema``.  The cold path.
-- ``cache``: ``cached_parse``, keyed by the file's stat and the package
-  version.
+- ``validate``: ``validated`` (YAML node tree, JSON Schema, semantic
+  checks, ``file:line:col`` errors), which ``parse`` here merges over the
+  defaults, and ``load_schema``.  The cold path.
+- ``cache``: the parsed policy ``marshal``-ed in the git dir, which
+  ``cached_parse`` here reads first, keyed by the file's stat and the
+  package version.
+
+No module of this package imports this one (``Policy`` is built here), so
+the package has no import cycle (``tests/lint/acyclic.py``).
 - ``show``: ``policy show``.
 
-``parse``, ``load_schema``, ``cached_parse`` and ``CACHE_VERSION``, and
+``load_schema`` and ``CACHE_VERSION``, and
 ``match``'s ``compile_regex``, ``parse_size``, ``parse_duration`` and
 ``DEFAULT_BRANCH_PATTERN``, are importable from here too, but are imported
 only when first used (the agent hook needs none of them).
@@ -34,18 +39,17 @@ if TYPE_CHECKING:  # pragma: no cover (typing only)
     from worktree_guard.policy.match import compile_regex as compile_regex
     from worktree_guard.policy.match import parse_duration as parse_duration
     from worktree_guard.policy.match import parse_size as parse_size
+    from collections.abc import Callable
+
     from worktree_guard.policy.cache import CACHE_VERSION as CACHE_VERSION
-    from worktree_guard.policy.cache import cached_parse as cached_parse
     from worktree_guard.policy.validate import load_schema as load_schema
-    from worktree_guard.policy.validate import parse as parse
 
 POLICY_FILE = '.worktree-guard.yaml'
 CACHE_FILE = 'worktree-guard-policy.cache'
 
 # Names served from other modules on first use (PEP 562): the cold path's,
 # and ``match``'s, which the agent hook never needs.
-_LAZY = {'parse': 'validate', 'load_schema': 'validate',
-         'cached_parse': 'cache', 'CACHE_VERSION': 'cache',
+_LAZY = {'load_schema': 'validate', 'CACHE_VERSION': 'cache',
          'DEFAULT_BRANCH_PATTERN': 'match', 'compile_regex': 'match',
          'parse_duration': 'match', 'parse_size': 'match'}
 
@@ -206,6 +210,36 @@ def load(root: str | None, override: str | None = None,
                               f'{e.strerror}',
                               'check its permissions') from None
 
-    from worktree_guard.policy.cache import cached_parse
     cache_path = lightpath.join(cache_dir, CACHE_FILE) if cache_dir else None
     return cached_parse(cache_path, key, read, display, path)
+
+
+def parse(raw: bytes | str, filename: str = POLICY_FILE) -> Policy:
+    """Parse and validate policy text over the defaults; raise
+    ``PolicyError`` on any problem."""
+    from worktree_guard.policy.validate import validated
+    sections, sources = validated(raw, filename)
+    merged = copy_data(defaults.DEFAULTS)
+    for section, values in sections.items():
+        merged[section].update(values)
+    return Policy(merged, sources)
+
+
+def cached_parse(cache_path: str | None, key: tuple[object, ...],
+                 read: 'Callable[[], bytes]', display: str,
+                 path: str) -> Policy:
+    """``parse(read(), display)``, cached (``cache``) at ``cache_path``
+    under ``key``: a file's stat at the client, a blob id at the server.
+    The cache is best-effort: a read-only ``.git`` only costs speed."""
+    from worktree_guard.policy import cache
+    key = cache.full_key(key)
+    if cache_path is not None:
+        cached = cache.read(cache_path, key)
+        if cached is not None:
+            return Policy(cached['data'], cached['sources'], path,
+                          cached['globs'])
+    policy = parse(read(), display)
+    policy.path = path
+    if cache_path is not None:
+        cache.store(cache_path, key, policy.to_cache())
+    return policy

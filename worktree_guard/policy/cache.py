@@ -12,9 +12,7 @@ import marshal
 # `typing` costs ~10 ms of start-up; mypy reads this name as True.
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # pragma: no cover (typing only)
-    from collections.abc import Callable
-
-    from worktree_guard.policy import Policy
+    from typing import Any
 
 CACHE_VERSION = 4
 
@@ -26,30 +24,27 @@ def full_key(key: tuple[object, ...]) -> tuple[object, ...]:
     return (CACHE_VERSION, worktree_guard.__version__, defaults.DIGEST, *key)
 
 
-def cached_parse(cache_path: str | None, key: tuple[object, ...],
-                 read: 'Callable[[], bytes]', display: str,
-                 path: str) -> 'Policy':
-    """``parse(read(), display)``, cached (``marshal``) at ``cache_path``
-    under ``key``: a file's stat at the client, a blob id at the server.
-    The cache is best-effort: a read-only ``.git`` only costs speed."""
-    from worktree_guard.policy import Policy
-    key = full_key(key)
-    if cache_path is not None:
-        try:
-            with open(cache_path, 'rb') as f:
-                cached = marshal.load(f)
-            if cached.get('key') == key:
-                return Policy(cached['data'], cached['sources'], path,
-                              cached['globs'])
-        except (OSError, EOFError, ValueError, TypeError, AttributeError,
-                KeyError):   # unreadable, or not a cache of ours
-            pass
-    from worktree_guard.policy.validate import parse
-    policy = parse(read(), display)
-    policy.path = path
-    if cache_path is not None:
-        _write(cache_path, {'key': key, **policy.to_cache()})
-    return policy
+def read(cache_path: str, key: tuple[object, ...]) -> 'dict[str, Any] | None':
+    """The parsed policy (``data``, ``sources``, ``globs``) cached at
+    ``cache_path`` under ``key`` (already ``full_key``-ed), or ``None``
+    when the file is missing, unreadable, or not a cache of ours."""
+    try:
+        with open(cache_path, 'rb') as f:
+            cached = marshal.load(f)
+        if cached.get('key') == key:
+            return {'data': cached['data'], 'sources': cached['sources'],
+                    'globs': cached['globs']}
+    except (OSError, EOFError, ValueError, TypeError, AttributeError,
+            KeyError):   # unreadable, or not a cache of ours
+        pass
+    return None
+
+
+def store(cache_path: str, key: tuple[object, ...],
+          parsed: dict[str, object]) -> None:
+    """Cache ``parsed`` (``Policy.to_cache()``) at ``cache_path`` under
+    ``key``; best-effort: a read-only ``.git`` only costs speed."""
+    _write(cache_path, {'key': key, **parsed})
 
 
 def _write(path: str, value: dict[str, object]) -> None:

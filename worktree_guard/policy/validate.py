@@ -12,11 +12,7 @@ from __future__ import annotations
 import os
 
 from worktree_guard.errors import PolicyError
-from worktree_guard.policy import POLICY_FILE
-from worktree_guard.policy import Policy
-from worktree_guard.policy import copy_data
 from worktree_guard.policy import defaults
-from worktree_guard.policy.match import compile_globs
 from worktree_guard.policy.match import compile_regex
 from worktree_guard.policy.match import glob_to_regex
 from worktree_guard.policy.match import regex_error
@@ -44,8 +40,12 @@ def _quote(key: object) -> str:
     return f"'{text}'" if text.isprintable() else repr(text)
 
 
-def parse(raw: bytes | str, filename: str = POLICY_FILE) -> Policy:
-    """Parse and validate policy text; raise ``PolicyError`` on any problem."""
+def validated(raw: bytes | str, filename: str) -> tuple[
+        dict[str, dict[str, Any]], dict[str, str]]:
+    """The sections a policy text sets (``version`` aside) and where
+    (``section.key`` -> ``file:line``), parsed and validated; raise
+    ``PolicyError`` on any problem.  ``policy.parse`` merges them over the
+    defaults."""
     import yaml
 
     from worktree_guard.policy.bounds import check_nodes
@@ -116,17 +116,16 @@ def parse(raw: bytes | str, filename: str = POLICY_FILE) -> Policy:
                                     for m, h in errors[1:])
         raise PolicyError(first_msg + (f'\n  hint: {first_hint}'
                                        if first_hint else '') + more)
-    merged = copy_data(defaults.DEFAULTS)
+    sections: dict[str, dict[str, Any]] = {}
     sources: dict[str, str] = {}
     for section, values in data.items():
         if section == 'version':
             continue
-        for key, val in (values or {}).items():
-            merged[section][key] = val
+        sections[section] = dict(values or {})
+        for key in sections[section]:
             line = _line_of(node, (section, key))
             sources[f'{section}.{key}'] = f'{filename}:{line}'
-    return Policy(merged, sources, None,
-                  compile_globs(merged, defaults.GLOB_KEYS))
+    return sections, sources
 
 
 def _validate(data: Any, root: yaml.Node | None,

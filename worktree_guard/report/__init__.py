@@ -5,7 +5,9 @@ lines, ruff-style; the location is ``path:line:col`` for file findings and
 the ref (``refs/heads/x``) or ``HEAD`` for branch findings.  The other
 formats (SARIF, GitHub, GitLab, JUnit) are modules of this package, loaded
 only when asked for (``report.formats.render``); ``report.baseline``
-applies the baseline file.
+applies the baseline file.  ``printable`` (undecodable bytes spelled
+``\\xNN``) is here, for the JSON and every format; no module of the
+package is imported by this one.
 """
 from __future__ import annotations
 
@@ -108,12 +110,22 @@ def format_json(result: Result) -> str:
     }), indent=2)
 
 
+def printable(text: str) -> str:
+    """``text`` with undecodable bytes (surrogate escapes from file and
+    ref names that are not UTF-8) spelled ``\\xNN``, so every format can
+    encode it."""
+    try:
+        raw = text.encode('utf-8', 'surrogateescape')
+    except UnicodeEncodeError:  # a surrogate no byte decoded to
+        raw = text.encode('utf-8', 'backslashreplace')
+    return raw.decode('utf-8', 'backslashreplace')
+
+
 def _printable(value: Any) -> Any:
     """``value`` with every string made ``printable``."""
     if isinstance(value, str):
         if value.isascii():
             return value
-        from worktree_guard.report.formats import printable
         return printable(value)
     if isinstance(value, dict):
         return {_printable(k): _printable(v) for k, v in value.items()}

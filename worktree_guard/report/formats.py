@@ -9,6 +9,9 @@ baseline suppresses, and its notes.
 """
 from __future__ import annotations
 
+# ``printable`` is the report package's (its JSON needs it too).
+from worktree_guard.report import printable
+
 # `typing` costs start-up time; mypy reads this name as True.
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # pragma: no cover (typing only)
@@ -54,17 +57,6 @@ def occurrences(violations: Iterable[Violation]) -> Iterator[
         fp = v.fingerprint
         seen[fp] = seen.get(fp, 0) + 1
         yield v, f'{fp}:{seen[fp]}'
-
-
-def printable(text: str) -> str:
-    """``text`` with undecodable bytes (surrogate escapes from file and
-    ref names that are not UTF-8) spelled ``\\xNN``, so every format can
-    encode it."""
-    try:
-        raw = text.encode('utf-8', 'surrogateescape')
-    except UnicodeEncodeError:  # a surrogate no byte decoded to
-        raw = text.encode('utf-8', 'backslashreplace')
-    return raw.decode('utf-8', 'backslashreplace')
 
 
 def details(v: Violation) -> str:

@@ -9,7 +9,7 @@ and the summary are plain lines that cannot start a command.
 from __future__ import annotations
 
 from worktree_guard.report.formats import details
-from worktree_guard.report.formats import printable
+from worktree_guard.report import printable
 
 # `typing` costs start-up time; mypy reads this name as True.
 TYPE_CHECKING = False

@@ -10,7 +10,7 @@ file names may hold) is spelled with escapes.
 from __future__ import annotations
 
 from worktree_guard.report.formats import details
-from worktree_guard.report.formats import printable
+from worktree_guard.report import printable
 
 # `typing` costs start-up time; mypy reads this name as True.
 TYPE_CHECKING = False

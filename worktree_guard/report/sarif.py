@@ -16,7 +16,7 @@ import os
 from worktree_guard.report.formats import POLICY_ANCHOR
 from worktree_guard.report.formats import details
 from worktree_guard.report.formats import occurrences
-from worktree_guard.report.formats import printable
+from worktree_guard.report import printable
 
 # `typing` costs start-up time; mypy reads this name as True.
 TYPE_CHECKING = False

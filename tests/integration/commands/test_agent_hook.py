@@ -18,6 +18,7 @@ from tests.helpers import assert_no_traceback
 from tests.helpers import git
 from tests.helpers import wg
 from worktree_guard.commands import agent as agent_cmd
+from worktree_guard.commands import agent_io
 from worktree_guard.commands import agent_install as AI
 from worktree_guard.gitctx.checkouts import checkout_map
 from worktree_guard.gitctx.checkouts import find_root
@@ -496,15 +497,15 @@ def test_deny_with_warnings_and_odd_edits(repo2: Repo2) -> None:
 
 
 def test_json_helpers() -> None:
-    assert agent_cmd.loads(' {"a": [1, 2.5, null, true, "\\u00e9"]} ') == \
+    assert agent_io.loads(' {"a": [1, 2.5, null, true, "\\u00e9"]} ') == \
         {'a': [1, 2.5, None, True, 'é']}
-    assert agent_cmd.dumps({'a': ['é', None, False, 1, 2.5]}) == \
+    assert agent_io.dumps({'a': ['é', None, False, 1, 2.5]}) == \
         '{"a": ["\\u00e9", null, false, 1, 2.5]}'
-    assert agent_cmd.dumps(float('nan')) == '"nan"'
-    assert agent_cmd.dumps(object).startswith('"<class')
-    assert json.loads(agent_cmd.dumps(('x', 'y\n"'))) == ['x', 'y\n"']
-    with pytest.raises(agent_cmd.PayloadError):
-        agent_cmd.loads('{} {}')
+    assert agent_io.dumps(float('nan')) == '"nan"'
+    assert agent_io.dumps(object).startswith('"<class')
+    assert json.loads(agent_io.dumps(('x', 'y\n"'))) == ['x', 'y\n"']
+    with pytest.raises(agent_io.PayloadError):
+        agent_io.loads('{} {}')
 
 
 # -- install --agent ------------------------------------------------------------------------
@@ -791,7 +792,7 @@ NOT_ON_THE_AGENT_PATH = ('json', 're', 'typing', 'yaml', 'jsonschema',
 def test_the_agent_hot_path_imports_nothing_it_does_not_use(
         repo2: Repo2, tool: str) -> None:
     """``policy``: an Edit with a policy file, read from its cache."""
-    from worktree_guard.commands.install import fast_start_paths
+    from worktree_guard.commands.faststart import fast_start_paths
     paths = fast_start_paths(sys.executable)
     assert paths is not None
     boot = AI.fast_boot(paths).replace(

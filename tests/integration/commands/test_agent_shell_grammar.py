@@ -24,7 +24,7 @@ from worktree_guard.commands import agent_install as AI
 def test_tree_sitter_loads_only_for_compound_commands(
         plain_repo: RepoHandle, command: str, grammar: bool,
         decision: str) -> None:
-    from worktree_guard.commands.install import fast_start_paths
+    from worktree_guard.commands.faststart import fast_start_paths
     wt = plain_repo.worktree('issue-1-a').resolve()
     paths = fast_start_paths(sys.executable)
     assert paths is not None

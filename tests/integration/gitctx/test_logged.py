@@ -22,7 +22,7 @@ from worktree_guard.gitctx.pipes import Logged
 def mode(request: pytest.FixtureRequest,
          monkeypatch: pytest.MonkeyPatch) -> str:
     if request.param == 'subprocess':
-        monkeypatch.setattr(spawn_mod, '_POSIX', False)
+        monkeypatch.setattr(spawn_mod, 'POSIX_SPAWN', False)
     else:
         monkeypatch.delenv('WORKTREE_GUARD_SPAWN', raising=False)
     return str(request.param)

@@ -25,7 +25,7 @@ def mode(request: pytest.FixtureRequest,
          monkeypatch: pytest.MonkeyPatch) -> str:
     """Force one way of starting processes, as a platform would."""
     if request.param == 'subprocess':
-        monkeypatch.setattr(spawn_mod, '_POSIX', False)
+        monkeypatch.setattr(spawn_mod, 'POSIX_SPAWN', False)
     else:
         monkeypatch.delenv('WORKTREE_GUARD_SPAWN', raising=False)
     return str(request.param)

@@ -225,7 +225,7 @@ def _shim(tmp_path: Path) -> tuple[dict[str, str], Path]:
 
 def _hook(repo: Repo, env: dict[str, str], payload: dict[str, Any]) -> Any:
     from worktree_guard.commands import agent_install as AI
-    from worktree_guard.commands.install import fast_start_paths
+    from worktree_guard.commands.faststart import fast_start_paths
     paths = fast_start_paths(sys.executable)
     assert paths is not None
     proc = subprocess.run([sys.executable, '-I', '-S', '-c',

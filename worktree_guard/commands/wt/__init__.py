@@ -36,7 +36,7 @@ if TYPE_CHECKING:  # pragma: no cover (typing only)
     T = TypeVar('T')
     R = TypeVar('R')
 
-_ISSUE_NAME = re.compile(r'^issue-([1-9][0-9]*)(?:-|$)')
+ISSUE_NAME = re.compile(r'^issue-([1-9][0-9]*)(?:-|$)')
 _ISSUE_ARG = re.compile(r'^#?([1-9][0-9]{0,8})$')
 
 HELP = 'create, list, remove, sync, land and watch issue worktrees'
@@ -60,7 +60,7 @@ _COMMANDS: dict[str, tuple[str, str]] = {
     'env': ('env', 'cmd_env'),
     'rescue': ('rescue', 'cmd_rescue'),
     'trust': ('consent', 'cmd_trust'),
-    'setup': ('consent', 'cmd_setup'),
+    'setup': ('provision', 'cmd_setup'),
 }
 
 
@@ -248,7 +248,7 @@ class _Printable:
         self._stream = stream
 
     def write(self, text: str) -> int:
-        from worktree_guard.report.formats import printable
+        from worktree_guard.report import printable
         return int(self._stream.write(printable(text)))
 
     def __getattr__(self, name: str) -> Any:
@@ -261,7 +261,7 @@ def json_text(data: object, **kw: Any) -> str:
     surrogate)."""
     import json
 
-    from worktree_guard.report.formats import printable
+    from worktree_guard.report import printable
 
     def clean(v: object) -> object:
         if isinstance(v, str):
@@ -320,10 +320,10 @@ class Context:
             m = self.policy.branch_regex().search(wt.branch)
             if m is not None:
                 out.add(int(m.group('issue')))
-            m = _ISSUE_NAME.match(wt.branch)
+            m = ISSUE_NAME.match(wt.branch)
             if m is not None:
                 out.add(int(m.group(1)))
-        m = _ISSUE_NAME.match(os.path.basename(os.path.normpath(wt.path)))
+        m = ISSUE_NAME.match(os.path.basename(os.path.normpath(wt.path)))
         if m is not None:
             out.add(int(m.group(1)))
         return out
@@ -332,13 +332,13 @@ class Context:
             str, str | None]:
         """(label, oid) of the base: the remote-tracking ref, else the local
         branch; ``fetch`` refreshes it first."""
-        from worktree_guard.gitctx import worktrees
+        from worktree_guard.gitctx import sync
         remote, branch = self.remote, self.base_branch
         tracking = f'{remote}/{branch}'
         if fetch:
-            err = worktrees.fetch(self.repo, remote, branch,
-                                  self.policy['sync']['fetch-timeout'],
-                                  self.main_real)
+            err = sync.fetch(self.repo, remote, branch,
+                             self.policy['sync']['fetch-timeout'],
+                             self.main_real)
             if err is not None:
                 notes.append(f'could not fetch {tracking} ({err}); using the '
                              'cached one')
@@ -355,7 +355,7 @@ class Context:
         return tracking, None
 
 
-def _issue_number(text: str) -> int:
+def issue_number(text: str) -> int:
     m = _ISSUE_ARG.match(text.strip())
     if m is None:
         raise GuardError(f'{text!r} is not an issue number',
@@ -364,11 +364,11 @@ def _issue_number(text: str) -> int:
     return int(m.group(1))
 
 
-def _linked(ctx: Context) -> list[WorktreeInfo]:
+def linked_worktrees(ctx: Context) -> list[WorktreeInfo]:
     return [w for w in ctx.repo.worktrees() if not w.is_main and not w.bare]
 
 
-def _parallel(fn: Callable[[T], R], items: Sequence[T]) -> list[R]:
+def parallel(fn: Callable[[T], R], items: Sequence[T]) -> list[R]:
     """``map`` over git calls, a few processes at a time."""
     if len(items) < 2:
         return [fn(x) for x in items]
@@ -378,7 +378,7 @@ def _parallel(fn: Callable[[T], R], items: Sequence[T]) -> list[R]:
         return list(pool.map(fn, items))
 
 
-def _age(seconds: float) -> str:
+def age(seconds: float) -> str:
     s = max(0, int(seconds))
     for unit, size in (('d', 86400), ('h', 3600), ('m', 60)):
         if s >= size:
@@ -386,18 +386,18 @@ def _age(seconds: float) -> str:
     return f'{s}s'
 
 
-def _table(rows: Sequence[Sequence[str]]) -> str:
+def text_table(rows: Sequence[Sequence[str]]) -> str:
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     return '\n'.join(
         '  '.join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip()
         for r in rows)
 
 
-def _name(r: dict[str, Any]) -> str:
+def branch_label(r: dict[str, Any]) -> str:
     return str(r['branch'] or f"(detached at {str(r['head'])[:12]})")
 
 
-def _is_bootstrap(line: str, entries: Sequence[str]) -> bool:
+def is_bootstrap(line: str, entries: Sequence[str]) -> bool:
     """Is a status line an untracked bootstrap copy (not the user's work)?"""
     if not line.startswith('?? '):
         return False
@@ -407,3 +407,16 @@ def _is_bootstrap(line: str, entries: Sequence[str]) -> bool:
         if path == e or path.startswith(e + '/'):
             return True
     return False
+
+
+# The old private spellings, for the wt modules another branch is
+# reshaping (status, watch, listing, remove: issue 26); they move to the
+# public names there, and these go.
+_ISSUE_NAME = ISSUE_NAME
+_issue_number = issue_number
+_linked = linked_worktrees
+_parallel = parallel
+_age = age
+_table = text_table
+_name = branch_label
+_is_bootstrap = is_bootstrap

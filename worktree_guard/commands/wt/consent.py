@@ -188,22 +188,3 @@ def cmd_trust(ns: argparse.Namespace, ctx: Context) -> int:
     print(f'approved (kept in {store_path()}); a change to any of them '
           'asks again')
     return 0
-
-
-def cmd_setup(ns: argparse.Namespace, ctx: Context) -> int:
-    """``wt setup N``: provision issue N's existing worktree (after
-    ``wt trust`` approved what ``wt create`` skipped)."""
-    from worktree_guard.commands.wt import _issue_number
-    from worktree_guard.commands.wt.provision import provision
-    issue = _issue_number(ns.issue)
-    w = next((w for w in ctx.repo.worktrees() if issue in ctx.issues_of(w)),
-             None)
-    if w is None:
-        raise GuardError(f'issue {issue} has no worktree',
-                         f'worktree-guard wt create {issue} <title>')
-    found = commands(ctx)
-    if not found.approved:
-        print(refusal(found))
-        return 1
-    from worktree_guard.commands.wt.provision import say_now
-    return 0 if provision(ctx, w.path, say_now, issue, w.branch) else 1

@@ -15,7 +15,7 @@ if TYPE_CHECKING:  # pragma: no cover (typing only)
     from worktree_guard.commands.wt import Context
 
 from worktree_guard.commands.wt import Refused
-from worktree_guard.commands.wt import _issue_number
+from worktree_guard.commands.wt import issue_number
 from worktree_guard.commands.wt.provision import provision
 
 
@@ -46,15 +46,15 @@ def _gh_title(issue: int) -> str:
 def _start_point(ctx: Context, base: str | None,
                  say: Callable[[str], None]) -> tuple[str, str]:
     """(oid, description) of the commit a new branch starts from."""
-    from worktree_guard.gitctx import worktrees
+    from worktree_guard.gitctx import sync
     repo = ctx.repo
     branch = base or ctx.base_branch
     tracking = f'{ctx.remote}/{branch}'
     err: str | None = f'no remote {ctx.remote!r}'
     if ctx.remote in ctx.gp.remotes():
-        err = worktrees.fetch(repo, ctx.remote, branch,
-                              ctx.policy['sync']['fetch-timeout'],
-                              ctx.main_real)
+        err = sync.fetch(repo, ctx.remote, branch,
+                         ctx.policy['sync']['fetch-timeout'],
+                         ctx.main_real)
         oid = repo.ref_oid(f'refs/remotes/{tracking}')
         if oid is not None:
             if err is None:
@@ -117,7 +117,7 @@ def cmd_create(ns: argparse.Namespace, ctx: Context) -> int:
               flush=True)
 
     policy = ctx.policy
-    issue = _issue_number(ns.issue)
+    issue = issue_number(ns.issue)
     title = ' '.join(ns.title).strip() or _gh_title(issue)
     slug = slugify(title, policy['branches']['slug-max-length'])
     if not slug:

@@ -45,9 +45,9 @@ if TYPE_CHECKING:  # pragma: no cover (typing only)
     from worktree_guard.policy import Policy
 
 from worktree_guard.commands.wt import Refused
-from worktree_guard.commands.wt import _is_bootstrap
-from worktree_guard.commands.wt import _issue_number
-from worktree_guard.commands.wt import _linked
+from worktree_guard.commands.wt import is_bootstrap
+from worktree_guard.commands.wt import issue_number
+from worktree_guard.commands.wt import linked_worktrees
 
 
 class Stop(Exception):
@@ -74,7 +74,7 @@ def _plan(ctx: Context, wanted: list[int]) -> tuple[
     from worktree_guard.commands.wt.status import gather
     data = gather(ctx, False, dirty=True)
     rows = {r['branch']: r for r in data['worktrees'] if r['branch']}
-    linked = {w.branch: w for w in _linked(ctx) if w.branch}
+    linked = {w.branch: w for w in linked_worktrees(ctx) if w.branch}
     order = [s['branch'] for s in data['landing_order'] if not s['remote']]
     if not wanted:
         if not order:
@@ -102,7 +102,7 @@ def _plan(ctx: Context, wanted: list[int]) -> tuple[
 
 
 def cmd_land(ns: argparse.Namespace, ctx: Context) -> int:
-    wanted = [_issue_number(t) for t in ns.issues]
+    wanted = [issue_number(t) for t in ns.issues]
     notes: list[str] = []
     label, base = ctx.base_tip(True, notes)
     if base is None or label != f'{ctx.remote}/{ctx.base_branch}':
@@ -157,7 +157,7 @@ def _dry_run(ctx: Context, targets: list[WorktreeInfo],
             what = f'based on {label} already'
         print(f'  {k}. {w.branch}: {what}')
         tracked = [x for x in worktrees.changes(w.path)
-                   if not x.startswith('?? ') and not _is_bootstrap(x, boot)]
+                   if not x.startswith('?? ') and not is_bootstrap(x, boot)]
         if tracked:
             print(f'     {len(tracked)} uncommitted change'
                   f"{'s' * (len(tracked) != 1)} to tracked files: it would "
@@ -176,7 +176,7 @@ def _land_one(ctx: Context, w: WorktreeInfo, base: str, label: str,
     from worktree_guard.commands.wt.sync import sync_one
     where = ctx.show(w.path)
     _reread(ctx)
-    fresh = next(x for x in _linked(ctx) if x.path == w.path)
+    fresh = next(x for x in linked_worktrees(ctx) if x.path == w.path)
     row = sync_one(ctx, fresh, base)
     undo: list[str] = []
     if row['result'] == 'skipped':
@@ -267,7 +267,7 @@ def _sync_others(ctx: Context, landed: WorktreeInfo, new: str,
                  label: str) -> None:
     from worktree_guard.commands.wt.sync import sync_one
     _reread(ctx)
-    others = [w for w in _linked(ctx)
+    others = [w for w in linked_worktrees(ctx)
               if not w.prunable and w.path != landed.path and
               ctx.issues_of(w)]
     for w in others:

@@ -16,13 +16,19 @@ approved them (``consent``, issue 23).
   when it exits: what it leaves in the background keeps running.  The
   first failure stops the list and is reported; the worktree is kept.
 - ``worktrees.teardown``: the same, in the worktree, before ``wt remove``.
+
+``wt setup N`` (``cmd_setup``) provisions an existing worktree, after
+``wt trust`` approved what ``wt create`` skipped.
 """
 from __future__ import annotations
 
 import os
 from typing import TYPE_CHECKING
 
+from worktree_guard.errors import GuardError
+
 if TYPE_CHECKING:  # pragma: no cover (typing only)
+    import argparse
     from collections.abc import Callable
     from collections.abc import Iterable
 
@@ -50,6 +56,24 @@ def provision(ctx: Context, path: str, say: Callable[[str], None],
     return run_commands('setup', found.setup, path,
                         found.policy['worktrees']['setup-timeout'], say,
                         worktree_env(ctx, found.policy, issue, branch, path))
+
+
+def cmd_setup(ns: argparse.Namespace, ctx: Context) -> int:
+    """``wt setup N``: provision issue N's existing worktree (after
+    ``wt trust`` approved what ``wt create`` skipped)."""
+    from worktree_guard.commands.wt import issue_number
+    from worktree_guard.commands.wt import consent
+    issue = issue_number(ns.issue)
+    w = next((w for w in ctx.repo.worktrees() if issue in ctx.issues_of(w)),
+             None)
+    if w is None:
+        raise GuardError(f'issue {issue} has no worktree',
+                         f'worktree-guard wt create {issue} <title>')
+    found = consent.commands(ctx)
+    if not found.approved:
+        print(consent.refusal(found))
+        return 1
+    return 0 if provision(ctx, w.path, say_now, issue, w.branch) else 1
 
 
 def _copy_new(src: str, dst: str) -> str:

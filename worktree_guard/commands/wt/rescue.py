@@ -15,14 +15,14 @@ if TYPE_CHECKING:  # pragma: no cover (typing only)
 
 def cmd_rescue(ns: argparse.Namespace, ctx: Context) -> int:
     from worktree_guard.commands import rescue
-    from worktree_guard.commands.wt import _issue_number
-    from worktree_guard.commands.wt import _linked
-    issue = _issue_number(ns.issue)
+    from worktree_guard.commands.wt import issue_number
+    from worktree_guard.commands.wt import linked_worktrees
+    issue = issue_number(ns.issue)
     main = ctx.repo.main_root()
     if main is None:
         raise GuardError('no main checkout: the repository is bare',
                          'wt rescue moves changes out of the main checkout')
-    found = [w for w in _linked(ctx) if issue in ctx.issues_of(w)
+    found = [w for w in linked_worktrees(ctx) if issue in ctx.issues_of(w)
              and os.path.isdir(w.path)]
     if len(found) != 1:
         raise GuardError(

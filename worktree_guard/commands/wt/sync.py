@@ -35,14 +35,14 @@ if TYPE_CHECKING:  # pragma: no cover (typing only)
     from worktree_guard.model import WorktreeInfo
 
 from worktree_guard.commands.wt import json_text
-from worktree_guard.commands.wt import _is_bootstrap
-from worktree_guard.commands.wt import _issue_number
-from worktree_guard.commands.wt import _linked
-from worktree_guard.commands.wt import _table
+from worktree_guard.commands.wt import is_bootstrap
+from worktree_guard.commands.wt import issue_number
+from worktree_guard.commands.wt import linked_worktrees
+from worktree_guard.commands.wt import text_table
 
 
 def _targets(ns: argparse.Namespace, ctx: Context) -> list[WorktreeInfo]:
-    linked = [w for w in _linked(ctx) if not w.prunable]
+    linked = [w for w in linked_worktrees(ctx) if not w.prunable]
     if ns.all and ns.issues:
         raise GuardError('give issue numbers or --all, not both',
                          'worktree-guard wt sync --all')
@@ -51,7 +51,7 @@ def _targets(ns: argparse.Namespace, ctx: Context) -> list[WorktreeInfo]:
     if ns.issues:
         out = []
         for text in ns.issues:
-            issue = _issue_number(text)
+            issue = issue_number(text)
             found = [w for w in linked if issue in ctx.issues_of(w)]
             if not found:
                 raise GuardError(f'no worktree for issue {issue}',
@@ -99,7 +99,7 @@ def sync_one(ctx: Context, w: WorktreeInfo, base: str) -> dict[str, Any]:
         'conflict_files': [], 'old': w.head, 'new': None}
     head = Repo.discover(w.path).head()
     lines = [x for x in worktrees.changes(w.path)
-             if not _is_bootstrap(x, boot)]
+             if not is_bootstrap(x, boot)]
     row['dirty'] = len(lines)  # as in wt status and wt list
     # Untracked files stay, as with git rebase, unless the rebase would
     # write a file of the same name.
@@ -178,7 +178,7 @@ def _print(ctx: Context, label: str, base: str,
                 result += ' (' + ', '.join(r['conflict_files']) + ')'
             table.append(('-' if r['issue'] is None else str(r['issue']),
                           r['branch'] or '(detached)', result, r['detail']))
-        print(_table(table))
+        print(text_table(table))
     for r in rows:
         if r['result'] == 'conflict':
             print(f"  {r['branch']}: resolve by hand: cd {ctx.show(r['path'])}"

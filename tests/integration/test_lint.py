@@ -1,0 +1,86 @@
+"""The package checks of ``./dev lint`` (tests/lint/) hold, and a planted
+violation of each fails them: an import cycle, a private name taken from
+another module (imported, or reached through an imported module)."""
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.lint import private_names
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _check(where: Path) -> subprocess.CompletedProcess[str]:
+    """``python -m tests.lint`` on the package in ``where``."""
+    return subprocess.run(
+        [sys.executable, '-m', 'tests.lint', str(where / 'worktree_guard')],
+        cwd=ROOT, capture_output=True, text=True, timeout=120)
+
+
+@pytest.mark.timeout(180)
+def test_the_package_has_no_cycle_and_no_private_import() -> None:
+    proc = _check(ROOT)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert proc.stdout == ''
+
+
+@pytest.mark.timeout(180)
+@pytest.mark.parametrize('module, line, expected', [
+    # A cycle through a deferred import counts (it runs, sooner or later).
+    ('records.py', 'def f() -> None:\n    import worktree_guard.model',
+     'import cycle: worktree_guard.model <-> worktree_guard.records'),
+    ('policy/defaults.py', 'import worktree_guard.policy.validate',
+     'import cycle: worktree_guard.policy.defaults <-> '
+     'worktree_guard.policy.validate'),
+    ('rules/branch_name.py', 'from worktree_guard.shell import _Lexer',
+     'worktree_guard.rules.branch_name imports worktree_guard.shell._Lexer'),
+    ('report/sarif.py',
+     'from worktree_guard.commands import wt\nwt._ISSUE_ARG',
+     'worktree_guard.report.sarif uses worktree_guard.commands.wt._ISSUE_ARG'),
+    ('gitctx/pipes.py', 'from . import process as p\np._PATH_VARS',
+     'worktree_guard.gitctx.pipes uses worktree_guard.gitctx.process._PATH_VARS'),
+    ('commands/wt/land.py', 'from ..agent_io import _WS',
+     'worktree_guard.commands.wt.land imports '
+     'worktree_guard.commands.agent_io._WS'),
+])
+def test_a_violation_fails(tmp_path: Path, module: str, line: str,
+                           expected: str) -> None:
+    shutil.copytree(ROOT / 'worktree_guard', tmp_path / 'worktree_guard',
+                    ignore=shutil.ignore_patterns('__pycache__'))
+    target = tmp_path / 'worktree_guard' / module
+    target.write_text(target.read_text() + f'\n{line}  # noqa\n')
+    proc = _check(tmp_path)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert expected in proc.stdout, proc.stdout
+
+
+@pytest.mark.parametrize('code, found', [
+    ('from worktree_guard.b import _x', ['imports worktree_guard.b._x']),
+    ('from worktree_guard.b import __version__', []),   # dunder: public
+    ('from worktree_guard import b\nb._x()', ['uses worktree_guard.b._x']),
+    ('import worktree_guard.b\nworktree_guard.b._x',
+     ['uses worktree_guard.b._x']),
+    ('import worktree_guard.b as m\nm._x', ['uses worktree_guard.b._x']),
+    ('from . import b\nb._x', ['uses worktree_guard.b._x']),
+    ('from .b import _x', ['imports worktree_guard.b._x']),
+    ('import os\nos._exit', []),             # not ours
+    ('from worktree_guard import _priv', []),   # a private module of ours
+    ('_y = 1\nclass C:\n    _z = _y', []),   # its own names
+])
+def test_what_counts_as_a_private_import(tmp_path: Path, code: str,
+                                         found: list[str]) -> None:
+    pkg = tmp_path / 'worktree_guard'
+    pkg.mkdir()
+    (pkg / '__init__.py').write_text('')
+    (pkg / 'b.py').write_text('_x = 1\n')
+    (pkg / '_priv.py').write_text('')
+    (pkg / 'a.py').write_text(code + '\n')
+    got = [p.split(': ', 1)[1].removeprefix('worktree_guard.a ')
+           for p in private_names.problems(pkg)]
+    assert got == found
+

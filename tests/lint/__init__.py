@@ -1,0 +1,10 @@
+"""Checks ``./dev lint`` runs beside ruff, import-linter and mypy:
+``python -m tests.lint [PACKAGE_DIR]`` (the package's folder, default
+``worktree_guard``), exit 1 with one line per problem.
+
+- ``acyclic``: no import cycle among the package's modules;
+- ``private_names``: no private name (``_x``) imported across modules.
+
+``tests/integration/test_lint.py`` plants a violation of each and expects
+the check to fail.
+"""

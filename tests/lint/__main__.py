@@ -1,0 +1,8 @@
+"""``python -m tests.lint [PACKAGE_DIR]``: every check of this package."""
+import sys
+
+from tests.lint import acyclic
+from tests.lint import private_names
+
+where = sys.argv[1] if len(sys.argv) > 1 else 'worktree_guard'
+sys.exit(max(private_names.main(where), acyclic.main(where)))
