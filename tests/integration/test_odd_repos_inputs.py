@@ -333,8 +333,8 @@ def _error(text: str) -> str:
     ('a: ' + '[' * 3000 + ']' * 3000, ':1:1: the policy nests too deeply'),
     ('branches:\n  check: new\x07\n', ':2:13: invalid YAML: the character '
                                       'U+0007 is not allowed'),
-    ('branches:\n  exempt: ["\\\\"]\n', "has an invalid pattern '\\\\'"),
-    ("branches:\n  exempt: ['[z-a]']\n", "has an invalid pattern '[z-a]'"),
+    ('paths:\n  include: ["\\\\"]\n', "has an invalid pattern '\\\\'"),
+    ("paths:\n  exclude: ['[z-a]']\n", "has an invalid pattern '[z-a]'"),
     ('branches:\n  slug-max-length: 0\n',
      ":2:20: 'branches.slug-max-length': 0 is less than the minimum of 1"),
     ('sync:\n  fetch: 3\n', ":2:10: 'sync.fetch' must be a boolean"),
@@ -389,8 +389,9 @@ def test_re2_regexes_take_undecodable_text() -> None:
 
 def test_invalid_globs_are_left_out_of_compiled_lists() -> None:
     data = P.copy_data(P.DEFAULTS)
-    data['sync']['exempt'] = ['\\', 'ok/*']
-    assert len(M.compile_globs(data, P.defaults.GLOB_KEYS)['sync.exempt']) == 1
+    data['paths']['exclude'] = ['\\', 'ok/*']
+    assert len(M.compile_globs(data, P.defaults.PATH_GLOB_KEYS)
+               ['paths.exclude']) == 1
 
 
 def test_locations_of_paths_the_yaml_does_not_have() -> None:

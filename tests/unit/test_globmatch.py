@@ -211,3 +211,53 @@ def test_validation_caps_wildcards() -> None:
     # Plain names cost nothing: any number of them.
     parse('branches:\n  protected:\n' + ''.join(
         f'    - p{i}\n' for i in range(1000)))
+
+
+# One glob dialect per policy key (docs/policy.md): branch and ref keys are
+# whole-name globs (globmatch), path keys gitignore-style (pathspec).  The
+# same pattern and name, judged by the key's dialect.
+@pytest.mark.parametrize(('section', 'key', 'pattern', 'name', 'matches'), [
+    ('branches', 'exempt', 'release/*', 'release/1.2', True),
+    ('branches', 'exempt', 'release/*', 'release/1.2/x', False),
+    ('branches', 'protected', 'bot/**', 'bot/a/b', True),
+    ('branches', 'protected', 'develop', 'develop/x', False),
+    # An unclosed '[' is a literal to the matcher, so validation takes it.
+    ('branches', 'exempt', 'feat[', 'feat[', True),
+    ('sync', 'exempt', 'rel[ease', 'rel[ease', True),
+    ('branches', 'exempt', '[z-a]', 'z', False),
+    ('server', 'allowed-refs', 'refs/meta/*', 'refs/meta/config', True),
+    ('server', 'allowed-refs', 'refs/meta/*', 'refs/meta/a/b', False),
+    # Whole names: '*' stops at '/'; gitignore: no '/' matches at any depth
+    # and a folder covers what is in it.
+    ('branches', 'exempt', '*.md', 'a/b.md', False),
+    ('paths', 'include', '*.md', 'a/b.md', True),
+    ('paths', 'include', 'docs/', 'docs/a/b.md', True),
+    ('paths', 'exclude', '/build', 'src/build', False),
+    ('paths', 'exclude', 'build', 'src/build/x.o', True),
+])
+def test_one_dialect_per_key(section: str, key: str, pattern: str,
+                             name: str, matches: bool) -> None:
+    from worktree_guard.policy import parse
+    pol = parse(f"{section}:\n  {key}: ['{pattern}']\n")
+    assert pol.matches(section, key, name) is matches
+
+
+@pytest.mark.parametrize('key', ['include', 'exclude'])
+@pytest.mark.parametrize('pattern', ['feat[', '[z-a]', '\\\\'])
+def test_path_globs_are_validated_by_pathspec(key: str, pattern: str) -> None:
+    """What pathspec cannot apply is refused; the same text as a branch
+    glob is a literal name (above)."""
+    from worktree_guard.errors import PolicyError
+    from worktree_guard.policy import parse
+    with pytest.raises(PolicyError) as e:
+        parse(f'paths:\n  {key}: ["{pattern}"]\n')
+    assert f"'paths.{key}' has an invalid pattern" in e.value.message
+
+
+def test_only_path_globs_are_compiled_to_regexes() -> None:
+    """Branch and ref globs keep no regex: the matcher reads the pattern."""
+    from worktree_guard.policy import defaults
+    from worktree_guard.policy import parse
+    pol = parse("branches:\n  exempt: ['x/*']\npaths:\n  include: [src]\n")
+    assert set(pol.globs) == {f'{s}.{k}' for s, k in defaults.PATH_GLOB_KEYS}
+    assert pol.globs['paths.include'] == ['^(?:.+/)?src(?:(?P<ps_d>/)|$)']

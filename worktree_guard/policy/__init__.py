@@ -66,7 +66,8 @@ class Policy:
 
     ``data`` mirrors the YAML (kebab-case keys).  ``sources`` maps
     ``section.key`` to the file's ``path:line`` for keys the file sets.
-    ``globs`` maps ``section.key`` to compiled-regex sources for glob lists.
+    ``globs`` maps ``section.key`` to pathspec's regexes for the path glob
+    lists (``defaults.PATH_GLOB_KEYS``); branch and ref globs need none.
     """
 
     __slots__ = ('data', 'sources', 'path', 'globs', '_compiled')
@@ -80,7 +81,7 @@ class Policy:
         self.path = path
         if globs is None:
             from worktree_guard.policy.match import compile_globs
-            globs = compile_globs(data, defaults.GLOB_KEYS)
+            globs = compile_globs(data, defaults.PATH_GLOB_KEYS)
         self.globs = globs
         self._compiled: dict[str, Any] = {}
 
@@ -107,17 +108,19 @@ class Policy:
     def matches(self, section: str, key: str, name: str) -> bool:
         """Does ``name`` match any glob of ``section.key``?
 
-        Branch globs (``branches.*``, ``sync.exempt``) match the whole
-        name (``globmatch``): ``release/*`` matches ``release/1.2``, not
+        One dialect per key (``defaults.NAME_GLOB_KEYS`` and
+        ``PATH_GLOB_KEYS``, docs/policy.md).  Branch and ref globs
+        (``branches.*``, ``sync.exempt``) match the whole name
+        (``globmatch``): ``release/*`` matches ``release/1.2``, not
         ``release/1.2/x``; ``bot/**`` everything below ``bot/``.  Path
         globs are gitignore-style (a directory covers what is in it)."""
         cache_key = f'glob:{section}.{key}'
         compiled = self._compiled.get(cache_key)
         if compiled is None:
-            if section == 'paths':
+            regexes = self.globs.get(f'{section}.{key}')
+            if regexes is not None:
                 from worktree_guard.policy.match import glob_matcher
-                compiled = [glob_matcher(r)
-                            for r in self.globs[f'{section}.{key}']]
+                compiled = [glob_matcher(r) for r in regexes]
             else:
                 from worktree_guard.policy.globmatch import compile_glob
                 compiled = [compile_glob(p.strip('/'))

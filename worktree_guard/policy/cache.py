@@ -14,7 +14,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:  # pragma: no cover (typing only)
     from typing import Any
 
-CACHE_VERSION = 4
+CACHE_VERSION = 5
 
 
 def full_key(key: tuple[object, ...]) -> tuple[object, ...]:

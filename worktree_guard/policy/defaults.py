@@ -96,32 +96,23 @@ DEFAULTS: 'dict[str, dict[str, Any]]' = {
     },
 }
 
-# (section, key, anchored): the gitignore-style glob lists.
-GLOB_KEYS: tuple[tuple[str, str, bool], ...] = (
-    ('branches', 'exempt', True),
-    ('branches', 'protected', True),
-    ('paths', 'include', False),
-    ('paths', 'exclude', False),
-    ('sync', 'exempt', True),
+# (section, key) of the glob lists, by dialect (docs/policy.md):
+# whole-name globs over branch and ref names (policy.globmatch)...
+NAME_GLOB_KEYS: tuple[tuple[str, str], ...] = (
+    ('branches', 'exempt'),
+    ('branches', 'protected'),
+    ('sync', 'exempt'),
+    ('server', 'allowed-refs'),
+)
+# ... and gitignore-style globs over file paths (pathspec).
+PATH_GLOB_KEYS: tuple[tuple[str, str], ...] = (
+    ('paths', 'include'),
+    ('paths', 'exclude'),
 )
 
-# pathspec's regexes for the default globs, so that the no-file hot
-# path never imports pathspec.
+# pathspec's regexes for the default path globs, so that the
+# no-file hot path never imports pathspec.
 BUILTIN_GLOBS: dict[str, list[str]] = {
-    'branches.exempt': [
-        '^main(?:(?P<ps_d>/)|$)',
-        '^master(?:(?P<ps_d>/)|$)',
-        '^develop(?:(?P<ps_d>/)|$)',
-        '^gh\\-pages(?:(?P<ps_d>/)|$)',
-        '^release/[^/]+(?:(?P<ps_d>/)|$)',
-        '^dependabot/',
-        '^renovate/',
-    ],
-    'branches.protected': [
-        '^main(?:(?P<ps_d>/)|$)',
-        '^master(?:(?P<ps_d>/)|$)',
-    ],
     'paths.include': [],
     'paths.exclude': [],
-    'sync.exempt': [],
 }

@@ -1,5 +1,7 @@
 """Matching policy values: branch regexes (RE2 for user patterns, plain
-Python for the built-in one), gitignore-style globs, sizes and durations.
+Python for the built-in one), gitignore-style path globs (through
+``pathspec``; branch and ref globs are ``globmatch``'s), sizes and
+durations.
 
 On the hook hot path: imports neither ``re`` nor ``pathspec`` unless a
 pattern needs them.
@@ -223,11 +225,10 @@ def glob_matcher(regex: str) -> Callable[[str], bool]:
     return match
 
 
-def glob_to_regex(pattern: str, anchored: bool) -> str | None:
-    """Translate one gitignore-style pattern with pathspec; None if invalid."""
+def glob_to_regex(pattern: str) -> str | None:
+    """Translate one gitignore-style path pattern with pathspec; None if
+    invalid."""
     from pathspec import GitIgnoreSpec
-    if anchored and not pattern.startswith('/'):
-        pattern = '/' + pattern
     try:
         spec = GitIgnoreSpec.from_lines([pattern])
     except Exception:  # pathspec raises its own error types for bad patterns
@@ -238,15 +239,15 @@ def glob_to_regex(pattern: str, anchored: bool) -> str | None:
 
 
 def compile_globs(data: dict[str, dict[str, Any]],
-                  glob_keys: Iterable[tuple[str, str, bool]],
+                  glob_keys: Iterable[tuple[str, str]],
                   ) -> dict[str, list[str]]:
-    """``section.key`` -> the regexes of its glob list (``glob_keys``:
-    ``(section, key, anchored)``); invalid patterns are left out."""
+    """``section.key`` -> the regexes of its path glob list (``glob_keys``:
+    ``(section, key)``); invalid patterns are left out."""
     out: dict[str, list[str]] = {}
-    for section, key, anchored in glob_keys:
+    for section, key in glob_keys:
         regexes = []
         for pat in data[section][key]:
-            r = glob_to_regex(pat, anchored)
+            r = glob_to_regex(pat)
             if r is not None:
                 regexes.append(r)
         out[f'{section}.{key}'] = regexes

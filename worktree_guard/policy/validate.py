@@ -262,18 +262,17 @@ def _semantic_checks(data: dict[str, Any],
                 yield (f"{where}: 'branches.pattern' has no named group "
                        "'issue'",
                        'capture the issue number as (?P<issue>[0-9]+)')
-    costly = list(_glob_costs(data, at))
-    yield from costly
-    for section, key, anchored in defaults.GLOB_KEYS:
-        values = (data.get(section) or {}).get(key)
-        if not values or costly:
-            continue   # too costly to compile: refused above
-        for i, pat in enumerate(values):
-            if glob_to_regex(pat, anchored) is None:
+    yield from _glob_costs(data, at)
+    # Path globs: the pathspec that applies them must take them.  Branch
+    # and ref globs: ``globmatch`` takes any text (an unclosed ``[`` is a
+    # literal), so only their cost is checked (``_glob_costs``).
+    for section, key in defaults.PATH_GLOB_KEYS:
+        for i, pat in enumerate((data.get(section) or {}).get(key) or []):
+            if glob_to_regex(pat) is None:
                 yield (f"{at((section, key, i))}: '{section}.{key}' has an "
                        f'invalid pattern {pat!r}',
-                       'patterns are gitignore-style globs: *, **, ?, [a-z]; '
-                       'close every [ with ]')
+                       'path patterns are gitignore-style globs: *, **, ?, '
+                       '[a-z]; close every [ with ]')
     from worktree_guard.policy.bounds import check_amounts
     from worktree_guard.policy.match import parse_duration
     from worktree_guard.policy.match import parse_size
@@ -300,9 +299,8 @@ def _glob_costs(data: dict[str, Any],
     from worktree_guard.policy.globmatch import MAX_WILDCARDS
     from worktree_guard.policy.globmatch import wildcards
     from worktree_guard.policy.globmatch import MAX_TOTAL_WILDCARDS
-    keys = [(s, k) for s, k, anchored in defaults.GLOB_KEYS if anchored]
     total = 0
-    for section, key in [*keys, ('server', 'allowed-refs')]:
+    for section, key in defaults.NAME_GLOB_KEYS:
         for i, pat in enumerate((data.get(section) or {}).get(key) or []):
             where = f"{at((section, key, i))}: '{section}.{key}' pattern {i + 1}"
             if len(pat) > MAX_GLOB_LENGTH:

@@ -43,10 +43,10 @@ Fix: git branch -m <suggested-name>   (before pushing)""",
             'gitignore-style patterns, anchored at the start of the branch '
             'name, for branches the name rule skips.',
             ('main', 'master', 'develop', 'gh-pages', 'release/*',
-             'dependabot/**', 'renovate/**'), glob='anchored'),
+             'dependabot/**', 'renovate/**'), glob='name'),
         'protected': string_list(
             'Patterns for branches that take no direct commits, force '
-            'pushes or deletions.', ('main', 'master'), glob='anchored'),
+            'pushes or deletions.', ('main', 'master'), glob='name'),
         'check': choice(
             ('all', 'new'),
             "'new' checks only branches not yet on the remote."),

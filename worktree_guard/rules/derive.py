@@ -46,7 +46,7 @@ def core_sections(registry: Registry) -> tuple[list[Section], list[Section]]:
     allowed_refs = string_list(
         "Ref globs a push may write besides refs/heads/* and refs/tags/* "
         "(the server refuses every other ref; refs/replace/* is never "
-        "honoured). '*' stops at '/', '**' does not.")
+        "honoured). '*' stops at '/', '**' does not.", glob='name')
     allowed_refs["maxItems"] = 100
     admins = string_list(
         'Pushers (GL_USERNAME, GITEA_PUSHER_NAME, REMOTE_USER or GL_USER '
@@ -121,14 +121,14 @@ def build_schema(registry: Registry) -> dict[str, Any]:
     }
 
 
-def glob_keys(registry: Registry) -> list[tuple[str, str, bool]]:
-    """``(section, key, anchored)`` of every glob list (``x-glob``)."""
+def glob_keys(registry: Registry, dialect: str) -> list[tuple[str, str]]:
+    """``(section, key)`` of every glob list of ``dialect`` (``x-glob``:
+    ``name`` or ``path``)."""
     head, tail = core_sections(registry)
     sections = head + [s.section for s in registry.rules.values()
                        if s.section is not None] + tail
-    return [(s.name, k, v['x-glob'] == 'anchored')
-            for s in sections for k, v in s.properties.items()
-            if 'x-glob' in v]
+    return [(s.name, k) for s in sections for k, v in s.properties.items()
+            if v.get('x-glob') == dialect]
 
 
 def render_schema(schema: dict[str, Any]) -> str:
@@ -146,7 +146,7 @@ def render_defaults(registry: Registry) -> str:
     data = {section: {k: v['default'] for k, v in s['properties'].items()}
             for section, s in schema['properties'].items()
             if section != 'version'}
-    globs = glob_keys(registry)
+    globs = glob_keys(registry, 'path')
     out = [
         '"""The built-in policy.  GENERATED from the rule SPECs and the core',
         'sections by ``python -m worktree_guard.gen --write``',
@@ -170,13 +170,18 @@ def render_defaults(registry: Registry) -> str:
     out += [
         '}',
         '',
-        '# (section, key, anchored): the gitignore-style glob lists.',
-        'GLOB_KEYS: tuple[tuple[str, str, bool], ...] = (',
+        '# (section, key) of the glob lists, by dialect (docs/policy.md):',
+        '# whole-name globs over branch and ref names (policy.globmatch)...',
+        'NAME_GLOB_KEYS: tuple[tuple[str, str], ...] = (',
+        *(f'    {g!r},' for g in glob_keys(registry, 'name')),
+        ')',
+        "# ... and gitignore-style globs over file paths (pathspec).",
+        'PATH_GLOB_KEYS: tuple[tuple[str, str], ...] = (',
         *(f'    {g!r},' for g in globs),
         ')',
         '',
-        "# pathspec's regexes for the default globs, so that the no-file hot",
-        '# path never imports pathspec.',
+        "# pathspec's regexes for the default path globs, so that the",
+        '# no-file hot path never imports pathspec.',
         'BUILTIN_GLOBS: dict[str, list[str]] = {',
     ]
     for name, regexes in compile_globs(data, globs).items():

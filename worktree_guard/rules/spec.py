@@ -26,9 +26,11 @@ class Section:
     """A policy section a rule owns: ``name`` (the YAML key) and its keys,
     each a JSON-schema property with a ``default`` and a ``description``.
 
-    A key whose value is a list of gitignore-style globs says so with
-    ``"x-glob": "anchored"`` (branch names: matched from the start) or
-    ``"x-glob": "path"`` (file paths); the policy precompiles those.
+    A key whose value is a list of globs names its dialect (one per key,
+    docs/policy.md): ``"x-glob": "name"`` for whole-name globs over branch
+    and ref names (``policy.globmatch``), ``"x-glob": "path"`` for
+    gitignore-style globs over file paths (``pathspec``; the policy
+    precompiles those).
     ``x-`` keywords stay out of the published schema.
     """
 
@@ -99,8 +101,8 @@ def choice(options: tuple[str, ...], description: str) -> dict[str, Any]:
 
 def string_list(description: str, default: tuple[str, ...] = (),
                 glob: str | None = None) -> dict[str, Any]:
-    """A list of non-empty strings; ``glob='anchored'`` or ``'path'``
-    marks gitignore-style glob lists (see ``Section``)."""
+    """A list of non-empty strings; ``glob='name'`` or ``'path'`` marks
+    a glob list and its dialect (see ``Section``)."""
     # Bounded, as every value of a policy a pusher may write (issue 13).
     out = key(list(default), description, type='array', max_items=1000,
               items={'type': 'string', 'minLength': 1, 'maxLength': 4096})

@@ -67,7 +67,7 @@ out in the main checkout)""",
             True, 'Refuse merge commits between the base and the pushed '
             'tip.', type='boolean'),
         'exempt': string_list('Patterns of branches the sync rule skips.',
-                              glob='anchored'),
+                              glob='name'),
         'warn-overlap': key(
             False, 'Warn at push when the branch would conflict with '
             'another active worktree branch.', type='boolean'),

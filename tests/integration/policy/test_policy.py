@@ -54,8 +54,8 @@ def test_file_overrides_only_what_it_says() -> None:
     ('branches:\n  exempt: main\n',
      ".worktree-guard.yaml:2:11: 'branches.exempt' must be a list",
      'YAML list'),
-    ("branches:\n  exempt: ['rel[ease']\n",
-     ".worktree-guard.yaml:2:12: 'branches.exempt' has an invalid pattern",
+    ("paths:\n  include: ['rel[ease']\n",
+     ".worktree-guard.yaml:2:13: 'paths.include' has an invalid pattern",
      'close every ['),
     ('branches:\n  chekc: new\n',
      ".worktree-guard.yaml:2:3: unknown key 'chekc' in 'branches'",
@@ -117,7 +117,7 @@ def test_find_policy_file_kinds(tmp_path: Path) -> None:
 
 
 def test_builtin_globs_match_pathspec() -> None:
-    assert M.compile_globs(P.DEFAULTS, P.defaults.GLOB_KEYS) == \
+    assert M.compile_globs(P.DEFAULTS, P.defaults.PATH_GLOB_KEYS) == \
         P.defaults.BUILTIN_GLOBS
     # A Policy given no globs compiles them (match, loaded on first use).
     assert P.Policy(P.copy_data(P.DEFAULTS)).globs == P.defaults.BUILTIN_GLOBS
