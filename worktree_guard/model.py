@@ -432,8 +432,9 @@ class StageInput(Record):
         self.server = server
 
 
-class Violation:
-    """One finding of a rule: what, where, how bad, and the fix."""
+class Violation(Record):
+    """One finding of a rule: what, where, how bad, and the fix; equal to
+    another with the same fields."""
 
     __slots__ = ('rule', 'kind', 'message', 'severity', 'path', 'line', 'col',
                  'ref', 'token', 'fix')

@@ -5,13 +5,37 @@ the agent hook, which runs before every tool call an agent makes, imports
 these few classes rather than the whole model (issue 17).
 """
 
+class _Unset:
+    """A slot never set (shown as ``<unset>``)."""
+
+    def __repr__(self) -> str:
+        return '<unset>'
+
+
+_UNSET = _Unset()
+
+
 class Record:
-    """Base of every record: ``__slots__`` only, and a repr naming them."""
+    """Base of every record: ``__slots__`` only, a repr naming them, and
+    equality by value: two records are equal when they are of the same
+    class and every slot holds an equal value (so tests compare records,
+    not messages).  Records are mutable, so they are not hashable."""
 
     __slots__: tuple[str, ...] = ()
 
+    def _values(self) -> tuple[object, ...]:
+        return tuple(getattr(self, slot, _UNSET) for slot in self.__slots__)
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not type(self):
+            return NotImplemented
+        assert isinstance(other, Record)
+        return self._values() == other._values()
+
+    __hash__ = None  # type: ignore[assignment]
+
     def __repr__(self) -> str:
-        fields = ', '.join(f'{slot}={getattr(self, slot)!r}'
+        fields = ', '.join(f'{slot}={getattr(self, slot, _UNSET)!r}'
                            for slot in self.__slots__)
         return f'{type(self).__name__}({fields})'
 

@@ -17,6 +17,7 @@ from worktree_guard.policy import default_policy
 from worktree_guard.policy import parse
 from worktree_guard.rules import worktree_layout
 from worktree_guard.model import StageInput
+from worktree_guard.model import Violation
 
 MAIN = '/w/main'
 ROOT = '/w/main/trees'
@@ -44,13 +45,15 @@ def test_worktree_in_place_passes() -> None:
 
 
 def test_worktree_elsewhere_is_a_location_violation() -> None:
-    (v,) = worktree_layout.check(facts('/w/elsewhere'), default_policy())
-    assert v.code == 'worktree-layout/location'
-    assert v.path == '/w/elsewhere'  # outside the main checkout: absolute
-    assert 'expected trees/issue-1-x (<main checkout>/trees/<branch>)' in \
-        v.message
-    assert v.fix == [f'mkdir -p {ROOT} && git worktree move /w/elsewhere '
-                     f'{ROOT}/issue-1-x']
+    # Outside the main checkout, the path is absolute.
+    assert worktree_layout.check(facts('/w/elsewhere'), default_policy()) \
+        == [Violation(
+            'worktree-layout', "worktree of branch 'issue-1-x' is at "
+            '/w/elsewhere; expected trees/issue-1-x (<main checkout>/trees/'
+            '<branch>)', kind='location', path='/w/elsewhere',
+            token='/w/elsewhere',
+            fix=[f'mkdir -p {ROOT} && git worktree move /w/elsewhere '
+                 f'{ROOT}/issue-1-x'])]
 
 
 def test_folder_named_after_another_branch_suggests_switching_back() -> None:
@@ -116,18 +119,24 @@ def test_nested_branch_names_nest_folders() -> None:
 def test_detached_worktree_only_needs_to_sit_in_the_root() -> None:
     pol = default_policy()
     assert worktree_layout.check(facts(f'{ROOT}/review', None), pol) == []
-    (v,) = worktree_layout.check(facts('/w/review', None), pol)
-    assert v.kind == 'location'
-    assert 'detached worktree is at /w/review, outside trees/' in v.message
-    assert len(v.fix) == 1
+    assert worktree_layout.check(facts('/w/review', None), pol) == [
+        Violation('worktree-layout', 'detached worktree is at /w/review, '
+                  'outside trees/; it belongs directly in trees/',
+                  kind='location', path='/w/review', token='/w/review',
+                  fix=[f'mkdir -p {ROOT} && git worktree move /w/review '
+                       f'{ROOT}/review'])]
 
 
 def test_not_ignored_root() -> None:
-    (v,) = worktree_layout.check(facts(f'{ROOT}/issue-1-x', ignored=False),
-                                 default_policy())
-    assert v.code == 'worktree-layout/not-ignored'
-    assert v.path == f'{MAIN}/.gitignore'
-    assert v.fix[0].startswith(f"echo '/trees/' >> {MAIN}/.gitignore")
+    assert worktree_layout.check(facts(f'{ROOT}/issue-1-x', ignored=False),
+                                 default_policy()) == [Violation(
+        'worktree-layout', "'trees/' is not ignored in the main checkout: "
+        "its worktrees show up there as untracked and 'git add -A' would "
+        'stage them', kind='not-ignored', path=f'{MAIN}/.gitignore',
+        token='trees/',
+        fix=[f"echo '/trees/' >> {MAIN}/.gitignore  (then commit "
+             '.gitignore on a branch)',
+             "'worktree-guard wt create' adds it for you"])]
 
 
 def test_nested_layout_without_main_checkout() -> None:

@@ -19,6 +19,7 @@ from worktree_guard.model import ZERO_OID
 from worktree_guard.model import RefUpdate
 from worktree_guard.model import SyncFacts
 from worktree_guard.model import SyncTarget
+from worktree_guard.model import Violation
 from worktree_guard.gitctx import Repo
 from worktree_guard.gitctx import sync
 from worktree_guard.policy import Policy
@@ -75,11 +76,11 @@ def test_rule_nothing_to_judge() -> None:
 
 def test_rule_behind_and_max_behind() -> None:
     t = SyncTarget(upd('issue-1-x'), behind=2)
-    (v,) = sync_before_push.check(facts(t), pol())
-    assert v.kind == 'behind' and v.ref == 'refs/heads/issue-1-x'
-    assert v.message.startswith("branch 'issue-1-x' is 2 commits behind "
-                                f'origin/main ({C[:12]}): ')
-    assert v.fix == ['git fetch origin && git rebase origin/main']
+    assert sync_before_push.check(facts(t), pol()) == [Violation(
+        'sync-before-push', "branch 'issue-1-x' is 2 commits behind "
+        f"origin/main ({C[:12]}): sync it before you push (rebase, don't "
+        "merge)", kind='behind', ref='refs/heads/issue-1-x',
+        token='issue-1-x', fix=['git fetch origin && git rebase origin/main'])]
     (v,) = sync_before_push.check(facts(t), pol('sync:\n  max-behind: 1\n'))
     assert '(sync.max-behind allows 1)' in v.message
     assert sync_before_push.check(facts(t), pol('sync:\n  max-behind: 2\n')) \
@@ -101,18 +102,23 @@ def test_rule_merge_commits_and_require_linear() -> None:
 
 
 def test_rule_unreachable_and_overlap() -> None:
-    (v,) = sync_before_push.check(
+    assert sync_before_push.check(
         facts(SyncTarget(upd('issue-1-x')), tip_=None, error='it broke'),
-        pol())
-    assert v.kind == 'unreachable' and v.ref == 'refs/remotes/origin/main'
-    assert v.message.endswith(": there is no remote-tracking ref origin/main "
-                              "and the fetch failed (it broke); run 'git "
-                              "fetch origin' once")
+        pol()) == [Violation(
+            'sync-before-push', 'cannot tell whether the push contains '
+            'origin/main: there is no remote-tracking ref origin/main and '
+            "the fetch failed (it broke); run 'git fetch origin' once",
+            kind='unreachable', ref='refs/remotes/origin/main',
+            token='origin/main',
+            fix=["git fetch origin  (check the remote URL with 'git remote "
+                 "-v' and your network)"])]
     t = SyncTarget(upd('issue-1-x'), conflicts={'issue-2-y': ['a.py']})
-    (v,) = sync_before_push.check(facts(t), pol())
-    assert v.kind == 'overlap' and v.token == 'issue-2-y'
-    assert "would conflict with the active branch 'issue-2-y' in a.py" \
-        in v.message
+    assert sync_before_push.check(facts(t), pol()) == [Violation(
+        'sync-before-push', "branch 'issue-1-x' would conflict with the "
+        "active branch 'issue-2-y' in a.py", kind='overlap',
+        ref='refs/heads/issue-1-x', token='issue-2-y',
+        fix=["agree with the owner of 'issue-2-y' who lands first; the "
+             'other rebases onto the base afterwards'])]
 
 
 def test_server_facts_name_the_local_base() -> None:
