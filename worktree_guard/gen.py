@@ -4,6 +4,8 @@ derived from the rule SPECs; ``--check`` fails (exit 1) when one is stale.
 - ``worktree_guard/policy/schema.json`` and ``policy/defaults.py``: the
   policy layer's view of the rules (it sits below them and never imports
   them);
+- ``policy/sections.pyi``: the policy's sections typed for mypy
+  (``typed_sections``);
 - the rule table of ``README.md`` and ``docs/policy.md`` (in a source
   checkout; an installed package has only the package files).
 
@@ -27,6 +29,7 @@ if TYPE_CHECKING:  # pragma: no cover (typing only)
 PACKAGE = os.path.dirname(os.path.abspath(__file__))
 SCHEMA_PATH = os.path.join(PACKAGE, 'policy', 'schema.json')
 DEFAULTS_PATH = os.path.join(PACKAGE, 'policy', 'defaults.py')
+SECTIONS_PATH = os.path.join(PACKAGE, 'policy', 'sections.pyi')
 # Docs with a rule table, relative to the source checkout.
 DOCS = (os.path.join(os.path.dirname(PACKAGE), 'README.md'),
         os.path.join(os.path.dirname(PACKAGE), 'docs', 'policy.md'))
@@ -43,13 +46,21 @@ def _read(path: str) -> str | None:
 def outputs(registry: Registry) -> dict[str, str]:
     """Each generated file's path -> its text."""
     out = {SCHEMA_PATH: derive.render_schema(derive.build_schema(registry)),
-           DEFAULTS_PATH: derive.render_defaults(registry)}
+           DEFAULTS_PATH: derive.render_defaults(registry),
+           **typed_sections(registry)}
     table = derive.rule_table(registry)
     for path in DOCS:
         text = _read(path)
         if text is not None:
             out[path] = derive.replace_rule_table(text, table)
     return out
+
+
+def typed_sections(registry: Registry) -> dict[str, str]:
+    """``policy/sections.pyi``: a ``TypedDict`` per policy section, for
+    mypy only (``Policy[section]`` reads through it; no run-time cost)."""
+    return {SECTIONS_PATH: derive.render_sections(
+        derive.build_schema(registry))}
 
 
 def stale(registry: Registry) -> list[str]:

@@ -23,6 +23,7 @@ if TYPE_CHECKING:  # pragma: no cover (typing only)
     from worktree_guard.model import StageInput
     from worktree_guard.policy import Policy
     from worktree_guard.model import Violation
+    from worktree_guard.rules.spec import RuleModule
 
 
 def stage_rules(stage: str) -> tuple[str, ...]:
@@ -141,9 +142,11 @@ def _judge(repo: Repo, policy: Policy, inp: StageInput,
 
 # -- one rule -------------------------------------------------------------------
 
-def rule_module(rule: str) -> Any:
+def rule_module(rule: str) -> RuleModule:
     """The module of a rule id, as the registry names it."""
-    return __import__(registry.RULES[rule].module, fromlist=['check'])
+    module: RuleModule = __import__(
+        registry.RULES[rule].module, fromlist=['check'])
+    return module
 
 
 def evaluate(rule: str, facts: object, policy: Policy,

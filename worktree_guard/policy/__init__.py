@@ -43,6 +43,10 @@ if TYPE_CHECKING:  # pragma: no cover (typing only)
 
     from worktree_guard.policy.cache import CACHE_VERSION as CACHE_VERSION
     from worktree_guard.policy.validate import load_schema as load_schema
+    # A generated stub (./dev gen): each section's keys and their types.
+    from worktree_guard.policy.sections import SectionReads
+else:
+    SectionReads = object
 
 POLICY_FILE = '.worktree-guard.yaml'
 CACHE_FILE = 'worktree-guard-policy.cache'
@@ -61,8 +65,12 @@ def __getattr__(name: str) -> object:
     return getattr(__import__(f'{__name__}.{module}', fromlist=[name]), name)
 
 
-class Policy:
+class Policy(SectionReads):
     """The effective policy: defaults merged with the file.
+
+    ``policy['sync']['fetch-timeout']`` is typed for mypy (a ``float``):
+    ``SectionReads`` is the generated ``policy/sections.pyi``, read by mypy
+    only; at run time the base is ``object`` and the read is a dict's.
 
     ``data`` mirrors the YAML (kebab-case keys).  ``sources`` maps
     ``section.key`` to the file's ``path:line`` for keys the file sets.
@@ -85,8 +93,9 @@ class Policy:
         self.globs = globs
         self._compiled: dict[str, Any] = {}
 
-    def __getitem__(self, section: str) -> 'dict[str, Any]':
-        return self.data[section]
+    if not TYPE_CHECKING:  # pragma: no branch (mypy reads SectionReads)
+        def __getitem__(self, section):
+            return self.data[section]
 
     def severity(self, rule: str, kind: str | None = None) -> str:
         """Effective severity of a rule, or of one kind of a rule.

@@ -15,7 +15,19 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:  # pragma: no cover (typing only)
     from collections.abc import Iterable
 
+    from worktree_guard.rules import branch_name
+    from worktree_guard.rules import protected_branch
+    from worktree_guard.rules import sync_before_push
+    from worktree_guard.rules import worktree_layout
+    from worktree_guard.rules import worktree_paths
+    from worktree_guard.rules.spec import RuleModule
     from worktree_guard.rules.spec import RuleSpec
+
+    # The rules the runner runs, checked by mypy against ``RuleModule``
+    # (``server-policy`` and ``agent-guard`` have their own callers).
+    RUNNER_RULES: tuple[RuleModule, ...] = (
+        branch_name, protected_branch, worktree_layout, worktree_paths,
+        sync_before_push)
 
 # Every rule, in the order they run and are listed.  A new rule's module
 # goes here (tests may extend the tuple and call ``load_registry``).

@@ -30,7 +30,6 @@ runner's commit or push stages.
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # pragma: no cover (typing only)
     from collections.abc import Callable
-    from typing import Any
 
     from worktree_guard.rules.spec import RuleSpec
 
@@ -290,7 +289,7 @@ class _Judge:
         self.verdict = verdict
         self.facts = facts if facts is not None else AgentFacts()
         self.cur: RepoCheckout = cmap.current  # type: ignore[assignment]
-        self.agents: dict[str, Any] = policy['agents']
+        self.agents = policy['agents']
         self.wroot = str(policy['worktrees']['root']).strip('/')
         self.places = places(cmap, self.wroot)
         main = cmap.main

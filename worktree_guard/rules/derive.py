@@ -215,3 +215,67 @@ def replace_rule_table(text: str, table: str) -> str:
         return text
     end = text.find('\n\n', start) + 1 or len(text)
     return text[:start] + table + text[end:]
+
+
+# -- typed policy sections (policy/sections.pyi) ---------------------------------
+
+_JSON_TYPES = {'string': 'str', 'integer': 'int', 'number': 'float',
+               'boolean': 'bool', 'null': 'None'}
+
+
+def _python_type(prop: dict[str, Any]) -> str:
+    """The Python type of a JSON-schema property, as far as mypy can use
+    it: an enum or a severity is ``str``, a list of strings
+    ``list[str]``."""
+    kind = prop.get('type')
+    if kind is None:   # an enum, or a $ref to the severities
+        return 'str'
+    if kind == 'array':
+        items = prop.get('items') or {}
+        return 'list[str]' if items.get('type') == 'string' or \
+            'enum' in items else 'list[Any]'
+    kinds = kind if isinstance(kind, list) else [kind]
+    return ' | '.join(_JSON_TYPES.get(k, 'Any') for k in kinds)
+
+
+def _class_name(section: str) -> str:
+    return ''.join(part.capitalize() for part in section.split('-'))
+
+
+def render_sections(schema: dict[str, Any]) -> str:
+    """The text of ``policy/sections.pyi``: a ``TypedDict`` per policy
+    section and ``SectionReads``, whose ``__getitem__`` overloads give
+    ``policy['sync']['fetch-timeout']`` its type.  A stub, read by mypy
+    only: ``policy/__init__.py`` imports it under ``TYPE_CHECKING``."""
+    out = [
+        '"""The policy\'s sections, typed for mypy.  GENERATED from the rule',
+        'SPECs and the core sections by ``python -m worktree_guard.gen',
+        '--write`` (``./dev gen``): do not edit; a test checks that it is',
+        'current.  A stub: nothing imports it at run time."""',
+        'from typing import Any, Literal, TypedDict, overload',
+        '',
+    ]
+    sections = [(name, s) for name, s in schema['properties'].items()
+                if name != 'version']
+    for name, section in sections:
+        props = section['properties']
+        cls = _class_name(name)
+        if all(key.isidentifier() for key in props):
+            out.append(f'class {cls}(TypedDict):')
+            out.extend(f'    {key}: {_python_type(prop)}'
+                       for key, prop in props.items())
+        else:   # kebab-case keys: the functional form
+            out.append(f'{cls} = TypedDict({cls!r}, {{')
+            out.extend(f'    {key!r}: {_python_type(prop)},'
+                       for key, prop in props.items())
+            out.append('})')
+        out.append('')
+    out += ['class SectionReads:',
+            '    """``Policy[section]``: each section its own type."""']
+    for name, _ in sections:
+        out += ['    @overload',
+                f'    def __getitem__(self, section: Literal[{name!r}]) -> '
+                f'{_class_name(name)}: ...']
+    out += ['    @overload',
+            '    def __getitem__(self, section: str) -> Any: ...']
+    return '\n'.join(out) + '\n'

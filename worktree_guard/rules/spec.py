@@ -17,6 +17,21 @@ from __future__ import annotations
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # pragma: no cover (typing only)
     from typing import Any
+    from typing import Protocol
+
+    from worktree_guard.model import Violation
+    from worktree_guard.policy import Policy
+
+    class RuleModule(Protocol):
+        """What the runner asks of a rule module: its ``SPEC`` and a pure
+        ``check``.  For mypy only (no ``typing`` at run time): the rule
+        modules the runner runs are checked against it in
+        ``rules/__init__.py``, and ``runner.rule_module`` returns it."""
+
+        SPEC: RuleSpec
+
+        def check(self, facts: Any, policy: Policy,
+                  notes: list[str] | None = None) -> list[Violation]: ...
 
 STAGES = ('commit', 'push', 'server', 'agent')
 SEVERITIES = ('error', 'warn', 'off')

@@ -129,6 +129,8 @@ def test_gen_write_and_check(tmp_path: Path,
     plain.write_text('# no table\n')
     monkeypatch.setattr(gen, 'SCHEMA_PATH', str(tmp_path / 's.json'))
     monkeypatch.setattr(gen, 'DEFAULTS_PATH', str(tmp_path / 'd.py'))
+    real_sections = gen.SECTIONS_PATH
+    monkeypatch.setattr(gen, 'SECTIONS_PATH', str(tmp_path / 'sec.pyi'))
     monkeypatch.setattr(gen, 'DOCS', (str(readme), str(tail), str(plain),
                                       str(tmp_path / 'missing.md')))
     assert gen.main(['--check']) == 1  # nothing written yet
@@ -137,6 +139,9 @@ def test_gen_write_and_check(tmp_path: Path,
     assert gen.main(['--check']) == 0
     assert json.loads((tmp_path / 's.json').read_text()) == \
         validate.load_schema()
+    # The typed sections for mypy, as committed.
+    assert (tmp_path / 'sec.pyi').read_text() == \
+        Path(real_sections).read_text()
     text = readme.read_text()
     assert '`old`' not in text and '| `worktree-paths` | error |' in text
     assert text.endswith('\n\nmore\n')
@@ -147,7 +152,7 @@ def test_gen_write_and_check(tmp_path: Path,
 
 
 def test_lazy_names_of_the_policy_package() -> None:
-    assert P.parse is validate.parse and P.load_schema is validate.load_schema
+    assert P.load_schema is validate.load_schema
     with pytest.raises(AttributeError, match='no_such_name'):
         P.no_such_name  # noqa: B018
 
@@ -167,7 +172,8 @@ def use_rules(monkeypatch: pytest.MonkeyPatch,
         monkeypatch.setattr(rules, name, value)
     generated: dict[str, object] = {}
     exec(derive.render_defaults(reg), generated)  # the new defaults.py
-    for name in ('DIGEST', 'DEFAULTS', 'GLOB_KEYS', 'BUILTIN_GLOBS'):
+    for name in ('DIGEST', 'DEFAULTS', 'NAME_GLOB_KEYS', 'PATH_GLOB_KEYS',
+                 'BUILTIN_GLOBS'):
         monkeypatch.setattr(defaults, name, generated[name])
     schema = derive.build_schema(reg)
     monkeypatch.setattr(validate, 'load_schema', lambda: schema)
@@ -229,4 +235,4 @@ def test_example_rule_changes_the_generated_files() -> None:
     (test_generated_files_are_current)."""
     reg = rules.load_registry(rules.RULE_MODULES + (EXAMPLE,))
     assert set(gen.stale(reg)) == {gen.SCHEMA_PATH, gen.DEFAULTS_PATH,
-                                   *gen.DOCS}
+                                   gen.SECTIONS_PATH, *gen.DOCS}
