@@ -194,11 +194,8 @@ def _files(repo: Repo) -> dict[str, tuple[object, ...] | None]:
     import hashlib
     import stat
     assert repo.root is not None
-    res = repo.git('ls-files', '-z', '--cached', '--others', check=False)
     out: dict[str, tuple[object, ...] | None] = {}
-    for rel in res.stdout.decode('utf-8', 'surrogateescape').split('\0'):
-        if not rel:
-            continue
+    for rel in repo.listed_files():
         path = os.path.join(repo.root, rel)
         try:
             st = os.lstat(path)

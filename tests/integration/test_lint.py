@@ -1,6 +1,7 @@
 """The package checks of ``./dev lint`` (tests/lint/) hold, and a planted
 violation of each fails them: an import cycle, a private name taken from
-another module (imported, or reached through an imported module)."""
+another module (imported, or reached through an imported module), a git
+command line outside gitctx."""
 from __future__ import annotations
 
 import shutil
@@ -47,6 +48,12 @@ def test_the_package_has_no_cycle_and_no_private_import() -> None:
     ('commands/wt/land.py', 'from ..agent_io import _WS',
      'worktree_guard.commands.wt.land imports '
      'worktree_guard.commands.agent_io._WS'),
+    ('commands/init.py', "def f(repo):\n    repo.git('switch', '-c', 'x')",
+     'worktree_guard.commands.init runs git switch'),
+    ('commands/doctor.py', "def f(repo):\n    repo.out('config', 'x')",
+     'worktree_guard.commands.doctor runs git config'),
+    ('audit.py', "spawn(['git', 'status'])",
+     'worktree_guard.audit runs git'),
 ])
 def test_a_violation_fails(tmp_path: Path, module: str, line: str,
                            expected: str) -> None:

@@ -3,7 +3,8 @@
 ``worktree_guard``), exit 1 with one line per problem.
 
 - ``acyclic``: no import cycle among the package's modules;
-- ``private_names``: no private name (``_x``) imported across modules.
+- ``private_names``: no private name (``_x``) imported across modules;
+- ``git_lines``: only gitctx writes git's command lines.
 
 ``tests/integration/test_lint.py`` plants a violation of each and expects
 the check to fail.

@@ -310,12 +310,10 @@ def hooks_path_advice(repo: Repo) -> str | None:
     ("Cowardly refusing to install hooks with `core.hooksPath` set"): the
     two ways that work, as commands.  ``None`` when it is unset."""
     import shlex
-    res = repo.git('config', '--show-scope', '--get', 'core.hooksPath',
-                   check=False)
-    if res.returncode != 0:
+    found = repo.config_scope('core.hooksPath')
+    if found is None:
         return None
-    scope, _, value = res.stdout.decode(errors='replace').strip() \
-        .partition('\t')
+    scope, value = found
     directory, _ = hooks_dir(repo)
     unset = f'git config --{scope} --unset core.hooksPath' \
         if scope in ('local', 'global', 'system', 'worktree') else \

@@ -170,11 +170,10 @@ def init(force: bool = False, run_pre_commit: bool = False,
     new = adoption_branch(repo, issue, branch, ask)
     stay = None   # the protected branch the files are written on
     if new is not None:
-        res = repo.git('switch', '-c', new, check=False)
-        if res.returncode != 0:
+        error = repo.switch_new(new)
+        if error is not None:
             raise GuardError(
-                f'git switch -c {new} failed: '
-                + res.stderr.decode(errors='replace').strip(),
+                f'git switch -c {new} failed: {error}',
                 f'if the branch exists: git switch {new}, then '
                 'worktree-guard init')
         print(f'made the adoption branch {new} (git switch -c {new})')

@@ -274,8 +274,7 @@ def relative_hooks_path(repo: Repo) -> str | None:
 
 def install(force: bool = False) -> int:
     repo = Repo.discover()
-    if repo.root is None and \
-            repo.out('rev-parse', '--is-bare-repository').strip() == 'true':
+    if repo.root is None and repo.is_bare:
         import shlex
         where = shlex.quote(repo.git_dir)
         raise GuardError(

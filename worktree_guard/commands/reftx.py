@@ -228,8 +228,7 @@ def committed_policy(repo: Repo) -> tuple[Policy, Source]:
         return pol, Source(local, f'{local}:{policy_mod.POLICY_FILE}', deps)
     del deps[mark:]
     deps.append(os.path.join(os.path.realpath(repo.git_dir), 'HEAD'))
-    head = repo.git('symbolic-ref', '-q', 'HEAD', check=False)
-    target = head.stdout.decode('utf-8', 'surrogateescape').strip()
+    target = repo.symbolic_head()
     if target:
         deps.append(loose(target))
     found = _read(repo, 'HEAD')
@@ -262,8 +261,7 @@ def _read(repo: Repo, rev: str) -> Policy | None:
                           'file', 'commit the policy as a plain file')
 
     def read() -> bytes:
-        out: bytes = repo.git('cat-file', 'blob', oid).stdout
-        return out
+        return repo.blob(oid)
 
     return policy_mod.cached_parse(
         os.path.join(repo.git_dir, POLICY_CACHE),

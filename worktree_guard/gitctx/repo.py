@@ -358,6 +358,35 @@ class Repo:
         res = self.git('config', '--get', key, check=False)
         return decode(res.stdout).strip() if res.returncode == 0 else None
 
+    def config_scope(self, key: str) -> tuple[str, str] | None:
+        """``(scope, value)`` of ``key`` (``local``, ``global``,
+        ``system``, ``worktree``, ``command`` for ``git -c``); ``None``
+        when it is unset."""
+        res = self.git('config', '--show-scope', '--get', key, check=False)
+        if res.returncode != 0:
+            return None
+        scope, _, value = decode(res.stdout).strip().partition('\t')
+        return scope, value
+
+    def symbolic_head(self) -> str | None:
+        """The ref HEAD names (``refs/heads/main``); ``None`` when HEAD is
+        detached."""
+        res = self.git('symbolic-ref', '-q', 'HEAD', check=False)
+        return decode(res.stdout).strip() or None
+
+    def switch_new(self, branch: str) -> str | None:
+        """``git switch -c branch`` in this worktree (uncommitted files go
+        along): ``None``, or git's message when it fails."""
+        res = self.git('switch', '-c', branch, check=False)
+        return None if res.returncode == 0 else \
+            res.stderr.decode(errors='replace').strip()
+
+    def listed_files(self) -> list[str]:
+        """Every file git lists in the worktree: tracked, untracked and
+        ignored (``ls-files --cached --others``)."""
+        res = self.git('ls-files', '-z', '--cached', '--others', check=False)
+        return [p for p in decode(res.stdout).split('\0') if p]
+
     def remotes(self) -> list[str]:
         """The remote names (one ``git remote`` per run, however many
         rules ask)."""
@@ -369,6 +398,11 @@ class Repo:
         res = self.git('rev-parse', '--verify', '-q', rev + '^{commit}',
                        check=False)
         return decode(res.stdout).strip() or None
+
+    def blob(self, oid: str) -> bytes:
+        """The bytes of the blob ``oid``."""
+        out: bytes = self.git('cat-file', 'blob', oid).stdout
+        return out
 
     def blob_text(self, rev: str, path: str) -> str | None:
         """The text of ``path`` as committed at ``rev``; ``None`` when it

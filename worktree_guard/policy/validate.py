@@ -46,76 +46,16 @@ def validated(raw: bytes | str, filename: str) -> tuple[
     (``section.key`` -> ``file:line``), parsed and validated; raise
     ``PolicyError`` on any problem.  ``policy.parse`` merges them over the
     defaults."""
-    import yaml
-
-    from worktree_guard.policy.bounds import check_nodes
     from worktree_guard.policy.bounds import check_size
     check_size(len(raw), filename)
-    if isinstance(raw, bytes):
-        try:
-            text = raw.decode('utf-8')
-        except UnicodeDecodeError as e:
-            raise PolicyError(
-                f'{filename}:1:1: the file is not valid UTF-8 '
-                f'(byte {e.start})',
-                'save the policy file as UTF-8',
-            ) from None
-    else:
-        text = raw
-    try:
-        loader = yaml.SafeLoader(text)  # checks every character first
-    except yaml.reader.ReaderError as e:  # a control character
-        pos = e.position
-        line = text.count('\n', 0, pos) + 1
-        col = pos - text.rfind('\n', 0, pos)
-        code = e.character if isinstance(e.character, int) else 0xFFFD
-        raise PolicyError(
-            f'{filename}:{line}:{col}: invalid YAML: the character '
-            f'U+{code:04X} is not allowed in a YAML file',
-            'remove the control character (or save the file as UTF-8 text)',
-        ) from None
-    try:
-        node = loader.get_single_node()
-        check_nodes(node, filename)  # alias bombs: before building them
-        data = loader.construct_document(node) if node is not None else None
-    except yaml.MarkedYAMLError as e:
-        mark = e.problem_mark or e.context_mark
-        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        problem = e.problem or str(e)
-        hint = 'fix the YAML syntax'
-        if '\t' in problem or "'\\t'" in problem:
-            hint = 'YAML does not allow tabs for indentation; use spaces'
-        raise PolicyError(
-            f'{filename}:{line}:{col}: invalid YAML: {problem}', hint,
-        ) from None
-    except RecursionError:
-        raise _too_deep(filename) from None
-    except yaml.YAMLError as e:  # pragma: no cover (text input raises only marked and reader errors)
-        first = str(e).split('\n', 1)[0]
-        raise PolicyError(f'{filename}:1:1: invalid YAML: {first}',
-                          'fix the YAML syntax') from None
-    finally:
-        loader.dispose()
-    if data is None:
-        data = {}
-    for section in ('rules', 'agents'):
-        if isinstance(data, dict) and isinstance(data.get(section), dict):
-            # YAML 1.1 reads a bare `off` as false; it means the level.
-            for key, val in data[section].items():
-                if val is False:
-                    data[section][key] = 'off'
+    data, node = _load(_text(raw, filename), filename)
+    _off_means_off(data)
     try:
         errors = list(_validate(data, node, filename))
     except RecursionError:
         raise _too_deep(filename) from None
     if errors:
-        first_msg, first_hint = errors[0]
-        more = ''
-        if len(errors) > 1:
-            more = '\n' + '\n'.join(m + (f'\n  hint: {h}' if h else '')
-                                    for m, h in errors[1:])
-        raise PolicyError(first_msg + (f'\n  hint: {first_hint}'
-                                       if first_hint else '') + more)
+        raise _all_of(errors)
     sections: dict[str, dict[str, Any]] = {}
     sources: dict[str, str] = {}
     for section, values in data.items():
@@ -126,6 +66,88 @@ def validated(raw: bytes | str, filename: str) -> tuple[
             line = _line_of(node, (section, key))
             sources[f'{section}.{key}'] = f'{filename}:{line}'
     return sections, sources
+
+
+def _text(raw: bytes | str, filename: str) -> str:
+    """The policy's text: UTF-8, or a ``PolicyError``."""
+    if not isinstance(raw, bytes):
+        return raw
+    try:
+        return raw.decode('utf-8')
+    except UnicodeDecodeError as e:
+        raise PolicyError(
+            f'{filename}:1:1: the file is not valid UTF-8 (byte {e.start})',
+            'save the policy file as UTF-8',
+        ) from None
+
+
+def _load(text: str, filename: str) -> tuple[Any, Any]:
+    """The YAML document (``{}`` for an empty file) and its node tree (for
+    ``line:col``); every YAML problem a ``PolicyError`` at its place."""
+    import yaml
+
+    from worktree_guard.policy.bounds import check_nodes
+    try:
+        loader = yaml.SafeLoader(text)  # checks every character first
+    except yaml.reader.ReaderError as e:  # a control character
+        raise _bad_character(text, e, filename) from None
+    try:
+        node = loader.get_single_node()
+        check_nodes(node, filename)  # alias bombs: before building them
+        data = loader.construct_document(node) if node is not None else None
+    except yaml.MarkedYAMLError as e:
+        raise _bad_yaml(e, filename) from None
+    except RecursionError:
+        raise _too_deep(filename) from None
+    except yaml.YAMLError as e:  # pragma: no cover (text input raises only marked and reader errors)
+        first = str(e).split('\n', 1)[0]
+        raise PolicyError(f'{filename}:1:1: invalid YAML: {first}',
+                          'fix the YAML syntax') from None
+    finally:
+        loader.dispose()
+    return ({} if data is None else data), node
+
+
+def _bad_character(text: str, e: Any, filename: str) -> PolicyError:
+    pos = e.position
+    line = text.count('\n', 0, pos) + 1
+    col = pos - text.rfind('\n', 0, pos)
+    code = e.character if isinstance(e.character, int) else 0xFFFD
+    return PolicyError(
+        f'{filename}:{line}:{col}: invalid YAML: the character '
+        f'U+{code:04X} is not allowed in a YAML file',
+        'remove the control character (or save the file as UTF-8 text)')
+
+
+def _bad_yaml(e: Any, filename: str) -> PolicyError:
+    mark = e.problem_mark or e.context_mark
+    line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+    problem = e.problem or str(e)
+    hint = 'fix the YAML syntax'
+    if '\t' in problem or "'\\t'" in problem:
+        hint = 'YAML does not allow tabs for indentation; use spaces'
+    return PolicyError(f'{filename}:{line}:{col}: invalid YAML: {problem}',
+                       hint)
+
+
+def _off_means_off(data: Any) -> None:
+    """YAML 1.1 reads a bare ``off`` as false; in ``rules`` and ``agents``
+    it means the level."""
+    for section in ('rules', 'agents'):
+        if isinstance(data, dict) and isinstance(data.get(section), dict):
+            for key, val in data[section].items():
+                if val is False:
+                    data[section][key] = 'off'
+
+
+def _all_of(errors: list[tuple[str, str | None]]) -> PolicyError:
+    """One ``PolicyError`` for every problem found: the first with its
+    hint, the others below."""
+    first_msg, first_hint = errors[0]
+    more = ''.join('\n' + m + (f'\n  hint: {h}' if h else '')
+                   for m, h in errors[1:])
+    return PolicyError(first_msg + (f'\n  hint: {first_hint}'
+                                    if first_hint else '') + more)
 
 
 def _validate(data: Any, root: yaml.Node | None,

@@ -833,6 +833,10 @@ def test_the_agent_hot_path_imports_nothing_it_does_not_use(
         sorted(loaded & set(NOT_ON_THE_AGENT_PATH))
     assert ('worktree_guard.shell' in loaded) is (tool == 'bash')
     assert ('worktree_guard.rules.agent_shell' in loaded) is (tool == 'bash')
+    # ARCHITECTURE.md: 17 of our modules; a Claude Code Bash call adds the
+    # lexer, agent_shell and agent_wrap.
+    ours = {m for m in loaded if m.split('.')[0] == 'worktree_guard'}
+    assert len(ours) == (20 if tool == 'bash' else 17), sorted(ours)
     if tool == 'deny':
         assert decision(json.loads(proc.stdout)) == 'deny'
 
