@@ -282,40 +282,12 @@ class _Lexer:
         s = self.s
         start = self.i
         if s[start] == '`':
-            i = start + 1
-            while i < len(s) and s[i] != '`':
-                i += 2 if s[i] == '\\' else 1
-            if i >= len(s):
-                raise ShellSyntaxError('unterminated backtick')
-            self.i = i + 1
-            return s[start:self.i]
+            return self.backticks(start)
         nxt = s[start + 1:start + 2]
         if nxt == "'":
             self.grammar = True   # $'...': bash decodes it
         if nxt in ('(', '{'):
-            close = ')' if nxt == '(' else '}'
-            depth = 0
-            i = start + 1
-            while i < len(s):
-                c = s[i]
-                if c == '\\':
-                    i += 2
-                    continue
-                if c == "'" and close == ')':
-                    end = s.find("'", i + 1)
-                    if end < 0:
-                        break
-                    i = end + 1
-                    continue
-                if c == nxt:
-                    depth += 1
-                elif c == close:
-                    depth -= 1
-                    if depth == 0:
-                        self.i = i + 1
-                        return s[start:self.i]
-                i += 1
-            raise ShellSyntaxError(f'unterminated ${nxt}')
+            return self.bracketed(start, nxt)
         i = start + 1
         if i < len(s) and (s[i].isalnum() or s[i] == '_'):
             while i < len(s) and (s[i].isalnum() or s[i] == '_'):
@@ -324,6 +296,45 @@ class _Lexer:
             i += 1
         self.i = i
         return s[start:i]
+
+    def backticks(self, start: int) -> str:
+        """A backtick substitution from ``start``, as written."""
+        s = self.s
+        i = start + 1
+        while i < len(s) and s[i] != '`':
+            i += 2 if s[i] == '\\' else 1
+        if i >= len(s):
+            raise ShellSyntaxError('unterminated backtick')
+        self.i = i + 1
+        return s[start:self.i]
+
+    def bracketed(self, start: int, opening: str) -> str:
+        """``$(...)``, ``$((...))`` or ``${...}`` from ``start`` (the
+        ``$``) to its matching close, as written."""
+        s = self.s
+        close = ')' if opening == '(' else '}'
+        depth = 0
+        i = start + 1
+        while i < len(s):
+            c = s[i]
+            if c == '\\':
+                i += 2
+                continue
+            if c == "'" and close == ')':
+                end = s.find("'", i + 1)
+                if end < 0:
+                    break
+                i = end + 1
+                continue
+            if c == opening:
+                depth += 1
+            elif c == close:
+                depth -= 1
+                if depth == 0:
+                    self.i = i + 1
+                    return s[start:self.i]
+            i += 1
+        raise ShellSyntaxError(f'unterminated ${opening}')
 
     def skip_heredocs(self) -> None:
         """After a newline: skip the bodies of pending here-documents."""

@@ -245,43 +245,69 @@ def _tool_input(payload: 'dict[str, Any]') -> 'dict[str, Any]':
 def to_call(agent: str, payload: 'dict[str, Any]') -> 'AgentCall | None':
     """The common ``AgentCall`` of one payload; ``None`` when the event or
     tool is not one the guard judges."""
-    from worktree_guard.rules.agent_guard import AgentCall
     cwd = _cwd(payload)
     event = _str(payload.get('hook_event_name'))
-    if agent == 'cursor' and event == 'beforeShellExecution':
-        return AgentCall('shell', 'bash', cwd,
-                         command=_need(payload, 'command'))
-    if agent == 'cursor' and event == 'beforeReadFile':
-        return AgentCall('read', 'read', cwd,
-                         paths=[_need(payload, 'file_path')])
     if agent == 'cursor' and event not in ('preToolUse', ''):
-        return None
+        return _cursor_event(event, cwd, payload)
     tool = _need(payload, 'tool_name')
     kind = kind_of(agent, payload)
     if not kind:
         return None
     ti = _tool_input(payload)
     if kind == 'enter':
-        # EnterWorktree{path} moves the session: judged as a cd, so only a
-        # place inside this worktree passes.  Without a path Claude Code
-        # makes a new worktree of its own: nothing to judge.
-        path = ti.get('path')
-        if not isinstance(path, str) or not path:
-            return None
-        return AgentCall(tool, 'bash', cwd, command=f'cd {quote(path)}')
+        return _enter_call(tool, cwd, ti)
     if kind == 'bash':
-        command = _need(ti, 'command')
-        # Gemini's run_shell_command names its folder dir_path (directory
-        # in older releases), Cursor's Shell working_directory.
-        directory = ti.get('dir_path') or ti.get('directory') or \
-            ti.get('working_directory')
-        if isinstance(directory, str) and directory:
-            # Judged as a cd from the session's folder, which decides
-            # the worktree.
-            command = f'cd {quote(directory)}\n{command}'
-        return AgentCall(tool, 'bash', cwd, command=command)
+        return _bash_call(tool, cwd, ti)
     if tool == 'apply_patch':
         return _patch_call(tool, cwd, ti)
+    return _file_call(tool, kind, cwd, ti)
+
+
+def _cursor_event(event: str, cwd: str,
+                  payload: 'dict[str, Any]') -> 'AgentCall | None':
+    """Cursor's own events: a shell command, a file read; ``None`` for
+    the others."""
+    from worktree_guard.rules.agent_guard import AgentCall
+    if event == 'beforeShellExecution':
+        return AgentCall('shell', 'bash', cwd,
+                         command=_need(payload, 'command'))
+    if event == 'beforeReadFile':
+        return AgentCall('read', 'read', cwd,
+                         paths=[_need(payload, 'file_path')])
+    return None
+
+
+def _enter_call(tool: str, cwd: str,
+                ti: 'dict[str, Any]') -> 'AgentCall | None':
+    """EnterWorktree{path} moves the session: judged as a cd, so only a
+    place inside this worktree passes.  Without a path Claude Code makes
+    a new worktree of its own: nothing to judge."""
+    from worktree_guard.rules.agent_guard import AgentCall
+    path = ti.get('path')
+    if not isinstance(path, str) or not path:
+        return None
+    return AgentCall(tool, 'bash', cwd, command=f'cd {quote(path)}')
+
+
+def _bash_call(tool: str, cwd: str, ti: 'dict[str, Any]') -> 'AgentCall':
+    """A shell command, run from its folder when the tool names one."""
+    from worktree_guard.rules.agent_guard import AgentCall
+    command = _need(ti, 'command')
+    # Gemini's run_shell_command names its folder dir_path (directory
+    # in older releases), Cursor's Shell working_directory.
+    directory = ti.get('dir_path') or ti.get('directory') or \
+        ti.get('working_directory')
+    if isinstance(directory, str) and directory:
+        # Judged as a cd from the session's folder, which decides the
+        # worktree.
+        command = f'cd {quote(directory)}\n{command}'
+    return AgentCall(tool, 'bash', cwd, command=command)
+
+
+def _file_call(tool: str, kind: str, cwd: str,
+               ti: 'dict[str, Any]') -> 'AgentCall':
+    """A file tool: the file it names, and what a write puts in it."""
+    from worktree_guard.rules.agent_guard import AgentCall
     path = next((ti[k] for k in _PATH_KEYS if isinstance(ti.get(k), str)
                  and ti[k]), None)
     if path is None:
@@ -290,15 +316,13 @@ def to_call(agent: str, payload: 'dict[str, Any]') -> 'AgentCall | None':
         return AgentCall(tool, 'read', cwd)   # Grep/Glob in the cwd
     call = AgentCall(tool, kind, cwd, paths=[path])
     if kind == 'write':
-        for key in _CONTENT_KEYS:
-            if isinstance(ti.get(key), str):
-                call.contents.append((path, ti[key]))
+        call.contents += [(path, ti[key]) for key in _CONTENT_KEYS
+                          if isinstance(ti.get(key), str)]
         edits = ti.get('edits')
         if isinstance(edits, list):
-            for e in edits:
-                if isinstance(e, dict) and isinstance(e.get('new_string'),
-                                                      str):
-                    call.contents.append((path, e['new_string']))
+            call.contents += [(path, e['new_string']) for e in edits
+                              if isinstance(e, dict)
+                              and isinstance(e.get('new_string'), str)]
     return call
 
 
@@ -399,47 +423,60 @@ def render(agent: str, event: str, verdict: 'Verdict | None',
     tool input that runs a Claude Code Bash call in the OS sandbox."""
     deny = verdict is not None and bool(verdict.reasons)
     warnings = verdict.warnings if verdict is not None else []
-    reason = ''
-    if verdict is not None and deny:
-        reason = _lines('worktree-guard refused this tool call:',
-                        verdict.reasons)
-        if warnings:
-            reason += '\n' + _lines('also:', warnings)
-        reason = _cut(reason) + \
-            '\n(details: worktree-guard explain agent-guard)'
+    reason = _reason(verdict.reasons, warnings) \
+        if verdict is not None and deny else ''
     note = _cut(_lines('worktree-guard:', warnings)) if warnings else ''
     if agent in ('claude', 'codex') and deny:
         return dumps({'hookSpecificOutput': {
             'hookEventName': 'PreToolUse', 'permissionDecision': 'deny',
             'permissionDecisionReason': reason}})
     if agent == 'claude':
-        out: dict[str, object] = {'hookEventName': 'PreToolUse'}
-        if wrapped is not None:
-            # updatedInput takes effect with a decision: allow (the user's
-            # deny and ask rules still apply).
-            out['permissionDecision'] = 'allow'
-            out['permissionDecisionReason'] = SANDBOXED
-            out['updatedInput'] = wrapped
-        if note:
-            out['additionalContext'] = note
-        return dumps({'hookSpecificOutput': out}) if len(out) > 1 else ''
+        return _claude_allow(note, wrapped)
     if agent == 'codex':
         return dumps({'systemMessage': note}) if note else ''
     if agent == 'cursor':
-        if verdict is None:
-            return '{}'
-        answer: dict[str, object] = {'permission': 'deny' if deny else
-                                     'allow'}
-        if event != 'beforeReadFile' and (deny or note):
-            answer['user_message'] = reason or note
-            answer['agent_message'] = reason or note
-        return dumps(answer)
+        return _cursor_answer(event, verdict, deny, reason or note)
     # gemini
     if deny:
         return dumps({'decision': 'deny', 'reason': reason})
     if note:
         return dumps({'systemMessage': note})
     return '{}'
+
+
+def _reason(reasons: list[str], warnings: list[str]) -> str:
+    """A denial's message: the reasons, then the warnings, cut."""
+    reason = _lines('worktree-guard refused this tool call:', reasons)
+    if warnings:
+        reason += '\n' + _lines('also:', warnings)
+    return _cut(reason) + '\n(details: worktree-guard explain agent-guard)'
+
+
+def _claude_allow(note: str, wrapped: 'dict[str, Any] | None') -> str:
+    """Claude Code's answer to a call it may run: the warnings, and the
+    sandboxed command for a Bash call."""
+    out: dict[str, object] = {'hookEventName': 'PreToolUse'}
+    if wrapped is not None:
+        # updatedInput takes effect with a decision: allow (the user's
+        # deny and ask rules still apply).
+        out['permissionDecision'] = 'allow'
+        out['permissionDecisionReason'] = SANDBOXED
+        out['updatedInput'] = wrapped
+    if note:
+        out['additionalContext'] = note
+    return dumps({'hookSpecificOutput': out}) if len(out) > 1 else ''
+
+
+def _cursor_answer(event: str, verdict: 'Verdict | None', deny: bool,
+                   message: str) -> str:
+    """Cursor's ``{"permission", "user_message", "agent_message"}``."""
+    if verdict is None:
+        return '{}'
+    answer: dict[str, object] = {'permission': 'deny' if deny else 'allow'}
+    if event != 'beforeReadFile' and message:
+        answer['user_message'] = message
+        answer['agent_message'] = message
+    return dumps(answer)
 
 
 def check(args: list[str]) -> int:

@@ -18,6 +18,7 @@ if TYPE_CHECKING:  # pragma: no cover (typing only)
     from collections.abc import Sequence
 
     from worktree_guard.commands import Subparsers
+    from worktree_guard.model import WorktreeInfo
     from worktree_guard.policy import Policy
 
 
@@ -146,9 +147,28 @@ def _hook_state(worktree_path: str, hdir: str,
                 commit_ids: frozenset[str]) -> HookState:
     kinds = {n: _hook_kind(os.path.join(hdir, n))
              for n in ('pre-commit', 'pre-push')}
-    missing = [n for n, k in kinds.items() if k is None]
     config = _pre_commit_config(worktree_path)
-    hooks = config or []
+    status, notes, problem = _installed(kinds, hdir, config, commit_ids)
+    notes += [f'{n} is a foreign hook (not ours, not pre-commit)'
+              for n, k in kinds.items() if k == 'foreign']
+    if kinds['pre-commit'] == 'foreign':
+        problem = f'the pre-commit hook in {hdir} is not worktree-guard'
+    if any(h == 'worktree-guard-push' for h, _ in config or []) and \
+            kinds['pre-push'] is None:
+        notes.append('the config has worktree-guard-push but no pre-push '
+                     'hook is installed: pre-commit install --hook-type '
+                     'pre-push')
+    return HookState(hdir, kinds, status, notes, problem)
+
+
+def _installed(kinds: dict[str, str | None], hdir: str,
+               config: list[tuple[str, list[str] | None]] | None,
+               commit_ids: frozenset[str]) -> tuple[
+                   str, list[str], str | None]:
+    """``(status, notes, problem)`` of the hooks installed: a missing
+    hook, pre-commit's hook without its config, a config that runs none
+    of our commit hooks."""
+    missing = [n for n, k in kinds.items() if k is None]
     status = 'ok'
     notes = []
     problem = None
@@ -170,45 +190,58 @@ def _hook_state(worktree_path: str, hdir: str,
                      f'every {acts}')
         problem = notes[-1]
     elif kinds['pre-commit'] == 'pre-commit' and not any(
-            _runs_at_commit(stages) for hook_id, stages in hooks
+            _runs_at_commit(stages) for hook_id, stages in config or []
             if hook_id in commit_ids):
         notes.append(f'pre-commit is installed but {PRE_COMMIT_CONFIG} '
                      'has no worktree-guard commit hook')
         problem = ('pre-commit is installed, but .pre-commit-config.yaml '
                    'runs no worktree-guard commit hook')
-    for n, k in kinds.items():
-        if k == 'foreign':
-            notes.append(f'{n} is a foreign hook (not ours, not '
-                         'pre-commit)')
-    if kinds['pre-commit'] == 'foreign':
-        problem = f'the pre-commit hook in {hdir} is not worktree-guard'
-    if any(h == 'worktree-guard-push' for h, _ in hooks) and \
-            kinds['pre-push'] is None:
-        notes.append('the config has worktree-guard-push but no pre-push '
-                     'hook is installed: pre-commit install --hook-type '
-                     'pre-push')
-    return HookState(hdir, kinds, status, notes, problem)
+    return status, notes, problem
 
 
 def doctor(policy_path: str | None = None) -> int:
-    from worktree_guard import policy as policy_mod
     repo = Repo.discover()
-    problems = 0
-    pol: policy_mod.Policy | None = None
-    try:
-        pol = policy_mod.load(repo.root, policy_path)
-        print(f"policy: {'valid: ' + pol.path if pol.path else 'no file, built-in defaults'}")
-        said = schema_line(repo.root, pol.path)
-        if said is not None:
-            print(f'  schema: {said}')
-    except GuardError as e:
-        problems += 1
-        print('policy: INVALID')
-        print('  ' + e.render().replace('\n', '\n  '))
+    pol, problems = _policy_lines(repo, policy_path)
     worktrees = repo.worktrees()
     states = hook_states(repo, [
         wt.path for wt in worktrees
         if not wt.bare and not wt.prunable and os.path.isdir(wt.path)])
+    problems += _worktree_lines(worktrees, states)
+    relative = relative_hooks_path(repo)
+    if relative:
+        print(relative)
+    if problems or any(s.kinds['pre-commit'] is None for s in states.values()):
+        advice = hooks_path_advice(repo)
+        if advice:
+            print(advice)
+    problems += _agent_lines(repo, pol, list(states))
+    for line in skip_lines(repo):
+        print(line)
+    return 1 if problems else 0
+
+
+def _policy_lines(repo: Repo, policy_path: str | None) -> tuple[
+        Policy | None, int]:
+    """The policy's lines (valid or not, and its editor schema); the
+    policy, and 1 when it is invalid."""
+    from worktree_guard import policy as policy_mod
+    try:
+        pol = policy_mod.load(repo.root, policy_path)
+    except GuardError as e:
+        print('policy: INVALID')
+        print('  ' + e.render().replace('\n', '\n  '))
+        return None, 1
+    print(f"policy: {'valid: ' + pol.path if pol.path else 'no file, built-in defaults'}")
+    said = schema_line(repo.root, pol.path)
+    if said is not None:
+        print(f'  schema: {said}')
+    return pol, 0
+
+
+def _worktree_lines(worktrees: list[WorktreeInfo],
+                    states: dict[str, HookState]) -> int:
+    """A line per worktree (its hooks, or why none run); the problems."""
+    problems = 0
     for wt in worktrees:
         label = wt.branch or ('bare' if wt.bare else 'detached')
         if wt.bare:
@@ -226,17 +259,7 @@ def doctor(policy_path: str | None = None) -> int:
         print(f'{wt.path} [{label}]: {state.status} ({desc})')
         for n in state.notes:
             print(f'    {n}')
-    relative = relative_hooks_path(repo)
-    if relative:
-        print(relative)
-    if problems or any(s.kinds['pre-commit'] is None for s in states.values()):
-        advice = hooks_path_advice(repo)
-        if advice:
-            print(advice)
-    problems += _agent_lines(repo, pol, list(states))
-    for line in skip_lines(repo):
-        print(line)
-    return 1 if problems else 0
+    return problems
 
 
 def schema_line(root: str | None, policy_path: str | None) -> str | None:

@@ -274,7 +274,7 @@ def relative_hooks_path(repo: Repo) -> str | None:
 
 def install(force: bool = False) -> int:
     repo = Repo.discover()
-    if repo.root is None and repo.is_bare:
+    if repo.root is None and repo.bare_git_dir():
         import shlex
         where = shlex.quote(repo.git_dir)
         raise GuardError(

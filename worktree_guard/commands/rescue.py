@@ -115,16 +115,11 @@ def leak_lines(repo: Repo) -> tuple[list[str], int]:
         files = rescue_mod.leaked_files(main)
     except GuardError as e:   # an unborn HEAD: nothing to compare with
         return [f'main checkout: changes not checked ({e.message})'], 0
-    untracked = rescue_mod.leaked_untracked(main)
+    lines = _listed(rescue_mod.leaked_untracked(main),
+                    'main checkout: {n} untracked file{s} while issue '
+                    'worktrees are active (new files that belong in a '
+                    'worktree?):')
     ahead = rescue_mod.unpushed(main)
-    lines = []
-    if untracked:
-        lines.append(f'main checkout: {len(untracked)} untracked file'
-                     f'{"s" * (len(untracked) != 1)} while issue worktrees '
-                     'are active (new files that belong in a worktree?):')
-        lines += [f'    {f}' for f in untracked[:20]]
-        if len(untracked) > 20:
-            lines.append(f'    ... and {len(untracked) - 20} more')
     if ahead is not None:
         upstream, _, n = ahead
         lines.append(f"main checkout: its branch has {n} commit"
@@ -136,17 +131,26 @@ def leak_lines(repo: Repo) -> tuple[list[str], int]:
         return lines, int(bool(lines))
     branches = [w.branch for w in linked if w.branch]
     touched = rescue_mod.overlap(main, branches, files)
-    lines.append(f'main checkout: {len(files)} uncommitted change'
-                 f'{"s" * (len(files) != 1)} while issue worktrees are '
-                 'active (edits that belong in a worktree?):')
     also = {f: [b for b, hits in touched.items() if f in hits]
             for f in files}
     files.sort(key=lambda f: not also[f])   # shared files first
-    for f in files[:20]:
-        lines.append(f'    {f}' + (f'  (also changed on '
-                                    f'{", ".join(also[f])})'
-                                    if also[f] else ''))
-    if len(files) > 20:
-        lines.append(f'    ... and {len(files) - 20} more')
+    lines += _listed(
+        [f + (f'  (also changed on {", ".join(also[f])})' if also[f] else '')
+         for f in files],
+        'main checkout: {n} uncommitted change{s} while issue worktrees '
+        'are active (edits that belong in a worktree?):')
     lines.append('    move them: worktree-guard wt rescue <N> [paths...]')
     return lines, 1
+
+
+def _listed(items: list[str], head: str) -> list[str]:
+    """``head`` (its ``{n}`` and ``{s}`` filled in) and the first 20
+    items, indented; nothing for no items."""
+    if not items:
+        return []
+    n = len(items)
+    out = [head.format(n=n, s='s' * (n != 1))]
+    out += [f'    {item}' for item in items[:20]]
+    if n > 20:
+        out.append(f'    ... and {n - 20} more')
+    return out

@@ -368,6 +368,12 @@ class Repo:
         scope, _, value = decode(res.stdout).strip().partition('\t')
         return scope, value
 
+    def bare_git_dir(self) -> bool:
+        """Is the git dir a bare repository's (``core.bare``)?  Not
+        ``is_bare``, which is also true inside a checkout's ``.git``."""
+        return self.out('rev-parse', '--is-bare-repository').strip() == \
+            'true'
+
     def symbolic_head(self) -> str | None:
         """The ref HEAD names (``refs/heads/main``); ``None`` when HEAD is
         detached."""

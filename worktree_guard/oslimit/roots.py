@@ -20,6 +20,7 @@ from worktree_guard.records import Record
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # pragma: no cover (typing only)
     from worktree_guard.records import CheckoutMap
+    from worktree_guard.records import RepoCheckout
 
 GIT_SUBDIRS = ('objects', 'refs', 'logs')
 # What stays writable of /dev when /dev itself cannot be allowed.
@@ -103,19 +104,7 @@ def plan(cmap: 'CheckoutMap', *, temps: list[str], tmpdir_set: bool,
     ``GuardError`` when the current checkout cannot be confined (the main
     checkout, or a worktree holding another checkout) or an ``extra``
     path would open a protected one."""
-    current = cmap.current
-    if current is None:
-        raise GuardError('the current folder is in no checkout (a bare '
-                         "repository's git dir?)",
-                         'run it inside a linked worktree, or pass '
-                         '--worktree DIR')
-    if current.kind == 'main':
-        raise GuardError(
-            f'{current.root} is the main checkout: the sandbox confines a '
-            'linked worktree (its folder would hold the git dir and every '
-            'worktree nested in it)',
-            'run it inside a linked worktree (git worktree add), or pass '
-            '--worktree DIR')
+    current = _confinable(cmap.current)
     protected = protected_paths(cmap, hooks_paths)
     worktree = current.root
     held = [p for p in protected if inside(p, worktree)]
@@ -139,20 +128,8 @@ def plan(cmap: 'CheckoutMap', *, temps: list[str], tmpdir_set: bool,
                              'allow a folder outside every checkout and '
                              'the git dir')
         roots.append(Root(path, '--allow-write'))
-    kept_temps = []
-    for path in temps:
-        why = conflict(path, protected, exempt)
-        if why:
-            dropped.append((Root(path, 'temp'), why))
-        else:
-            kept_temps.append(path)
-            roots.append(Root(path, 'temp'))
-    for path in caches:
-        why = conflict(path, protected, exempt)
-        if why:
-            dropped.append((Root(path, 'cache'), why))
-        else:
-            roots.append(Root(path, 'cache'))
+    kept_temps = _open(temps, 'temp', protected, exempt, roots, dropped)
+    _open(caches, 'cache', protected, exempt, roots, dropped)
     why = conflict('/dev', protected, exempt)
     if why:
         # (a repository under /dev/shm) the devices a command needs only
@@ -163,6 +140,40 @@ def plan(cmap: 'CheckoutMap', *, temps: list[str], tmpdir_set: bool,
         roots.append(Root('/dev', 'devices'))
     tmpdir, parent = _temp(temps, kept_temps, tmpdir_set, protected)
     return Plan(worktree, minimal(roots), dropped, protected, tmpdir, parent)
+
+
+def _confinable(current: 'RepoCheckout | None') -> 'RepoCheckout':
+    """The checkout a sandbox confines: a linked worktree, else a
+    ``GuardError`` that says why not."""
+    if current is None:
+        raise GuardError('the current folder is in no checkout (a bare '
+                         "repository's git dir?)",
+                         'run it inside a linked worktree, or pass '
+                         '--worktree DIR')
+    if current.kind == 'main':
+        raise GuardError(
+            f'{current.root} is the main checkout: the sandbox confines a '
+            'linked worktree (its folder would hold the git dir and every '
+            'worktree nested in it)',
+            'run it inside a linked worktree (git worktree add), or pass '
+            '--worktree DIR')
+    return current
+
+
+def _open(paths: list[str], why_open: str, protected: list[str],
+          exempt: list[str], roots: list[Root],
+          dropped: list[tuple[Root, str]]) -> list[str]:
+    """Add each of ``paths`` to ``roots`` (as ``why_open``), or to
+    ``dropped`` when it would open a protected path; the paths kept."""
+    kept = []
+    for path in paths:
+        why = conflict(path, protected, exempt)
+        if why:
+            dropped.append((Root(path, why_open), why))
+        else:
+            kept.append(path)
+            roots.append(Root(path, why_open))
+    return kept
 
 
 def _temp(temps: list[str], kept: list[str], tmpdir_set: bool,

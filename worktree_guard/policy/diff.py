@@ -161,21 +161,34 @@ def loosenings(old: Policy, new: Policy) -> list[str]:
     out = []
     sections = list(old.data) + [s for s in new.data if s not in old.data]
     for section in sections:
-        if section == 'rules' or not isinstance(
-                old.data.get(section, {}), dict):
-            continue
-        a_sec = old.data.get(section) or {}
-        b_sec = new.data.get(section) or {}
-        for key in list(a_sec) + [k for k in b_sec if k not in a_sec]:
-            a = a_sec.get(key)
-            b = b_sec.get(key)
-            kind = classify(section, key)
-            if kind == 'admin' and a != b:
-                out.append(f'{section}.{key}: {_show(a)} -> {_show(b)} '
-                           '(only server.policy-admins change it)')
-            elif kind == 'compare' and \
-                    compare_value(_HOW[section, key], a, b):
-                out.append(f'{section}.{key}: {_show(a)} -> {_show(b)}')
+        if section != 'rules' and isinstance(old.data.get(section, {}),
+                                             dict):
+            out += _section_loosenings(section, old.data.get(section) or {},
+                                       new.data.get(section) or {})
+    return out + _severity_loosenings(old, new)
+
+
+def _section_loosenings(section: str, a_sec: dict[str, Any],
+                        b_sec: dict[str, Any]) -> list[str]:
+    """The keys of one section that ``b_sec`` loosens, or that only an
+    admin may change and it changes."""
+    out = []
+    for key in list(a_sec) + [k for k in b_sec if k not in a_sec]:
+        a = a_sec.get(key)
+        b = b_sec.get(key)
+        kind = classify(section, key)
+        if kind == 'admin' and a != b:
+            out.append(f'{section}.{key}: {_show(a)} -> {_show(b)} '
+                       '(only server.policy-admins change it)')
+        elif kind == 'compare' and compare_value(_HOW[section, key], a, b):
+            out.append(f'{section}.{key}: {_show(a)} -> {_show(b)}')
+    return out
+
+
+def _severity_loosenings(old: Policy, new: Policy) -> list[str]:
+    """The rules and kinds whose severity ``new`` lowers (a rule's kinds
+    that follow it go unsaid)."""
+    out = []
     names = list(old['rules']) + [k for k in new['rules']
                                   if k not in old['rules']]
     said: dict[str, tuple[str, str]] = {}

@@ -164,6 +164,15 @@ def apply(result: Result, read: Callable[[str], bytes | None],
         return
     entries = parse_bytes(raw, rel)
     result.baseline = rel
+    left = _suppress(result, entries, rel)
+    if whole:
+        _note_stale(result, entries, left, rel, files)
+
+
+def _suppress(result: Result, entries: Entries,
+              rel: str) -> dict[tuple[str, str], int]:
+    """Move the findings ``entries`` accept to ``result.suppressed`` (as
+    many of each as it counts); the counts left unused."""
     left = {(path, fp): n for path, es in entries.items()
             for fp, (_, n) in es.items()}
     keep = []
@@ -179,22 +188,29 @@ def apply(result: Result, read: Callable[[str], bytes | None],
         n = len(result.suppressed)
         result.notes.append(f'{findings(n)} accepted by the baseline {rel} '
                             '(not shown)')
-    if not whole:
-        return
+    return left
+
+
+def _note_stale(result: Result, entries: Entries,
+                left: dict[tuple[str, str], int], rel: str,
+                files: Sequence[str] | None) -> None:
+    """List the entries no finding used (of the rules that ran, and of
+    ``files`` when given) in ``result.stale``, and say so in a note."""
     for (path, fp), n in sorted(left.items()):
         code = entries[path][fp][0]
         if n > 0 and code.split('/')[0] in result.rules_run and \
                 (files is None or path in files):
             result.stale.append((path, fp, code, n))
-    if result.stale:
-        shown = ', '.join(f'{path} ({code} x{n})'
-                          for path, _, code, n in result.stale[:3])
-        more = len(result.stale) - 3
-        n = len(result.stale)
-        result.notes.append(
-            f'{rel}: {n} baseline entr{"ies" if n != 1 else "y"} no longer '
-            f'found: {shown}{f" and {more} more" if more > 0 else ""}; '
-            "'worktree-guard baseline --update' drops stale entries")
+    if not result.stale:
+        return
+    shown = ', '.join(f'{path} ({code} x{n})'
+                      for path, _, code, n in result.stale[:3])
+    more = len(result.stale) - 3
+    n = len(result.stale)
+    result.notes.append(
+        f'{rel}: {n} baseline entr{"ies" if n != 1 else "y"} no longer '
+        f'found: {shown}{f" and {more} more" if more > 0 else ""}; '
+        "'worktree-guard baseline --update' drops stale entries")
 
 
 def count(found: list[Violation], rel: str) -> Entries:
