@@ -184,11 +184,8 @@ def render_defaults(registry: Registry) -> str:
         '# no-file hot path never imports pathspec.',
         'BUILTIN_GLOBS: dict[str, list[str]] = {',
     ]
-    for name, regexes in compile_globs(data, globs).items():
-        out.append(f'    {name!r}: [' + ('' if regexes else '],'))
-        if regexes:
-            out.extend(f'        {r!r},' for r in regexes)
-            out.append('    ],')
+    out += [f'    {name!r}: {regexes!r},'
+            for name, regexes in compile_globs(data, globs).items()]
     out.append('}')
     return '\n'.join(out) + '\n'
 
