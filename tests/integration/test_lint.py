@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.lint import acyclic
+from tests.lint import git_lines
 from tests.lint import private_names
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -91,3 +93,27 @@ def test_what_counts_as_a_private_import(tmp_path: Path, code: str,
            for p in private_names.problems(pkg)]
     assert got == found
 
+
+
+def test_an_excuse_without_its_cause_fails(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A known exception is removed with what it excused: a cycle that is
+    gone, a module that no longer imports private names or runs git."""
+    monkeypatch.setattr(acyclic, 'KNOWN', {
+        **acyclic.KNOWN,
+        frozenset({'worktree_guard.cli', 'worktree_guard.term'}): 'x'})
+    assert ('known cycle gone (remove it from tests/lint/acyclic.py KNOWN): '
+            'worktree_guard.cli <-> worktree_guard.term') in \
+        acyclic.cycles('worktree_guard')
+    pkg = tmp_path / 'worktree_guard'
+    pkg.mkdir()
+    (pkg / '__init__.py').write_text('')
+    (pkg / 'a.py').write_text('x = 1\n')
+    monkeypatch.setattr(private_names, 'KNOWN', {'worktree_guard.a': 'x'})
+    assert private_names.problems(pkg) == [
+        'worktree_guard/a.py: worktree_guard.a is clean: remove it from '
+        'tests/lint/private_names.py KNOWN']
+    monkeypatch.setattr(git_lines, 'KNOWN', {'worktree_guard.a': 'x'})
+    assert git_lines.problems(pkg) == [
+        'worktree_guard/a.py: worktree_guard.a runs no git: remove it from '
+        'tests/lint/git_lines.py KNOWN']
