@@ -14,6 +14,7 @@ from tests.helpers import wg
 from worktree_guard.model import BranchFacts
 from worktree_guard.model import BranchTarget
 from worktree_guard.model import RefUpdate
+from worktree_guard.model import Violation
 from worktree_guard.policy import default_policy
 from worktree_guard.policy import parse
 from worktree_guard.rules import branch_name
@@ -49,8 +50,10 @@ def test_detached_head_policy() -> None:
     assert not branch_name.check(BranchFacts(detached=True),
                                  default_policy())
     pol = parse('branches:\n  allow-detached: false\n')
-    (v,) = branch_name.check(BranchFacts(detached=True), pol)
-    assert v.kind == 'detached'
+    assert branch_name.check(BranchFacts(detached=True), pol) == [Violation(
+        'branch-name', 'HEAD is detached; commits here belong to no issue '
+        'branch', kind='detached', ref='HEAD',
+        fix=['git switch -c issue-<N>-<slug>'])]
 
 
 def test_protected_push_rules() -> None:
