@@ -19,6 +19,10 @@ KNOWN: dict[frozenset[str], str] = {
                'worktree_guard.commands.wt.watch'}):
         'wt status, plan and watch are being reshaped by another branch '
         '(issue 26), which breaks this cycle',
+    frozenset({'worktree_guard.pathengine.homes',
+               'worktree_guard.pathengine.patterns'}):
+        'new on main (the home spellings); pathengine belongs to another '
+        'branch, which breaks this cycle',
 }
 
 
