@@ -265,17 +265,7 @@ def _file_text(cmd: Command, words: list[Word]) -> list[Effect]:
         return []
     name = words[0].text
     args = [w.text for w in words[1:]]
-    text: str | None = None
-    if name in ('cat', 'tee') and not [a for a in args if a.startswith('-')
-                                       and a not in ('-', '-a')]:
-        stdin = _stdin_text(cmd)
-        text = stdin.text if stdin is not None and not stdin.dynamic \
-            else None
-    elif name == 'echo':
-        text = ' '.join(a for a in args if a not in ('-e', '-E', '-n')) + \
-            ('' if '-n' in args else '\n')
-    elif name == 'printf' and args:
-        text = ''.join(args)
+    text = _written_text(cmd, name, args)
     if text is None:
         return []
     targets = [(op, t) for op, t in cmd.redirs
@@ -290,6 +280,22 @@ def _file_text(cmd: Command, words: list[Word]) -> list[Effect]:
         word.body = text
         out.append((FILE_TEXT, word, op))
     return out
+
+
+def _written_text(cmd: Command, name: str, args: list[str]) -> str | None:
+    """The text ``cat``/``tee`` (from the line's standard input),
+    ``echo`` or ``printf`` writes out; ``None`` when unknown."""
+    if name in ('cat', 'tee') and not [a for a in args if a.startswith('-')
+                                       and a not in ('-', '-a')]:
+        stdin = _stdin_text(cmd)
+        return stdin.text if stdin is not None and not stdin.dynamic \
+            else None
+    if name == 'echo':
+        return ' '.join(a for a in args if a not in ('-e', '-E', '-n')) + \
+            ('' if '-n' in args else '\n')
+    if name == 'printf' and args:
+        return ''.join(args)
+    return None
 
 
 def _git_env(assigns: list[Word]) -> list[Effect]:
@@ -313,6 +319,30 @@ def _command(words: list[Word], cmd: Command, nest: int) -> list[Effect]:
         return [(UNKNOWN, head, 'a command nested this deep')]
     if name in _WRAPPERS:
         return _wrapper(name, args, cmd, nest)
+    shell = _shell_command(name, args, cmd)
+    if shell is not None:
+        return shell
+    if '/' in head.text:   # ./run.sh, bin/tool: a program from a file
+        return [(RUN, head, 'exec')] + _command([Word(name)] + args, cmd,
+                                                nest + 1)
+    if name in _DECLARE:
+        assigns = [w for w in args if is_assignment(w.text)]
+        return _git_env(assigns) + [(ASSIGN, w, name) for w in assigns]
+    if name == 'xargs':
+        return _xargs(args, cmd, nest)
+    if name == 'find':
+        return _find(args, cmd, nest)
+    code = _code_command(name, args, cmd)
+    if code is not None:
+        return code
+    return _file_command(name, args)
+
+
+def _shell_command(name: str, args: list[Word], cmd: Command
+                   ) -> list[Effect] | None:
+    """The effects of a command that moves or feeds the shell (``cd``,
+    ``git``, a nested shell, ``eval``, ``source``);
+    ``None`` for any other."""
     if name in ('cd', 'pushd'):
         return [(CD, _cd_dest(args), 'cd')]
     if name == 'git':
@@ -324,22 +354,25 @@ def _command(words: list[Word], cmd: Command, nest: int) -> list[Effect]:
     if name in ('source', '.'):
         return [(SOURCE, args[0], name), (RUN, args[0], 'sh')] if args \
             else []
-    if '/' in head.text:   # ./run.sh, bin/tool: a program from a file
-        return [(RUN, head, 'exec')] + _command([Word(name)] + args, cmd,
-                                                nest + 1)
-    if name in _DECLARE:
-        assigns = [w for w in args if is_assignment(w.text)]
-        return _git_env(assigns) + [(ASSIGN, w, name) for w in assigns]
-    if name == 'xargs':
-        return _xargs(args, cmd, nest)
-    if name == 'find':
-        return _find(args, cmd, nest)
+    return None
+
+
+def _code_command(name: str, args: list[Word], cmd: Command
+                  ) -> list[Effect] | None:
+    """The effects of an interpreter of inline code (python, perl, node,
+    awk...); ``None`` for any other command."""
     if name.startswith(_PYTHONS):
         return _python(name, args, cmd)
     if name in _CODE_OPTS:
         return _interpreter(name, args, cmd)
     if name in ('awk', 'gawk', 'mawk', 'nawk'):
         return _awk(name, args)
+    return None
+
+
+def _file_command(name: str, args: list[Word]) -> list[Effect]:
+    """The files a file tool (``dd``, ``ln``, ``tar``, ``rm``, ``cp``,
+    ``curl -o``...) writes."""
     if name == 'dd':
         return [(WRITE, _written(_sub(w, w.text[3:])), 'dd of=')
                 for w in args if w.text.startswith('of=')]
@@ -408,51 +441,77 @@ def _within(dest: Word | None, word: Word) -> Word:
 
 def _wrapper(name: str, args: list[Word], cmd: Command,
              nest: int) -> list[Effect]:
+    """A wrapper (``env``, ``sudo``, ``nice``, ``flock``, ``coproc``...)
+    and the command it runs, moved to its ``-C``/``-D`` folder."""
     takes = _WRAPPERS[name]
-    out: list[Effect] = []
     i = _skip_options(args, takes)
     opts = args[:i]
     texts = [w.text for w in opts]
     values = _option_values(opts, takes)
     moved = [(o, v) for o, v in values if (name, o) in _CHDIR]
-    chdir = moved[-1][1] if moved else None
-    for o, v in values:
-        if (name, o) in (('env', '-S'), ('env', '--split-string'),
-                         ('flock', '-c'), ('flock', '--command')):
-            out.append((SCRIPT, v, f'{name} {o}'))
-        elif name == 'time' and o in ('-o', '--output'):
-            out.append((WRITE, v, 'time -o'))
+    out = _wrapper_options(name, values)
     if name == 'env':
         while i < len(args) and is_assignment(args[i].text):
             i += 1
         out += _git_env(args[_skip_options(args, takes):i])
-    if name in ('command', 'builtin') and ('-v' in texts or '-V' in texts):
-        return out
-    if name in ('ionice', 'chrt') and any(t in ('-p', '--pid') for t in
-                                          texts):
+    if _runs_nothing(name, texts):
         return out
     if name in _ONE_POSITIONAL and i < len(args):
         if name == 'flock' and not args[i].text.isdigit():
             out.append((WRITE, args[i], 'flock'))
         i += 1
     rest = args[i:]
-    if name == 'coproc':   # coproc [NAME] { ...; } / ( ... )
-        if len(rest) > 1 and rest[1].text in ('{', '(') and \
-                is_assignment(rest[0].text + '='):
-            rest = rest[1:]
-        if rest and rest[0].text == '{':
-            rest = rest[1:]
-        elif rest and rest[0].text.startswith('('):
-            return [(SCRIPT, _sub(rest[0], rest[0].text.strip('()')),
-                     'coproc')]
+    if name == 'coproc':
+        rest, script = _coproc(rest)
+        if script is not None:
+            return [script]
     if not rest:
         return out
     inner = _command(rest, cmd, nest + 1)
-    if chdir is not None:
-        out.append((CHDIR, chdir, f'{name} {moved[-1][0]} {chdir.text}'))
+    if moved:
+        opt, chdir = moved[-1]
+        out.append((CHDIR, chdir, f'{name} {opt} {chdir.text}'))
         inner = [(k, w if k in (SWITCH, ASSIGN, UNKNOWN, SCRIPT, LINK, CD)
                   else _within(chdir, w), what) for k, w, what in inner]
     return out + inner
+
+
+def _wrapper_options(name: str, values: list[tuple[str, Word]]
+                     ) -> list[Effect]:
+    """What a wrapper's own options do: run a script (``env -S``,
+    ``flock -c``), write a file (``time -o``)."""
+    out: list[Effect] = []
+    for o, v in values:
+        if (name, o) in (('env', '-S'), ('env', '--split-string'),
+                         ('flock', '-c'), ('flock', '--command')):
+            out.append((SCRIPT, v, f'{name} {o}'))
+        elif name == 'time' and o in ('-o', '--output'):
+            out.append((WRITE, v, 'time -o'))
+    return out
+
+
+def _runs_nothing(name: str, texts: list[str]) -> bool:
+    """The wrapper's options make it describe, not run, what follows
+    (``command -v``, ``chrt -p``)."""
+    if name in ('command', 'builtin'):
+        return '-v' in texts or '-V' in texts
+    if name in ('ionice', 'chrt'):
+        return any(t in ('-p', '--pid') for t in texts)
+    return False
+
+
+def _coproc(rest: list[Word]) -> tuple[list[Word], Effect | None]:
+    """``coproc [NAME] { ...; }`` / ``( ... )``: (the words of the command
+    it runs, or the script in parentheses)."""
+    if len(rest) > 1 and rest[1].text in ('{', '(') and \
+            is_assignment(rest[0].text + '='):
+        rest = rest[1:]
+    if rest and rest[0].text == '{':
+        return rest[1:], None
+    if rest and rest[0].text.startswith('('):
+        return rest, (SCRIPT, _sub(rest[0], rest[0].text.strip('()')),
+                      'coproc')
+    return rest, None
 
 
 def _cd_dest(args: list[Word]) -> Word:
@@ -690,6 +749,7 @@ def _ln(args: list[Word]) -> list[Effect]:
 
 
 def _tar(args: list[Word]) -> list[Effect]:
+    """Extracting writes the ``-C`` folder; creating, the archive."""
     if not args:
         return []
     first = args[0].text
@@ -699,21 +759,23 @@ def _tar(args: list[Word]) -> list[Effect]:
     extract = 'x' in mode or any(t in ('--extract', '--get') or (
         t.startswith('-') and not t.startswith('--') and 'x' in t)
         for t in texts)
-    out: list[Effect] = []
+    if extract:
+        dirs = _option_values(args, frozenset(('-C', '--directory')))
+        return [(WRITE, _written(w), 'tar -C') for _, w in dirs]
+    return [(WRITE, _written(w), 'tar -f') for w in _tar_files(args, mode)
+            if w.text != '-']
+
+
+def _tar_files(args: list[Word], mode: str) -> list[Word]:
+    """The archives ``tar`` names: ``--file``, ``-f x``, ``cf x``."""
     files = [v for _, v in _option_values(args, frozenset(('--file',)))]
     if 'f' in mode and len(args) > 1:
         files.append(args[1])
-    for i, t in enumerate(texts[1:], 1):
-        if t.startswith('-') and not t.startswith('--') and \
-                t.endswith('f') and i + 1 < len(args):
+    for i, w in enumerate(args[1:-1], 1):
+        t = w.text
+        if t.startswith('-') and not t.startswith('--') and t.endswith('f'):
             files.append(args[i + 1])
-    if extract:
-        dirs = _option_values(args, frozenset(('-C', '--directory')))
-        out += [(WRITE, _written(w), 'tar -C') for _, w in dirs]
-    else:
-        out += [(WRITE, _written(w), 'tar -f') for w in files
-                if w.text != '-']
-    return out
+    return files
 
 
 def _find(args: list[Word], cmd: Command, nest: int) -> list[Effect]:
@@ -781,33 +843,68 @@ def _piped_words(source: Command | None) -> list[Word]:
         return unknown
     name = _basename(source.words[0].text)
     args = source.words[1:]
-    texts = [w.text for w in args]
     if any(w.dynamic for w in args):
         return unknown
-    if name in ('echo', 'printf'):
-        items = args[1:] if name == 'printf' else \
-            [w for w in args if w.text not in ('-n', '-e', '-E')]
-        return [Word(t, False, w.glob) for w in items for t in w.text.split()]
-    if name == 'find':
-        i = 0
-        while i < len(args) and not texts[i].startswith(('-', '(', '!')):
-            i += 1
-        return args[:i] or [Word('.')]
-    if name == 'git' and (texts[:1] in (['ls-files'], ['grep']) or
-                          (texts[:1] == ['diff'] and '--name-only' in texts)):
+    lister = _LISTED.get(name)
+    listed = lister(name, args) if lister is not None else None
+    return unknown if listed is None else listed
+
+
+def _echoed(name: str, args: list[Word]) -> list[Word]:
+    items = args[1:] if name == 'printf' else \
+        [w for w in args if w.text not in ('-n', '-e', '-E')]
+    return [Word(t, False, w.glob) for w in items for t in w.text.split()]
+
+
+def _found_roots(name: str, args: list[Word]) -> list[Word]:
+    i = 0
+    while i < len(args) and not args[i].text.startswith(('-', '(', '!')):
+        i += 1
+    return args[:i] or [Word('.')]
+
+
+def _git_listed(name: str, args: list[Word]) -> list[Word] | None:
+    texts = [w.text for w in args]
+    if texts[:1] in (['ls-files'], ['grep']) or \
+            (texts[:1] == ['diff'] and '--name-only' in texts):
         return [Word('.')]
-    if name in ('grep', 'rg') and any(t in ('-l', '-rl', '-lr', '-Rl',
-                                            '--files-with-matches')
-                                      for t in texts):
-        operands, _ = _operands(name, args)
-        explicit = any(t in ('-e', '-f', '--regexp', '--file') or
-                       t.startswith(('--regexp=', '--file='))
-                       for t in texts)
-        return (operands if explicit else operands[1:]) or [Word('.')]
-    return unknown
+    return None
+
+
+def _grep_listed(name: str, args: list[Word]) -> list[Word] | None:
+    texts = [w.text for w in args]
+    if not any(t in ('-l', '-rl', '-lr', '-Rl', '--files-with-matches')
+               for t in texts):
+        return None
+    operands, _ = _operands(name, args)
+    explicit = any(t in ('-e', '-f', '--regexp', '--file') or
+                   t.startswith(('--regexp=', '--file=')) for t in texts)
+    return (operands if explicit else operands[1:]) or [Word('.')]
+
+
+# The words a command lists on its output, by its name: ``(name, args)``
+# -> the words, or ``None`` when they cannot be told.
+_LISTED = {'echo': _echoed, 'printf': _echoed, 'find': _found_roots,
+           'git': _git_listed, 'grep': _grep_listed, 'rg': _grep_listed}
 
 
 def _git(args: list[Word]) -> list[Effect]:
+    """``git``'s own options (``-C``, ``--git-dir``, ``--work-tree``),
+    then what its subcommand writes."""
+    out, i = _git_options(args)
+    rest = args[i:]
+    if not rest:
+        return out
+    sub = rest[0]
+    if _switches_branch(sub.text, [w.text for w in rest[1:]]):
+        return out + [(SWITCH, sub, f'git {sub.text}')]
+    how = _GIT_WRITES.get(sub.text)
+    return out + (how(sub.text, rest[1:]) if how is not None else [])
+
+
+def _git_options(args: list[Word]) -> tuple[list[Effect], int]:
+    """(the folders git's options point it at, the index of the
+    subcommand)."""
     out: list[Effect] = []
     i = 0
     while i < len(args):
@@ -827,41 +924,56 @@ def _git(args: list[Word]) -> list[Effect]:
             break
         if t in (GIT_C, GIT_DIR, WORK_TREE):
             out.append((t, value, f'git {t}'))
-    rest = args[i:]
-    if not rest:
-        return out
-    sub = rest[0]
-    sub_args = [w.text for w in rest[1:]]
-    operands = [w for w in rest[1:] if not w.text.startswith('-')]
-    if _switches_branch(sub.text, sub_args):
-        out.append((SWITCH, sub, f'git {sub.text}'))
-    elif sub.text == 'worktree' and sub_args[:1] == ['remove']:
-        out += [(REMOVE, w, 'git worktree remove') for w in rest[2:]
-                if not w.text.startswith('-')]
-    elif sub.text == 'worktree' and sub_args[:1] == ['add']:
-        add = rest[2:]
+    return out, i
+
+
+def _no_option(words: list[Word]) -> list[Word]:
+    return [w for w in words if not w.text.startswith('-')]
+
+
+def _git_worktree(sub: str, args: list[Word]) -> list[Effect]:
+    """``git worktree remove``/``add``/``move``."""
+    action = args[0].text if args else ''
+    if action == 'remove':
+        return [(REMOVE, w, 'git worktree remove')
+                for w in _no_option(args[1:])]
+    if action == 'add':
+        add = args[1:]
         j = _skip_options(add, frozenset(('-b', '-B', '--reason')))
-        out += [(WRITE, w, 'git worktree add') for w in add[j:j + 1]]
-    elif sub.text == 'worktree' and sub_args[:1] == ['move']:
-        out += [(WRITE, w, 'git worktree move') for w in rest[2:]
-                if not w.text.startswith('-')]
-    elif sub.text == 'submodule' and sub_args[:1] == ['add'] and \
-            len(operands) > 2:
-        out.append((WRITE, operands[-1], 'git submodule add'))
-    elif sub.text == 'clean' and not {'-n', '--dry-run'} & set(sub_args):
-        out += [(WRITE, w, 'git clean') for w in operands]
-    elif sub.text == 'config':
-        out += _git_config(rest[1:])
-    elif sub.text in ('clone', 'init') and operands:
-        target = operands[-1] if sub.text == 'init' or len(operands) > 1 \
-            else None
-        if target is not None:
-            out.append((WRITE, target, f'git {sub.text}'))
-    elif sub.text in ('archive', 'format-patch', 'diff'):
-        opts = frozenset(('-o', '--output', '--output-directory'))
-        out += [(WRITE, v, f'git {sub.text} {o}')
-                for o, v in _option_values(rest[1:], opts)]
-    return out
+        return [(WRITE, w, 'git worktree add') for w in add[j:j + 1]]
+    if action == 'move':
+        return [(WRITE, w, 'git worktree move')
+                for w in _no_option(args[1:])]
+    return []
+
+
+def _git_submodule(sub: str, args: list[Word]) -> list[Effect]:
+    operands = _no_option(args)
+    if args[:1] and args[0].text == 'add' and len(operands) > 2:
+        return [(WRITE, operands[-1], 'git submodule add')]
+    return []
+
+
+def _git_clean(sub: str, args: list[Word]) -> list[Effect]:
+    if {'-n', '--dry-run'} & {w.text for w in args}:
+        return []
+    return [(WRITE, w, 'git clean') for w in _no_option(args)]
+
+
+def _git_new_repo(sub: str, args: list[Word]) -> list[Effect]:
+    """``git init [dir]``, ``git clone <url> [dir]``."""
+    operands = _no_option(args)
+    if sub == 'init' or len(operands) > 1:
+        return [(WRITE, operands[-1], f'git {sub}')] if operands else []
+    return []
+
+
+def _git_output(sub: str, args: list[Word]) -> list[Effect]:
+    """``-o``/``--output``/``--output-directory`` of ``archive``,
+    ``format-patch``, ``diff``."""
+    opts = frozenset(('-o', '--output', '--output-directory'))
+    return [(WRITE, v, f'git {sub} {o}')
+            for o, v in _option_values(args, opts)]
 
 
 def _git_config(args: list[Word]) -> list[Effect]:
@@ -894,6 +1006,16 @@ def _git_config(args: list[Word]) -> list[Effect]:
     key = positional[0] if sub not in ('set', 'unset') else \
         (positional[1:] or positional)[0]
     return [(GIT_CONFIG, key, f'git config {key.text}')]
+
+
+# What each git subcommand writes: ``how(subcommand, its arguments)``.
+_GIT_WRITES = {
+    'worktree': _git_worktree, 'submodule': _git_submodule,
+    'clean': _git_clean, 'config': lambda sub, args: _git_config(args),
+    'clone': _git_new_repo, 'init': _git_new_repo,
+    'archive': _git_output, 'format-patch': _git_output,
+    'diff': _git_output,
+}
 
 
 def _strip_wrappers(words: list[Word]) -> list[Word]:
@@ -961,16 +1083,21 @@ def _write_operands(name: str, args: list[Word]) -> list[Word]:
         operands, _ = _operands(name, args)
         return operands[:1]
     if name == 'sed':
-        if not any(w.text.startswith('-i') or w.text.startswith('--in-place')
-                   or (w.text.startswith('-') and not w.text.startswith('--')
-                       and 'i' in w.text) for w in args):
-            return []
-        operands, _ = _operands(name, args)
-        has_script = any(w.text in ('-e', '--expression', '-f', '--file')
-                         or w.text.startswith(('--expression=', '--file='))
-                         for w in args)
-        return operands if has_script else operands[1:]
+        return _sed_files(args)
     return []
+
+
+def _sed_files(args: list[Word]) -> list[Word]:
+    """The files ``sed -i`` edits in place (none without ``-i``)."""
+    if not any(w.text.startswith('-i') or w.text.startswith('--in-place')
+               or (w.text.startswith('-') and not w.text.startswith('--')
+                   and 'i' in w.text) for w in args):
+        return []
+    operands, _ = _operands('sed', args)
+    has_script = any(w.text in ('-e', '--expression', '-f', '--file')
+                     or w.text.startswith(('--expression=', '--file='))
+                     for w in args)
+    return operands if has_script else operands[1:]
 
 
 def _switches_branch(sub: str, args: list[str]) -> bool:
@@ -1049,26 +1176,46 @@ def git_reads_only(cmd: 'Command') -> bool:
         return True
     options = [a for a in rest if a.startswith('-')]
     operands = _git_operands(sub, rest)
-    if sub == 'branch':
-        if any(o.partition('=')[0] in _BRANCH_WRITES for o in options):
-            return False
-        return not operands or bool({'-l', '--list', '--show-current'}
-                                    & set(options))
-    if sub == 'tag':
-        if any(o.partition('=')[0] in _TAG_WRITES for o in options):
-            return False
-        return not operands or bool({'-l', '--list', '-v', '--verify'}
-                                    & set(options))
-    if sub == 'symbolic-ref':
-        return len(operands) == 1 and not {'-d', '--delete'} & set(options)
+    reads = _GIT_READS.get(sub)
+    if reads is not None:
+        return reads(options, operands)
     if sub == 'config' and operands[:1] not in (['get'], ['list']):
-        if any(o in _CONFIG_WRITES for o in options):
-            return False
-        return bool(_CONFIG_READS & set(options)) or len(operands) == 1
+        return _config_reads(options, operands)
     if not operands:   # `git reflog`, `git remote [-v]` list; `git stash`
         return sub == 'reflog' or (sub == 'remote' and
                                    options in ([], ['-v'], ['--verbose']))
     return operands[0] in _SUB_READS.get(sub, ())
+
+
+def _branch_reads(options: list[str], operands: list[str]) -> bool:
+    if any(o.partition('=')[0] in _BRANCH_WRITES for o in options):
+        return False
+    return not operands or bool({'-l', '--list', '--show-current'}
+                                & set(options))
+
+
+def _tag_reads(options: list[str], operands: list[str]) -> bool:
+    if any(o.partition('=')[0] in _TAG_WRITES for o in options):
+        return False
+    return not operands or bool({'-l', '--list', '-v', '--verify'}
+                                & set(options))
+
+
+def _symbolic_ref_reads(options: list[str], operands: list[str]) -> bool:
+    return len(operands) == 1 and not {'-d', '--delete'} & set(options)
+
+
+def _config_reads(options: list[str], operands: list[str]) -> bool:
+    """``git config`` in its old form (``--get``, ``key``, ``key value``)."""
+    if any(o in _CONFIG_WRITES for o in options):
+        return False
+    return bool(_CONFIG_READS & set(options)) or len(operands) == 1
+
+
+# Subcommands that read with some arguments only: (options, operands) ->
+# whether this form reads.
+_GIT_READS = {'branch': _branch_reads, 'tag': _tag_reads,
+              'symbolic-ref': _symbolic_ref_reads}
 
 
 def _git_operands(sub: str, rest: list[str]) -> list[str]:
@@ -1186,19 +1333,28 @@ def _substitution(inner: str) -> str | Word:
     words = inner.split()
     if len(words) == 2 and words[0] in ('dirname', 'realpath') and \
             '$' not in words[1] and '`' not in words[1]:
-        path = words[1].strip('"\'')
-        if words[0] == 'dirname':
-            path = path.rstrip('/').rsplit('/', 1)[0] if '/' in \
-                path.rstrip('/') else '.'
-        return Word(path or '/')
+        return _path_of(words[0], words[1].strip('"\''))
     if words == ['pwd']:
         return 'PWD'
     if words == ['git', 'rev-parse', '--show-toplevel']:
         return 'toplevel'
-    if words[:1] == ['mktemp'] and all(
-            (w.startswith('-') and w.lstrip('-') in ('d', 'q', 'u', 't',
-                                                    'dry-run', 'directory',
-                                                    'quiet'))
-            or ('/' not in w and not w.startswith('-')) for w in words[1:]):
+    if words[:1] == ['mktemp'] and all(_mktemp_arg(w) for w in words[1:]):
         return 'mktemp'
     return ''
+
+
+def _path_of(command: str, path: str) -> Word:
+    """``$(dirname path)``, ``$(realpath path)`` (left as written)."""
+    if command == 'dirname':
+        path = path.rstrip('/').rsplit('/', 1)[0] if '/' in \
+            path.rstrip('/') else '.'
+    return Word(path or '/')
+
+
+def _mktemp_arg(word: str) -> bool:
+    """A word of ``mktemp`` that keeps it making a temporary file: an
+    option of these, or a template without a folder."""
+    if word.startswith('-'):
+        return word.lstrip('-') in ('d', 'q', 'u', 't', 'dry-run',
+                                    'directory', 'quiet')
+    return '/' not in word
