@@ -340,14 +340,18 @@ class _Judge:
             return True
         if place is None:
             place = self.places.place(p)
-        co = place.checkout
-        if co is None and place.where != 'git-dir':
+        if place.checkout is None and place.where != 'git-dir':
             temps = (*TEMP_DIRS, *self.facts.temp_dirs)
             if any(_within(p, t) for t in temps):
                 return True
         elif not (place.where == 'main' and place.rel is not None and
                   place.rel.startswith(self.wroot + '/')):
             return False
+        return self.paths_allow(raw) or self.agents_allow(p)
+
+    def paths_allow(self, raw: str) -> bool:
+        """``paths.allow`` lets the path through (as written: a prefix,
+        or ``re:`` a regex)."""
         for entry in self.policy['paths']['allow']:
             if entry.startswith('re:'):
                 from worktree_guard.policy import compile_regex
@@ -355,6 +359,11 @@ class _Judge:
                     return True
             elif raw == entry or raw.startswith(entry.rstrip('/') + '/'):
                 return True
+        return False
+
+    def agents_allow(self, p: str) -> bool:
+        """``agents.allow-paths`` lets the resolved path through (a glob;
+        ``~`` is the home, a relative one is under the repository)."""
         if not self.agents['allow-paths']:
             return False
         from worktree_guard.policy.globmatch import match_path
@@ -555,51 +564,78 @@ class _Judge:
         texts = {w.text for k, w, _ in effects if k == S.FILE_TEXT}
         for kind, word, what in effects:
             if kind == S.ASSIGN:
-                name, _, value = word.text.partition('=')
-                self.variables.pop(name, None)
-                if not word.dynamic:
-                    self.variables[name] = _word(value, word.glob)
+                self.assign(word)
             elif word.dynamic or kind == S.UNKNOWN:
                 self.unknown(word, what, level)
-            elif kind == S.WRITE:
-                raw, _, shown = self.through_links(word.text, cwd, what)
-                self.write(raw, cwd, shown, level)
-                if what not in ('chmod', 'chown', 'chgrp', 'touch') and \
-                        word.text not in texts:
-                    self.files[self.resolve(raw, cwd)] = None
-            elif kind == S.FILE_TEXT:
-                p = self.resolve(self.through_links(word.text, cwd, '')[0],
-                                 cwd)
-                before = self.files.get(p) if what == '>>' else ''
-                self.files[p] = None if before is None or word.body is None \
-                    else before + word.body
-            elif kind == S.RUN:
-                self.run_file(word, cwd, what, level, depth)
-            elif kind == S.LINK:
-                self.link(word, cwd)
+            elif kind in S.GIT_KINDS:
+                gcwd = self.git_effect(kind, word, what, cmd, gcwd, level)
             elif kind == S.CD:
                 cwd = self.cd(word, cwd, level)
-            elif kind == S.CHDIR:   # env -C: this command's folder only
-                self.cd(word, cwd, level, what)
-            elif kind == S.GIT_C:
-                gcwd = self.git_c(word, gcwd, level, S.git_reads_only(cmd))
-            elif kind in (S.GIT_DIR, S.WORK_TREE):
-                self.git_location(kind, word, gcwd, level,
-                                  S.git_reads_only(cmd))
-            elif kind == S.SWITCH:
-                self.branch_switch(word.text, gcwd, level)
-            elif kind == S.REMOVE:
-                self.worktree_remove(word, gcwd, level)
-            elif kind == S.GIT_CONFIG:
-                self.write(f'{self.cmap.common_dir}/config', gcwd, what,
-                           level)
-            elif kind in (S.SOURCE, S.CODE_PATH):
-                self.foreign(word, cwd, what, level)
-            elif depth >= _MAX_DEPTH:   # S.SCRIPT
-                self.unknown(word, what, level)
             else:
-                self.bash(word.text, cwd, depth + 1)
+                self.file_effect(kind, word, what, (cwd, level, depth),
+                                 texts)
         return cwd
+
+    def assign(self, word: 'Word') -> None:
+        """``NAME=value``: a variable ``expand`` replaces from now on
+        (forgotten when its value is only known at run time)."""
+        name, _, value = word.text.partition('=')
+        self.variables.pop(name, None)
+        if not word.dynamic:
+            self.variables[name] = _word(value, word.glob)
+
+    def git_effect(self, kind: str, word: 'Word', what: str,
+                   cmd: 'Command', gcwd: str, level: str) -> str:
+        """Judge what git is pointed at or does (``agent_shell``'s
+        ``GIT_KINDS``) from ``gcwd``; git's folder after it."""
+        from worktree_guard.rules import agent_shell as S
+        if kind == S.GIT_C:
+            return self.git_c(word, gcwd, level, S.git_reads_only(cmd))
+        if kind in (S.GIT_DIR, S.WORK_TREE):
+            self.git_location(kind, word, gcwd, level,
+                              S.git_reads_only(cmd))
+        elif kind == S.SWITCH:
+            self.branch_switch(word.text, gcwd, level)
+        elif kind == S.REMOVE:
+            self.worktree_remove(word, gcwd, level)
+        else:   # S.GIT_CONFIG
+            self.write(f'{self.cmap.common_dir}/config', gcwd, what, level)
+        return gcwd
+
+    def file_effect(self, kind: str, word: 'Word', what: str,
+                    at: tuple[str, str, int], texts: set[str]) -> None:
+        """Judge a write, a link, a file run or read, a nested script;
+        ``at``: the (cwd, level, depth) of the command."""
+        from worktree_guard.rules import agent_shell as S
+        cwd, level, depth = at
+        if kind == S.WRITE:
+            raw, _, shown = self.through_links(word.text, cwd, what)
+            self.write(raw, cwd, shown, level)
+            if what not in ('chmod', 'chown', 'chgrp', 'touch') and \
+                    word.text not in texts:
+                self.files[self.resolve(raw, cwd)] = None
+        elif kind == S.FILE_TEXT:
+            self.file_text(word, what, cwd)
+        elif kind == S.RUN:
+            self.run_file(word, cwd, what, level, depth)
+        elif kind == S.LINK:
+            self.link(word, cwd)
+        elif kind == S.CHDIR:   # env -C: this command's folder only
+            self.cd(word, cwd, level, what)
+        elif kind in (S.SOURCE, S.CODE_PATH):
+            self.foreign(word, cwd, what, level)
+        elif depth >= _MAX_DEPTH:   # S.SCRIPT
+            self.unknown(word, what, level)
+        else:
+            self.bash(word.text, cwd, depth + 1)
+
+    def file_text(self, word: 'Word', op: str, cwd: str) -> None:
+        """Remember the text the line writes to a file (``>>`` adds to
+        what it wrote before; unknown text stays unknown)."""
+        p = self.resolve(self.through_links(word.text, cwd, '')[0], cwd)
+        before = self.files.get(p) if op == '>>' else ''
+        self.files[p] = None if before is None or word.body is None \
+            else before + word.body
 
     def run_file(self, word: 'Word', cwd: str, lang: str, level: str,
                  depth: int) -> None:

@@ -83,6 +83,8 @@ FILE_TEXT = 'file text'
 RUN = 'run'
 UNKNOWN = 'unknown'
 ASSIGN = 'assign'
+# The kinds that point git somewhere or say what git does.
+GIT_KINDS = frozenset((GIT_C, GIT_DIR, WORK_TREE, SWITCH, REMOVE, GIT_CONFIG))
 
 Effect = tuple[str, Word, str]
 
