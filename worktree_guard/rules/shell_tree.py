@@ -224,47 +224,35 @@ class _Walk:
         inside it (tree-sitter puts what follows a here-document's start
         there), to walk after ``cmd``."""
         t = node.type
-        later: list[Any] = []
         if t == 'file_redirect':
-            op = ''
-            nodes: list[Any] = []
-            for child in node.children:
-                if child.type == 'file_descriptor':
-                    continue
-                if not op:
-                    op = child.type
-                else:
-                    nodes.append(child)
-            if op in ('>&-', '<&-'):   # a descriptor closed: no target
-                nodes.insert(0, None)
-            target = _one(nodes[0]) if nodes and nodes[0] is not None \
-                else None
-            for extra in nodes[1:]:   # words after the target: arguments
-                cmd.words += _words(extra)
-            if op in ('>&', '<&') and target is not None and (
-                    target.text == '-' or target.text.isdigit()):
-                target = None
-            cmd.redirs.append((op, target))
-        elif t == 'herestring_redirect':
+            _file_redirect(cmd, node)
+            return []
+        if t == 'herestring_redirect':
             word = _one(node.children[-1])
             word.body = word.text
             cmd.redirs.append(('<<<', word))
-        else:   # heredoc_redirect
-            delim = Word('')
-            cmd.redirs.append((node.children[0].type, delim))
-            for child in node.children[1:]:
-                ct = child.type
-                if ct == 'heredoc_start':
-                    delim.text = _text(child).strip('\'"\\')
-                elif ct == 'heredoc_body':
-                    delim.body = _text(child)
-                elif ct in _REDIRECTS:
-                    later += self.redirect(cmd, child)
-                elif ct == 'pipeline' and child.children[0].type in (
-                        '|', '|&'):
-                    later.append(_Piped(cmd, child))
-                elif ct != 'heredoc_end':
-                    later.append(child)
+            return []
+        return self.heredoc(cmd, node)
+
+    def heredoc(self, cmd: Command, node: 'Any') -> 'list[Any]':
+        """A here-document: its delimiter and body; what tree-sitter nests
+        after its start (more redirections, a pipeline, statements)."""
+        later: list[Any] = []
+        delim = Word('')
+        cmd.redirs.append((node.children[0].type, delim))
+        for child in node.children[1:]:
+            ct = child.type
+            if ct == 'heredoc_start':
+                delim.text = _text(child).strip('\'"\\')
+            elif ct == 'heredoc_body':
+                delim.body = _text(child)
+            elif ct in _REDIRECTS:
+                later += self.redirect(cmd, child)
+            elif ct == 'pipeline' and child.children[0].type in (
+                    '|', '|&'):
+                later.append(_Piped(cmd, child))
+            elif ct != 'heredoc_end':
+                later.append(child)
         return later
 
     def for_loop(self, node: 'Any') -> None:
@@ -285,6 +273,29 @@ class _Walk:
                                      value.glob))
             self.out.append(assign)
             self.statement(body)
+
+
+def _file_redirect(cmd: Command, node: 'Any') -> None:
+    """``> f``, ``2>&1``, ``>&-``: the operator and its target (none for
+    a descriptor); words after the target are the command's arguments."""
+    op = ''
+    nodes: list[Any] = []
+    for child in node.children:
+        if child.type == 'file_descriptor':
+            continue
+        if not op:
+            op = child.type
+        else:
+            nodes.append(child)
+    if op in ('>&-', '<&-'):   # a descriptor closed: no target
+        nodes.insert(0, None)
+    target = _one(nodes[0]) if nodes and nodes[0] is not None else None
+    for extra in nodes[1:]:   # words after the target: arguments
+        cmd.words += _words(extra)
+    if op in ('>&', '<&') and target is not None and (
+            target.text == '-' or target.text.isdigit()):
+        target = None
+    cmd.redirs.append((op, target))
 
 
 class _Piped:
