@@ -133,48 +133,7 @@ def check(facts: LayoutFacts | None, policy: Policy,
                  f'(worktrees under <git-common-dir>/{root}/)'],
         ))
     elif facts.path != expected:
-        assert facts.root_dir is not None  # expected_path() needs it
-        parent = f'<{"git-common-dir" if facts.layout == "bare" else "main checkout"}>/{root}/<branch>'
-        rename = _rename(facts.branch, policy)
-        folder = posixpath.basename(facts.path)
-        in_root = posixpath.dirname(facts.path) == posixpath.normpath(
-            facts.root_dir)
-        if rename is not None and in_root and _rename(folder, policy) is None:
-            rename = folder  # the folder already has a compliant name
-        if facts.branch is None:
-            what = (f'detached worktree is at {here}, outside {root}/; '
-                    f'it belongs directly in {_show(posixpath.dirname(expected), facts.main_root)}/')
-        elif rename == folder:
-            what = (f'worktree of branch {facts.branch!r} is at {here}, and '
-                    'the branch does not match branches.pattern: rename the '
-                    f'branch after its folder ({parent})')
-        elif rename is not None:
-            # Never send the worktree into a folder named after a branch
-            # that branch-name refuses: rename first, then move once.
-            expected = posixpath.normpath(posixpath.join(facts.root_dir, rename))
-            what = (f'worktree of branch {facts.branch!r} is at {here}, and '
-                    'the branch does not match branches.pattern: rename '
-                    'the branch first, then move the worktree to '
-                    f'{_show(expected, facts.main_root)} ({parent})')
-        else:
-            what = (f'worktree of branch {facts.branch!r} is at {here}; '
-                    f'expected {_show(expected, facts.main_root)} ({parent})')
-        if rename == folder:
-            fix = [f'git branch -m {facts.branch} {folder}',
-                   f'git switch {folder}  (if that branch exists already)']
-        else:
-            fix = [f'mkdir -p {posixpath.dirname(expected)} && '
-                   f'git worktree move {facts.path} {expected}']
-            if rename is not None:
-                fix.insert(0, f'git branch -m {facts.branch} {rename}')
-            elif facts.branch is not None and \
-                    posixpath.dirname(facts.path) == \
-                    posixpath.dirname(expected) and \
-                    _rename(folder, policy) is None:
-                fix.append(f'git switch {folder}  '
-                           '(if the folder names the right branch)')
-        out.append(Violation(RULE, what, kind='location', path=here,
-                             token=facts.path, fix=fix))
+        out.append(_misplaced(facts, policy, expected))
     if facts.ignored is False and facts.main_root is not None:
         gitignore = posixpath.join(facts.main_root, '.gitignore')
         out.append(Violation(
@@ -187,3 +146,66 @@ def check(facts: LayoutFacts | None, policy: Policy,
                  "'worktree-guard wt create' adds it for you"],
         ))
     return out
+
+
+def _misplaced(facts: LayoutFacts, policy: Policy,
+               expected: str) -> Violation:
+    """The worktree is not where the layout puts it: move it, or rename
+    its branch (first, or instead, when the branch name is refused)."""
+    assert facts.root_dir is not None  # expected_path() needs it
+    folder = posixpath.basename(facts.path)
+    rename = _rename(facts.branch, policy)
+    in_root = posixpath.dirname(facts.path) == posixpath.normpath(
+        facts.root_dir)
+    if rename is not None and in_root and _rename(folder, policy) is None:
+        rename = folder  # the folder already has a compliant name
+    if rename is not None and rename != folder:
+        # Never send the worktree into a folder named after a branch
+        # that branch-name refuses: rename first, then move once.
+        expected = posixpath.normpath(posixpath.join(facts.root_dir, rename))
+    if rename == folder:
+        fix = [f'git branch -m {facts.branch} {folder}',
+               f'git switch {folder}  (if that branch exists already)']
+    else:
+        fix = _move_fix(facts, policy, rename, expected)
+    return Violation(RULE, _misplaced_what(facts, rename, expected),
+                     kind='location', path=_show(facts.path, facts.main_root),
+                     token=facts.path, fix=fix)
+
+
+def _misplaced_what(facts: LayoutFacts, rename: str | None,
+                    expected: str) -> str:
+    root = facts.root.strip('/')
+    here = _show(facts.path, facts.main_root)
+    parent = f'<{"git-common-dir" if facts.layout == "bare" else "main checkout"}>/{root}/<branch>'
+    if facts.branch is None:
+        return (f'detached worktree is at {here}, outside {root}/; '
+                f'it belongs directly in {_show(posixpath.dirname(expected), facts.main_root)}/')
+    if rename == posixpath.basename(facts.path):
+        return (f'worktree of branch {facts.branch!r} is at {here}, and '
+                'the branch does not match branches.pattern: rename the '
+                f'branch after its folder ({parent})')
+    if rename is not None:
+        return (f'worktree of branch {facts.branch!r} is at {here}, and '
+                'the branch does not match branches.pattern: rename '
+                'the branch first, then move the worktree to '
+                f'{_show(expected, facts.main_root)} ({parent})')
+    return (f'worktree of branch {facts.branch!r} is at {here}; '
+            f'expected {_show(expected, facts.main_root)} ({parent})')
+
+
+def _move_fix(facts: LayoutFacts, policy: Policy, rename: str | None,
+              expected: str) -> list[str]:
+    """Move the worktree (after renaming its branch, when it must be);
+    or, when the folder beside it names a fine branch, switch to it."""
+    folder = posixpath.basename(facts.path)
+    fix = [f'mkdir -p {posixpath.dirname(expected)} && '
+           f'git worktree move {facts.path} {expected}']
+    if rename is not None:
+        fix.insert(0, f'git branch -m {facts.branch} {rename}')
+    elif facts.branch is not None and \
+            posixpath.dirname(facts.path) == posixpath.dirname(expected) and \
+            _rename(folder, policy) is None:
+        fix.append(f'git switch {folder}  '
+                   '(if the folder names the right branch)')
+    return fix
