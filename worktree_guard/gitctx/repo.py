@@ -65,6 +65,49 @@ def dubious_ownership(err: str, path: str | None) -> GitError:
     )
 
 
+
+def _plain_env(env: dict[str, str]) -> bool:
+    """No variable that moves git's folders or sets config about
+    worktrees, bareness or includes."""
+    if 'GIT_DIR' in env or 'GIT_WORK_TREE' in env or \
+            'GIT_COMMON_DIR' in env or 'GIT_CONFIG_COUNT' in env:
+        return False
+    params = env.get('GIT_CONFIG_PARAMETERS', '').lower()
+    return not ('worktree' in params or 'bare' in params or
+                'include' in params)
+
+
+def _owned_git_dir(cwd: str) -> str | None:
+    """The real git dir ``cwd/.git`` names (a folder, or a gitfile), when
+    it and ``cwd`` are ours (git's ``safe.directory`` rule)."""
+    dot = os.path.join(cwd, '.git')
+    try:
+        st = os.stat(dot)
+        owner = os.stat(cwd).st_uid
+    except OSError:
+        return None
+    uid = os.geteuid()
+    if st.st_uid != uid or owner != uid:
+        return None
+    if os.path.isdir(dot):
+        return os.path.realpath(dot)
+    text = _read(dot)
+    if text is None or not text.startswith('gitdir: '):
+        return None
+    return os.path.realpath(os.path.join(cwd, text[8:].rstrip('\r\n')))
+
+
+def _plain_config(config: str) -> bool:
+    """The config sets nothing about worktrees, includes or bareness
+    (``bare = false`` aside)."""
+    for raw in config.lower().splitlines():
+        line = raw.replace(' ', '').replace('\t', '')
+        if 'worktree' in line or 'include' in line or (
+                line.split('=', 1)[0] == 'bare' and line != 'bare=false'):
+            return False
+    return True
+
+
 class Repo:
     """A discovered repository, seen from one worktree (or a bare repo)."""
 
@@ -224,43 +267,19 @@ class Repo:
         worktrees, bareness or includes.  Anything else returns ``None`` and
         ``git rev-parse`` decides.  Paths are real paths, as git gives them.
         """
-        if 'GIT_DIR' in env or 'GIT_WORK_TREE' in env or \
-                'GIT_COMMON_DIR' in env or 'GIT_CONFIG_COUNT' in env:
-            return None
-        params = env.get('GIT_CONFIG_PARAMETERS', '').lower()
-        if 'worktree' in params or 'bare' in params or 'include' in params:
+        if not _plain_env(env):
             return None
         cwd = os.getcwd()
-        dot = os.path.join(cwd, '.git')
-        try:
-            st = os.stat(dot)
-            owner = os.stat(cwd).st_uid
-        except OSError:
-            return None
-        uid = os.geteuid()
-        if st.st_uid != uid or owner != uid:
-            return None
-        if os.path.isdir(dot):
-            git_dir = dot
-        else:
-            text = _read(dot)
-            if text is None or not text.startswith('gitdir: '):
-                return None
-            git_dir = os.path.join(cwd, text[8:].rstrip('\r\n'))
-        git_dir = os.path.realpath(git_dir)
-        if not os.path.isfile(os.path.join(git_dir, 'HEAD')):
+        git_dir = _owned_git_dir(cwd)
+        if git_dir is None or \
+                not os.path.isfile(os.path.join(git_dir, 'HEAD')):
             return None
         commondir = _read(os.path.join(git_dir, 'commondir'))
         common = os.path.realpath(os.path.join(
             git_dir, commondir.rstrip('\r\n'))) if commondir else git_dir
         config = _read(os.path.join(common, 'config'))
-        if config is None:
+        if config is None or not _plain_config(config):
             return None
-        for raw in config.lower().splitlines():
-            line = raw.replace(' ', '').replace('\t', '')
-            if 'worktree' in line or 'include' in line or (
-                    line.split('=', 1)[0] == 'bare' and line != 'bare=false'):
-                return None
         return cls(git_dir, common, cwd, False, env)
 
     # -- HEAD ----------------------------------------------------------------
