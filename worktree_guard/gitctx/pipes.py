@@ -108,68 +108,105 @@ def relay(source: Started, argv: Sequence[str],
         res = source.wait()
         yield from stream(argv, input=feed(res.stdout), env=env, what=what)
         return
-    spid, s_in, s_out, s_err = source.fds
+    spid, s_in, _, _ = source.fds
     os.close(s_in)
     pid, in_w, out_r, err_r = start_piped(argv, git_env(argv, env), False)
-    err: list[bytes] = []
-    s_err_data: list[bytes] = []
-    pending = bytearray()
-    open_fds = {out_r, err_r, in_w, s_out, s_err}
-    source_open = {s_out, s_err}
-    writing = False
+    pump = _Pump(source, feed, (in_w, out_r, err_r))
     try:
-        poller = select.poll()
-        for fd in (out_r, err_r, s_out, s_err):
-            poller.register(fd, select.POLLIN)
-        os.set_blocking(in_w, False)
-        while open_fds:
-            for fd, _ in poller.poll():
-                if fd == in_w:
-                    try:
-                        n = os.write(in_w, pending[:65536])
-                    except BrokenPipeError:
-                        n = len(pending)
-                    del pending[:n]
-                    if not pending:
-                        poller.unregister(in_w)
-                        writing = False
-                        if not source_open:
-                            os.close(in_w)
-                            open_fds.discard(in_w)
-                    continue
-                data = os.read(fd, 1 << 16)
-                if not data:
-                    poller.unregister(fd)
-                    os.close(fd)
-                    open_fds.discard(fd)
-                    source_open.discard(fd)
-                    if fd in (s_out, s_err) and not source_open:
-                        source.result = ProcResult(os.waitstatus_to_exitcode(
-                            os.waitpid(spid, 0)[1]), b'',
-                            b''.join(s_err_data))
-                        if not writing:
-                            os.close(in_w)
-                            open_fds.discard(in_w)
-                elif fd == out_r:
+        pump.start()
+        while pump.open_fds:
+            for fd, _ in pump.poller.poll():
+                data = pump.step(fd)
+                if data is not None:
                     yield data
-                elif fd == s_out:
-                    pending += feed(data)
-                    if pending and not writing:
-                        poller.register(in_w, select.POLLOUT)
-                        writing = True
-                elif fd == s_err:
-                    s_err_data.append(data)
-                else:
-                    err.append(data)
     except BaseException:  # closed early or interrupted: stop both
-        for fd in open_fds:
+        for fd in pump.open_fds:
             os.close(fd)
         stop_child(pid, group=False)
         if source.result is None:
             stop_child(spid, group=False)
         raise
     _check(what, ProcResult(os.waitstatus_to_exitcode(
-        os.waitpid(pid, 0)[1]), b'', b''.join(err)))
+        os.waitpid(pid, 0)[1]), b'', b''.join(pump.err)))
+
+
+class _Pump:
+    """``relay``'s two processes, polled: the source's output, passed
+    through ``feed``, written to the reader's stdin as it can take it;
+    the reader's output handed back; both stderrs kept."""
+
+    def __init__(self, source: Started, feed: Callable[[bytes], bytes],
+                 fds: tuple[int, int, int]) -> None:
+        assert source.fds is not None
+        self.source = source
+        self.feed = feed
+        self.spid, _, self.s_out, self.s_err = source.fds
+        self.in_w, self.out_r, self.err_r = fds
+        self.err: list[bytes] = []
+        self.s_err_data: list[bytes] = []
+        self.pending = bytearray()
+        self.open_fds = {self.out_r, self.err_r, self.in_w, self.s_out,
+                         self.s_err}
+        self.source_open = {self.s_out, self.s_err}
+        self.writing = False
+        self.poller = select.poll()
+
+    def start(self) -> None:
+        for fd in (self.out_r, self.err_r, self.s_out, self.s_err):
+            self.poller.register(fd, select.POLLIN)
+        os.set_blocking(self.in_w, False)
+
+    def step(self, fd: int) -> bytes | None:
+        """Serve the ready ``fd``; the reader's output it read, if any."""
+        if fd == self.in_w:
+            self.write()
+            return None
+        data = os.read(fd, 1 << 16)
+        if not data:
+            self.closed(fd)
+        elif fd == self.out_r:
+            return data
+        elif fd == self.s_out:
+            self.pending += self.feed(data)
+            if self.pending and not self.writing:
+                self.poller.register(self.in_w, select.POLLOUT)
+                self.writing = True
+        elif fd == self.s_err:
+            self.s_err_data.append(data)
+        else:
+            self.err.append(data)
+        return None
+
+    def write(self) -> None:
+        """Write what is pending to the reader; close its stdin once all
+        is written and the source is done."""
+        try:
+            n = os.write(self.in_w, self.pending[:65536])
+        except BrokenPipeError:
+            n = len(self.pending)
+        del self.pending[:n]
+        if not self.pending:
+            self.poller.unregister(self.in_w)
+            self.writing = False
+            if not self.source_open:
+                self.close_input()
+
+    def closed(self, fd: int) -> None:
+        """``fd`` is at its end; when the source's are both, reap it."""
+        self.poller.unregister(fd)
+        os.close(fd)
+        self.open_fds.discard(fd)
+        self.source_open.discard(fd)
+        if fd in (self.s_out, self.s_err) and not self.source_open:
+            self.source.result = ProcResult(os.waitstatus_to_exitcode(
+                os.waitpid(self.spid, 0)[1]), b'', b''.join(self.s_err_data))
+            if not self.writing:
+                self.close_input()
+
+    def close_input(self) -> None:
+        os.close(self.in_w)
+        self.open_fds.discard(self.in_w)
+
 
 class Logged:
     """Run a command (``wt``'s setup commands: not git) with stdin from
