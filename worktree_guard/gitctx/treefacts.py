@@ -36,11 +36,7 @@ def tree_facts(repo: Repo, facts: PathFacts, tip: str | None) -> None:
     its own listing (the judged tree) names no Dockerfile, since then no
     content of it can matter; else it is read now, to look for home
     paths."""
-    for change in facts.changes:
-        stream = change.parts
-        if isinstance(stream, Stream) and (
-                stream.dockerfiles is not False or stream.tree != tip):
-            change.parts = list(stream)
+    _settle_streams(facts, tip)
     links = any(t is not None for c in facts.changes for _, _, t in c.entries)
     homes = any(b'/home/' in p.data for c in facts.changes
                 if not isinstance(c.parts, Stream) for p in c.chunks())
@@ -53,6 +49,23 @@ def tree_facts(repo: Repo, facts: PathFacts, tip: str | None) -> None:
                                  tip).stdout)
     read = [(p, m, o) for p, m, o in items
             if (links and m == SYMLINK) or (homes and _is_dockerfile(p))]
+    _read_blobs(repo, facts, read)
+
+
+def _settle_streams(facts: PathFacts, tip: str | None) -> None:
+    """Read now each streamed change whose content may matter: its
+    listing names a Dockerfile, or it is not the judged tree's."""
+    for change in facts.changes:
+        stream = change.parts
+        if isinstance(stream, Stream) and (
+                stream.dockerfiles is not False or stream.tree != tip):
+            change.parts = list(stream)
+
+
+def _read_blobs(repo: Repo, facts: PathFacts,
+                read: list[tuple[str, str, str]]) -> None:
+    """The symlinks' targets and the Dockerfiles' users, from the blobs
+    of ``read`` (path, mode, object), in one ``cat-file --batch``."""
     users: set[str] = set()
     for (path, mode, _), blob in zip(read, read_small(
             repo, [o for _, _, o in read]), strict=True):
