@@ -1,7 +1,7 @@
 """The package checks of ``./dev lint`` (tests/lint/) hold, and a planted
 violation of each fails them: an import cycle, a private name taken from
 another module (imported, or reached through an imported module), a git
-command line outside gitctx."""
+command line outside gitctx, a block worse than radon grade C."""
 from __future__ import annotations
 
 import shutil
@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.lint import acyclic
+from tests.lint import complexity
 from tests.lint import git_lines
 from tests.lint import private_names
 
@@ -56,6 +57,11 @@ def test_the_package_has_no_cycle_and_no_private_import() -> None:
      'worktree_guard.commands.doctor runs git config'),
     ('audit.py', "spawn(['git', 'status'])",
      'worktree_guard.audit runs git'),
+    # 21 decisions: cyclomatic complexity 22, grade D.
+    ('report/sarif.py', 'def planted(x):\n' + ''.join(
+        f'    if x == {i}:\n        return {i}\n' for i in range(21))
+     + '    return -1',
+     'planted has grade D (22), worse than C'),
 ])
 def test_a_violation_fails(tmp_path: Path, module: str, line: str,
                            expected: str) -> None:
@@ -117,3 +123,10 @@ def test_an_excuse_without_its_cause_fails(
     assert git_lines.problems(pkg) == [
         'worktree_guard/a.py: worktree_guard.a runs no git: remove it from '
         'tests/lint/git_lines.py KNOWN']
+    (pkg / 'b.py').write_text('def f(x):\n    return 1 if x else 2\n')
+    monkeypatch.setattr(complexity, 'PENDING', {'b.py:f': 'x',
+                                                'b.py:gone': 'x'})
+    assert complexity.problems(pkg) == [
+        f'worktree_guard/{key} is no worse than C (or gone): remove it '
+        'from tests/lint/complexity.py PENDING'
+        for key in ('b.py:f', 'b.py:gone')]

@@ -4,7 +4,9 @@
 
 - ``acyclic``: no import cycle among the package's modules;
 - ``private_names``: no private name (``_x``) imported across modules;
-- ``git_lines``: only gitctx writes git's command lines.
+- ``git_lines``: only gitctx writes git's command lines;
+- ``complexity``: no block worse than radon grade C (``PENDING`` lists
+  the blocks still being split).
 
 ``tests/integration/test_lint.py`` plants a violation of each and expects
 the check to fail.
