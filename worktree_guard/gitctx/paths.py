@@ -18,6 +18,11 @@ One git process per fact, batched, never one per file:
   only (with every symlink, gitlink and both sides of their renames, so
   ``-M`` pairs them as before): the other files can add no finding and
   are never read.
+- every patch, commit or push: a modified file whose hunks hold one of
+  the engine's literals is read whole (ONE ``cat-file --batch`` for all
+  of them) and becomes one hunk of its new content, only its added lines
+  marked ``+`` (``whole_hunk``): a fence, ``cd`` or shebang above the
+  change is known, and only changed lines are judged (issue 24).
 - whole files (``--all-files``, ``paths.scope: all``, the first commit):
   the entries (``ls-files -s``, ``diff-index --raw``, ``ls-tree -r``; of
   a whole listing only the symlinks, gitlinks and paths under a worktrees
@@ -472,6 +477,7 @@ class _Collector:
         entries = change.entries
         regions = change.regions
         binaries: list[tuple[str, str]] = []
+        oids: list[str] = []   # the new blob of each region
         n = len(data)
         s = 0 if data.startswith(b'diff --git ') else n
         while s < n:
@@ -504,12 +510,50 @@ class _Collector:
                 entries.append((path, mode, None))
                 if h != -1:
                     regions.append((hunks, e, path))
+                    oids.append(oid)
         if binaries:
             found = sizes(self.repo, [oid for _, oid in binaries])
             for (path, _), size in zip(binaries, found, strict=True):
                 (self.oversized if size > self.max_size
                  else self.binary).add(path)
+        if not _full_scan():
+            self.context(change, oids)
         return change
+
+    def context(self, change: PathChange, oids: list[str]) -> None:
+        """Each changed file that holds one of the path engine's terms
+        judged with its whole context (issue 24): its hunks become one
+        hunk of the whole new blob (ONE ``cat-file --batch`` for them
+        all), every line context but the added ones, so a fence, a
+        ``cd`` or a block that opened above the change is known and only
+        the added lines are judged.  A new file's patch is whole
+        already."""
+        data, regions = change.data, change.regions
+        todo = [i for i, (hs, _, _) in enumerate(regions)
+                if not data.startswith(b'@@ -0,0 ', hs)]
+        if not todo:
+            return
+        from worktree_guard.pathengine.prefilter import scan_plan
+        terms = scan_plan(self.checkouts, self.policy['worktrees']['root'])[0]
+        todo = [i for i in todo
+                if any(data.find(t, regions[i][0], regions[i][1]) != -1
+                       for t in terms)]
+        if not todo:
+            return
+        blobs = dict(zip(todo, read_small(self.repo, [oids[i] for i in todo]),
+                         strict=True))
+        out = [b'\n']
+        new: list[tuple[int, int, str]] = []
+        at = 1
+        for i, (hs, e, path) in enumerate(regions):
+            blob = blobs.get(i)
+            piece = data[hs:e] if blob is None else whole_hunk(data, hs, e,
+                                                               blob)
+            out.append(piece)
+            new.append((at, at + len(piece), path))
+            at += len(piece)
+        change.data = b''.join(out)
+        change.regions = new
 
     def blobs(self, ref: str | None, tree: str | None = None, *,
               items: list[Item] | None = None,
@@ -600,3 +644,44 @@ class _Collector:
                        strict=True) if blob is not None}
         change.entries[:] = [(p, m, targets.get(p) if m == _SYMLINK else t)
                              for p, m, t in change.entries]
+
+
+def added_lines(data: bytes, start: int, end: int) -> set[int]:
+    """The new-file line numbers of the ``+`` lines of the hunks in
+    ``data[start:end]``."""
+    added: set[int] = set()
+    n = 0
+    pos = start
+    while pos < end:
+        le = data.find(b'\n', pos, end)
+        le = end if le == -1 else le
+        first = data[pos]
+        if first == 0x40:   # @@ -a,b +c,d @@
+            plus = data.index(b' +', pos, le) + 2
+            stop = plus
+            while data[stop] in b'0123456789':
+                stop += 1
+            n = int(data[plus:stop])
+        elif first == 0x2B:
+            added.add(n)
+            n += 1
+        elif first not in (0x2D, 0x5C):   # not removed, not "\ No newline"
+            n += 1
+        pos = le + 1
+    return added
+
+
+def whole_hunk(data: bytes, start: int, end: int, blob: bytes) -> bytes:
+    """One hunk of the whole new file ``blob``: its lines added (``+``)
+    where the hunks in ``data[start:end]`` add them, context (`` ``)
+    elsewhere."""
+    added = added_lines(data, start, end)
+    lines = blob.split(b'\n')
+    if lines[-1] == b'':
+        lines.pop()
+    marks = [b' '] * len(lines)
+    for k in added:
+        marks[k - 1] = b'+'
+    head = b'@@ -1,%d +1,%d @@\n' % (len(lines), len(lines))
+    return head + b''.join([m + ln + b'\n'
+                            for m, ln in zip(marks, lines, strict=True)])
