@@ -110,15 +110,18 @@ class Engine:
             if (need is None or need in data) and any(
                     lit in data for lit in literals):
                 pat = _patterns.pattern(literals, source, tag)
-                self._hits(change, pat, tag % 5, seen, memo, found, models)
+                self._hits(change, pat.finditer(data) if need is None
+                           else _near(data, pat, need), tag % 5, seen, memo,
+                           found, models)
         found.sort(key=lambda pv: pv[0])
         return found
 
-    def _hits(self, change: PathChange, pat: Any, tag: int, seen: set[int],
+    def _hits(self, change: PathChange, hits: Any, tag: int, seen: set[int],
               memo: dict[tuple[Any, ...], Verdict | None],
               found: list[tuple[int, int, Finding]],
               models: dict[int, Any]) -> None:
-        """Judge the tokens around each hit of one pattern."""
+        """Judge the tokens around each hit of one pattern (``hits``,
+        its matches in order)."""
         # Loaded on the first pattern that runs (a buffer holds one of its
         # literals): a change with none never pays for them.
         from worktree_guard.pathengine import findings as _findings
@@ -137,12 +140,10 @@ class Engine:
         # hits share them, so a line of many hits is read once (issue 23).
         ls = le = -1
         quiet: bool | None = None
-        for m in pat.finditer(data):
+        for m in hits:
             pos, end = m.span()
             if pos >= rend:
-                ri += 1
-                while ri < nreg and regions[ri][1] <= pos:
-                    ri += 1
+                ri = _region_of(regions, ri + 1, pos)
                 if ri == nreg:
                     return
                 rs, rend, path = regions[ri]
@@ -151,9 +152,7 @@ class Engine:
                 continue
             if not ls <= pos < le:
                 ls = data.rfind(b'\n', max(rs, le), pos) + 1 or rs
-                le = data.find(b'\n', pos, rend)
-                if le == -1:
-                    le = rend
+                le = _line_end(data, pos, rend)
                 quiet = None
             if patch:
                 if data[ls] != _PLUS:
@@ -173,21 +172,8 @@ class Engine:
             raw = data[ts:te]
             site = site_of(places, change, ri, rs, rend, path, cs, ts, le,
                            tag, models)
-            if site is None:
-                continue
-            if tag == 3:
-                # One finding per join(...) call, at its first '..'.
-                call = ~(cs + site[7])
-                if call in seen:
-                    continue
-                seen.add(call)
-            key = (raw, site, tag)
-            if key in memo:
-                verdict = memo[key]
-            else:
-                verdict = memo[key] = _findings.classify(
-                    places, raw.decode('utf-8', 'surrogateescape'), site,
-                    tag)
+            verdict = None if site is None else _verdict(
+                places, raw, site, tag, cs, seen, memo)
             if verdict is None:
                 continue
             if quiet is None:
@@ -195,11 +181,64 @@ class Engine:
             if quiet:
                 continue
             kind, msg, fix, severity, reason, repl = verdict
-            token = raw.decode('utf-8', 'surrogateescape')
-            if tag == 3 and site[5]:
-                token = site[5]
+            assert site is not None
+            token = site[5] if tag == 3 and site[5] else raw.decode(
+                'utf-8', 'surrogateescape')
             col = _sites.column(models, data, cs, le, ts)
             found.append((ts, te, _findings.Finding(
                 kind, msg, path=path, line=lines.line(ri, rs, ls), col=col,
                 token=token, severity=severity, reason=reason, fix=fix,
                 replacement=repl)))
+
+
+def _region_of(regions: list[tuple[int, int, str]], ri: int,
+               pos: int) -> int:
+    """The first region from ``ri`` on that ends after ``pos``
+    (``len(regions)``: none)."""
+    while ri < len(regions) and regions[ri][1] <= pos:
+        ri += 1
+    return ri
+
+
+def _line_end(data: bytes, pos: int, rend: int) -> int:
+    """The end of the line at ``pos`` in a region ending at ``rend``."""
+    le = data.find(b'\n', pos, rend)
+    return rend if le == -1 else le
+
+
+def _verdict(places: Places, raw: bytes, site: tuple[Any, ...], tag: int,
+             cs: int, seen: set[int],
+             memo: dict[tuple[Any, ...], Verdict | None]) -> Verdict | None:
+    """The verdict on the token ``raw`` at ``site`` (its line starts at
+    ``cs``), judged once per (token, site, tag); ``None`` for a second
+    token of one join(...) call (one finding per call, at its first
+    ``..``)."""
+    if tag == 3:
+        call = ~(cs + site[7])
+        if call in seen:
+            return None
+        seen.add(call)
+    key = (raw, site, tag)
+    if key in memo:
+        return memo[key]
+    from worktree_guard.pathengine import findings as _findings
+    verdict = memo[key] = _findings.classify(
+        places, raw.decode('utf-8', 'surrogateescape'), site, tag)
+    return verdict
+
+
+def _near(data: bytes, pat: Any, need: bytes) -> Any:
+    """The matches of ``pat`` on the lines that hold ``need`` (every hit
+    of a checkout's loose spelling holds its longest component, on one
+    line): a pattern that opens on ``/+`` is tried at every slash of the
+    buffer otherwise."""
+    end = -1   # the end of the last line searched
+    at = data.find(need)
+    while at != -1:
+        if at > end:
+            ls = data.rfind(b'\n', 0, at) + 1
+            end = data.find(b'\n', at)
+            if end == -1:
+                end = len(data)
+            yield from pat.finditer(data, ls, end)
+        at = data.find(need, at + len(need))

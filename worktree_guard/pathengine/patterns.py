@@ -47,8 +47,12 @@ FIXED: tuple[tuple[tuple[bytes, ...], bytes, int], ...] = (
      rb'(?:\$\(git rev-parse --show-toplevel\)|\$\(pwd\)|\$PWD|\$\{PWD\})'
      rb'["`]?(/' + TAIL
      + rb')', 2),
-    ((b"'..'", b'".."'), rb'[\'"](\.\.)[\'"]', 3),
-    ((b'cd ..',), rb'(?<![\w.-])cd[ \t]+(\.\.)(?=[\s;&|)`"\']|$)', 4),
+    # These two start with their literal and look behind it: a pattern
+    # that opens on a lookbehind or a character class is tried at every
+    # byte (ten times slower on real text).
+    ((b"'..'", b'".."'), rb'(\.\.)(?<=[\'"]\.\.)[\'"]', 3),
+    ((b'cd ..', b'cd\t..', b'cd  ..', b'cd \t..', b'cd\t ..', b'cd\t\t..'),
+     rb'cd(?<![\w.-]cd)[ \t]{1,2}(\.\.)(?=[\s;&|)`"\']|$)', 4),
     # A computed path (tag 3, issue 24; ``computed``): a bare `..` value
     # of a config key that names a folder, and Python's navigation from
     # `__file__` (``pyparents``).

@@ -79,3 +79,17 @@ def test_finding_loads_on_first_use() -> None:
     assert pe.Finding is findings.Finding
     with pytest.raises(AttributeError, match='no attribute'):
         pe.NoSuchName  # noqa: B018
+
+
+@pytest.mark.parametrize(('content', 'expected'), [
+    # Two loose spellings on a line, the last without a newline.
+    ('x\nsee /w//main/a.md and /w/./main/b.md',
+     [(2, 5, '/w//main/a.md'), (2, 23, '/w/./main/b.md')]),
+    # The component on a line without the spelling, then with it.
+    ('main street\n/w/main/./x and //w//main/y\n',
+     [(2, 1, '/w/main/./x'), (2, 17, '//w//main/y')]),
+])
+def test_a_loose_checkout_spelling_is_found_on_the_lines_of_its_name(
+        content: str, expected: list[tuple[int, int, str]]) -> None:
+    found = Engine(ctx()).scan('README.md', content.encode())
+    assert [(f.line, f.col, f.token) for f in found] == expected

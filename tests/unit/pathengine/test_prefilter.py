@@ -73,10 +73,38 @@ def test_the_filtered_buffer_finds_what_the_whole_one_does(order: int
 
 
 def test_cd_spellings_keep_their_files() -> None:
-    # The engine opens `cd[ \t]+..` on the literal `cd ..`: the filter keeps
-    # the files that hold it and every tab or double-blank spelling.
+    # The engine's `cd[ \t]{1,2}..` runs on any of its six spellings: the
+    # filter keeps the files that hold one.
     ts = terms()
-    for content in ('cd\t..\n', 'cd  ..\n', 'cd ..x\n'):
+    for content in ('cd\t..\n', 'cd  ..\n', 'cd ..x\n', 'cd \t..\n',
+                    'cd\t\t..\n', 'cd\t ..\n'):
+        assert any(t in content.encode() for t in ts), content
+
+
+@pytest.mark.parametrize(('path', 'content'), [
+    ('a.sh', 'cd\t..\n'), ('b.sh', 'cd  ..\n'), ('c.sh', 'cd \t..\n')])
+def test_a_cd_spelling_is_judged_alike_alone(path: str,
+                                             content: str) -> None:
+    # The pattern opens on the file's own spelling, not on a `cd ..`
+    # elsewhere in the buffer: the file alone finds what it finds among
+    # others.
+    alone = Engine(ctx()).scan(path, content.encode())
+    assert alone and _found([(path, content)]) == _found(
+        [(path, content), ('z.sh', 'cd ..\n')])[:1]
+
+
+@pytest.mark.parametrize('content', [
+    'and so on ...\n', '   .. note::\n   text\n', '   .. code-block:: sh\n',
+    'the users of parsers\n', 'a PWD variable\n', 'percent %2e alone\n', 'cd   ..\n', '\t..\n', 'USERS: all\n'])
+def test_prose_holds_no_term(content: str) -> None:
+    assert not any(t in content.encode() for t in terms()), content
+
+
+def test_windows_homes_and_anchors_hold_a_term() -> None:
+    ts = terms()
+    for content in ('C:\\Users\\ann\\x', 'c:\\\\users\\\\ann', 'D:/USERS/ann/x',
+                    '"$(git rev-parse --show-toplevel)/../x"', '${PWD}/..',
+                    '$(pwd)/..', "'..\"", '%2E%2e/x'):
         assert any(t in content.encode() for t in ts), content
 
 
