@@ -270,7 +270,7 @@ def test_a_change_with_too_many_candidates_is_diffed_whole(
     assert got.changes[0].data == want.changes[0].data
     # Short names for few entries, but more bytes than a command line
     # should hold: the whole diff too.
-    monkeypatch.setattr(paths, 'NAME_COST', 9000)
+    monkeypatch.setattr(paths, 'NAME_COST', 20000)
     got = paths.path_facts(Repo.discover(str(root)), default_policy(),
                            StageInput('commit'))
     assert b'docs/clean000.md' not in got.changes[0].data   # pre-filtered
