@@ -168,7 +168,8 @@ class Stream:
     def __iter__(self) -> Iterator[PathChange]:
         files = self.files
         source = self.source
-        args = ('cat-file', '--batch', '--buffer', '-z')
+        from worktree_guard.gitctx.scan import BOUNDED
+        args = (*BOUNDED, 'cat-file', '--batch', '--buffer', '-z')
         if source is None:
             pieces = self.repo.git_stream(*args, input=_lines(
                 [n for _, n in files], b'\0'))

@@ -44,12 +44,12 @@ def start(repo: Repo, terms: Iterable[bytes], tree: str | None = None,
           paths: list[str] | None = None) -> Started | None:
     """The ``git grep`` of ``candidate_list``, started (``None``: nothing
     to look for, or nowhere); ``finish`` reads its answer."""
-    args = ['--literal-pathspecs', 'grep', '-l', '-z', '-F', '--full-name',
-            '--no-color', '--no-textconv']
+    args = [*BOUNDED, '--literal-pathspecs', 'grep', '-l', '-z', '-F',
+            '--full-name', '--no-color', '--no-textconv']
     for term in terms:
         if term:
             args += ['-e', term.decode('utf-8', 'surrogateescape')]
-    if len(args) == 8 or paths == []:
+    if len(args) == 8 + len(BOUNDED) or paths == []:
         return None
     args += threads()
     args += ['--cached', '--'] if tree is None else [tree, '--']
@@ -68,6 +68,15 @@ def finish(started: Started | None, tree: str | None) -> list[str]:
             for rec in res.stdout.split(b'\0')[:-1]]
 
 
+# The object store's memory of a scan's git processes (git grep, and the
+# cat-file that reads its names), bounded: git's defaults keep up to
+# 96 MiB of delta bases and map packs in 1 GiB windows, so over the
+# 80,000 real files of the scan bench a `git grep --cached` peaked at
+# 195 MB and `cat-file --batch` of every blob at 178 MB; with these 40 MB
+# and 22 MB, for about 5-9% more CPU (docs/performance.md).
+BOUNDED = ('-c', 'core.deltaBaseCacheLimit=4m',
+           '-c', 'core.packedGitWindowSize=1m',
+           '-c', 'core.packedGitLimit=8m')
 # At most this many usable CPUs: git grep runs one thread.
 ONE_THREAD_CPUS = 2
 
