@@ -13,6 +13,9 @@ linked worktree ``trees/issue-7-...`` (where the layout rule has work).
 ``pre-commit run no-commit-to-branch``.  Both are ``repo: local`` hooks with
 ``language: system`` pointing at the same venv's console scripts, so the
 framework's share is identical.
+
+The ten files are real source and docs (``common.real_files``); a real
+finding makes the suite exit 1, learnt from one run (``common.rc_of``).
 """
 from __future__ import annotations
 
@@ -28,7 +31,8 @@ from common import hook_env
 from common import install_native
 from common import make_repo
 from common import measure
-from common import text_blob
+from common import rc_of
+from common import real_files
 from common import tool
 from common import write_files
 
@@ -37,7 +41,8 @@ WT_BRANCH = 'issue-8-linked-worktree'
 
 
 def _stage_ten(root: Path, tag: str) -> None:
-    files = {f'src/{tag}/f{i}.md': text_blob(i) for i in range(10)}
+    # Ten real files (source and docs: common.real_files).
+    files = {f'src/{tag}/{path}': data for path, data in real_files(10)}
     write_files(root, files)
     git('add', '--', f'src/{tag}', cwd=root)
 
@@ -72,7 +77,7 @@ def run_native(opts: Options) -> list[Row]:
         msg = root / 'bench-commit-msg'
         msg.write_text('bench: a commit message\n')
         cmds = [
-            Cmd('suite', [hook], root, env=env),
+            Cmd('suite', [hook], root, env=env, rc=rc_of([hook], root, env)),
             Cmd('msg', [hook[:-len('pre-commit')] + 'commit-msg', str(msg)],
                 root, env=env),
             Cmd('peer', [peer], root, env=env),
@@ -129,11 +134,13 @@ def run_pre_commit(opts: Options) -> list[Row]:
             PRE_COMMIT_CONFIG.format(wg=wg, peer=peer).encode()})
     git('switch', '-q', '-c', BRANCH, cwd=repo)
     _stage_ten(repo, 'main')
+    suite = [pc, 'run', 'worktree-guard-commit']
+    direct = [wg, 'check', '--hook', 'worktree-guard-commit', '--stage',
+              'commit']
     cmds = [
-        Cmd('suite', [pc, 'run', 'worktree-guard-commit'], repo),
+        Cmd('suite', suite, repo, rc=rc_of(suite, repo)),
         Cmd('peer', [pc, 'run', 'no-commit-to-branch'], repo),
-        Cmd('direct', [wg, 'check', '--hook', 'worktree-guard-commit',
-                       '--stage', 'commit'], repo),
+        Cmd('direct', direct, repo, rc=rc_of(direct, repo)),
     ]
     m = measure(cmds, opts.runs)
     return [

@@ -17,8 +17,10 @@ import tempfile
 import time
 from collections.abc import Callable
 from collections.abc import Iterable
+from collections.abc import Iterator
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 BENCH = Path(__file__).resolve().parent
 PROJECT = BENCH.parent
@@ -233,6 +235,165 @@ def text_blob(i: int, size: int = 2048) -> bytes:
             f'ratio a/b; [link](./notes/n{i % 13}.md) value {i}\n').encode()
     n = size // len(line) + 1
     return (line * n)[:size - 1] + b'\n'
+
+
+# -- real content ---------------------------------------------------------------------
+
+# Where the pinned ``bench/ecosystem`` repositories are mirrored (the
+# ecosystem check's layouts: ``owner+name/repo`` or ``owner+name.git``).
+MIRRORS = tuple(Path(p) for p in (
+    os.environ.get('WG_ECOSYSTEM_MIRROR'), '/work/.mirror',
+    os.path.join(os.path.expanduser('~'), '.cache', 'worktree-guard',
+                 'ecosystem')) if p)
+# git's own binary test: a NUL in the first 8000 bytes.
+_PROBE = 8000
+# Files over the default ``paths.max-file-size`` are skipped by the tool:
+# the corpus leaves them out.
+REAL_MAX = 1 << 20
+
+
+def _mirror(name: str) -> Path | None:
+    flat = name.replace('/', '+')
+    for root in MIRRORS:
+        for cand in (root / flat / 'repo' / '.git', root / flat / 'repo',
+                     root / f'{flat}.git', root / flat):
+            if (cand / 'HEAD').is_file() and (cand / 'objects').is_dir():
+                return cand
+    return None
+
+
+def real_sources() -> list[str]:
+    """What the real corpus is drawn from, in words (for RESULTS.md)."""
+    import json
+    manifest = json.loads((BENCH / 'ecosystem' / 'manifest.json')
+                          .read_text())['repos']
+    found = [e['name'] for e in manifest if _mirror(e['name'])]
+    import sysconfig
+    lib = Path(sysconfig.get_paths()['stdlib'])
+    return [f'{len(found)} pinned bench/ecosystem repositories '
+            f'({", ".join(found)})' if found else
+            'no bench/ecosystem mirror',
+            f'the Python stdlib ({lib.name}) and the bench interpreter\'s '
+            'site-packages (source and docs)']
+
+
+def _real_index() -> list[tuple[str, str | None, str]]:
+    """(path, git dir or None for a file, oid or file path) of every
+    real text candidate, sorted: the regular files of each pinned
+    ecosystem commit under ``<owner+name>/``, and the source and docs
+    of the stdlib and site-packages under ``stdlib/`` and
+    ``site-packages/``."""
+    import json
+    out: list[tuple[str, str | None, str]] = []
+    manifest = json.loads((BENCH / 'ecosystem' / 'manifest.json')
+                          .read_text())['repos']
+    for entry in manifest:
+        gd = _mirror(entry['name'])
+        if gd is None:
+            continue
+        cp = subprocess.run(['git', '--git-dir', str(gd), 'ls-tree', '-r',
+                             '-z', '-l', entry['commit']],
+                            capture_output=True)
+        if cp.returncode != 0:
+            continue   # the pinned commit is not in this mirror
+        flat = entry['name'].replace('/', '+')
+        for rec in cp.stdout.split(b'\0')[:-1]:
+            meta, _, path = rec.partition(b'\t')
+            mode, _, oid, size = meta.split()
+            if mode in (b'100644', b'100755') and size.isdigit() and \
+                    0 < int(size) <= REAL_MAX:
+                out.append((f'{flat}/{path.decode("utf-8", "replace")}',
+                            str(gd), oid.decode()))
+    import sysconfig
+    seen: set[Path] = set()
+    for key, tag in (('stdlib', 'stdlib'), ('purelib', 'site-packages')):
+        lib = Path(sysconfig.get_paths()[key]).resolve()
+        for f in sorted(lib.rglob('*')):
+            if f.suffix in ('.py', '.rst', '.txt', '.md', '.sh', '.cfg',
+                            '.toml', '.json', '.html') and \
+                    f.is_file() and f not in seen and \
+                    0 < f.stat().st_size <= REAL_MAX:
+                seen.add(f)
+                out.append((f'{tag}/{f.relative_to(lib)}', None, str(f)))
+    out.sort()
+    return out
+
+
+def real_files(n: int, seed: int = 26) -> Iterator[tuple[str, bytes]]:
+    """``n`` real text files (path, content): a fixed random sample of
+    ``_real_index`` (binary files left out), read through one ``cat-file
+    --batch`` per repository; beyond the corpus, copies of it under
+    ``copy<k>/`` (80,000 files = copies of real files)."""
+    import random
+    pool = _real_index()
+    if not pool:
+        raise Unavailable('no real content: no ecosystem mirror, no stdlib')
+    rng = random.Random(seed)
+    order = list(range(len(pool)))
+    rng.shuffle(order)
+    made = 0
+    rnd = 0
+    while made < n:
+        # Sample a little more than needed: binary files are dropped.
+        want = order[:min(len(order), (n - made) * 11 // 10 + 16)]
+        for path, data in _read([pool[i] for i in sorted(want)]):
+            if made == n:
+                break
+            yield (path if rnd == 0 else f'copy{rnd}/{path}'), data
+            made += 1
+        if len(want) == len(order):
+            rnd += 1
+
+
+def _read(items: list[tuple[str, str | None, str]]
+          ) -> Iterator[tuple[str, bytes]]:
+    """The contents of ``items`` (text only), one ``cat-file --batch``
+    per git dir."""
+    groups: dict[str | None, list[tuple[str, str]]] = {}
+    for path, gd, ref in items:
+        groups.setdefault(gd, []).append((path, ref))
+    for gd, entries in groups.items():
+        if gd is None:
+            for path, file in entries:
+                data = Path(file).read_bytes()
+                if b'\0' not in data[:_PROBE]:
+                    yield path, data
+            continue
+        proc = subprocess.Popen(['git', '--git-dir', gd, 'cat-file',
+                                 '--batch'], stdin=subprocess.PIPE,
+                                stdout=subprocess.PIPE)
+        assert proc.stdin is not None and proc.stdout is not None
+        names = b''.join(o.encode() + b'\n' for _, o in entries)
+
+        def feed(stdin: Any = proc.stdin, names: bytes = names) -> None:
+            stdin.write(names)   # beside the reads: no pipe deadlock
+            stdin.close()
+        import threading
+        writer = threading.Thread(target=feed)
+        writer.start()
+        for path, _ in entries:
+            head = proc.stdout.readline().split()
+            data = proc.stdout.read(int(head[2]) + 1)[:-1]
+            if b'\0' not in data[:_PROBE]:
+                yield path, data
+        writer.join()
+        proc.wait()
+
+
+def rc_of(argv: Sequence[str], cwd: Path | str,
+          env: dict[str, str] | None = None) -> int:
+    """The exit code of one run: real content has its own findings (1)
+    or none (0), so a command's expected code is learnt, not assumed."""
+    code = run(argv, cwd, env=env, check=False).returncode
+    if code not in (0, 1):
+        raise RuntimeError(f'{" ".join(argv)}: exit {code} in {cwd}')
+    return code
+
+
+def corpus_note(n: int, reached: int) -> str:
+    """The content and the fraction of its files that reach the
+    scanner, for a row's note."""
+    return (f'{n:,} real files, {reached / n:.1%} reach the scanner')
 
 
 UPDIR = b'[up](../d000/f00000.md)\n'

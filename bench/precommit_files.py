@@ -13,6 +13,10 @@ pre-commit) and ``git cat-file --batch`` of the same blobs.
 
 All hooks are ``repo: local`` with ``language: system`` on the same
 console script, so pre-commit's share is identical on both sides.
+
+The files are real source and docs (``common.real_files``), so real
+findings may make a hook exit 1: each command's exit code is learnt from
+one run (``common.rc_of``) and checked on every timed one.
 """
 from __future__ import annotations
 
@@ -25,7 +29,8 @@ from common import Unavailable
 from common import git
 from common import make_repo
 from common import measure
-from common import text_blob
+from common import rc_of
+from common import real_files
 from common import tool
 from common import write_files
 
@@ -54,13 +59,13 @@ def _repo(base: Path, n: int, wg: str) -> tuple[Path, bytes]:
     repo = make_repo(base / f'repo-{n}', files={
         '.pre-commit-config.yaml': CONFIG.format(wg=wg).encode()})
     git('switch', '-q', '-c', f'issue-16-files-{n}', cwd=repo)
-    write_files(repo, {f'p/d{i // 100:03d}/f{i:05d}.md': text_blob(i)
-                       for i in range(n)})
-    git('add', '-A', cwd=repo)
+    write_files(repo, {f'p/{path}': data
+                       for path, data in real_files(n)})
+    git('add', '-f', '-A', cwd=repo)
     git('-c', 'core.hooksPath=/dev/null', 'commit', '-q', '-m', 'files',
         cwd=repo)
-    oids = [line.split()[1] for line in
-            git('ls-files', '-s', cwd=repo).splitlines()]
+    oids = [rec.split()[1] for rec in
+            git('ls-files', '-s', '-z', cwd=repo).split('\0') if rec]
     return repo, ('\n'.join(oids) + '\n').encode()
 
 
@@ -74,21 +79,27 @@ def run(opts: Options) -> list[Row]:
     rows = []
     # A commit: 10 staged files.
     repo, _ = _repo(base, 10, wg)
-    write_files(repo, {f'src/s{i}.md': text_blob(i) for i in range(10)})
-    git('add', '-A', cwd=repo)
-    m = measure([Cmd('files', [pc, 'run', 'files'], repo),
-                 Cmd('today', [pc, 'run', 'today'], repo)], opts.runs)
+    write_files(repo, {f'src/{path}': data
+                       for path, data in real_files(10, seed=7)})
+    git('add', '-f', '-A', cwd=repo)
+    files, today = [pc, 'run', 'files'], [pc, 'run', 'today']
+    m = measure([Cmd('files', files, repo, rc=rc_of(files, repo)),
+                 Cmd('today', today, repo, rc=rc_of(today, repo))],
+                opts.runs)
     rows.append(Row('pre-commit-files',
                     'pre-commit run (10 staged files), file names',
                     m['files'], 'pass_filenames false', m['today'],
                     target=1.1))
     for n in ((300, 1000) if opts.quick else (1000, 5000)):
         repo, oids = _repo(base, n, wg)
+        files = [pc, 'run', '--all-files', 'files']
+        today = [pc, 'run', '--all-files', 'today']
+        check = [wg, 'check', '--all-files', '--hook',
+                 'worktree-guard-commit']
         m = measure([
-            Cmd('files', [pc, 'run', '--all-files', 'files'], repo),
-            Cmd('today', [pc, 'run', '--all-files', 'today'], repo),
-            Cmd('check', [wg, 'check', '--all-files', '--hook',
-                          'worktree-guard-commit'], repo),
+            Cmd('files', files, repo, rc=rc_of(files, repo)),
+            Cmd('today', today, repo, rc=rc_of(today, repo)),
+            Cmd('check', check, repo, rc=rc_of(check, repo)),
             Cmd('catfile', ['git', 'cat-file', '--batch'], repo,
                 stdin=oids),
         ], opts.runs, warmup=1)

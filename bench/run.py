@@ -56,8 +56,8 @@ SCENARIOS: dict[str, tuple[str, str, str]] = {
                          '(commit, run --all-files) vs pass_filenames '
                          'false'),
     'paths': ('paths', 'run',
-              'worktree-paths on 1k/5k/20k staged files vs git cat-file '
-              '--batch, without escapes and with escapes in 1% of files'),
+              'worktree-paths on 5k/20k staged real files vs git cat-file '
+              '--batch of the same blobs'),
     'markdown': ('md_contexts', 'run',
                  'Markdown contexts from markdown-it-py vs the hand reading '
                  'of the same real docs (Engine.scan, the commit hook)'),

@@ -1,26 +1,20 @@
-"""Whole-file scans: ``worktree-guard check --all-files --rule
-worktree-paths`` over every tracked file of a repository with 5,000,
-20,000 and 80,000 ~2 KB text files (500 / 2,000 / 8,000 with ``--quick``),
-against, in the same run over the same files:
+"""Whole-file scans of REAL content: ``worktree-guard check --all-files
+--rule worktree-paths`` over every tracked file of a repository of 5,000,
+20,000 and 80,000 real text files (1,000 / 4,000 / 16,000 with
+``--quick``; ``common.real_files``: the pinned ``bench/ecosystem``
+repositories, the Python stdlib and site-packages, and beyond those
+copies of them), against, in the same run over the same files:
 
-- ``git grep --cached -n -E '<the engine's literals>'``: git's own scan for
-  the literals the path engine starts from (the target: <= 1.2x), with
-  git's default threads (one per CPU), and the same with ``--threads=1``
-  (what worktree-guard runs on a machine with two CPUs or fewer, where it
-  is faster: docs/performance.md);
+- ``git grep --cached -n -F -e .. -e /home/``: git's own scan for the two
+  key literals (the target: <= 1.5x);
 - ``git cat-file --batch`` reading every blob (what a scan that reads
   everything cannot beat).
 
-One file in 20 has an in-tree ``../`` link (the matcher runs and finds
-nothing); one in 100 links out of the repository (a finding, so the check
-exits 1).  At the smallest size the same files without the escapes are
-measured too.  Peak RSS, from one more, untimed run: of worktree-guard's
-own Python process (the target: <= 64 MB at 80,000 files), and of the
-largest process of each command's tree (GNU time's ``%M``: with its git
-children, whose ``git grep`` holds up to ``core.deltaBaseCacheLimit`` of
-delta bases, as the baseline does), and the
-per-file time at each size is the curve (linear: the largest size's
-per-file time within 1.2x of the smallest's).
+Each row says how many files reach the scanner (hold a pre-filter term).
+Peak RSS, from one more, untimed run: of worktree-guard's own Python
+process, and of the largest process of each command's tree (GNU time's
+``%M``: with its git children; the target: <= 64 MB at 80,000 files).
+The per-file time at each size is the curve.
 
 The repositories are built with ``git fast-import`` (packed, as a clone
 leaves them) and an index from ``git read-tree``; no working tree is
@@ -42,8 +36,9 @@ from common import Row
 from common import fast_import
 from common import git
 from common import measure
+from common import corpus_note
+from common import real_files
 from common import tool
-from common import tree_blob
 
 BRANCH = 'issue-17-scan'
 
@@ -59,12 +54,6 @@ def literals(repo: Path) -> list[str]:
                 str(repo)]
     return [t.decode('utf-8', 'surrogateescape') for t in prefilter_terms(
         [Checkout('current', str(repo), [str(repo)])], 'trees')]
-
-
-def ere(literal: str) -> str:
-    """``literal`` as a POSIX extended regular expression."""
-    return ''.join('\\' + c if c in '.[]()*+?{}|^$\\' else c
-                   for c in literal)
 
 
 # worktree-guard in-process, writing its own peak RSS (KiB) at exit.
@@ -96,72 +85,75 @@ def python_rss(repo: Path, args: list[str]) -> int:
     return int(text) if text else 0
 
 
-def build(base: Path, n: int, escape_every: int) -> tuple[Path, bytes]:
-    repo = base / f'scan-{n}-{escape_every}'
+def build(base: Path, n: int) -> tuple[Path, bytes]:
+    repo = base / f'scan-{n}'
     git('init', '-q', '-b', BRANCH, str(repo), cwd=base)
 
     def files() -> Iterator[tuple[str, bytes]]:
         yield 'README.md', b'# scan bench\n'
-        for i in range(n):
-            # 100 files a folder, like a real tree.
-            yield (f'p/d{i // 100:03d}/f{i:05d}.md',
-                   tree_blob(i, escape_every=escape_every))
+        for path, data in real_files(n):
+            yield f'p/{path}', data
 
     fast_import(repo, [(f'refs/heads/{BRANCH}', ':1', None, files())])
     git('read-tree', 'HEAD', cwd=repo)
-    oids = [line.split()[1] for line in
-            git('ls-files', '-s', cwd=repo).splitlines()]
+    oids = [rec.split()[1] for rec in
+            git('ls-files', '-s', '-z', cwd=repo).split('\0') if rec]
     assert len(oids) == n + 1, (len(oids), n)
     return repo, ('\n'.join(oids) + '\n').encode()
+
+
+def reached(repo: Path) -> int:
+    """The files that hold a pre-filter term: the ones the scan reads."""
+    args = ['git', 'grep', '--cached', '-l', '-z', '-F']
+    for lit in literals(repo):
+        args += ['-e', lit]
+    return subprocess.run(args, cwd=repo, env=ENV, capture_output=True,
+                          check=False).stdout.count(b'\0')
 
 
 def run(opts: Options) -> list[Row]:
     base = opts.workdir / 'scan'
     base.mkdir()
-    sizes = (500, 2000, 8000) if opts.quick else (5000, 20000, 80000)
+    sizes = (1000, 4000, 16000) if opts.quick else (5000, 20000, 80000)
     small, big = sizes[0], sizes[-1]
     guard = tool('worktree-guard') or 'worktree-guard'
     rows: list[Row] = []
     per_file: dict[int, float] = {}
-    variants = [(n, 100) for n in sizes] + [(small, 0)]
-    for n, every in variants:
-        repo, oids = build(base, n, every)
-        pattern = '|'.join(ere(lit) for lit in literals(repo))
-        tag = f'{n:,} files, ' + (f'escapes in 1 of {every}' if every
-                                  else 'no escapes')
+    for n in sizes:
+        repo, oids = build(base, n)
+        tag = corpus_note(n, reached(repo))
+        scan_args = [guard, 'check', '--all-files', '--rule',
+                     'worktree-paths']
+        rc = subprocess.run(scan_args, cwd=repo, env=ENV,
+                            capture_output=True).returncode
+        assert rc in (0, 1), rc   # real content: findings or none
         cmds = [
-            Cmd('scan', [guard, 'check', '--all-files', '--rule',
-                         'worktree-paths'], repo, rc=1 if every else 0),
-            Cmd('grep', ['git', 'grep', '--cached', '-n', '-E', pattern],
-                repo),
-            Cmd('grep1', ['git', 'grep', '--threads=1', '--cached', '-n',
-                          '-E', pattern], repo),
+            Cmd('scan', scan_args, repo, rc=rc),
+            Cmd('grep', ['git', 'grep', '--cached', '-n', '-F', '-e', '..',
+                         '-e', '/home/'], repo),
             Cmd('catfile', ['git', 'cat-file', '--batch'], repo,
                 stdin=oids),
         ]
         # The big sizes take seconds a run: fewer runs, still >= 3.
         runs = opts.runs if n <= 5000 else max(3, opts.runs // 3)
         m = measure(cmds, runs, warmup=1, rss=True)
-        scan, grep, grep1, cat = m['scan'], m['grep'], m['grep1'], \
-            m['catfile']
-        if every:
-            per_file[n] = scan / n * 1000
+        scan, grep, cat = m['scan'], m['grep'], m['catfile']
+        per_file[n] = scan / n * 1000
         rows += [
-            Row('scan', f'check --all-files, {tag}', scan,
-                'git grep --cached -n -E <literals>', grep, target=1.2,
-                note=f'{scan / n * 1000:.1f} us/file'),
-            Row('scan', f'check --all-files, {tag}', scan,
-                'git grep --cached -n -E --threads=1 <literals>', grep1),
-            Row('scan', f'check --all-files, {tag}', scan,
+            Row('scan', f'check --all-files, {n:,} files', scan,
+                'git grep --cached -n -F -e .. -e /home/', grep,
+                target=1.5, note=f'{tag}; {scan / n * 1000:.1f} us/file'),
+            Row('scan', f'check --all-files, {n:,} files', scan,
                 'git cat-file --batch (every blob)', cat),
-            Row('scan', f'peak RSS, worktree-guard\'s Python process, {tag}',
+            Row('scan', f"peak RSS, worktree-guard's Python process, "
+                        f'{n:,} files',
                 python_rss(repo, ['check', '--all-files', '--rule',
                                   'worktree-paths']) / 1024,
-                'git grep --cached -n -E', grep.rss / 1024, unit='MB',
-                limit=64 if n == big and every else None),
+                'git grep --cached -n -F', grep.rss / 1024, unit='MB'),
             Row('scan', f'peak RSS, check --all-files with its git '
-                        f'children, {tag}', scan.rss / 1024,
-                'git grep --cached -n -E', grep.rss / 1024, unit='MB'),
+                        f'children, {n:,} files', scan.rss / 1024,
+                'git grep --cached -n -F', grep.rss / 1024, unit='MB',
+                limit=64 if n == big else None),
         ]
     rows.append(Row(
         'scan', f'per-file time at {big:,} files', per_file[big],
