@@ -30,7 +30,6 @@ PENDING: dict[str, str] = dict.fromkeys((
     'commands/wt/status.py:render',
     'gitctx/paths.py:checkouts',
     'gitctx/paths.py:_Collector.blobs',
-    'pathengine/engine.py:Engine._hits',
     'pathengine/findings.py:classify',
     'pathengine/findings.py:_relative',
     'pathengine/sites.py:_where',
