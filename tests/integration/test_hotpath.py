@@ -230,6 +230,7 @@ NOT_ON_THE_COMMIT_PATH = ('argparse', 'subprocess', 'yaml', 'pathspec',
                           # holds one of its literals (this one does not).
                           'worktree_guard.pathengine.findings',
                           'worktree_guard.pathengine.sites',
+                          'worktree_guard.pathengine.conventions',
                           'worktree_guard.pathengine.tokens',
                           'worktree_guard.pathengine.lines')
 

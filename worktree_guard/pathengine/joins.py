@@ -25,6 +25,7 @@ from __future__ import annotations
 from bisect import bisect_right
 
 from worktree_guard.pathengine import text
+from worktree_guard.pathengine.conventions import is_make
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # pragma: no cover (typing only)
@@ -39,7 +40,7 @@ CONTINUATION = b'\\\n'
 def joinable(path: str, data: bytes, rs: int, patch: bool) -> str | None:
     """``shell`` or ``make`` when the region's continuations are joined,
     else None."""
-    if text.is_makefile(path):
+    if is_make(path):
         return 'make'
     if text.file_kind(path, text.region_head(data, rs, patch)) == text.SHELL:
         return 'shell'

@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import posixpath
 
+from worktree_guard.pathengine import configs
+from worktree_guard.pathengine import conventions as _conventions
 from worktree_guard.pathengine import lines as _lines
 from worktree_guard.pathengine import text
+from worktree_guard.pathengine.computed import resolve as _computed
 from worktree_guard.pathengine.patterns import FILE_DIR
 from worktree_guard.pathengine.patterns import JOIN
 from worktree_guard.pathengine.patterns import rx
-from worktree_guard.pathengine import configs
-from worktree_guard.pathengine.computed import resolve as _computed
 from worktree_guard.pathengine.tokens import first_cd_end
 
 TYPE_CHECKING = False
@@ -61,7 +62,7 @@ class _Line:
 
     __slots__ = ('cs', 'le', 'text', 'stripped', 'gitdir', 'linking',
                  'bracket', 'pos', 'chars', 'ticks', 'joins', 'cd_end',
-                 'cmds', 'symlinks')
+                 'cmds', 'symlinks', 'dirs', 'role', 'written')
 
     def __init__(self, data: bytes, cs: int, le: int) -> None:
         self.cs = cs
@@ -78,6 +79,31 @@ class _Line:
         self.cd_end = first_cd_end(text)
         self.cmds: tuple[list[int], list[tuple[int, str]]] | None = None
         self.symlinks: tuple[Any, Any] | None = None
+        # The folders its words run in, per starting folder
+        # (conventions.run_dirs), and its Makefile role: once per line.
+        self.dirs: dict[str, tuple[list[int], list[str]]] = {}
+        self.role: str | None = None
+        self.written: int | None = None
+
+    def run_dir(self, cwd: str, folder: str, cds: bool,
+                start: int = 0) -> str:
+        """The folder the token at ``chars`` is read from, from ``cwd``
+        (``conventions.run_dirs``), for the command that starts at
+        ``start`` (a package.json script's value)."""
+        table = self.dirs.get(cwd)
+        if table is None:
+            line = self.text[start:]
+            # Words are split only for a line that can move the folder.
+            table = self.dirs[cwd] = _conventions.run_dirs(
+                line, cwd, folder, cds) if _conventions.moves(
+                    line, cds) else ([], [])
+        return _conventions.run_dir(table, self.chars - start, cwd)
+
+    def echoed(self) -> bool:
+        """The token is text an echo writes into a file."""
+        if self.written is None:
+            self.written = _conventions.written_before(self.text)
+        return self.chars < self.written
 
     def advance(self, data: bytes, ts: int) -> None:
         """Count what lies between the last token and ``ts`` (a token
@@ -116,12 +142,11 @@ def site(places: Places, change: PathChange, ri: int, rs: int, rend: int,
     the token continues an expression for a folder; ``call`` the
     join() call's offset in the line."""
     data = change.data
-    model = models.get(ri)
-    if model is None:
-        model = models[ri] = _region(places, change, rs, rend, path)
-    kind, bases, mdl, is_test, folder = model
+    rg = models.get(ri)
+    if rg is None:
+        rg = models[ri] = _Region(places, change, rs, rend, path)
     lc = line_facts(models, data, cs, le, ts)
-    bases = configs.working_directory(path, lc.stripped) or bases
+    bases = configs.working_directory(path, lc.stripped) or rg.bases
     prefix = data[max(cs, ts - WINDOW):ts].decode('utf-8',
                                                   'surrogateescape')
     joined = jbase = ''
@@ -133,135 +158,257 @@ def site(places: Places, change: PathChange, ri: int, rs: int, rend: int,
         if joined_s is None:
             return None
         jbase, joined, call = joined_s
-        if jbase == 'file':
-            bases = (folder,)
     after_variable = ts > cs and data[ts - 1] in _VARIABLE_END
-    where = _where(kind, bases, folder, path, lc, prefix,
-                   mdl.at(ts) if mdl is not None else (None, None),
-                   tag, after_variable)
+    where = _where(rg, bases, path, lc, prefix,
+                   rg.mdl.at(ts) if rg.mdl is not None else (None, None),
+                   tag, after_variable, jbase == 'file')
     if where is None:
         return None
     strength, wbases, reason, anchored = where
     if jbase == 'abs' and strength == QUIET:
         # `cd ~/proj` for the reader: a usual place, not this machine's.
         return None
-    return (strength, wbases, reason, folder, kind,
-            'anchor' if anchored else joined, is_test, call)
+    return (strength, wbases, reason, rg.folder, rg.kind,
+            'anchor' if anchored else joined, rg.test, call)
 
 
-def _region(places: Places, change: PathChange, rs: int, rend: int,
-            path: str) -> tuple[str, tuple[str, ...], Any, bool, str]:
-    """(file kind, policy bases, line model or None, is a test file,
-    folder) of one region, built on its first candidate."""
-    data = change.data
-    folder = posixpath.dirname(path)
-    kind = text.file_kind(path, text.region_head(data, rs, change.patch))
-    if places.ctx.resolve == 'both' and folder:
-        bases: tuple[str, ...] = (folder, '')
-    else:
-        bases = places.bases or (folder,)
-    # Agent, CI and compose configs: their tool's folder (issue 24).
-    bases = configs.bases(path) or bases
-    mdl = None
-    if kind in (text.DOC, text.CHANGELOG) and text.is_markdown(path):
-        # Markdown: contexts from a CommonMark parser, loaded only here.
-        from worktree_guard.pathengine import markdown
-        if markdown.markup(data, rs, rend):
-            mdl = markdown.build(data, rs, rend, change.patch, folder)
-    elif kind == text.SHELL or (
-            kind in (text.DOC, text.CHANGELOG) and (
-                data.find(b'```', rs, rend) != -1
-                or data.find(b'~~~', rs, rend) != -1
-                or data.find(b'::', rs, rend) != -1
-                or data.find(b'<pre', rs, rend) != -1
-                or data.find(b'.nf', rs, rend) != -1
-                or data.find(b'.EX', rs, rend) != -1
-                or data.find(b'----', rs, rend) != -1
-                or data.find(b'....', rs, rend) != -1)):
-        mdl = _lines.build(data, rs, rend, change.patch, kind, folder,
-                           bases if kind == text.SHELL else ('',),
-                           path.endswith('.rst'),
-                           path.endswith(('.adoc', '.asc', '.asciidoc')),
-                           text.is_man_page(path))
-    return kind, bases, mdl, text.is_test(path) and not configs.workflow(
-        path), folder
+class _Region:
+    """One region's facts, built on its first candidate: its file kind,
+    the policy's bases, its line model (or None), its folder and what its
+    conventions say (``conventions.Region``); ``test``: a test file (a
+    CI workflow never is: it runs)."""
+
+    __slots__ = ('kind', 'bases', 'mdl', 'folder', 'conv', 'test')
+
+    def __init__(self, places: Places, change: PathChange, rs: int,
+                 rend: int, path: str) -> None:
+        data = change.data
+        self.folder = folder = posixpath.dirname(path)
+        self.kind = kind = text.file_kind(
+            path, text.region_head(data, rs, change.patch))
+        if places.ctx.resolve == 'both' and folder:
+            bases: tuple[str, ...] = (folder, '')
+        else:
+            bases = places.bases or (folder,)
+        # Agent, CI and compose configs: their tool's folder (issue 24).
+        self.bases = bases = configs.bases(path) or bases
+        self.conv = conv = _conventions.Region(path, kind, data, rs, rend)
+        self.test = conv.test and not configs.workflow(path)
+        self.mdl = None
+        if kind in (text.DOC, text.CHANGELOG) and text.is_markdown(path):
+            # Markdown: contexts from a CommonMark parser, loaded only here.
+            from worktree_guard.pathengine import markdown
+            if markdown.markup(data, rs, rend):
+                self.mdl = markdown.build(data, rs, rend, change.patch,
+                                          folder)
+        elif kind == text.SHELL or (
+                kind in (text.DOC, text.CHANGELOG) and any(
+                    data.find(mark, rs, rend) != -1 for mark in _BLOCKS)):
+            self.mdl = _lines.build(
+                data, rs, rend, change.patch, kind, folder,
+                bases if kind == text.SHELL else ('',),
+                path.endswith('.rst'),
+                path.endswith(('.adoc', '.asc', '.asciidoc')),
+                text.is_man_page(path))
 
 
-def _where(kind: str, bases: tuple[str, ...], folder: str, path: str,
-           lc: _Line, prefix: str, state: tuple[str | None, str | None],
-           tag: int, after_variable: bool) -> tuple[
-        int, tuple[str, ...] | None, str, bool] | None:
+# Marks of a doc's blocks: a doc without any needs no line model.
+_BLOCKS = (b'```', b'~~~', b'::', b'<pre', b'.nf', b'.EX', b'----', b'....')
+# _where's helpers return this to hand the token on to the next one.
+_NEXT = (-1, None, '', False)
+Where = tuple[int, 'tuple[str, ...] | None', str, bool]
+
+
+def _where(rg: _Region, bases: tuple[str, ...], path: str, lc: _Line,
+           prefix: str, state: tuple[str | None, str | None], tag: int,
+           after_variable: bool, file_join: bool) -> Where | None:
     """(strength, bases, reason, anchored) of one place in a file;
-    ``prefix`` is the ``WINDOW`` before the token."""
-    stripped = lc.stripped
-    line = lc.text
+    ``bases`` are the line's (a workflow's working-directory), ``prefix``
+    is the ``WINDOW`` before the token."""
+    where = _fixed(rg.kind, bases, lc)
+    if where is not _NEXT:
+        return where
+    if rg.conv.template:
+        return (QUIET, None, 'a template, rendered into a folder this '
+                'file does not know', False)
+    if rg.kind in (text.DOC, text.CHANGELOG):
+        return _in_doc(rg, bases, path, lc, prefix, state, tag)
+    if lc.stripped.startswith('#' if rg.kind == text.SHELL else _COMMENT):
+        return _in_comment(rg, bases, lc, prefix)
+    if tag == 0 and _conventions.syntax_literal(
+            lc.text, lc.chars, prefix,
+            rg.kind == text.SHELL or rg.conv.make):
+        return None   # "../" compared, tested or built: the syntax
+    return _in_code(rg, bases, lc, prefix, state[1], after_variable,
+                    file_join)
+
+
+def _fixed(kind: str, bases: tuple[str, ...],
+           lc: _Line) -> Where | None:
+    """Places that decide alone, whatever the line holds: .gitmodules,
+    generated files, aliases, gitdir strings; ``_NEXT`` otherwise."""
     if kind == text.GITMODULES:
-        if stripped.startswith('url'):
+        if lc.stripped.startswith('url'):
             return None   # relative to the remote's URL
         return (STRONG, bases, 'a .gitmodules path', False)
     if kind == text.GENERATED:
         return (QUIET, bases, 'a generated file', False)
-    if stripped.startswith('alias ') and kind in (text.SHELL,
-                                                  text.CODE):
+    if lc.stripped.startswith('alias ') and kind in (text.SHELL,
+                                                     text.CODE):
         return (QUIET, None, 'an alias, run later from the folder the '
                 'user is in', False)
     if lc.gitdir:
         return (QUIET, bases, 'a gitdir string (relative to the git '
                 'dir, not to this file)', False)
-    # `__dirname + '/../x'`, `$(git rev-parse --show-toplevel)/..`
-    anchor = _anchor(prefix)
+    return _NEXT
+
+
+def _in_doc(rg: _Region, bases: tuple[str, ...], path: str, lc: _Line,
+            prefix: str, state: tuple[str | None, str | None],
+            tag: int) -> Where | None:
+    """A token in a doc: in a block, a command for the reader, inline
+    code, a link or prose."""
     block, cwd = state
-    if kind in (text.DOC, text.CHANGELOG):
-        if block in _CONSOLE and not stripped.startswith(_PROMPTS):
-            return None   # a command's output: an example, no reference
-        if block is not None and block in _lines.SHELL_LANGS:
-            if cwd is None or cwd == _lines.UNKNOWN:
-                return (QUIET, None, 'a command for the reader after a '
-                        'cd to an unknown folder', False)
-            return (QUIET, _link(lc, (cwd,)),
-                    'a command for the reader, run from a folder this '
-                    'file does not know', False)
-        if block is not None:
-            return (QUIET, bases, f'an example in a {block} code '
-                    'block', False)
-        if tag == 4 or stripped.startswith(('$ ', '% ', '> $ ')) or (
-                line.startswith(('    ', '\t'))
-                and path.endswith(('.md', '.markdown'))
-                and not stripped.startswith(('-', '*', '[', '<'))):
-            return (QUIET, None, 'a command for the reader', False)
-        link = prefix.endswith(_LINK_BEFORE) or prefix.rstrip(
-            '"\'').endswith(('src=', 'href=', 'include::', 'image::',
-                             'literalinclude::', 'figure::'))
-        if kind == text.CHANGELOG and not link:
-            return (QUIET, bases, 'quoted text in a changelog', False)
-        if _inline_code(link, cwd, lc):
-            return (WEAK, bases, 'inline code in a doc', False)
-        return (STRONG, bases, 'a link target' if link else
-                'a path the doc refers to', False)
-    if stripped.startswith('#' if kind == text.SHELL else _COMMENT):
-        if kind != text.SHELL and (prefix.rstrip().endswith(
-                _LINK_BEFORE) or 0 <= lc.bracket <= lc.pos - 2):
-            return (QUIET, (folder,), 'a doc link in a code comment '
-                    '(relative to the rendered page)', False)
-        return (WEAK, bases, 'a comment', False)
-    if anchor == 'file':
-        return (STRONG, (folder,), "a path relative to the file's own "
-                'folder', True)
+    stripped = lc.stripped
+    if block in _CONSOLE and not stripped.startswith(_PROMPTS):
+        return None   # a command's output: an example, no reference
+    if block is not None and block in _lines.SHELL_LANGS:
+        if cwd is None or cwd == _lines.UNKNOWN:
+            return (QUIET, None, 'a command for the reader after a '
+                    'cd to an unknown folder', False)
+        return (QUIET, _link(lc, (cwd,)),
+                'a command for the reader, run from a folder this '
+                'file does not know', False)
+    if block is not None:
+        return (QUIET, bases, f'an example in a {block} code '
+                'block', False)
+    if tag == 4 or stripped.startswith(('$ ', '% ', '> $ ')) or (
+            lc.text.startswith(('    ', '\t'))
+            and path.endswith(('.md', '.markdown'))
+            and not stripped.startswith(('-', '*', '[', '<'))):
+        return (QUIET, None, 'a command for the reader', False)
+    link = prefix.endswith(_LINK_BEFORE) or prefix.rstrip(
+        '"\'').endswith(('src=', 'href=', 'include::', 'image::',
+                         'literalinclude::', 'figure::'))
+    if rg.kind == text.CHANGELOG and not link:
+        return (QUIET, bases, 'quoted text in a changelog', False)
+    if _inline_code(link, cwd, lc):
+        return (WEAK, bases, 'inline code in a doc', False)
+    return (STRONG, bases, 'a link target' if link else
+            'a path the doc refers to', False)
+
+
+def _in_comment(rg: _Region, bases: tuple[str, ...], lc: _Line,
+                prefix: str) -> Where | None:
+    if _conventions.bare_syntax(lc.text, lc.chars):
+        return None   # '../' named in a comment: the syntax, no path
+    if rg.kind != text.SHELL and (prefix.rstrip().endswith(
+            _LINK_BEFORE) or 0 <= lc.bracket <= lc.pos - 2):
+        return (QUIET, (rg.folder,), 'a doc link in a code comment '
+                '(relative to the rendered page)', False)
+    return (WEAK, bases, 'a comment', False)
+
+
+def _in_code(rg: _Region, bases: tuple[str, ...], lc: _Line, prefix: str,
+             cwd: str | None, after_variable: bool,
+             file_join: bool) -> Where | None:
+    """A token in code, a script or config: anchored to a folder, after
+    the script's cd, in a Makefile, or where the file's conventions
+    say."""
+    anchor = _anchor(prefix)
+    if anchor == 'file' or file_join or (
+            rg.conv.ts and _conventions.file_call(prefix)):
+        return _file_relative(rg, anchor == 'file')
     if anchor == 'root':
         return (STRONG, ('',), 'a path from the worktree root', True)
     if after_variable and anchor is None:
         return None   # ${dir}/..: relative to a variable
-    if kind == text.SHELL:
-        if cwd is None or cwd == _lines.UNKNOWN:
-            return (QUIET, None, 'after a cd to an unknown folder',
-                    False)
-        return (STRONG, _link(lc, (cwd,)),
-                'a path the script uses', anchor == 'cwd')
+    if lc.echoed():
+        return (QUIET, None, 'text an echo writes into another file',
+                False)
+    if rg.kind == text.SHELL:
+        return _in_script(rg, lc, cwd, anchor == 'cwd')
+    if rg.conv.make:
+        where = _in_makefile(rg, bases, lc, anchor == 'cwd')
+        if where is not _NEXT:
+            return where
+    if _conventions.table_key(lc.text, lc.chars):
+        return (QUIET, None, "a rewrite table's key (an import "
+                'specifier of other files)', False)
+    line_bases = rg.conv.bases_for(lc.text, bases)
+    if rg.conv.package and line_bases is bases:
+        start = _conventions.script_value(lc.text)
+        if 0 <= start <= lc.chars:
+            return _in_script(rg, lc, rg.folder, anchor == 'cwd', start)
+    if line_bases is None:
+        return (QUIET, None, "a tool's setting, run from a folder "
+                'this file does not know', False)
     if anchor == 'cwd':
-        return (STRONG, bases, 'a path from the current folder', True)
-    return (STRONG, _link(lc, bases),
-            'a config value' if kind == text.CONFIG
-            else 'a path the code uses', False)
+        return (STRONG, line_bases, 'a path from the current folder', True)
+    return _linked(lc, line_bases, 'a config value'
+                   if rg.kind == text.CONFIG
+                   else 'a path the code uses', False)
+
+
+def _file_relative(rg: _Region, anchored: bool) -> Where:
+    """A path relative to the file's own folder; compiled TypeScript
+    runs from its output's folder too."""
+    if rg.conv.ts:
+        return (STRONG, (rg.folder, *_conventions.compiled(rg.folder)),
+                "a path relative to the file's folder, or to its "
+                'compiled copy (outDir)', anchored)
+    if not anchored:
+        # join(__dirname, '..'): the policy's bases never apply.
+        return (STRONG, (rg.folder,), 'a path the code uses', False)
+    return (STRONG, (rg.folder,), "a path relative to the file's own "
+            'folder', True)
+
+
+def _in_script(rg: _Region, lc: _Line, cwd: str | None,
+               anchored: bool, start: int = -1) -> Where:
+    """A shell command: from ``cwd`` (the line model's), after the
+    command's -C; from ``start`` on (a package.json script, run from
+    the package's folder), after the line's ``cd``s too."""
+    if cwd is not None and cwd != _lines.UNKNOWN:
+        cwd = lc.run_dir(cwd, rg.folder, start >= 0, max(start, 0))
+    if cwd is None or cwd == _lines.UNKNOWN:
+        return (QUIET, None, 'after a cd to an unknown folder', False)
+    return _linked(lc, (cwd,), 'a path the script uses', anchored)
+
+
+def _in_makefile(rg: _Region, bases: tuple[str, ...], lc: _Line,
+                 anchored: bool) -> Where | None:
+    """A Makefile's recipe runs from the Makefile's folder, after the
+    line's cd and the command's -C; a value relative to an install
+    prefix is none of this tree's paths."""
+    line = lc.text
+    role = lc.role
+    if role is None:
+        role = lc.role = _conventions.make_role(line)
+    if role == 'assign':
+        token = (line[lc.chars:].split() or [''])[0]
+        if _conventions.install_value(line, lc.chars, token):
+            return (QUIET, None, 'a value relative to an install prefix',
+                    False)
+        return _NEXT
+    if role != 'recipe':
+        return _NEXT
+    dirs = tuple(lc.run_dir(b, rg.folder, True) for b in bases)
+    if _lines.UNKNOWN in dirs:
+        return (QUIET, None, 'a recipe command run from a folder this '
+                'file does not know', False)
+    return _linked(lc, dirs, 'a path a recipe uses', anchored)
+
+
+def _linked(lc: _Line, bases: tuple[str, ...], reason: str,
+            anchored: bool) -> Where:
+    """A path read from ``bases``, or from a symlink's folder when it is
+    the target of a symlink-making command."""
+    linked = _link(lc, bases)
+    if linked is None:
+        return (QUIET, None, "a symlink's target, relative to a link "
+                'folder this file does not know', False)
+    return (STRONG, linked, reason, anchored)
 
 
 def _inline_code(link: bool, cwd: str | None, lc: _Line) -> bool:
@@ -296,11 +443,14 @@ def _anchor(prefix: str) -> str | None:
     return None
 
 
-def _link(lc: _Line, bases: tuple[str, ...]) -> tuple[str, ...]:
-    """Bases for a symlink-making command's target: the link's folder."""
+def _link(lc: _Line, bases: tuple[str, ...]) -> tuple[str, ...] | None:
+    """Bases for a symlink-making command's target: the link's folder
+    (None: a folder this file does not know, ``"$$HOOKS_DIR/x"``)."""
     if lc.linking:
         link = _link_folder(lc, lc.chars)
         if link is not None:
+            if '$' in link:
+                return None
             return tuple(text.norm(posixpath.join(b or '.', link))
                          for b in bases)
     return bases
