@@ -90,7 +90,8 @@ def test_file(path: str, kind: str, data: bytes, rs: int,
 # build's): its relative paths resolve from there, not from here.
 _TEMPLATE_FOLDERS = frozenset((
     'tmpl', 'template', 'templates', '_templates', 'skeleton', 'skel',
-    'scaffold', 'scaffolds', 'boilerplate'))
+    'scaffold', 'scaffolds', 'boilerplate', 'issue_template',
+    'discussion_template'))
 _TEMPLATE_EXT = ('.tmpl', '.tpl', '.template', '.j2', '.jinja', '.jinja2',
                  '.mustache', '.hbs', '.handlebars', '.ejs', '.njk',
                  '.liquid')
@@ -99,9 +100,11 @@ _TEMPLATE_EXT = ('.tmpl', '.tpl', '.template', '.j2', '.jinja', '.jinja2',
 def template_path(path: str) -> bool:
     """A template by its name (``x.vcxproj.tmpl``, ``a.j2``) or folder
     (curl's ``projects/Windows/tmpl/``, ``templates/``, a cookiecutter's
-    ``{{cookiecutter.slug}}/``)."""
+    ``{{cookiecutter.slug}}/``), or GitHub's issue and pull-request
+    templates (text for a form, shown on another page)."""
     low = path.lower()
-    if low.endswith(_TEMPLATE_EXT):
+    if low.endswith(_TEMPLATE_EXT) or low.rsplit('/', 1)[-1].startswith(
+            'pull_request_template.'):
         return True
     return any(p in _TEMPLATE_FOLDERS or '{{' in p
                for p in low.split('/')[:-1])

@@ -302,6 +302,10 @@ ELSEWHERE = [
     ('{{cookiecutter.slug}}/setup.py', "p = '../../../x'\n", []),
     ('deploy/nginx.conf.j2', 'root ../../../www;\n', []),
     ('docs/_templates/page.html', '<a href="../../../index.html">\n', []),
+    # anthropics/claude-code: an issue form's example text.
+    ('.github/ISSUE_TEMPLATE/model_behavior.yml',
+     '        - ../../../parent-directory/secrets.env\n', []),
+    ('.github/PULL_REQUEST_TEMPLATE.md', 'See [x](../../../x)\n', []),
     # curl's generate.bat and git's tests echo lines into other files.
     ('projects/Windows/generate.bat', 'echo %SPACES%^<ClCompile Include=^"'
      '..\\..\\..\\..\\%1\\%~2^" /^>>> %3\n', []),
