@@ -86,28 +86,38 @@ def test_file(path: str, kind: str, data: bytes, rs: int,
 
 # -- templates -----------------------------------------------------------------------
 
-# A template is rendered into another folder (a project generator's, a
-# build's): its relative paths resolve from there, not from here.
-_TEMPLATE_FOLDERS = frozenset((
+# A template is rendered into another folder.  A template folder's files
+# are rendered beside or below it (curl's projects/Windows/tmpl/*.vcxproj
+# into projects/Windows/VC*/lib/): their paths resolve from their folder
+# or one below it.  A template file elsewhere (``x.tmpl``) is rendered
+# beside itself: its folder's rule holds.  Others are rendered
+# anywhere (a cookiecutter's {{...}}/ folder, Jinja or Handlebars files,
+# GitHub's issue forms, shown on another page): their relative paths
+# resolve from a folder this file does not know.
+_NEAR_FOLDERS = frozenset((
     'tmpl', 'template', 'templates', '_templates', 'skeleton', 'skel',
-    'scaffold', 'scaffolds', 'boilerplate', 'issue_template',
-    'discussion_template'))
-_TEMPLATE_EXT = ('.tmpl', '.tpl', '.template', '.j2', '.jinja', '.jinja2',
-                 '.mustache', '.hbs', '.handlebars', '.ejs', '.njk',
-                 '.liquid')
+    'scaffold', 'scaffolds', 'boilerplate'))
+_ELSEWHERE_FOLDERS = frozenset(('issue_template', 'discussion_template'))
+_ELSEWHERE_EXT = ('.j2', '.jinja', '.jinja2', '.mustache', '.hbs',
+                  '.handlebars', '.ejs', '.njk', '.liquid')
+NEAR, ELSEWHERE = 'near', 'elsewhere'
+# The folder below a template's own one that it may be rendered into.
+BELOW = '_'
 
 
-def template_path(path: str) -> bool:
-    """A template by its name (``x.vcxproj.tmpl``, ``a.j2``) or folder
-    (curl's ``projects/Windows/tmpl/``, ``templates/``, a cookiecutter's
-    ``{{cookiecutter.slug}}/``), or GitHub's issue and pull-request
-    templates (text for a form, shown on another page)."""
+def template_kind(path: str) -> str:
+    """``near`` for a template rendered beside or below its folder (in
+    a template folder: ``tmpl/``, ``templates/``),
+    ``elsewhere`` for one rendered anywhere (``{{cookiecutter.slug}}/``,
+    ``a.j2``, ``.github/ISSUE_TEMPLATE/``, ``PULL_REQUEST_TEMPLATE.md``),
+    '' for no template."""
     low = path.lower()
-    if low.endswith(_TEMPLATE_EXT) or low.rsplit('/', 1)[-1].startswith(
-            'pull_request_template.'):
-        return True
-    return any(p in _TEMPLATE_FOLDERS or '{{' in p
-               for p in low.split('/')[:-1])
+    parts = low.split('/')
+    if low.endswith(_ELSEWHERE_EXT) or parts[-1].startswith(
+            'pull_request_template.') or any(
+            p in _ELSEWHERE_FOLDERS or '{{' in p for p in parts[:-1]):
+        return ELSEWHERE
+    return NEAR if any(p in _NEAR_FOLDERS for p in parts[:-1]) else ''
 
 
 # -- the syntax itself ----------------------------------------------------------------
@@ -434,7 +444,8 @@ class Region:
     """What a region's name and content say about where its paths are
     read from, computed once per region with a candidate.
 
-    ``test``: a test file; ``template``: a template, rendered elsewhere;
+    ``test``: a test file; ``template``: a template's kind
+    (``template_kind``);
     ``make``: a Makefile; ``package``: a package.json, whose scripts
     run from its folder; ``ts``: TypeScript that
     is compiled (its ``__dirname`` is the output's folder);
@@ -451,7 +462,7 @@ class Region:
                  rend: int) -> None:
         folder = purepath.dirname(path)
         self.test = test_file(path, kind, data, rs, rend)
-        self.template = template_path(path)
+        self.template = template_kind(path)
         self.make = is_make(path)
         low = path.lower()
         self.ts = low.endswith(_TS) and not low.endswith('.d.ts')

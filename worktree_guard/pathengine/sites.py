@@ -228,9 +228,12 @@ def _where(rg: _Region, bases: tuple[str, ...], path: str, lc: _Line,
     where = _fixed(rg.kind, bases, lc)
     if where is not _NEXT:
         return where
-    if rg.conv.template:
+    if rg.conv.template == _conventions.ELSEWHERE:
         return (QUIET, None, 'a template, rendered into a folder this '
                 'file does not know', False)
+    if rg.conv.template == _conventions.NEAR:
+        # Rendered beside or below its folder: out only if out from both.
+        bases = (rg.folder, posixpath.join(rg.folder, _conventions.BELOW))
     if rg.kind in (text.DOC, text.CHANGELOG):
         return _in_doc(rg, bases, path, lc, prefix, state, tag)
     if lc.stripped.startswith('#' if rg.kind == text.SHELL else _COMMENT):

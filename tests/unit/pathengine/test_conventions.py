@@ -293,12 +293,19 @@ TOOLS = [
 # -- files written elsewhere: templates, echoed text ---------------------------------
 
 ELSEWHERE = [
-    # curl's projects/Windows/tmpl/*.vcxproj land in projects/Windows/VC*/.
+    # curl's projects/Windows/tmpl/*.vcxproj land in projects/Windows/VC*/
+    # lib/: four levels up is the checkout's include/, five a sibling
+    # clone of openssl (an error, as curl's labels say).
     ('projects/Windows/tmpl/curl.vcxproj', '<AdditionalIncludeDirectories>'
      '..\\..\\..\\..\\include;..\\..\\..\\..\\lib'
      '</AdditionalIncludeDirectories>\n', []),
+    ('projects/Windows/tmpl/curl.vcxproj', '<AdditionalIncludeDirectories>'
+     '..\\..\\..\\..\\..\\openssl\\include'
+     '</AdditionalIncludeDirectories>\n', [f'1:31 {ERR}']),
+    ('projects/Windows/VC11/lib/libcurl.tmpl', '<Dirs>..\\..\\..\\..\\'
+     '..\\libssh2\\include</Dirs>\n', [f'1:7 {ERR}']),
     ('generators/app/templates/src/index.js',
-     "import x from '../../../../shared/x'\n", []),
+     "import x from '../../../../../shared/x'\n", []),
     ('{{cookiecutter.slug}}/setup.py', "p = '../../../x'\n", []),
     ('deploy/nginx.conf.j2', 'root ../../../www;\n', []),
     ('docs/_templates/page.html', '<a href="../../../index.html">\n', []),
