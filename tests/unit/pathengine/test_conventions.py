@@ -15,7 +15,10 @@ import pytest
 from tests.unit.pathengine import ERR
 from tests.unit.pathengine import MAIN
 from tests.unit.pathengine import SIB
+from tests.unit.pathengine import ctx
 from tests.unit.pathengine import scan
+from worktree_guard.model import PathChange
+from worktree_guard.pathengine import Engine
 from worktree_guard.pathengine import conventions
 from worktree_guard.pathengine import lines
 
@@ -360,3 +363,48 @@ def test_literal_helpers_at_their_edges() -> None:
     assert conventions.compiled('src') == ('dist/src',)
     assert conventions.compiled('main/src') == ('dist/main/src',
                                                 'main/dist/main/src')
+
+
+# -- at commit: the same contexts in a patch's hunks --------------------------------
+
+def _patch(path: str, hunks: bytes) -> list[str]:
+    head = f'diff --git a/{path} b/{path}\n'.encode()
+    change = PathChange(None, [], head + hunks,
+                        [(len(head), len(head) + len(hunks), path)], True)
+    return [f'{f.line}:{f.col} {f.kind} {f.severity}'
+            for f in Engine(ctx()).scan_change(change)]
+
+
+PATCHES = [
+    # git's Makefile, commit 7b8cf0cf: a recipe's -C line above the
+    # added continuation lines, joined through the context line.
+    ('Makefile', b'@@ -2875,3 +2875,6 @@ dist-doc:\n'
+     b' \t$(MAKE) -C Documentation \\\n'
+     b'+\t\tNO_TCLTK=\'$(NO_TCLTK)\' \\\n'
+     b'+\t\tDESTDIR=./ \\\n'
+     b' \t\tman1dir=../.doc-tmp-dir/man1 \\\n'
+     b'+\t\tman7dir=../.doc-tmp-dir/man7 \\\n'
+     b' \t\tinstall\n', []),
+    ('config.mak.uname', b'@@ -762,3 +762,6 @@ ifeq ($(uname_S),MINGW)\n'
+     b'         endif\n'
+     b'+\t\t# Move system config into top-level /etc/\n'
+     b'+\t\tETC_GITCONFIG = ../etc/gitconfig\n'
+     b'+\t\tETC_GITATTRIBUTES = ../etc/gitattributes\n', []),
+    ('t/t0000-basic.sh', b'@@ -802,2 +802,3 @@\n'
+     b' \t\t> ../../clean-atexit &&\n'
+     b'+\t\t> ../../also-clean-atexit &&\n', []),
+    # A hunk that shows the test library sourced is a test's.
+    ('contrib/x/check.sh', b'@@ -1,2 +1,3 @@\n . ./test-lib.sh\n \n'
+     b'+cp ../../../../x .\n', []),
+    # Without it, the same added line is judged.
+    ('contrib/x/check.sh', b'@@ -4,1 +4,2 @@\n echo\n'
+     b'+cp ../../../issue-46-docs/x .\n', [f'5:4 {ERR}']),
+    ('Makefile', b'@@ -1,1 +1,2 @@\n all:\n'
+     b'+\tcd sub && cp ../../issue-46-docs/x .\n', [f'2:15 {ERR}']),
+]
+
+
+@pytest.mark.parametrize(('path', 'hunks', 'expected'), PATCHES)
+def test_patches_keep_the_contexts(path: str, hunks: bytes,
+                                   expected: list[str]) -> None:
+    assert _patch(path, hunks) == expected
