@@ -376,8 +376,9 @@ def _patch(path: str, hunks: bytes) -> list[str]:
 
 
 PATCHES = [
-    # git's Makefile, commit 7b8cf0cf: a recipe's -C line above the
-    # added continuation lines, joined through the context line.
+    # git's Makefile (dist-doc, as its NO_TCLTK change edited it): a
+    # recipe's -C line above the added continuation lines, joined through
+    # the context line.
     ('Makefile', b'@@ -2875,3 +2875,6 @@ dist-doc:\n'
      b' \t$(MAKE) -C Documentation \\\n'
      b'+\t\tNO_TCLTK=\'$(NO_TCLTK)\' \\\n'
