@@ -32,7 +32,6 @@ PENDING: dict[str, str] = dict.fromkeys((
     'gitctx/paths.py:_Collector.blobs',
     'pathengine/findings.py:classify',
     'pathengine/findings.py:_relative',
-    'pathengine/sites.py:_where',
     'pathengine/symlinks.py:symlink',
     'pathengine/text.py:decode',
 ), _OTHERS)
