@@ -17,12 +17,25 @@ that all change one file.  Targets: each in <= 2 s on the 2-core machine.
   same raw git plus one ``git status`` per worktree, run as many at a time
   as ``wt status`` runs them.
 
+- ``real files`` (issue 26): 1,000 worktrees that each check out 300 real
+  files (copies of this machine's Python standard library, ``REAL``), 20%
+  of them dirty (one file edited, one new file).  ``wt status --budget 0``
+  against the raw git a user would run for the same answer: ``worktree
+  list``, ``for-each-ref`` and ``git status`` in every worktree (xargs,
+  as many at a time as ``wt status`` runs them).  Target: <= 2 s, or
+  <= 1.2x that raw git.  ``wt status`` proves the clean 80% clean from
+  their index and files (no process) and runs ``git status`` and one
+  ``git add -A`` (the snapshot) in the dirty ones only.
+
 The branches are written with one ``git fast-import``; the worktrees with
-``git worktree add`` (cheap: three small files): wtbench.build.
+``git worktree add``: wtbench.build.
 """
 from __future__ import annotations
 
+import os
+import sysconfig
 from collections.abc import Callable
+from pathlib import Path
 
 from common import Cmd
 from common import Options
@@ -31,6 +44,7 @@ from common import git
 from common import measure
 from common import run as sh
 from wtbench import TARGET_MS
+from wtbench import branch
 from wtbench import build
 from wtbench import raw_git
 from wtbench import tips
@@ -50,11 +64,65 @@ def files_of(shared: bool) -> Callable[[int], dict[str, bytes]]:
     return files
 
 
+# The real files every worktree of the ``real files`` case checks out.
+REAL_FILES = 300
+DIRTY_EVERY = 5  # every fifth worktree is dirty: 20%
+
+
+def real_files(count: int = REAL_FILES) -> dict[str, bytes]:
+    """``count`` real source files of the standard library (the first by
+    path, at most 16 KB each, no bytecode), under ``lib/``."""
+    root = Path(sysconfig.get_paths()['stdlib'])
+    out: dict[str, bytes] = {}
+    for folder, dirs, files in sorted(os.walk(root)):
+        dirs[:] = sorted(d for d in dirs if d not in (
+            '__pycache__', 'site-packages', 'test', 'tests'))
+        for name in sorted(files):
+            path = Path(folder) / name
+            if name.endswith(('.pyc', '.so')) or path.is_symlink() or \
+                    path.stat().st_size > 16384:
+                continue
+            out[f'lib/{path.relative_to(root)}'] = path.read_bytes()
+            if len(out) == count:
+                return out
+    return out
+
+
+def run_real(opts: Options, base: Path) -> list[Row]:
+    """The ``real files`` case (module docstring)."""
+    wg = worktree_guard()
+    n = 100 if opts.quick else 1000
+    files = real_files()
+    size = sum(len(v) for v in files.values())
+    repo = build(base / f'repo-{n}-real', n,
+                 lambda i: {f'src/task{i}.py': f'task = {i}\n'.encode()},
+                 files)
+    edited = sorted(files)[len(files) // 2]
+    for i in range(1, n + 1, DIRTY_EVERY):
+        tree = repo / 'trees' / branch(i)
+        with open(tree / edited, 'ab') as f:
+            f.write(b'# edited\n')
+        (tree / 'notes.txt').write_text('new\n')
+    argv = [wg, 'wt', 'status', '--budget', '0']
+    rc = sh(argv, repo, check=False).returncode
+    raw, raw_label = raw_git(repo, n, status=True)
+    m = measure([Cmd('status', argv, repo, rc=rc), raw], opts.runs,
+                warmup=1)
+    dirty = len(range(1, n + 1, DIRTY_EVERY))
+    return [Row('wt-scale', f'wt status, {n} worktrees of {len(files)} real '
+                            f'files ({size // 1024} KB, stdlib), {dirty} '
+                            'dirty', m['status'], raw_label, m['raw'],
+                limit=TARGET_MS,
+                note=f'{m["status"] / n:.2f} ms per worktree; exit {rc}')]
+
+
 def run(opts: Options) -> list[Row]:
     wg = worktree_guard()
     base = opts.workdir / 'wt-scale'
     base.mkdir()
-    rows = []
+    rows = run_real(opts, base)
+    if os.environ.get('WT_SCALE_ONLY_REAL'):
+        return rows
     cases = ((100, False), (40, True)) if opts.quick else \
         ((1000, False), (200, True))
     for n, shared in cases:

@@ -16,6 +16,8 @@ Read-only, like all of ``gitctx``.
 """
 from __future__ import annotations
 
+import os
+
 from worktree_guard.errors import GitError
 from worktree_guard.gitctx.process import decode
 from worktree_guard.gitctx.process import stderr_tail
@@ -158,3 +160,90 @@ def _one(repo: Repo, base: str, tip: str) -> Facts:
                        f'{stderr_tail(res)}')
     behind, ahead = decode(res.stdout).split()
     return int(ahead), int(behind), worktrees.changed_files(repo, base, tip)
+
+
+# -- uncommitted work -------------------------------------------------------------------
+
+def changes_many(repo: Repo, worktrees: Sequence[tuple[str, str]],
+                 workers: int) -> dict[str, list[str]]:
+    """``git status --porcelain`` lines (``worktrees.changes``) of each
+    ``(path, head)``.  A worktree proven clean from its index and files
+    (``indexfile.proven_clean``) costs no process; the others run ``git
+    status``, ``workers`` at a time, while the rest are being proven."""
+    from concurrent.futures import Future
+    from concurrent.futures import ThreadPoolExecutor
+
+    from worktree_guard.gitctx import indexfile
+    from worktree_guard.gitctx import worktrees as wts
+    from worktree_guard.gitctx.replay import trees
+    tree = trees(repo, [h for _, h in worktrees])
+    out: dict[str, list[str]] = {}
+    asked: dict[str, Future[list[str]]] = {}
+    with ThreadPoolExecutor(max(1, workers)) as pool:
+        for path, head in worktrees:
+            if indexfile.proven_clean(path, tree[head]):
+                out[path] = []
+            else:
+                asked[path] = pool.submit(wts.changes, path)
+        out.update((path, job.result()) for path, job in asked.items())
+    return out
+
+
+# Snapshot commits never go on a ref: a fixed identity and message.
+_WHO = b'worktree-guard <wt@localhost>'
+_MESSAGE = b'wt status: uncommitted work\n'
+
+
+def snapshot(repo: Repo, path: str, head: str, head_tree: str,
+             exclude: Sequence[str] = (),
+             objects: dict[str, str] | None = None) -> str | None:
+    """A commit of everything uncommitted in the worktree at ``path`` (staged,
+    unstaged and untracked files that are not ignored) on top of ``head``;
+    ``None`` when there is nothing.
+
+    Like ``git stash create`` but with untracked files: one ``git add -A``
+    into a copy of the worktree's index (``GIT_INDEX_FILE``); its trees and
+    the commit are written here (``indexfile.write_tree``), with no
+    ``write-tree`` or ``commit-tree`` process.  The user's index, work
+    tree, refs and stash are not touched.  ``objects``: the variables of a
+    scratch object directory (``gitctx.replay.scratch_objects``) that
+    receives the objects, so the repository keeps none; ``exclude``: paths
+    left out (bootstrap copies, not the user's work)."""
+    import shutil
+    import tempfile
+    import time
+
+    from worktree_guard.gitctx import indexfile
+    from worktree_guard.gitctx.process import foreign_env
+    from worktree_guard.gitctx.process import spawn
+    where = indexfile.git_dir(path)
+    store = (objects or {}).get('GIT_OBJECT_DIRECTORY') or os.path.join(
+        repo.common_dir, 'objects')
+    with tempfile.TemporaryDirectory(prefix='wt-snapshot-') as tmp:
+        temp_index = os.path.join(tmp, 'index')
+        index = os.path.join(where or path, 'index')
+        if os.path.exists(index):
+            shutil.copyfile(index, temp_index)
+        env = {**foreign_env(), 'GIT_INDEX_FILE': temp_index,
+               **(objects or {})}
+        res = spawn(['git', '--no-optional-locks', '-C', path, 'add', '-A',
+                     '--', '.', *(f':(exclude,top){e}' for e in exclude)],
+                    env=env)
+        if res.returncode != 0:
+            raise GitError(f'cannot snapshot the uncommitted work in {path}: '
+                           f'{stderr_tail(res)}')
+        # git wrote no index: nothing was added.
+        got: indexfile.Index | None = indexfile.Index([], None)
+        if os.path.exists(temp_index):
+            with open(temp_index, 'rb') as f:
+                got = indexfile.read(f.read(), len(head) // 2, strict=False)
+        algo = indexfile.algorithm(head)
+        if got is None:  # an index of version 4: git writes the tree
+            tree = decode(spawn(['git', '-C', path, 'write-tree'],
+                                env=env).stdout).strip()
+        else:
+            tree = indexfile.write_tree(store, got.entries, algo)
+    if tree == head_tree:
+        return None
+    who = _WHO + b' %d +0000' % int(time.time())
+    return indexfile.write_commit(store, tree, head, who, _MESSAGE, algo)

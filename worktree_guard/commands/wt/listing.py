@@ -17,16 +17,15 @@ if TYPE_CHECKING:  # pragma: no cover (typing only)
 from worktree_guard.commands.wt import json_text
 from worktree_guard.commands.wt import _age
 from worktree_guard.commands.wt import _is_bootstrap
-from worktree_guard.commands.wt import _parallel
 from worktree_guard.commands.wt import _table
 
 
 def _collect(ctx: Context, wts: Sequence[WorktreeInfo], base: str | None,
              dirty: bool, files: bool) -> list[dict[str, Any]]:
     """Per worktree facts.  Ahead/behind and changed files come from
-    ``gitctx.fleet`` in a few processes for all worktrees; only the
-    uncommitted changes (``dirty``) need one ``git status`` per worktree,
-    run a few at a time."""
+    ``gitctx.fleet`` in a few processes for all worktrees; the uncommitted
+    changes (``dirty``) need a ``git status`` only in a worktree not
+    proven clean from its index and files (``fleet.changes_many``)."""
     from worktree_guard.gitctx import fleet
     from worktree_guard.gitctx import worktrees
     repo = ctx.repo
@@ -35,11 +34,11 @@ def _collect(ctx: Context, wts: Sequence[WorktreeInfo], base: str | None,
     facts = fleet.branch_facts(repo, base, heads) if base is not None \
         else {}
     now = time.time()
-    readable = [w.path for w in wts if dirty and not w.prunable
+    readable = [(w.path, w.head) for w in wts if dirty and not w.prunable
                 and w.head is not None and not w.bare
                 and os.path.isdir(w.path)]
-    status = dict(zip(readable, _parallel(worktrees.changes, readable),
-                      strict=True))
+    # As many at a time as ``_parallel`` runs git.
+    status = fleet.changes_many(repo, readable, 2 * (os.cpu_count() or 1) + 2)
     rows = []
     for w in wts:
         issues = sorted(ctx.issues_of(w))

@@ -55,8 +55,8 @@ def frame(data: dict[str, Any], columns: int, lines: int,
     for the cursor): the base, the table sorted by urgency, cut with a
     ``+N more`` line, a summary, ``footer``."""
     from worktree_guard.commands.wt import _table
-    from worktree_guard.commands.wt.status import HEADINGS
-    from worktree_guard.commands.wt.status import cells
+    from worktree_guard.commands.wt.dashboard import HEADINGS
+    from worktree_guard.commands.wt.dashboard import cells
     rows = data['worktrees']
     paired = {n for o in data['overlaps'] if o['conflict']
               for n in o['branches']}
@@ -117,7 +117,7 @@ def signature(common_dir: str) -> tuple[tuple[str, int], ...]:
 
 def watch(ns: argparse.Namespace, ctx: Context) -> int:
     from worktree_guard.commands.wt import Context as Ctx
-    from worktree_guard.commands.wt.status import gather
+    from worktree_guard.commands.wt.dashboard import gather
     interval = max(POLL, ns.interval)
     fetch = ns.fetch
     try:

@@ -19,7 +19,7 @@ from tests.helpers import RepoHandle
 from tests.helpers import repo_state
 from tests.integration.commands.wt.conftest import Work
 from tests.integration.commands.wt.test_wt import Out
-from worktree_guard.commands.wt import status as status_mod
+from worktree_guard.commands.wt import dashboard as dashboard_mod
 
 Run = Callable[..., Out]
 
@@ -67,11 +67,18 @@ def test_uncommitted_work_and_committed_only(native_repo: RepoHandle,
     assert 'README.md' in by['issue-3-empty']['files']
 
 
-def test_snapshot_reports_git_failures(plain_repo: RepoHandle) -> None:
+def test_snapshot_reports_git_failures(plain_repo: RepoHandle,
+                                       monkeypatch: pytest.MonkeyPatch,
+                                       ) -> None:
     from worktree_guard.errors import GitError
-    from worktree_guard.commands.wt.gitpy import snapshot
-    with pytest.raises(GitError, match='cannot snapshot the uncommitted'):
-        snapshot(str(plain_repo.path), 'f' * 40)
+    from worktree_guard.gitctx import Repo
+    from worktree_guard.gitctx.fleet import snapshot
+    monkeypatch.chdir(plain_repo.path)
+    gone = plain_repo.path / 'trees' / 'gone'
+    # A worktree folder removed meanwhile: the snapshot says so.
+    with pytest.raises(GitError, match='cannot snapshot the uncommitted '
+                                       f'work in {gone}'):
+        snapshot(Repo.discover(), str(gone), 'f' * 40, 'e' * 40)
 
 
 def test_watch_signature(plain_repo: RepoHandle, tmp_path: Path) -> None:
@@ -103,7 +110,7 @@ def test_hot_files_and_the_budget(native_repo: RepoHandle, wt: Run,
     assert not any(n.startswith('budget:') for n in data['notes'])
     assert data['hotspots'] == []
     # The memory valve: a file changed by more than HOT_MAX branches.
-    monkeypatch.setattr(status_mod, 'HOT_MAX', 4)
+    monkeypatch.setattr(dashboard_mod, 'HOT_MAX', 4)
     res = wt(r.path, 'status', '--budget', '600')
     assert 'forecast cut at shared.txt: 5 branches change it' in res.out
     assert 'shared.txt: changed by 5 branches: issue-1-s' in res.out
@@ -140,7 +147,7 @@ def test_budget_batches_in_priority_order() -> None:
     from worktree_guard.commands.wt import forecast
     shared = {(0, 1): ['a'], (0, 2): ['a', 'b'], (1, 2): ['a'],
               (3, 4): ['a', 'b', 'c'], (2, 3): ['a']}
-    ranked = status_mod.priority(shared)
+    ranked = dashboard_mod.priority(shared)
     assert ranked == [(3, 4), (0, 2), (0, 1), (1, 2), (2, 3)]
     todo = [(i, i + 1) for i in range(100)]
     seen: list[int] = []
