@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import os
 import sysconfig
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -97,6 +98,12 @@ def run_real(opts: Options, base: Path) -> list[Row]:
     repo = build(base / f'repo-{n}-real', n,
                  lambda i: {f'src/task{i}.py': f'task = {i}\n'.encode()},
                  files)
+    # As a worktree in use is: its index refreshed by an earlier git
+    # status (after git worktree add, every entry is racily clean: git and
+    # wt status would both read every file again).
+    time.sleep(1.1)
+    for i in range(1, n + 1):
+        git('status', '--porcelain', cwd=repo / 'trees' / branch(i))
     edited = sorted(files)[len(files) // 2]
     for i in range(1, n + 1, DIRTY_EVERY):
         tree = repo / 'trees' / branch(i)

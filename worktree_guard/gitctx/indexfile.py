@@ -39,7 +39,6 @@ if TYPE_CHECKING:  # pragma: no cover (typing only)
 # (mtime ns, ctime ns, inode, size, uid, gid), all as the index stores them).
 Entry = tuple[bytes, int, bytes, tuple[int, int, int, int, int, int]]
 
-_HEAD = struct.Struct('>10I')
 _NS = 1_000_000_000
 _M32 = 0xFFFFFFFF
 _EXTENDED = 0x4000   # skip-worktree, intent-to-add
@@ -90,19 +89,21 @@ def read(data: bytes, hash_len: int, strict: bool = True) -> Index | None:
     if version not in (2, 3):
         return None
     entries: list[Entry] = []
+    append = entries.append
     pos = 12
-    fixed = 40 + hash_len
+    fixed = 42 + hash_len
+    unpack = struct.Struct(f'>10I{hash_len}sH').unpack_from
+    refused = _STAGE | (_EXTENDED if strict else 0)
     for _ in range(count):
-        (c_s, c_ns, m_s, m_ns, _dev, ino, mode, uid, gid,
-         size) = _HEAD.unpack_from(data, pos)
-        (flags,) = struct.unpack_from('>H', data, pos + fixed)
-        if flags & _STAGE or (strict and flags & _EXTENDED):
+        (c_s, c_ns, m_s, m_ns, _dev, ino, mode, uid, gid, size, oid,
+         flags) = unpack(data, pos)
+        if flags & refused:
             return None
-        start = pos + fixed + 2 + (2 if flags & _EXTENDED else 0)
-        end = data.index(b'\0', start)
-        entries.append((data[start:end], mode, data[pos + 40:pos + fixed],
-                        (m_s * _NS + m_ns, c_s * _NS + c_ns, ino, size, uid,
-                         gid)))
+        start = pos + fixed + (2 if flags & _EXTENDED else 0)
+        length = flags & 0xFFF
+        end = start + length if length < 0xFFF else data.index(b'\0', start)
+        append((data[start:end], mode, oid, (
+            m_s * _NS + m_ns, c_s * _NS + c_ns, ino, size, uid, gid)))
         pos += (end - pos + 8) & ~7  # 1 to 8 NULs pad an entry
     return _extensions(data, pos, len(data) - hash_len, hash_len, entries)
 
@@ -234,9 +235,11 @@ def _write_object(objects: str, kind: bytes, body: bytes,
     folder = os.path.join(objects, hexid[:2])
     path = os.path.join(folder, hexid[2:])
     if not os.path.exists(path):
+        import tempfile
         os.makedirs(folder, exist_ok=True)
-        tmp = f'{path}.{os.getpid()}.tmp'
-        with open(tmp, 'wb') as f:
+        # A name of its own: snapshots written at once share trees.
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix='tmp_obj_')
+        with os.fdopen(fd, 'wb') as f:
             f.write(zlib.compress(raw))
         os.replace(tmp, path)
     return oid

@@ -24,24 +24,10 @@ each of those tells its caller how to undo it.
 """
 from __future__ import annotations
 
-import os
-
 import git
 from git.exc import GitCommandError
 
 from worktree_guard.errors import GitError
-
-TYPE_CHECKING = False
-if TYPE_CHECKING:  # pragma: no cover (typing only)
-    from collections.abc import Sequence
-
-# A fixed identity for snapshot commits: they are never put on a ref, and
-# the user's identity may not be configured.
-_SNAPSHOT_ENV = {
-    'GIT_AUTHOR_NAME': 'worktree-guard', 'GIT_AUTHOR_EMAIL': 'wt@localhost',
-    'GIT_COMMITTER_NAME': 'worktree-guard',
-    'GIT_COMMITTER_EMAIL': 'wt@localhost',
-}
 
 
 def _why(e: GitCommandError) -> str:
@@ -111,48 +97,6 @@ class WtGit:
         except GitCommandError as e:
             raise GitError(f'cannot delete branch {branch}: {_why(e)}') \
                 from None
-
-
-# -- uncommitted work -------------------------------------------------------------------
-
-def snapshot(path: str, head: str, exclude: Sequence[str] = (),
-             objects: dict[str, str] | None = None) -> str | None:
-    """A commit of everything uncommitted in the worktree at ``path`` (staged,
-    unstaged and untracked files that are not ignored) on top of ``head``;
-    ``None`` when there is nothing.
-
-    Like ``git stash create`` but with untracked files: ``git add -A`` into
-    a copy of the worktree's index (``GIT_INDEX_FILE``), ``write-tree``,
-    ``commit-tree``.  The user's index, work tree, refs and stash are not
-    touched.  ``objects``: the variables of a scratch object directory
-    (``gitctx.replay.scratch_objects``) that receives the objects, so the
-    repository keeps none (without it: unreferenced objects that ``git gc``
-    drops).  ``exclude``: paths left out (bootstrap copies, not the user's
-    work).
-    """
-    import shutil
-    import tempfile
-    g = git.cmd.Git(path)
-    index = g.rev_parse('--git-path', 'index')
-    index = os.path.join(path, index) if not os.path.isabs(index) else index
-    with tempfile.TemporaryDirectory(prefix='wt-snapshot-') as tmp:
-        temp_index = os.path.join(tmp, 'index')
-        if os.path.exists(index):
-            shutil.copyfile(index, temp_index)
-        env = {'GIT_INDEX_FILE': temp_index, **_SNAPSHOT_ENV,
-               **(objects or {})}
-        try:
-            g.execute(['git', '--no-optional-locks', 'add', '-A', '--', '.',
-                       *(f':(exclude,top){e}' for e in exclude)], env=env)
-            tree = g.execute(['git', 'write-tree'], env=env)
-            if tree == g.rev_parse(f'{head}^{{tree}}'):
-                return None
-            return str(g.execute(['git', 'commit-tree', tree, '-p', head,
-                                  '-m', 'wt status: uncommitted work'],
-                                 env=env))
-        except GitCommandError as e:
-            raise GitError(f'cannot snapshot the uncommitted work in '
-                           f'{path}: {_why(e)}') from None
 
 
 # -- wt sync ----------------------------------------------------------------------------
