@@ -6,6 +6,9 @@ derived from the rule SPECs; ``--check`` fails (exit 1) when one is stale.
   them);
 - ``policy/sections.pyi``: the policy's sections typed for mypy
   (``typed_sections``);
+- ``worktree_guard/rules/index.py``: the rule index (``rule_index``),
+  what the runner needs to run a stage (each rule's module, stages, facts
+  and hook ids) without importing every rule module;
 - the rule table of ``README.md`` and ``docs/policy.md`` (in a source
   checkout; an installed package has only the package files).
 
@@ -30,6 +33,7 @@ PACKAGE = os.path.dirname(os.path.abspath(__file__))
 SCHEMA_PATH = os.path.join(PACKAGE, 'policy', 'schema.json')
 DEFAULTS_PATH = os.path.join(PACKAGE, 'policy', 'defaults.py')
 SECTIONS_PATH = os.path.join(PACKAGE, 'policy', 'sections.pyi')
+INDEX_PATH = os.path.join(PACKAGE, 'rules', 'index.py')
 # Docs with a rule table, relative to the source checkout.
 DOCS = (os.path.join(os.path.dirname(PACKAGE), 'README.md'),
         os.path.join(os.path.dirname(PACKAGE), 'docs', 'policy.md'))
@@ -47,6 +51,7 @@ def outputs(registry: Registry) -> dict[str, str]:
     """Each generated file's path -> its text."""
     out = {SCHEMA_PATH: derive.render_schema(derive.build_schema(registry)),
            DEFAULTS_PATH: derive.render_defaults(registry),
+           INDEX_PATH: rule_index(registry),
            **typed_sections(registry)}
     table = derive.rule_table(registry)
     for path in DOCS:
@@ -61,6 +66,36 @@ def typed_sections(registry: Registry) -> dict[str, str]:
     mypy only (``Policy[section]`` reads through it; no run-time cost)."""
     return {SECTIONS_PATH: derive.render_sections(
         derive.build_schema(registry))}
+
+
+def rule_index(registry: Registry) -> str:
+    """The text of ``rules/index.py``: rule id -> (module, stages, facts,
+    runs on a client), the stages' rule tuples and the hook ids, in the
+    registry's order.  The runner reads it instead of the registry, so a
+    hook imports only the rule modules it runs."""
+    lines = [
+        '"""The rule index, generated from the rules\' ``SPEC``s by '
+        '``./dev gen``',
+        '(``gen.rule_index``; ``tests/integration/rules/test_registry.py`` '
+        'checks',
+        'it is current): what the runner needs to run a stage without '
+        'importing',
+        'every rule module.  Do not edit."""',
+        '',
+        '# rule id -> (module, stages, facts, runs on a client)',
+        'RULES = {',
+    ]
+    for rule, spec in registry.rules.items():
+        lines.append(f'    {rule!r}: ({spec.module!r}, {tuple(spec.stages)!r},'
+                     f' {spec.facts!r}, {spec.client!r}),')
+    lines += ['}', f'COMMIT_RULES = {registry.commit_rules!r}',
+              f'PUSH_RULES = {registry.push_rules!r}',
+              '# pre-commit hook ids (and SKIP= names) -> the rules they run',
+              'HOOK_IDS = {']
+    lines += [f'    {hook!r}: {rules!r},'
+              for hook, rules in registry.hook_ids.items()]
+    lines.append('}')
+    return '\n'.join(lines) + '\n'
 
 
 def stale(registry: Registry) -> list[str]:

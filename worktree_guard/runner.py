@@ -5,12 +5,17 @@ This is the only place that runs rules and the only place that wires git
 facts to them: every entry point (the hooks, ``check``, the server, ``wt
 status``) asks it.  Each rule's ``SPEC.facts`` names the gitctx collector it
 needs; the rule's pure ``check(facts, policy, notes)`` judges them.
+
+The runner reads the generated rule index (``rules/index.py``, written by
+``./dev gen`` from the ``SPEC``s), not the registry: a hook imports the
+modules of the rules it runs and no other (a push never loads the agent
+guard or the layout rule).
 """
 from __future__ import annotations
 
 import os
 
-from worktree_guard import rules as registry
+from worktree_guard.rules import index as registry
 from worktree_guard.report import Result
 
 # `typing` costs ~10 ms of start-up; mypy reads this name as True.
@@ -41,7 +46,7 @@ def skipped_rules(environ: dict[str, str] | os._Environ[str],
     for hook_id in _split(environ.get('SKIP', '')):
         for rule in registry.HOOK_IDS.get(hook_id, ()):
             out.setdefault(rule, f'SKIP={hook_id}')
-    client = [r for r, spec in registry.RULES.items() if spec.client]
+    client = [r for r, entry in registry.RULES.items() if entry[3]]
     for rule in _split(environ.get('WORKTREE_GUARD_SKIP', '')):
         if rule in client:
             out.setdefault(rule, f'WORKTREE_GUARD_SKIP={rule}')
@@ -131,7 +136,7 @@ def _judge(repo: Repo, policy: Policy, inp: StageInput,
             continue
         if policy.severity(rule) == 'off':
             continue
-        kind = registry.RULES[rule].facts
+        kind = registry.RULES[rule][2]
         if kind not in facts_cache:  # rules that need the same facts share
             from worktree_guard.gitctx import collect
             facts_cache[kind] = collect.collector(kind)(repo, policy, inp)
@@ -145,7 +150,7 @@ def _judge(repo: Repo, policy: Policy, inp: StageInput,
 def rule_module(rule: str) -> RuleModule:
     """The module of a rule id, as the registry names it."""
     module: RuleModule = __import__(
-        registry.RULES[rule].module, fromlist=['check'])
+        registry.RULES[rule][0], fromlist=['check'])
     return module
 
 

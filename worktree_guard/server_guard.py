@@ -271,9 +271,9 @@ def policy_ref_moves(repo: Repo, trusted: TrustedPolicy,
     deletion (every later push would be refused) and no force push
     (which would rewrite the policy's history); an admin does either on
     the server.  The first push into an empty repository creates it."""
-    from worktree_guard.rules import server_policy
     if u.remote_ref not in trusted.chain or trusted.first_push:
         return []
+    from worktree_guard.rules import server_policy
     if u.is_delete:
         return [server_policy.policy_ref_moved(u.remote_ref, 'deleted')]
     if not repo.is_ancestor(u.remote_oid, u.local_oid):

@@ -315,7 +315,7 @@ def _job(repo: Repo, trusted: TrustedPolicy, u: RefUpdate, skips: set[str],
     input and rules, or ``None`` when nothing needs judging."""
     from worktree_guard import server_guard
     from worktree_guard.model import StageInput
-    from worktree_guard.rules import PUSH_RULES
+    from worktree_guard.runner import stage_rules
     if u.remote_ref in trusted.chain and not u.is_branch:
         from worktree_guard.rules import server_policy
         return [server_policy.policy_ref_written(u.remote_ref)]
@@ -324,7 +324,7 @@ def _job(repo: Repo, trusted: TrustedPolicy, u: RefUpdate, skips: set[str],
         return [refused]
     if not u.is_branch:
         return _content_job(repo, u, skips)
-    rules = [r for r in PUSH_RULES if r not in skips]
+    rules = [r for r in stage_rules('push') if r not in skips]
     if u.is_delete:
         rules = [r for r in rules if r == 'protected-branch']
     return StageInput('push', [u], server=True), rules
@@ -356,7 +356,7 @@ def requested_skips(options: Sequence[str], policy: Policy,
     request is ignored (the rule still runs) with a message.  Honoured
     skips are logged, with the pusher's name when the server gives one.
     """
-    from worktree_guard.rules import RULES
+    from worktree_guard.rules.index import RULES
     from worktree_guard.server_guard import pusher
     allowed = set(policy['server']['allow-skip'])
     who = pusher(environ)

@@ -131,6 +131,7 @@ def test_gen_write_and_check(tmp_path: Path,
     monkeypatch.setattr(gen, 'DEFAULTS_PATH', str(tmp_path / 'd.py'))
     real_sections = gen.SECTIONS_PATH
     monkeypatch.setattr(gen, 'SECTIONS_PATH', str(tmp_path / 'sec.pyi'))
+    monkeypatch.setattr(gen, 'INDEX_PATH', str(tmp_path / 'index.py'))
     monkeypatch.setattr(gen, 'DOCS', (str(readme), str(tail), str(plain),
                                       str(tmp_path / 'missing.md')))
     assert gen.main(['--check']) == 1  # nothing written yet
@@ -147,6 +148,14 @@ def test_gen_write_and_check(tmp_path: Path,
     assert text.endswith('\n\nmore\n')
     assert tail.read_text() == derive.rule_table(rules.REGISTRY)
     assert plain.read_text() == '# no table\n'
+    # The rule index the runner reads: the registry's answers, no SPEC.
+    written: dict[str, object] = {}
+    exec((tmp_path / 'index.py').read_text(), written)
+    assert written['PUSH_RULES'] == rules.PUSH_RULES
+    assert written['HOOK_IDS'] == rules.HOOK_IDS
+    assert written['RULES'] == {
+        r: (s.module, tuple(s.stages), s.facts, s.client)
+        for r, s in rules.RULES.items()}
     assert gen.main([]) == 2
     assert 'usage:' in capsys.readouterr().err
 
@@ -170,6 +179,11 @@ def use_rules(monkeypatch: pytest.MonkeyPatch,
                         ('PUSH_RULES', reg.push_rules),
                         ('HOOK_IDS', reg.hook_ids)):
         monkeypatch.setattr(rules, name, value)
+    from worktree_guard.rules import index
+    written: dict[str, object] = {}
+    exec(gen.rule_index(reg), written)  # the new rules/index.py
+    for name in ('RULES', 'COMMIT_RULES', 'PUSH_RULES', 'HOOK_IDS'):
+        monkeypatch.setattr(index, name, written[name])
     generated: dict[str, object] = {}
     exec(derive.render_defaults(reg), generated)  # the new defaults.py
     for name in ('DIGEST', 'DEFAULTS', 'NAME_GLOB_KEYS', 'PATH_GLOB_KEYS',
@@ -235,4 +249,5 @@ def test_example_rule_changes_the_generated_files() -> None:
     (test_generated_files_are_current)."""
     reg = rules.load_registry(rules.RULE_MODULES + (EXAMPLE,))
     assert set(gen.stale(reg)) == {gen.SCHEMA_PATH, gen.DEFAULTS_PATH,
-                                   gen.SECTIONS_PATH, *gen.DOCS}
+                                   gen.SECTIONS_PATH, gen.INDEX_PATH,
+                                   *gen.DOCS}

@@ -181,6 +181,46 @@ def test_refs_that_share_a_range_share_its_git_reads(tmp_path: Path) -> None:
     assert '1 of 2 refs broke the policy' in proc.stderr
 
 
+# The rule modules a push never runs: the generated rule index
+# (rules/index.py) spares the hook their import.
+NOT_ON_THE_PUSH_PATH = ('worktree_guard.rules.agent_guard',
+                        'worktree_guard.rules.worktree_layout',
+                        'worktree_guard.rules.server_policy',
+                        'worktree_guard.rules.derive')
+
+
+@pytest.mark.timeout(120)
+def test_the_hook_loads_only_the_rules_a_push_runs(tmp_path: Path) -> None:
+    """The installed hook's fast start, on a pushed branch: the push rules
+    load and judge (a bad name is refused), the others never load."""
+    from worktree_guard.commands import install
+    s = _bare(tmp_path / 'imports')
+    new = _commit(s, 'hotfix-7', {'x.txt': 'see docs/x\n'})
+    git('push', '-q', 'origin', 'hotfix-7:refs/incoming/x', cwd=s.work)
+    paths = install.fast_start_paths(sys.executable)
+    assert paths is not None
+    code = ('import sys\n'
+            f'sys.path += {paths!r}\n'
+            'from worktree_guard.cli import main\n'
+            "rc = main(['pre-receive'])\n"
+            "print(' '.join(sorted(sys.modules)))\n"
+            'sys.exit(rc)\n')
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(('COVERAGE_', 'WORKTREE_GUARD', 'GIT_'))}
+    out = subprocess.run(
+        [sys.executable, '-I', '-S', '-c', code], cwd=s.bare,
+        env={**env, 'GIT_DIR': '.'}, capture_output=True, text=True,
+        input=f'{ZERO_OID} {new} refs/heads/hotfix-7\n')
+    assert out.returncode == 1, out.stderr
+    assert 'refused refs/heads/hotfix-7 (branch-name)' in out.stderr
+    loaded = set(out.stdout.split())
+    assert {'worktree_guard.rules.branch_name',
+            'worktree_guard.rules.worktree_paths',
+            'worktree_guard.rules.sync_before_push'} <= loaded
+    assert not loaded & set(NOT_ON_THE_PUSH_PATH), \
+        sorted(loaded & set(NOT_ON_THE_PUSH_PATH))
+
+
 # -- the policy memo -------------------------------------------------------------------
 
 class Hook:
