@@ -39,25 +39,7 @@ def verdicts(ctx: Context, rows: list[dict[str, Any]],
     """Each row's ``state``/``how``/``replay`` and ``base_conflict``
     (``None`` when unknown); ``False`` when git cannot forecast."""
     from worktree_guard.gitctx import replay
-    todo = []
-    for r in rows:
-        r['state'] = r['how'] = r['replay'] = None
-        r['base_conflict'] = r['base_conflict_files'] = None
-        if base is None or r['tip'] is None or r['files'] is None or \
-                r['ahead'] is None:
-            continue
-        if r['ahead'] == 0 and not r['uncommitted']:
-            created = replay.created_at(ctx.repo, r['branch']) \
-                if r['branch'] else None
-            landed = created is not None and created != r['head']
-            r['state'] = 'landed' if landed else 'empty'
-            r['how'] = 'fast-forward' if landed else None
-        elif not r['behind']:
-            r['state'] = 'up to date'
-        else:
-            todo.append(r)
-            continue
-        r['base_conflict'], r['base_conflict_files'] = False, []
+    todo = [r for r in rows if _settle(ctx, r, base)]
     got = replay.replay_onto(ctx.repo, base, [r['tip'] for r in todo]) \
         if todo and base is not None else {}
     if got is None:
@@ -75,14 +57,38 @@ def verdicts(ctx: Context, rows: list[dict[str, Any]],
     return True
 
 
+def _settle(ctx: Context, r: dict[str, Any], base: str | None) -> bool:
+    """The verdict of a row that needs no replay (unknown, landed, empty,
+    up to date); ``True`` when it needs one."""
+    from worktree_guard.gitctx import replay
+    r['state'] = r['how'] = r['replay'] = None
+    r['base_conflict'] = r['base_conflict_files'] = None
+    if base is None or r['tip'] is None or r['files'] is None or \
+            r['ahead'] is None:
+        return False
+    if r['ahead'] == 0 and not r['uncommitted']:
+        created = replay.created_at(ctx.repo, r['branch']) \
+            if r['branch'] else None
+        landed = created is not None and created != r['head']
+        r['state'] = 'landed' if landed else 'empty'
+        r['how'] = 'fast-forward' if landed else None
+    elif not r['behind']:
+        r['state'] = 'up to date'
+    else:
+        return True
+    r['base_conflict'], r['base_conflict_files'] = False, []
+    return False
+
+
+Forecasts = dict[tuple[int, int], tuple['list[str]', 'list[str]']]
+
+
 def pairs(ctx: Context, rows: Sequence[dict[str, Any]], base: str,
-          todo: Sequence[tuple[int, int]]) -> dict[
-              tuple[int, int], tuple[list[str], list[str]]] | None:
+          todo: Sequence[tuple[int, int]]) -> Forecasts | None:
     """For each pair ``(a, b)``: (files that stop ``b``'s rebase after
     ``a`` lands, files that stop ``a``'s after ``b``).  ``None`` when git
     cannot forecast."""
     from worktree_guard.gitctx import replay
-    from worktree_guard.gitctx import worktrees
     repo = ctx.repo
     members = sorted({i for p in todo for i in p})
     exact = {i for i in members if rows[i]['state'] in KNOWN}
@@ -90,11 +96,26 @@ def pairs(ctx: Context, rows: Sequence[dict[str, Any]], base: str,
         str(i): rows[i]['result_tree'] for i in exact
         if rows[i]['state'] == 'clean'})
     landed = {i: results.get(str(i), rows[i]['tip']) for i in exact}
+    out = _replayed(ctx, rows, base, landed,
+                    [p for p in todo if p[0] in exact and p[1] in exact])
+    if out is None:
+        return None
+    rest = [p for p in todo if p not in out]
+    side = {i: landed.get(i, rows[i]['tip']) for i in members}
+    return _merged(ctx, rows, landed, side, rest, out)
+
+
+def _replayed(ctx: Context, rows: Sequence[dict[str, Any]], base: str,
+              landed: dict[int, str], exact_pairs: list[tuple[int, int]],
+              ) -> Forecasts | None:
+    """The pairs whose both results are known: each branch's commits
+    replayed onto the other's landed result, both ways."""
+    from worktree_guard.gitctx import replay
+    repo = ctx.repo
     tree_of = replay.trees(repo, list(landed.values()))
-    found = replay.commits_many(repo, base, [rows[i]['tip'] for i in exact])
-    commits = {i: found[rows[i]['tip']] for i in exact}
+    found = replay.commits_many(repo, base, [rows[i]['tip'] for i in landed])
+    commits = {i: found[rows[i]['tip']] for i in landed}
     jobs: list[replay.Job] = []
-    exact_pairs = [p for p in todo if p[0] in exact and p[1] in exact]
     for a, b in exact_pairs:
         for x, y in ((a, b), (b, a)):
             jobs.append(replay.Job(landed[x], tree_of[landed[x]],
@@ -102,13 +123,18 @@ def pairs(ctx: Context, rows: Sequence[dict[str, Any]], base: str,
     done = replay.replay_many(repo, jobs)
     if done is None:
         return None
-    out: dict[tuple[int, int], tuple[list[str], list[str]]] = {}
-    for n, p in enumerate(exact_pairs):
-        out[p] = (done[2 * n][1], done[2 * n + 1][1])
-    rest = [p for p in todo if p not in out]
-    side = {i: landed.get(i, rows[i]['tip']) for i in members}
+    return {p: (done[2 * n][1], done[2 * n + 1][1])
+            for n, p in enumerate(exact_pairs)}
+
+
+def _merged(ctx: Context, rows: Sequence[dict[str, Any]],
+            landed: dict[int, str], side: dict[int, str],
+            rest: list[tuple[int, int]], out: Forecasts) -> Forecasts | None:
+    """The other pairs (one side conflicts with the base already): a merge
+    of the two, without the files the base alone makes conflict."""
+    from worktree_guard.gitctx import worktrees
     merged = worktrees.merge_conflicts_many(
-        repo, [(side[a], side[b]) for a, b in rest])
+        ctx.repo, [(side[a], side[b]) for a, b in rest])
     if merged is None:  # pragma: no cover (the verdicts used the same git)
         return None
     for (a, b), files in zip(rest, merged, strict=True):

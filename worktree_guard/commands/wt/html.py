@@ -71,26 +71,36 @@ def render(data: dict[str, Any], refresh: int | None = None) -> str:
     heads = ('issue', 'branch', 'dirty', 'behind', 'ahead', 'files',
              'rebase onto base', 'checks')
     out.append(''.join(f'<th>{h}</th>' for h in heads) + '</tr>')
-    for r in rows:
-        merge = {'landed': 'LANDED', 'empty': 'empty'}.get(
-            str(r.get('state')), {None: '?', False: 'clean', True: 'CONFLICT'}[
-                r['base_conflict']])
-        cells = (r['issue'] if r['issue'] is not None else '-',
-                 _name(r) + (' *' if r['uncommitted'] else ''),
-                 '-' if r['dirty'] is None else r['dirty'],
-                 '-' if r['behind'] is None else r['behind'],
-                 '-' if r['ahead'] is None else r['ahead'],
-                 '-' if r['files'] is None else len(r['files']),
-                 merge, _checks(r['checks'], common))
-        out.append('<tr>' + ''.join(
-            f'<td class="{_e(c)}">{_e(c)}</td>' if c == 'CONFLICT'
-            else f'<td>{_e(c)}</td>' for c in cells) + '</tr>')
+    out += [_table_row(r, common) for r in rows]
     out.append('</table>')
     if any(r['uncommitted'] for r in rows):
         out.append('<p>* includes uncommitted work</p>')
     out += _matrix(rows, data['overlaps'], data['hotspots'])
-    out.append('<h2>Landing order</h2><ol id="landing-order">')
-    for s in data['landing_order']:
+    out += _landing_order(data['landing_order'])
+    out += [f'<p class="note">note: {_e(n)}</p>' for n in data['notes']]
+    out.append('</body></html>')
+    return '\n'.join(out) + '\n'
+
+
+def _table_row(r: dict[str, Any], common: list[str]) -> str:
+    """One worktree's row of the table."""
+    def num(v: object) -> object:
+        return '-' if v is None else v
+    merge = {'landed': 'LANDED', 'empty': 'empty'}.get(
+        str(r.get('state')), {None: '?', False: 'clean', True: 'CONFLICT'}[
+            r['base_conflict']])
+    cells = (num(r['issue']), _name(r) + (' *' if r['uncommitted'] else ''),
+             num(r['dirty']), num(r['behind']), num(r['ahead']),
+             '-' if r['files'] is None else len(r['files']),
+             merge, _checks(r['checks'], common))
+    return '<tr>' + ''.join(
+        f'<td class="{_e(c)}">{_e(c)}</td>' if c == 'CONFLICT'
+        else f'<td>{_e(c)}</td>' for c in cells) + '</tr>'
+
+
+def _landing_order(steps: list[dict[str, Any]]) -> list[str]:
+    out = ['<h2>Landing order</h2><ol id="landing-order">']
+    for s in steps:
         extra = '' if s['ready'] else f" (first: {'; '.join(s['before'])})"
         hand = ''.join(
             f"<li class=\"CONFLICT\">then rebase {_e(h['branch'])}: conflict "
@@ -98,9 +108,7 @@ def render(data: dict[str, Any], refresh: int | None = None) -> str:
         out.append(f"<li>{_e(s['branch'])}{_e(extra)}"
                    + (f'<ul>{hand}</ul>' if hand else '') + '</li>')
     out.append('</ol>')
-    out += [f'<p class="note">note: {_e(n)}</p>' for n in data['notes']]
-    out.append('</body></html>')
-    return '\n'.join(out) + '\n'
+    return out
 
 
 def _checks(checks: list[str], common: list[str]) -> str:

@@ -18,6 +18,7 @@ from worktree_guard.commands.wt import json_text
 from worktree_guard.commands.wt import _age
 from worktree_guard.commands.wt import _is_bootstrap
 from worktree_guard.commands.wt import _table
+from worktree_guard.gitctx import fleet
 
 
 def _collect(ctx: Context, wts: Sequence[WorktreeInfo], base: str | None,
@@ -26,7 +27,6 @@ def _collect(ctx: Context, wts: Sequence[WorktreeInfo], base: str | None,
     ``gitctx.fleet`` in a few processes for all worktrees; the uncommitted
     changes (``dirty``) need a ``git status`` only in a worktree not
     proven clean from its index and files (``fleet.changes_many``)."""
-    from worktree_guard.gitctx import fleet
     from worktree_guard.gitctx import worktrees
     repo = ctx.repo
     heads = [w.head for w in wts if w.head and not w.prunable]
@@ -39,28 +39,33 @@ def _collect(ctx: Context, wts: Sequence[WorktreeInfo], base: str | None,
                 and os.path.isdir(w.path)]
     # As many at a time as ``_parallel`` runs git.
     status = fleet.changes_many(repo, readable, 2 * (os.cpu_count() or 1) + 2)
-    rows = []
-    for w in wts:
-        issues = sorted(ctx.issues_of(w))
-        row: dict[str, Any] = {
-            'issue': issues[0] if issues else None,
-            'branch': w.branch, 'path': w.path, 'main': w.is_main,
-            'head': w.head, 'detached': w.detached, 'bare': w.bare,
-            'locked': w.locked, 'prunable': w.prunable,
-            'ahead': None, 'behind': None,
-        }
-        when = times.get(w.head or '')
-        row['last_commit'] = when
-        row['age'] = _age(now - when) if when is not None else None
-        got = facts.get(w.head or '') if not w.prunable else None
-        if got is not None:
-            row['ahead'], row['behind'] = got[0], got[1]
-            if files:
-                row['files'] = got[2]
-        if dirty:
-            row['changes'] = status.get(w.path)
-        rows.append(row)
-    return rows
+    return [_row(ctx, w, times, facts, now, files, status if dirty else None)
+            for w in wts]
+
+
+def _row(ctx: Context, w: WorktreeInfo, times: dict[str, int],
+         facts: dict[str, fleet.Facts], now: float, files: bool,
+         status: dict[str, list[str]] | None) -> dict[str, Any]:
+    """One worktree's facts (``changes`` only when ``status`` is given)."""
+    issues = sorted(ctx.issues_of(w))
+    row: dict[str, Any] = {
+        'issue': issues[0] if issues else None,
+        'branch': w.branch, 'path': w.path, 'main': w.is_main,
+        'head': w.head, 'detached': w.detached, 'bare': w.bare,
+        'locked': w.locked, 'prunable': w.prunable,
+        'ahead': None, 'behind': None,
+    }
+    when = times.get(w.head or '')
+    row['last_commit'] = when
+    row['age'] = _age(now - when) if when is not None else None
+    got = facts.get(w.head or '') if not w.prunable else None
+    if got is not None:
+        row['ahead'], row['behind'] = got[0], got[1]
+        if files:
+            row['files'] = got[2]
+    if status is not None:
+        row['changes'] = status.get(w.path)
+    return row
 
 
 def cmd_list(ns: argparse.Namespace, ctx: Context) -> int:
@@ -82,20 +87,12 @@ def cmd_list(ns: argparse.Namespace, ctx: Context) -> int:
         return 0
     table = [('ISSUE', 'BRANCH', 'BEHIND', 'AHEAD', 'STATE', 'LAST', 'PATH')]
     for r in rows:
-        if r['bare']:
-            state = 'bare'
-        elif r['prunable']:
-            state = 'prunable'
-        else:
-            state = f"dirty({r['dirty']})" if r['dirty'] else 'clean'
-        if r['locked']:
-            state += ',locked'
         table.append((
             '-' if r['issue'] is None else str(r['issue']),
             r['branch'] or ('(bare)' if r['bare'] else '(detached)'),
             '-' if r['behind'] is None else str(r['behind']),
             '-' if r['ahead'] is None else str(r['ahead']),
-            state, r['age'] or '-',
+            _state(r), r['age'] or '-',
             ctx.show(r['path']) + ('  (main)' if r['main'] else ''),
         ))
     print(f'base: {label}' + (f' {base[:12]}' if base else ''))
@@ -107,6 +104,18 @@ def cmd_list(ns: argparse.Namespace, ctx: Context) -> int:
     for n in notes:
         print(f'note: {n}')
     return 0
+
+
+def _state(r: dict[str, Any]) -> str:
+    """A worktree's STATE column: bare, prunable, dirty(N) or clean, and
+    whether it is locked."""
+    if r['bare']:
+        state = 'bare'
+    elif r['prunable']:
+        state = 'prunable'
+    else:
+        state = f"dirty({r['dirty']})" if r['dirty'] else 'clean'
+    return state + (',locked' if r['locked'] else '')
 
 
 def only_worktree(ctx: Context, text: str) -> tuple[WorktreeInfo, int]:

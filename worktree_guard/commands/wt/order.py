@@ -25,6 +25,7 @@ conflict.
 """
 from __future__ import annotations
 
+import heapq
 from typing import Any
 from typing import TYPE_CHECKING
 
@@ -87,94 +88,129 @@ def landing_order(rows: Sequence[dict[str, Any]], pairs: Pairs,
     conflicted rebases of the others, net of those it would suffer later,
     then the scores.  A heap of scores; landing a branch rescores only its
     neighbours."""
-    waiting = {r['name']: r for r in rows}
     if directed is None:
         directed = {}
         for pair, (kind, files) in pairs.items():
             if kind == 'conflict':
                 a, b = sorted(pair)
                 directed[(a, b)] = directed[(b, a)] = files
-    kinds = ('conflict', 'clean', 'cut', 'overlap')
-    adj: dict[str, dict[str, set[str]]] = {
-        n: {k: set() for k in kinds} for n in waiting}
-    for pair, (kind, _) in pairs.items():
-        a, b = sorted(pair)
-        adj[a][kind].add(b)
-        adj[b][kind].add(a)
-    count = {n: {k: len(v) for k, v in adj[n].items()} for n in adj}
-    net = dict.fromkeys(waiting, 0)
-    for a, b in directed:
-        net[a] += 1  # landing a first costs b's rebase
-        net[b] -= 1  # landing b first spares it
-    names = sorted(waiting)
-    exact = len(names) <= EXACT_MAX
-    best = _suffix_costs(names, directed) if exact else []
-    bit = {n: 1 << i for i, n in enumerate(names)}
-    steps: list[dict[str, Any]] = []
+    return _Landing(rows, pairs, directed).steps()
 
-    def score(name: str) -> tuple[Any, ...]:
-        r, c = waiting[name], count[name]
-        return (0 if exact else net[name], c['conflict'],
+
+_KINDS = ('conflict', 'clean', 'cut', 'overlap')
+
+
+class _Landing:
+    """The state of ``landing_order``: the branches still waiting, their
+    neighbours by relation, the counts their scores read, and the heap."""
+
+    def __init__(self, rows: Sequence[dict[str, Any]], pairs: Pairs,
+                 directed: Directed) -> None:
+        self.waiting = {r['name']: r for r in rows}
+        self.directed = directed
+        self.adj: dict[str, dict[str, set[str]]] = {
+            n: {k: set() for k in _KINDS} for n in self.waiting}
+        for pair, (kind, _) in pairs.items():
+            a, b = sorted(pair)
+            self.adj[a][kind].add(b)
+            self.adj[b][kind].add(a)
+        self.count = {n: {k: len(v) for k, v in self.adj[n].items()}
+                      for n in self.adj}
+        self.net = dict.fromkeys(self.waiting, 0)
+        for a, b in directed:
+            self.net[a] += 1  # landing a first costs b's rebase
+            self.net[b] -= 1  # landing b first spares it
+        self.names = sorted(self.waiting)
+        self.exact = len(self.names) <= EXACT_MAX
+        self.best = _suffix_costs(self.names, directed) if self.exact \
+            else []
+        self.bit = {n: 1 << i for i, n in enumerate(self.names)}
+        self.landed = 0
+        self.heap = [(self.score(n), n) for n in self.waiting]
+        heapq.heapify(self.heap)
+
+    def score(self, name: str) -> tuple[Any, ...]:
+        r, c = self.waiting[name], self.count[name]
+        return (0 if self.exact else self.net[name], c['conflict'],
                 bool(r['base_conflict']), c['cut'] + c['overlap'],
                 bool(r['behind']), sum(c.values()), bool(r['uncommitted']),
                 r['issue'] if r['issue'] is not None else 1 << 62, name)
 
-    def optimal(name: str, landed: int) -> bool:
-        cost = sum((a, name) in directed for a in names
-                   if landed & bit[a])
-        return cost + best[landed | bit[name]] == best[landed]
+    def optimal(self, name: str) -> bool:
+        """Does landing ``name`` now keep the order optimal (exact)?"""
+        cost = sum((a, name) in self.directed for a in self.names
+                   if self.landed & self.bit[a])
+        return cost + self.best[self.landed | self.bit[name]] == \
+            self.best[self.landed]
 
-    import heapq
-    heap = [(score(n), n) for n in waiting]
-    heapq.heapify(heap)
-    landed = 0
-    while waiting:
-        key, name = heapq.heappop(heap)
-        if name not in waiting or key != score(name):
-            continue  # landed already, or its score moved since
-        if exact and not optimal(name, landed):
-            later = [(key, name)]
-            while True:  # the best-scored branch that keeps it optimal
-                key, name = heapq.heappop(heap)
-                if name in waiting and key == score(name):
-                    if optimal(name, landed):
-                        break
-                    later.append((key, name))
-            for item in later:
-                heapq.heappush(heap, item)
-        landed |= bit[name]
-        r = waiting.pop(name)
-        links = adj[name]
+    def _pop(self) -> tuple[tuple[Any, ...], str]:
+        """The best-scored waiting branch whose score is current."""
+        while True:
+            key, name = heapq.heappop(self.heap)
+            if name in self.waiting and key == self.score(name):
+                return key, name
+
+    def pick(self) -> str:
+        """The next branch: the best scored, among those that keep the
+        order optimal when it is exact."""
+        key, name = self._pop()
+        if not self.exact or self.optimal(name):
+            return name
+        later = [(key, name)]
+        while True:
+            key, name = self._pop()
+            if self.optimal(name):
+                break
+            later.append((key, name))
+        for item in later:
+            heapq.heappush(self.heap, item)
+        return name
+
+    def land(self, name: str) -> dict[str, Any]:
+        """Land ``name``: rescore its neighbours; its step."""
+        self.landed |= self.bit[name]
+        r = self.waiting.pop(name)
+        links = self.adj[name]
         for kind, others in links.items():
             for o in others:
-                if o in waiting:
-                    count[o][kind] -= 1
-                    heapq.heappush(heap, (score(o), o))
-        for (a, b) in directed:
+                if o in self.waiting:
+                    self.count[o][kind] -= 1
+                    heapq.heappush(self.heap, (self.score(o), o))
+        for (a, b) in self.directed:
             if name in (a, b):
                 o = b if a == name else a
-                if o in waiting:
-                    net[o] += -1 if o == a else 1
-                    heapq.heappush(heap, (score(o), o))
-        still = {k: sorted(o for o in links[k] if o in waiting)
-                 for k in kinds}
-        before: list[str] = []
-        if r['behind']:
-            before.append(f"sync it first ({r['behind']} behind)")
-        if r['base_conflict']:
-            before.append('resolve its conflict with the base')
-        if r['uncommitted']:
-            before.append('commit its uncommitted work')
-        steps.append({
-            'step': len(steps) + 1, 'branch': name,
-            'ready': not before, 'before': before,
-            'rebase_after': sorted(o for k in kinds for o in still[k]),
+                if o in self.waiting:
+                    self.net[o] += -1 if o == a else 1
+                    heapq.heappush(self.heap, (self.score(o), o))
+        still = {k: sorted(o for o in links[k] if o in self.waiting)
+                 for k in _KINDS}
+        before = _before(r)
+        return {
+            'branch': name, 'ready': not before, 'before': before,
+            'rebase_after': sorted(o for k in _KINDS for o in still[k]),
             'hand_resolve': [
-                {'branch': o, 'files': directed[(name, o)]}
-                for o in sorted(waiting) if (name, o) in directed],
+                {'branch': o, 'files': self.directed[(name, o)]}
+                for o in sorted(self.waiting) if (name, o) in self.directed],
             'unknown': still['cut'] + still['overlap'],
-        })
-    return steps
+        }
+
+    def steps(self) -> list[dict[str, Any]]:
+        out: list[dict[str, Any]] = []
+        while self.waiting:
+            out.append({'step': len(out) + 1, **self.land(self.pick())})
+        return out
+
+
+def _before(r: dict[str, Any]) -> list[str]:
+    """What a branch needs before it can land."""
+    before: list[str] = []
+    if r['behind']:
+        before.append(f"sync it first ({r['behind']} behind)")
+    if r['base_conflict']:
+        before.append('resolve its conflict with the base')
+    if r['uncommitted']:
+        before.append('commit its uncommitted work')
+    return before
 
 
 def pairs_of(overlaps: Sequence[dict[str, Any]]) -> Pairs:

@@ -22,17 +22,7 @@ from worktree_guard.commands.wt import _linked
 def cmd_remove(ns: argparse.Namespace, ctx: Context) -> int:
     from worktree_guard.gitctx import worktrees
     issue = _issue_number(ns.issue)
-    found = [w for w in _linked(ctx) if issue in ctx.issues_of(w)]
-    if not found:
-        raise GuardError(f'no worktree for issue {issue}',
-                         "'worktree-guard wt list' shows the worktrees")
-    if len(found) > 1:
-        raise GuardError(
-            f'issue {issue} has {len(found)} worktrees: '
-            + ', '.join(ctx.show(w.path) for w in found),
-            'remove the one you mean with git worktree remove <path>',
-        )
-    w = found[0]
+    w = _the_worktree(ctx, issue)
     where = ctx.show(w.path)
     real = os.path.realpath(w.path)
     here = os.path.realpath(os.getcwd())
@@ -42,36 +32,8 @@ def cmd_remove(ns: argparse.Namespace, ctx: Context) -> int:
     lines = worktrees.changes(w.path)
     boot = ctx.policy['worktrees']['bootstrap']
     work = [x for x in lines if not _is_bootstrap(x, boot)]
-    if work and not ns.force:
-        shown = '\n'.join(f'    {x}' for x in work[:10])
-        more = f'\n    ... and {len(work) - 10} more' if len(work) > 10 \
-            else ''
-        raise Refused(
-            f'{where} has {len(work)} uncommitted change'
-            f"{'s' * (len(work) != 1)}; nothing was removed:\n{shown}{more}",
-            f'commit or stash them in {where}, or rerun with --force to '
-            'discard them',
-        )
-    if w.locked and not ns.force:
-        raise Refused(f'{where} is locked ({w.locked}); nothing was removed',
-                      'git worktree unlock <path>, or rerun with --force')
-    from worktree_guard.commands.wt import consent
-    cmds = consent.commands(ctx)
-    teardown = cmds.teardown if cmds.approved else []
-    if cmds.teardown and not cmds.approved:
-        print(consent.refusal(cmds))
-    if teardown:
-        from worktree_guard.commands.wt.env import worktree_env
-        from worktree_guard.commands.wt.provision import run_commands
-        from worktree_guard.commands.wt.provision import say_now
-        ok = run_commands('teardown', teardown, w.path,
-                          cmds.policy['worktrees']['setup-timeout'], say_now,
-                          worktree_env(ctx, cmds.policy, issue, w.branch,
-                                       w.path))
-        if not ok and not ns.force:
-            raise Refused(f'teardown failed in {where}; nothing was removed',
-                          'fix it and rerun, or rerun with --force to '
-                          'remove it anyway')
+    _may_remove(w, where, work, ns.force)
+    if _teardown(ctx, w, where, issue, ns.force):
         # What teardown left behind goes with the worktree.
         lines = worktrees.changes(w.path)
     if inside:
@@ -96,6 +58,65 @@ def cmd_remove(ns: argparse.Namespace, ctx: Context) -> int:
                    f'{ctx.main_real or ctx.repo.common_dir}')
     print('\n'.join(out))
     return 0
+
+
+def _the_worktree(ctx: Context, issue: int) -> WorktreeInfo:
+    """The one linked worktree of ``issue``; exit 2 when none or more."""
+    found = [w for w in _linked(ctx) if issue in ctx.issues_of(w)]
+    if not found:
+        raise GuardError(f'no worktree for issue {issue}',
+                         "'worktree-guard wt list' shows the worktrees")
+    if len(found) > 1:
+        raise GuardError(
+            f'issue {issue} has {len(found)} worktrees: '
+            + ', '.join(ctx.show(w.path) for w in found),
+            'remove the one you mean with git worktree remove <path>',
+        )
+    return found[0]
+
+
+def _may_remove(w: WorktreeInfo, where: str, work: list[str],
+                force: bool) -> None:
+    """Refuse (exit 1) a worktree with uncommitted work, or a locked one,
+    unless forced."""
+    if work and not force:
+        shown = '\n'.join(f'    {x}' for x in work[:10])
+        more = f'\n    ... and {len(work) - 10} more' if len(work) > 10 \
+            else ''
+        raise Refused(
+            f'{where} has {len(work)} uncommitted change'
+            f"{'s' * (len(work) != 1)}; nothing was removed:\n{shown}{more}",
+            f'commit or stash them in {where}, or rerun with --force to '
+            'discard them',
+        )
+    if w.locked and not force:
+        raise Refused(f'{where} is locked ({w.locked}); nothing was removed',
+                      'git worktree unlock <path>, or rerun with --force')
+
+
+def _teardown(ctx: Context, w: WorktreeInfo, where: str, issue: int,
+              force: bool) -> bool:
+    """Run the approved ``worktrees.teardown`` in the worktree (an
+    unapproved one is refused with a message); did any run?"""
+    from worktree_guard.commands.wt import consent
+    cmds = consent.commands(ctx)
+    teardown = cmds.teardown if cmds.approved else []
+    if cmds.teardown and not cmds.approved:
+        print(consent.refusal(cmds))
+    if not teardown:
+        return False
+    from worktree_guard.commands.wt.env import worktree_env
+    from worktree_guard.commands.wt.provision import run_commands
+    from worktree_guard.commands.wt.provision import say_now
+    ok = run_commands('teardown', teardown, w.path,
+                      cmds.policy['worktrees']['setup-timeout'], say_now,
+                      worktree_env(ctx, cmds.policy, issue, w.branch,
+                                   w.path))
+    if not ok and not force:
+        raise Refused(f'teardown failed in {where}; nothing was removed',
+                      'fix it and rerun, or rerun with --force to remove it '
+                      'anyway')
+    return True
 
 
 def _drop_stale(ctx: Context, w: WorktreeInfo, where: str,

@@ -59,52 +59,77 @@ def _pair_forecast(o: dict[str, Any]) -> list[str]:
 
 
 def render(ctx: Context, data: dict[str, Any], fetch: bool) -> str:
-    """The dashboard as text."""
+    """The dashboard as text: the base, the table, each row's findings,
+    the overlap, the landing order, the notes."""
     from worktree_guard.commands.wt.order import render as render_order
     label, base = data['base']['ref'], data['base']['oid']
-    rows, overlaps = data['worktrees'], data['overlaps']
-    if base is None:
-        fresh = ''
-    elif not fetch:
-        fresh = '  (wt status --fetch refreshes it)'
-    elif data['fetched'] and label == data['fetched_label']:
-        fresh = '  (fetched just now)'
-    else:
-        fresh = '  (not refreshed: see the notes)'
-    out = [f'base: {label}' + (f' {base[:12]}' if base else '') + fresh]
-    if not rows:
-        out.append('no active worktrees')
-    else:
-        table = [HEADINGS] + [cells(r) for r in rows]
-        out.append(_table(table))
-        if any(r['uncommitted'] for r in rows):
-            out.append('* includes uncommitted work (a snapshot: nothing '
-                       'was changed)')
-        elif data['committed_only']:
-            out.append('(committed work only: --committed)')
-        pushed = [_name(r) for r in rows if r.get('remote')]
-        if pushed:
-            out.append(f"{', '.join(pushed)}: pushed from another clone, "
-                       'no worktree here (forecast, read-only)')
-    for r in rows:
+    out = [f'base: {label}' + (f' {base[:12]}' if base else '')
+           + _freshness(data, fetch)]
+    out += _table_lines(data)
+    for r in data['worktrees']:
         out.extend(f'  {_name(r)}: {c}' for c in r['checks'])
-    for r in rows:
-        if r['base_conflict']:
-            rp = r['replay']
-            out.append(f'  {_name(r)}: rebasing onto {label} would CONFLICT '
-                       'in ' + ', '.join(r['base_conflict_files'])
-                       + f" (commit {rp['step']} of {rp['commits']}, "
-                       f"{rp['at'][:12]})")
-        elif r['state'] in DONE and not r.get('remote'):
-            what = f"LANDED ({_HOW[r['how']]} {label})" \
-                if r['state'] == 'landed' else 'no commits of its own'
-            issue = r['issue'] if r['issue'] is not None else '<N>'
-            out.append(f'  {_name(r)}: {what}: not a step of the plan; '
-                       f'worktree-guard wt remove {issue}')
+    for r in data['worktrees']:
+        out += _row_verdict(r, label)
+    out += ['', 'overlap (branches that change the same files):']
+    out += _overlap_lines(data)
     out.append('')
-    out.append('overlap (branches that change the same files):')
+    out.extend(render_order(data['landing_order']))
+    out.extend(f'note: {n}' for n in data['notes'])
+    return '\n'.join(out)
+
+
+def _freshness(data: dict[str, Any], fetch: bool) -> str:
+    """How fresh the base is, after its name."""
+    if data['base']['oid'] is None:
+        return ''
+    if not fetch:
+        return '  (wt status --fetch refreshes it)'
+    if data['fetched'] and data['base']['ref'] == data['fetched_label']:
+        return '  (fetched just now)'
+    return '  (not refreshed: see the notes)'
+
+
+def _table_lines(data: dict[str, Any]) -> list[str]:
+    """The table of worktrees and what its marks mean."""
+    rows = data['worktrees']
+    if not rows:
+        return ['no active worktrees']
+    out = [_table([HEADINGS] + [cells(r) for r in rows])]
+    if any(r['uncommitted'] for r in rows):
+        out.append('* includes uncommitted work (a snapshot: nothing was '
+                   'changed)')
+    elif data['committed_only']:
+        out.append('(committed work only: --committed)')
+    pushed = [_name(r) for r in rows if r.get('remote')]
+    if pushed:
+        out.append(f"{', '.join(pushed)}: pushed from another clone, no "
+                   'worktree here (forecast, read-only)')
+    return out
+
+
+def _row_verdict(r: dict[str, Any], label: str) -> list[str]:
+    """A row's conflict with the base, or why it is no step of the plan."""
+    if r['base_conflict']:
+        rp = r['replay']
+        return [f'  {_name(r)}: rebasing onto {label} would CONFLICT in '
+                + ', '.join(r['base_conflict_files'])
+                + f" (commit {rp['step']} of {rp['commits']}, "
+                f"{rp['at'][:12]})"]
+    if r['state'] not in DONE or r.get('remote'):
+        return []
+    what = f"LANDED ({_HOW[r['how']]} {label})" \
+        if r['state'] == 'landed' else 'no commits of its own'
+    issue = r['issue'] if r['issue'] is not None else '<N>'
+    return [f'  {_name(r)}: {what}: not a step of the plan; '
+            f'worktree-guard wt remove {issue}']
+
+
+def _overlap_lines(data: dict[str, Any]) -> list[str]:
+    """The overlapping pairs with their forecasts, the hotspots, and the
+    branches that overlap none."""
+    out: list[str] = []
     in_pair: set[str] = set()
-    for o in overlaps:
+    for o in data['overlaps']:
         a, b = o['branches']
         in_pair.update((a, b))
         out.append(f'  {a} + {b}: ' + ', '.join(o['files']))
@@ -116,12 +141,9 @@ def render(ctx: Context, data: dict[str, Any], fetch: bool) -> str:
         out.append(f"  {h['file']}: changed by {len(names)} branches: "
                    + ', '.join(names[:8]) + (', ...' if len(names) > 8
                                              else ''))
-    if not overlaps and not data['hotspots']:
+    if not out:
         out.append('  none')
-    alone = [_name(r) for r in rows if _name(r) not in in_pair]
+    alone = [_name(r) for r in data['worktrees'] if _name(r) not in in_pair]
     if alone and in_pair:
         out.append('  no overlap: ' + ', '.join(alone))
-    out.append('')
-    out.extend(render_order(data['landing_order']))
-    out.extend(f'note: {n}' for n in data['notes'])
-    return '\n'.join(out)
+    return out

@@ -331,3 +331,45 @@ def test_status_with_a_branch_name_that_is_not_utf8(tmp_path: Path,
     assert 'issue-1-a\\xff' in {w['branch'] for w in parsed['worktrees']}
     assert '\\ud' not in data.out   # no lone surrogate escapes
     assert wt(repo, 'list').code == 0
+
+
+def test_status_runs_git_status_only_in_dirty_worktrees(
+        native_repo: RepoHandle, tmp_path: Path, work: Work) -> None:
+    """Clean worktrees are proven clean from their index and files: git
+    status runs in the dirty ones only, each snapshot is one git add (its
+    trees and commit are written without git), and GitPython never
+    loads."""
+    r = native_repo
+    for i in range(1, 6):
+        work(r, f'issue-{i}-x', {f'own{i}.txt': f'{i}\n'})
+    trees = r.path / 'trees'
+    (trees / 'issue-2-x' / 'own2.txt').write_text('edited\n')
+    (trees / 'issue-4-x' / 'new.txt').write_text('new\n')
+    trace = tmp_path / 'trace'
+    code = ('import sys\n'
+            'from worktree_guard.commands.wt import main\n'
+            "rc = main(['status', '--json'])\n"
+            "print('GitPython' if 'git' in sys.modules else 'no GitPython',"
+            ' file=sys.stderr)\n'
+            'sys.exit(rc)\n')
+    import subprocess
+    import sys
+    proc = subprocess.run([sys.executable, '-c', code], cwd=r.path,
+                          env={**os.environ, 'GIT_TRACE': str(trace)},
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert 'no GitPython' in proc.stderr
+    by = {w['branch']: w for w in json.loads(proc.stdout)['worktrees']}
+    assert by['issue-2-x']['dirty'] == 1 and by['issue-2-x']['uncommitted']
+    assert by['issue-4-x']['files'] == ['new.txt', 'own4.txt']
+    assert [by[f'issue-{i}-x']['dirty'] for i in (1, 3, 5)] == [0, 0, 0]
+    calls = [ln for ln in trace.read_text().splitlines()
+             if 'trace: built-in: git' in ln]
+    status = [c.split('trace: built-in: ')[1] for c in calls
+              if ' status ' in c]
+    # The two dirty worktrees (besides the main checkout's leak check,
+    # doctor's, with options of its own).
+    assert status.count(
+        'git status --porcelain -z --ignore-submodules=dirty') == 2, status
+    assert sum(' add -A' in c for c in calls) == 2
+    assert not any('write-tree' in c or 'commit-tree' in c for c in calls)
