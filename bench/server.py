@@ -2,16 +2,23 @@
 the hook, in the same run:
 
 - latency: 200 commits over 2,000 files pushed to a bare repository with
-  ``worktree-guard install --server``'s ``pre-receive`` hook.  Target: the
-  added time at most 1.5x a bare push (the hooked push <= 2.5x);
+  ``worktree-guard install --server``'s ``pre-receive`` hook.  Target
+  (issue 26): the added time at most 1.0x a bare push (the hooked push
+  <= 2x);
 - throughput: 20 pushes at once (20 branches of 10 commits each);
-  target: >= 0.6x the pushes a second of the hook-less server;
+  target (issue 26): >= 0.7x the pushes a second of the hook-less server;
 - scale (full runs only: it takes minutes to build): 10,000 commits over
   100,000 files;
 - a costly policy (issue 23): the worst a valid policy may ask of the glob
   matcher (256 wildcards in 8 protected globs of 255 characters, and 990
   plain names) and a 240-character branch name, against the same push
   judged by the built-in policy; target <= 2x.
+
+The files are real (issue 26): copies of this machine's Python standard
+library (``real_blob``: file ``i`` is the ``i``-th of its source files,
+whole, or its first ``size`` bytes cut at a line for the 100,000-file
+shape), so the pre-filter meets real text: ``...``, rST directives,
+relative imports and paths.
 
 Each timed push goes to a fresh copy of the bare repository (the copy is not
 timed), so every push receives the same new commits.  The hooked copy holds
@@ -32,10 +39,52 @@ from common import Unavailable
 from common import ENV
 from common import git
 from common import run as sh
-from common import text_blob
 from common import timed
 
 BRANCH = 'issue-9-server-bench'
+
+
+def _stdlib_sources() -> list[tuple[str, bytes]]:
+    """The standard library's source files (``.py``, ``.rst``, ``.txt``)
+    under 64 KB, in path order: (their suffix, their content)."""
+    import os
+    import sysconfig
+    root = sysconfig.get_paths()['stdlib']
+    out = []
+    for folder, dirs, files in sorted(os.walk(root)):
+        dirs[:] = sorted(d for d in dirs if d not in ('__pycache__',
+                                                      'site-packages'))
+        for name in sorted(files):
+            path = os.path.join(folder, name)
+            if name.endswith(('.py', '.rst', '.txt')) and \
+                    not os.path.islink(path) and \
+                    os.path.getsize(path) <= 65536:
+                with open(path, 'rb') as f:
+                    out.append((os.path.splitext(name)[1], f.read()))
+    return out
+
+
+_SOURCES: list[tuple[str, bytes]] = []
+
+
+def _source(i: int) -> tuple[str, bytes]:
+    if not _SOURCES:
+        _SOURCES.extend(_stdlib_sources())
+    return _SOURCES[i % len(_SOURCES)]
+
+
+def real_name(i: int) -> str:
+    """The path of file ``i``, with its real file's suffix."""
+    return f'src/d{i // 100:02d}/f{i:04d}{_source(i)[0]}'
+
+
+def real_blob(i: int, size: int | None = None) -> bytes:
+    """Real file ``i`` (the stdlib's sources, in turn): whole, or its first
+    ``size`` bytes cut at a line."""
+    data = _source(i)[1]
+    if size is not None and len(data) > size:
+        data = data[:data.rfind(b'\n', 0, size) + 1] or data[:size]
+    return data if data.endswith(b'\n') else data + b'\n'
 
 
 # 20 pushes at once: branches of LOAD_COMMITS commits, one file each.
@@ -43,7 +92,8 @@ LOAD_PUSHES = 20
 LOAD_COMMITS = 10
 
 
-def _fast_import(repo: Path, files: int, commits: int, size: int = 1024,
+def _fast_import(repo: Path, files: int, commits: int,
+                 size: int | None = None,
                  load: int = 0) -> None:
     """main: one commit with ``files`` files; BRANCH: ``commits`` commits on
     top, each changing ``files // commits`` of them; ``load`` branches
@@ -59,9 +109,9 @@ def _fast_import(repo: Path, files: int, commits: int, size: int = 1024,
     out.append(f'committer Bench <b@example.invalid> {ts} +0000\n'.encode())
     data(b'initial')
     for i in range(files):
-        out.append(f'M 100644 inline src/d{i // 100:02d}/f{i:04d}.md\n'
+        out.append(f'M 100644 inline {real_name(i)}\n'
                    .encode())
-        data(text_blob(i, size))
+        data(real_blob(i, size))
     out.append(b'\n')
     per = max(1, files // commits)
     parent = ':1'
@@ -74,9 +124,9 @@ def _fast_import(repo: Path, files: int, commits: int, size: int = 1024,
         out.append(f'from {parent}\n'.encode())
         for k in range(c * per, (c + 1) * per):
             i = k % files
-            out.append(f'M 100644 inline src/d{i // 100:02d}/f{i:04d}.md\n'
+            out.append(f'M 100644 inline {real_name(i)}\n'
                        .encode())
-            data(text_blob(i, size) + f'edited in change {c}\n'.encode())
+            data(real_blob(i, size) + f'edited in change {c}\n'.encode())
         out.append(b'\n')
         parent = f':{mark}'
     mark = commits + 1
@@ -91,16 +141,17 @@ def _fast_import(repo: Path, files: int, commits: int, size: int = 1024,
             data(f'load {b}.{c}'.encode())
             out.append(f'from {parent}\n'.encode())
             i = (b * LOAD_COMMITS + c) % files
-            out.append(f'M 100644 inline src/d{i // 100:02d}/f{i:04d}.md\n'
+            out.append(f'M 100644 inline {real_name(i)}\n'
                        .encode())
-            data(text_blob(i, size) + f'load {b}.{c}\n'.encode())
+            data(real_blob(i, size) + f'load {b}.{c}\n'.encode())
             out.append(b'\n')
             parent = f':{mark}'
     git('fast-import', '--quiet', cwd=repo, input=b''.join(out))
 
 
 def build(opts: Options, name: str, files: int, commits: int,
-          size: int = 1024, load: int = 0) -> tuple[Path, Path, Path]:
+          size: int | None = None, load: int = 0,
+          ) -> tuple[Path, Path, Path]:
     base = opts.workdir / name
     base.mkdir()
     client = base / 'client'
@@ -188,9 +239,9 @@ def _pair(runs: int, client: Path, with_hook: _Target, without: _Target,
 def _latency_row(label: str, w: Stat, wo: Stat) -> Row:
     added = w - wo
     return Row('server', label, w, 'the same push without the hook', wo,
-               target=2.5,
+               target=2.0,
                note=f'added {added:.0f} ms per push = {added / wo:.2f}x a '
-                    'bare push; target <= 1.5x')
+                    'bare push; target <= 1.0x')
 
 
 # The worst a valid policy may ask of the glob matcher (policy.validate):
@@ -250,10 +301,10 @@ def run(opts: Options) -> list[Row]:
     rows.append(Row(
         'server', f'{LOAD_PUSHES} pushes at once ({LOAD_COMMITS} commits '
                   'each), with pre-receive', w,
-        f'the same {LOAD_PUSHES} without the hook', wo, target=1 / 0.6,
+        f'the same {LOAD_PUSHES} without the hook', wo, target=1 / 0.7,
         note=f'{LOAD_PUSHES * 1000 / w:.1f} vs '
              f'{LOAD_PUSHES * 1000 / wo:.1f} pushes/s = {wo / w:.2f}x the '
-             'throughput; target >= 0.60x'))
+             'throughput; target >= 0.70x'))
     rows.append(_costly_policy_row(opts))
     if opts.quick:
         return rows
