@@ -24,9 +24,17 @@ from worktree_guard.gitctx.process import stderr_tail
 
 TYPE_CHECKING = False  # no `typing` import: mypy reads this as True
 if TYPE_CHECKING:  # pragma: no cover (typing only)
+    from collections.abc import Callable
     from collections.abc import Sequence
+    from typing import Any
 
     from worktree_guard.gitctx import Repo
+    from worktree_guard.gitctx import indexfile
+    from worktree_guard.gitctx.indexfile import Entry
+
+    # What ``changes_many`` runs for a worktree with changes: (its path,
+    # HEAD, HEAD's tree, its status lines) -> what ``marshal`` can send.
+    Then = Callable[[str, str, str, list[str]], str | None]
 
 # (ahead, behind, files the tip changes since its merge base or None when
 # the two share no history)
@@ -164,29 +172,86 @@ def _one(repo: Repo, base: str, tip: str) -> Facts:
 
 # -- uncommitted work -------------------------------------------------------------------
 
-def changes_many(repo: Repo, worktrees: Sequence[tuple[str, str]],
-                 workers: int) -> dict[str, list[str]]:
-    """``git status --porcelain`` lines (``worktrees.changes``) of each
-    ``(path, head)``.  A worktree proven clean from its index and files
-    (``indexfile.proven_clean``) costs no process; the others run ``git
-    status``, ``workers`` at a time, while the rest are being proven."""
-    from concurrent.futures import Future
-    from concurrent.futures import ThreadPoolExecutor
+# From this many worktrees on, ``changes_many`` forks workers.
+FORK_MIN = 16
 
-    from worktree_guard.gitctx import indexfile
-    from worktree_guard.gitctx import worktrees as wts
+
+def changes_many(repo: Repo, worktrees: Sequence[tuple[str, str]],
+                 workers: int, then: Then | None = None,
+                 ) -> dict[str, tuple[list[str], str | None]]:
+    """``git status --porcelain`` lines (``worktrees.changes``) of each
+    ``(path, head)``, and what ``then(path, head, head's tree, lines)``
+    answers for a worktree that has some (``wt status``: its snapshot).
+    A worktree proven clean from its index and files
+    (``indexfile.proven_clean``) costs no process; the others run ``git
+    status``.  From ``FORK_MIN`` worktrees on, ``workers`` forked
+    processes share them: the proofs and ``then`` are Python, and one
+    process would leave the other cores idle while ``git status`` (C,
+    several at a time) would not."""
     from worktree_guard.gitctx.replay import trees
     tree = trees(repo, [h for _, h in worktrees])
-    out: dict[str, list[str]] = {}
-    asked: dict[str, Future[list[str]]] = {}
-    with ThreadPoolExecutor(max(1, workers)) as pool:
-        for path, head in worktrees:
-            if indexfile.proven_clean(path, tree[head]):
-                out[path] = []
-            else:
-                asked[path] = pool.submit(wts.changes, path)
-        out.update((path, job.result()) for path, job in asked.items())
+    items = [(path, head, tree[head]) for path, head in worktrees]
+    if workers < 2 or len(items) < FORK_MIN:
+        return _changes_of(items, then)
+    return _forked(items, workers, then)
+
+
+def _changes_of(items: Sequence[tuple[str, str, str]], then: Then | None,
+                ) -> dict[str, tuple[list[str], str | None]]:
+    from worktree_guard.gitctx import indexfile
+    from worktree_guard.gitctx import worktrees as wts
+    out: dict[str, tuple[list[str], str | None]] = {}
+    for path, head, tree in items:
+        lines = [] if indexfile.proven_clean(path, tree) else \
+            wts.changes(path)
+        out[path] = (lines, then(path, head, tree, lines)
+                     if then is not None and lines else None)
     return out
+
+
+def _forked(items: Sequence[tuple[str, str, str]], workers: int,
+            then: Then | None) -> dict[str, tuple[list[str], str | None]]:
+    """``_changes_of`` in ``workers`` forked processes, each a share of
+    the worktrees, its answer sent back through a pipe (``marshal``)."""
+    import marshal
+    children = []
+    for k in range(workers):
+        r, w = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover (a forked child: coverage stops)
+            os.close(r)
+            _child(w, items[k::workers], then)
+        os.close(w)
+        children.append((pid, r))
+    out: dict[str, tuple[list[str], str | None]] = {}
+    failed = []
+    for pid, r in children:
+        with os.fdopen(r, 'rb') as f:
+            data = f.read()
+        os.waitpid(pid, 0)
+        answer: tuple[bool, Any] = marshal.loads(data) if data else (
+            False, 'a worker died')
+        if answer[0]:
+            out.update(answer[1])
+        else:
+            failed.append(str(answer[1]))
+    if failed:
+        raise GitError(failed[0])
+    return out
+
+
+def _child(fd: int, items: Sequence[tuple[str, str, str]],
+           then: Then | None) -> None:  # pragma: no cover (runs in a forked child)
+    """A forked worker: its share's changes (or its error) into ``fd``;
+    never returns."""
+    import marshal
+    try:
+        data = marshal.dumps((True, _changes_of(items, then)))
+    except BaseException as e:  # the parent raises it
+        data = marshal.dumps((False, getattr(e, 'message', str(e))))
+    with os.fdopen(fd, 'wb') as f:
+        f.write(data)
+    os._exit(0)
 
 
 # Snapshot commits never go on a ref: a fixed identity and message.
@@ -196,29 +261,142 @@ _MESSAGE = b'wt status: uncommitted work\n'
 
 def snapshot(repo: Repo, path: str, head: str, head_tree: str,
              exclude: Sequence[str] = (),
-             objects: dict[str, str] | None = None) -> str | None:
+             objects: dict[str, str] | None = None,
+             changes: Sequence[str] | None = None) -> str | None:
     """A commit of everything uncommitted in the worktree at ``path`` (staged,
     unstaged and untracked files that are not ignored) on top of ``head``;
-    ``None`` when there is nothing.
+    ``None`` when there is nothing.  Like ``git stash create`` but with
+    untracked files; the user's index, work tree, refs and stash are not
+    touched, and its trees and commit are written here as loose objects
+    (``indexfile``: no ``write-tree`` or ``commit-tree`` process).
 
-    Like ``git stash create`` but with untracked files: one ``git add -A``
-    into a copy of the worktree's index (``GIT_INDEX_FILE``); its trees and
-    the commit are written here (``indexfile.write_tree``), with no
-    ``write-tree`` or ``commit-tree`` process.  The user's index, work
-    tree, refs and stash are not touched.  ``objects``: the variables of a
-    scratch object directory (``gitctx.replay.scratch_objects``) that
-    receives the objects, so the repository keeps none; ``exclude``: paths
-    left out (bootstrap copies, not the user's work)."""
+    With ``changes``, the worktree's ``git status`` lines
+    (``worktrees.changes``), no git process at all: the index's entries,
+    with the files those lines name as the work tree has them
+    (``_tree_from_status``).  Otherwise, or when the lines cannot tell
+    (an untracked folder, a conflict, a submodule, attributes that filter
+    content), one ``git add -A`` into a copy of the index.
+    ``objects``: the variables of a scratch object directory
+    (``gitctx.replay.scratch_objects``) that receives the objects, so the
+    repository keeps none; ``exclude``: paths left out (bootstrap copies,
+    not the user's work)."""
+    import time
+
+    from worktree_guard.gitctx import indexfile
+    store = (objects or {}).get('GIT_OBJECT_DIRECTORY') or os.path.join(
+        repo.common_dir, 'objects')
+    algo = indexfile.algorithm(head)
+    tree = _tree_from_status(repo, path, exclude, store, algo, changes) \
+        if changes is not None else None
+    if tree is None:
+        tree = _tree_by_git_add(path, head, exclude, store, algo, objects)
+    if tree == head_tree:
+        return None
+    who = _WHO + b' %d +0000' % int(time.time())
+    return indexfile.write_commit(store, tree, head, who, _MESSAGE, algo)
+
+
+def _excluded(rel: str, exclude: Sequence[str]) -> bool:
+    """Is ``rel`` (a path from the top) one of ``exclude`` or under it?"""
+    for entry in exclude:
+        e = os.path.normpath(entry.rstrip('/'))
+        if rel.rstrip('/') == e or rel.startswith(e + '/'):
+            return True
+    return False
+
+
+def _tree_from_status(repo: Repo, path: str, exclude: Sequence[str],
+                      store: str, algo: str,
+                      changes: Sequence[str]) -> str | None:
+    """The snapshot's tree from the index and the files ``changes`` (``XY
+    path`` status lines) name: each changed file in the work tree is
+    hashed and written as a blob, a deleted one leaves; ``None`` when
+    the lines cannot tell (``snapshot``)."""
+    from worktree_guard.gitctx import indexfile
+    index = _plain_index(repo, path, algo)
+    if index is None:
+        return None
+    entries = {e[0]: e for e in index.entries}
+    known = dict(index.trees)
+    for line in changes:
+        xy, rel = line[:2], line[3:]
+        if 'U' in xy or xy in ('AA', 'DD') or rel.endswith('/'):
+            return None  # a conflict, or an untracked folder
+        if xy[1] == ' ' or _excluded(rel, exclude):
+            continue  # staged only: the index holds it
+        name = os.fsencode(rel)
+        if not _take(os.path.join(path, rel), name, entries, store, algo):
+            return None
+        cut = len(name)
+        while cut > 0:  # its folders' cache trees no longer hold
+            cut = name.rfind(b'/', 0, cut)
+            known.pop(name[:cut + 1] if cut > 0 else b'', None)
+    return indexfile.write_tree(store, [entries[n] for n in sorted(entries)],
+                                algo, known)
+
+
+def _plain_index(repo: Repo, path: str, algo: str) -> indexfile.Index | None:
+    """The worktree's index, when no attributes may filter what git would
+    store (``.gitattributes``, ``info/attributes``): else ``None``."""
+    from worktree_guard.gitctx import indexfile
+    where = indexfile.git_dir(path)
+    if where is None or os.path.exists(os.path.join(
+            repo.common_dir, 'info', 'attributes')):
+        return None
+    try:
+        with open(os.path.join(where, 'index'), 'rb') as f:
+            index = indexfile.read(f.read(), 20 if algo == 'sha1' else 32,
+                                   strict=False)
+    except OSError:
+        return None
+    if index is None or any(n == b'.gitattributes' or
+                            n.endswith(b'/.gitattributes')
+                            for n, *_ in index.entries):
+        return None
+    return index
+
+
+def _take(full: str, name: bytes, entries: dict[bytes, Entry],
+          store: str, algo: str) -> bool:
+    """Put the work tree's file at ``full`` into ``entries`` as ``name``
+    (a blob written to ``store``), or drop it when it is gone; ``False``
+    for what is neither a file nor a symlink (a submodule)."""
+    import stat
+
+    from worktree_guard.gitctx import indexfile
+    old = entries.get(name)
+    if old is not None and old[1] == 0o160000:
+        return False
+    try:
+        st = os.lstat(full)
+    except FileNotFoundError:
+        entries.pop(name, None)
+        return True
+    if stat.S_ISLNK(st.st_mode):
+        mode, data = 0o120000, os.fsencode(os.readlink(full))
+    elif stat.S_ISREG(st.st_mode):
+        mode = 0o100755 if st.st_mode & 0o100 else 0o100644
+        with open(full, 'rb') as f:
+            data = f.read()
+    else:
+        return False
+    entries[name] = (name, mode, indexfile.write_blob(store, data, algo),
+                     (0, 0, 0, 0, 0, 0))
+    return True
+
+
+def _tree_by_git_add(path: str, head: str, exclude: Sequence[str],
+                     store: str, algo: str,
+                     objects: dict[str, str] | None) -> str:
+    """The snapshot's tree: one ``git add -A`` into a copy of the
+    worktree's index (``GIT_INDEX_FILE``), its trees written here."""
     import shutil
     import tempfile
-    import time
 
     from worktree_guard.gitctx import indexfile
     from worktree_guard.gitctx.process import foreign_env
     from worktree_guard.gitctx.process import spawn
     where = indexfile.git_dir(path)
-    store = (objects or {}).get('GIT_OBJECT_DIRECTORY') or os.path.join(
-        repo.common_dir, 'objects')
     with tempfile.TemporaryDirectory(prefix='wt-snapshot-') as tmp:
         temp_index = os.path.join(tmp, 'index')
         index = os.path.join(where or path, 'index')
@@ -237,13 +415,7 @@ def snapshot(repo: Repo, path: str, head: str, head_tree: str,
         if os.path.exists(temp_index):
             with open(temp_index, 'rb') as f:
                 got = indexfile.read(f.read(), len(head) // 2, strict=False)
-        algo = indexfile.algorithm(head)
         if got is None:  # an index of version 4: git writes the tree
-            tree = decode(spawn(['git', '-C', path, 'write-tree'],
+            return decode(spawn(['git', '-C', path, 'write-tree'],
                                 env=env).stdout).strip()
-        else:
-            tree = indexfile.write_tree(store, got.entries, algo)
-    if tree == head_tree:
-        return None
-    who = _WHO + b' %d +0000' % int(time.time())
-    return indexfile.write_commit(store, tree, head, who, _MESSAGE, algo)
+        return indexfile.write_tree(store, got.entries, algo, got.trees)

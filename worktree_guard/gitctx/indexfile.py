@@ -9,8 +9,9 @@ from files alone, as git itself decides before it reads any content:
 - every entry's stat data (mode, mtime, ctime, inode, size, owner) matches
   the file's ``lstat``, and no entry is racily clean (modified in the same
   clock tick as the index was written): nothing is modified;
-- every name in every folder that holds a tracked file is tracked, or a
-  folder that holds one: nothing is untracked.
+- every folder that holds a tracked file lists as many names as it has
+  tracked children (files, and folders that hold one): nothing is
+  untracked.
 
 Whatever cannot be proven this way (index version 4, a split or sparse
 index, conflicts, skip-worktree or intent-to-add entries, submodules, an
@@ -27,7 +28,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import stat
 import struct
 import zlib
 
@@ -48,13 +48,17 @@ _SYMLINK = 0o120000
 
 
 class Index:
-    """The entries of an index file and the root of its cache tree."""
+    """The entries of an index file, the root of its cache tree and (read
+    with ``strict=False``) its valid subtrees: folder (``a/b/``, the top
+    ``b''``) -> raw tree id."""
 
-    __slots__ = ('entries', 'root')
+    __slots__ = ('entries', 'root', 'trees')
 
-    def __init__(self, entries: list[Entry], root: str | None) -> None:
+    def __init__(self, entries: list[Entry], root: str | None,
+                 trees: dict[bytes, bytes] | None = None) -> None:
         self.entries = entries
         self.root = root
+        self.trees = trees or {}
 
 
 def algorithm(oid: str) -> str:
@@ -105,21 +109,41 @@ def read(data: bytes, hash_len: int, strict: bool = True) -> Index | None:
         append((data[start:end], mode, oid, (
             m_s * _NS + m_ns, c_s * _NS + c_ns, ino, size, uid, gid)))
         pos += (end - pos + 8) & ~7  # 1 to 8 NULs pad an entry
-    return _extensions(data, pos, len(data) - hash_len, hash_len, entries)
+    return _extensions(data, pos, len(data) - hash_len, hash_len, entries,
+                       not strict)
 
 
 def _extensions(data: bytes, pos: int, end: int, hash_len: int,
-                entries: list[Entry]) -> Index | None:
-    root = None
+                entries: list[Entry], subtrees: bool) -> Index | None:
+    index = Index(entries, None)
     while pos + 8 <= end:
         sig = data[pos:pos + 4]
         (size,) = struct.unpack_from('>I', data, pos + 4)
         if not sig[:1].isupper():
             return None  # a required extension: split or sparse index
         if sig == b'TREE':
-            root = _root_tree(data, pos + 8, hash_len)
+            index.root = _root_tree(data, pos + 8, hash_len)
+            if subtrees:
+                _cache_trees(data, pos + 8, b'', hash_len, index.trees)
         pos += 8 + size
-    return Index(entries, root)
+    return index
+
+
+def _cache_trees(data: bytes, pos: int, prefix: bytes, hash_len: int,
+                 out: dict[bytes, bytes]) -> int:
+    """The valid records of a ``TREE`` extension from ``pos`` (one folder
+    and, depth first, its subfolders) into ``out``; where they end."""
+    nul = data.index(b'\0', pos)
+    lf = data.index(b'\n', nul)
+    count, subs = data[nul + 1:lf].split(b' ')
+    path = prefix + data[pos:nul] + b'/' if nul > pos else prefix
+    pos = lf + 1
+    if int(count) >= 0:
+        out[path] = data[pos:pos + hash_len]
+        pos += hash_len
+    for _ in range(int(subs)):
+        pos = _cache_trees(data, pos, path, hash_len, out)
+    return pos
 
 
 def _root_tree(data: bytes, pos: int, hash_len: int) -> str | None:
@@ -163,29 +187,28 @@ def proven_clean(worktree: str, head_tree: str) -> bool:
         _nothing_untracked(os.fsencode(worktree), index.entries)
 
 
-def _same_type(mode: int, st_mode: int) -> bool:
-    if mode == _SYMLINK:
-        return stat.S_ISLNK(st_mode)
-    if mode & 0o170000 != 0o100000 or not stat.S_ISREG(st_mode):
-        return False  # a gitlink, or a file that changed type
-    return bool(mode & 0o100) == bool(st_mode & 0o100)
+# The type and owner-executable bits of ``st_mode`` each index mode wants
+# (a symlink's permission bits are all set on Linux); a gitlink has none.
+_TYPE_BITS = 0o170100
+_WANT = {0o100644: 0o100000, 0o100755: 0o100100, _SYMLINK: 0o120100}
 
 
 def _unmodified(root: bytes, entries: Sequence[Entry], stamp: int,
                 algo: str) -> bool:
     lstat = os.lstat
-    for name, mode, oid, (mtime, ctime, ino, size, uid, gid) in entries:
-        path = root + b'/' + name
+    want = _WANT.get
+    prefix = root + b'/'
+    for name, mode, oid, recorded in entries:
         try:
-            st = lstat(path)
+            st = lstat(prefix + name)
         except OSError:
             return False
-        if (st.st_mtime_ns != mtime or st.st_ctime_ns != ctime
-                or st.st_ino & _M32 != ino or st.st_size & _M32 != size
-                or st.st_uid != uid or st.st_gid != gid
-                or not _same_type(mode, st.st_mode)):
-            return False
-        if mtime >= stamp and _blob_id(path, mode, algo) != oid:
+        if (st.st_mtime_ns, st.st_ctime_ns, st.st_ino & _M32,
+                st.st_size & _M32, st.st_uid, st.st_gid) != recorded or \
+                st.st_mode & _TYPE_BITS != want(mode):
+            return False  # a change, or a type or mode git would see
+        if recorded[0] >= stamp and _blob_id(prefix + name, mode,
+                                             algo) != oid:
             # Racily clean (written in the index's clock tick): the
             # content decides, as in git.
             return False
@@ -203,23 +226,28 @@ def _blob_id(path: bytes, mode: int, algo: str) -> bytes:
 
 
 def _nothing_untracked(root: bytes, entries: Sequence[Entry]) -> bool:
-    tracked = {e[0] for e in entries}
-    folders = {b''}
-    for name in tracked:
+    """Does every folder that holds a tracked file list only tracked
+    names (files, and folders that hold one; ``.git`` at the top)?
+
+    Every tracked file exists (``_unmodified`` found it), so a folder
+    lists no other name exactly when it lists as many names as it has
+    tracked children: no name needs looking up."""
+    children: dict[bytes, int] = {b'': 1}  # the top holds .git too
+    for name, *_ in entries:
         cut = name.rfind(b'/')
-        while cut > 0 and name[:cut] not in folders:
-            folders.add(name[:cut])
-            cut = name.rfind(b'/', 0, cut)
-    for folder in folders:
+        folder = name[:cut] if cut > 0 else b''
+        while folder not in children:  # a new folder: its first child,
+            children[folder] = 1      # and a child of its parent
+            cut = folder.rfind(b'/')
+            folder = folder[:cut] if cut > 0 else b''
+        children[folder] += 1
+    for folder, count in children.items():
         try:
             names = os.listdir(root + b'/' + folder if folder else root)
         except OSError:
             return False
-        prefix = folder + b'/' if folder else b''
-        for n in names:
-            rel = prefix + n
-            if rel not in tracked and rel not in folders and rel != b'.git':
-                return False
+        if len(names) != count:
+            return False
     return True
 
 
@@ -245,14 +273,25 @@ def _write_object(objects: str, kind: bytes, body: bytes,
     return oid
 
 
-def write_tree(objects: str, entries: Sequence[Entry], algo: str) -> str:
+def write_blob(objects: str, data: bytes, algo: str) -> bytes:
+    """Write ``data`` as a blob into ``objects``; its raw id."""
+    return _write_object(objects, b'blob', data, algo)
+
+
+def write_tree(objects: str, entries: Sequence[Entry], algo: str,
+               known: dict[bytes, bytes] | None = None) -> str:
     """Write the trees of ``entries`` (an index's, sorted by path, stage 0)
-    into ``objects``; the root tree's id."""
-    return _tree(objects, entries, 0, len(entries), b'', algo).hex()
+    into ``objects``; the root tree's id.  ``known``: the index's valid
+    cache trees (``Index.trees``), written already: reused, not
+    written again."""
+    return _tree(objects, entries, 0, len(entries), b'', algo,
+                 known or {}).hex()
 
 
 def _tree(objects: str, entries: Sequence[Entry], lo: int, hi: int,
-          prefix: bytes, algo: str) -> bytes:
+          prefix: bytes, algo: str, known: dict[bytes, bytes]) -> bytes:
+    if prefix in known:
+        return known[prefix]
     items: list[tuple[bytes, bytes]] = []  # (sort key, tree entry)
     i = lo
     while i < hi:
@@ -268,7 +307,7 @@ def _tree(objects: str, entries: Sequence[Entry], lo: int, hi: int,
         below = prefix + sub + b'/'
         while j < hi and entries[j][0].startswith(below):
             j += 1
-        oid = _tree(objects, entries, i, j, below, algo)
+        oid = _tree(objects, entries, i, j, below, algo, known)
         items.append((sub + b'/', b'40000 %s\0' % sub + oid))
         i = j
     items.sort()

@@ -14,6 +14,7 @@ import pytest
 
 from tests.helpers import RepoHandle
 from tests.helpers import git
+from worktree_guard.errors import GitError
 from worktree_guard.gitctx import Repo
 from worktree_guard.gitctx import fleet
 from worktree_guard.gitctx import indexfile
@@ -134,13 +135,17 @@ def test_optional_extensions_are_skipped(tree: Path) -> None:
 
 
 def test_a_folder_gone_meanwhile(tree: Path) -> None:
-    """The walk for untracked names meets a tracked folder that is gone
-    (removed after its files were checked): not proven clean."""
+    """The count of names meets a tracked folder that is gone (removed
+    after its files were checked, while a new name at the top keeps the
+    top's count): not proven clean."""
     got = indexfile.load(str(tree), 20)
     assert got is not None
     gone = [*got[0].entries, (b'gone/x.py', *got[0].entries[0][1:])]
     assert indexfile._nothing_untracked(os.fsencode(tree),
                                         got[0].entries)
+    (tree / 'new.txt').write_text('x\n')
+    assert not indexfile._nothing_untracked(os.fsencode(tree),
+                                            got[0].entries)
     assert not indexfile._nothing_untracked(os.fsencode(tree), gone)
 
 
@@ -238,6 +243,30 @@ def test_write_tree_matches_git(tree: Path, tmp_path: Path) -> None:
     kind = subprocess.run(['git', 'cat-file', '-t', oid], cwd=tree,
                           env=env, capture_output=True, text=True)
     assert kind.stdout.strip() == 'tree'
+    # The index's valid cache trees (every folder's, after a commit) are
+    # reused: the same tree, and nothing written.
+    index = Path(indexfile.git_dir(str(tree)) or '') / 'index'
+    full = indexfile.read(index.read_bytes(), 20, strict=False)
+    assert full is not None
+    assert full.trees[b''].hex() == oid
+    assert full.trees[b'lib/json/'].hex() == git(
+        'rev-parse', 'HEAD:lib/json', cwd=tree).strip()
+    again = tmp_path / 'again'
+    assert indexfile.write_tree(str(again), full.entries, 'sha1',
+                                full.trees) == oid
+    assert not again.exists()
+    # An invalidated folder (a file added under lib/email/): only it and
+    # the folders above it are written again.
+    (tree / 'lib' / 'email' / 'x.py').write_text('x\n')
+    git('add', 'lib/email/x.py', cwd=tree)
+    staged = indexfile.read(index.read_bytes(), 20, strict=False)
+    assert staged is not None
+    assert b'lib/email/' not in staged.trees and b'' not in staged.trees
+    assert b'lib/email/mime/' in staged.trees and b'lib/json/' in staged.trees
+    assert indexfile.write_tree(str(again), staged.entries, 'sha1',
+                                staged.trees) == git('write-tree',
+                                                     cwd=tree).strip()
+    assert len(list(again.glob('*/*'))) == 3  # lib/email/, lib/, the top
 
 
 def test_snapshot(plain_repo: RepoHandle, tree: Path, tmp_path: Path,
@@ -280,9 +309,15 @@ def test_snapshot(plain_repo: RepoHandle, tree: Path, tmp_path: Path,
                           objects) == snap
 
 
+@pytest.mark.parametrize('forked', [False, True])
 def test_changes_many_runs_git_status_only_where_needed(
         plain_repo: RepoHandle, tree: Path, tmp_path: Path,
-        monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch: pytest.MonkeyPatch, forked: bool) -> None:
+    """In this process, or (from ``FORK_MIN`` worktrees on) in forked
+    workers that share the worktrees: the same answers, and git status
+    only where the files prove nothing."""
+    if forked:
+        monkeypatch.setattr(fleet, 'FORK_MIN', 2)
     p = plain_repo.path
     paths = [tree]
     for i in (2, 3, 4):
@@ -298,11 +333,135 @@ def test_changes_many_runs_git_status_only_where_needed(
     repo = Repo.discover()
     heads = [(str(d), git('rev-parse', 'HEAD', cwd=d).strip())
              for d in paths]
-    got = fleet.changes_many(repo, heads, 3)
+    got = fleet.changes_many(
+        repo, heads, 3, lambda path, head, tree, lines:
+        f'{os.getpid()} {head[:7]} {tree[:7]} {len(lines)}')
     calls = [ln for ln in trace.read_text().splitlines()
              if 'trace: built-in: git' in ln]
     assert sum(' status' in c for c in calls) == 2  # the two dirty ones
     monkeypatch.delenv('GIT_TRACE')
-    assert got == {str(d): worktrees.changes(str(d)) for d in paths}
-    assert got[str(paths[0])] == [] and got[str(paths[1])] == [
-        '?? notes.txt']
+    assert {p: lines for p, (lines, _) in got.items()} == {
+        str(d): worktrees.changes(str(d)) for d in paths}
+    assert got[str(paths[0])] == ([], None)  # clean: nothing to run
+    assert got[str(paths[1])][0] == ['?? notes.txt']
+    # ``then`` ran for the two with changes, in a worker when forked.
+    pid, head, tree, count = str(got[str(paths[1])][1]).split()
+    assert (pid != str(os.getpid())) == forked
+    assert head == heads[1][1][:7] and count == '1'
+    assert tree == git('rev-parse', 'HEAD^{tree}', cwd=paths[1])[:7]
+
+
+@pytest.mark.parametrize('forked', [False, True])
+def test_changes_many_reports_git_failures(
+        plain_repo: RepoHandle, tree: Path, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch, forked: bool) -> None:
+    """A worktree git cannot read (its git dir is gone): the error, from
+    this process or from a forked worker."""
+    if forked:
+        monkeypatch.setattr(fleet, 'FORK_MIN', 2)
+    monkeypatch.chdir(plain_repo.path)
+    repo = Repo.discover()
+    head = git('rev-parse', 'HEAD', cwd=tree).strip()
+    broken = tmp_path / 'broken'
+    broken.mkdir()
+    (broken / '.git').write_text('gitdir: /nonexistent/worktrees/x\n')
+    with pytest.raises(GitError, match=f'cannot read the status of '
+                                       f'{broken}'):
+        fleet.changes_many(repo, [(str(tree), head), (str(broken), head)],
+                           2)
+
+
+@pytest.mark.parametrize('case', [
+    'edit', 'new-file', 'deleted', 'chmod', 'symlink', 'staged-only',
+    'staged-then-edited', 'staged-delete-kept', 'bootstrap-only',
+    'new-folder', 'attributes', 'info-attributes', 'submodule',
+    'submodule-like'])
+def test_snapshot_from_status_lines_matches_git_add(
+        plain_repo: RepoHandle, tree: Path, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch, case: str) -> None:
+    """The snapshot written from the status lines (no git) is the tree
+    ``git add -A`` would give, or the lines give way to git add."""
+    f = tree / 'lib' / 'json' / 'decoder.py'
+    if case == 'edit':
+        f.write_text('edited\n')
+    elif case == 'new-file':
+        (tree / 'lib' / 'new.py').write_text('new\n')
+    elif case == 'deleted':
+        f.unlink()
+    elif case == 'chmod':
+        f.chmod(0o755)
+    elif case == 'symlink':
+        (tree / 'link').unlink()
+        (tree / 'link').symlink_to('tool.py')
+    elif case == 'staged-only':
+        f.write_text('staged\n')
+        git('add', str(f), cwd=tree)
+    elif case == 'staged-then-edited':
+        f.write_text('staged\n')
+        git('add', str(f), cwd=tree)
+        f.write_text('edited after\n')
+    elif case == 'staged-delete-kept':
+        git('rm', '-q', '--cached', 'tool.py', cwd=tree)
+    elif case == 'bootstrap-only':
+        f.write_text('edited\n')
+        (tree / '.env').write_text('copied\n')
+    elif case == 'new-folder':
+        (tree / 'newdir').mkdir()
+        (tree / 'newdir' / 'x.py').write_text('x\n')
+    elif case == 'attributes':
+        (tree / '.gitattributes').write_text('*.py text eol=crlf\n')
+        git('add', '.gitattributes', cwd=tree)
+        git('-c', 'core.hooksPath=/dev/null', 'commit', '-q', '-m', 'a',
+            cwd=tree)
+        f.write_text('edited\n')
+    elif case == 'info-attributes':
+        info = plain_repo.path / '.git' / 'info'
+        info.mkdir(exist_ok=True)
+        (info / 'attributes').write_text('*.py text eol=crlf\n')
+        f.write_text('edited\n')
+    elif case == 'submodule':
+        sub = tree / 'sub'
+        g = ('-c', 'user.name=t', '-c', 'user.email=t@example.invalid',
+             '-c', 'core.hooksPath=/dev/null')
+        git('init', '-q', str(sub), cwd=tree)
+        (sub / 'x').write_text('x\n')
+        git('add', 'x', cwd=sub)
+        git(*g, 'commit', '-q', '-m', 'x', cwd=sub)
+        git('add', 'sub', cwd=tree)
+        git(*g, 'commit', '-q', '-m', 'sub', cwd=tree)
+        (sub / 'x').write_text('y\n')
+        git(*g, 'commit', '-q', '-am', 'y', cwd=sub)  # a new commit there
+    else:
+        (tree / 'lib' / 'json' / 'sub').mkdir()
+        f.unlink()
+        f.mkdir()  # a folder where the index has a file
+    monkeypatch.chdir(plain_repo.path)
+    repo = Repo.discover()
+    head = git('rev-parse', 'HEAD', cwd=tree).strip()
+    lines = worktrees.changes(str(tree))
+    assert lines
+    trees: list[str | None] = []
+    for how in ('lines', 'git add'):
+        scratch = tmp_path / how
+        scratch.mkdir()
+        objects = {'GIT_OBJECT_DIRECTORY': str(scratch),
+                   'GIT_ALTERNATE_OBJECT_DIRECTORIES': str(
+                       plain_repo.path / '.git' / 'objects')}
+        trace = tmp_path / f'{how}.trace'
+        monkeypatch.setenv('GIT_TRACE', str(trace))
+        snap = fleet.snapshot(repo, str(tree), head, _tree(tree), ['.env'],
+                              objects, lines if how == 'lines' else None)
+        monkeypatch.delenv('GIT_TRACE')
+        used_git = trace.exists() and ' add -A' in trace.read_text()
+        if how == 'lines':
+            assert used_git == (case in (
+                'new-folder', 'attributes', 'info-attributes', 'submodule',
+                'submodule-like'))
+        import subprocess
+        trees.append(None if snap is None else subprocess.run(
+            ['git', 'rev-parse', f'{snap}^{{tree}}'], cwd=tree,
+            env={**os.environ, **objects}, capture_output=True, text=True,
+            check=True).stdout.strip())
+    assert trees[0] == trees[1]
+    # Unstaging a file still there adds up to nothing: no snapshot.
+    assert (trees[0] is None) == (case == 'staged-delete-kept')

@@ -14,10 +14,10 @@ if TYPE_CHECKING:  # pragma: no cover (typing only)
 
 from worktree_guard.commands.wt import _is_bootstrap
 from worktree_guard.commands.wt import _name
-from worktree_guard.commands.wt import _parallel
 from worktree_guard.commands.wt import forecast
 from worktree_guard.commands.wt.forecast import DONE
 from worktree_guard.commands.wt.listing import _collect
+from worktree_guard.gitctx import fleet
 
 # The default ``--budget``: seconds spent forecasting overlapping pairs.
 BUDGET = 2.0
@@ -46,8 +46,9 @@ def _gather(ctx: Context, label: str, base: str | None, notes: list[str],
             dirty: bool, scratch: dict[str, str],
             budget: float) -> dict[str, Any]:
     all_wts, active = _active(ctx, notes, dirty)
-    rows = _collect(ctx, active, base, dirty=dirty, files=True)
-    _uncommitted(ctx, rows, base, dirty, scratch)
+    rows = _collect(ctx, active, base, dirty=dirty, files=True,
+                    then=_snapper(ctx, scratch))
+    _uncommitted(ctx, rows, base, dirty)
     remote_oids = _remote_tips(ctx)
     problems = _checks(ctx, active, rows, set(remote_oids))
     for r in rows:
@@ -292,12 +293,29 @@ def _pushed_elsewhere(ctx: Context, base: str | None,
     return rows
 
 
-def _uncommitted(ctx: Context, rows: list[dict[str, Any]], base: str | None,
-                 dirty: bool, scratch: dict[str, str]) -> None:
-    """Each row's ``dirty`` count, and for a dirty worktree a snapshot
-    commit of its uncommitted work (``gitctx.fleet.snapshot``: nothing is
-    touched) whose files and forecasts replace the branch's own."""
+def _snapper(ctx: Context, scratch: dict[str, str]) -> fleet.Then:
+    """What ``fleet.changes_many`` runs for a worktree with changes (in
+    the worker that read them): a snapshot commit of its uncommitted work
+    (``gitctx.fleet.snapshot``: nothing is touched), written to
+    ``scratch``; none when all its changes are bootstrap copies."""
     boot = ctx.policy['worktrees']['bootstrap']
+    repo = ctx.repo
+
+    def snap(path: str, head: str, tree: str,
+             lines: list[str]) -> str | None:
+        if all(_is_bootstrap(x, boot) for x in lines):
+            return None
+        return fleet.snapshot(repo, path, head, tree, boot, scratch, lines)
+    return snap
+
+
+def _uncommitted(ctx: Context, rows: list[dict[str, Any]], base: str | None,
+                 dirty: bool) -> None:
+    """Each row's ``dirty`` count, and for a dirty worktree its snapshot
+    commit (``_snapper``), whose files and forecasts replace the
+    branch's own."""
+    boot = ctx.policy['worktrees']['bootstrap']
+    snaps = {}
     for r in rows:
         ch = r.pop('changes', None)
         work = None if ch is None else [
@@ -306,21 +324,12 @@ def _uncommitted(ctx: Context, rows: list[dict[str, Any]], base: str | None,
         r['uncommitted'] = False
         r['snapshot'] = None
         r['tip'] = r['head']
-    if not dirty:
-        return
-    todo = [r for r in rows if r['dirty'] and r['head']]
-    if not todo:
-        return
-    from worktree_guard.gitctx import fleet
-    from worktree_guard.gitctx.replay import trees
-    tree = trees(ctx.repo, [r['head'] for r in todo])
-    snaps = _parallel(lambda r: fleet.snapshot(
-        ctx.repo, r['path'], r['head'], tree[r['head']], boot, scratch), todo)
-    facts = fleet.branch_facts(ctx.repo, base, [s for s in snaps if s]) \
-        if base is not None else {}
-    for r, snap in zip(todo, snaps, strict=True):
-        if snap is None:  # only changes git sees no content in (modes...)
-            continue
+        made = r.pop('made', None)
+        if dirty and made is not None and r['head']:
+            snaps[made] = r
+    facts = fleet.branch_facts(ctx.repo, base, list(snaps)) \
+        if base is not None and snaps else {}
+    for snap, r in snaps.items():
         r['uncommitted'] = True
         r['snapshot'] = r['tip'] = snap
         if snap in facts:

@@ -22,7 +22,8 @@ from worktree_guard.gitctx import fleet
 
 
 def _collect(ctx: Context, wts: Sequence[WorktreeInfo], base: str | None,
-             dirty: bool, files: bool) -> list[dict[str, Any]]:
+             dirty: bool, files: bool, then: fleet.Then | None = None,
+             ) -> list[dict[str, Any]]:
     """Per worktree facts.  Ahead/behind and changed files come from
     ``gitctx.fleet`` in a few processes for all worktrees; the uncommitted
     changes (``dirty``) need a ``git status`` only in a worktree not
@@ -37,16 +38,19 @@ def _collect(ctx: Context, wts: Sequence[WorktreeInfo], base: str | None,
     readable = [(w.path, w.head) for w in wts if dirty and not w.prunable
                 and w.head is not None and not w.bare
                 and os.path.isdir(w.path)]
-    # As many at a time as ``_parallel`` runs git.
-    status = fleet.changes_many(repo, readable, 2 * (os.cpu_count() or 1) + 2)
+    # As many workers as ``_parallel`` runs git processes.
+    status = fleet.changes_many(repo, readable,
+                                2 * (os.cpu_count() or 1) + 2, then)
     return [_row(ctx, w, times, facts, now, files, status if dirty else None)
             for w in wts]
 
 
 def _row(ctx: Context, w: WorktreeInfo, times: dict[str, int],
          facts: dict[str, fleet.Facts], now: float, files: bool,
-         status: dict[str, list[str]] | None) -> dict[str, Any]:
-    """One worktree's facts (``changes`` only when ``status`` is given)."""
+         status: dict[str, tuple[list[str], str | None]] | None,
+         ) -> dict[str, Any]:
+    """One worktree's facts (``changes``, and ``then``'s answer as
+    ``made``, only when ``status`` is given)."""
     issues = sorted(ctx.issues_of(w))
     row: dict[str, Any] = {
         'issue': issues[0] if issues else None,
@@ -64,7 +68,10 @@ def _row(ctx: Context, w: WorktreeInfo, times: dict[str, int],
         if files:
             row['files'] = got[2]
     if status is not None:
-        row['changes'] = status.get(w.path)
+        lines, made = status.get(w.path, (None, None))
+        row['changes'] = lines
+        if made is not None:
+            row['made'] = made
     return row
 
 
