@@ -4,7 +4,9 @@ the same run.
 
 The candidate is the native ``pre-push`` hook fed one ref line, as git feeds
 it: first with only ``sync-before-push`` running (the other push rules
-skipped through ``WORKTREE_GUARD_SKIP``), then the whole push suite.
+skipped through ``WORKTREE_GUARD_SKIP``), then the whole push suite.  The
+pushed commits add real files (issue 26: the standard library's sources,
+``server.real_blob``).
 """
 from __future__ import annotations
 
@@ -22,8 +24,9 @@ from common import install_native
 from common import make_repo
 from common import measure
 from common import run as sh
-from common import text_blob
 from common import write_files
+from server import real_blob
+from server import real_name
 
 POLICY = b'version: 1\nsync:\n  fetch: false\n'
 BRANCH = 'issue-4-push-speed'
@@ -49,7 +52,7 @@ def build(opts: Options) -> tuple[Path, str]:
     # The measured branch: three commits on top of origin/main.
     git('switch', '-q', '-c', BRANCH, cwd=repo)
     for i in range(3):
-        write_files(repo, {f'src/p{i}.md': text_blob(i)})
+        write_files(repo, {real_name(i): real_blob(i)})
         git('add', '-A', cwd=repo)
         git('commit', '-q', '-m', f'step {i}', cwd=repo)
     install_native(repo)
