@@ -11,7 +11,7 @@ runs it (``GIT_TRACE`` of a run lists them):
 - with ``files``: one ``git diff-tree --stdin`` of every tip against the
   base, the files each branch changes (what overlaps);
 - with ``status``: ``git status --porcelain -z`` in every worktree, as
-  many at a time as ``wt status`` runs them (``2 * cores + 2``);
+  many at a time as ``wt status`` has workers (``2 * cores + 2``);
 - with ``pairs``: one ``git merge-tree --stdin`` of those forecasts.
 """
 from __future__ import annotations
@@ -30,7 +30,7 @@ from common import make_repo
 from common import tool
 
 TARGET_MS = 2000.0
-# `wt status` runs `git status` in this many threads (commands/wt _parallel).
+# `wt status` runs `git status` in this many workers (gitctx.fleet.changes_many).
 WORKERS = 2 * (os.cpu_count() or 1) + 2
 
 

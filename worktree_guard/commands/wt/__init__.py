@@ -26,15 +26,12 @@ if TYPE_CHECKING:  # pragma: no cover (typing only)
     from collections.abc import Callable
     from collections.abc import Sequence
     from typing import Any
-    from typing import TypeVar
 
     from worktree_guard.gitctx import Repo
     from worktree_guard.commands.wt.gitpy import WtGit
     from worktree_guard.model import WorktreeInfo
     from worktree_guard.policy import Policy
 
-    T = TypeVar('T')
-    R = TypeVar('R')
 
 ISSUE_NAME = re.compile(r'^issue-([1-9][0-9]*)(?:-|$)')
 _ISSUE_ARG = re.compile(r'^#?([1-9][0-9]{0,8})$')
@@ -366,16 +363,6 @@ def issue_number(text: str) -> int:
 
 def linked_worktrees(ctx: Context) -> list[WorktreeInfo]:
     return [w for w in ctx.repo.worktrees() if not w.is_main and not w.bare]
-
-
-def parallel(fn: Callable[[T], R], items: Sequence[T]) -> list[R]:
-    """``map`` over git calls, a few processes at a time."""
-    if len(items) < 2:
-        return [fn(x) for x in items]
-    from concurrent.futures import ThreadPoolExecutor
-    workers = min(len(items), 2 * (os.cpu_count() or 1) + 2)
-    with ThreadPoolExecutor(workers) as pool:
-        return list(pool.map(fn, items))
 
 
 def age(seconds: float) -> str:

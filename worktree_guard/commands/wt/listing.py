@@ -38,7 +38,7 @@ def _collect(ctx: Context, wts: Sequence[WorktreeInfo], base: str | None,
     readable = [(w.path, w.head) for w in wts if dirty and not w.prunable
                 and w.head is not None and not w.bare
                 and os.path.isdir(w.path)]
-    # As many workers as ``_parallel`` runs git processes.
+    # Two workers a core, and two: git status waits on the disk too.
     status = fleet.changes_many(repo, readable,
                                 2 * (os.cpu_count() or 1) + 2, then)
     return [_row(ctx, w, times, facts, now, files, status if dirty else None)
