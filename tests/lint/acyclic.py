@@ -14,11 +14,6 @@ import grimp
 
 # Cycles still there, each with why (remove the entry with the cycle).
 KNOWN: dict[frozenset[str], str] = {
-    frozenset({'worktree_guard.commands.wt.plan',
-               'worktree_guard.commands.wt.status',
-               'worktree_guard.commands.wt.watch'}):
-        'wt status, plan and watch are being reshaped by another branch '
-        '(issue 26), which breaks this cycle',
     frozenset({'worktree_guard.pathengine.homes',
                'worktree_guard.pathengine.patterns'}):
         'new on main (the home spellings); pathengine belongs to another '

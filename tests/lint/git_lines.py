@@ -18,13 +18,7 @@ from tests.lint.private_names import module_name
 REPO_METHODS = frozenset(('git', 'out', 'git_stream', 'git_start',
                           'git_relay'))
 # Modules allowed to, each with why.
-KNOWN = {
-    'worktree_guard.commands.wt.gitpy':
-        "GitPython's object model for the wt commands (ARCHITECTURE.md, "
-        'where GitPython is allowed)',
-    'worktree_guard.commands.wt.status':
-        'another branch (issue 26) is reshaping it',
-}
+KNOWN: dict[str, str] = {}
 
 
 def _git_call(node: ast.Call) -> str | None:

@@ -15,11 +15,7 @@ from pathlib import Path
 
 # Modules still importing private names, each with why (remove the entry
 # once the module is clean).
-KNOWN = dict.fromkeys(
-    ('worktree_guard.commands.wt.status', 'worktree_guard.commands.wt.watch',
-     'worktree_guard.commands.wt.listing', 'worktree_guard.commands.wt.remove'),
-    'another branch (issue 26) is reshaping it; commands/wt/__init__.py '
-    'keeps the old private spellings for it until then')
+KNOWN: dict[str, str] = {}
 
 
 def private(name: str) -> bool:

@@ -170,6 +170,14 @@ def _one(repo: Repo, base: str, tip: str) -> Facts:
     return int(ahead), int(behind), worktrees.changed_files(repo, base, tip)
 
 
+def remote_tips(repo: Repo, remote: str) -> dict[str, str]:
+    """The remote-tracking refs of ``remote`` -> their tips: one
+    ``for-each-ref``."""
+    return dict(line.split(' ', 1)[::-1] for line in repo.out(
+        'for-each-ref', '--format=%(objectname) %(refname)',
+        f'refs/remotes/{remote}/').splitlines())
+
+
 # -- uncommitted work -------------------------------------------------------------------
 
 # From this many worktrees on, ``changes_many`` forks workers.

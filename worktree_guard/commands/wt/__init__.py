@@ -394,16 +394,3 @@ def is_bootstrap(line: str, entries: Sequence[str]) -> bool:
         if path == e or path.startswith(e + '/'):
             return True
     return False
-
-
-# The old private spellings, for the wt modules another branch is
-# reshaping (status, watch, listing, remove: issue 26); they move to the
-# public names there, and these go.
-_ISSUE_NAME = ISSUE_NAME
-_issue_number = issue_number
-_linked = linked_worktrees
-_parallel = parallel
-_age = age
-_table = text_table
-_name = branch_label
-_is_bootstrap = is_bootstrap

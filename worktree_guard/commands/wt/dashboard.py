@@ -12,11 +12,11 @@ if TYPE_CHECKING:  # pragma: no cover (typing only)
     from worktree_guard.commands.wt import Context
     from worktree_guard.model import WorktreeInfo
 
-from worktree_guard.commands.wt import _is_bootstrap
-from worktree_guard.commands.wt import _name
+from worktree_guard.commands.wt import is_bootstrap
+from worktree_guard.commands.wt import branch_label
 from worktree_guard.commands.wt import forecast
 from worktree_guard.commands.wt.forecast import DONE
-from worktree_guard.commands.wt.listing import _collect
+from worktree_guard.commands.wt.listing import collect
 from worktree_guard.gitctx import fleet
 
 # The default ``--budget``: seconds spent forecasting overlapping pairs.
@@ -46,14 +46,14 @@ def _gather(ctx: Context, label: str, base: str | None, notes: list[str],
             dirty: bool, scratch: dict[str, str],
             budget: float) -> dict[str, Any]:
     all_wts, active = _active(ctx, notes, dirty)
-    rows = _collect(ctx, active, base, dirty=dirty, files=True,
+    rows = collect(ctx, active, base, dirty=dirty, files=True,
                     then=_snapper(ctx, scratch))
     _uncommitted(ctx, rows, base, dirty)
     remote_oids = _remote_tips(ctx)
     problems = _checks(ctx, active, rows, set(remote_oids))
     for r in rows:
         if r['files'] is None and r['base_known']:
-            notes.append(f'{_name(r)} shares no history with {label}')
+            notes.append(f'{branch_label(r)} shares no history with {label}')
         del r['base_known']
     rows += _pushed_elsewhere(ctx, base, all_wts, remote_oids)
     fc = _Forecasts(ctx, rows, base, budget)
@@ -106,9 +106,7 @@ def _active(ctx: Context, notes: list[str], dirty: bool) -> tuple[
 
 def _remote_tips(ctx: Context) -> dict[str, str]:
     """The remote-tracking refs of the base remote -> their tips."""
-    return dict(line.split(' ', 1)[::-1] for line in ctx.repo.out(
-        'for-each-ref', '--format=%(objectname) %(refname)',
-        f'refs/remotes/{ctx.remote}/').splitlines())
+    return fleet.remote_tips(ctx.repo, ctx.remote)
 
 
 def _checks(ctx: Context, active: list[WorktreeInfo],
@@ -181,7 +179,7 @@ class _Forecasts:
                                        res))
             conflicts += bool(out[-1]['conflict'])
         for (a, b), files in self.cut.items():
-            out.append({'branches': [_name(rows[a]), _name(rows[b])],
+            out.append({'branches': [branch_label(rows[a]), branch_label(rows[b])],
                         'files': files, 'conflict': None,
                         'conflict_files': None, 'cut': True})
         return out, conflicts
@@ -197,7 +195,7 @@ class _Forecasts:
         return conflicts
 
     def hotspots(self) -> list[dict[str, Any]]:
-        return [{'file': f, 'branches': [_name(self.rows[i]) for i in idx]}
+        return [{'file': f, 'branches': [branch_label(self.rows[i]) for i in idx]}
                 for f, idx in sorted(self.hot.items())]
 
     def notes(self) -> list[str]:
@@ -229,14 +227,14 @@ def _overlap_record(ra: dict[str, Any], rb: dict[str, Any],
     first, second = res or ([], [])
     union = sorted(set(first) | set(second))
     return {
-        'branches': [_name(ra), _name(rb)], 'files': files,
+        'branches': [branch_label(ra), branch_label(rb)], 'files': files,
         'conflict': None if res is None else bool(union),
         'conflict_files': None if res is None else union,
         # Which rebase stops: the second branch's, after the first lands.
         'rebase': None if res is None else [
-            {'lands': _name(ra), 'rebased': _name(rb),
+            {'lands': branch_label(ra), 'rebased': branch_label(rb),
              'conflict_files': first},
-            {'lands': _name(rb), 'rebased': _name(ra),
+            {'lands': branch_label(rb), 'rebased': branch_label(ra),
              'conflict_files': second}],
     }
 
@@ -251,13 +249,13 @@ def _order(rows: list[dict[str, Any]], overlaps: list[dict[str, Any]],
     from worktree_guard.commands.wt.order import pairs_of
     waiting = [r for r in rows if r.get('state') not in DONE]
     order: list[dict[str, Any]] = landing_order(
-        [{'name': _name(r), 'issue': r['issue'], 'behind': r['behind'],
+        [{'name': branch_label(r), 'issue': r['issue'], 'behind': r['behind'],
           'base_conflict': r['base_conflict'],
           'uncommitted': r['uncommitted']} for r in waiting],
         pairs_of(overlaps) | {
-            frozenset((_name(rows[a]), _name(rows[b]))): ('cut', files)
+            frozenset((branch_label(rows[a]), branch_label(rows[b]))): ('cut', files)
             for (a, b), files in hot_only.items()}, directed)
-    remote = {_name(r) for r in rows if r.get('remote')}
+    remote = {branch_label(r) for r in rows if r.get('remote')}
     for step in order:
         step['remote'] = step['branch'] in remote
         if step['remote']:
@@ -274,16 +272,16 @@ def _pushed_elsewhere(ctx: Context, base: str | None,
     here has (other clones pushed them): forecast, marked ``remote``,
     read-only (no checks, no uncommitted work)."""
     from worktree_guard.model import WorktreeInfo
-    from worktree_guard.commands.wt import _ISSUE_NAME
+    from worktree_guard.commands.wt import ISSUE_NAME
     prefix = f'refs/remotes/{ctx.remote}/'
     here = {w.branch for w in wts if w.branch}
     found = []
     for ref, oid in sorted(remote_oids.items()):
         name = ref[len(prefix):]
-        m = _ISSUE_NAME.match(name)
+        m = ISSUE_NAME.match(name)
         if m is not None and name not in here:
             found.append((int(m.group(1)), f'{ctx.remote}/{name}', oid))
-    rows = _collect(ctx, [WorktreeInfo('', name, oid)
+    rows = collect(ctx, [WorktreeInfo('', name, oid)
                           for _, name, oid in found], base, dirty=False,
                     files=True)
     for (issue, _, _), r in zip(found, rows, strict=True):
@@ -303,7 +301,7 @@ def _snapper(ctx: Context, scratch: dict[str, str]) -> fleet.Then:
 
     def snap(path: str, head: str, tree: str,
              lines: list[str]) -> str | None:
-        if all(_is_bootstrap(x, boot) for x in lines):
+        if all(is_bootstrap(x, boot) for x in lines):
             return None
         return fleet.snapshot(repo, path, head, tree, boot, scratch, lines)
     return snap
@@ -319,7 +317,7 @@ def _uncommitted(ctx: Context, rows: list[dict[str, Any]], base: str | None,
     for r in rows:
         ch = r.pop('changes', None)
         work = None if ch is None else [
-            x for x in ch if not _is_bootstrap(x, boot)]
+            x for x in ch if not is_bootstrap(x, boot)]
         r['dirty'] = None if work is None else len(work)
         r['uncommitted'] = False
         r['snapshot'] = None
@@ -389,7 +387,7 @@ def cells(r: dict[str, Any]) -> tuple[str, ...]:
     """One worktree's row of the table (``-`` where a fact is unknown)."""
     def num(v: object) -> str:
         return '-' if v is None else str(v)
-    return (num(r['issue']), _name(r) + ('*' if r['uncommitted'] else ''),
+    return (num(r['issue']), branch_label(r) + ('*' if r['uncommitted'] else ''),
             num(r['dirty']), num(r['behind']), num(r['ahead']),
             '-' if r['files'] is None else str(len(r['files'])),
             _VERDICT.get(r['state'], '?'),

@@ -15,13 +15,13 @@ if TYPE_CHECKING:  # pragma: no cover (typing only)
     from worktree_guard.model import WorktreeInfo
 
 from worktree_guard.commands.wt import json_text
-from worktree_guard.commands.wt import _age
-from worktree_guard.commands.wt import _is_bootstrap
-from worktree_guard.commands.wt import _table
+from worktree_guard.commands.wt import age
+from worktree_guard.commands.wt import is_bootstrap
+from worktree_guard.commands.wt import text_table
 from worktree_guard.gitctx import fleet
 
 
-def _collect(ctx: Context, wts: Sequence[WorktreeInfo], base: str | None,
+def collect(ctx: Context, wts: Sequence[WorktreeInfo], base: str | None,
              dirty: bool, files: bool, then: fleet.Then | None = None,
              ) -> list[dict[str, Any]]:
     """Per worktree facts.  Ahead/behind and changed files come from
@@ -61,7 +61,7 @@ def _row(ctx: Context, w: WorktreeInfo, times: dict[str, int],
     }
     when = times.get(w.head or '')
     row['last_commit'] = when
-    row['age'] = _age(now - when) if when is not None else None
+    row['age'] = age(now - when) if when is not None else None
     got = facts.get(w.head or '') if not w.prunable else None
     if got is not None:
         row['ahead'], row['behind'] = got[0], got[1]
@@ -80,12 +80,12 @@ def cmd_list(ns: argparse.Namespace, ctx: Context) -> int:
     label, base = ctx.base_tip(False, notes)
     wts = sorted(ctx.repo.worktrees(), key=lambda w: (
         not w.is_main, min(ctx.issues_of(w), default=0), w.path))
-    rows = _collect(ctx, wts, base, dirty=True, files=False)
+    rows = collect(ctx, wts, base, dirty=True, files=False)
     boot = ctx.policy['worktrees']['bootstrap']
     for r in rows:
         ch = r.pop('changes')
         if ch is not None:
-            ch = [x for x in ch if not _is_bootstrap(x, boot)]
+            ch = [x for x in ch if not is_bootstrap(x, boot)]
         # The same shape as wt status: the number of changed paths.
         r['dirty'] = None if ch is None else len(ch)
     if ns.json:
@@ -103,7 +103,7 @@ def cmd_list(ns: argparse.Namespace, ctx: Context) -> int:
             ctx.show(r['path']) + ('  (main)' if r['main'] else ''),
         ))
     print(f'base: {label}' + (f' {base[:12]}' if base else ''))
-    print(_table(table))
+    print(text_table(table))
     for r in rows:
         if r['prunable']:
             print(f"prunable: {r['path']}: {r['prunable']} "
@@ -129,10 +129,10 @@ def only_worktree(ctx: Context, text: str) -> tuple[WorktreeInfo, int]:
     """The one linked worktree of the issue ``text`` names (matched
     exactly), and its number; exit 2 when there is none, or more."""
     from worktree_guard.errors import GuardError
-    from worktree_guard.commands.wt import _issue_number
-    from worktree_guard.commands.wt import _linked
-    issue = _issue_number(text)
-    found = [w for w in _linked(ctx) if issue in ctx.issues_of(w)]
+    from worktree_guard.commands.wt import issue_number
+    from worktree_guard.commands.wt import linked_worktrees
+    issue = issue_number(text)
+    found = [w for w in linked_worktrees(ctx) if issue in ctx.issues_of(w)]
     if len(found) != 1:
         raise GuardError(
             f'no worktree for issue {issue}' if not found else

@@ -14,14 +14,14 @@ if TYPE_CHECKING:  # pragma: no cover (typing only)
     from worktree_guard.model import WorktreeInfo
 
 from worktree_guard.commands.wt import Refused
-from worktree_guard.commands.wt import _is_bootstrap
-from worktree_guard.commands.wt import _issue_number
-from worktree_guard.commands.wt import _linked
+from worktree_guard.commands.wt import is_bootstrap
+from worktree_guard.commands.wt import issue_number
+from worktree_guard.commands.wt import linked_worktrees
 
 
 def cmd_remove(ns: argparse.Namespace, ctx: Context) -> int:
     from worktree_guard.gitctx import worktrees
-    issue = _issue_number(ns.issue)
+    issue = issue_number(ns.issue)
     w = _the_worktree(ctx, issue)
     where = ctx.show(w.path)
     real = os.path.realpath(w.path)
@@ -31,7 +31,7 @@ def cmd_remove(ns: argparse.Namespace, ctx: Context) -> int:
         return _drop_stale(ctx, w, where, ns)
     lines = worktrees.changes(w.path)
     boot = ctx.policy['worktrees']['bootstrap']
-    work = [x for x in lines if not _is_bootstrap(x, boot)]
+    work = [x for x in lines if not is_bootstrap(x, boot)]
     _may_remove(w, where, work, ns.force)
     if _teardown(ctx, w, where, issue, ns.force):
         # What teardown left behind goes with the worktree.
@@ -62,7 +62,7 @@ def cmd_remove(ns: argparse.Namespace, ctx: Context) -> int:
 
 def _the_worktree(ctx: Context, issue: int) -> WorktreeInfo:
     """The one linked worktree of ``issue``; exit 2 when none or more."""
-    found = [w for w in _linked(ctx) if issue in ctx.issues_of(w)]
+    found = [w for w in linked_worktrees(ctx) if issue in ctx.issues_of(w)]
     if not found:
         raise GuardError(f'no worktree for issue {issue}',
                          "'worktree-guard wt list' shows the worktrees")
@@ -197,7 +197,7 @@ def _prune_merged(ns: argparse.Namespace, ctx: Context) -> int:
         print(f'no {label}: cannot tell which branches landed')
         return 1
     code = 0
-    for w in _linked(ctx):
+    for w in linked_worktrees(ctx):
         issues = sorted(ctx.issues_of(w))
         if w.prunable or w.branch is None or w.head is None or not issues:
             continue

@@ -12,8 +12,8 @@ if TYPE_CHECKING:  # pragma: no cover (typing only)
     from worktree_guard.commands.wt import Context
 
 from worktree_guard.commands.wt import json_text
-from worktree_guard.commands.wt import _name
-from worktree_guard.commands.wt import _table
+from worktree_guard.commands.wt import branch_label
+from worktree_guard.commands.wt import text_table
 from worktree_guard.commands.wt.dashboard import HEADINGS
 from worktree_guard.commands.wt.dashboard import cells
 from worktree_guard.commands.wt.dashboard import gather
@@ -67,7 +67,7 @@ def render(ctx: Context, data: dict[str, Any], fetch: bool) -> str:
            + _freshness(data, fetch)]
     out += _table_lines(data)
     for r in data['worktrees']:
-        out.extend(f'  {_name(r)}: {c}' for c in r['checks'])
+        out.extend(f'  {branch_label(r)}: {c}' for c in r['checks'])
     for r in data['worktrees']:
         out += _row_verdict(r, label)
     out += ['', 'overlap (branches that change the same files):']
@@ -94,13 +94,13 @@ def _table_lines(data: dict[str, Any]) -> list[str]:
     rows = data['worktrees']
     if not rows:
         return ['no active worktrees']
-    out = [_table([HEADINGS] + [cells(r) for r in rows])]
+    out = [text_table([HEADINGS] + [cells(r) for r in rows])]
     if any(r['uncommitted'] for r in rows):
         out.append('* includes uncommitted work (a snapshot: nothing was '
                    'changed)')
     elif data['committed_only']:
         out.append('(committed work only: --committed)')
-    pushed = [_name(r) for r in rows if r.get('remote')]
+    pushed = [branch_label(r) for r in rows if r.get('remote')]
     if pushed:
         out.append(f"{', '.join(pushed)}: pushed from another clone, no "
                    'worktree here (forecast, read-only)')
@@ -111,7 +111,7 @@ def _row_verdict(r: dict[str, Any], label: str) -> list[str]:
     """A row's conflict with the base, or why it is no step of the plan."""
     if r['base_conflict']:
         rp = r['replay']
-        return [f'  {_name(r)}: rebasing onto {label} would CONFLICT in '
+        return [f'  {branch_label(r)}: rebasing onto {label} would CONFLICT in '
                 + ', '.join(r['base_conflict_files'])
                 + f" (commit {rp['step']} of {rp['commits']}, "
                 f"{rp['at'][:12]})"]
@@ -120,7 +120,7 @@ def _row_verdict(r: dict[str, Any], label: str) -> list[str]:
     what = f"LANDED ({_HOW[r['how']]} {label})" \
         if r['state'] == 'landed' else 'no commits of its own'
     issue = r['issue'] if r['issue'] is not None else '<N>'
-    return [f'  {_name(r)}: {what}: not a step of the plan; '
+    return [f'  {branch_label(r)}: {what}: not a step of the plan; '
             f'worktree-guard wt remove {issue}']
 
 
@@ -143,7 +143,7 @@ def _overlap_lines(data: dict[str, Any]) -> list[str]:
                                              else ''))
     if not out:
         out.append('  none')
-    alone = [_name(r) for r in data['worktrees'] if _name(r) not in in_pair]
+    alone = [branch_label(r) for r in data['worktrees'] if branch_label(r) not in in_pair]
     if alone and in_pair:
         out.append('  no overlap: ' + ', '.join(alone))
     return out

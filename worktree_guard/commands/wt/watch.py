@@ -37,10 +37,10 @@ URGENCY = ('CONFLICT with base', 'CONFLICT with a branch', 'checks FAIL',
 def urgency(r: dict[str, Any], paired: set[str]) -> int:
     """A row's rank in ``URGENCY``: a conflict with the base, then a
     conflicting pair, failing checks, behind, dirty; clean last."""
-    from worktree_guard.commands.wt import _name
+    from worktree_guard.commands.wt import branch_label
     if r['base_conflict']:
         return 0
-    if _name(r) in paired:
+    if branch_label(r) in paired:
         return 1
     if r['checks']:
         return 2
@@ -54,7 +54,7 @@ def frame(data: dict[str, Any], columns: int, lines: int,
     """The dashboard in ``lines`` x ``columns`` (the last line stays free
     for the cursor): the base, the table sorted by urgency, cut with a
     ``+N more`` line, a summary, ``footer``."""
-    from worktree_guard.commands.wt import _table
+    from worktree_guard.commands.wt import text_table
     from worktree_guard.commands.wt.dashboard import HEADINGS
     from worktree_guard.commands.wt.dashboard import cells
     rows = data['worktrees']
@@ -81,7 +81,7 @@ def frame(data: dict[str, Any], columns: int, lines: int,
         table: list[tuple[str, ...]] = [(*HEADINGS, 'WHY')]
         for _, r in shown:
             table.append((*cells(r), URGENCY[urgency(r, paired)]))
-        body = _table(table).splitlines()
+        body = text_table(table).splitlines()
         if len(shown) < len(ranked):
             body.append(f'+{len(ranked) - len(shown)} more (wt status for '
                         'all)')

@@ -688,7 +688,7 @@ def test_renames_count_once(plain_repo: RepoHandle, wt: Run) -> None:
 
 
 def test_age() -> None:
-    from worktree_guard.commands.wt import _age
+    from worktree_guard.commands.wt import age as _age
     assert [_age(s) for s in (-5, 59, 90, 7200, 3 * 86400)] == [
         '0s', '59s', '1m', '2h', '3d']
 
