@@ -375,11 +375,15 @@ class PathFacts(Record):
     every committed symlink of the judged tree to its target (read only
     when a change adds a symlink), for chains; ``git_dir`` is the common
     git dir; ``home`` the user's home (``~/`` and ``$HOME/`` paths into a
-    checkout are judged as the absolute paths they name).
+    checkout are judged as the absolute paths they name).  ``exists`` is
+    the oracle of this machine's disk (``gitctx.exists.Exists``: whether
+    an absolute path exists), None where no checkout is on this disk (the
+    server): the path engine's evidence that a ``../`` climb reaches
+    something here (issue 24).
     """
 
     __slots__ = ('root', 'checkouts', 'changes', 'skipped',
-                 'container_users', 'symlinks', 'git_dir', 'home')
+                 'container_users', 'symlinks', 'git_dir', 'home', 'exists')
 
     def __init__(self, root: str | None = None,
                  checkouts: list[Checkout] | None = None,
@@ -388,7 +392,8 @@ class PathFacts(Record):
                  container_users: frozenset[str] | None = None,
                  symlinks: dict[str, str] | None = None,
                  git_dir: str | None = None,
-                 home: str | None = None) -> None:
+                 home: str | None = None,
+                 exists: Callable[[str], bool] | None = None) -> None:
         self.root = root
         self.checkouts = checkouts if checkouts is not None else []
         self.changes = changes if changes is not None else []
@@ -397,6 +402,7 @@ class PathFacts(Record):
         self.symlinks = symlinks if symlinks is not None else {}
         self.git_dir = git_dir
         self.home = home
+        self.exists = exists
 
 
 class StageInput(Record):

@@ -114,6 +114,10 @@ def path_facts(repo: Repo, policy: Policy, inp: StageInput) -> PathFacts:
     facts = PathFacts(repo.root, [] if inp.server else checkouts(repo, policy),
                       git_dir=os.path.realpath(repo.common_dir),
                       home=collector.home)
+    if repo.root is not None and not inp.server:
+        # This machine's disk, for a `../` climb's evidence (issue 24).
+        from worktree_guard.gitctx.exists import Exists
+        facts.exists = Exists()
     tip: str | None = None
     collector.checkouts = facts.checkouts
     if inp.stage == 'push':

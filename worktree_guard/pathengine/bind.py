@@ -28,4 +28,4 @@ def engine_for(facts: PathFacts, policy: Policy) -> Engine:
         facts.checkouts, facts.root, policy['worktrees']['root'],
         policy['paths']['resolve-from'], policy['paths']['allow'],
         _Branches(policy), facts.container_users, facts.symlinks,
-        facts.git_dir, facts.home))
+        facts.git_dir, facts.home, exists=facts.exists))

@@ -8,7 +8,9 @@ absolute path, ``judge`` for one typed in a folder.  This is the one
 answer to "where does this path land": the content scanner asks it, and
 so does the agent guard (rules/agent_guard.py, which resolves symlinks on
 disk first and then asks ``place``).  Committed symlinks are followed
-component by component (``follow``).
+component by component (``follow``).  What is on this machine's disk
+comes from an injected oracle (``Context.exists``, asked through
+``Places.exists``): the engine itself does no I/O.
 
 The agent hook imports this module before every tool call: no ``os``
 (``lightpath``), no ``typing``, no ``from __future__`` (annotations naming
@@ -18,6 +20,7 @@ from worktree_guard import purepath
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # pragma: no cover (typing only)
+    from collections.abc import Callable
     from typing import Any
 
     from worktree_guard.records import Checkout
@@ -35,12 +38,15 @@ class Context:
     repository's Dockerfiles create.  ``symlinks``: every committed symlink
     of the tree (path -> target), for chains.  ``git_dir``: the absolute
     common git dir.  ``home``: the user's home, to expand ``~`` in
-    ``judge``.
+    ``judge``.  ``exists``: the oracle of this machine's file system, a
+    callable that tells whether an absolute path exists (gitctx builds
+    it: ``gitctx.exists``); None where there is no checkout to look at
+    (the server), and the engine then judges by structure alone.
     """
 
     __slots__ = ('checkouts', 'root', 'wroot', 'resolve', 'allow',
                  'branch_re', 'container_users', 'symlinks', 'git_dir',
-                 'home')
+                 'home', 'exists')
 
     def __init__(self, checkouts: 'list[Checkout] | None' = None,
                  root: str | None = None, wroot: str = 'trees',
@@ -49,7 +55,8 @@ class Context:
                  container_users: frozenset[str] | None = None,
                  symlinks: dict[str, str] | None = None,
                  git_dir: str | None = None,
-                 home: str | None = None) -> None:
+                 home: str | None = None,
+                 exists: 'Callable[[str], bool] | None' = None) -> None:
         self.checkouts = checkouts or []
         self.root = root
         wroot = wroot.strip('/')
@@ -63,6 +70,7 @@ class Context:
         self.symlinks = symlinks or {}
         self.git_dir = git_dir
         self.home = home
+        self.exists = exists
 
 
 class Place:
@@ -128,6 +136,12 @@ class Places:
             if abspath.startswith(form + '/'):
                 return co, abspath[len(form) + 1:]
         return None
+
+    def exists(self, path: str) -> bool | None:
+        """Whether the absolute path ``path`` exists on this machine:
+        the oracle's answer (``Context.exists``), None without one."""
+        probe = self.ctx.exists
+        return None if probe is None else probe(path)
 
     def branch_like(self, name: str) -> bool:
         br = self.ctx.branch_re
