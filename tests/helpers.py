@@ -336,3 +336,17 @@ def alive(pid: int) -> bool:
             return f.read().split(') ', 1)[1][0] != 'Z'
     except FileNotFoundError:
         return False
+
+
+def there(root: Path, *rels: str) -> list[str]:
+    """Make the files ``rels`` name, read from ``root``, exist on this
+    machine (outside the worktree, where a test's climb reaches): the
+    evidence a ``../`` climb needs to be an error (docs/paths.md).
+    Returns their real absolute paths."""
+    out = []
+    for rel in rels:
+        target = Path(os.path.normpath(os.path.realpath(root) / Path(rel)))
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text('here\n')
+        out.append(str(target))
+    return out

@@ -61,6 +61,13 @@ def eco(tmp_path: Path) -> dict[str, Any]:
         {'name': 'acme/absent', 'commit': c3, 'branch': 'main',
          'kinds': ['test'], 'why': 'no mirror'},
     ]}))
+    # The clones go to work/clones; what the two references reach is on
+    # this machine, beside them: the evidence that makes them errors
+    # (docs/paths.md).
+    work = tmp_path / 'work' / 'clones'
+    for rel in ('work/clones/outside/notes.md', 'work/shared/lib.sh'):
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text('here\n')
     labels = tmp_path / 'labels.json'
     labels.write_text(json.dumps({'labels': [
         # Labelled false: its block counts as a false block.
@@ -70,14 +77,14 @@ def eco(tmp_path: Path) -> dict[str, Any]:
         _label('docs/a.md', '../gone', 'see ../gone', True, 'all-files:1'),
     ]}))
     return {'tmp': tmp_path, 'mirror': mirror, 'manifest': manifest,
-            'labels': labels, 'commits': (c1, c2, c3)}
+            'labels': labels, 'commits': (c1, c2, c3), 'work': work}
 
 
 def _run(eco: dict[str, Any], *extra: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, str(RUN), '--mirror', str(eco['mirror']),
          '--manifest', str(eco['manifest']), '--labels', str(eco['labels']),
-         '--replay', '10', *extra],
+         '--replay', '10', '--workdir', str(eco['work']), *extra],
         capture_output=True, text=True, timeout=300, cwd=eco['tmp'])
 
 

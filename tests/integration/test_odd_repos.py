@@ -24,6 +24,7 @@ from tests.helpers import fake_git
 from tests.helpers import flavour
 from tests.helpers import git
 from tests.helpers import run
+from tests.helpers import there
 from tests.helpers import unchanged
 from tests.helpers import unprivileged
 from tests.helpers import wg
@@ -397,7 +398,10 @@ def test_repo_entered_through_a_symlink(hooked_repo: RepoHandle,
 
 # -- temporary indexes, amend --------------------------------------------------------
 
-ESCAPE = 'see ../../../outside/x.md\n'
+ESCAPE = 'see ../../outside/x.md\n'
+# What ESCAPE reaches is on this machine, beside the clone: the evidence
+# that makes it an error (docs/paths.md).
+OUTSIDE = '../../outside/x.md'
 
 
 @pytest.mark.parametrize(('mode', 'bad', 'verdict'), [
@@ -421,6 +425,7 @@ def test_commit_with_a_temporary_index(hooked_repo: RepoHandle, mode: str,
     `-- <path>`) is not."""
     r = hooked_repo
     r.git('switch', '-q', '-c', 'issue-25-tmp-index')
+    there(r.path, OUTSIDE)
     stage(r, {'staged.txt': ESCAPE if bad == 'staged.txt' else 'clean\n'})
     r.write('README.md', ESCAPE if bad == 'README.md' else '# changed\n')
     args = {'-a': ['-a'], '--': ['--', 'README.md'],
@@ -464,6 +469,7 @@ def test_odd_path_names(hooked_repo: RepoHandle) -> None:
     pass, and a bad branch is still refused (no name breaks a hook)."""
     r = hooked_repo
     r.git('switch', '-q', '-c', 'issue-27-odd-names')
+    there(r.path, OUTSIDE)
     stage(r, {n: f'content of {n!r}\n' for n in ODD_NAMES})
     passed(r.run_git('commit', '-m', 'odd names'))
     proc = wg('check', '--stage', 'commit', '--all-files', cwd=r.path)
@@ -507,8 +513,9 @@ def test_odd_contents(hooked_repo: RepoHandle) -> None:
     passed(proc)
     passed(wg('check', '--stage', 'commit', '--all-files', cwd=r.path))
     # A finding on a CRLF line: the right line and column, no \r in it.
+    there(r.path, '../../out/x.md')
     (r.path / 'crlf.txt').write_bytes(
-        b'line one\r\nsee ../../../../out/x.md\r\n')
+        b'line one\r\nsee ../../out/x.md\r\n')
     r.git('add', 'crlf.txt')
     with unchanged(r.path):
         refused(r.run_git('commit', '-m', 'crlf'), 'crlf.txt:2:5')
@@ -516,7 +523,7 @@ def test_odd_contents(hooked_repo: RepoHandle) -> None:
                            cwd=r.path).stdout)
     (v,) = report['violations']
     assert (v['path'], v['line'], v['col'], v['token']) == \
-        ('crlf.txt', 2, 5, '../../../../out/x.md')
+        ('crlf.txt', 2, 5, '../../out/x.md')
 
 
 @pytest.mark.timeout(120)
@@ -526,6 +533,7 @@ def test_a_100_mb_file_is_skipped_by_size(native_repo: RepoHandle) -> None:
     r = native_repo
     r.git('switch', '-q', '-c', 'issue-29-huge')
     huge = r.path / 'huge.dat'
+    there(r.path, '../../outside/secret.txt')
     with open(huge, 'wb') as f:
         f.write(b'see ../../outside/secret.txt\n')
         f.truncate(100 * 1024 * 1024)

@@ -32,6 +32,7 @@ from typing import Any
 import pytest
 import yaml
 
+from tests.helpers import there
 from tests.helpers import PROJECT
 from tests.helpers import Proc
 from tests.helpers import RepoHandle
@@ -156,6 +157,8 @@ def _try_repo(fx: Fixtures, tmp_path: Path) -> None:
                   ('<path or URL of this repository>', str(path)))
     good = bash(cmd, cwd=repo.path)
     assert good.returncode == 0, good
+    # What it reaches is on this machine, beside the clone: an error.
+    there(repo.path, '../.env.example')
     repo.write('setup.sh', 'cp ../.env.example .env\n')
     repo.git('add', 'setup.sh')
     repo.git('-c', 'core.hooksPath=/dev/null', 'commit', '-q', '-m', 's')
@@ -400,6 +403,7 @@ def _agent_install(fx: Fixtures, tmp_path: Path) -> None:
 def _baseline(fx: Fixtures, tmp_path: Path) -> None:
     for name in ('readme-baseline', 'baseline-workflow'):
         repo = fx['make_repo']()
+        there(repo.path, '../.env.example')   # on this machine: an error
         repo.write('setup.sh', 'cp ../.env.example .env\n')
         repo.git('add', 'setup.sh')
         repo.git('-c', 'core.hooksPath=/dev/null', 'commit', '-q', '-m', 'o')

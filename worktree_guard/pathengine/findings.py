@@ -24,6 +24,7 @@ if TYPE_CHECKING:  # pragma: no cover (typing only)
     from typing import Any
 
     from worktree_guard.pathengine.places import Places
+    from worktree_guard.records import Checkout
 
 _OUTSIDE = ('copy or vendor what you need inside the worktree, or link to '
             'it by URL')
@@ -72,59 +73,80 @@ Verdict = tuple[str, str, list[str], str, str, 'str | None']
 def classify(places: Places, raw: str, site: tuple[Any, ...],
              tag: int) -> Verdict | None:
     """The verdict for one token at one site, or None when fine."""
-    strength, bases, reason, folder, kind, joined, is_test, _ = site
+    strength, bases, _, folder, kind, joined, is_test, _ = site
     doc = kind in (text.DOC, text.CHANGELOG)
-    if doc and strength < STRONG and (tag == 1 or (
-            '/' in raw
-            and text.home_user(text.decode(raw, True)) is not None)):
-        # A home path in a doc's code (inline code, a code block, a
-        # command or its output): an example of someone's machine
-        # shown to the reader (`export X=/home/john_doe/.asdf`), never a
-        # reference the doc uses (asdf's /home/john_doe/.asdf, Pro
-        # Git's /home/schacon/.ssh/id_rsa).
+    if doc and _home_example(raw, tag, strength):
         return None
     if tag == 1:
-        m = rx(WIN_HOME).match(text.decode(raw) if '\\\\' in raw else raw)
-        if m and not is_test and text.plausible_user(
-                m.group(1), places.ctx.container_users):
-            return ('home-path', f"'{raw}' is a home-directory path: it "
-                    'exists on one machine only; use a path relative to '
-                    'the worktree', [], 'error', 'a real user\'s home',
-                    None)
+        return _win_home(places, raw, is_test)
+    t = _spelled(raw, joined, tag, doc)
+    if not t or places.allowed(t):
         return None
+    if t.startswith('/'):
+        return _absolute(places, raw, t, kind, folder, is_test)
+    if _no_path(raw, t):
+        return None
+    n = text.norm(clean(t) or '.')
+    if tag == 4 or n == '..' or '..' in t.split('/'):
+        strength, reason = _confidence(site, t)
+        if doc and t in ('..', '../') and reason != 'a link target':
+            return None   # `../` named in prose: the syntax, no path
+        v = _relative(places, raw, t, strength, bases, reason, folder,
+                      doc and tag == 0 and not joined)
+        if v is not None:
+            return v
+    if bases is None:
+        return None
+    return _sibling(places, raw, n, strength, is_test)
+
+
+def _home_example(raw: str, tag: int, strength: int) -> bool:
+    """A home path in a doc's code (inline code, a code block, a command
+    or its output): an example of someone's machine shown to the reader
+    (`export X=/home/john_doe/.asdf`), never a reference the doc uses
+    (asdf's /home/john_doe/.asdf, Pro Git's /home/schacon/.ssh/id_rsa)."""
+    return strength < STRONG and (tag == 1 or ('/' in raw and text.home_user(
+        text.decode(raw, True)) is not None))
+
+
+def _no_path(raw: str, t: str) -> bool:
+    """Relative to a variable or the home folder (``$X/..``, ``~/..``),
+    or a regex (``'..\\d'``), not a Windows path: no path to judge."""
+    return t[0] in '~$%' or ('\\' in raw and t.count('/') == 1
+                             and t.split('/')[1] in _REGEX)
+
+
+def _win_home(places: Places, raw: str, is_test: bool) -> Verdict | None:
+    """A Windows home path (``C:\\Users\\ann``): one user's machine."""
+    m = rx(WIN_HOME).match(text.decode(raw) if '\\\\' in raw else raw)
+    if m and not is_test and text.plausible_user(
+            m.group(1), places.ctx.container_users):
+        return ('home-path', f"'{raw}' is a home-directory path: it "
+                'exists on one machine only; use a path relative to '
+                'the worktree', [], 'error', 'a real user\'s home', None)
+    return None
+
+
+def _spelled(raw: str, joined: str, tag: int, doc: bool) -> str:
+    """The path a token spells: decoded, a ``join(...)`` joined, an
+    anchored expression's path made relative, ``//x`` folded."""
     t = joined if tag == 3 else text.decode(raw, doc)
-    if not t:  # pragma: no cover (defensive: a candidate holds a path)
-        return None
     if joined == 'anchor':
         t = t.lstrip('/') or '.'
     if t.startswith('//') and ':' not in t:
         t = '/' + t.lstrip('/')
-    if places.allowed(t):
-        return None
-    if t.startswith('/'):
-        return _absolute(places, raw, t, kind, folder, is_test)
-    if t[0] in '~$%':   # relative to a variable or the home folder
-        return None
-    if '\\' in raw and t.count('/') == 1 and t.split('/')[1] in _REGEX:
-        return None   # a regex ('..\d'), not a Windows path
-    n = text.norm(clean(t) or '.')
-    if tag == 4 or n == '..' or '..' in t.split('/'):
-        if strength > QUIET and is_test:
-            strength, reason = QUIET, 'test data'
-        elif strength > QUIET and _payload(t):
-            # ../../etc/passwd: an example of path traversal.
-            strength, reason = WEAK, 'a path-traversal example'
-        if kind in (text.DOC, text.CHANGELOG) and reason != \
-                'a link target' and t in ('..', '../'):
-            return None   # `../` named in prose: the syntax, no path
-        v = _relative(places, raw, t, strength, bases, reason, folder,
-                      kind in (text.DOC, text.CHANGELOG)
-                      and tag == 0 and not joined)
-        if v is not None or bases is None:
-            return v
-    elif bases is None:
-        return None
-    return _sibling(places, raw, n, strength, is_test)
+    return t
+
+
+def _confidence(site: tuple[Any, ...], t: str) -> tuple[int, str]:
+    """The strength of a climb's site, and why: test data is quiet, a
+    path-traversal example (``../../etc/passwd``) weak."""
+    strength, _, reason, _, _, _, is_test, _ = site
+    if strength > QUIET and is_test:
+        return QUIET, 'test data'
+    if strength > QUIET and _payload(t):
+        return WEAK, 'a path-traversal example'
+    return strength, reason
 
 
 def _absolute(places: Places, raw: str, t: str, kind: str, folder: str,
@@ -174,6 +196,9 @@ def _absolute(places: Places, raw: str, t: str, kind: str, folder: str,
 def _relative(places: Places, raw: str, t: str, strength: int,
               bases: tuple[str, ...] | None, reason: str,
               folder: str, rewritable: bool) -> Verdict | None:
+    """A relative path that may climb out of the worktree: an error when
+    it lands in a known place (``_landing``), or else when it reaches
+    something that exists on this machine only (``_nowhere``)."""
     if bases is None or strength == QUIET:
         return None   # from an unknown folder: never an error alone
     cleaned = clean(t)
@@ -183,49 +208,128 @@ def _relative(places: Places, raw: str, t: str, strength: int,
     start = f'{bases[0]}/' if bases[0] else 'the worktree root'
     msg = (f"'{raw}' climbs out of the worktree: resolved from {start} "
            f'it is {norms[0]}')
-    known = None
-    fix: list[str] = []
-    repl = None
+    hit = _landing(places, bases[0], cleaned)
+    if hit is None:
+        return _nowhere(places, msg, norms[0], bases, cleaned, strength,
+                        reason)
+    known = places.describe(*hit)
+    msg += f', in {known}'
+    if strength == WEAK and known == 'the main checkout':
+        # Any `../../x` of weak evidence lands in the main checkout
+        # from trees/<x>: the landing says little about intent.
+        return ('relative-escape', f'{msg}: {_OUTSIDE} (a warning: '
+                f'{reason})', [], 'warn', reason, None)
+    # A sibling or the git dir is named on purpose.
+    fix, repl = _rewrite(places, hit, bases, folder,
+                         strength == STRONG and rewritable)
+    return ('relative-escape', msg, fix, 'error',
+            f'{reason}; lands in {known}', repl)
+
+
+def _landing(places: Places, base: str,
+             cleaned: str) -> tuple[Checkout, str] | None:
+    """The known checkout a climb from ``base`` lands in, and the path
+    inside it (None: no root, or no known place; the main checkout's
+    worktrees folder is no place of its own)."""
     root = places.ctx.root
-    if root is not None:
-        target = text.norm(posixpath.join(root, bases[0] or '.', cleaned))
-        hit = places.checkout_of(target)
-        if hit is not None and not (hit[0].kind == 'main' and (
-                hit[1] == places.wroot
-                or hit[1].startswith(places.wroot + '/'))):
-            co, rel = hit
-            known = places.describe(co, rel)
-            msg += f', in {known}'
-            sugg = places.in_tree(co, rel)
-            # A rewrite keeps the file working only where the token
-            # is a plain path read from a known folder (docs); in
-            # code and scripts the program's folder decides.
-            if sugg is not None and len(bases) == 1 and \
-                    strength == STRONG and rewritable:
-                repl = posixpath.relpath(sugg, bases[0] or '.')
-                if bases[0] == folder and folder and \
-                        places.ctx.resolve == 'file':
-                    fix = [f'use the in-tree path {repl} (relative to '
-                           f'{folder}/; {sugg} from the worktree root)']
-                else:
-                    fix = [f'use the in-tree path {repl}']
-    if known is not None and (strength == STRONG
-                              or known != 'the main checkout'):
-        # A sibling or the git dir is named on purpose; any `../../x`
-        # of weak evidence lands in the main checkout from trees/<x>.
-        return ('relative-escape', msg, fix, 'error',
-                f'{reason}; lands in {known}', repl)
-    msg += f': {_OUTSIDE}'
-    ref = reason == 'a link target' and _ref_link(norms[0])
-    if ref == 'tag':
+    if root is None:
+        return None
+    target = text.norm(posixpath.join(root, base or '.', cleaned))
+    hit = places.checkout_of(target)
+    if hit is None or (hit[0].kind == 'main' and (
+            hit[1] == places.wroot
+            or hit[1].startswith(places.wroot + '/'))):
+        return None
+    return hit
+
+
+def _rewrite(places: Places, hit: tuple[Checkout, str],
+             bases: tuple[str, ...], folder: str,
+             rewritable: bool) -> tuple[list[str], str | None]:
+    """The fix of a climb into a known place: a rewrite to the in-tree
+    path, which keeps the file working only where the token is a plain
+    path read from a known folder (docs); in code and scripts the
+    program's folder decides."""
+    sugg = places.in_tree(*hit)
+    if sugg is None or len(bases) != 1 or not rewritable:
+        return [], None
+    repl = posixpath.relpath(sugg, bases[0] or '.')
+    if bases[0] == folder and folder and places.ctx.resolve == 'file':
+        return [f'use the in-tree path {repl} (relative to {folder}/; '
+                f'{sugg} from the worktree root)'], repl
+    return [f'use the in-tree path {repl}'], repl
+
+
+def _nowhere(places: Places, msg: str, norm: str, bases: tuple[str, ...],
+             cleaned: str, strength: int, reason: str) -> Verdict | None:
+    """A climb that lands in no known place.  An error needs evidence
+    that it works on this machine only: a folder named like a worktree
+    (structure: it holds on the server too), or something that exists
+    here, outside the worktree, and not inside it (``_there``).  Without
+    that it is a warning from a path the file uses, and nothing from
+    weak evidence."""
+    name = _worktree_name(places, norm)
+    if name is not None:
+        return ('relative-escape', f'{msg}: {name} is named like a '
+                'worktree, and every worktree is its own project root',
+                [], 'error' if strength == STRONG else 'warn',
+                f'{reason}; named like a worktree', None)
+    if reason == 'a link target' and _tag_link(norm):
         return None   # ../../v1.2.0/README.md: a tag, as GitHub reads it
-    if strength == WEAK or ref:
-        # A doc link one level above the root, to <ref>/<path>, that
-        # lands in no known place: on GitHub a /blob/<ref>/ page
-        # opens another tag's file (`../../v1.2.0/README.md`).
-        return ('relative-escape', msg + f' (a warning: {reason})', [],
-                'warn', reason, None)
-    return ('relative-escape', msg, [], 'error', reason, None)
+    state, outside, inside = _there(places, bases, cleaned, norm)
+    if state == 'outside':
+        return ('relative-escape', f'{msg}, and {outside} exists on this '
+                f'machine: {_OUTSIDE}', [],
+                'error' if strength == STRONG else 'warn',
+                f'{reason}; it exists here, outside the worktree', None)
+    if strength == WEAK:
+        return None
+    why = {'unknown': 'no checkout here shows what it reaches',
+           'nothing': 'nothing is there on this machine',
+           'both': f'{outside} exists, but so does {inside} inside the '
+                   'worktree'}[state]
+    return ('relative-escape', f'{msg}; {why}, so it may be meant from '
+            f'another folder (a warning): {_OUTSIDE}', [], 'warn',
+            f'{reason}; {why}', None)
+
+
+def _worktree_name(places: Places, norm: str) -> str | None:
+    """The folder a climb names after its ``..``s when it is named like a
+    worktree: ``../issue-3-x/...`` or ``../../trees/issue-3-x/...``."""
+    parts = [p for p in norm.split('/') if p != '..']
+    if parts and places.branch_like(parts[0]):
+        return parts[0]
+    if len(parts) > 1 and parts[0] == places.wroot and \
+            places.branch_like(parts[1]):
+        return f'{parts[0]}/{parts[1]}'
+    return None
+
+
+def _there(places: Places, bases: tuple[str, ...], cleaned: str,
+           norm: str) -> tuple[str, str | None, str | None]:
+    """What this machine holds where a climb lands: ``unknown`` (no
+    oracle, or no root to start from: the server), ``nothing``,
+    ``outside`` (what it reaches exists) or ``both`` (it exists, and so
+    does the same path inside the worktree, read from a folder below the
+    start: the file may be used from there); with the paths found."""
+    root = places.ctx.root
+    if root is None or places.ctx.exists is None:
+        return 'unknown', None, None
+    targets = [text.norm(posixpath.join(root, b or '.', cleaned))
+               for b in bases]
+    outside = next((x for x in targets if places.exists(x)), None)
+    if outside is None:
+        return 'nothing', None, None
+    tail = '/'.join(p for p in norm.split('/') if p != '..')
+    folders = ['']
+    start = bases[0]   # outside the worktree after a `cd ..`: none below
+    for part in start.split('/') if start and not text.escapes(start) \
+            else ():
+        folders.append(posixpath.join(folders[-1], part))
+    inside = next((x for x in (text.norm(posixpath.join(root, f, tail))
+                               for f in folders) if places.exists(x)),
+                  None)
+    return ('both' if inside else 'outside'), outside, inside
 
 
 def _sibling(places: Places, raw: str, n: str, strength: int,
@@ -260,19 +364,16 @@ def _sibling(places: Places, raw: str, n: str, strength: int,
             severity, f'lands in {root}/{name}', None)
 
 
-def _ref_link(n: str) -> str:
-    """``../<ref>/<path>``: one level above the root, then a ref and a
-    path, the shape of GitHub's blob/tree link to another ref: ``tag``
-    when the ref is a version or a usual branch name, ``ref`` for any
-    other name (a sibling repository?), '' for another shape."""
+def _tag_link(n: str) -> bool:
+    """``../<ref>/<path>``: one level above the root, then a version or a
+    usual branch name, then a path: the shape of GitHub's blob/tree link
+    to another tag's file."""
     parts = n.split('/')
     if len(parts) < 3 or parts[1] == '..' or not parts[2]:
-        return ''
+        return False
     name = parts[1]
-    if name[:1].isdigit() or (name[:1] in 'vV' and name[1:2].isdigit()) \
-            or name in ('main', 'master', 'HEAD', 'develop', 'trunk'):
-        return 'tag'
-    return 'ref'
+    return name[:1].isdigit() or (name[:1] in 'vV' and name[1:2].isdigit()) \
+        or name in ('main', 'master', 'HEAD', 'develop', 'trunk')
 
 
 def _payload(t: str) -> bool:

@@ -7,6 +7,7 @@ from typing import Any
 
 from tests.helpers import RepoHandle
 from tests.helpers import flavour
+from tests.helpers import there
 from tests.helpers import wg
 from tests.unit.test_formats import validate_sarif
 
@@ -18,8 +19,16 @@ LEGACY = {
 }
 
 
+def _beside(r: RepoHandle, *more: str) -> None:
+    """What the legacy findings (and ``more``) reach is on this machine,
+    beside the clone: the evidence that makes them errors
+    (docs/paths.md)."""
+    there(r.path, '../main-repo/a.md', '../outside/b', *more)
+
+
 def _legacy_main(r: RepoHandle) -> None:
     """Legacy findings committed on main (before adoption), pushed."""
+    _beside(r)
     for rel, text in LEGACY.items():
         r.write(rel, text)
     r.git('add', '-A')
@@ -137,6 +146,7 @@ def test_commits_keep_passing_while_new_findings_fail(
         hooked_repo: RepoHandle) -> None:
     r = hooked_repo
     _legacy_main(r)
+    _beside(r, '../x/y')
     r.git('switch', '-q', '-c', 'issue-9-adopt')
     assert wg('baseline', cwd=r.path).returncode == 0
     assert r.commit('adopt: baseline', files={FILE: (
@@ -156,6 +166,7 @@ def test_ci_push_stage_applies_the_baseline(plain_repo: RepoHandle) -> None:
     """CI reads the baseline where it reads the policy: at the base.  A
     pull request cannot baseline its own new finding (issue 23)."""
     r = plain_repo
+    _beside(r, '../new')
     for rel, text in LEGACY.items():
         r.write(rel, text)
     r.git('add', '-A')  # baseline judges tracked files, as staged
@@ -190,6 +201,7 @@ def test_ci_push_stage_applies_the_baseline(plain_repo: RepoHandle) -> None:
 def test_paths_baseline_names_the_file(plain_repo: RepoHandle) -> None:
     r = plain_repo
     r.git('switch', '-q', '-c', 'issue-11-adopt')
+    _beside(r, '../y', '../old-repo/x')
     r.write('.worktree-guard.yaml', 'paths:\n  baseline: ci/wg.json\n')
     r.write('ci/keep', '')
     r.write('x.md', 'see ../y\n')

@@ -9,10 +9,14 @@ import os
 import pytest
 
 from tests.helpers import RepoHandle
+from tests.helpers import there
 from tests.helpers import wg
 
 FILE = '.worktree-guard-baseline.json'
 ESCAPE = 'cd ../../other-repo && make\n'
+# What ESCAPE reaches is on this machine: the evidence that makes it an
+# error (docs/paths.md).
+BESIDE = '../../other-repo/Makefile'
 pytestmark = pytest.mark.timeout(120)
 
 
@@ -26,6 +30,7 @@ def test_the_commit_hook_ignores_an_uncommitted_baseline(
         hooked_repo: RepoHandle) -> None:
     r = hooked_repo
     r.git('switch', '-q', '-c', 'issue-3-sneak')
+    there(r.path, BESIDE)
     r.write('run.sh', ESCAPE)
     r.git('add', 'run.sh')
     assert wg('baseline', cwd=r.path).returncode == 0   # records it
@@ -40,6 +45,7 @@ def test_a_fifo_at_the_baseline_path_does_not_hang(
         hooked_repo: RepoHandle) -> None:
     r = hooked_repo
     r.git('switch', '-q', '-c', 'issue-4-fifo')
+    there(r.path, BESIDE)
     os.mkfifo(r.path / FILE)
     r.write('run.sh', ESCAPE)
     r.git('add', 'run.sh')
@@ -70,6 +76,8 @@ def test_paths_baseline_naming_a_script_hides_nothing(
         plain_repo: RepoHandle) -> None:
     r = plain_repo
     r.git('switch', '-q', '-c', 'issue-6-script')
+    # Line 2 runs where line 1's cd went: two folders up from there.
+    there(r.path / 'src', BESIDE, '../../../other-repo/Makefile')
     r.write('.worktree-guard.yaml', 'paths:\n  baseline: src/run.sh\n')
     r.write('src/run.sh', ESCAPE)
     _quiet_commit(r, '.worktree-guard.yaml', 'src/run.sh')

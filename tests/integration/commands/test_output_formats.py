@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from tests.helpers import there
 from tests.helpers import RepoHandle
 from tests.helpers import run
 from tests.helpers import wg
@@ -17,9 +18,15 @@ from tests.unit.test_formats import validate_sarif
 ACTIONS = {'GITHUB_ACTIONS': 'true'}
 
 
+BESIDE = ('../main-repo/x.md', '../x/y')
+
+
 def _legacy(r: RepoHandle, files: dict[str, str],
             branch: str = 'issue-5-adopt') -> None:
-    """Commit ``files`` on ``branch`` without hooks (plain_repo has none)."""
+    """Commit ``files`` on ``branch`` without hooks (plain_repo has none).
+    What their findings reach is on this machine, beside the clone: the
+    evidence that makes them errors (docs/paths.md)."""
+    there(r.path, *BESIDE)
     r.git('switch', '-q', '-c', branch)
     assert r.commit('legacy', files=files).returncode == 0
 
@@ -102,6 +109,7 @@ def test_github_annotations_through_pre_commit(
         precommit_repo: RepoHandle) -> None:
     r = precommit_repo
     r.git('switch', '-q', '-c', 'issue-6-ci')
+    there(r.path, *BESIDE)
     r.write('docs/new.md', 'see ../../main-repo/x.md\n')
     r.git('add', '-A')
     proc = run(['pre-commit', 'run', 'worktree-guard-commit'], cwd=r.path,

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers import there
 from tests.helpers import RepoHandle
 from tests.helpers import wg
 from worktree_guard import term
@@ -186,6 +187,7 @@ def test_progress_and_colour_on_a_terminal(plain_repo: RepoHandle) -> None:
         # An in-tree ../ link: every file is read (the pre-filter keeps it).
         repo.write(f'many/f{i}.txt', f'line {i} ../many/f0.txt\n')
     repo.write('many/bad.md', 'see ../../x\n')
+    there(repo.path, '../x')   # on this machine: an error
     repo.git('add', '-A')
     repo.git('commit', '-q', '-m', 'many files')
     env = {'NO_COLOR': '', 'FORCE_COLOR': '', 'PRE_COMMIT_COLOR': '',

@@ -16,6 +16,7 @@ import pytest
 
 from tests.helpers import RepoHandle
 from tests.helpers import git
+from tests.helpers import there
 from tests.helpers import unchanged
 from worktree_guard.cli import main
 from worktree_guard.model import RefUpdate
@@ -130,6 +131,7 @@ def test_first_commit_judges_everything_staged(tmp_path: Path,
     git('init', '-q', '-b', 'issue-1-x', str(tmp_path / 'new'), cwd=tmp_path)
     r = RepoHandle(tmp_path / 'new', tmp_path)
     os.symlink('/etc/passwd', r.path / 'link')
+    there(r.path, '../x')   # what ../x names is on this machine
     stage(r, {'a.md': 'see ../x\n', 'b.bin': b'\0../x'})
     r.git('add', 'link')
     rc, out = check(r.path)
@@ -256,6 +258,7 @@ def test_resolve_from(plain_repo: RepoHandle, check: Checker,
 def test_include_exclude_and_the_note(plain_repo: RepoHandle,
                                       check: Checker) -> None:
     r = plain_repo
+    there(r.path, '../x')   # what docs/ and src/ reach with ../../x
     stage(r, {'docs/a.md': '../../x\n', 'src/b.py': '"../../x"\n',
               'vendor/c.md': '../../../x\n'})
     policy(r, "paths:\n  include: ['*.md']\n  exclude: [vendor/]\n")
@@ -345,6 +348,9 @@ TOKENS = [
 def test_token_shapes(plain_repo: RepoHandle, check: Checker, line: str,
                       expected: list[str]) -> None:
     r = plain_repo
+    # `docs/../../x` is inline code (weak evidence): judged because what
+    # it names is on this machine.
+    there(r.path, '../x')
     stage(r, {'f.md': line + '\n'})
     found = check.json(r.path)
     assert [f"{v['col']} {v['token']}" for v in found] == expected
@@ -394,14 +400,16 @@ def test_crlf_lines(plain_repo: RepoHandle, check: Checker) -> None:
 
 def test_text_output_shape(plain_repo: RepoHandle, check: Checker) -> None:
     r = plain_repo
+    (x,) = there(r.path, '../main-repo/docs/x.md')
     stage(r, {'README.md': README + 'see ../main-repo/docs/x.md\n'})
     rc, out = check(r.path)
     assert rc == 1
     assert out.splitlines()[:3] == [
         "README.md:4:5: worktree-paths/relative-escape "
         "'../main-repo/docs/x.md' climbs out of the worktree: resolved from "
-        'the worktree root it is ../main-repo/docs/x.md: copy or vendor '
-        'what you need inside the worktree, or link to it by URL',
+        f'the worktree root it is ../main-repo/docs/x.md, and {x} exists '
+        'on this machine: copy or vendor what you need inside the '
+        'worktree, or link to it by URL',
         '    token: ../main-repo/docs/x.md',
         # No fix line: no rewrite would keep the link working (issue 12).
         'worktree-guard: 1 error, 0 warnings (run \'worktree-guard explain '
@@ -515,6 +523,7 @@ def test_sibling_references(trees: tuple[RepoHandle, Path, Path],
 def test_relative_escapes_say_where_they_land(
         trees: tuple[RepoHandle, Path, Path], check: Checker) -> None:
     r, w45, _ = trees
+    (out,) = there(w45, '../../../elsewhere')
     stage(r, {'a.md': ('../../docs/guide.md\n'
                        '../issue-46-docs/x\n'
                        '../issue-45-rust-sdk/src/app.py\n'
@@ -527,7 +536,10 @@ def test_relative_escapes_say_where_they_land(
                     '../issue-46-docs/x, in worktree trees/issue-46-docs '
                     '(branch issue-46-docs)',
                     '../issue-45-rust-sdk/src/app.py, in this worktree',
-                    '../../../elsewhere', '../../trees/x']
+                    f'../../../elsewhere, and {out} exists on this machine',
+                    '../../trees/x; nothing is there on this machine, so it '
+                    'may be meant from another folder (a warning)']
+    assert [v['severity'] for v in found] == ['error'] * 4 + ['warn']
     assert found[0]['fix'] == ['use the in-tree path docs/guide.md']
     assert found[2]['fix'] == ['use the in-tree path src/app.py']
 
@@ -656,6 +668,7 @@ def test_push_existing_branch_judges_only_new_commits(
     assert rc == 0, out
     # A force push rewriting history: judged from where histories part.
     r.git('reset', '-q', '--hard', 'main')
+    there(r.path, '../../c')
     stage(r, {'c.md': '../../c\n'})
     r.git('commit', '-q', '-m', 'rewrite')
     line = f'refs/heads/issue-2-x {r.head()} refs/heads/issue-2-x {old}\n'
@@ -669,6 +682,7 @@ def test_push_new_branch_unknown_tip_url_deletes_and_tags(
         plain_repo: RepoHandle, monkeypatch: pytest.MonkeyPatch,
         capsys: pytest.CaptureFixture[str]) -> None:
     r = plain_repo
+    there(r.path, '../../x')
     tip = _branch(r, 'issue-3-x', {'a.md': '../../x\n'})
     lines = (f'refs/heads/issue-3-x {tip} refs/heads/issue-3-x {ZERO_OID}\n'
              f'(delete) {ZERO_OID} refs/heads/gone {"1" * 40}\n'
@@ -714,6 +728,7 @@ def test_push_scope_all_and_all_files(
         plain_repo: RepoHandle, monkeypatch: pytest.MonkeyPatch,
         capsys: pytest.CaptureFixture[str], check: Checker) -> None:
     r = plain_repo
+    there(r.path, '../../a')
     stage(r, {'a.md': 'old ../../a\n'})
     r.git('commit', '-q', '-m', 'old on main')
     r.git('push', '-q', 'origin', 'main')

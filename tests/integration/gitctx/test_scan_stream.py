@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers import there
 from tests.helpers import git
 from tests.helpers import wg
 from worktree_guard.gitctx import blobs
@@ -215,6 +216,7 @@ def test_a_stream_of_missing_files_is_no_change(tmp_path: Path) -> None:
 def test_reading_every_file_leaves_a_missing_object_unread(
         tmp_path: Path) -> None:
     root = _repo(tmp_path, {'a.md': 'see ../x\n'})
+    there(root, '../x')   # on this machine: an error
     git('update-index', '--add', '--cacheinfo',
         f'100644,{"12" * 20},gone', cwd=root)
     proc = wg('check', '--all-files', '--rule', 'worktree-paths', cwd=root,

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.helpers import there
 from tests.helpers import RepoHandle
 from tests.helpers import wg
 from worktree_guard.report import Violation
@@ -37,6 +38,7 @@ def test_a_newline_in_a_file_name_keeps_one_line_per_finding(
     r = plain_repo
     r.git('switch', '-q', '-c', 'issue-1-x')
     r.write('new\nline.md', 'see ../main-repo/x.md\n')
+    there(r.path, '../main-repo/x.md')   # on this machine: an error
     r.git('add', '-A')
     proc = wg('check', '--stage', 'commit', cwd=r.path)
     assert proc.returncode == 1

@@ -48,6 +48,8 @@ def test_relative_escape_refused_at_line_and_col(
         hooked_repo: RepoHandle) -> None:
     r = hooked_repo
     w45, _ = _worktrees(r)
+    # It exists on this machine, outside the worktree: the evidence.
+    r.write('main-repo/docs/x.md', 'x\n', cwd=w45.parent)
     _stage(r, w45, {'README.md': README + 'see ../main-repo/docs/x.md\n'})
     out = _refused(r, w45)
     assert 'README.md:4:5: worktree-paths/relative-escape' in out
@@ -130,7 +132,8 @@ def test_suppressed_lines_urls_and_binaries_pass(
 def test_commit_only_judges_the_named_file(hooked_repo: RepoHandle) -> None:
     r = hooked_repo
     w45, _ = _worktrees(r)
-    _stage(r, w45, {'bad.md': 'see ../../../x\n', 'good.md': 'fine\n'})
+    # ../../x lands in the main checkout: a known place.
+    _stage(r, w45, {'bad.md': 'see ../../x\n', 'good.md': 'fine\n'})
     _passes(r, w45, '--', 'good.md')
     assert r.git('show', '--name-only', '--format=', cwd=w45).split() == \
         ['good.md']
@@ -167,7 +170,7 @@ def test_only_the_staged_version_counts(hooked_repo: RepoHandle) -> None:
 def test_push_judges_the_pushed_range(hooked_repo: RepoHandle) -> None:
     r = hooked_repo
     w45, _ = _worktrees(r)
-    _stage(r, w45, {'docs/x.md': 'see ../../../../x\n'})
+    _stage(r, w45, {'docs/x.md': 'see ../../../x\n'})   # the main checkout
     r.run_git('commit', '-q', '--no-verify', '-m', 'bad', cwd=w45)
     with unchanged(w45):
         proc = r.run_git('push', '-q', 'origin', 'issue-45-rust-sdk',

@@ -8,6 +8,9 @@ current one) and trees/issue-46-docs.
 """
 from __future__ import annotations
 
+import posixpath
+from collections.abc import Callable
+
 from worktree_guard.model import Checkout
 from worktree_guard.pathengine import Context
 from worktree_guard.pathengine import Engine
@@ -17,13 +20,32 @@ CUR = f'{MAIN}/trees/issue-45-rust-sdk'
 SIB = f'{MAIN}/trees/issue-46-docs'
 
 
+def here(path: str) -> bool:
+    """The tables' machine (``Context.exists``): everything outside the
+    current worktree exists, so a climb reaches something that is there,
+    and inside it only its root folder does (the same file is not in the
+    tree).  test_findings.py varies it."""
+    return path == CUR or not path.startswith(CUR + '/')
+
+
+def disk(*paths: str) -> Callable[[str], bool]:
+    """A machine that holds ``paths`` and their folders, nothing else."""
+    held = set()
+    for path in paths:
+        p = path
+        while p not in ('/', ''):
+            held.add(p)
+            p = posixpath.dirname(p)
+    return held.__contains__
+
+
 def ctx(**kw: object) -> Context:
     cos = [Checkout('main', MAIN, [MAIN]),
            Checkout('current', CUR, [CUR], 'issue-45-rust-sdk',
                     'issue-45-rust-sdk'),
            Checkout('worktree', SIB, [SIB], 'issue-46-docs', 'issue-46-docs')]
     args: dict[str, object] = dict(checkouts=cos, root=CUR,
-                                   git_dir=f'{MAIN}/.git')
+                                   git_dir=f'{MAIN}/.git', exists=here)
     args.update(kw)
     return Context(**args)  # type: ignore[arg-type]
 
@@ -35,4 +57,8 @@ def scan(path: str, content: str, **kw: object) -> list[str]:
 
 # What the tables expect: "line:col kind severity".
 ERR = 'relative-escape error'
+# A bare climb (`cd ..`, `join(__dirname, '..', '..')`) names a folder
+# that every machine has, and that read from a folder below lands inside
+# the tree: no evidence that it works here only, a warning (docs/paths.md).
+UP = 'relative-escape warn'
 OUT = '../../../out'   # from the worktree root: outside every checkout

@@ -4,6 +4,7 @@ and fixes that leave a working file (or none when no rewrite is safe)."""
 from __future__ import annotations
 
 import posixpath
+from collections.abc import Callable
 
 import pytest
 
@@ -11,6 +12,7 @@ from tests.unit.pathengine import CUR
 from tests.unit.pathengine import ERR
 from tests.unit.pathengine import MAIN
 from tests.unit.pathengine import ctx
+from tests.unit.pathengine import disk
 from tests.unit.pathengine import scan
 from worktree_guard.pathengine import Engine
 
@@ -31,7 +33,8 @@ def test_known_places_are_errors(path: str, content: str,
 
 
 def test_links_above_the_root_still_count() -> None:
-    # Not the <ref>/<path> shape, or landing in a known place: errors.
+    # On the tables' machine what they reach is there (or they land in
+    # a known place): errors.
     assert scan('docs/a.md', '[x](../../x.md)\n') == [f'1:5 {ERR}']
     assert scan('README.md', '[x](../../shared/a.md)\n') == [f'1:5 {ERR}']
     assert scan('docs/a.md', '[x](../../../issue-46-docs/a.md)\n') == [
@@ -53,12 +56,114 @@ def test_allow_does_not_allow_climbing_back_out() -> None:
 
 
 def test_no_root_no_landing() -> None:
-    assert scan('a.md', '../../x\n', root=None) == [f'1:1 {ERR}']
+    # No root, no disk (the server): a climb warns, a name warns by
+    # structure alone.
+    assert scan('a.md', '../../x\n', root=None, exists=None) == [
+        '1:1 relative-escape warn']
 
 
 def test_finding_repr() -> None:
     (f,) = Engine(ctx()).scan('a.md', b'see ../../../x\n')
     assert repr(f) == "Finding(a.md:1:5 relative-escape error '../../../x')"
+
+
+# -- evidence: a climb that lands nowhere known ------------------------------------
+
+TREES = f'{MAIN}/trees'        # what `../` reaches from the worktree root
+NOTHING = disk(CUR)            # the worktree, and nothing beside it
+SIBLING = disk(CUR, f'{TREES}/sibling-repo/x', f'{TREES}/v1.2.0/README.md',
+               f'{TREES}/other-repo/README.md')
+BOTH = disk(f'{CUR}/sibling-repo/x', f'{TREES}/sibling-repo/x')
+DEEP = disk(f'{CUR}/tools/x', f'{TREES}/x')
+SERVER = {'root': None, 'exists': None}
+W = 'relative-escape warn'
+
+EVIDENCE = [
+    # A path the file uses: an error only when what it reaches is on
+    # this disk, outside the worktree and not inside it.
+    ('run.sh', 'cat ../sibling-repo/x\n', NOTHING, [f'1:5 {W}']),
+    ('run.sh', 'cat ../sibling-repo/x\n', SIBLING, [f'1:5 {ERR}']),
+    ('run.sh', 'cat ../sibling-repo/x\n', BOTH, [f'1:5 {W}']),
+    # Weak evidence (a comment) warns where there is something, else
+    # nothing.
+    ('run.sh', '# cat ../sibling-repo/x\n', NOTHING, []),
+    ('run.sh', '# cat ../sibling-repo/x\n', SIBLING, [f'1:7 {W}']),
+    ('run.sh', '# cat ../sibling-repo/x\n', BOTH, []),
+    # git's test scripts: `../../clean-atexit` from t/ lands in no known
+    # place, and nothing is there.
+    ('t/t0000-basic.sh', 'test_x () { > ../../clean-atexit && :; }\n',
+     NOTHING, [f'1:15 {W}']),
+    # The same path inside, read from a folder below the file's: the
+    # file may be used from there.
+    ('tools/run.sh', 'cat ../../x\n', DEEP, [f'1:5 {W}']),
+    ('tools/run.sh', 'cat ../../x\n', disk(CUR, f'{TREES}/x'),
+     [f'1:5 {ERR}']),
+    # After a `cd` out of the worktree no folder below is inside it.
+    ('run.sh', 'cd ../a\ncat ../b/c\n', disk(CUR, f'{TREES}/b/c'),
+     [f'1:4 {W}', f'2:5 {ERR}']),
+    # A bare climb names a folder every machine has.
+    ('run.sh', 'cd ..\n', NOTHING, [f'1:4 {W}']),
+    # Known places need no disk: the main checkout, a sibling worktree,
+    # the git dir.
+    ('run.sh', 'cat ../../src/x\n', NOTHING, [f'1:5 {ERR}']),
+    ('run.sh', 'cat ../issue-46-docs/x\n', NOTHING, [f'1:5 {ERR}']),
+    ('run.sh', 'cat ../../.git/hooks/x\n', NOTHING, [f'1:5 {ERR}']),
+    ('run.sh', '# cat ../issue-46-docs/x\n', NOTHING, [f'1:7 {ERR}']),
+    # A folder named like a worktree (branches.pattern) that none of this
+    # machine's is: structure, an error from a path the file uses.
+    ('run.sh', 'cat ../issue-9-x/src\n', NOTHING, [f'1:5 {ERR}']),
+    ('run.sh', 'cat ../../trees/issue-9-x/y\n', NOTHING, [f'1:5 {ERR}']),
+    ('run.sh', '# cat ../issue-9-x/src\n', NOTHING, [f'1:7 {W}']),
+    # Doc links above the root: GitHub's link to another tag's file
+    # passes even where such a folder exists; another name (a sibling
+    # repository) is an error where it is there, else a warning.
+    ('docs/v.md', '[x](../../v1.2.0/README.md)\n', SIBLING, []),
+    ('docs/v.md', '[x](../../other-repo/README.md)\n', SIBLING,
+     [f'1:5 {ERR}']),
+    ('docs/v.md', '[x](../../other-repo/README.md)\n', NOTHING,
+     [f'1:5 {W}']),
+]
+
+
+@pytest.mark.parametrize(('path', 'content', 'exists', 'expected'),
+                         EVIDENCE)
+def test_an_error_needs_evidence(path: str, content: str,
+                                 exists: Callable[[str], bool],
+                                 expected: list[str]) -> None:
+    assert scan(path, content, exists=exists) == expected
+
+
+SERVER_CASES = [
+    # No disk to look at: structure alone.  A climb warns (weak evidence:
+    # nothing); a name like a worktree's is an error.
+    ('run.sh', 'cat ../sibling-repo/x\n', [f'1:5 {W}']),
+    ('run.sh', '# cat ../sibling-repo/x\n', []),
+    ('run.sh', 'cat ../issue-9-x/src\n', [f'1:5 {ERR}']),
+    ('a.md', f'see {CUR}/x\n', []),
+    ('a.md', 'see trees/issue-9-x/src/y\n', ['1:5 sibling-worktree error']),
+]
+
+
+@pytest.mark.parametrize(('path', 'content', 'expected'), SERVER_CASES)
+def test_without_a_disk_structure_decides(path: str, content: str,
+                                          expected: list[str]) -> None:
+    assert scan(path, content, checkouts=[], **SERVER) == expected
+
+
+def test_the_message_names_the_evidence() -> None:
+    def one(exists: Callable[[str], bool], **kw: object) -> str:
+        (f,) = Engine(ctx(exists=exists, **kw)).scan(
+            'run.sh', b'cat ../sibling-repo/x\n')
+        return f'{f.severity}: {f.message} [{f.reason}]'
+    assert one(SIBLING) == (
+        "error: '../sibling-repo/x' climbs out of the worktree: resolved "
+        'from the worktree root it is ../sibling-repo/x, and '
+        f'{TREES}/sibling-repo/x exists on this machine: copy or vendor '
+        'what you need inside the worktree, or link to it by URL '
+        '[a path the script uses; it exists here, outside the worktree]')
+    assert 'nothing is there on this machine' in one(NOTHING)
+    assert f'but so does {CUR}/sibling-repo/x inside' in one(BOTH)
+    assert 'no checkout here shows what it reaches' in one(None, root=None)
 
 
 # -- fixes ------------------------------------------------------------------------
