@@ -122,9 +122,10 @@ def run_demo(keep: bool = False) -> int:
         os.remove(os.path.join(wt46, 'login.txt'))
 
         _write(os.path.join(wt46, 'README.md'),
-               '# app\n\nSee ../main-repo/docs/x.md for details.\n')
+               '# app\n\nSee ../../docs/x.md for details.\n')
         _git(wt46, 'add', '-A')
-        ok &= _step('git commit (README links ../main-repo/docs/x.md)',
+        ok &= _step('git commit (README links ../../docs/x.md, the main '
+                    "checkout's copy)",
                     False, *_git(wt46, 'commit', '-m', 'docs that reach'))
         _git(wt46, 'checkout', '-q', 'HEAD', '--', 'README.md')
 

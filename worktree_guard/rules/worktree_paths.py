@@ -38,12 +38,14 @@ into the main checkout or any worktree, `trees/issue-N-.../` references to a
 sibling worktree, home-directory paths (warning), symlinks that escape, or
 worktrees staged into the repo.  Every spelling is normalised first
 (`//`, `/./`, `%2e%2e`, `..\\`, `file://`, `$(pwd)/..`, symlink chains).
-Confidence decides severity: a path the file itself uses (a link, include,
-import, script or config value, a symlink) that leaves the worktree is an
-error, and so is any path landing in the main checkout, a sibling worktree
-or the git dir; inline code and comments only warn; commands for the reader
-in docs, changelogs, gitdir strings and .gitmodules URLs are not judged
-(docs/paths.md).  Suppress one line with a trailing `worktree-guard: allow`
+An error needs evidence that the reference works on this machine only: a
+path landing in the main checkout, a sibling worktree or the git dir, a
+folder named like a worktree, a committed symlink that escapes, or a path
+the file itself uses (a link, include, import, script or config value) that
+reaches something on this disk outside the worktree and not inside it.  A
+climb to nothing warns; inline code and comments warn at most; commands for
+the reader in docs, changelogs, gitdir strings and .gitmodules URLs are not
+judged (docs/paths.md).  Suppress one line with a trailing `worktree-guard: allow`
 comment, or the next with `worktree-guard: allow-next-line`.
 
 Fix: write paths relative to this worktree (docs/x.md, not
