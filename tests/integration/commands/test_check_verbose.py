@@ -3,6 +3,7 @@ run on a repository with history gives (issue 28), on real repositories."""
 from __future__ import annotations
 
 from tests.helpers import RepoHandle
+from tests.helpers import there
 from tests.helpers import wg
 
 BASELINE = '.worktree-guard-baseline.json'
@@ -11,6 +12,10 @@ LEGACY = {f'docs/old{i}.md': f'see ../../main-repo/a{i}.md\n'
 
 
 def _commit(r: RepoHandle, files: dict[str, str], msg: str = 'c') -> None:
+    if files is LEGACY:
+        # What the legacy findings reach is on this machine, beside the
+        # clone: the evidence that makes them errors (docs/paths.md).
+        there(r.path, *(f'../main-repo/a{i}.md' for i in range(3)))
     for rel, text in files.items():
         r.write(rel, text)
     r.git('add', '-A')

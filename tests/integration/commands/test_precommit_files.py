@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers import there
 from tests.helpers import RepoHandle
 from tests.helpers import run
 from tests.helpers import wg
@@ -16,6 +17,14 @@ from tests.helpers import wg
 pytestmark = pytest.mark.timeout(300)
 
 ESCAPE = 'See ../../other-checkout/notes.md for the plan.\n'
+
+
+def _beside(root: Path) -> None:
+    """What ESCAPE (from the root or a folder) and ``../../x`` from a
+    folder reach is on this machine: the evidence that makes them errors
+    (docs/paths.md)."""
+    there(root, '../../other-checkout/notes.md', '../other-checkout/notes.md',
+          '../x')
 
 
 def _commit_unhooked(repo: RepoHandle, files: dict[str, str]) -> None:
@@ -35,6 +44,7 @@ def _pre_commit(repo: RepoHandle, *args: str) -> tuple[int, str]:
 def test_all_files_fails_on_a_committed_escape(
         precommit_repo: RepoHandle) -> None:
     repo = precommit_repo
+    _beside(repo.path)
     repo.git('switch', '-q', '-c', 'issue-3-legacy')
     _commit_unhooked(repo, {'docs/plan.md': ESCAPE})
     # Nothing staged: the old hooks passed this, as a commit does.
@@ -52,6 +62,7 @@ def test_all_files_fails_on_a_committed_escape(
 
 def test_all_files_passes_a_clean_repo(precommit_repo: RepoHandle) -> None:
     repo = precommit_repo
+    _beside(repo.path)
     repo.git('switch', '-q', '-c', 'issue-4-clean')
     rc, out = _pre_commit(repo, '--all-files')
     assert rc == 0, out
@@ -73,6 +84,7 @@ def test_all_files_on_main_judges_files_not_a_commit(
 def test_commit_judges_only_the_staged_change(
         precommit_repo: RepoHandle) -> None:
     repo = precommit_repo
+    _beside(repo.path)
     repo.git('switch', '-q', '-c', 'issue-5-staged')
     _commit_unhooked(repo, {'docs/plan.md': ESCAPE})
     # The committed escape is not part of this commit: it passes ...
@@ -98,6 +110,7 @@ def test_commit_judges_only_the_staged_change(
 def test_all_files_sees_symlinks_and_notes_untracked(
         precommit_repo: RepoHandle) -> None:
     repo = precommit_repo
+    _beside(repo.path)
     repo.git('switch', '-q', '-c', 'issue-6-links')
     os.symlink('../../elsewhere/file', repo.path / 'link')
     repo.git('add', 'link')
@@ -120,7 +133,8 @@ def test_all_files_sees_symlinks_and_notes_untracked(
 def test_file_names_on_the_first_commit(tmp_path: Path) -> None:
     """Before the first commit every indexed path is staged: the names of
     staged files make a commit; any other name judges the files whole."""
-    repo = tmp_path / 'fresh'
+    repo = tmp_path / 'work' / 'fresh'
+    _beside(repo)
     run(['git', 'init', '-q', '-b', 'issue-1-first', str(repo)],
         cwd=tmp_path, check=True)
     (repo / 'a.md').write_text(ESCAPE)
@@ -136,6 +150,7 @@ def test_file_names_on_the_first_commit(tmp_path: Path) -> None:
 def test_given_files_over_the_size_limit_are_not_read(
         plain_repo: RepoHandle) -> None:
     repo = plain_repo
+    _beside(repo.path)
     repo.git('switch', '-q', '-c', 'issue-2-big')
     repo.write('.worktree-guard.yaml', 'version: 1\npaths:\n'
                '  max-file-size: 10\n')
@@ -151,6 +166,7 @@ def test_given_files_with_a_baseline(plain_repo: RepoHandle) -> None:
     """pre-commit's names under --all-files/--files: the baseline applies,
     and only the given files' entries can be stale."""
     repo = plain_repo
+    _beside(repo.path)
     repo.git('switch', '-q', '-c', 'issue-3-legacy')
     _commit_unhooked(repo, {'a.md': ESCAPE, 'b.md': ESCAPE})
     proc = wg('baseline', cwd=repo.path)
@@ -179,6 +195,7 @@ def test_a_merge_into_main_stays_a_commit(precommit_repo: RepoHandle) -> None:
     """pre-commit passes a merge's files, some of them HEAD's already (main
     moved after the branch forked): still a commit, refused on main."""
     repo = precommit_repo
+    _beside(repo.path)
     run(['pre-commit', 'install', '--hook-type', 'pre-merge-commit'],
         cwd=repo.path, check=True)
     repo.git('switch', '-q', '-c', 'issue-5-side')
@@ -198,6 +215,7 @@ def test_inside_git_commit_the_names_mean_a_commit(
     name that is no staged change still means a commit (as pre-commit
     passes a merge's files), not a whole-file run."""
     repo = plain_repo
+    _beside(repo.path)
     repo.git('switch', '-q', '-c', 'issue-6-inside')
     _commit_unhooked(repo, {'a.md': ESCAPE})
     proc = wg('check', 'a.md', cwd=repo.path)

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers import there
 from tests.helpers import RepoHandle
 from tests.helpers import git
 from tests.helpers import run
@@ -71,7 +72,9 @@ def test_core_worktree_and_git_work_tree(native_repo: RepoHandle,
     proc = run(['git', '--git-dir', str(r.path / '.git'), 'commit', '-q',
                 '-m', 'a'], cwd=elsewhere)
     assert proc.returncode == 0, proc
-    (elsewhere / 'b.txt').write_text('cd ../../other-repo && make\n')
+    # What it reaches from the work tree is on this machine: an error.
+    there(elsewhere, '../other-repo/Makefile')
+    (elsewhere / 'b.txt').write_text('cd ../other-repo && make\n')
     git('--git-dir', str(r.path / '.git'), 'add', 'b.txt', cwd=elsewhere)
     proc = run(['git', '--git-dir', str(r.path / '.git'), 'commit', '-q',
                 '-m', 'b'], cwd=elsewhere)

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers import there
 from tests.helpers import git
 from tests.helpers import wg
 from worktree_guard.gitctx import Repo
@@ -125,6 +126,7 @@ def _change(root: Path) -> None:
 def _repo(tmp_path: Path, policy: str) -> Path:
     root = tmp_path / 'app'
     git('init', '-q', '-b', 'main', str(root), cwd=tmp_path)
+    there(root, '../outside/x.md')   # OUT from a folder: on this machine
     (root / '.worktree-guard.yaml').write_text(POLICIES[policy])
     _write(root, _base(root))
     git('add', '-A', cwd=root)

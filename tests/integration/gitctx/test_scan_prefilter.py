@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers import there
 from tests.helpers import git
 from worktree_guard.errors import GitError
 from worktree_guard.gitctx import Repo
@@ -175,6 +176,7 @@ def test_an_object_missing_from_the_index_is_left_unread(
     root = tmp_path / 'app'
     git('init', '-q', '-b', 'issue-17-missing', str(root), cwd=tmp_path)
     (root / 'a.md').write_text('see ../x\n')
+    there(root, '../x')   # on this machine: an error
     git('add', 'a.md', cwd=root)
     git('update-index', '--add', '--cacheinfo',
         f'{mode},{"12" * 20},gone', cwd=root)

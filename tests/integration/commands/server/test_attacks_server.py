@@ -35,7 +35,9 @@ rules:
   worktree-paths: off
   sync-before-push: off
 """
-ESCAPE = {'notes.txt': 'cd ../../other-repo && make\n'}
+# The server has no disk to look at: a folder named like a worktree is
+# its evidence (a plain climb only warns there, docs/paths.md).
+ESCAPE = {'notes.txt': 'cd ../issue-9-other && make\n'}
 
 
 class Site:

@@ -268,10 +268,12 @@ def test_branch_behind_main_is_refused(server: Server, transport: str,
 def test_relative_escape_is_refused(server: Server, transport: str,
                                     client: Client) -> None:
     client.git('switch', '-q', '-c', 'issue-12-escape')
-    oid = client.commit({'notes.md': 'Config lives in ../main-repo/x\n'})
+    # The server has no disk to look at: a folder named like a worktree
+    # is its evidence (a plain climb only warns there, docs/paths.md).
+    oid = client.commit({'notes.md': 'Config lives in ../issue-9-other/x\n'})
     proc = client.push('issue-12-escape')
     _refused(proc, 'issue-12-escape', 'worktree-paths')
-    assert '../main-repo/x' in proc.stderr
+    assert '../issue-9-other/x' in proc.stderr
     assert not server.has_object(transport, oid)
 
 
@@ -318,7 +320,7 @@ def test_policy_edit_with_an_escaping_path_is_refused(
         server: Server, transport: str, client: Client) -> None:
     client.git('switch', '-q', '-c', 'issue-14-loosen')
     oid = client.commit({'.worktree-guard.yaml': LOOSE_POLICY,
-                         'notes.md': 'see ../main-repo/x\n'})
+                         'notes.md': 'see ../issue-9-other/x\n'})
     proc = client.push('issue-14-loosen')
     _refused(proc, 'issue-14-loosen', 'worktree-paths')
     assert not server.has_object(transport, oid)

@@ -207,7 +207,13 @@ def test_tags_are_judged_and_other_refs_refused(bare: Bare,
     clean = bare.make({'a.txt': 'fine\n'})
     assert hook(bare, line(ZERO_OID, clean, 'refs/tags/v1')
                 + line(clean, ZERO_OID, 'refs/tags/v0')) == (0, '')
+    # No disk here: a plain climb warns, one into a folder named like a
+    # worktree is refused (docs/paths.md).
     new = bare.make({'a.txt': 'cd ../../other-repo && make\n'})
+    rc, err = hook(bare, line(ZERO_OID, new, 'refs/tags/v2'))
+    assert rc == 0
+    assert 'accepted refs/tags/v2 with warnings' in err
+    new = bare.make({'a.txt': 'cd ../issue-9-other && make\n'})
     rc, err = hook(bare, line(ZERO_OID, new, 'refs/tags/v2'))
     assert rc == 1
     assert 'refused refs/tags/v2 (worktree-paths)' in err
@@ -714,7 +720,7 @@ def test_tag_of_a_tree_brings_no_commit(bare: Bare, hook: Hook) -> None:
 
 
 def test_skipped_paths_rule_skips_tags_too(bare: Bare, hook: Hook) -> None:
-    bad = bare.make({'a.txt': 'cd ../../other-repo && make\n'})
+    bad = bare.make({'a.txt': 'cd ../issue-9-other && make\n'})
     policy = bare.make({'.worktree-guard.yaml': POLICY.replace(
         'allow-skip: [branch-name', 'allow-skip: [worktree-paths, branch-name'
     )})
