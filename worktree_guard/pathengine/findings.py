@@ -309,9 +309,10 @@ def _there(places: Places, bases: tuple[str, ...], cleaned: str,
            norm: str) -> tuple[str, str | None, str | None]:
     """What this machine holds where a climb lands: ``unknown`` (no
     oracle, or no root to start from: the server), ``nothing``,
-    ``outside`` (what it reaches exists) or ``both`` (it exists, and so
-    does the same path inside the worktree, read from a folder below the
-    start: the file may be used from there); with the paths found."""
+    ``outside`` (what it reaches exists; a bare climb's folder always
+    does) or ``both`` (it exists, and so does the same path inside the
+    worktree, read from a folder below the start: the file may be used
+    from there); with the paths found."""
     root = places.ctx.root
     if root is None or places.ctx.exists is None:
         return 'unknown', None, None
@@ -321,6 +322,10 @@ def _there(places: Places, bases: tuple[str, ...], cleaned: str,
     if outside is None:
         return 'nothing', None, None
     tail = '/'.join(p for p in norm.split('/') if p != '..')
+    if not tail:
+        # A bare climb (`cd ..`, `".."`) names the folder above, whose
+        # content is this machine's: no same path inside.
+        return 'outside', outside, None
     folders = ['']
     start = bases[0]   # outside the worktree after a `cd ..`: none below
     for part in start.split('/') if start and not text.escapes(start) \

@@ -57,8 +57,4 @@ def scan(path: str, content: str, **kw: object) -> list[str]:
 
 # What the tables expect: "line:col kind severity".
 ERR = 'relative-escape error'
-# A bare climb (`cd ..`, `join(__dirname, '..', '..')`) names a folder
-# that every machine has, and that read from a folder below lands inside
-# the tree: no evidence that it works here only, a warning (docs/paths.md).
-UP = 'relative-escape warn'
 OUT = '../../../out'   # from the worktree root: outside every checkout

@@ -101,8 +101,10 @@ EVIDENCE = [
     # After a `cd` out of the worktree no folder below is inside it.
     ('run.sh', 'cd ../a\ncat ../b/c\n', disk(CUR, f'{TREES}/b/c'),
      [f'1:4 {W}', f'2:5 {ERR}']),
-    # A bare climb names a folder every machine has.
-    ('run.sh', 'cd ..\n', NOTHING, [f'1:4 {W}']),
+    # A bare climb names the folder above, what it holds is this
+    # machine's; on the server it warns.
+    ('run.sh', 'cd ..\n', NOTHING, [f'1:4 {ERR}']),
+    ('run.sh', '# cd ..\n', NOTHING, [f'1:6 {W}']),
     # Known places need no disk: the main checkout, a sibling worktree,
     # the git dir.
     ('run.sh', 'cat ../../src/x\n', NOTHING, [f'1:5 {ERR}']),
@@ -139,6 +141,7 @@ SERVER_CASES = [
     ('run.sh', 'cat ../sibling-repo/x\n', [f'1:5 {W}']),
     ('run.sh', '# cat ../sibling-repo/x\n', []),
     ('run.sh', 'cat ../issue-9-x/src\n', [f'1:5 {ERR}']),
+    ('run.sh', 'cd ..\n', [f'1:4 {W}']),
     ('a.md', f'see {CUR}/x\n', []),
     ('a.md', 'see trees/issue-9-x/src/y\n', ['1:5 sibling-worktree error']),
 ]
