@@ -22,8 +22,6 @@ PENDING: dict[str, str] = dict.fromkeys((
     'commands/check.py:run',
     'gitctx/paths.py:checkouts',
     'gitctx/paths.py:_Collector.blobs',
-    'pathengine/findings.py:classify',
-    'pathengine/findings.py:_relative',
     'pathengine/symlinks.py:symlink',
     'pathengine/text.py:decode',
 ), _OTHERS)
