@@ -35,21 +35,21 @@ def test_a_climb_is_an_error_only_when_its_target_is_here(
     r = plain_repo
     # A worktree beside the main checkout, as `git worktree add ../x` makes.
     wt = r.worktree('issue-45-x', path='../issue-45-x')
-    # git's test scripts: `../../clean-atexit` from t/ lands in no known
-    # place, and nothing is there.
-    stage(r, {'t/t0000-basic.sh': 'test_x () {\n'
-                                  '  > ../../clean-atexit && :\n}\n'},
+    # As in git's test scripts: `../../clean-atexit` from tools/ lands in
+    # no known place, and nothing is there.
+    stage(r, {'tools/x.sh': 'test_x () {\n'
+                            '  > ../../clean-atexit && :\n}\n'},
           cwd=wt)
-    assert found(check, wt) == ['t/t0000-basic.sh:2 warn']
+    assert found(check, wt) == ['tools/x.sh:2 warn']
     # A script that reads a sibling repository: nothing there yet, a
     # warning; once the sibling is checked out beside the worktree, and
     # the path is not in the tree, refused.
     stage(r, {'run.sh': SCRIPT}, cwd=wt)
-    assert found(check, wt) == ['run.sh:1 warn', 't/t0000-basic.sh:2 warn']
+    assert found(check, wt) == ['run.sh:1 warn', 'tools/x.sh:2 warn']
     sibling = wt.parent / 'sibling-repo'
     git('init', '-q', str(sibling), cwd=wt.parent)
     (sibling / 'x').write_text('data\n')
-    assert found(check, wt) == ['run.sh:1 error', 't/t0000-basic.sh:2 warn']
+    assert found(check, wt) == ['run.sh:1 error', 'tools/x.sh:2 warn']
     rc, out = check(wt)
     assert rc == 1
     assert f'it is ../sibling-repo/x, and {sibling.resolve()}/x exists on ' \
@@ -57,7 +57,7 @@ def test_a_climb_is_an_error_only_when_its_target_is_here(
     # The same path inside the worktree: read from a folder below the
     # root, the script finds it there; a warning again.
     stage(r, {'sibling-repo/x': 'vendored\n'}, cwd=wt)
-    assert found(check, wt) == ['run.sh:1 warn', 't/t0000-basic.sh:2 warn']
+    assert found(check, wt) == ['run.sh:1 warn', 'tools/x.sh:2 warn']
 
 
 def test_known_places_need_no_file(plain_repo: RepoHandle,
