@@ -22,16 +22,18 @@ where the policy may fetch the base branch.
 """
 from __future__ import annotations
 
+import hashlib
 import os
+import stat
 import sys
+from typing import TYPE_CHECKING
 
-TYPE_CHECKING = False  # no `typing` import: mypy reads this as True
+from worktree_guard.errors import GuardError
+from worktree_guard.gitctx import Repo
 
 if TYPE_CHECKING:  # pragma: no cover (typing only)
     from collections.abc import Sequence
     from typing import Protocol
-
-    from worktree_guard.gitctx import Repo
 
     class Main(Protocol):
         """``cli.main``'s signature."""
@@ -115,8 +117,6 @@ def is_push(args: Sequence[str]) -> bool:
 
 def snapshot() -> State | None:
     """The state of the repository at the cwd, or None outside one."""
-    from worktree_guard.errors import GuardError
-    from worktree_guard.gitctx import Repo
     try:
         repo = Repo.discover()
     except (GuardError, OSError):
@@ -191,8 +191,6 @@ def _refs(git_dir: str, common_dir: str) -> dict[str, str]:
 def _files(repo: Repo) -> dict[str, tuple[object, ...] | None]:
     """Every tracked and untracked (ignored included) file: its lstat, and
     for regular files up to ``HASH_LIMIT`` a digest of the bytes."""
-    import hashlib
-    import stat
     assert repo.root is not None
     out: dict[str, tuple[object, ...] | None] = {}
     for rel in repo.listed_files():

@@ -39,6 +39,7 @@ def slugify(title: str, max_length: int = 40) -> str:
 
 
 def _transliterate(text: str) -> str:
+    # deferred: anyascii only for a non-ASCII title
     from anyascii import anyascii
     return anyascii(text)
 

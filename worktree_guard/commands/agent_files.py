@@ -9,8 +9,11 @@ worktree) unless a line there already names it.
 from __future__ import annotations
 
 import os
+import shutil
+from typing import TYPE_CHECKING
 
-TYPE_CHECKING = False
+from worktree_guard.gitctx.checkouts import checkout_map
+
 if TYPE_CHECKING:  # pragma: no cover (typing only)
     from collections.abc import Callable
 
@@ -90,7 +93,6 @@ def take_back(path: str, state: str,
     """Undo ``put_file``: the file as it was, or only our entries out of it
     (``strip_fn`` gives the new bytes, ``None`` when nothing of ours is
     in it).  What was done, for the user."""
-    import shutil
     current = read(path)
     written = read(os.path.join(state, 'written'))
     original = read(os.path.join(state, 'original'))
@@ -163,7 +165,6 @@ def exclude_remove(common: str, rel: str) -> bool:
 
 def still_used(root: str, rel: str) -> bool:
     """Does any checkout of the repository still have ``rel``?"""
-    from worktree_guard.gitctx.checkouts import checkout_map
     cmap = checkout_map(root)
     assert cmap is not None
     return any(os.path.lexists(os.path.join(c.root, rel))

@@ -38,33 +38,36 @@ worktree_guard`` and then to ``worktree-guard`` on PATH.
 """
 from __future__ import annotations
 
+import json
 import os
+import shlex
+import shutil
 import sys
+from typing import TYPE_CHECKING
 
 from worktree_guard.commands.agent_files import STATE_DIR
-from worktree_guard.commands.agent_files import read
-from worktree_guard.commands.agent_files import state_of
-from worktree_guard.commands.agent_files import still_used
-from worktree_guard.commands.agent_files import write_atomic
 from worktree_guard.commands.agent_files import exclude_add
 from worktree_guard.commands.agent_files import exclude_path
 from worktree_guard.commands.agent_files import exclude_remove
 from worktree_guard.commands.agent_files import put_file
+from worktree_guard.commands.agent_files import read
+from worktree_guard.commands.agent_files import state_of
+from worktree_guard.commands.agent_files import still_used
 from worktree_guard.commands.agent_files import take_back
+from worktree_guard.commands.agent_files import write_atomic
 from worktree_guard.commands.agent_settings import Places
 from worktree_guard.commands.agent_settings import merge_sandbox
 from worktree_guard.commands.agent_settings import merge_toml
 from worktree_guard.commands.agent_settings import places
 from worktree_guard.commands.agent_settings import strip_sandbox
 from worktree_guard.commands.agent_settings import strip_toml
+from worktree_guard.commands.faststart import fast_start_paths
 from worktree_guard.errors import GuardError
+from worktree_guard.gitctx import Repo
 
-TYPE_CHECKING = False
 if TYPE_CHECKING:  # pragma: no cover (typing only)
     from collections.abc import Sequence
     from typing import Any
-
-    from worktree_guard.gitctx import Repo
 
 AGENT_MARKER = '#worktree-guard-agent-hook'
 CLAUDE_MATCHER = 'Write|Edit|NotebookEdit|Bash|EnterWorktree|Read'
@@ -90,7 +93,6 @@ SETTINGS: dict[str, tuple[str, dict[str, str | None]]] = {
 def agent_command(agent: str, python: str | None,
                   paths: Sequence[str] | None) -> str:
     """The shell command the agent runs: fast start when it can."""
-    import shlex
     args = f'agent {agent}'
     out = []
     if python and paths is not None:
@@ -110,7 +112,6 @@ def agent_command(agent: str, python: str | None,
 def fast_boot(paths: Sequence[str]) -> str:
     """The ``-c`` program of the fast start: the baked ``sys.path``, then
     the agent command itself (not cli.py: one module less to import)."""
-    import json
     listed = ', '.join(json.dumps(p, ensure_ascii=False) for p in paths)
     return ('import sys; '
             f'sys.path += [{listed}]\n'
@@ -209,7 +210,6 @@ def merge(agent: str, data: dict[str, Any], command: str) -> None:
 
 
 def _load(path: str, raw: bytes | None) -> dict[str, Any]:
-    import json
     if raw is None or not raw.strip():
         return {}
     rel = os.path.relpath(path)
@@ -229,7 +229,6 @@ def _load(path: str, raw: bytes | None) -> dict[str, Any]:
 
 
 def _dump(data: dict[str, Any]) -> bytes:
-    import json
     return (json.dumps(data, indent=2, ensure_ascii=False) + '\n').encode()
 
 
@@ -244,8 +243,6 @@ def _checkout(repo: Repo) -> str:
 # -- install and uninstall -----------------------------------------------------------
 
 def install_agent(agent: str, repo: Repo | None = None) -> int:
-    from worktree_guard.gitctx import Repo
-    from worktree_guard.commands.faststart import fast_start_paths
     repo = repo or Repo.discover()
     root = _checkout(repo)
     where = places(root, repo.git_dir)
@@ -338,7 +335,6 @@ def _strip_bytes(agent: str, path: str, raw: bytes,
 
 
 def uninstall_agent(agent: str, repo: Repo | None = None) -> int:
-    from worktree_guard.gitctx import Repo
     repo = repo or Repo.discover()
     root = _checkout(repo)
     where = places(root, repo.git_dir)
@@ -358,7 +354,6 @@ def uninstall_agent(agent: str, repo: Repo | None = None) -> int:
     for name in (rel, CODEX_CONFIG) if agent == 'codex' else (rel,):
         if not still_used(root, name) and exclude_remove(common, name):
             print(f'took {name} out of {exclude_path(common)}')
-    import shutil
     shutil.rmtree(os.path.join(repo.git_dir, STATE_DIR, agent),
                   ignore_errors=True)
     return 0
@@ -377,7 +372,6 @@ def hook_status(agent: str, root: str) -> tuple[str, str] | None:
     ``None`` when its settings file does not mention worktree-guard.
     Status: ``ok`` (installed and will fire), ``OFF`` (installed but it
     will not fire), ``BROKEN`` (the file does not parse)."""
-    import shutil
     rel, events = SETTINGS[agent]
     files = [rel]
     if agent == 'claude':
@@ -432,7 +426,6 @@ def _python_of(command: str) -> str | None:
     at = command.find(marker)
     if at < 0:
         return None
-    import shlex
     rest = command[at + len(marker):]
     try:
         word = shlex.split(rest.split('}', 1)[0])

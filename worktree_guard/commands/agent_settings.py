@@ -8,10 +8,11 @@ that its sandbox must not write.
 from __future__ import annotations
 
 import os
+from typing import TYPE_CHECKING
 
 from worktree_guard.errors import GuardError
+from worktree_guard.gitctx.checkouts import checkout_map
 
-TYPE_CHECKING = False
 if TYPE_CHECKING:  # pragma: no cover (typing only)
     from typing import Any
 
@@ -33,7 +34,6 @@ class Places:
 
 
 def places(root: str, git_dir: str) -> Places:
-    from worktree_guard.gitctx.checkouts import checkout_map
     cmap = checkout_map(root)
     assert cmap is not None   # install checked the checkout
     common = cmap.common_dir

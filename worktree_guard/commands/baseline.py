@@ -12,9 +12,15 @@ from __future__ import annotations
 
 import os
 import sys
+from typing import TYPE_CHECKING
 
+from worktree_guard import policy as policy_mod
+from worktree_guard import runner
 from worktree_guard.commands import POLICY_HELP
+from worktree_guard.commands import add_command
 from worktree_guard.errors import GuardError
+from worktree_guard.gitctx import Repo
+from worktree_guard.model import StageInput
 from worktree_guard.report.baseline import CONTENT_RULES
 from worktree_guard.report.baseline import Entries
 from worktree_guard.report.baseline import count
@@ -24,7 +30,6 @@ from worktree_guard.report.baseline import load
 from worktree_guard.report.baseline import total
 from worktree_guard.report.baseline import write
 
-TYPE_CHECKING = False  # no `typing` import: mypy reads this as True
 if TYPE_CHECKING:  # pragma: no cover (typing only)
     import argparse
 
@@ -35,7 +40,6 @@ HELP = ('record the current findings in the baseline file (paths.baseline), '
 
 
 def add_parser(sub: Subparsers) -> None:
-    from worktree_guard.commands import add_command
     p = add_command(sub, 'baseline', HELP)
     mode = p.add_mutually_exclusive_group()
     mode.add_argument('--update', action='store_true',
@@ -53,10 +57,6 @@ def run(ns: argparse.Namespace) -> int:
 
 def record(update: bool, force: bool, policy_path: str | None) -> int:
     """Write, update or replace the baseline; 0, or ``GuardError``."""
-    from worktree_guard import policy as policy_mod
-    from worktree_guard import runner
-    from worktree_guard.gitctx import Repo
-    from worktree_guard.model import StageInput
     repo = Repo.discover()
     if repo.root is None:
         raise GuardError('a baseline records the findings in a checkout; '

@@ -11,8 +11,10 @@ never on a hook's path.
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING
 
-TYPE_CHECKING = False  # no `typing` import: mypy reads this as True
+from worktree_guard.commands import add_command
+
 if TYPE_CHECKING:  # pragma: no cover (typing only)
     import argparse
 
@@ -24,7 +26,6 @@ PROG = 'worktree-guard'
 
 
 def add_parser(sub: Subparsers) -> None:
-    from worktree_guard.commands import add_command
     p = add_command(sub, 'completion', HELP)
     p.add_argument('shell', choices=SHELLS)
     p.epilog = ('e.g. in ~/.bashrc: eval "$(worktree-guard completion '
@@ -33,6 +34,7 @@ def add_parser(sub: Subparsers) -> None:
 
 
 def run(ns: argparse.Namespace) -> int:
+    # deferred: argcomplete only when completing (parser() loads us)
     import argcomplete
     sys.stdout.write(argcomplete.shellcode([PROG], shell=ns.shell))
     return 0
@@ -43,6 +45,7 @@ def complete(tree: argparse.ArgumentParser) -> int:
     from ``tree`` (``cli.parser(full=True)``): argcomplete reads the
     command line from the environment and writes the candidates where the
     shell script reads them."""
+    # deferred: argcomplete only when completing (parser() loads us)
     import argcomplete
     try:
         argcomplete.autocomplete(tree, exit_method=sys.exit)

@@ -12,11 +12,16 @@ import os
 import shutil
 import sys
 import tempfile
+from typing import TYPE_CHECKING
 
+from worktree_guard.commands import add_command
+from worktree_guard.commands.install import NATIVE
+from worktree_guard.commands.install import hooks_dir
+from worktree_guard.commands.install import install_into
+from worktree_guard.gitctx import Repo
 from worktree_guard.gitctx import foreign_env
 from worktree_guard.gitctx.admin import git_at
 
-TYPE_CHECKING = False  # no `typing` import: mypy reads this as True
 if TYPE_CHECKING:  # pragma: no cover (typing only)
     import argparse
 
@@ -24,7 +29,6 @@ if TYPE_CHECKING:  # pragma: no cover (typing only)
 
 
 def add_parser(sub: Subparsers) -> None:
-    from worktree_guard.commands import add_command
     p = add_command(sub, 'demo', 'run the built-in demo in a throw-away repo')
     p.add_argument('--keep', action='store_true',
                    help='keep the demo repo and print its path')
@@ -86,10 +90,6 @@ def run_demo(keep: bool = False) -> int:
         _git(main, 'remote', 'add', 'origin', origin)
         _git(main, 'push', '-q', '-u', 'origin', 'main')
         _say(f'remote: a local bare repository, origin.git ({origin})')
-        from worktree_guard.gitctx import Repo
-        from worktree_guard.commands.install import NATIVE
-        from worktree_guard.commands.install import install_into
-        from worktree_guard.commands.install import hooks_dir
         hdir, _ = hooks_dir(Repo.discover(main))
         install_into(hdir, NATIVE, False, 'hook')  # as `install` does
         _say('installed the native hooks (worktree-guard install)')

@@ -2,17 +2,30 @@
 whether the policy is valid.  ``hook_states`` also serves ``wt status``."""
 from __future__ import annotations
 
+import glob
 import os
+import shlex
+from typing import TYPE_CHECKING
 
+from worktree_guard import policy as policy_mod
+from worktree_guard import rules as rules_mod
+from worktree_guard.commands import add_command
+from worktree_guard.commands import add_policy_arg
+from worktree_guard.commands import agent_install
 from worktree_guard.commands.init import PRE_COMMIT_CONFIG
 from worktree_guard.commands.install import hooks_dir
 from worktree_guard.commands.install import is_ours
 from worktree_guard.commands.install import relative_hooks_path
+from worktree_guard.commands.policy import SCHEMA_FILE
+from worktree_guard.commands.policy import schema_note
+from worktree_guard.commands.reftx import read_skips
+from worktree_guard.commands.rescue import leak_lines
 from worktree_guard.errors import GuardError
 from worktree_guard.gitctx import Repo
+from worktree_guard.gitctx import git_version
+from worktree_guard.gitctx.admin import hooks_dir_at
 from worktree_guard.model import Record
 
-TYPE_CHECKING = False  # no `typing` import: mypy reads this as True
 if TYPE_CHECKING:  # pragma: no cover (typing only)
     import argparse
     from collections.abc import Sequence
@@ -23,8 +36,6 @@ if TYPE_CHECKING:  # pragma: no cover (typing only)
 
 
 def add_parser(sub: Subparsers) -> None:
-    from worktree_guard.commands import add_command
-    from worktree_guard.commands import add_policy_arg
     p = add_command(sub, 'doctor', 'check that hooks run in every worktree '
                                    'and the policy is valid')
     add_policy_arg(p)
@@ -52,13 +63,11 @@ def _hook_kind(path: str) -> str | None:
 def _commit_hook_ids() -> frozenset[str]:
     """The worktree-guard hook ids that run at the commit stage: the
     aggregate commit hook and every single-rule hook of a commit rule."""
-    from worktree_guard.rules import COMMIT_RULES
-    from worktree_guard.rules import HOOK_IDS
-    from worktree_guard.rules import RULES
+    known = rules_mod.RULES
     return frozenset(
-        hook_id for hook_id, rules in HOOK_IDS.items()
-        if rules == COMMIT_RULES or any(
-            RULES[r].hook_id == hook_id and 'commit' in RULES[r].stages
+        hook_id for hook_id, rules in rules_mod.HOOK_IDS.items()
+        if rules == rules_mod.COMMIT_RULES or any(
+            known[r].hook_id == hook_id and 'commit' in known[r].stages
             for r in rules))
 
 
@@ -69,6 +78,7 @@ def _pre_commit_config(root: str) -> list[tuple[str, list[str] | None]] | None:
     path = os.path.join(root, PRE_COMMIT_CONFIG)
     if not os.path.isfile(path):
         return None
+    # deferred: yaml (~10 ms) only when there is a pre-commit config
     import yaml
     try:
         with open(path, encoding='utf-8') as f:
@@ -129,7 +139,6 @@ def hook_states(repo: Repo,
             'true', 'yes', 'on', '1'):
         # Each worktree may set its own core.hooksPath (git config
         # --worktree): ask git where its hooks are, one process each.
-        from worktree_guard.gitctx.admin import hooks_dir_at
         return {p: _hook_state(p, os.path.normpath(hooks_dir_at(p)),
                                commit_ids) for p in paths}
     shared, configured = hooks_dir(repo)
@@ -224,7 +233,6 @@ def _policy_lines(repo: Repo, policy_path: str | None) -> tuple[
         Policy | None, int]:
     """The policy's lines (valid or not, and its editor schema); the
     policy, and 1 when it is invalid."""
-    from worktree_guard import policy as policy_mod
     try:
         pol = policy_mod.load(repo.root, policy_path)
     except GuardError as e:
@@ -267,8 +275,6 @@ def schema_line(root: str | None, policy_path: str | None) -> str | None:
     (``# yaml-language-server: $schema=...``, in its first lines) names,
     else ``.worktree-guard.schema.json`` at the root when there is one.
     ``None`` when there is none, or it names a URL."""
-    from worktree_guard.commands.policy import SCHEMA_FILE
-    from worktree_guard.commands.policy import schema_note
     target = None
     if policy_path is not None:
         with open(policy_path, encoding='utf-8', errors='replace') as f:
@@ -293,9 +299,6 @@ def skip_lines(repo: Repo) -> list[str]:
     """The protected-branch skips the reference-transaction hook logged
     (issue 23: a skip is never silent), per git dir: how many, and the
     newest three."""
-    import glob
-
-    from worktree_guard.commands.reftx import read_skips
     common = os.path.realpath(repo.common_dir)
     out = []
     for git_dir in [common, *sorted(glob.glob(os.path.join(
@@ -313,9 +316,6 @@ def skip_lines(repo: Repo) -> list[str]:
 def _agent_lines(repo: Repo, pol: Policy | None, paths: list[str]) -> int:
     """doctor's lines of issue 14: the agent hook per worktree, edits that
     leaked into the main checkout, the HEAD freeze; the problems found."""
-    from worktree_guard.commands import agent_install
-    from worktree_guard.commands.rescue import leak_lines
-    from worktree_guard.gitctx import git_version
     lines, problems = agent_install.doctor_lines(paths)
     leaks, leaked = leak_lines(repo)
     for line in lines + leaks:
@@ -332,7 +332,6 @@ def hooks_path_advice(repo: Repo) -> str | None:
     """With ``core.hooksPath`` set, ``pre-commit install`` refuses
     ("Cowardly refusing to install hooks with `core.hooksPath` set"): the
     two ways that work, as commands.  ``None`` when it is unset."""
-    import shlex
     found = repo.config_scope('core.hooksPath')
     if found is None:
         return None

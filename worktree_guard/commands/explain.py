@@ -1,9 +1,13 @@
 """``worktree-guard explain [RULE]`` and ``worktree-guard rules``."""
 from __future__ import annotations
 
+import difflib
+from typing import TYPE_CHECKING
+
+from worktree_guard import rules as rules_mod
+from worktree_guard.commands import add_command
 from worktree_guard.errors import GuardError
 
-TYPE_CHECKING = False  # no `typing` import: mypy reads this as True
 if TYPE_CHECKING:  # pragma: no cover (typing only)
     import argparse
 
@@ -11,7 +15,6 @@ if TYPE_CHECKING:  # pragma: no cover (typing only)
 
 
 def add_parser(sub: Subparsers) -> None:
-    from worktree_guard.commands import add_command
     e = add_command(sub, 'explain', 'explain a rule')
     e.add_argument('rule', nargs='?', help='rule id (omit to list rules)')
     e.set_defaults(run=run)
@@ -20,18 +23,16 @@ def add_parser(sub: Subparsers) -> None:
 
 
 def run(ns: argparse.Namespace) -> int:
-    from worktree_guard.rules import RULES
     if ns.rule is None:
         return run_rules(ns)
     rule = ns.rule.split('/')[0]
-    info = RULES.get(rule)
+    info = rules_mod.RULES.get(rule)
     if info is None:
-        import difflib
-        close = difflib.get_close_matches(rule, list(RULES), n=1)
+        close = difflib.get_close_matches(rule, list(rules_mod.RULES), n=1)
         raise GuardError(
             f'unknown rule {ns.rule!r}',
             f'did you mean {close[0]!r}?' if close
-            else f"known rules: {', '.join(RULES)}",
+            else f"known rules: {', '.join(rules_mod.RULES)}",
         )
     print(f'{info.id} ({info.summary})\n'
           + (f'hook id: {info.hook_id}; ' if info.hook_id else '')
@@ -43,8 +44,7 @@ def run(ns: argparse.Namespace) -> int:
 
 
 def run_rules(ns: argparse.Namespace) -> int:
-    from worktree_guard.rules import RULES
-    for info in RULES.values():
+    for info in rules_mod.RULES.values():
         print(f'{info.id:18} {info.hook_id:24} '
               f'{",".join(info.stages):12} {info.summary}')
     return 0

@@ -4,8 +4,8 @@ into the native hook scripts, ``install --agent`` into the agent hook's
 command (docs/hooks.md)."""
 import os
 
+import worktree_guard
 from worktree_guard.gitctx import spawn
-
 
 # Run by the interpreter in isolated mode, with and without ``site``: the
 # first run reports the sys.path that ``site`` builds, where the package is
@@ -41,7 +41,6 @@ def fast_start_paths(python: str) -> list[str] | None:
     """The ``sys.path`` entries a ``-I -S`` start of ``python`` needs to
     import worktree-guard exactly as a ``-I`` start does; ``None`` when that
     does not work (then the hooks start with ``-I`` only)."""
-    import worktree_guard
     res = spawn([python, '-I', '-c', _PROBE_SITE])
     lines = res.stdout.decode(errors='surrogateescape').split('\n')
     if res.returncode != 0 or len(lines) < 3:

@@ -11,12 +11,23 @@ from __future__ import annotations
 
 import os
 import sys
+from typing import TYPE_CHECKING
 
+from worktree_guard import policy as policy_mod
+from worktree_guard import runner
+from worktree_guard.commands import add_command
+from worktree_guard.commands.policy import MODELINE
+from worktree_guard.commands.policy import SCHEMA_FILE
+from worktree_guard.commands.policy import schema_text
 from worktree_guard.errors import GuardError
 from worktree_guard.gitctx import Repo
 from worktree_guard.gitctx import spawn
+from worktree_guard.model import BranchFacts
+from worktree_guard.model import BranchTarget
+from worktree_guard.policy import DEFAULTS
+from worktree_guard.policy import POLICY_FILE
+from worktree_guard.policy import load_schema
 
-TYPE_CHECKING = False  # no `typing` import: mypy reads this as True
 if TYPE_CHECKING:  # pragma: no cover (typing only)
     import argparse
 
@@ -73,12 +84,9 @@ repos:
 
 def policy_template() -> str:
     """A commented policy: every key, with its default, commented out."""
-    from worktree_guard.policy import DEFAULTS
-    from worktree_guard.policy import load_schema
+    # deferred: yaml (~10 ms) only for the policy template
     import yaml
     schema = load_schema()['properties']
-    from worktree_guard.commands.policy import MODELINE
-    from worktree_guard.commands.policy import SCHEMA_FILE
     out = [
         MODELINE,
         '# The line above gives completion and checks in editors that use',
@@ -118,10 +126,6 @@ def adoption_branch(repo: Repo, issue: str | None, branch: str | None,
     what to run).  The name is judged by the branch rules themselves: a
     name they would refuse is refused here.
     """
-    from worktree_guard import policy as policy_mod
-    from worktree_guard import runner
-    from worktree_guard.model import BranchFacts
-    from worktree_guard.model import BranchTarget
     head = repo.head().branch
     pol = policy_mod.load(repo.root)
     if branch is None and issue is None:
@@ -157,7 +161,6 @@ def adoption_branch(repo: Repo, issue: str | None, branch: str | None,
 def init(force: bool = False, run_pre_commit: bool = False,
          issue: str | None = None, branch: str | None = None,
          ask: bool | None = None) -> int:
-    from worktree_guard.policy import POLICY_FILE
     repo = Repo.discover()
     if repo.root is None:
         raise GuardError('init needs a checkout, not a bare repository')
@@ -178,13 +181,10 @@ def init(force: bool = False, run_pre_commit: bool = False,
                 'worktree-guard init')
         print(f'made the adoption branch {new} (git switch -c {new})')
     else:
-        from worktree_guard import policy as policy_mod
         head = repo.head().branch
         if head is not None and policy_mod.load(repo.root).matches(
                 'branches', 'protected', head):
             stay = head
-    from worktree_guard.commands.policy import SCHEMA_FILE
-    from worktree_guard.commands.policy import schema_text
     with open(path, 'w', encoding='utf-8') as f:
         f.write(policy_template())
     print(f'wrote {path}')
@@ -232,7 +232,6 @@ def init(force: bool = False, run_pre_commit: bool = False,
 
 
 def add_parser(sub: Subparsers) -> None:
-    from worktree_guard.commands import add_command
     p = add_command(sub, 'init', 'write a commented default policy and '
                                  'print the .pre-commit-config.yaml snippet')
     p.add_argument('--force', action='store_true',

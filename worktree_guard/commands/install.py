@@ -3,16 +3,24 @@ shared hooks folder of a checkout, or (``--server``) the ``pre-receive``
 hook in a bare repository; ``hook_script`` is the script they run."""
 from __future__ import annotations
 
+import json
 import os
+import shlex
 import stat
 import sys
+from typing import TYPE_CHECKING
 
+import worktree_guard
+from worktree_guard.commands import add_command
+from worktree_guard.commands import reftx
+from worktree_guard.commands.agent_install import install_agent
+from worktree_guard.commands.agent_install import uninstall_agent
 from worktree_guard.commands.faststart import fast_start_paths
 from worktree_guard.commands.hook import NATIVE_HOOKS
 from worktree_guard.errors import GuardError
 from worktree_guard.gitctx import Repo
+from worktree_guard.gitctx import admin
 
-TYPE_CHECKING = False  # no `typing` import: mypy reads this as True
 if TYPE_CHECKING:  # pragma: no cover (typing only)
     import argparse
     from collections.abc import Sequence
@@ -45,12 +53,10 @@ def hook_script(name: str, python: str | None = None,
     ``$WORKTREE_GUARD_PYTHON`` set, or with coverage measurement requested
     (its start-up hook lives in a ``.pth`` file).
     """
-    import shlex
     args = f'{command} {name}' if command == 'hook' else name
     default = shlex.quote(python) if python else "''"
     fast = ''
     if python and paths is not None:
-        import json
         listed = ', '.join(json.dumps(p, ensure_ascii=False) for p in paths)
         boot = (
             'import sys\n'
@@ -177,10 +183,6 @@ def _reftx_filter(python: str | None) -> str:
     (its stamp, and the package files that decide what is protected)."""
     if not python:
         return _REFTX_FILTER + _REFTX_EXEC
-    import shlex
-
-    import worktree_guard
-    from worktree_guard.commands import reftx
     pkg = os.path.dirname(os.path.abspath(worktree_guard.__file__))
     files = [os.path.join(pkg, *f.split('/')) for f in _DECIDING_FILES]
     return (_REFTX_FILTER
@@ -262,7 +264,6 @@ def relative_hooks_path(repo: Repo) -> str | None:
     """What to say when ``core.hooksPath`` is relative (``install`` and
     ``doctor`` both say it): the problem and the command that fixes it.
     ``None`` when it is unset or absolute."""
-    import shlex
     directory, configured = hooks_dir(repo)
     if not configured or os.path.isabs(os.path.expanduser(configured)):
         return None
@@ -275,7 +276,6 @@ def relative_hooks_path(repo: Repo) -> str | None:
 def install(force: bool = False) -> int:
     repo = Repo.discover()
     if repo.root is None and repo.bare_git_dir():
-        import shlex
         where = shlex.quote(repo.git_dir)
         raise GuardError(
             f'{repo.git_dir} is a bare repository: install puts client '
@@ -330,7 +330,6 @@ def install_server(bare: str, force: bool = False) -> int:
     already sets them, so ``git push -o worktree-guard.skip=<rule>`` works
     where ``server.allow-skip`` allows it.
     """
-    from worktree_guard.gitctx import admin
     if not os.path.isdir(bare):
         raise GuardError(f'{bare}: no such directory',
                          'give the path of the bare repository on the '
@@ -351,12 +350,10 @@ def install_server(bare: str, force: bool = False) -> int:
 def uninstall_server(bare: str) -> int:
     """Remove the server hooks that worktree-guard installed (both names:
     an ``update`` hook placed from our template is ours too)."""
-    from worktree_guard.gitctx import admin
     return _uninstall_from(admin.hooks_dir_at(bare), SERVER)
 
 
 def add_parser(sub: Subparsers) -> None:
-    from worktree_guard.commands import add_command
     p = add_command(sub, 'install', 'install the native git hooks into the '
                                     'shared hooks folder')
     p.add_argument('--force', action='store_true',
@@ -383,7 +380,6 @@ AGENT_NAMES = ('claude', 'codex', 'cursor', 'gemini')
 
 def run(ns: argparse.Namespace) -> int:
     if ns.agent:
-        from worktree_guard.commands.agent_install import install_agent
         return install_agent(ns.agent)
     if ns.server:
         return install_server(ns.server, force=ns.force)
@@ -392,7 +388,6 @@ def run(ns: argparse.Namespace) -> int:
 
 def run_uninstall(ns: argparse.Namespace) -> int:
     if ns.agent:
-        from worktree_guard.commands.agent_install import uninstall_agent
         return uninstall_agent(ns.agent)
     if ns.server:
         return uninstall_server(ns.server)

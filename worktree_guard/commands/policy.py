@@ -6,11 +6,20 @@ modeline, points editors at it), and ``schema --check`` and ``doctor`` say
 when that copy is older than the installed worktree-guard's."""
 from __future__ import annotations
 
+import json
 import os
+from typing import TYPE_CHECKING
 
+from worktree_guard import __version__
+from worktree_guard import policy as policy_mod
+from worktree_guard.commands import add_command
+from worktree_guard.commands import add_policy_arg
 from worktree_guard.errors import GuardError
+from worktree_guard.errors import PolicyError
+from worktree_guard.gitctx import Repo
+from worktree_guard.policy.bounds import MAX_POLICY_BYTES
+from worktree_guard.policy.show import render
 
-TYPE_CHECKING = False  # no `typing` import: mypy reads this as True
 if TYPE_CHECKING:  # pragma: no cover (typing only)
     import argparse
 
@@ -18,8 +27,6 @@ if TYPE_CHECKING:  # pragma: no cover (typing only)
 
 
 def add_parser(sub: Subparsers) -> None:
-    from worktree_guard.commands import add_command
-    from worktree_guard.commands import add_policy_arg
     p = add_command(sub, 'policy', 'validate or show the policy')
     actions = p.add_subparsers(dest='policy_command', metavar='<action>')
     add_policy_arg(actions.add_parser('validate',
@@ -39,7 +46,6 @@ def add_parser(sub: Subparsers) -> None:
 
 
 def run(ns: argparse.Namespace) -> int:
-    from worktree_guard import policy as policy_mod
     if ns.policy_command is None:
         raise GuardError("'policy' needs an action: validate, show or schema")
     if ns.policy_command == 'schema':
@@ -57,8 +63,6 @@ def run(ns: argparse.Namespace) -> int:
             print('no .worktree-guard.yaml: the built-in defaults apply')
             return 0
         rel = os.path.relpath(path)
-        from worktree_guard.errors import PolicyError
-        from worktree_guard.policy.bounds import MAX_POLICY_BYTES
         try:
             with open(path, 'rb') as f:   # one byte more says "too big"
                 raw = f.read(MAX_POLICY_BYTES + 1)
@@ -70,7 +74,6 @@ def run(ns: argparse.Namespace) -> int:
         print(f'{rel}: valid')
         return 0
     pol = policy_mod.load(root, ns.policy)
-    from worktree_guard.policy.show import render
     print(render(pol, ns.format))
     return 0
 
@@ -82,9 +85,6 @@ MODELINE = f'# yaml-language-server: $schema=./{SCHEMA_FILE}'
 
 def schema_text() -> str:
     """What ``policy schema`` prints and ``init`` writes."""
-    import json
-
-    from worktree_guard import policy as policy_mod
     return json.dumps(policy_mod.load_schema(), indent=2) + '\n'
 
 
@@ -92,10 +92,6 @@ def schema_note(path: str) -> str | None:
     """``None`` when the file at ``path`` holds this worktree-guard's
     schema (as JSON: its layout may differ); else one line saying what is
     wrong with it and the command that writes it again."""
-    import json
-
-    from worktree_guard import __version__
-    from worktree_guard import policy as policy_mod
     rel = os.path.relpath(path)
     fix = f'worktree-guard policy schema > {rel}'
     try:
@@ -115,7 +111,6 @@ def schema_note(path: str) -> str | None:
 def _root_or_cwd() -> str | None:
     """The checkout's root (``None`` in a bare repository); outside a
     repository, the cwd."""
-    from worktree_guard.gitctx import Repo
     try:
         return Repo.discover().root
     except GuardError:

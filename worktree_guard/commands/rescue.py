@@ -9,11 +9,13 @@ under ``refs/worktree-guard/rescued/<time>`` before it is cleared.
 from __future__ import annotations
 
 import os
+import shlex
 import time
+from typing import TYPE_CHECKING
 
 from worktree_guard.errors import GuardError
+from worktree_guard.gitctx import rescue as rescue_mod
 
-TYPE_CHECKING = False
 if TYPE_CHECKING:  # pragma: no cover (typing only)
     import argparse
     from collections.abc import Callable
@@ -36,9 +38,6 @@ def run(main: str, target: str, shown: str, paths: Sequence[str]) -> int:
     """Move the leaked changes under ``paths`` from the main checkout at
     ``main`` into the worktree at ``target`` (``shown`` is how wt names
     it)."""
-    import shlex
-
-    from worktree_guard.gitctx import rescue as rescue_mod
     stamp = time.strftime('%Y%m%dT%H%M%SZ', time.gmtime())
     done = rescue_mod.rescue(main, target, paths, stamp)
     q = shlex.quote
@@ -80,7 +79,6 @@ def leak_summary(main: str) -> list[str]:
     """One line per kind of leak in the main checkout at ``main`` (for
     ``wt status``): changed files, untracked files, commits on its branch
     that its upstream lacks; none when it is clean."""
-    from worktree_guard.gitctx import rescue as rescue_mod
     try:
         changed = rescue_mod.leaked_files(main)
     except GuardError:   # an unborn HEAD: nothing to compare with
@@ -105,7 +103,6 @@ def leak_summary(main: str) -> list[str]:
 def leak_lines(repo: Repo) -> tuple[list[str], int]:
     """doctor's lines on tracked changes in the main checkout while issue
     worktrees are active, and the number of problems (0 or 1)."""
-    from worktree_guard.gitctx import rescue as rescue_mod
     main = repo.main_root()
     linked = [w for w in repo.worktrees()
               if not w.is_main and not w.bare and os.path.isdir(w.path)]

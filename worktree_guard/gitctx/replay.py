@@ -33,13 +33,13 @@ import itertools
 import os
 import shutil
 import tempfile
+from typing import TYPE_CHECKING
 
 from worktree_guard.errors import GitError
 from worktree_guard.gitctx.process import decode
 from worktree_guard.gitctx.process import stderr_tail
 from worktree_guard.model import Replay
 
-TYPE_CHECKING = False  # no `typing` import: mypy reads this as True
 if TYPE_CHECKING:  # pragma: no cover (typing only)
     from collections.abc import Iterator
     from collections.abc import Sequence

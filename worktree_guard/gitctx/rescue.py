@@ -23,6 +23,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+from typing import TYPE_CHECKING
 
 from worktree_guard.errors import GitError
 from worktree_guard.errors import GuardError
@@ -32,7 +33,6 @@ from worktree_guard.gitctx.process import spawn
 from worktree_guard.gitctx.process import stderr_tail
 from worktree_guard.gitctx.worktrees import git_at
 
-TYPE_CHECKING = False
 if TYPE_CHECKING:  # pragma: no cover (typing only)
     from collections.abc import Sequence
 

@@ -1,21 +1,22 @@
 """``policy show``: the effective policy, each key with its source."""
 from __future__ import annotations
 
+import json
+from typing import TYPE_CHECKING
 
-TYPE_CHECKING = False  # no `typing` import: mypy reads this as True
 if TYPE_CHECKING:  # pragma: no cover (typing only)
     from worktree_guard.policy import Policy
 
 
 def render(policy: Policy, fmt: str = 'yaml') -> str:
     if fmt == 'json':
-        import json
         return json.dumps({
             'policy': policy.data,
             'sources': {f'{s}.{k}': policy.sources.get(f'{s}.{k}', 'default')
                         for s, v in policy.data.items() for k in v},
             'file': policy.path,
         }, indent=2)
+    # deferred: yaml (~10 ms) only for the YAML view
     import yaml
     lines = [f"# effective policy ({'file: ' + policy.path if policy.path else 'no policy file: built-in defaults'})",
              'version: 1']

@@ -9,18 +9,22 @@ baseline suppresses, and its notes.
 """
 from __future__ import annotations
 
+import importlib
+
+from typing import TYPE_CHECKING
+
+from worktree_guard import report
+
 # ``printable`` is the report package's (its JSON needs it too).
 from worktree_guard.report import printable
 
-# `typing` costs start-up time; mypy reads this name as True.
-TYPE_CHECKING = False
 if TYPE_CHECKING:  # pragma: no cover (typing only)
     from collections.abc import Iterable
     from collections.abc import Iterator
     from collections.abc import Mapping
 
-    from worktree_guard.report import Result
     from worktree_guard.model import Violation
+    from worktree_guard.report import Result
 
 # Every value of ``check --format``.
 NAMES = ('text', 'json', 'sarif', 'github', 'gitlab', 'junit')
@@ -36,12 +40,10 @@ def default_format(environ: Mapping[str, str]) -> str:
 
 def render(result: Result, fmt: str) -> str:
     """The report in ``fmt``: one of ``NAMES``."""
-    from worktree_guard import report
     if fmt == 'text':
         return report.format_text(result)
     if fmt == 'json':
         return report.format_json(result)
-    import importlib
     module = importlib.import_module(f'worktree_guard.report.{fmt}')
     text: str = module.render(result)
     return text

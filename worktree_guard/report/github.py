@@ -8,14 +8,14 @@ and the summary are plain lines that cannot start a command.
 """
 from __future__ import annotations
 
-from worktree_guard.report.formats import details
-from worktree_guard.report import printable
+from typing import TYPE_CHECKING
 
-# `typing` costs start-up time; mypy reads this name as True.
-TYPE_CHECKING = False
+from worktree_guard.report import printable
+from worktree_guard.report.formats import details
+
 if TYPE_CHECKING:  # pragma: no cover (typing only)
-    from worktree_guard.report import Result
     from worktree_guard.model import Violation
+    from worktree_guard.report import Result
 
 
 def escape_data(text: str) -> str:

@@ -8,13 +8,15 @@ Findings the baseline accepts are left out: GitLab has no suppressions.
 """
 from __future__ import annotations
 
+import json
+
+from typing import TYPE_CHECKING
+
+from worktree_guard.report import printable
 from worktree_guard.report.formats import POLICY_ANCHOR
 from worktree_guard.report.formats import details
 from worktree_guard.report.formats import occurrences
-from worktree_guard.report import printable
 
-# `typing` costs start-up time; mypy reads this name as True.
-TYPE_CHECKING = False
 if TYPE_CHECKING:  # pragma: no cover (typing only)
     from typing import Any
 
@@ -46,5 +48,4 @@ def to_list(result: Result) -> list[dict[str, Any]]:
 
 
 def render(result: Result) -> str:
-    import json
     return json.dumps(to_list(result), indent=2)

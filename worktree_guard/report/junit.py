@@ -9,22 +9,25 @@ file names may hold) is spelled with escapes.
 """
 from __future__ import annotations
 
-from worktree_guard.report.formats import details
+import re
+
+from typing import TYPE_CHECKING
+from xml.etree.ElementTree import Element
+from xml.etree.ElementTree import SubElement
+from xml.etree.ElementTree import indent
+from xml.etree.ElementTree import tostring
+
 from worktree_guard.report import printable
+from worktree_guard.report.formats import details
 
-# `typing` costs start-up time; mypy reads this name as True.
-TYPE_CHECKING = False
 if TYPE_CHECKING:  # pragma: no cover (typing only)
-    from xml.etree.ElementTree import Element
-
-    from worktree_guard.report import Result
     from worktree_guard.model import Violation
+    from worktree_guard.report import Result
 
 
 def xml_text(text: str) -> str:
     """``text`` with every character XML 1.0 forbids spelled ``\\xNN``
     (or ``\\uNNNN``).  Tab, LF and CR are allowed."""
-    import re
     text = printable(text)
     return re.sub('[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]',
                   lambda m: ascii(m.group())[1:-1], text)
@@ -32,7 +35,6 @@ def xml_text(text: str) -> str:
 
 def _case(suite: Element, v: Violation, status: str,
           message: str = '') -> Element:
-    from xml.etree.ElementTree import SubElement
     name = v.location + (f' {v.token}' if v.token is not None else '')
     attrs = {'classname': v.code, 'name': xml_text(name)}
     if v.path is not None:
@@ -53,11 +55,6 @@ def _case(suite: Element, v: Violation, status: str,
 
 
 def render(result: Result) -> str:
-    from xml.etree.ElementTree import Element
-    from xml.etree.ElementTree import SubElement
-    from xml.etree.ElementTree import indent
-    from xml.etree.ElementTree import tostring
-
     rules: list[str] = []
     for rule in [*result.rules_run, *result.skipped,
                  *(v.rule for v in result.violations)]:

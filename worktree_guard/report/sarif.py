@@ -11,20 +11,24 @@ file and names the ref as a logical location.
 """
 from __future__ import annotations
 
+import json
 import os
+from typing import TYPE_CHECKING
+from urllib.parse import quote
 
+from worktree_guard import __version__
+from worktree_guard import rules as rules_mod
+from worktree_guard.policy import DEFAULTS
+from worktree_guard.report import printable
 from worktree_guard.report.formats import POLICY_ANCHOR
 from worktree_guard.report.formats import details
 from worktree_guard.report.formats import occurrences
-from worktree_guard.report import printable
 
-# `typing` costs start-up time; mypy reads this name as True.
-TYPE_CHECKING = False
 if TYPE_CHECKING:  # pragma: no cover (typing only)
     from typing import Any
 
-    from worktree_guard.report import Result
     from worktree_guard.model import Violation
+    from worktree_guard.report import Result
 
 SCHEMA = ('https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/'
           'schemas/sarif-schema-2.1.0.json')
@@ -35,10 +39,8 @@ LEVELS = {'error': 'error', 'warn': 'warning', 'off': 'none'}
 
 def descriptors() -> list[dict[str, Any]]:
     """A reportingDescriptor for every rule and every kind of a rule."""
-    from worktree_guard.policy import DEFAULTS
-    from worktree_guard.rules import RULES
     out = []
-    for info in RULES.values():
+    for info in rules_mod.RULES.values():
         for kind in (None, *info.kinds):
             code = f'{info.id}/{kind}' if kind else info.id
             level = DEFAULTS['rules'].get(code, 'error')
@@ -70,7 +72,6 @@ def rule_name(code: str) -> str:
 def uri(path: str) -> str:
     """A path as a URI reference: percent-encoded, bytes that are not
     UTF-8 included."""
-    from urllib.parse import quote
     raw = path.encode('utf-8', 'surrogateescape')
     if os.path.isabs(path):
         return 'file://' + quote(raw, safe='/')
@@ -131,7 +132,6 @@ def result_of(v: Violation, fingerprint: str, index: dict[str, int],
 
 
 def to_dict(result: Result) -> dict[str, Any]:
-    from worktree_guard import __version__
     rules = descriptors()
     index = {d['id']: i for i, d in enumerate(rules)}
     results = [result_of(v, fp, index, result.baseline, False)
@@ -162,5 +162,4 @@ def to_dict(result: Result) -> dict[str, Any]:
 
 
 def render(result: Result) -> str:
-    import json
     return json.dumps(to_dict(result), indent=2)

@@ -13,13 +13,17 @@ a key no rule owns goes into ``core_sections`` here.
 """
 from __future__ import annotations
 
+import hashlib
+import json
+
+from typing import TYPE_CHECKING
+
+from worktree_guard.policy.match import compile_globs
 from worktree_guard.rules.spec import SEVERITIES
 from worktree_guard.rules.spec import Section
 from worktree_guard.rules.spec import key
 from worktree_guard.rules.spec import string_list
 
-# `typing` costs ~10 ms of start-up; mypy reads this name as True.
-TYPE_CHECKING = False
 if TYPE_CHECKING:  # pragma: no cover (typing only)
     from typing import Any
 
@@ -132,15 +136,11 @@ def glob_keys(registry: Registry, dialect: str) -> list[tuple[str, str]]:
 
 
 def render_schema(schema: dict[str, Any]) -> str:
-    import json
     return json.dumps(schema, indent=2, ensure_ascii=False) + '\n'
 
 
 def render_defaults(registry: Registry) -> str:
     """The text of ``policy/defaults.py``."""
-    import hashlib
-
-    from worktree_guard.policy.match import compile_globs
     schema = build_schema(registry)
     digest = hashlib.sha256(render_schema(schema).encode()).hexdigest()[:16]
     data = {section: {k: v['default'] for k, v in s['properties'].items()}

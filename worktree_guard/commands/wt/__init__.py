@@ -14,20 +14,27 @@ conflict; 2 bad usage or environment.
 """
 from __future__ import annotations
 
+import argparse
+import importlib
+import json
 import os
 import re
 import sys
 from typing import TYPE_CHECKING
 
+from worktree_guard import policy as policy_mod
+from worktree_guard.commands import rescue as rescue_cmd
 from worktree_guard.errors import GuardError
+from worktree_guard.gitctx import Repo
+from worktree_guard.gitctx import sync as git_sync
+from worktree_guard.gitctx import worktrees
+from worktree_guard.report import printable
 
 if TYPE_CHECKING:  # pragma: no cover (typing only)
-    import argparse
     from collections.abc import Callable
     from collections.abc import Sequence
     from typing import Any
 
-    from worktree_guard.gitctx import Repo
     from worktree_guard.commands.wt.gitpy import WtGit
     from worktree_guard.model import WorktreeInfo
     from worktree_guard.policy import Policy
@@ -83,7 +90,6 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
 
 def build_parser() -> argparse.ArgumentParser:
     """The stand-alone parser of ``worktree-guard wt ARGS``."""
-    import argparse
     p = argparse.ArgumentParser(prog='worktree-guard wt',
                                 description=DESCRIPTION)
     _fill(p)
@@ -190,8 +196,7 @@ def _fill(p: argparse.ArgumentParser) -> None:
                     'for eval "$(worktree-guard wt env N)"')
     en.add_argument('issue', help='issue number')
 
-    from worktree_guard.commands import rescue
-    rescue.add_parser(add)
+    rescue_cmd.add_parser(add)
 
     tr = add('trust', "show the commands and copies the base's committed "
                       'policy runs in new worktrees (worktrees.setup, '
@@ -224,7 +229,6 @@ def run(ns: argparse.Namespace) -> int:
     if ns.wt_command is None:
         build_parser().print_help()
         return 2
-    import importlib
     module, func = _COMMANDS[ns.wt_command]
     handler: Callable[[argparse.Namespace, Context], int] = getattr(
         importlib.import_module(f'{__name__}.{module}'), func)
@@ -245,7 +249,6 @@ class _Printable:
         self._stream = stream
 
     def write(self, text: str) -> int:
-        from worktree_guard.report import printable
         return int(self._stream.write(printable(text)))
 
     def __getattr__(self, name: str) -> Any:
@@ -256,10 +259,6 @@ def json_text(data: object, **kw: Any) -> str:
     """``json.dumps`` of ``data`` with every string made printable (a
     name that is not UTF-8 is spelled ``\\xNN``, never a lone
     surrogate)."""
-    import json
-
-    from worktree_guard.report import printable
-
     def clean(v: object) -> object:
         if isinstance(v, str):
             return printable(v)
@@ -276,9 +275,6 @@ class Context:
     """The repository, its policy and where worktrees belong."""
 
     def __init__(self, policy_path: str | None) -> None:
-        from worktree_guard import policy as policy_mod
-        from worktree_guard.gitctx import Repo
-        from worktree_guard.gitctx import worktrees
         self.repo: Repo = Repo.discover()
         self.policy_path = policy_path
         self.policy: Policy = policy_mod.load(self.repo.root, policy_path,
@@ -296,6 +292,7 @@ class Context:
         """The repository on GitPython (``commands.wt.gitpy``), opened at the
         main checkout, or the common dir when bare; on first use."""
         if self._gp is None:
+            # deferred: GitPython (~60 ms), only where a wt command needs it
             from worktree_guard.commands.wt.gitpy import WtGit
             self._gp = WtGit(self.main_real or self.repo.common_dir)
         return self._gp
@@ -329,13 +326,12 @@ class Context:
             str, str | None]:
         """(label, oid) of the base: the remote-tracking ref, else the local
         branch; ``fetch`` refreshes it first."""
-        from worktree_guard.gitctx import sync
         remote, branch = self.remote, self.base_branch
         tracking = f'{remote}/{branch}'
         if fetch:
-            err = sync.fetch(self.repo, remote, branch,
-                             self.policy['sync']['fetch-timeout'],
-                             self.main_real)
+            err = git_sync.fetch(self.repo, remote, branch,
+                                 self.policy['sync']['fetch-timeout'],
+                                 self.main_real)
             if err is not None:
                 notes.append(f'could not fetch {tracking} ({err}); using the '
                              'cached one')

@@ -28,6 +28,7 @@ import sys
 from typing import TYPE_CHECKING
 
 from worktree_guard.errors import GuardError
+from worktree_guard.gitctx.trust import trusted_policy
 
 if TYPE_CHECKING:  # pragma: no cover (typing only)
     import argparse
@@ -116,7 +117,6 @@ def commands(ctx: Context) -> Commands:
         lines = _listing_file(ctx.main_real or ctx.repo.root,
                               str(policy['worktrees']['include'] or ''))
     else:
-        from worktree_guard.gitctx.trust import trusted_policy
         trusted = trusted_policy(ctx.repo.common_dir)
         anchor = trusted.anchor
         source = (f'{anchor.name} ({anchor.commit[:12]})'

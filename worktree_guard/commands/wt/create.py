@@ -3,10 +3,15 @@ fetched base, with its bootstrap copies."""
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 from typing import TYPE_CHECKING
 
 from worktree_guard.errors import GuardError
+from worktree_guard.gitctx import spawn
+from worktree_guard.gitctx import sync
+from worktree_guard.gitctx import worktrees
+from worktree_guard.slug import slugify
 
 if TYPE_CHECKING:  # pragma: no cover (typing only)
     import argparse
@@ -20,9 +25,6 @@ from worktree_guard.commands.wt.provision import provision
 
 
 def _gh_title(issue: int) -> str:
-    import shutil
-
-    from worktree_guard.gitctx import spawn
     if shutil.which('gh') is None:
         raise GuardError(
             f'a title is needed for issue {issue}',
@@ -46,7 +48,6 @@ def _gh_title(issue: int) -> str:
 def _start_point(ctx: Context, base: str | None,
                  say: Callable[[str], None]) -> tuple[str, str]:
     """(oid, description) of the commit a new branch starts from."""
-    from worktree_guard.gitctx import sync
     repo = ctx.repo
     branch = base or ctx.base_branch
     tracking = f'{ctx.remote}/{branch}'
@@ -82,7 +83,6 @@ def _ensure_ignored(ctx: Context, branch: str,
     The line goes to ``<git-common-dir>/info/exclude``: local to this clone,
     nothing to commit, shared by every worktree (issue 16); the message
     says which file changed and how to undo it."""
-    from worktree_guard.gitctx import worktrees
     main, root_dir = ctx.main_real, ctx.root_dir
     assert main is not None and root_dir is not None
     probe = worktrees.ignore_probe(main, root_dir, branch)
@@ -109,8 +109,6 @@ def _ensure_ignored(ctx: Context, branch: str,
 
 
 def cmd_create(ns: argparse.Namespace, ctx: Context) -> int:
-    from worktree_guard.slug import slugify
-
     def say(msg: str) -> None:
         # flushed: setup's output is shown as it comes, even on a pipe
         print(msg, file=sys.stderr if ns.print_path else sys.stdout,

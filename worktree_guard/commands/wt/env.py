@@ -5,7 +5,11 @@ N)"``."""
 from __future__ import annotations
 
 import os
+import shlex
 from typing import TYPE_CHECKING
+
+from worktree_guard.commands.wt import consent
+from worktree_guard.commands.wt.listing import only_worktree
 
 if TYPE_CHECKING:  # pragma: no cover (typing only)
     import argparse
@@ -38,10 +42,6 @@ def worktree_env(ctx: Context, policy: Policy, issue: int,
 
 def cmd_env(ns: argparse.Namespace, ctx: Context) -> int:
     """``wt env N``: ``export VAR=value`` lines, shell-quoted."""
-    import shlex
-
-    from worktree_guard.commands.wt import consent
-    from worktree_guard.commands.wt.listing import only_worktree
     w, issue = only_worktree(ctx, ns.issue)
     policy = consent.commands(ctx).policy
     for name, value in worktree_env(ctx, policy, issue, w.branch,

@@ -32,10 +32,17 @@ stopped, 2 on bad usage.
 """
 from __future__ import annotations
 
-from typing import Any
 from typing import TYPE_CHECKING
+from typing import Any
 
+from worktree_guard import policy as policy_mod
+from worktree_guard.commands.wt.provision import run_commands
+from worktree_guard.commands.wt.status import gather
+from worktree_guard.commands.wt.sync import sync_one
 from worktree_guard.errors import GuardError
+from worktree_guard.gitctx import Repo
+from worktree_guard.gitctx import receive
+from worktree_guard.gitctx import worktrees
 
 if TYPE_CHECKING:  # pragma: no cover (typing only)
     import argparse
@@ -57,8 +64,6 @@ class Stop(Exception):
 def committed_policy(ctx: Context, base: str) -> tuple[Policy, str]:
     """The policy committed at the base tip (the built-in defaults when
     the base has none), and where it was read."""
-    from worktree_guard import policy as policy_mod
-    from worktree_guard.gitctx import receive
     found = receive.read_blob(ctx.repo, base, policy_mod.POLICY_FILE)
     where = f'{ctx.remote}/{ctx.base_branch}:{policy_mod.POLICY_FILE}'
     if found is None:
@@ -71,7 +76,6 @@ def _plan(ctx: Context, wanted: list[int]) -> tuple[
         list[WorktreeInfo], dict[str, dict[str, Any]], list[str]]:
     """The worktrees to land, in the plan's order; the dashboard's rows by
     branch; the plan's notes."""
-    from worktree_guard.commands.wt.status import gather
     data = gather(ctx, False, dirty=True)
     rows = {r['branch']: r for r in data['worktrees'] if r['branch']}
     linked = {w.branch: w for w in linked_worktrees(ctx) if w.branch}
@@ -137,7 +141,6 @@ def cmd_land(ns: argparse.Namespace, ctx: Context) -> int:
 def _dry_run(ctx: Context, targets: list[WorktreeInfo],
              rows: dict[str, dict[str, Any]], test: str | None,
              label: str) -> None:
-    from worktree_guard.gitctx import worktrees
     print('\ndry run: nothing is changed')
     boot = ctx.policy['worktrees']['bootstrap']
     for k, w in enumerate(targets, 1):
@@ -171,9 +174,6 @@ def _land_one(ctx: Context, w: WorktreeInfo, base: str, label: str,
               test: str | None, timeout: float) -> str:
     """Land one worktree's branch; the new base tip.  ``Stop`` when it
     cannot."""
-    from worktree_guard.gitctx import Repo
-    from worktree_guard.gitctx import worktrees
-    from worktree_guard.commands.wt.sync import sync_one
     where = ctx.show(w.path)
     _reread(ctx)
     fresh = next(x for x in linked_worktrees(ctx) if x.path == w.path)
@@ -192,12 +192,10 @@ def _land_one(ctx: Context, w: WorktreeInfo, base: str, label: str,
         undo.append(f"git -C {where} reset --keep {row['old'][:12]}")
     tip = Repo.discover(w.path).head().oid
     assert tip is not None
-    if test:
-        from worktree_guard.commands.wt.provision import run_commands
-        if not run_commands('land.test', [test], w.path, timeout,
-                            lambda s: print(f'  {s}', flush=True)):
-            raise Stop(f'{w.branch}: land.test failed; the base is '
-                       'unchanged' + _undo(undo))
+    if test and not run_commands('land.test', [test], w.path, timeout,
+                                 lambda s: print(f'  {s}', flush=True)):
+        raise Stop(f'{w.branch}: land.test failed; the base is '
+                   'unchanged' + _undo(undo))
     ok, text = worktrees.push(w.path, ctx.remote, str(w.branch),
                               ctx.base_branch)
     if not ok:
@@ -222,7 +220,6 @@ def _land_one(ctx: Context, w: WorktreeInfo, base: str, label: str,
 
 def _reread(ctx: Context) -> None:
     """Forget what was read of the worktrees (their HEADs moved)."""
-    from worktree_guard.gitctx import Repo
     ctx.repo = Repo.discover(ctx.main_real or ctx.repo.common_dir)
 
 
@@ -233,7 +230,6 @@ def _undo(undo: list[str]) -> str:
 def _local_base(ctx: Context, new: str) -> str:
     """Bring the local base branch to ``new`` when that is safe; what was
     done or what to run."""
-    from worktree_guard.gitctx import worktrees
     branch = ctx.base_branch
     tracking = f'{ctx.remote}/{branch}'
     local = ctx.repo.ref_oid(f'refs/heads/{branch}')
@@ -265,7 +261,6 @@ def _local_base(ctx: Context, new: str) -> str:
 
 def _sync_others(ctx: Context, landed: WorktreeInfo, new: str,
                  label: str) -> None:
-    from worktree_guard.commands.wt.sync import sync_one
     _reread(ctx)
     others = [w for w in linked_worktrees(ctx)
               if not w.prunable and w.path != landed.path and

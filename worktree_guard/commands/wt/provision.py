@@ -23,9 +23,16 @@ approved them (``consent``, issue 23).
 from __future__ import annotations
 
 import os
+import shutil
 from typing import TYPE_CHECKING
 
+from worktree_guard.commands.wt import consent
+from worktree_guard.commands.wt import issue_number
+from worktree_guard.commands.wt.env import worktree_env
 from worktree_guard.errors import GuardError
+from worktree_guard.gitctx import Repo
+from worktree_guard.gitctx import decode
+from worktree_guard.gitctx.pipes import Logged
 
 if TYPE_CHECKING:  # pragma: no cover (typing only)
     import argparse
@@ -42,7 +49,6 @@ def provision(ctx: Context, path: str, say: Callable[[str], None],
     committed policy says, once the local user approved them; ``False``
     when a setup command failed.  The commands get the worktree's
     variables (``commands.wt.env``: ``WT_PORT``...)."""
-    from worktree_guard.commands.wt import consent
     found = consent.commands(ctx)
     if found.empty:
         return True
@@ -52,7 +58,6 @@ def provision(ctx: Context, path: str, say: Callable[[str], None],
     src_root = ctx.main_real if ctx.nested else ctx.repo.root
     bootstrap(found.bootstrap, src_root, path, say)
     copy_included(ctx, found.include_lines or [], src_root, path, say)
-    from worktree_guard.commands.wt.env import worktree_env
     return run_commands('setup', found.setup, path,
                         found.policy['worktrees']['setup-timeout'], say,
                         worktree_env(ctx, found.policy, issue, branch, path))
@@ -61,8 +66,6 @@ def provision(ctx: Context, path: str, say: Callable[[str], None],
 def cmd_setup(ns: argparse.Namespace, ctx: Context) -> int:
     """``wt setup N``: provision issue N's existing worktree (after
     ``wt trust`` approved what ``wt create`` skipped)."""
-    from worktree_guard.commands.wt import issue_number
-    from worktree_guard.commands.wt import consent
     issue = issue_number(ns.issue)
     w = next((w for w in ctx.repo.worktrees() if issue in ctx.issues_of(w)),
              None)
@@ -78,7 +81,6 @@ def cmd_setup(ns: argparse.Namespace, ctx: Context) -> int:
 
 def _copy_new(src: str, dst: str) -> str:
     """copytree's copy function: never overwrite what the checkout has."""
-    import shutil
     if not os.path.lexists(dst):
         shutil.copy2(src, dst, follow_symlinks=False)
     return dst
@@ -117,7 +119,6 @@ def _copy(kind: str, src: str, dst: str, rel: str,
     """Copy one file or folder of the checkout into the new worktree,
     never overwriting what the worktree has; whether anything was
     copied."""
-    import shutil
     if os.path.isdir(src) and not os.path.islink(src):
         shutil.copytree(src, dst, symlinks=True, dirs_exist_ok=True,
                         copy_function=_copy_new)
@@ -137,6 +138,7 @@ def copy_included(ctx: Context, lines: list[str], src_root: str | None,
     """Copy the ignored files the include listing ``lines`` (gitignore
     syntax, as committed on the base) matches; how many went."""
 
+    # deferred: pathspec only when the base lists files to copy
     import pathspec
 
     if not lines or src_root is None:
@@ -194,9 +196,6 @@ def run_commands(kind: str, commands: list[str], cwd: str, timeout: float,
     is followed (``gitctx.pipes.Logged``): a command ends when it exits,
     so a process it leaves in the background (``npm run dev &``) keeps
     running and writing to that log without holding ``wt`` up."""
-    from worktree_guard.gitctx import Repo
-    from worktree_guard.gitctx import decode
-    from worktree_guard.gitctx.pipes import Logged
     if not commands:
         return True
     log = os.path.join(Repo.discover(cwd).git_dir, f'wt-{kind}.log')

@@ -3,10 +3,13 @@ moves the leaked edits (issue 14)."""
 from __future__ import annotations
 
 import os
+from typing import TYPE_CHECKING
 
+from worktree_guard.commands import rescue
+from worktree_guard.commands.wt import issue_number
+from worktree_guard.commands.wt import linked_worktrees
 from worktree_guard.errors import GuardError
 
-TYPE_CHECKING = False  # no `typing` import: mypy reads this as True
 if TYPE_CHECKING:  # pragma: no cover (typing only)
     import argparse
 
@@ -14,9 +17,6 @@ if TYPE_CHECKING:  # pragma: no cover (typing only)
 
 
 def cmd_rescue(ns: argparse.Namespace, ctx: Context) -> int:
-    from worktree_guard.commands import rescue
-    from worktree_guard.commands.wt import issue_number
-    from worktree_guard.commands.wt import linked_worktrees
     issue = issue_number(ns.issue)
     main = ctx.repo.main_root()
     if main is None:

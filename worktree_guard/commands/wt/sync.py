@@ -23,10 +23,13 @@ conflicts, 2 on bad usage.
 from __future__ import annotations
 
 import os
-from typing import Any
 from typing import TYPE_CHECKING
+from typing import Any
 
 from worktree_guard.errors import GuardError
+from worktree_guard.gitctx import Repo
+from worktree_guard.gitctx import replay
+from worktree_guard.gitctx import worktrees
 
 if TYPE_CHECKING:  # pragma: no cover (typing only)
     import argparse
@@ -34,9 +37,9 @@ if TYPE_CHECKING:  # pragma: no cover (typing only)
     from worktree_guard.commands.wt import Context
     from worktree_guard.model import WorktreeInfo
 
-from worktree_guard.commands.wt import json_text
 from worktree_guard.commands.wt import is_bootstrap
 from worktree_guard.commands.wt import issue_number
+from worktree_guard.commands.wt import json_text
 from worktree_guard.commands.wt import linked_worktrees
 from worktree_guard.commands.wt import text_table
 
@@ -89,8 +92,6 @@ def cmd_sync(ns: argparse.Namespace, ctx: Context) -> int:
 def sync_one(ctx: Context, w: WorktreeInfo, base: str) -> dict[str, Any]:
     """Rebase one worktree onto ``base`` when it is safe (the table in the
     module's docstring); its row."""
-    from worktree_guard.gitctx import Repo
-    from worktree_guard.gitctx import worktrees
     boot = ctx.policy['worktrees']['bootstrap']
     issues = sorted(ctx.issues_of(w))
     row: dict[str, Any] = {
@@ -129,7 +130,6 @@ def _overwritten(ctx: Context, head: str, base: str,
     over ``head``: a rebase would have to overwrite them."""
     if not untracked:
         return []
-    from worktree_guard.gitctx import worktrees
     added = worktrees.added_files(ctx.repo, head, base)
     return sorted(u for u in untracked
                   if any(a == u or (u.endswith('/') and a.startswith(u))
@@ -138,7 +138,7 @@ def _overwritten(ctx: Context, head: str, base: str,
 
 def _rebase(row: dict[str, Any], ctx: Context, head: str,
             base: str) -> None:
-    from worktree_guard.gitctx import replay
+    # deferred: GitPython (~60 ms), only where a wt command needs it
     from worktree_guard.commands.wt.gitpy import rebase
     with replay.scratch_objects(ctx.repo):
         forecast = (replay.replay_onto(ctx.repo, base, [head]) or {}).get(
