@@ -6,8 +6,8 @@ No timing assertions here: bench/ measures speed.
 from __future__ import annotations
 
 import os
-import shutil
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -17,10 +17,12 @@ from hypothesis import given
 from hypothesis import settings
 from hypothesis import strategies as st
 
+from tests import agent_payloads as A
 from tests.helpers import RepoHandle
+from tests.lint.hot_path import HOT_MODULES
+from worktree_guard import policy as P
 from worktree_guard.commands import faststart
 from worktree_guard.commands import install
-from worktree_guard import policy as P
 from worktree_guard.policy import match as M
 
 # -- the built-in branch pattern without re -----------------------------------------
@@ -413,3 +415,84 @@ def test_check_under_pre_commit_needs_no_argparse(
                          env=env, capture_output=True, text=True)
     assert out.stdout.split()[-1] == '1', out
     assert 'protected-branch' in out.stdout, out
+
+
+# -- which of our modules a hook loads: tests/lint/hot_path.py HOT_MODULES --------------
+
+def _imported(log: Path) -> set[str]:
+    """The modules ``python -X importtime`` reported loading."""
+    return {line.rsplit('|', 1)[1].strip()
+            for line in log.read_text().splitlines()
+            if line.startswith('import time:') and '|' in line}
+
+
+def hook_runs(r: RepoHandle, tmp_path: Path) -> dict[str, set[str]]:
+    """Every hook, run for real (git runs the installed hooks), each in a
+    fresh interpreter that ``$WORKTREE_GUARD_PYTHON`` starts with ``-X
+    importtime``: what each loaded, by name."""
+    log = tmp_path / 'imports.log'
+    py = tmp_path / 'py'
+    py.write_text(f'#!/bin/sh\nexec {sys.executable} -X importtime "$@" '
+                  f'2>>{log}\n')
+    py.chmod(0o755)
+    env = _clean_env() | {'WORKTREE_GUARD_PYTHON': str(py)}
+    bare = Path(r.git('remote', 'get-url', 'origin').strip())
+    assert install.install_server(str(bare)) == 0
+    loaded: dict[str, set[str]] = {}
+
+    def step(name: str, *cmd: str, cwd: Path = r.path, rc: int | None = 0,
+             stdin: str | None = None) -> None:
+        log.write_text('')
+        proc = subprocess.run(list(cmd), cwd=cwd, env=env, input=stdin,
+                              capture_output=True, text=True, timeout=120)
+        assert rc is None or proc.returncode == rc, (name, proc,
+                                                     log.read_text()[-2000:])
+        loaded[name] = _imported(log)
+        assert loaded[name], name
+
+    wg = (str(py), '-I', '-m', 'worktree_guard')
+    r.write('a.md', 'see docs/guide.md\n')
+    r.git('add', 'a.md')
+    step('pre-commit on main', 'git', 'commit', '-qm', 'x', rc=1)
+    step('reference-transaction', 'git', 'update-ref', 'refs/heads/main',
+         r.head(), rc=None)
+    wt = r.worktree('issue-4-hot-path')
+    for rel, text in (('README.md', 'see ../main-repo/docs/x.md\n'),
+                      ('src/app.py', f"open('{r.path}/src/x.py')\n")):
+        r.write(rel, text, cwd=wt)
+        r.git('add', rel, cwd=wt)
+    step('pre-commit, commit-msg: a path escape', 'git', 'commit', '-qm',
+         'x', cwd=wt, rc=1)
+    r.write('.worktree-guard.yaml', 'branches:\n  exempt: [release/*]\n',
+            cwd=wt)
+    r.git('add', '.worktree-guard.yaml', cwd=wt)
+    step('pre-commit, commit-msg: a new policy', 'git', 'commit', '-qm',
+         'x', '--', '.worktree-guard.yaml', cwd=wt)
+    step('pre-push, pre-receive, update', 'git', 'push', '-q', 'origin',
+         'issue-4-hot-path', cwd=wt)
+    step('check under pre-commit', *wg, 'check', '--hook',
+         'worktree-guard-commit', '--stage', 'commit', cwd=wt, rc=1)
+    step('check in CI', *wg, 'check', '--from-ref', 'origin/main',
+         '--to-ref', 'HEAD', cwd=wt, rc=None)
+    for tool, payload in (
+            ('an edit', A.claude_edit(str(wt), 'src/app.py', 'y')),
+            ('a write outside', A.claude_write(str(wt), str(r.path / 'x'))),
+            ('a shell command',
+             A.claude_bash(str(wt), 'cd src && ls | grep x > out'))):
+        step(f'agent: {tool}', *wg, 'agent', 'claude', cwd=wt,
+             stdin=A.text(payload))
+    step('sandbox', *wg, 'sandbox', '--', 'true', cwd=wt, rc=None)
+    return loaded
+
+
+def test_hooks_load_only_the_hot_modules(native_repo: RepoHandle,
+                                         tmp_path: Path) -> None:
+    """HOT_MODULES (tests/lint/hot_path.py) is what the hooks load of
+    ours: no hook loads another module, and each listed one is loaded."""
+    loaded = hook_runs(native_repo, tmp_path)
+    ours = {name: {m for m in mods if m.split('.')[0] == 'worktree_guard'}
+            for name, mods in loaded.items()}
+    for name, mods in ours.items():
+        assert mods <= HOT_MODULES, (name, sorted(mods - HOT_MODULES))
+    assert set().union(*ours.values()) == HOT_MODULES, \
+        sorted(HOT_MODULES - set().union(*ours.values()))

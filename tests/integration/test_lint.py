@@ -1,7 +1,8 @@
 """The package checks of ``./dev lint`` (tests/lint/) hold, and a planted
 violation of each fails them: an import cycle, a private name taken from
 another module (imported, or reached through an imported module), a git
-command line outside gitctx, a block worse than radon grade C."""
+command line outside gitctx, a block worse than radon grade C, a
+deferred import or a faked ``TYPE_CHECKING`` off the hot path."""
 from __future__ import annotations
 
 import shutil
@@ -14,6 +15,7 @@ import pytest
 from tests.lint import acyclic
 from tests.lint import complexity
 from tests.lint import git_lines
+from tests.lint import hot_path
 from tests.lint import private_names
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -62,6 +64,10 @@ def test_the_package_has_no_cycle_and_no_private_import() -> None:
         f'    if x == {i}:\n        return {i}\n' for i in range(21))
      + '    return -1',
      'planted has grade D (22), worse than C'),
+    ('commands/doctor.py', 'def f() -> None:\n    import glob',
+     'import inside a function (move it to the top, or say why'),
+    ('report/sarif.py', 'TYPE_CHECKING = False',
+     'TYPE_CHECKING = False off the hot path'),
 ])
 def test_a_violation_fails(tmp_path: Path, module: str, line: str,
                            expected: str) -> None:
@@ -130,3 +136,45 @@ def test_an_excuse_without_its_cause_fails(
         f'worktree_guard/{key} is no worse than C (or gone): remove it '
         'from tests/lint/complexity.py PENDING'
         for key in ('b.py:f', 'b.py:gone')]
+    monkeypatch.setattr(hot_path, 'KNOWN', {'worktree_guard.a': 'x'})
+    assert hot_path.problems(pkg) == [
+        'worktree_guard/a.py: worktree_guard.a imports at the top: remove '
+        'it from tests/lint/hot_path.py KNOWN']
+
+
+@pytest.mark.parametrize('code, found', [
+    ('import os\nfrom . import b\n', []),
+    ('def f():\n    import os\n', [2]),
+    ('def f():\n    import os  # deferred: a reason\n', []),
+    ('def f():\n    # deferred: a reason\n    import os\n', []),
+    ('def f():\n    # a comment\n    import os\n', [3]),
+    ('def f():\n    # deferred: a reason,\n    # said on two lines\n'
+     '    import os\n', []),
+    ('def f():\n    # deferred: a reason\n    x = 1\n    import os\n',
+     [4]),
+    ('def f():\n    def g():\n        import os\n', [3]),   # once
+    ('class C:\n    async def m(self):\n        from . import b\n', [3]),
+    ('TYPE_CHECKING = False\n', ['T1']),
+    ('from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n'
+     '    import os\n', []),
+])
+def test_what_counts_as_a_deferred_import(code: str,
+                                          found: list[int | str]) -> None:
+    got: list[int | str] = []
+    for line in hot_path.module_problems(code, 'a.py'):
+        number = int(line.split(':')[1])
+        got.append(f'T{number}' if 'TYPE_CHECKING' in line else number)
+    assert got == found
+
+
+def test_the_hot_modules_keep_their_start_up_tricks(tmp_path: Path) -> None:
+    """A module a hook loads may defer imports and fake TYPE_CHECKING."""
+    pkg = tmp_path / 'worktree_guard'
+    pkg.mkdir()
+    (pkg / '__init__.py').write_text('TYPE_CHECKING = False\n')
+    (pkg / 'runner.py').write_text('def f():\n    import os\n')
+    (pkg / 'gen.py').write_text('def f():\n    import os\n')
+    assert 'worktree_guard.runner' in hot_path.HOT_MODULES
+    assert hot_path.problems(pkg) == [
+        'worktree_guard/gen.py:2: import inside a function (move it to the '
+        'top, or say why: # deferred: <why>, on its line or above)']

@@ -6,7 +6,9 @@
 - ``private_names``: no private name (``_x``) imported across modules;
 - ``git_lines``: only gitctx writes git's command lines;
 - ``complexity``: no block worse than radon grade C (``PENDING`` lists
-  the blocks still being split).
+  the blocks still being split);
+- ``hot_path``: only the modules a hook loads (``HOT_MODULES``) defer
+  imports and fake ``TYPE_CHECKING``; elsewhere a deferred import says why.
 
 ``tests/integration/test_lint.py`` plants a violation of each and expects
 the check to fail.
