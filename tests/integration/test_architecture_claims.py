@@ -63,6 +63,13 @@ CLAIMS: list[tuple[str, list[str]]] = [
       'test_native_pre_commit_imports_nothing_it_does_not_use',
       'test:tests/integration/test_import_contract.py::'
       'test_commit_and_push_hooks_never_load_gitpython']),
+    ('The modules a hook may load are\nlisted in `HOT_MODULES`',
+     ['test:tests/integration/test_hotpath.py::'
+      'test_hooks_load_only_the_hot_modules']),
+    ('Every other module imports at the\ntop, like ordinary Python',
+     ['lint:hot_path',
+      'test:tests/integration/test_lint.py::'
+      'test_what_counts_as_a_deferred_import']),
     ('imports 17 of our modules',
      ['test:tests/integration/commands/test_agent_hook.py::'
       'test_the_agent_hot_path_imports_nothing_it_does_not_use']),
