@@ -485,6 +485,8 @@ def hook_runs(r: RepoHandle, tmp_path: Path) -> dict[str, set[str]]:
     return loaded
 
 
+@pytest.mark.slow
+@pytest.mark.timeout(300)
 def test_hooks_load_only_the_hot_modules(native_repo: RepoHandle,
                                          tmp_path: Path) -> None:
     """HOT_MODULES (tests/lint/hot_path.py) is what the hooks load of
