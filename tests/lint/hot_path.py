@@ -66,6 +66,7 @@ HOT_MODULES = frozenset({
     'worktree_guard.pathengine',
     'worktree_guard.pathengine.bind',
     'worktree_guard.pathengine.computed',
+    'worktree_guard.pathengine.conventions',
     'worktree_guard.pathengine.configs',
     'worktree_guard.pathengine.engine',
     'worktree_guard.pathengine.findings',
