@@ -75,6 +75,7 @@ HOT_MODULES = frozenset({
     'worktree_guard.pathengine.markdown',
     'worktree_guard.pathengine.patterns',
     'worktree_guard.pathengine.places',
+    'worktree_guard.pathengine.prefilter',
     'worktree_guard.pathengine.pyparents',
     'worktree_guard.pathengine.sites',
     'worktree_guard.pathengine.text',
@@ -122,7 +123,6 @@ KNOWN: dict[str, str] = {
     'worktree_guard.gitctx.fleet': PENDING,
     'worktree_guard.gitctx.scan': PENDING,
     'worktree_guard.pathengine.joins': PENDING,
-    'worktree_guard.pathengine.prefilter': PENDING,
     'worktree_guard.pathengine.symlinks': PENDING,
     'worktree_guard.rules.shell_tree': PENDING,
 }
