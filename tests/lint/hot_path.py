@@ -96,6 +96,7 @@ HOT_MODULES = frozenset({
     'worktree_guard.rules.agent_guard',
     'worktree_guard.rules.agent_shell',
     'worktree_guard.rules.branch_name',
+    'worktree_guard.rules.index',
     'worktree_guard.rules.protected_branch',
     'worktree_guard.rules.server_policy',
     'worktree_guard.rules.spec',
