@@ -495,6 +495,9 @@ def test_hooks_load_only_the_hot_modules(native_repo: RepoHandle,
     ours = {name: {m for m in mods if m.split('.')[0] == 'worktree_guard'}
             for name, mods in loaded.items()}
     for name, mods in ours.items():
-        assert mods <= HOT_MODULES, (name, sorted(mods - HOT_MODULES))
+        assert mods <= HOT_MODULES, \
+            (name, 'loads modules missing from tests/lint/hot_path.py '
+             'HOT_MODULES (add them):', sorted(mods - HOT_MODULES))
     assert set().union(*ours.values()) == HOT_MODULES, \
-        sorted(HOT_MODULES - set().union(*ours.values()))
+        ('no hook loads these HOT_MODULES (remove them):',
+         sorted(HOT_MODULES - set().union(*ours.values())))

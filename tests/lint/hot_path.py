@@ -43,6 +43,7 @@ HOT_MODULES = frozenset({
     'worktree_guard.gitctx.caller',
     'worktree_guard.gitctx.checkouts',
     'worktree_guard.gitctx.collect',
+    'worktree_guard.gitctx.exists',
     'worktree_guard.gitctx.gitparse',
     'worktree_guard.gitctx.paths',
     'worktree_guard.gitctx.pipes',
