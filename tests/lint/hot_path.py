@@ -115,21 +115,8 @@ HOT_MODULES = frozenset({
 # changing now, each with why (remove an entry once its module is clean).
 PENDING = 'being changed by another branch now; cleaned once it lands'
 KNOWN: dict[str, str] = {
-    'worktree_guard.commands.wt.dashboard': PENDING,
-    'worktree_guard.commands.wt.forecast': PENDING,
-    'worktree_guard.commands.wt.html': PENDING,
-    'worktree_guard.commands.wt.listing': PENDING,
-    'worktree_guard.commands.wt.plan': PENDING,
-    'worktree_guard.commands.wt.remove': PENDING,
-    'worktree_guard.commands.wt.status': PENDING,
-    'worktree_guard.commands.wt.watch': PENDING,
-    'worktree_guard.gitctx.fleet': PENDING,
-    'worktree_guard.gitctx.indexfile': 'new on main with wt status (issue 26); '
-        "its branch's file, cleaned once that work settles",
-    'worktree_guard.gitctx.scan': PENDING,
     'worktree_guard.pathengine.joins': PENDING,
     'worktree_guard.pathengine.symlinks': PENDING,
-    'worktree_guard.rules.shell_tree': PENDING,
 }
 
 ALLOW = '# deferred:'

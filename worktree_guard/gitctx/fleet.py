@@ -21,8 +21,19 @@ import os
 from worktree_guard.errors import GitError
 from worktree_guard.gitctx.process import decode
 from worktree_guard.gitctx.process import stderr_tail
+from worktree_guard.gitctx import worktrees
+from worktree_guard.gitctx.replay import trees
+from worktree_guard.gitctx import indexfile
+from worktree_guard.gitctx import worktrees as wts
+import marshal
+import time
+import stat
+import shutil
+import tempfile
+from worktree_guard.gitctx.process import foreign_env
+from worktree_guard.gitctx.process import spawn
 
-TYPE_CHECKING = False  # no `typing` import: mypy reads this as True
+from typing import TYPE_CHECKING
 if TYPE_CHECKING:  # pragma: no cover (typing only)
     from collections.abc import Callable
     from collections.abc import Sequence
@@ -160,7 +171,6 @@ def _diff_many(repo: Repo, bases: dict[str, str]) -> dict[str, list[str]]:
 
 def _one(repo: Repo, base: str, tip: str) -> Facts:
     """The per-tip commands, for what the graph walk leaves to git."""
-    from worktree_guard.gitctx import worktrees
     res = repo.git('rev-list', '--left-right', '--count', f'{base}...{tip}',
                    check=False)
     if res.returncode != 0:
@@ -196,7 +206,6 @@ def changes_many(repo: Repo, worktrees: Sequence[tuple[str, str]],
     processes share them: the proofs and ``then`` are Python, and one
     process would leave the other cores idle while ``git status`` (C,
     several at a time) would not."""
-    from worktree_guard.gitctx.replay import trees
     tree = trees(repo, [h for _, h in worktrees])
     items = [(path, head, tree[head]) for path, head in worktrees]
     if workers < 2 or len(items) < FORK_MIN:
@@ -206,8 +215,6 @@ def changes_many(repo: Repo, worktrees: Sequence[tuple[str, str]],
 
 def _changes_of(items: Sequence[tuple[str, str, str]], then: Then | None,
                 ) -> dict[str, tuple[list[str], str | None]]:
-    from worktree_guard.gitctx import indexfile
-    from worktree_guard.gitctx import worktrees as wts
     out: dict[str, tuple[list[str], str | None]] = {}
     for path, head, tree in items:
         lines = [] if indexfile.proven_clean(path, tree) else \
@@ -221,7 +228,6 @@ def _forked(items: Sequence[tuple[str, str, str]], workers: int,
             then: Then | None) -> dict[str, tuple[list[str], str | None]]:
     """``_changes_of`` in ``workers`` forked processes, each a share of
     the worktrees, its answer sent back through a pipe (``marshal``)."""
-    import marshal
     children = []
     for k in range(workers):
         r, w = os.pipe()
@@ -252,7 +258,6 @@ def _child(fd: int, items: Sequence[tuple[str, str, str]],
            then: Then | None) -> None:  # pragma: no cover (runs in a forked child)
     """A forked worker: its share's changes (or its error) into ``fd``;
     never returns."""
-    import marshal
     try:
         data = marshal.dumps((True, _changes_of(items, then)))
     except BaseException as e:  # the parent raises it
@@ -288,9 +293,7 @@ def snapshot(repo: Repo, path: str, head: str, head_tree: str,
     (``gitctx.replay.scratch_objects``) that receives the objects, so the
     repository keeps none; ``exclude``: paths left out (bootstrap copies,
     not the user's work)."""
-    import time
 
-    from worktree_guard.gitctx import indexfile
     store = (objects or {}).get('GIT_OBJECT_DIRECTORY') or os.path.join(
         repo.common_dir, 'objects')
     algo = indexfile.algorithm(head)
@@ -320,7 +323,6 @@ def _tree_from_status(repo: Repo, path: str, exclude: Sequence[str],
     path`` status lines) name: each changed file in the work tree is
     hashed and written as a blob, a deleted one leaves; ``None`` when
     the lines cannot tell (``snapshot``)."""
-    from worktree_guard.gitctx import indexfile
     index = _plain_index(repo, path, algo)
     if index is None:
         return None
@@ -346,7 +348,6 @@ def _tree_from_status(repo: Repo, path: str, exclude: Sequence[str],
 def _plain_index(repo: Repo, path: str, algo: str) -> indexfile.Index | None:
     """The worktree's index, when no attributes may filter what git would
     store (``.gitattributes``, ``info/attributes``): else ``None``."""
-    from worktree_guard.gitctx import indexfile
     where = indexfile.git_dir(path)
     if where is None or os.path.exists(os.path.join(
             repo.common_dir, 'info', 'attributes')):
@@ -369,9 +370,7 @@ def _take(full: str, name: bytes, entries: dict[bytes, Entry],
     """Put the work tree's file at ``full`` into ``entries`` as ``name``
     (a blob written to ``store``), or drop it when it is gone; ``False``
     for what is neither a file nor a symlink (a submodule)."""
-    import stat
 
-    from worktree_guard.gitctx import indexfile
     old = entries.get(name)
     if old is not None and old[1] == 0o160000:
         return False
@@ -398,12 +397,7 @@ def _tree_by_git_add(path: str, head: str, exclude: Sequence[str],
                      objects: dict[str, str] | None) -> str:
     """The snapshot's tree: one ``git add -A`` into a copy of the
     worktree's index (``GIT_INDEX_FILE``), its trees written here."""
-    import shutil
-    import tempfile
 
-    from worktree_guard.gitctx import indexfile
-    from worktree_guard.gitctx.process import foreign_env
-    from worktree_guard.gitctx.process import spawn
     where = indexfile.git_dir(path)
     with tempfile.TemporaryDirectory(prefix='wt-snapshot-') as tmp:
         temp_index = os.path.join(tmp, 'index')

@@ -30,8 +30,9 @@ import hashlib
 import os
 import struct
 import zlib
+import tempfile
 
-TYPE_CHECKING = False  # no `typing` import: mypy reads this as True
+from typing import TYPE_CHECKING
 if TYPE_CHECKING:  # pragma: no cover (typing only)
     from collections.abc import Sequence
 
@@ -263,7 +264,6 @@ def _write_object(objects: str, kind: bytes, body: bytes,
     folder = os.path.join(objects, hexid[:2])
     path = os.path.join(folder, hexid[2:])
     if not os.path.exists(path):
-        import tempfile
         os.makedirs(folder, exist_ok=True)
         # A name of its own: snapshots written at once share trees.
         fd, tmp = tempfile.mkstemp(dir=folder, prefix='tmp_obj_')

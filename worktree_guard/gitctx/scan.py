@@ -23,7 +23,7 @@ import os
 from worktree_guard.errors import GitError
 from worktree_guard.gitctx.process import stderr_tail
 
-TYPE_CHECKING = False
+from typing import TYPE_CHECKING
 if TYPE_CHECKING:  # pragma: no cover (typing only)
     from collections.abc import Iterable
 

@@ -23,7 +23,7 @@ the guard then treats the command as one it cannot check.  Pure: no I/O.
 from worktree_guard.shell import Command
 from worktree_guard.shell import Word
 
-TYPE_CHECKING = False
+from typing import TYPE_CHECKING
 if TYPE_CHECKING:  # pragma: no cover (typing only)
     from typing import Any
 
@@ -73,8 +73,10 @@ def _joined(line: str) -> str:
 def _parser() -> 'Any':
     if not _PARSER:
         try:
+            # deferred: tree-sitter loads only for a compound command the
+            # fast lexer hands over (the agent hook's hot path)
             import tree_sitter
-            import tree_sitter_bash
+            import tree_sitter_bash  # deferred: as above
         except ImportError as e:
             raise GrammarError(f'tree-sitter is not installed ({e})'
                                ) from None

@@ -18,6 +18,19 @@ from worktree_guard.commands.wt import forecast
 from worktree_guard.commands.wt.forecast import DONE
 from worktree_guard.commands.wt.listing import collect
 from worktree_guard.gitctx import fleet
+from worktree_guard.gitctx.replay import scratch_objects
+from worktree_guard.commands.wt.order import conflicted_rebases
+from worktree_guard.commands.rescue import leak_summary
+from worktree_guard.model import BranchFacts
+from worktree_guard.model import BranchTarget
+from worktree_guard.gitctx import worktrees
+from worktree_guard.commands.doctor import hook_states
+from worktree_guard.runner import evaluate
+from worktree_guard.commands.wt.order import landing_order
+from worktree_guard.commands.wt.order import pairs_of
+from worktree_guard.model import WorktreeInfo
+from worktree_guard.commands.wt import ISSUE_NAME
+import time
 
 # The default ``--budget``: seconds spent forecasting overlapping pairs.
 BUDGET = 2.0
@@ -35,7 +48,6 @@ def gather(ctx: Context, fetch: bool, dirty: bool,
     meanwhile (snapshots, forecasts) goes to a scratch object directory,
     removed at the end (``gitctx.replay.scratch_objects``).  The pair
     forecasts stop after ``budget`` seconds (``forecast.budgeted``)."""
-    from worktree_guard.gitctx.replay import scratch_objects
     notes: list[str] = []
     label, base = ctx.base_tip(fetch, notes)  # a fetch keeps its objects
     with scratch_objects(ctx.repo) as scratch:
@@ -65,7 +77,6 @@ def _gather(ctx: Context, label: str, base: str | None, notes: list[str],
                 for o in overlaps if o.get('rebase') for k in (0, 1)
                 if o['rebase'][k]['conflict_files']}
     order = _order(rows, overlaps, fc.hot_only, directed)
-    from worktree_guard.commands.wt.order import conflicted_rebases
     return {
         'base': {'ref': label, 'oid': base},
         'forecast': fc.known,
@@ -99,7 +110,6 @@ def _active(ctx: Context, notes: list[str], dirty: bool) -> tuple[
     if dirty and main is not None and any(not w.is_main for w in active):
         # Leaks into the main checkout (an agent's edit, new file or
         # commit on main): doctor's check, one line per kind.
-        from worktree_guard.commands.rescue import leak_summary
         notes.extend(leak_summary(main))
     return all_wts, active
 
@@ -113,11 +123,6 @@ def _checks(ctx: Context, active: list[WorktreeInfo],
             rows: list[dict[str, Any]], remote_refs: set[str]) -> int:
     """Each row's failed ``checks`` (branch name, layout, hooks); the
     number of rows with one."""
-    from worktree_guard.model import BranchFacts
-    from worktree_guard.model import BranchTarget
-    from worktree_guard.gitctx import worktrees
-    from worktree_guard.commands.doctor import hook_states
-    from worktree_guard.runner import evaluate
     policy = ctx.policy
     layout = worktrees.layout_facts_all(ctx.repo, policy, active)
     hooks = hook_states(ctx.repo, [w.path for w in active])
@@ -158,7 +163,6 @@ class _Forecasts:
         self.both: dict[Pair, tuple[list[str], list[str]]] | None = None
         left: list[Pair] = []
         if self.ranked and base is not None and self.verdicts_known:
-            import time
             self.both, left = forecast.budgeted(
                 self.ranked,
                 lambda batch: forecast.pairs(ctx, rows, base, batch),
@@ -245,8 +249,6 @@ def _order(rows: list[dict[str, Any]], overlaps: list[dict[str, Any]],
            ) -> list[dict[str, Any]]:
     """The landing order of the waiting rows (``order.landing_order``);
     a branch pushed from another clone is never ready here."""
-    from worktree_guard.commands.wt.order import landing_order
-    from worktree_guard.commands.wt.order import pairs_of
     waiting = [r for r in rows if r.get('state') not in DONE]
     order: list[dict[str, Any]] = landing_order(
         [{'name': branch_label(r), 'issue': r['issue'], 'behind': r['behind'],
@@ -271,8 +273,6 @@ def _pushed_elsewhere(ctx: Context, base: str | None,
     """Rows for the ``issue-*`` branches on the remote that no worktree
     here has (other clones pushed them): forecast, marked ``remote``,
     read-only (no checks, no uncommitted work)."""
-    from worktree_guard.model import WorktreeInfo
-    from worktree_guard.commands.wt import ISSUE_NAME
     prefix = f'refs/remotes/{ctx.remote}/'
     here = {w.branch for w in wts if w.branch}
     found = []

@@ -21,6 +21,8 @@ from __future__ import annotations
 import math
 from typing import Any
 from typing import TYPE_CHECKING
+from worktree_guard.gitctx import replay
+from worktree_guard.gitctx import worktrees
 
 if TYPE_CHECKING:  # pragma: no cover (typing only)
     from collections.abc import Callable
@@ -38,7 +40,6 @@ def verdicts(ctx: Context, rows: list[dict[str, Any]],
              base: str | None) -> bool:
     """Each row's ``state``/``how``/``replay`` and ``base_conflict``
     (``None`` when unknown); ``False`` when git cannot forecast."""
-    from worktree_guard.gitctx import replay
     todo = [r for r in rows if _settle(ctx, r, base)]
     got = replay.replay_onto(ctx.repo, base, [r['tip'] for r in todo]) \
         if todo and base is not None else {}
@@ -60,7 +61,6 @@ def verdicts(ctx: Context, rows: list[dict[str, Any]],
 def _settle(ctx: Context, r: dict[str, Any], base: str | None) -> bool:
     """The verdict of a row that needs no replay (unknown, landed, empty,
     up to date); ``True`` when it needs one."""
-    from worktree_guard.gitctx import replay
     r['state'] = r['how'] = r['replay'] = None
     r['base_conflict'] = r['base_conflict_files'] = None
     if base is None or r['tip'] is None or r['files'] is None or \
@@ -88,7 +88,6 @@ def pairs(ctx: Context, rows: Sequence[dict[str, Any]], base: str,
     """For each pair ``(a, b)``: (files that stop ``b``'s rebase after
     ``a`` lands, files that stop ``a``'s after ``b``).  ``None`` when git
     cannot forecast."""
-    from worktree_guard.gitctx import replay
     repo = ctx.repo
     members = sorted({i for p in todo for i in p})
     exact = {i for i in members if rows[i]['state'] in KNOWN}
@@ -110,7 +109,6 @@ def _replayed(ctx: Context, rows: Sequence[dict[str, Any]], base: str,
               ) -> Forecasts | None:
     """The pairs whose both results are known: each branch's commits
     replayed onto the other's landed result, both ways."""
-    from worktree_guard.gitctx import replay
     repo = ctx.repo
     tree_of = replay.trees(repo, list(landed.values()))
     found = replay.commits_many(repo, base, [rows[i]['tip'] for i in landed])
@@ -132,7 +130,6 @@ def _merged(ctx: Context, rows: Sequence[dict[str, Any]],
             rest: list[tuple[int, int]], out: Forecasts) -> Forecasts | None:
     """The other pairs (one side conflicts with the base already): a merge
     of the two, without the files the base alone makes conflict."""
-    from worktree_guard.gitctx import worktrees
     merged = worktrees.merge_conflicts_many(
         ctx.repo, [(side[a], side[b]) for a, b in rest])
     if merged is None:  # pragma: no cover (the verdicts used the same git)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import html
 import os
 from typing import Any
+from worktree_guard.errors import GuardError
 
 # At most this many branches in the matrix (the ones that overlap first).
 MATRIX_MAX = 60
@@ -166,7 +167,6 @@ def write_page(path: str, data: dict[str, Any],
                refresh: int | None = None) -> None:
     """Write the page to ``path`` (atomically: a temp file, then rename);
     with ``refresh``, it reloads itself every ``refresh`` seconds."""
-    from worktree_guard.errors import GuardError
     tmp = f'{path}.tmp{os.getpid()}'
     try:
         with open(tmp, 'w', encoding='utf-8') as f:

@@ -19,6 +19,10 @@ from worktree_guard.commands.wt import age
 from worktree_guard.commands.wt import is_bootstrap
 from worktree_guard.commands.wt import text_table
 from worktree_guard.gitctx import fleet
+from worktree_guard.gitctx import worktrees
+from worktree_guard.errors import GuardError
+from worktree_guard.commands.wt import issue_number
+from worktree_guard.commands.wt import linked_worktrees
 
 
 def collect(ctx: Context, wts: Sequence[WorktreeInfo], base: str | None,
@@ -28,7 +32,6 @@ def collect(ctx: Context, wts: Sequence[WorktreeInfo], base: str | None,
     ``gitctx.fleet`` in a few processes for all worktrees; the uncommitted
     changes (``dirty``) need a ``git status`` only in a worktree not
     proven clean from its index and files (``fleet.changes_many``)."""
-    from worktree_guard.gitctx import worktrees
     repo = ctx.repo
     heads = [w.head for w in wts if w.head and not w.prunable]
     times = worktrees.commit_times(repo, heads)
@@ -128,9 +131,6 @@ def _state(r: dict[str, Any]) -> str:
 def only_worktree(ctx: Context, text: str) -> tuple[WorktreeInfo, int]:
     """The one linked worktree of the issue ``text`` names (matched
     exactly), and its number; exit 2 when there is none, or more."""
-    from worktree_guard.errors import GuardError
-    from worktree_guard.commands.wt import issue_number
-    from worktree_guard.commands.wt import linked_worktrees
     issue = issue_number(text)
     found = [w for w in linked_worktrees(ctx) if issue in ctx.issues_of(w)]
     if len(found) != 1:

@@ -11,6 +11,8 @@ from worktree_guard.commands.wt.order import conflicted_rebases
 from worktree_guard.commands.wt.order import landing_order
 from worktree_guard.commands.wt.order import pairs_of
 from worktree_guard.commands.wt.order import render
+from worktree_guard.commands.wt import json_text
+from worktree_guard.commands.wt.dashboard import gather
 
 if TYPE_CHECKING:  # pragma: no cover (typing only)
     import argparse
@@ -23,8 +25,6 @@ __all__ = ['EXACT_MAX', 'Directed', 'Pairs', 'cmd_plan', 'conflicted_rebases',
 
 def cmd_plan(ns: argparse.Namespace, ctx: Context) -> int:
     """Only the landing order (``wt status`` shows it with the rest)."""
-    from worktree_guard.commands.wt import json_text
-    from worktree_guard.commands.wt.dashboard import gather
     data = gather(ctx, ns.fetch, dirty=not ns.committed, budget=ns.budget)
     if ns.json:
         print(json_text({'base': data['base'],

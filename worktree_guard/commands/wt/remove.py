@@ -17,10 +17,17 @@ from worktree_guard.commands.wt import Refused
 from worktree_guard.commands.wt import is_bootstrap
 from worktree_guard.commands.wt import issue_number
 from worktree_guard.commands.wt import linked_worktrees
+from worktree_guard.gitctx import worktrees
+from worktree_guard.gitctx import Repo
+from worktree_guard.commands.wt import consent
+from worktree_guard.commands.wt.env import worktree_env
+from worktree_guard.commands.wt.provision import run_commands
+from worktree_guard.commands.wt.provision import say_now
+from worktree_guard.gitctx import replay
+import argparse as argparse_mod
 
 
 def cmd_remove(ns: argparse.Namespace, ctx: Context) -> int:
-    from worktree_guard.gitctx import worktrees
     issue = issue_number(ns.issue)
     w = _the_worktree(ctx, issue)
     where = ctx.show(w.path)
@@ -38,7 +45,6 @@ def cmd_remove(ns: argparse.Namespace, ctx: Context) -> int:
         lines = worktrees.changes(w.path)
     if inside:
         # Work from the main checkout (or the common dir): this one goes.
-        from worktree_guard.gitctx import Repo
         ctx.repo = Repo.discover(ctx.main_real or ctx.repo.common_dir)
     # Untracked bootstrap copies (or --force'd changes) need git's --force.
     try:
@@ -98,16 +104,12 @@ def _teardown(ctx: Context, w: WorktreeInfo, where: str, issue: int,
               force: bool) -> bool:
     """Run the approved ``worktrees.teardown`` in the worktree (an
     unapproved one is refused with a message); did any run?"""
-    from worktree_guard.commands.wt import consent
     cmds = consent.commands(ctx)
     teardown = cmds.teardown if cmds.approved else []
     if cmds.teardown and not cmds.approved:
         print(consent.refusal(cmds))
     if not teardown:
         return False
-    from worktree_guard.commands.wt.env import worktree_env
-    from worktree_guard.commands.wt.provision import run_commands
-    from worktree_guard.commands.wt.provision import say_now
     ok = run_commands('teardown', teardown, w.path,
                       cmds.policy['worktrees']['setup-timeout'], say_now,
                       worktree_env(ctx, cmds.policy, issue, w.branch,
@@ -165,7 +167,6 @@ def landed(ctx: Context, tip: str, base: str) -> str | None:
     ``None``."""
     if ctx.repo.is_ancestor(tip, base):
         return 'merged'
-    from worktree_guard.gitctx import replay
     with replay.scratch_objects(ctx.repo):
         got = (replay.replay_onto(ctx.repo, base, [tip]) or {}).get(tip)
     if got is None or got.state != 'landed':
@@ -188,7 +189,6 @@ def cmd_prune(ns: argparse.Namespace, ctx: Context) -> int:
 def _prune_merged(ns: argparse.Namespace, ctx: Context) -> int:
     """``--merged``: remove each clean issue worktree whose branch landed
     (``wt remove`` for each: teardown, the branch goes, its restore line)."""
-    import argparse as argparse_mod
     notes: list[str] = []
     label, base = ctx.base_tip(True, notes)
     for n in notes:

@@ -18,6 +18,9 @@ from worktree_guard.commands.wt.dashboard import HEADINGS
 from worktree_guard.commands.wt.dashboard import cells
 from worktree_guard.commands.wt.dashboard import gather
 from worktree_guard.commands.wt.forecast import DONE
+from worktree_guard.commands.wt.watch import watch
+from worktree_guard.commands.wt.html import write_page
+from worktree_guard.commands.wt.order import render as render_order
 
 __all__ = ['HEADINGS', 'cells', 'cmd_status', 'gather', 'render']
 
@@ -27,11 +30,9 @@ _HOW = {'fast-forward': 'fast-forwarded into', 'cherry-pick':
 
 def cmd_status(ns: argparse.Namespace, ctx: Context) -> int:
     if ns.watch:
-        from worktree_guard.commands.wt.watch import watch
         return watch(ns, ctx)
     data = gather(ctx, ns.fetch, dirty=not ns.committed, budget=ns.budget)
     if ns.html:
-        from worktree_guard.commands.wt.html import write_page
         write_page(ns.html, data, ns.refresh)
     if ns.json:
         print(json_text(data, indent=2))
@@ -61,7 +62,6 @@ def _pair_forecast(o: dict[str, Any]) -> list[str]:
 def render(ctx: Context, data: dict[str, Any], fetch: bool) -> str:
     """The dashboard as text: the base, the table, each row's findings,
     the overlap, the landing order, the notes."""
-    from worktree_guard.commands.wt.order import render as render_order
     label, base = data['base']['ref'], data['base']['oid']
     out = [f'base: {label}' + (f' {base[:12]}' if base else '')
            + _freshness(data, fetch)]

@@ -21,6 +21,13 @@ import sys
 import time
 from typing import Any
 from typing import TYPE_CHECKING
+from worktree_guard.commands.wt import branch_label
+from worktree_guard.commands.wt import text_table
+from worktree_guard.commands.wt.dashboard import HEADINGS
+from worktree_guard.commands.wt.dashboard import cells
+from worktree_guard.commands.wt import Context as Ctx
+from worktree_guard.commands.wt.dashboard import gather
+from worktree_guard.commands.wt.html import write_page
 
 if TYPE_CHECKING:  # pragma: no cover (typing only)
     import argparse
@@ -37,7 +44,6 @@ URGENCY = ('CONFLICT with base', 'CONFLICT with a branch', 'checks FAIL',
 def urgency(r: dict[str, Any], paired: set[str]) -> int:
     """A row's rank in ``URGENCY``: a conflict with the base, then a
     conflicting pair, failing checks, behind, dirty; clean last."""
-    from worktree_guard.commands.wt import branch_label
     if r['base_conflict']:
         return 0
     if branch_label(r) in paired:
@@ -54,9 +60,6 @@ def frame(data: dict[str, Any], columns: int, lines: int,
     """The dashboard in ``lines`` x ``columns`` (the last line stays free
     for the cursor): the base, the table sorted by urgency, cut with a
     ``+N more`` line, a summary, ``footer``."""
-    from worktree_guard.commands.wt import text_table
-    from worktree_guard.commands.wt.dashboard import HEADINGS
-    from worktree_guard.commands.wt.dashboard import cells
     rows = data['worktrees']
     paired = {n for o in data['overlaps'] if o['conflict']
               for n in o['branches']}
@@ -116,8 +119,6 @@ def signature(common_dir: str) -> tuple[tuple[str, int], ...]:
 
 
 def watch(ns: argparse.Namespace, ctx: Context) -> int:
-    from worktree_guard.commands.wt import Context as Ctx
-    from worktree_guard.commands.wt.dashboard import gather
     interval = max(POLL, ns.interval)
     fetch = ns.fetch
     try:
@@ -125,7 +126,6 @@ def watch(ns: argparse.Namespace, ctx: Context) -> int:
             data = gather(ctx, fetch, dirty=not ns.committed,
                           budget=ns.budget)
             if ns.html:
-                from worktree_guard.commands.wt.html import write_page
                 write_page(ns.html, data, ns.refresh or math.ceil(interval))
             size = shutil.get_terminal_size()
             footer = (f'Ctrl-C to stop; refreshed {time.strftime("%H:%M:%S")}'
