@@ -18,8 +18,6 @@ WORST = 'C'
 _OTHERS = 'another branch (issue 27) is splitting it'
 # ``path inside the package:qualified name``, each with why.
 PENDING: dict[str, str] = dict.fromkeys((
-    'commands/check.py:fast_args',
-    'commands/check.py:run',
     'gitctx/paths.py:checkouts',
     'gitctx/paths.py:_Collector.blobs',
     'pathengine/symlinks.py:symlink',

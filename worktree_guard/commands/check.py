@@ -24,8 +24,11 @@ if TYPE_CHECKING:  # pragma: no cover (typing only)
 
     from worktree_guard.commands import Subparsers
     from worktree_guard.gitctx import Repo
+    from worktree_guard.model import RefUpdate
+    from worktree_guard.model import StageInput
     from worktree_guard.policy import Policy
     from worktree_guard.report import Result
+    from worktree_guard.term import Progress
 
 HELP = 'run the rules of a stage and report violations'
 
@@ -146,30 +149,47 @@ def fast_args(args: list[str]) -> CheckArgs | None:
         opt = by_flag.get(name)
         if opt is None and (not args[i].startswith('-')
                             or os.path.lexists(args[i])):
-            out.files = args[i:]
-            # An option after a file name is a person's order: argparse's.
-            if any(a.partition('=')[0] in by_flag for a in out.files):
-                return None
-            return out
+            return _with_files(out, args[i:], by_flag)
         if opt is None or (opt.flag in seen and opt.kind != 'append'):
             return None
         seen.add(opt.flag)
-        if opt.kind == 'switch':
-            if eq:
-                return None
-            setattr(out, opt.dest, True)
-        else:
-            if not eq:
-                i += 1
-                if i == len(args) or args[i].startswith('-'):
-                    return None
-                value = args[i]
-            if opt.choices is not None and value not in opt.choices:
-                return None
-            setattr(out, opt.dest, value if opt.kind == 'value' else
-                    [*(getattr(out, opt.dest) or ()), value])
-        i += 1
+        after = _take_option(out, opt, args, i, eq, value)
+        if after is None:
+            return None
+        i = after
     return out
+
+
+def _with_files(out: CheckArgs, files: list[str],
+                by_flag: dict[str, Option]) -> CheckArgs | None:
+    """``out`` with ``files``, the words from the first file name on."""
+    out.files = files
+    # An option after a file name is a person's order: argparse's.
+    if any(a.partition('=')[0] in by_flag for a in files):
+        return None
+    return out
+
+
+def _take_option(out: CheckArgs, opt: Option, args: list[str], i: int,
+                 eq: str, value: str) -> int | None:
+    """Set ``opt``, given at ``args[i]`` (``eq`` and ``value``: what
+    followed an ``=`` in it), on ``out``; return the index of the next
+    word, or ``None`` when argparse must decide."""
+    if opt.kind == 'switch':
+        if eq:
+            return None
+        setattr(out, opt.dest, True)
+        return i + 1
+    if not eq:
+        i += 1
+        if i == len(args) or args[i].startswith('-'):
+            return None
+        value = args[i]
+    if opt.choices is not None and value not in opt.choices:
+        return None
+    setattr(out, opt.dest, value if opt.kind == 'value' else
+            [*(getattr(out, opt.dest) or ()), value])
+    return i + 1
 
 
 def add_parser(sub: Subparsers) -> None:
@@ -196,9 +216,6 @@ def run(ns: argparse.Namespace | CheckArgs) -> int:
     from worktree_guard import policy as policy_mod
     from worktree_guard import runner
     from worktree_guard.gitctx import Repo
-    from worktree_guard.model import StageInput
-    from worktree_guard.rules import HOOK_IDS
-    from worktree_guard.rules import RULES
 
     env = os.environ
     # pre-commit runs hooks at the worktree root: find the repo from files.
@@ -213,6 +230,35 @@ def run(ns: argparse.Namespace | CheckArgs) -> int:
         if stage in ('auto', 'push') and not ns.from_ref else None
     if stage == 'auto':
         stage = 'push' if (pc is not None or ns.from_ref) else 'commit'
+    rules = selected_rules(ns)
+    inp, progress = stage_input(repo, ns, stage)
+    policy_notes: list[str] = []
+    if stage == 'push':
+        push_updates(repo, ns, inp, pc)
+    if from_base:   # the push stage, with --from-ref
+        from worktree_guard.ci_policy import base_policy
+        # push_updates saw both refs given: str() is for the type only.
+        pol, policy_notes = base_policy(repo, str(ns.from_ref),
+                                        str(ns.to_ref))
+    assert pol is not None  # from_base implies the push stage
+    try:
+        # The baseline comes from where the policy does: the base in CI
+        # (a pull request cannot baseline its own findings), else HEAD's
+        # committed copy.
+        result = runner.run(repo, pol, inp, rules,
+                            baseline=str(ns.from_ref) if from_base else True)
+    finally:
+        if progress is not None:
+            progress.close()
+    result.notes += policy_notes
+    return report_result(repo, pol, ns, stage, rules, inp, result, from_base)
+
+
+def selected_rules(ns: argparse.Namespace | CheckArgs) -> list[str] | None:
+    """The rules ``--hook`` and ``--rule`` ask for (both: the rules of
+    the hook that ``--rule`` names); ``None``: every rule of the stage."""
+    from worktree_guard.rules import HOOK_IDS
+    from worktree_guard.rules import RULES
     rules: list[str] | None = None
     if ns.hook:
         if ns.hook not in HOOK_IDS:
@@ -225,6 +271,16 @@ def run(ns: argparse.Namespace | CheckArgs) -> int:
                 raise GuardError(f'unknown rule {r!r}',
                                  f"known: {', '.join(RULES)}")
         rules = [r for r in ns.rule if rules is None or r in rules]
+    return rules
+
+
+def stage_input(repo: Repo, ns: argparse.Namespace | CheckArgs,
+                stage: str) -> tuple[StageInput, Progress | None]:
+    """What the stage judges, but the refs of a push: the files given
+    (at a commit) and whether whole files are read; and the progress
+    display it shows (``--all-files`` on a terminal), to close."""
+    from worktree_guard import hookinput
+    from worktree_guard.model import StageInput
     inp = StageInput(stage, all_files=ns.all_files)
     if stage == 'commit' and ns.files:
         # pre-commit's pass_filenames: the staged files at a commit; other
@@ -232,56 +288,58 @@ def run(ns: argparse.Namespace | CheckArgs) -> int:
         inp.files = hookinput.files_to_judge(repo, ns.files,
                                              whole=ns.all_files)
         inp.all_files = inp.all_files or inp.files is not None
-    progress = None
     if ns.all_files:
         from worktree_guard.term import for_terminal
         progress = inp.progress = for_terminal('reading files')
-    policy_notes: list[str] = []
-    if stage == 'push':
-        if ns.from_ref or ns.to_ref:
-            if not (ns.from_ref and ns.to_ref):
-                raise GuardError('--from-ref and --to-ref go together')
-            inp.updates = hookinput.updates_from_refs(
-                repo, ns.from_ref, ns.to_ref, ns.branch)
-            inp.remote = ns.remote
-            if from_base:
-                from worktree_guard.ci_policy import base_policy
-                pol, policy_notes = base_policy(repo, ns.from_ref, ns.to_ref)
-        elif pc is not None:
-            inp.updates, inp.remote = pc
-            inp.remote = ns.remote or inp.remote
-        else:
-            raise GuardError(
-                'the push stage needs refs to judge',
-                'run it from a pre-push hook, or pass --from-ref <base> '
-                '--to-ref <head> (in CI)',
-            )
-    assert pol is not None  # from_base implies the push stage
-    try:
-        # The baseline comes from where the policy does: the base in CI
-        # (a pull request cannot baseline its own findings), else HEAD's
-        # committed copy.
-        result = runner.run(repo, pol, inp, rules,
-                            baseline=str(ns.from_ref) if from_base else True)
-    finally:
-        if progress is not None:
-            progress.close()
-    result.notes += policy_notes
+        return inp, progress
+    return inp, None
+
+
+def push_updates(repo: Repo, ns: argparse.Namespace | CheckArgs,
+                 inp: StageInput,
+                 pc: tuple[list[RefUpdate], str | None] | None) -> None:
+    """Set the ref updates a push judges, and the remote: from
+    ``--from-ref``/``--to-ref`` (CI), else from pre-commit's pre-push
+    variables (``pc``)."""
+    from worktree_guard import hookinput
+    if ns.from_ref or ns.to_ref:
+        if not (ns.from_ref and ns.to_ref):
+            raise GuardError('--from-ref and --to-ref go together')
+        inp.updates = hookinput.updates_from_refs(
+            repo, ns.from_ref, ns.to_ref, ns.branch)
+        inp.remote = ns.remote
+    elif pc is not None:
+        inp.updates, inp.remote = pc
+        inp.remote = ns.remote or inp.remote
+    else:
+        raise GuardError(
+            'the push stage needs refs to judge',
+            'run it from a pre-push hook, or pass --from-ref <base> '
+            '--to-ref <head> (in CI)',
+        )
+
+
+def report_result(repo: Repo, pol: Policy,
+                  ns: argparse.Namespace | CheckArgs, stage: str,
+                  rules: list[str] | None, inp: StageInput, result: Result,
+                  from_base: bool) -> int:
+    """Print ``result`` in the format asked for (with ``-v``'s lines and
+    the baseline hint when they apply) and return the exit code."""
     fmt = ns.format or 'text'
-    if ns.format is None and 'GITHUB_ACTIONS' in env:  # not on the hot path
+    if ns.format is None and 'GITHUB_ACTIONS' in os.environ:  # not hot
         from worktree_guard.report.formats import default_format
-        fmt = default_format(env)
+        fmt = default_format(os.environ)
+    text = fmt == 'text' and not ns.quiet
     if ns.verbose:
         said = verbose_lines(repo, pol, ns, stage, rules, result, from_base)
-        if fmt == 'text' and not ns.quiet:
+        if text:
             result.notes += said
         else:   # stdout is the machine format's (or the findings only)
             for line in said:
                 print(f'note: {line}', file=sys.stderr)
     hint = None
-    if fmt == 'text' and not ns.quiet and inp.all_files and \
-            result.exit_code and result.baseline_read and \
-            result.baseline is None:
+    if text and inp.all_files and result.exit_code and \
+            result.baseline_read and result.baseline is None:
         hint = legacy_hint(repo, pol, result)
     code = emit(result, fmt, hook_id=ns.hook, quiet=ns.quiet,
                 color=ns.color)
