@@ -276,6 +276,8 @@ def _nowhere(places: Places, msg: str, norm: str, bases: tuple[str, ...],
                 f'{reason}; named like a worktree', None)
     if reason == 'a link target' and _tag_link(norm):
         return None   # ../../v1.2.0/README.md: a tag, as GitHub reads it
+    if not _tail(norm):
+        return _bare(places, msg, bases, cleaned, strength, reason)
     state, outside, inside = _there(places, bases, cleaned, norm)
     if state == 'outside':
         return ('relative-escape', f'{msg}, and {outside} exists on this '
@@ -291,6 +293,35 @@ def _nowhere(places: Places, msg: str, norm: str, bases: tuple[str, ...],
     return ('relative-escape', f'{msg}; {why}, so it may be meant from '
             f'another folder (a warning): {_OUTSIDE}', [], 'warn',
             f'{reason}; {why}', None)
+
+
+def _tail(norm: str) -> str:
+    """What a climb names after its ``..``s (empty: a bare climb)."""
+    return '/'.join(p for p in norm.split('/') if p != '..')
+
+
+def _bare(places: Places, msg: str, bases: tuple[str, ...], cleaned: str,
+          strength: int, reason: str) -> Verdict | None:
+    """A bare climb (`cd ..`, `chdir("..")`, `".."`) names no file, only
+    the folder above: an error when that folder is the one that holds
+    every worktree (`additionalDirectories: [".."]` in a worktree opens
+    all its siblings); else a warning from a path the file uses (`cp a
+    ../..` writes there, but a shell alias or a loop that walks up to
+    find a git dir is navigation, not a reference that works here
+    only), and nothing from weak evidence."""
+    root = places.ctx.root
+    hit = None if root is None else places.checkout_of(
+        text.norm(posixpath.join(root, bases[0] or '.', cleaned)))
+    if hit is not None and hit[0].kind == 'main' and hit[1] == places.wroot:
+        return ('relative-escape', f'{msg}: the folder that holds every '
+                f'worktree: {_OUTSIDE}', [],
+                'error' if strength == STRONG else 'warn',
+                f'{reason}; names the folder of every worktree', None)
+    if strength == WEAK:
+        return None
+    return ('relative-escape', f'{msg}; a bare climb names no file, only '
+            f'a folder above (a warning): {_OUTSIDE}', [], 'warn',
+            f'{reason}; a bare climb', None)
 
 
 def _worktree_name(places: Places, norm: str) -> str | None:
@@ -309,8 +340,7 @@ def _there(places: Places, bases: tuple[str, ...], cleaned: str,
            norm: str) -> tuple[str, str | None, str | None]:
     """What this machine holds where a climb lands: ``unknown`` (no
     oracle, or no root to start from: the server), ``nothing``,
-    ``outside`` (what it reaches exists; a bare climb's folder always
-    does) or ``both`` (it exists, and so does the same path inside the
+    ``outside`` (what it reaches exists) or ``both`` (it exists, and so does the same path inside the
     worktree, read from a folder below the start: the file may be used
     from there); with the paths found."""
     root = places.ctx.root
@@ -321,11 +351,7 @@ def _there(places: Places, bases: tuple[str, ...], cleaned: str,
     outside = next((x for x in targets if places.exists(x)), None)
     if outside is None:
         return 'nothing', None, None
-    tail = '/'.join(p for p in norm.split('/') if p != '..')
-    if not tail:
-        # A bare climb (`cd ..`, `".."`) names the folder above, whose
-        # content is this machine's: no same path inside.
-        return 'outside', outside, None
+    tail = _tail(norm)
     folders = ['']
     start = bases[0]   # outside the worktree after a `cd ..`: none below
     for part in start.split('/') if start and not text.escapes(start) \

@@ -103,9 +103,13 @@ EVIDENCE = [
     # After a `cd` out of the worktree no folder below is inside it.
     ('run.sh', 'cd ../a\ncat ../b/c\n', disk(CUR, f'{TREES}/b/c'),
      [f'1:4 {W}', f'2:5 {ERR}']),
-    # A bare climb names the folder above, what it holds is this
-    # machine's; on the server it warns.
+    # A bare climb names no file: an error when it names the folder that
+    # holds every worktree; above the checkouts a warning from a path the
+    # file uses (navigation: an alias, a walk up to a git dir), nothing
+    # from inline code; on the server it warns.
     ('run.sh', 'cd ..\n', NOTHING, [f'1:4 {ERR}']),
+    ('run.sh', 'cd ../../..\n', NOTHING, [f'1:4 {W}']),
+    ('a.md', 'run `ls ../../..` here\n', NOTHING, []),
     # Known places need no disk: the main checkout, a sibling worktree,
     # the git dir.
     ('run.sh', 'cat ../../src/x\n', NOTHING, [f'1:5 {ERR}']),
