@@ -233,6 +233,7 @@ NOT_ON_THE_COMMIT_PATH = ('argparse', 'subprocess', 'yaml', 'pathspec',
                           'worktree_guard.pathengine.findings',
                           'worktree_guard.pathengine.sites',
                           'worktree_guard.pathengine.conventions',
+                          'worktree_guard.pathengine.homes',
                           'worktree_guard.pathengine.tokens',
                           'worktree_guard.pathengine.lines')
 

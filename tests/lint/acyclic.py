@@ -13,12 +13,7 @@ from pathlib import Path
 import grimp
 
 # Cycles still there, each with why (remove the entry with the cycle).
-KNOWN: dict[frozenset[str], str] = {
-    frozenset({'worktree_guard.pathengine.homes',
-               'worktree_guard.pathengine.patterns'}):
-        'new on main (the home spellings); pathengine belongs to another '
-        'branch, which breaks this cycle',
-}
+KNOWN: dict[frozenset[str], str] = {}
 
 
 def components(graph: grimp.ImportGraph) -> list[list[str]]:

@@ -9,6 +9,8 @@ specs.
 """
 from __future__ import annotations
 
+from worktree_guard import purepath
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # pragma: no cover (typing only)
     from typing import Any
@@ -76,6 +78,11 @@ FILE_DIR = ('__dirname', '__DIR__', 'os.path.dirname(__file__)',
             'os.path.dirname(os.path.realpath(__file__))',
             'path.dirname(__dirname)', 'import.meta.dirname',
             'File.dirname(__FILE__)', '__FILE__')
+# The spellings of the home, as they open a path: the literal before a
+# checkout's path below the home, and the pattern's alternative (the
+# hit is the path ``homes.expand`` names).
+_HOMES = ((b'~/', rb'~'), (b'HOME/', rb'\$HOME'), (b'HOME}/', rb'\$\{HOME\}'),
+          (b'HOME"/', rb'"?\$HOME"'), (b'HOME}"/', rb'"?\$\{HOME\}"'))
 _COMPILED: dict[bytes | str, Any] = {}
 
 
@@ -105,24 +112,51 @@ def _loose(form: bytes) -> bytes:
 def specs(wroot: str, forms: list[tuple[str, Checkout]],
           home: str | None = None) -> list[Spec]:
     """Each checkout's path below ``home`` spelled from the home
-    (``homes``), the fixed spellings, then ``<wroot>/`` and each
+    (``home_spellings``), the fixed spellings, then ``<wroot>/`` and each
     checkout's absolute path (plain, and with ``//`` or ``/./`` inside);
     a path inside another listed one is covered by it.  The home's run
     first: the token ``~/x/trees/y`` is theirs, not ``trees/``'s."""
-    out: list[Spec] = []
-    if home:
-        from worktree_guard.pathengine.homes import spellings
-        out += [(lits, pat, 3, None) for lits, pat in spellings(
-            home, _outer(forms))]
+    outer = _outer(forms)
+    out: list[Spec] = [(lits, pat, 3, None) for lits, pat in
+                       home_spellings(home, outer)]
     out += [(lits, pat, tag, None) for lits, pat, tag in FIXED]
     out.append(((wroot.encode() + b'/',), None, 0, None))
-    for form in _outer(forms):
+    for form in outer:
         lit = form.encode('utf-8', 'surrogateescape')
         out.append(((lit,), None, 0, None))
         parts = [p for p in form.split('/') if p]
         need = max(parts, key=len).encode('utf-8', 'surrogateescape')
         out.append(((b'//', b'/./'), lit, 5, need))
     return out
+
+
+def home_spellings(home: str | None, forms: list[str]) -> list[
+        tuple[tuple[bytes, ...], bytes]]:
+    """(literals, pattern) for each checkout root in ``forms`` that lies
+    below ``home``, spelled from the home (``~/``, ``$HOME/``, ...; a
+    root that is the home itself is left out: every ``~/`` path would
+    land in it)."""
+    if not home:
+        return []
+    h = purepath.norm(home).rstrip('/')
+    out = []
+    for form in forms:
+        if not form.startswith(h + '/'):
+            continue
+        rel = form[len(h) + 1:].encode('utf-8', 'surrogateescape')
+        lits = tuple(lit + rel for lit, _ in _HOMES)
+        alts = b'|'.join(p for _, p in _HOMES)
+        out.append((lits, b'((?:' + alts + b')/' + _escape(rel)
+                    + rb'(?![^/ \t\r\n"\'`)\]},;:])' + TAIL + b')'))
+    return out
+
+
+def _escape(lit: bytes) -> bytes:
+    """``re.escape`` without importing ``re`` (the engine is built on
+    every commit; ``re`` loads only for a candidate): an ASCII byte that
+    is no letter or digit is escaped, and such an escape is literal."""
+    return b''.join(b'\\' + bytes((c,)) if c < 128 and not
+                    chr(c).isalnum() else bytes((c,)) for c in lit)
 
 
 def _outer(forms: list[tuple[str, Checkout]]) -> list[str]:

@@ -1,6 +1,7 @@
-"""pathengine/homes.py: ``~/``, ``$HOME/``, ``${HOME}/`` and ``"$HOME"/``
-paths that land in a known checkout are the absolute paths they name
-(issue 24), table-driven with the home /w (the main checkout /w/main).
+"""pathengine/homes.py (and the home's scan patterns,
+patterns.home_spellings): ``~/``, ``$HOME/``, ``${HOME}/`` and
+``"$HOME"/`` paths that land in a known checkout are the absolute paths
+they name (issue 24), table-driven with the home /w (the main checkout /w/main).
 No git."""
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import pytest
 from tests.unit.pathengine import ctx
 from tests.unit.pathengine import scan
 from worktree_guard.pathengine import homes
+from worktree_guard.pathengine.patterns import home_spellings
 from worktree_guard.pathengine.places import Places
 
 ABS = 'absolute-checkout error'
@@ -53,7 +55,7 @@ def test_without_a_home_nothing_is_expanded() -> None:
     ('/w/main', ['/w/main'], 0),
 ])
 def test_spellings(home: str | None, forms: list[str], n: int) -> None:
-    got = homes.spellings(home, forms)
+    got = home_spellings(home, forms)
     assert len(got) == n
     if n:
         assert got[0][0] == (b'~/main', b'HOME/main', b'HOME}/main',
@@ -90,7 +92,7 @@ def test_the_prefilter_keeps_every_file_with_a_finding() -> None:
                                  'caf\u00e9/tab\there'])
 def test_a_checkout_name_is_matched_literally(rel: str) -> None:
     import re
-    ((lits, pat),) = homes.spellings('/h', [f'/h/{rel}'])
+    ((lits, pat),) = home_spellings('/h', [f'/h/{rel}'])
     raw = rel.encode()
     assert lits[0] == b'~/' + raw
     for head in ('~', '$HOME', '${HOME}', '"$HOME"'):
