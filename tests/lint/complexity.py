@@ -20,8 +20,6 @@ _OTHERS = 'another branch (issue 27) is splitting it'
 PENDING: dict[str, str] = dict.fromkeys((
     'gitctx/paths.py:checkouts',
     'gitctx/paths.py:_Collector.blobs',
-    'pathengine/symlinks.py:symlink',
-    'pathengine/text.py:decode',
 ), _OTHERS)
 
 

@@ -15,6 +15,7 @@ from worktree_guard.pathengine.findings import Finding
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # pragma: no cover (typing only)
+    from worktree_guard.model import Checkout
     from worktree_guard.pathengine.places import Places
 
 
@@ -27,32 +28,57 @@ def symlink(places: Places, path: str, target: str) -> Finding | None:
     from worktree_guard.model import quote_path
     if places.allowed(target):
         return None
-    base = posixpath.dirname(path)
     shown = quote_path(target)
     fix = [f'git rm --cached -- {shlex.quote(path)}']
     if target.startswith(('/', '\\\\')) or (
             target[1:3] in (':\\', ':/') and target[0].isalpha()):
-        msg = (f'symlink {path} -> {shown} has an absolute target: it '
-               'points at one machine\'s files')
-        hit = places.checkout_of(text.norm(target)) \
-            if target.startswith('/') else None
-        if hit is None and target.startswith('/') and \
-                text.home_user(text.norm(target)) is None:
-            # /usr/local/opt/bash/bin/bash: an install location, the
-            # same on every machine that has it (dotfiles): weak.
-            return Finding('escaping-symlink', msg, path=path,
-                           token=shown, severity='warn',
-                           reason='an absolute symlink to a system '
-                           'location', fix=fix)
-        if hit is not None:
-            co, rel = hit
-            if places.in_tree(co, rel) is not None:
-                link = posixpath.relpath(rel or '.', base or '.')
-                fix = [f'ln -sfn {shlex.quote(link)} {shlex.quote(path)}'
-                       f' && git add -- {shlex.quote(path)}']
-        return Finding('escaping-symlink', msg, path=path, token=shown,
-                       reason='a committed symlink', fix=fix)
-    joined = posixpath.join(base, text.decode(target))
+        return _absolute(places, path, target, shown, fix)
+    return _relative(places, path, target, shown, fix)
+
+
+def _absolute(places: Places, path: str, target: str, shown: str,
+              fix: list[str]) -> Finding:
+    """An absolute target (POSIX, UNC or a Windows drive): an error, or
+    a warning for a system location; into a checkout's own tree, the fix
+    re-points it with a relative target."""
+    msg = (f'symlink {path} -> {shown} has an absolute target: it '
+           'points at one machine\'s files')
+    hit = places.checkout_of(text.norm(target)) \
+        if target.startswith('/') else None
+    if hit is None and target.startswith('/') and \
+            text.home_user(text.norm(target)) is None:
+        # /usr/local/opt/bash/bin/bash: an install location, the
+        # same on every machine that has it (dotfiles): weak.
+        return Finding('escaping-symlink', msg, path=path,
+                       token=shown, severity='warn',
+                       reason='an absolute symlink to a system '
+                       'location', fix=fix)
+    if hit is not None:
+        fix = _repoint(places, path, hit) or fix
+    return Finding('escaping-symlink', msg, path=path, token=shown,
+                   reason='a committed symlink', fix=fix)
+
+
+def _repoint(places: Places, path: str,
+             hit: tuple[Checkout, str]) -> list[str] | None:
+    """The fix that re-points ``path`` at the checkout path ``hit`` with
+    a relative target, when that lies in this tree."""
+    import shlex
+    co, rel = hit
+    if places.in_tree(co, rel) is None:
+        return None
+    link = posixpath.relpath(rel or '.', posixpath.dirname(path) or '.')
+    return [f'ln -sfn {shlex.quote(link)} {shlex.quote(path)}'
+            f' && git add -- {shlex.quote(path)}']
+
+
+def _relative(places: Places, path: str, target: str, shown: str,
+              fix: list[str]) -> Finding | None:
+    """A relative target, resolved from the link's folder (and through
+    other committed links): an error when it climbs out of the worktree
+    or lands in a sibling worktree."""
+    from worktree_guard.model import quote_path
+    joined = posixpath.join(posixpath.dirname(path), text.decode(target))
     norm = text.norm(joined)
     chain = False
     if not text.escapes(norm) and places.ctx.symlinks:
@@ -69,6 +95,13 @@ def symlink(places: Places, path: str, target: str) -> Finding | None:
         return Finding('escaping-symlink', msg,
                        path=path, token=shown,
                        reason='a committed symlink', fix=fix)
+    return _into_sibling(places, path, norm, shown, fix)
+
+
+def _into_sibling(places: Places, path: str, norm: str, shown: str,
+                  fix: list[str]) -> Finding | None:
+    """A target inside the worktree that names a sibling worktree
+    (``<wroot>/<name>/...``): every worktree is its own project root."""
     parts = norm.split('/')
     wroot = places.wroot
     if len(parts) > 1 and parts[0] == wroot and (

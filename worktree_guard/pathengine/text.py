@@ -22,40 +22,54 @@ def decode(token: str, doc: bool = False) -> str:
         for esc in ('\\.', '\\-', '\\_'):
             token = token.replace(esc, esc[1])
     if '%' in token:
-        low = token.lower()
-        if '%2e' in low or '%2f' in low or '%5c' in low:
-            out = []
-            i = 0
-            while i < len(token):
-                rep = _PERCENT.get(token[i:i + 3].lower())
-                if rep is not None:
-                    out.append(rep)
-                    i += 3
-                else:
-                    out.append(token[i])
-                    i += 1
-            token = ''.join(out)
+        token = _percent(token)
     if '\\' in token:
-        token = token.replace('\\/', '/').replace('\\\\', '\\')
-        if token.startswith('..\\') or '\\..' in token:
-            # A Windows path: ..\..\x
-            token = token.replace('\\', '/')
-        else:
-            # "line\n../x": the string's escapes split it; the path is
-            # the piece that holds the candidate.
-            pieces = []
-            start = 0
-            i = token.find('\\')
-            while i != -1 and i + 1 < len(token):
-                if token[i + 1] in _STRING_ESCAPES:
-                    pieces.append(token[start:i])
-                    start = i + 2
-                i = token.find('\\', i + 2)
-            if pieces:
-                pieces.append(token[start:])
-                return next((p for p in pieces if '..' in p or
-                             p.startswith('/')), pieces[0])
+        return _backslashes(token)
     return token
+
+
+def _percent(token: str) -> str:
+    """``%2e``, ``%2f`` and ``%5c`` (either case) decoded; any other
+    percent sign is left as it is."""
+    low = token.lower()
+    if not ('%2e' in low or '%2f' in low or '%5c' in low):
+        return token
+    out = []
+    i = 0
+    while i < len(token):
+        rep = _PERCENT.get(token[i:i + 3].lower())
+        if rep is not None:
+            out.append(rep)
+            i += 3
+        else:
+            out.append(token[i])
+            i += 1
+    return ''.join(out)
+
+
+def _backslashes(token: str) -> str:
+    """A token with backslashes: JSON's ``\\/`` and an escaped backslash
+    undone, then a Windows path's separators made ``/``, or a string's
+    escapes (``\\n``, ``\\"``) taken as where the path ends."""
+    token = token.replace('\\/', '/').replace('\\\\', '\\')
+    if token.startswith('..\\') or '\\..' in token:
+        # A Windows path: ..\..\x
+        return token.replace('\\', '/')
+    # "line\n../x": the string's escapes split it; the path is the
+    # piece that holds the candidate.
+    pieces = []
+    start = 0
+    i = token.find('\\')
+    while i != -1 and i + 1 < len(token):
+        if token[i + 1] in _STRING_ESCAPES:
+            pieces.append(token[start:i])
+            start = i + 2
+        i = token.find('\\', i + 2)
+    if not pieces:
+        return token
+    pieces.append(token[start:])
+    return next((p for p in pieces if '..' in p or p.startswith('/')),
+                pieces[0])
 
 
 # ``normpath`` that also folds a leading ``//`` (``purepath``'s, shared
