@@ -18,8 +18,6 @@ WORST = 'C'
 _OTHERS = 'another branch (issue 27) is splitting it'
 # ``path inside the package:qualified name``, each with why.
 PENDING: dict[str, str] = dict.fromkeys((
-    'gitctx/paths.py:checkouts',
-    'gitctx/paths.py:_Collector.blobs',
 ), _OTHERS)
 
 

@@ -78,6 +78,7 @@ if TYPE_CHECKING:  # pragma: no cover (typing only)
     from worktree_guard.gitctx import Repo
     from worktree_guard.policy import Policy
     from worktree_guard.model import StageInput
+    from worktree_guard.gitctx.pipes import Started
 
 # Options of every patch we read.  -U1 gives the line before each hunk, so
 # an `allow-next-line` comment just above an added line is seen.
@@ -176,12 +177,7 @@ def index_entries(repo: Repo) -> int:
 def checkouts(repo: Repo, policy: Policy) -> list[Checkout]:
     """Every checkout of the repository with the spellings of its root."""
     root = repo.root
-    if os.path.isdir(os.path.join(repo.common_dir, 'worktrees')):
-        listed = [(w.path, w.is_main, w.branch) for w in repo.worktrees()
-                  if not w.bare]
-    else:
-        # No linked worktree: no process needed.
-        listed = [(root, True, None)] if root is not None else []
+    listed = _listed(repo)
     cur_real = os.path.realpath(root) if root is not None else None
     wroot = policy['worktrees']['root'].strip('/')
     if policy['worktrees']['layout'] == 'bare':
@@ -196,30 +192,52 @@ def checkouts(repo: Repo, policy: Policy) -> list[Checkout]:
         reals.append(real)
         kind = 'current' if real == cur_real else \
             'main' if is_main else 'worktree'
-        name = None
-        if base is not None and not is_main:
-            rel = os.path.relpath(real, base)
-            if rel.startswith(wroot + '/'):
-                name = rel[len(wroot) + 1:]
+        name = None if is_main else _name(real, base, wroot)
         forms = [path] if real == path else [path, real]
         out.append(Checkout(kind, path, forms, name, branch))
     if root is not None and not any(c.kind == 'current' for c in out):
         # GIT_WORK_TREE pointing somewhere git does not list.
         out.insert(0, Checkout('current', root, [root]))
         reals.insert(0, os.path.realpath(root))
-    logical = _logical_root(cur_real) if cur_real is not None else None
-    if logical is not None and cur_real is not None and logical != cur_real:
-        # The shell reached this worktree through a symlink: the same
-        # symlink spells every checkout below it.
-        real_base, logical_base = cur_real, logical
-        while real_base != '/' and logical_base != '/' and \
-                os.path.basename(real_base) == os.path.basename(logical_base):
-            real_base = os.path.dirname(real_base)
-            logical_base = os.path.dirname(logical_base)
-        for co, real in zip(out, reals, strict=True):
-            if real == real_base or real.startswith(real_base + '/'):
-                co.forms.append(logical_base + real[len(real_base):])
+    if cur_real is not None:
+        _logical_forms(out, reals, cur_real)
     return out
+
+
+def _listed(repo: Repo) -> list[tuple[str, bool, str | None]]:
+    """(path, is main, branch) of each checkout git lists."""
+    if os.path.isdir(os.path.join(repo.common_dir, 'worktrees')):
+        return [(w.path, w.is_main, w.branch) for w in repo.worktrees()
+                if not w.bare]
+    # No linked worktree: no process needed.
+    return [(repo.root, True, None)] if repo.root is not None else []
+
+
+def _name(real: str, base: str | None, wroot: str) -> str | None:
+    """A linked worktree's name: its path below ``<base>/<wroot>/``
+    (``base`` the main checkout, or the bare repository)."""
+    if base is None:
+        return None
+    rel = os.path.relpath(real, base)
+    return rel[len(wroot) + 1:] if rel.startswith(wroot + '/') else None
+
+
+def _logical_forms(out: list[Checkout], reals: list[str],
+                   cur_real: str) -> None:
+    """When the shell reached this worktree through a symlink, the same
+    symlink spells every checkout below it: that spelling joins their
+    ``forms`` (``reals``: each checkout's real path)."""
+    logical = _logical_root(cur_real)
+    if logical is None or logical == cur_real:
+        return
+    real_base, logical_base = cur_real, logical
+    while real_base != '/' and logical_base != '/' and \
+            os.path.basename(real_base) == os.path.basename(logical_base):
+        real_base = os.path.dirname(real_base)
+        logical_base = os.path.dirname(logical_base)
+    for co, real in zip(out, reals, strict=True):
+        if real == real_base or real.startswith(real_base + '/'):
+            co.forms.append(logical_base + real[len(real_base):])
 
 
 def _full_scan() -> bool:
@@ -575,37 +593,11 @@ class _Collector:
         whole_tree = items is None
         started = None
         if listing is not None:
-            fast = not (full or self.include or self.exclude)
-            if fast:
-                # git grep names the files worth reading while git lists
-                # the tree; of the listing, only what a rule judges by
-                # path becomes a record.
-                from worktree_guard.gitctx.scan import start
-                from worktree_guard.pathengine.prefilter import scan_plan
-                terms, roots = scan_plan(
-                    self.checkouts, self.policy['worktrees']['root'],
-                    self.home)
-                started = start(self.repo, terms, tree)
-            out = self.repo.git(*listing).stdout
-            dockerfiles = dockerish(out)
-            if fast:
-                items = special(out, tree is not None, roots)
-            else:
-                items = (ls_files if tree is None else ls_tree)(out)
-                whole_tree = False
-            del out
+            items, fast, started, dockerfiles = self._list(listing, tree,
+                                                           full)
+            whole_tree = whole_tree and fast
         assert items is not None
-        entries = change.entries
-        links: list[tuple[str, str]] = []
-        files: list[tuple[str, str]] = []
-        for path, mode, oid in items:
-            if not self.wanted(path):
-                continue
-            entries.append((path, mode, None))
-            if mode == _SYMLINK:
-                links.append((path, oid))
-            elif mode in _FILE_MODES and not whole_tree:
-                files.append((path, oid))
+        links, files = self._entries(change, items, whole_tree)
         if whole_tree and (started is None or self.inp.progress is not None):
             # A progress line needs the total: the names first.
             # (git grep reads regular files only: never a symlink.)
@@ -614,18 +606,7 @@ class _Collector:
             files = [(p, prefix + p) for p in finish(started, tree)]
             started = None
         elif files and not full:
-            # A symlink's target is always judged; a file only when it
-            # holds one of the engine's literals.  A few files (a change,
-            # pre-commit's names) are named to git grep; many are looked
-            # for in the whole index or tree.
-            from worktree_guard.gitctx.scan import candidate_list
-            from worktree_guard.pathengine.prefilter import scan_plan
-            few = [p for p, _ in files]
-            held = set(candidate_list(self.repo, scan_plan(
-                self.checkouts, self.policy['worktrees']['root'],
-                self.home)[0], tree,
-                few if len(few) <= PATHSPEC_MAX else None))
-            files = [f for f in files if f[0] in held]
+            files = self._candidates(files, tree)
         self._links(change, links)
         if files or started is not None:
             # With a started grep the files are read as it names them.
@@ -637,6 +618,64 @@ class _Collector:
             change.parts = stream
             self.streams.append(stream)
         return change
+
+    def _list(self, listing: tuple[str, ...], tree: str | None, full: bool
+              ) -> tuple[list[Item], bool, Started | None, bool]:
+        """The items of a whole ``listing`` (git's command), whether they
+        are only the ones a rule judges by path (``fast``: git grep,
+        started here, names the files worth reading while git lists the
+        tree), the started grep, and whether the tree holds a
+        Dockerfile."""
+        fast = not (full or self.include or self.exclude)
+        started = None
+        if fast:
+            from worktree_guard.gitctx.scan import start
+            from worktree_guard.pathengine.prefilter import scan_plan
+            terms, roots = scan_plan(
+                self.checkouts, self.policy['worktrees']['root'],
+                self.home)
+            started = start(self.repo, terms, tree)
+        out = self.repo.git(*listing).stdout
+        dockerfiles = dockerish(out)
+        if fast:
+            return special(out, tree is not None, roots), True, started, \
+                dockerfiles
+        return (ls_files if tree is None else ls_tree)(out), False, None, \
+            dockerfiles
+
+    def _entries(self, change: PathChange, items: list[Item],
+                 whole_tree: bool
+                 ) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+        """The wanted ``items`` into the change's entries; the symlinks
+        and (unless the whole tree is read) the regular files, each as
+        (path, object)."""
+        entries = change.entries
+        links: list[tuple[str, str]] = []
+        files: list[tuple[str, str]] = []
+        for path, mode, oid in items:
+            if not self.wanted(path):
+                continue
+            entries.append((path, mode, None))
+            if mode == _SYMLINK:
+                links.append((path, oid))
+            elif mode in _FILE_MODES and not whole_tree:
+                files.append((path, oid))
+        return links, files
+
+    def _candidates(self, files: list[tuple[str, str]], tree: str | None
+                    ) -> list[tuple[str, str]]:
+        """The ``files`` that hold one of the engine's literals (a
+        symlink's target is always judged; a file only then).  A few
+        files (a change, pre-commit's names) are named to git grep; many
+        are looked for in the whole index or tree."""
+        from worktree_guard.gitctx.scan import candidate_list
+        from worktree_guard.pathengine.prefilter import scan_plan
+        few = [p for p, _ in files]
+        held = set(candidate_list(self.repo, scan_plan(
+            self.checkouts, self.policy['worktrees']['root'],
+            self.home)[0], tree,
+            few if len(few) <= PATHSPEC_MAX else None))
+        return [f for f in files if f[0] in held]
 
     def _links(self, change: PathChange, links: list[tuple[str, str]]
                ) -> None:

@@ -605,6 +605,27 @@ def test_bare_layout_names_worktrees_from_the_common_dir(
     assert v['kind'] == 'sibling-worktree'
 
 
+def test_a_bare_repository_names_worktrees_only_in_the_bare_layout(
+        tmp_path: Path) -> None:
+    """A bare repository's worktrees have a main checkout to be named
+    from only in the bare layout (its folder); in the default layout
+    they are checkouts without a name."""
+    bare = tmp_path / 'b.git'
+    seed = tmp_path / 'seed'
+    git('init', '-q', '-b', 'main', str(seed), cwd=tmp_path)
+    (seed / 'README.md').write_text('x\n')
+    git('add', '-A', cwd=seed)
+    git('commit', '-q', '-m', 'init', cwd=seed)
+    git('clone', '-q', '--bare', str(seed), str(bare), cwd=tmp_path)
+    git('worktree', 'add', '-q', '-b', 'issue-5-x',
+        str(bare / 'trees' / 'issue-5-x'), 'main', cwd=bare)
+    repo = Repo.discover(str(bare / 'trees' / 'issue-5-x'))
+    named = paths.checkouts(repo, parse('worktrees:\n  layout: bare\n'))
+    assert [(c.kind, c.name) for c in named] == [('current', 'issue-5-x')]
+    plain = paths.checkouts(repo, default_policy())
+    assert [(c.kind, c.name) for c in plain] == [('current', None)]
+
+
 def test_bare_repo_commit_stage_has_no_content(tmp_path: Path,
                                                check: Checker) -> None:
     bare = tmp_path / 'b.git'
