@@ -39,6 +39,9 @@ CLAIMS: list[tuple[str, list[str]]] = [
     ('No import cycle: no two modules of the package import each other',
      ['lint:acyclic',
       'test:tests/integration/test_lint.py::test_a_violation_fails']),
+    ('no block worse than radon\ngrade C',
+     ['lint:complexity',
+      'test:tests/integration/test_lint.py::test_a_violation_fails']),
     ('No private name (`_x`) is imported from another module',
      ['lint:private_names',
       'test:tests/integration/test_lint.py::'

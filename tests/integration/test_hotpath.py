@@ -459,9 +459,13 @@ def hook_runs(r: RepoHandle, tmp_path: Path) -> dict[str, set[str]]:
          r.head(), rc=None)
     wt = r.worktree('issue-4-hot-path')
     for rel, text in (('README.md', 'see ../main-repo/docs/x.md\n'),
-                      ('src/app.py', f"open('{r.path}/src/x.py')\n")):
+                      ('src/app.py', f"open('{r.path}/src/x.py')\n"),
+                      # a backslash-newline (joins) and a symlink (symlinks)
+                      ('run.sh', 'cp a ../\\\n  x\n')):
         r.write(rel, text, cwd=wt)
         r.git('add', rel, cwd=wt)
+    (wt / 'link').symlink_to('../../x')
+    r.git('add', 'link', cwd=wt)
     step('pre-commit, commit-msg: a path escape', 'git', 'commit', '-qm',
          'x', cwd=wt, rc=1)
     r.write('.worktree-guard.yaml', 'branches:\n  exempt: [release/*]\n',
